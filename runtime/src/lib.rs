@@ -1,0 +1,1 @@
+//! Lean runtime evaluator for compiled FPL policies.
