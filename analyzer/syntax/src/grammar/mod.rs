@@ -1,0 +1,104 @@
+//! The FPL grammar (SPEC §3) as recursive-descent functions over the [`Parser`].
+
+mod agent;
+mod expr;
+mod items;
+mod rule;
+mod value;
+
+use crate::SyntaxKind::*;
+use crate::error::ErrorCode;
+use crate::keywords::{self, did_you_mean};
+use crate::parser::Parser;
+
+/// Parses a whole document.
+pub(crate) fn source_file(p: &mut Parser) {
+    p.start_root();
+    let mut first_flat_rule = None;
+    let mut has_agent = false;
+    while !p.at(EOF) {
+        if p.at_word("agent") {
+            has_agent = true;
+        }
+        if p.at_any_word(keywords::EFFECTS) {
+            let start = p.current_range().start();
+            rule::rule(p);
+            first_flat_rule.get_or_insert(rowan::TextRange::new(start, p.position()));
+            continue;
+        }
+        if !items::top_level_item(p) {
+            unknown_statement(p, &[keywords::TOP_LEVEL, keywords::EFFECTS], false);
+        }
+    }
+    if let (Some(range), true) = (first_flat_rule, has_agent) {
+        p.error_at(
+            ErrorCode::E0102,
+            "rules outside an `agent` block in a file that has `agent` blocks",
+            range,
+        );
+    }
+    p.flush_trailing_trivia();
+    p.finish_node();
+}
+
+/// Parses `{ item* }`, calling `item` for each statement until `}`.
+pub(crate) fn block(p: &mut Parser, mut item: impl FnMut(&mut Parser)) {
+    if !p.expect(L_BRACE, "`{`") {
+        return;
+    }
+    while !p.at(R_BRACE) && !p.at(EOF) {
+        item(p);
+    }
+    p.expect(R_BRACE, "`}`");
+}
+
+/// Reports an unknown statement and skips to the next word of `statements` that starts a line
+/// (or `}` when `stop_at_brace`), suggesting the closest statement keyword.
+pub(crate) fn unknown_statement(p: &mut Parser, statements: &[&[&str]], stop_at_brace: bool) {
+    let all = || statements.iter().flat_map(|words| words.iter().copied());
+    if p.at(IDENT) {
+        let word = p.current_text();
+        let suggestion = did_you_mean(word, all());
+        let message = match suggestion {
+            Some(keyword) => format!("unknown statement `{word}`; did you mean `{keyword}`?"),
+            None => format!("unknown statement `{word}`"),
+        };
+        p.error_with_suggestion(ErrorCode::E0104, message, suggestion.map(str::to_string));
+    } else {
+        p.error_expected("a statement");
+    }
+    let stops: Vec<&str> = all().collect();
+    let before = p.position();
+    p.skip_until(|p| {
+        (stop_at_brace && p.at(R_BRACE)) || (p.at_any_word(&stops) && p.at_line_start())
+    });
+    if p.position() == before && !p.at(EOF) && !(stop_at_brace && p.at(R_BRACE)) {
+        p.start_node(ERROR);
+        p.bump();
+        p.finish_node();
+    }
+}
+
+/// `name = IDENT | STRING`, reporting `what` when missing.
+pub(crate) fn name(p: &mut Parser, what: &str) {
+    if p.at(IDENT) || p.at(STRING) {
+        p.start_node(NAME);
+        p.bump();
+        p.finish_node();
+    } else {
+        p.error_expected(what);
+    }
+}
+
+/// A tool pattern (or a pattern written as a string), in a `TOOL_PATTERN` node.
+pub(crate) fn pattern(p: &mut Parser, what: &str) -> bool {
+    let checkpoint = p.checkpoint();
+    if p.bump_pattern() {
+        p.start_node_at(checkpoint, TOOL_PATTERN);
+        p.finish_node();
+        true
+    } else {
+        p.error_expected(what);
+        false
+    }
+}

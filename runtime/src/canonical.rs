@@ -1,0 +1,142 @@
+//! Canonical JSON (RFC 8785): sorted keys (by UTF-16 code units), no whitespace, minimal escapes,
+//! numbers in their shortest exact decimal form.
+
+use std::fmt::Write as _;
+
+use crate::json::{JsonKind, JsonRef};
+
+/// Appends `text` as a JSON string literal with RFC 8785 escaping.
+pub fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Orders member names as RFC 8785 does: by their UTF-16 code units.
+pub fn compare_keys(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// The canonical text of a `serde_json` value. Non-integer floats never occur in our data
+/// (decimals are strings); if one does, it is printed by `serde_json`.
+pub fn to_canonical_string(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_serde(&mut out, value);
+    out
+}
+
+/// Appends the canonical text of a `serde_json` value.
+pub fn write_serde(out: &mut String, value: &serde_json::Value) {
+    match value {
+        serde_json::Value::Null => out.push_str("null"),
+        serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        serde_json::Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        serde_json::Value::String(s) => write_string(out, s),
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_serde(out, item);
+            }
+            out.push(']');
+        }
+        serde_json::Value::Object(map) => {
+            let mut members: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+            members.sort_by(|a, b| compare_keys(a.0, b.0));
+            out.push('{');
+            for (i, (key, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, key);
+                out.push(':');
+                write_serde(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Appends the canonical text of a request value. `replace(path)` may substitute the value at
+/// an object-member path (used for redaction); `path` holds the member names from `value`.
+pub fn write_json<'a>(
+    out: &mut String,
+    value: JsonRef<'a>,
+    path: &mut Vec<&'a str>,
+    replace: &dyn Fn(&[&str]) -> Option<&'static str>,
+) {
+    match value.kind() {
+        JsonKind::Null => out.push_str("null"),
+        JsonKind::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        JsonKind::Number(d) => {
+            let _ = write!(out, "{d}");
+        }
+        JsonKind::InexactNumber(text) => out.push_str(text),
+        JsonKind::String(s) => write_string(out, s),
+        JsonKind::Array(_) => {
+            out.push('[');
+            for (i, item) in value.elements().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(out, item, path, replace);
+            }
+            out.push(']');
+        }
+        JsonKind::Object(_) => {
+            let mut members: Vec<(&'a str, JsonRef<'a>)> = value.members().collect();
+            members.sort_by(|a, b| compare_keys(a.0, b.0));
+            out.push('{');
+            for (i, (key, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, key);
+                out.push(':');
+                path.push(key);
+                match replace(path) {
+                    Some(text) => write_string(out, text),
+                    None => write_json(out, item, path, replace),
+                }
+                path.pop();
+            }
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::JsonDoc;
+
+    #[test]
+    fn canonical_forms() {
+        let doc = JsonDoc::parse(r#"{ "b": [1e3, 0.50, "\u00e9\u0001"], "a": {"\ud83d\ude00": 1, "\uffff": 2}, "c": null }"#)
+            .expect("valid");
+        let mut out = String::new();
+        write_json(&mut out, doc.root().expect("root"), &mut Vec::new(), &|_| None);
+        // U+1F600 is D83D DE00 in UTF-16 and sorts before U+FFFF.
+        assert_eq!(out, "{\"a\":{\"\u{1f600}\":1,\"\u{ffff}\":2},\"b\":[1000,0.5,\"\u{e9}\\u0001\"],\"c\":null}");
+        let value: serde_json::Value = serde_json::from_str(r#"{"z":1,"a":[true,"x\n"]}"#).expect("valid");
+        assert_eq!(to_canonical_string(&value), r#"{"a":[true,"x\n"],"z":1}"#);
+    }
+}

@@ -1,0 +1,525 @@
+//! A small strict JSON parser (RFC 8259) into a reusable flat arena, numbers decoded exactly.
+//!
+//! Nodes are stored in pre-order. A container records where its subtree ends, so the next
+//! sibling of node `i` is `end(i)`. An object's members are a key node (a string) followed by
+//! the value's subtree. Duplicate keys, trailing commas, comments and lone surrogates are
+//! errors. Parsing into an existing [`JsonDoc`] reuses its buffers.
+
+use crate::decimal::Decimal;
+
+/// Maximum nesting of arrays and objects.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a text is not strict JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("invalid JSON at byte {offset}: {message}")]
+pub struct JsonError {
+    /// Byte offset of the problem.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    Null,
+    Bool(bool),
+    /// An exact number, or `None` when the text is not representable (§2); `text` is its span.
+    Number { value: Option<Decimal>, start: u32, len: u32 },
+    String { start: u32, len: u32 },
+    Array { count: u32, end: u32 },
+    Object { count: u32, end: u32 },
+}
+
+/// A parsed JSON document: a flat node arena plus one buffer holding every decoded string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonDoc {
+    nodes: Vec<Node>,
+    text: String,
+}
+
+/// A borrowed view of one value inside a [`JsonDoc`].
+#[derive(Clone, Copy)]
+pub struct JsonRef<'a> {
+    doc: &'a JsonDoc,
+    index: u32,
+}
+
+/// The kind and scalar content of a JSON value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum JsonKind<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An exactly representable number.
+    Number(Decimal),
+    /// A number that is not exact to six decimals or out of range; holds its source text.
+    InexactNumber(&'a str),
+    /// A string.
+    String(&'a str),
+    /// An array with its element count.
+    Array(usize),
+    /// An object with its member count.
+    Object(usize),
+}
+
+impl JsonDoc {
+    /// Parses `text`, replacing this document's content and reusing its buffers.
+    pub fn parse_into(&mut self, text: &str) -> Result<(), JsonError> {
+        self.nodes.clear();
+        self.text.clear();
+        let mut parser = Parser { bytes: text.as_bytes(), pos: 0, doc: self };
+        parser.skip_ws();
+        parser.value(0)?;
+        parser.skip_ws();
+        if parser.pos != parser.bytes.len() {
+            return Err(parser.err("trailing characters"));
+        }
+        Ok(())
+    }
+
+    /// Parses `text` into a new document.
+    pub fn parse(text: &str) -> Result<JsonDoc, JsonError> {
+        let mut doc = JsonDoc::default();
+        doc.parse_into(text)?;
+        Ok(doc)
+    }
+
+    /// The root value (`None` for an empty document, which only a failed parse leaves).
+    pub fn root(&self) -> Option<JsonRef<'_>> {
+        if self.nodes.is_empty() { None } else { Some(JsonRef { doc: self, index: 0 }) }
+    }
+
+    fn end(&self, index: u32) -> u32 {
+        match self.nodes.get(index as usize) {
+            Some(Node::Array { end, .. } | Node::Object { end, .. }) => *end,
+            _ => index + 1,
+        }
+    }
+
+    fn str_at(&self, start: u32, len: u32) -> &str {
+        self.text.get(start as usize..(start + len) as usize).unwrap_or("")
+    }
+}
+
+impl<'a> JsonRef<'a> {
+    /// What this value is.
+    pub fn kind(self) -> JsonKind<'a> {
+        match self.doc.nodes.get(self.index as usize) {
+            None | Some(Node::Null) => JsonKind::Null,
+            Some(Node::Bool(b)) => JsonKind::Bool(*b),
+            Some(Node::Number { value: Some(d), .. }) => JsonKind::Number(*d),
+            Some(Node::Number { value: None, start, len }) => JsonKind::InexactNumber(self.doc.str_at(*start, *len)),
+            Some(Node::String { start, len }) => JsonKind::String(self.doc.str_at(*start, *len)),
+            Some(Node::Array { count, .. }) => JsonKind::Array(*count as usize),
+            Some(Node::Object { count, .. }) => JsonKind::Object(*count as usize),
+        }
+    }
+
+    /// The string content, if this is a string.
+    pub fn as_str(self) -> Option<&'a str> {
+        match self.kind() {
+            JsonKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for an object.
+    pub fn is_object(self) -> bool {
+        matches!(self.kind(), JsonKind::Object(_))
+    }
+
+    /// The source text of a number (exact or not), if this is a number.
+    pub fn number_text(self) -> Option<&'a str> {
+        match self.doc.nodes.get(self.index as usize) {
+            Some(Node::Number { start, len, .. }) => Some(self.doc.str_at(*start, *len)),
+            _ => None,
+        }
+    }
+
+    /// The elements of an array (empty for anything else).
+    pub fn elements(self) -> Children<'a> {
+        match self.doc.nodes.get(self.index as usize) {
+            Some(Node::Array { count, .. }) => Children { doc: self.doc, next: self.index + 1, left: *count },
+            _ => Children { doc: self.doc, next: 0, left: 0 },
+        }
+    }
+
+    /// The members of an object in document order (empty for anything else).
+    pub fn members(self) -> Members<'a> {
+        match self.doc.nodes.get(self.index as usize) {
+            Some(Node::Object { count, .. }) => Members { doc: self.doc, next: self.index + 1, left: *count },
+            _ => Members { doc: self.doc, next: 0, left: 0 },
+        }
+    }
+
+    /// The member named `key` of an object.
+    pub fn get(self, key: &str) -> Option<JsonRef<'a>> {
+        self.members().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The member whose name equals `key` ignoring ASCII case (first in document order).
+    pub fn get_ignore_ascii_case(self, key: &str) -> Option<JsonRef<'a>> {
+        self.members().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    }
+}
+
+impl std::fmt::Debug for JsonRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JsonRef({:?})", self.kind())
+    }
+}
+
+/// Iterator over the elements of an array.
+pub struct Children<'a> {
+    doc: &'a JsonDoc,
+    next: u32,
+    left: u32,
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = JsonRef<'a>;
+    fn next(&mut self) -> Option<JsonRef<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let item = JsonRef { doc: self.doc, index: self.next };
+        self.next = self.doc.end(self.next);
+        Some(item)
+    }
+}
+
+/// Iterator over the `(key, value)` members of an object.
+pub struct Members<'a> {
+    doc: &'a JsonDoc,
+    next: u32,
+    left: u32,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (&'a str, JsonRef<'a>);
+    fn next(&mut self) -> Option<(&'a str, JsonRef<'a>)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let key = JsonRef { doc: self.doc, index: self.next }.as_str().unwrap_or("");
+        let value = JsonRef { doc: self.doc, index: self.next + 1 };
+        self.next = self.doc.end(self.next + 1);
+        Some((key, value))
+    }
+}
+
+struct Parser<'t, 'd> {
+    bytes: &'t [u8],
+    pos: usize,
+    doc: &'d mut JsonDoc,
+}
+
+impl Parser<'_, '_> {
+    fn err(&self, message: &'static str) -> JsonError {
+        JsonError { offset: self.pos, message }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn index(&self) -> Result<u32, JsonError> {
+        u32::try_from(self.doc.nodes.len()).map_err(|_| self.err("document too large"))
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), JsonError> {
+        match self.bytes.get(self.pos) {
+            None => Err(self.err("unexpected end of input")),
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => {
+                let (start, len) = self.string()?;
+                self.doc.nodes.push(Node::String { start, len });
+                Ok(())
+            }
+            Some(b't') => self.literal(b"true", Node::Bool(true)),
+            Some(b'f') => self.literal(b"false", Node::Bool(false)),
+            Some(b'n') => self.literal(b"null", Node::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err("expected a value")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], node: Node) -> Result<(), JsonError> {
+        if self.bytes[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            self.doc.nodes.push(node);
+            Ok(())
+        } else {
+            Err(self.err("expected a value"))
+        }
+    }
+
+    fn number(&mut self) -> Result<(), JsonError> {
+        let start = self.pos;
+        let b = self.bytes;
+        let mut p = self.pos;
+        if b.get(p) == Some(&b'-') {
+            p += 1;
+        }
+        match b.get(p) {
+            Some(b'0') => p += 1,
+            Some(b'1'..=b'9') => {
+                while b.get(p).is_some_and(u8::is_ascii_digit) {
+                    p += 1;
+                }
+            }
+            _ => {
+                self.pos = p;
+                return Err(self.err("invalid number"));
+            }
+        }
+        if b.get(p) == Some(&b'.') {
+            p += 1;
+            if !b.get(p).is_some_and(u8::is_ascii_digit) {
+                self.pos = p;
+                return Err(self.err("invalid number"));
+            }
+            while b.get(p).is_some_and(u8::is_ascii_digit) {
+                p += 1;
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(p) {
+            p += 1;
+            if let Some(b'+' | b'-') = b.get(p) {
+                p += 1;
+            }
+            if !b.get(p).is_some_and(u8::is_ascii_digit) {
+                self.pos = p;
+                return Err(self.err("invalid number"));
+            }
+            while b.get(p).is_some_and(u8::is_ascii_digit) {
+                p += 1;
+            }
+        }
+        self.pos = p;
+        // The span is ASCII digits and signs, so it is valid UTF-8.
+        let text = std::str::from_utf8(&b[start..p]).map_err(|_| self.err("invalid number"))?;
+        let value = Decimal::parse(text).ok();
+        let text_start = u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
+        self.doc.text.push_str(text);
+        self.doc.nodes.push(Node::Number { value, start: text_start, len: (p - start) as u32 });
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let slice = self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.err("truncated \\u escape"))?;
+        let mut value = 0u32;
+        for &c in slice {
+            let d = (c as char).to_digit(16).ok_or_else(|| self.err("invalid \\u escape"))?;
+            value = value * 16 + d;
+        }
+        self.pos += 4;
+        Ok(value)
+    }
+
+    /// Decodes a string at `pos` (on the opening quote) into the text buffer.
+    fn string(&mut self) -> Result<(u32, u32), JsonError> {
+        self.pos += 1;
+        let start = u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
+        loop {
+            let run_start = self.pos;
+            while let Some(&c) = self.bytes.get(self.pos) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            let run = std::str::from_utf8(&self.bytes[run_start..self.pos]).map_err(|_| self.err("invalid UTF-8"))?;
+            self.doc.text.push_str(run);
+            match self.bytes.get(self.pos) {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let escaped = match self.bytes.get(self.pos) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            let high = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&high) {
+                                if self.bytes.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                                    return Err(self.err("lone surrogate"));
+                                }
+                                self.pos += 2;
+                                let low = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&low) {
+                                    return Err(self.err("lone surrogate"));
+                                }
+                                0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                            } else {
+                                high
+                            };
+                            let c = char::from_u32(code).ok_or_else(|| self.err("lone surrogate"))?;
+                            self.doc.text.push(c);
+                            continue;
+                        }
+                        _ => return Err(self.err("invalid escape")),
+                    };
+                    self.pos += 1;
+                    self.doc.text.push(escaped);
+                }
+                Some(_) => return Err(self.err("control character in string")),
+            }
+        }
+        let len = u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))? - start;
+        Ok((start, len))
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        let at = self.index()?;
+        self.doc.nodes.push(Node::Array { count: 0, end: 0 });
+        self.pos += 1;
+        self.skip_ws();
+        let mut count = 0u32;
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                self.value(depth)?;
+                count += 1;
+                self.skip_ws();
+                match self.bytes.get(self.pos) {
+                    Some(b',') => self.pos += 1,
+                    Some(b']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.err("expected `,` or `]`")),
+                }
+            }
+        }
+        let end = self.index()?;
+        self.doc.nodes[at as usize] = Node::Array { count, end };
+        Ok(())
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        let at = self.index()?;
+        self.doc.nodes.push(Node::Object { count: 0, end: 0 });
+        self.pos += 1;
+        self.skip_ws();
+        let mut count = 0u32;
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.bytes.get(self.pos) != Some(&b'"') {
+                    return Err(self.err("expected a member name"));
+                }
+                let key_pos = self.pos;
+                let (start, len) = self.string()?;
+                if self.has_member(at, count, start, len) {
+                    self.pos = key_pos;
+                    return Err(self.err("duplicate member name"));
+                }
+                self.doc.nodes.push(Node::String { start, len });
+                self.skip_ws();
+                if self.bytes.get(self.pos) != Some(&b':') {
+                    return Err(self.err("expected `:`"));
+                }
+                self.pos += 1;
+                self.skip_ws();
+                self.value(depth)?;
+                count += 1;
+                self.skip_ws();
+                match self.bytes.get(self.pos) {
+                    Some(b',') => self.pos += 1,
+                    Some(b'}') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.err("expected `,` or `}`")),
+                }
+            }
+        }
+        let end = self.index()?;
+        self.doc.nodes[at as usize] = Node::Object { count, end };
+        Ok(())
+    }
+
+    /// Whether the object at `at` (with `count` members parsed so far) already has this key.
+    fn has_member(&self, at: u32, count: u32, start: u32, len: u32) -> bool {
+        let key = self.doc.str_at(start, len);
+        let mut next = at + 1;
+        for _ in 0..count {
+            if let Some(Node::String { start: s, len: l }) = self.doc.nodes.get(next as usize)
+                && self.doc.str_at(*s, *l) == key
+            {
+                return true;
+            }
+            next = self.doc.end(next + 1);
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_and_rejects() {
+        let ok = [
+            r#"{"a":1,"b":[true,false,null],"c":{"d":"x\u00e9\ud83d\ude00"}}"#,
+            " [ ] ",
+            "-0.5e2",
+            r#""\"\\\/\b\f\n\r\t""#,
+        ];
+        for text in ok {
+            assert!(JsonDoc::parse(text).is_ok(), "{text}");
+        }
+        let bad = [
+            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".1", "+1", "tru", "nul", "\"\\x\"", "\"a\nb\"",
+            "{\"a\":1,\"a\":2}", "\"\\ud800\"", "\"\\udc00\"", "[1] 2", "{a:1}", "// c\n1", "NaN",
+        ];
+        for text in bad {
+            assert!(JsonDoc::parse(text).is_err(), "{text}");
+        }
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(JsonDoc::parse(&deep).is_err());
+    }
+
+    #[test]
+    fn navigates() {
+        let doc = JsonDoc::parse(r#"{"a":[1,{"x":2}],"b":"s","n":1e3,"big":0.1234567}"#).unwrap_or_default();
+        let root = doc.root().expect("a root");
+        let a = root.get("a").map(|a| a.elements().count());
+        assert_eq!(a, Some(2));
+        assert_eq!(root.get("b").and_then(JsonRef::as_str), Some("s"));
+        assert_eq!(root.get("n").map(JsonRef::kind), Some(JsonKind::Number(Decimal::from_int(1000))));
+        assert_eq!(root.get("big").map(JsonRef::kind), Some(JsonKind::InexactNumber("0.1234567")));
+        assert_eq!(root.get_ignore_ascii_case("B").and_then(JsonRef::as_str), Some("s"));
+        let keys: Vec<&str> = root.members().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["a", "b", "n", "big"]);
+    }
+}
