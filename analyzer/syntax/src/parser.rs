@@ -296,6 +296,14 @@ impl<'t> Parser<'t> {
         suggestion: Option<String>,
     ) {
         let range = TextRange::new(TextSize::from(start as u32), TextSize::from(end as u32));
+        // Unwinding out of many unclosed blocks reports the same thing at the same place once.
+        if self
+            .errors
+            .last()
+            .is_some_and(|last| last.range == range && last.message == message)
+        {
+            return;
+        }
         self.errors.push(SyntaxError {
             code,
             message,

@@ -1,0 +1,139 @@
+//! Property tests: parsing never panics and the tree always reproduces the input exactly.
+
+use proptest::prelude::*;
+
+/// Fragments that look like FPL, so generated inputs reach deep into the grammar.
+const FRAGMENTS: &[&str] = &[
+    "agent",
+    "a",
+    " ",
+    "\n",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "default",
+    "deny",
+    "deny!",
+    "!",
+    "permit",
+    "defer",
+    "when",
+    "if",
+    "and",
+    "or",
+    "not",
+    "in",
+    "matches",
+    "==",
+    "<",
+    ">=",
+    "\"s\"",
+    "'q",
+    "\\",
+    "1",
+    "-2.5",
+    "$5",
+    "1h30m",
+    "10mb",
+    "10x",
+    "stripe/*",
+    "*.x.org",
+    "reason:",
+    "notify",
+    ":",
+    "=",
+    ",",
+    ".",
+    "#c\n",
+    "rules",
+    "phase",
+    "budget",
+    "session",
+    "max",
+    "rate_limit",
+    "per",
+    "minute",
+    "redact",
+    "args",
+    "credential",
+    "scope",
+    "egress",
+    "env(\"X\")",
+    "\u{0}",
+    "é",
+    "?",
+    "path",
+    "method",
+    "GET",
+    "query",
+    "x",
+    "=",
+    "len(",
+    "session.sum(",
+    "null",
+    "true",
+];
+
+fn fpl_like() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(FRAGMENTS), 0..200).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn tree_reproduces_fpl_like_input(text in fpl_like()) {
+        let parse = fpl_syntax::parse(&text);
+        prop_assert_eq!(parse.syntax_node().to_string(), text);
+    }
+
+    #[test]
+    fn tree_reproduces_arbitrary_input(text in any::<String>()) {
+        let parse = fpl_syntax::parse(&text);
+        prop_assert_eq!(parse.syntax_node().to_string(), text);
+    }
+
+    #[test]
+    fn errors_lie_inside_the_input(text in fpl_like()) {
+        let parse = fpl_syntax::parse(&text);
+        for error in parse.errors() {
+            prop_assert!(usize::from(error.range.end()) <= text.len());
+        }
+    }
+}
+
+#[test]
+fn hostile_inputs_do_not_overflow_the_stack() {
+    let cases = [
+        "{".repeat(1 << 20),
+        "(".repeat(1 << 16),
+        format!("agent a {{ permit x when {} }}", "not ".repeat(100_000)),
+        format!("agent a {{ permit x when {}1 }}", "(".repeat(100_000)),
+        format!("system s {{ {} }}", "a { ".repeat(100_000)),
+        format!("agent a {{ var v = {} }}", "[".repeat(100_000)),
+        "x".repeat(100_000),
+        "\u{0}".repeat(100_000),
+    ];
+    for text in cases {
+        let parse = fpl_syntax::parse(&text);
+        assert_eq!(parse.syntax_node().to_string(), text);
+        assert!(!parse.errors().is_empty());
+        assert!(
+            parse.errors().len() < 10,
+            "one mistake, a few errors: {:?}",
+            &parse.errors()[..3]
+        );
+    }
+}
+
+#[test]
+fn oversized_file_is_refused_losslessly() {
+    let text = "#".repeat(fpl_syntax::MAX_FILE_SIZE + 1);
+    let parse = fpl_syntax::parse(&text);
+    assert_eq!(parse.errors().len(), 1);
+    assert_eq!(parse.errors()[0].code, fpl_syntax::ErrorCode::E0006);
+    assert_eq!(usize::from(parse.syntax_node().text().len()), text.len());
+}
