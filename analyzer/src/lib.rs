@@ -1,1 +1,19 @@
-//! FPL analyzer.
+//! The FPL analyzer: the semantic model of a policy, its static checks and one diagnostic model
+//! shared by the CLI, the language server and the GitHub Action.
+
+pub mod analysis;
+pub mod builtins;
+pub mod checks;
+pub mod codes;
+pub mod config_keys;
+pub mod diagnostic;
+pub mod discover;
+pub mod hir;
+pub mod lower;
+pub mod source;
+
+pub use analysis::{Analysis, AnalyzedFile, analyze};
+pub use checks::CheckOptions;
+pub use codes::Code;
+pub use diagnostic::{Diagnostic, Fix, Label, Severity, Span, TextEdit};
+pub use source::{FileId, LineCol, LineIndex, SourceFile};

@@ -1,0 +1,194 @@
+//! Names: unique agents and phases, `next` targets, credential backends, `env("X")` (E0201–E0204).
+
+use std::collections::HashMap;
+
+use fpl_syntax::keywords::did_you_mean;
+
+use super::CheckOptions;
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::hir::{self, span};
+
+pub(super) fn check(policy: &hir::Policy, options: &CheckOptions, out: &mut Vec<Diagnostic>) {
+    duplicate_agents(policy, out);
+    for agent in &policy.agents {
+        phases(agent, out);
+        credential_backends(policy, agent, out);
+    }
+    if options.require_env {
+        unset_env(policy, out);
+    }
+}
+
+fn duplicate_agents(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<&str, &hir::Agent> = HashMap::new();
+    for agent in policy.agents.iter().filter(|agent| !agent.name.is_empty()) {
+        let Some(previous) = first.get(agent.name.as_str()) else {
+            first.insert(&agent.name, agent);
+            continue;
+        };
+        let diagnostic = if agent.is_flat || previous.is_flat {
+            let (flat, explicit) = if agent.is_flat {
+                (agent, *previous)
+            } else {
+                (*previous, agent)
+            };
+            Diagnostic::new(
+                Code::E0201,
+                flat.name_span,
+                "rules outside an agent form agent `default`, which is also declared",
+            )
+            .with_label(explicit.name_span, "`agent default` declared here")
+            .with_help("move the flat rules into the `agent default` block")
+        } else {
+            Diagnostic::new(
+                Code::E0201,
+                agent.name_span,
+                format!("agent `{}` is declared twice", agent.name),
+            )
+            .with_label(previous.name_span, "first declared here")
+            .with_note("agent names are global across all files of a policy")
+        };
+        out.push(diagnostic);
+    }
+}
+
+fn phases(agent: &hir::Agent, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for phase in &agent.phases {
+        if let Some(first) = seen.get(phase.name.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    Code::E0203,
+                    phase.span,
+                    format!("phase `{}` is declared twice", phase.name),
+                )
+                .with_label(*first, "first declared here"),
+            );
+        } else {
+            seen.insert(&phase.name, phase.span);
+        }
+    }
+    for phase in &agent.phases {
+        for (key, value) in &phase.attributes {
+            let Some(target) = value.as_text().filter(|_| key == "next") else {
+                continue;
+            };
+            if seen.contains_key(target) {
+                continue;
+            }
+            let value_span = span(phase.span.file, value.range);
+            let mut diagnostic = Diagnostic::new(
+                Code::E0203,
+                value_span,
+                format!(
+                    "`next` names `{target}`, which is no phase of agent `{}`",
+                    agent.name
+                ),
+            );
+            if let Some(suggestion) =
+                did_you_mean(target, agent.phases.iter().map(|p| p.name.as_str()))
+            {
+                diagnostic =
+                    diagnostic.with_replacement(format!("replace with `{suggestion}`"), suggestion);
+            }
+            out.push(diagnostic);
+        }
+    }
+}
+
+fn credential_backends(policy: &hir::Policy, agent: &hir::Agent, out: &mut Vec<Diagnostic>) {
+    let providers: Vec<&str> = policy.providers().chain(["vault", "env"]).collect();
+    for credential in &agent.credentials {
+        for (key, value) in &credential.attributes {
+            let Some(backend) = value.as_text().filter(|_| key == "backend") else {
+                continue;
+            };
+            if providers.contains(&backend) {
+                continue;
+            }
+            let mut diagnostic = Diagnostic::new(
+                Code::E0202,
+                span(credential.span.file, value.range),
+                format!("credential backend `{backend}` names no provider"),
+            )
+            .with_help("declare `provider <name> { type = … }` or use `vault` or `env`");
+            if let Some(suggestion) = did_you_mean(backend, providers.iter().copied()) {
+                diagnostic =
+                    diagnostic.with_replacement(format!("replace with `{suggestion}`"), suggestion);
+            }
+            out.push(diagnostic);
+        }
+    }
+}
+
+fn unset_env(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
+    let mut report = |file, value: &hir::Value| {
+        visit_env(value, &mut |name, range| {
+            if std::env::var_os(name).is_none() {
+                out.push(Diagnostic::new(
+                    Code::E0204,
+                    span(file, range),
+                    format!("environment variable `{name}` is not set"),
+                ));
+            }
+        });
+    };
+    for block in &policy.blocks {
+        for_each_config_value(&block.entries, &mut |value| report(block.span.file, value));
+    }
+    for agent in &policy.agents {
+        let file = agent.name_span.file;
+        let values = agent
+            .attributes
+            .iter()
+            .map(|(_, value)| value)
+            .chain(agent.vars.iter().map(|var| &var.value))
+            .chain(
+                agent
+                    .budgets
+                    .iter()
+                    .flat_map(|budget| budget.items.iter().map(|(_, value)| value)),
+            )
+            .chain(
+                agent
+                    .credentials
+                    .iter()
+                    .flat_map(|c| c.attributes.iter().map(|(_, value)| value)),
+            )
+            .chain(
+                agent
+                    .phases
+                    .iter()
+                    .flat_map(|phase| phase.attributes.iter().map(|(_, value)| value)),
+            );
+        for value in values {
+            report(file, value);
+        }
+        for block in &agent.blocks {
+            for_each_config_value(&block.entries, &mut |value| report(file, value));
+        }
+    }
+}
+
+/// Calls `visit` on every value of a configuration block, nested blocks included.
+pub(super) fn for_each_config_value(
+    entries: &[hir::ConfigEntry],
+    visit: &mut impl FnMut(&hir::Value),
+) {
+    for entry in entries {
+        match &entry.value {
+            hir::ConfigValue::Value(value) => visit(value),
+            hir::ConfigValue::Block(nested) => for_each_config_value(nested, visit),
+            hir::ConfigValue::Missing => {}
+        }
+    }
+}
+
+fn visit_env(value: &hir::Value, visit: &mut impl FnMut(&str, fpl_syntax::TextRange)) {
+    match &value.kind {
+        hir::ValueKind::Env(name) => visit(name, value.range),
+        hir::ValueKind::List(items) => items.iter().for_each(|item| visit_env(item, visit)),
+        _ => {}
+    }
+}

@@ -1,0 +1,302 @@
+//! Values in blocks: budgets, phases, rate limits, credentials and configuration keys
+//! (E0210, W0211).
+
+use fpl_syntax::keywords::did_you_mean;
+use fpl_syntax::literal::SCALE;
+
+use crate::codes::Code;
+use crate::config_keys::{KeyType, PROVIDER_TYPES, known_keys};
+use crate::diagnostic::Diagnostic;
+use crate::hir::{self, ValueKind, span};
+use crate::source::FileId;
+
+pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
+    for block in &policy.blocks {
+        config_block(block.span.file, block, out);
+    }
+    for agent in &policy.agents {
+        let file = agent.name_span.file;
+        for budget in &agent.budgets {
+            budget_block(file, budget, out);
+        }
+        for phase in &agent.phases {
+            for (key, value) in phase.attributes.iter().filter(|(key, _)| key == "duration") {
+                expect(
+                    file,
+                    key,
+                    value,
+                    matches!(value.kind, ValueKind::Duration(_)),
+                    "a duration",
+                    out,
+                );
+            }
+        }
+        for limit in &agent.rate_limits {
+            rate_limit(limit, out);
+        }
+        for credential in &agent.credentials {
+            for (key, value) in credential.attributes.iter().filter(|(key, _)| key == "ttl") {
+                expect(
+                    file,
+                    key,
+                    value,
+                    matches!(value.kind, ValueKind::Duration(_)),
+                    "a duration",
+                    out,
+                );
+            }
+        }
+        for block in &agent.blocks {
+            config_block(file, block, out);
+        }
+    }
+}
+
+/// Reports `E0210` on `value` unless `ok`.
+fn expect(
+    file: FileId,
+    key: &str,
+    value: &hir::Value,
+    ok: bool,
+    wanted: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if ok || value.kind == ValueKind::Invalid {
+        return;
+    }
+    out.push(Diagnostic::new(
+        Code::E0210,
+        span(file, value.range),
+        format!(
+            "`{key}` takes {wanted}, not {} `{}`",
+            article(value.type_name()),
+            value_text(value)
+        ),
+    ));
+}
+
+fn article(word: &str) -> String {
+    let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
+
+fn value_text(value: &hir::Value) -> String {
+    match &value.kind {
+        ValueKind::Bool(flag) => flag.to_string(),
+        ValueKind::Number(n) | ValueKind::Duration(n) => fpl_syntax::literal::format_millionths(*n),
+        ValueKind::Money(n) => format!("${}", fpl_syntax::literal::format_millionths(*n)),
+        ValueKind::Size(bytes) => format!("{bytes}b"),
+        ValueKind::String(text) | ValueKind::Ident(text) | ValueKind::Pattern(text) => text.clone(),
+        ValueKind::List(_) => "[…]".to_string(),
+        ValueKind::Env(name) => format!("env(\"{name}\")"),
+        ValueKind::Invalid => "…".to_string(),
+    }
+}
+
+fn is_integer(value: &hir::Value) -> bool {
+    matches!(value.kind, ValueKind::Number(n) if n >= 0 && n % SCALE == 0)
+}
+
+fn budget_block(file: FileId, budget: &hir::Budget, out: &mut Vec<Diagnostic>) {
+    if budget.scope != "session" && budget.scope != "daily" {
+        out.push(
+            Diagnostic::new(Code::E0210, budget.span, format!("budget scope `{}` is neither `session` nor `daily`", budget.scope))
+                .with_help("a `session` budget counts per agent and session, a `daily` one per agent and UTC day"),
+        );
+    }
+    for (key, value) in &budget.items {
+        match key.as_str() {
+            "max" | "daily" => {
+                let ok = matches!(value.kind, ValueKind::Money(n) | ValueKind::Number(n) if n >= 0);
+                expect(file, key, value, ok, "a non-negative amount of money", out);
+            }
+            "max_calls" => expect(
+                file,
+                key,
+                value,
+                is_integer(value),
+                "a non-negative integer",
+                out,
+            ),
+            "warn_at" => {
+                let ok = matches!(value.kind, ValueKind::Number(n) if n > 0 && n < SCALE);
+                expect(file, key, value, ok, "a number between 0 and 1", out);
+            }
+            _ => {
+                let ok = matches!(value.as_text(), Some("deny" | "defer"));
+                expect(file, key, value, ok, "`deny` or `defer`", out);
+            }
+        }
+    }
+}
+
+fn rate_limit(limit: &hir::RateLimit, out: &mut Vec<Diagnostic>) {
+    if let Some(count) = limit
+        .limit
+        .filter(|count| *count <= 0 || count % SCALE != 0)
+    {
+        out.push(Diagnostic::new(
+            Code::E0210,
+            limit.span,
+            format!(
+                "`rate_limit` takes a positive whole number of calls, not `{}`",
+                fpl_syntax::literal::format_millionths(count)
+            ),
+        ));
+    }
+    if let Some(window) = limit
+        .window
+        .as_deref()
+        .filter(|window| !["second", "minute", "hour", "day"].contains(window))
+    {
+        let mut diagnostic = Diagnostic::new(
+            Code::E0210,
+            limit.span,
+            format!("`rate_limit` window `{window}` is none of `second`, `minute`, `hour`, `day`"),
+        );
+        if let Some(suggestion) = did_you_mean(window, ["second", "minute", "hour", "day"]) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+        }
+        out.push(diagnostic);
+    }
+}
+
+fn config_block(file: FileId, block: &hir::ConfigBlock, out: &mut Vec<Diagnostic>) {
+    if block.keyword == "provider" {
+        for entry in block.entries.iter().filter(|entry| entry.key == "type") {
+            if let hir::ConfigValue::Value(value) = &entry.value {
+                let ok = value
+                    .as_text()
+                    .is_some_and(|text| PROVIDER_TYPES.contains(&text));
+                expect(
+                    file,
+                    "type",
+                    value,
+                    ok,
+                    &format!("one of {}", quoted_list(PROVIDER_TYPES)),
+                    out,
+                );
+            }
+        }
+        return;
+    }
+    let Some(keys) = known_keys(&block.keyword) else {
+        return;
+    };
+    for entry in &block.entries {
+        let Some((_, key_type)) = keys.iter().find(|(key, _)| *key == entry.key) else {
+            let mut diagnostic = Diagnostic::new(
+                Code::W0211,
+                span(file, entry.key_range),
+                format!("unknown key `{}` in `{}`", entry.key, block.keyword),
+            )
+            .with_note(format!(
+                "`{}` knows {}",
+                block.keyword,
+                quoted_list(&keys.iter().map(|(key, _)| *key).collect::<Vec<_>>())
+            ));
+            if let Some(suggestion) = did_you_mean(&entry.key, keys.iter().map(|(key, _)| *key)) {
+                diagnostic =
+                    diagnostic.with_replacement(format!("replace with `{suggestion}`"), suggestion);
+            }
+            out.push(diagnostic);
+            continue;
+        };
+        match &entry.value {
+            hir::ConfigValue::Value(value) => {
+                check_key_type(file, &entry.key, value, *key_type, out)
+            }
+            hir::ConfigValue::Block(_) => out.push(Diagnostic::new(
+                Code::E0210,
+                span(file, entry.key_range),
+                format!("`{}` takes a value, not a block", entry.key),
+            )),
+            hir::ConfigValue::Missing => {}
+        }
+    }
+}
+
+fn quoted_list(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|word| format!("`{word}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn check_key_type(
+    file: FileId,
+    key: &str,
+    value: &hir::Value,
+    key_type: KeyType,
+    out: &mut Vec<Diagnostic>,
+) {
+    if matches!(value.kind, ValueKind::Env(_)) {
+        return;
+    }
+    let (ok, wanted) = match key_type {
+        KeyType::OneOf(words) => (
+            value.as_text().is_some_and(|text| words.contains(&text)),
+            format!("one of {}", quoted_list(words)),
+        ),
+        KeyType::Duration => (
+            matches!(value.kind, ValueKind::Duration(_)),
+            "a duration".to_string(),
+        ),
+        KeyType::Integer => (is_integer(value), "a non-negative integer".to_string()),
+        KeyType::Bool => (
+            matches!(value.kind, ValueKind::Bool(_)),
+            "`true` or `false`".to_string(),
+        ),
+        KeyType::Text => (value.as_text().is_some(), "a string".to_string()),
+        KeyType::StringList => (
+            matches!(&value.kind, ValueKind::List(items) if items.iter().all(|item| item.as_text().is_some())),
+            "a list of strings".to_string(),
+        ),
+        KeyType::Patterns => (
+            value.as_text().is_some()
+                || matches!(&value.kind, ValueKind::List(items) if items.iter().all(|item| item.as_text().is_some())),
+            "a pattern or a list of patterns".to_string(),
+        ),
+        KeyType::Url(schemes) => (
+            value.as_text().is_some_and(|text| {
+                schemes
+                    .iter()
+                    .any(|scheme| text.starts_with(&format!("{scheme}://")))
+            }),
+            format!("a URL with scheme {}", quoted_list(schemes)),
+        ),
+        KeyType::HostPatterns => return host_patterns(file, key, value, out),
+    };
+    expect(file, key, value, ok, &wanted, out);
+}
+
+fn host_patterns(file: FileId, key: &str, value: &hir::Value, out: &mut Vec<Diagnostic>) {
+    let ValueKind::List(items) = &value.kind else {
+        return expect(file, key, value, false, "a list of host patterns", out);
+    };
+    for item in items {
+        let ok = item.as_text().is_some_and(is_host_pattern);
+        expect(
+            file,
+            key,
+            item,
+            ok,
+            "host patterns: `example.com`, `*.example.com` or `*`",
+            out,
+        );
+    }
+}
+
+/// Whether `pattern` is an exact host, `*.suffix` or `*` (SPEC §6.1 step 3).
+pub(crate) fn is_host_pattern(pattern: &str) -> bool {
+    let host = pattern.strip_prefix("*.").unwrap_or(pattern);
+    pattern == "*"
+        || (!host.is_empty()
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            }))
+}

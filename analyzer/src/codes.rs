@@ -1,0 +1,242 @@
+//! Every diagnostic code with its stable name, default severity and documentation.
+//!
+//! The documentation of a code carries an invalid and (where one exists) a valid example; the
+//! test `tests/code_examples.rs` checks that the invalid one reports the code and the valid one
+//! does not, so the docs that `faramesh explain` prints can never drift from the checks.
+
+use crate::diagnostic::Severity;
+
+/// Documentation of one code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeDocs {
+    /// What the code means, in a sentence or two.
+    pub summary: &'static str,
+    /// A policy that gets this diagnostic.
+    pub invalid: &'static str,
+    /// The corrected policy, which does not; empty when no single file can show it.
+    pub valid: &'static str,
+}
+
+macro_rules! codes {
+    ($($code:ident $name:literal $severity:ident {
+        summary: $summary:literal,
+        invalid: $invalid:literal,
+        valid: $valid:literal $(,)?
+    })*) => {
+        /// A stable diagnostic code (SPEC §13).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $summary] $code,)*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            /// The code as printed, e.g. `"E0201"`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code),)* }
+            }
+
+            /// The stable kebab-case name, e.g. `"duplicate-agent"`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$code => $name,)* }
+            }
+
+            /// The severity the code is reported with.
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$code => Severity::$severity,)* }
+            }
+
+            /// The code's documentation.
+            pub fn docs(self) -> CodeDocs {
+                match self { $(Code::$code => CodeDocs { summary: $summary, invalid: $invalid, valid: $valid },)* }
+            }
+        }
+    };
+}
+
+impl Code {
+    /// Looks a code up by its text (`E0201`, case-insensitive) or name (`duplicate-agent`).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str().eq_ignore_ascii_case(text) || code.name() == text)
+    }
+
+    /// The code of a syntax error.
+    pub fn from_syntax(code: fpl_syntax::ErrorCode) -> Code {
+        use fpl_syntax::ErrorCode as E;
+        match code {
+            E::E0001 => Code::E0001,
+            E::E0002 => Code::E0002,
+            E::E0003 => Code::E0003,
+            E::E0005 => Code::E0005,
+            E::E0006 => Code::E0006,
+            E::E0101 => Code::E0101,
+            E::E0102 => Code::E0102,
+            E::E0103 => Code::E0103,
+            E::E0104 => Code::E0104,
+            E::E0105 => Code::E0105,
+        }
+    }
+}
+
+codes! {
+    E0001 "invalid-character" Error {
+        summary: "A character that may not appear outside strings and comments (a control character, a non-ASCII character, or bytes that are not UTF-8).",
+        invalid: "agent a {\n  default deny\n  permit x when amount > 5 ; \n}\n",
+        valid: "agent a {\n  default deny\n  permit x when amount > 5\n}\n",
+    }
+    E0002 "invalid-string" Error {
+        summary: "A string with an unknown escape, a raw newline or no closing quote. Escapes are \\\\ \\\" \\' \\n \\t \\r and \\u{HEX}.",
+        invalid: "agent a {\n  default deny\n  deny x reason: \"bad \\q\"\n}\n",
+        valid: "agent a {\n  default deny\n  deny x reason: \"bad \\\\q\"\n}\n",
+    }
+    E0003 "invalid-literal" Error {
+        summary: "A malformed number, money, duration or size literal: more than 6 decimals, out of range, or an unknown unit glued to a number.",
+        invalid: "agent a {\n  default deny\n  permit x when size > 10x\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when size > 10mb\n}\n",
+    }
+    E0005 "nesting-too-deep" Error {
+        summary: "Blocks, lists and expressions nest at most 64 levels deep.",
+        invalid: "agent a {\n  default deny\n  permit x when (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when (a)\n}\n",
+    }
+    E0006 "file-too-large" Error {
+        summary: "Files over 16 MiB are refused without being parsed.",
+        invalid: "",
+        valid: "",
+    }
+    E0101 "unexpected-token" Error {
+        summary: "The parser expected something else here; the message says what.",
+        invalid: "agent {\n  default deny\n}\n",
+        valid: "agent support-bot {\n  default deny\n}\n",
+    }
+    E0102 "flat-rules-beside-agents" Error {
+        summary: "Rules outside any agent form the implicit agent `default`, which is only allowed in a file without `agent` blocks.",
+        invalid: "permit read\nagent a {\n  default deny\n}\n",
+        valid: "agent a {\n  default deny\n  permit read\n}\n",
+    }
+    E0103 "repeated-clause" Error {
+        summary: "Each clause (`when`, `reason`, `method`, …) appears at most once per rule; `query`/`header` may repeat with different keys.",
+        invalid: "agent a {\n  default deny\n  deny x reason: \"a\" reason: \"b\"\n}\n",
+        valid: "agent a {\n  default deny\n  deny x reason: \"a and b\"\n}\n",
+    }
+    E0104 "unknown-statement" Error {
+        summary: "A word that starts no statement of this block; the message suggests the closest one.",
+        invalid: "agent a {\n  defualt deny\n}\n",
+        valid: "agent a {\n  default deny\n}\n",
+    }
+    E0105 "chained-comparison" Error {
+        summary: "Comparisons do not chain: `a < b < c` must be written `a < b and b < c`.",
+        invalid: "agent a {\n  default deny\n  permit x when 1 < amount < 5\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when 1 < amount and amount < 5\n}\n",
+    }
+    E0201 "duplicate-agent" Error {
+        summary: "Agent names are unique across the policy; flat rules form the agent `default`, so they cannot sit beside an explicit `agent default`.",
+        invalid: "agent a {\n  default deny\n}\nagent a {\n  default deny\n}\n",
+        valid: "agent a {\n  default deny\n}\nagent b {\n  default deny\n}\n",
+    }
+    E0202 "unknown-credential-backend" Error {
+        summary: "A credential's `backend` names a declared `provider`, or `vault` or `env`.",
+        invalid: "agent a {\n  default deny\n  credential stripe {\n    backend vualt\n  }\n}\n",
+        valid: "agent a {\n  default deny\n  credential stripe {\n    backend vault\n  }\n}\n",
+    }
+    E0203 "unknown-phase" Error {
+        summary: "`next` names a phase of the same agent, and phase names are unique per agent.",
+        invalid: "agent a {\n  default deny\n  phase intake {\n    next execute\n  }\n}\n",
+        valid: "agent a {\n  default deny\n  phase intake {\n    next execute\n  }\n  phase execute {\n    permit run\n  }\n}\n",
+    }
+    E0204 "unset-environment-variable" Error {
+        summary: "With `--require-env`, every `env(\"X\")` must name a variable set in the environment.",
+        invalid: "",
+        valid: "",
+    }
+    E0210 "invalid-value" Error {
+        summary: "A value of the wrong type or out of range: budgets take money, `max_calls` a non-negative integer, `warn_at` a number in (0, 1), `ttl`/`duration` a duration, `rate_limit` a positive count per `second`, `minute`, `hour` or `day`.",
+        invalid: "agent a {\n  default deny\n  budget session {\n    warn_at 2\n  }\n}\n",
+        valid: "agent a {\n  default deny\n  budget session {\n    warn_at 0.8\n  }\n}\n",
+    }
+    W0211 "unknown-config-key" Warning {
+        summary: "A configuration key this block does not know (SPEC §14); often a misspelling.",
+        invalid: "runtime {\n  mdoe = \"enforce\"\n}\n",
+        valid: "runtime {\n  mode = \"enforce\"\n}\n",
+    }
+    E0220 "incompatible-types" Error {
+        summary: "An operator applied to values that can never work together, such as ordering a number against a string.",
+        invalid: "agent a {\n  default deny\n  permit x when amount < \"x\"\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when amount < 5\n}\n",
+    }
+    E0221 "ordering-on-non-numbers" Error {
+        summary: "`<`, `<=`, `>` and `>=` compare numbers only, never strings or booleans.",
+        invalid: "agent a {\n  default deny\n  permit x when tool.name < \"b\"\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when tool.name starts_with \"b\"\n}\n",
+    }
+    E0222 "regex-not-literal" Error {
+        summary: "The right side of `matches` is a regular expression written as a string literal.",
+        invalid: "agent a {\n  default deny\n  permit x when cmd matches pattern\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when cmd matches \"^ls\"\n}\n",
+    }
+    E0223 "invalid-regex" Error {
+        summary: "The regular expression does not compile (Rust `regex` syntax; a `{` that begins no repetition is a literal), or compiles to more than 1 MiB.",
+        invalid: "agent a {\n  default deny\n  permit x when cmd matches \"(unclosed\"\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when cmd matches \"\\\\(unclosed\"\n}\n",
+    }
+    E0224 "unknown-function" Error {
+        summary: "Only the built-in functions of SPEC §6.4 exist, each with a fixed number of arguments; history patterns are string literals.",
+        invalid: "agent a {\n  default deny\n  deny x when session.sum(amount) > 5\n}\n",
+        valid: "agent a {\n  default deny\n  deny x when history_tool_count(\"x\") > 5\n}\n",
+    }
+    E0225 "unknown-field" Error {
+        summary: "A bare root (`session`, `time`, `tool`, `agent`, `vars`), a built-in field that does not exist (`session.foo`) or an undeclared `vars.x`.",
+        invalid: "agent a {\n  default deny\n  permit x when session.foo > 1\n}\n",
+        valid: "agent a {\n  default deny\n  permit x when session.calls > 1\n}\n",
+    }
+    W0230 "missing-default" Warning {
+        summary: "An agent without `default` denies what no rule matches; say so explicitly.",
+        invalid: "agent a {\n  permit read\n}\n",
+        valid: "agent a {\n  default deny\n  permit read\n}\n",
+    }
+    W0231 "default-permit" Warning {
+        summary: "`default permit` lets through every tool no rule names, including tools added later.",
+        invalid: "agent a {\n  default permit\n}\n",
+        valid: "agent a {\n  default deny\n}\n",
+    }
+    S0301 "unreachable-rule" Warning {
+        summary: "Every request the rule matches is decided earlier, by earlier rules or by mandatory denies.",
+        invalid: "",
+        valid: "",
+    }
+    S0302 "overridden-by-mandatory-deny" Error {
+        summary: "A permit or defer rule matches requests that a `deny!` rule also matches; it can never fire there.",
+        invalid: "",
+        valid: "",
+    }
+    S0303 "never-matches" Warning {
+        summary: "The rule's condition can never hold.",
+        invalid: "",
+        valid: "",
+    }
+    S0304 "always-true-condition" Warning {
+        summary: "The condition holds for every request that has its arguments.",
+        invalid: "",
+        valid: "",
+    }
+    S0305 "duplicate-rule" Warning {
+        summary: "Two rules with the same effect match the same requests.",
+        invalid: "",
+        valid: "",
+    }
+    S0306 "analysis-unknown" Warning {
+        summary: "The solver gave up within its time limit; the property is not proved either way.",
+        invalid: "",
+        valid: "",
+    }
+    W0401 "shadowed-import-agent" Warning {
+        summary: "A local agent has the name of an imported agent; the local one wins and the imported one is ignored.",
+        invalid: "",
+        valid: "",
+    }
+}
