@@ -133,10 +133,19 @@ mod tests {
         let doc = JsonDoc::parse(r#"{ "b": [1e3, 0.50, "\u00e9\u0001"], "a": {"\ud83d\ude00": 1, "\uffff": 2}, "c": null }"#)
             .expect("valid");
         let mut out = String::new();
-        write_json(&mut out, doc.root().expect("root"), &mut Vec::new(), &|_| None);
+        write_json(
+            &mut out,
+            doc.root().expect("root"),
+            &mut Vec::new(),
+            &|_| None,
+        );
         // U+1F600 is D83D DE00 in UTF-16 and sorts before U+FFFF.
-        assert_eq!(out, "{\"a\":{\"\u{1f600}\":1,\"\u{ffff}\":2},\"b\":[1000,0.5,\"\u{e9}\\u0001\"],\"c\":null}");
-        let value: serde_json::Value = serde_json::from_str(r#"{"z":1,"a":[true,"x\n"]}"#).expect("valid");
+        assert_eq!(
+            out,
+            "{\"a\":{\"\u{1f600}\":1,\"\u{ffff}\":2},\"b\":[1000,0.5,\"\u{e9}\\u0001\"],\"c\":null}"
+        );
+        let value: serde_json::Value =
+            serde_json::from_str(r#"{"z":1,"a":[true,"x\n"]}"#).expect("valid");
         assert_eq!(to_canonical_string(&value), r#"{"a":[true,"x\n"],"z":1}"#);
     }
 }

@@ -89,7 +89,11 @@ impl Decimal {
 
     /// The value as an `i64` when it is a whole number in range.
     pub fn to_i64(self) -> Option<i64> {
-        if self.is_integer() { i64::try_from(self.0 / SCALE).ok() } else { None }
+        if self.is_integer() {
+            i64::try_from(self.0 / SCALE).ok()
+        } else {
+            None
+        }
     }
 
     /// Parses JSON number text or FPL number text exactly: `-12.5`, `1e3`, `0.000001`.
@@ -142,7 +146,9 @@ fn parse_number(bytes: &[u8]) -> Result<Decimal, DecimalError> {
         let exp_start = pos;
         while pos < bytes.len() && bytes[pos].is_ascii_digit() {
             // Saturate: anything this large is out of range or zero anyway.
-            exponent = exponent.saturating_mul(10).saturating_add(i64::from(bytes[pos] - b'0'));
+            exponent = exponent
+                .saturating_mul(10)
+                .saturating_add(i64::from(bytes[pos] - b'0'));
             pos += 1;
         }
         if pos == exp_start {
@@ -172,7 +178,10 @@ fn parse_number(bytes: &[u8]) -> Result<Decimal, DecimalError> {
     for (i, digit) in digits.enumerate() {
         let d = i128::from(digit - b'0');
         if i < kept {
-            acc = acc.checked_mul(10).and_then(|a| a.checked_add(d)).ok_or(DecimalError::OutOfRange)?;
+            acc = acc
+                .checked_mul(10)
+                .and_then(|a| a.checked_add(d))
+                .ok_or(DecimalError::OutOfRange)?;
         } else if d != 0 {
             return Err(DecimalError::TooPrecise);
         }
@@ -210,7 +219,7 @@ impl fmt::Display for Decimal {
         write!(f, "{int}")?;
         if frac != 0 {
             let mut width = 6;
-            while frac % 10 == 0 {
+            while frac.is_multiple_of(10) {
                 frac /= 10;
                 width -= 1;
             }
@@ -253,7 +262,11 @@ mod tests {
     use super::*;
 
     fn check(text: &str, expect: Result<&str, DecimalError>) {
-        assert_eq!(Decimal::parse(text).map(|d| d.to_string()), expect.map(str::to_owned), "{text}");
+        assert_eq!(
+            Decimal::parse(text).map(|d| d.to_string()),
+            expect.map(str::to_owned),
+            "{text}"
+        );
     }
 
     #[test]

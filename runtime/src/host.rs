@@ -27,7 +27,11 @@ impl HostPattern {
         if body.is_empty() || !body.bytes().all(is_host_byte) {
             return None;
         }
-        Some(if suffix { HostPattern::Suffix(body.into()) } else { HostPattern::Exact(body.into()) })
+        Some(if suffix {
+            HostPattern::Suffix(body.into())
+        } else {
+            HostPattern::Exact(body.into())
+        })
     }
 
     /// Whether a normalised host matches (case-insensitively).
@@ -88,7 +92,11 @@ fn is_port(text: &str) -> bool {
 /// Extracts and normalises the host of a URL (`scheme://[userinfo@]host[:port][/…]`).
 pub fn host_of_url(url: &str) -> Option<&str> {
     let (scheme, rest) = url.split_once("://")?;
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
         return None;
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -134,7 +142,10 @@ mod tests {
         for (raw, expect) in cases {
             assert_eq!(normalize_host(raw), *expect, "{raw}");
         }
-        assert_eq!(host_of_url("https://u@API.x.com:8443/p?q#f"), Some("API.x.com"));
+        assert_eq!(
+            host_of_url("https://u@API.x.com:8443/p?q#f"),
+            Some("API.x.com")
+        );
         assert_eq!(host_of_url("https://x.com?a=b"), Some("x.com"));
         assert_eq!(host_of_url("not a url"), None);
         assert_eq!(host_of_url("https:///path"), None);

@@ -25,10 +25,23 @@ enum Node {
     Null,
     Bool(bool),
     /// An exact number, or `None` when the text is not representable (§2); `text` is its span.
-    Number { value: Option<Decimal>, start: u32, len: u32 },
-    String { start: u32, len: u32 },
-    Array { count: u32, end: u32 },
-    Object { count: u32, end: u32 },
+    Number {
+        value: Option<Decimal>,
+        start: u32,
+        len: u32,
+    },
+    String {
+        start: u32,
+        len: u32,
+    },
+    Array {
+        count: u32,
+        end: u32,
+    },
+    Object {
+        count: u32,
+        end: u32,
+    },
 }
 
 /// A parsed JSON document: a flat node arena plus one buffer holding every decoded string.
@@ -69,7 +82,11 @@ impl JsonDoc {
     pub fn parse_into(&mut self, text: &str) -> Result<(), JsonError> {
         self.nodes.clear();
         self.text.clear();
-        let mut parser = Parser { bytes: text.as_bytes(), pos: 0, doc: self };
+        let mut parser = Parser {
+            bytes: text.as_bytes(),
+            pos: 0,
+            doc: self,
+        };
         parser.skip_ws();
         parser.value(0)?;
         parser.skip_ws();
@@ -88,7 +105,19 @@ impl JsonDoc {
 
     /// The root value (`None` for an empty document, which only a failed parse leaves).
     pub fn root(&self) -> Option<JsonRef<'_>> {
-        if self.nodes.is_empty() { None } else { Some(JsonRef { doc: self, index: 0 }) }
+        if self.nodes.is_empty() {
+            None
+        } else {
+            Some(JsonRef {
+                doc: self,
+                index: 0,
+            })
+        }
+    }
+
+    /// The value at a node index obtained from [`JsonRef::index`].
+    pub(crate) fn at(&self, index: u32) -> JsonRef<'_> {
+        JsonRef { doc: self, index }
     }
 
     fn end(&self, index: u32) -> u32 {
@@ -99,18 +128,29 @@ impl JsonDoc {
     }
 
     fn str_at(&self, start: u32, len: u32) -> &str {
-        self.text.get(start as usize..(start + len) as usize).unwrap_or("")
+        self.text
+            .get(start as usize..(start + len) as usize)
+            .unwrap_or("")
     }
 }
 
 impl<'a> JsonRef<'a> {
+    /// This value's node index, for [`JsonDoc::at`].
+    pub(crate) fn index(self) -> u32 {
+        self.index
+    }
+
     /// What this value is.
     pub fn kind(self) -> JsonKind<'a> {
         match self.doc.nodes.get(self.index as usize) {
             None | Some(Node::Null) => JsonKind::Null,
             Some(Node::Bool(b)) => JsonKind::Bool(*b),
             Some(Node::Number { value: Some(d), .. }) => JsonKind::Number(*d),
-            Some(Node::Number { value: None, start, len }) => JsonKind::InexactNumber(self.doc.str_at(*start, *len)),
+            Some(Node::Number {
+                value: None,
+                start,
+                len,
+            }) => JsonKind::InexactNumber(self.doc.str_at(*start, *len)),
             Some(Node::String { start, len }) => JsonKind::String(self.doc.str_at(*start, *len)),
             Some(Node::Array { count, .. }) => JsonKind::Array(*count as usize),
             Some(Node::Object { count, .. }) => JsonKind::Object(*count as usize),
@@ -141,16 +181,32 @@ impl<'a> JsonRef<'a> {
     /// The elements of an array (empty for anything else).
     pub fn elements(self) -> Children<'a> {
         match self.doc.nodes.get(self.index as usize) {
-            Some(Node::Array { count, .. }) => Children { doc: self.doc, next: self.index + 1, left: *count },
-            _ => Children { doc: self.doc, next: 0, left: 0 },
+            Some(Node::Array { count, .. }) => Children {
+                doc: self.doc,
+                next: self.index + 1,
+                left: *count,
+            },
+            _ => Children {
+                doc: self.doc,
+                next: 0,
+                left: 0,
+            },
         }
     }
 
     /// The members of an object in document order (empty for anything else).
     pub fn members(self) -> Members<'a> {
         match self.doc.nodes.get(self.index as usize) {
-            Some(Node::Object { count, .. }) => Members { doc: self.doc, next: self.index + 1, left: *count },
-            _ => Members { doc: self.doc, next: 0, left: 0 },
+            Some(Node::Object { count, .. }) => Members {
+                doc: self.doc,
+                next: self.index + 1,
+                left: *count,
+            },
+            _ => Members {
+                doc: self.doc,
+                next: 0,
+                left: 0,
+            },
         }
     }
 
@@ -161,7 +217,9 @@ impl<'a> JsonRef<'a> {
 
     /// The member whose name equals `key` ignoring ASCII case (first in document order).
     pub fn get_ignore_ascii_case(self, key: &str) -> Option<JsonRef<'a>> {
-        self.members().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+        self.members()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
     }
 }
 
@@ -185,7 +243,10 @@ impl<'a> Iterator for Children<'a> {
             return None;
         }
         self.left -= 1;
-        let item = JsonRef { doc: self.doc, index: self.next };
+        let item = JsonRef {
+            doc: self.doc,
+            index: self.next,
+        };
         self.next = self.doc.end(self.next);
         Some(item)
     }
@@ -205,8 +266,16 @@ impl<'a> Iterator for Members<'a> {
             return None;
         }
         self.left -= 1;
-        let key = JsonRef { doc: self.doc, index: self.next }.as_str().unwrap_or("");
-        let value = JsonRef { doc: self.doc, index: self.next + 1 };
+        let key = JsonRef {
+            doc: self.doc,
+            index: self.next,
+        }
+        .as_str()
+        .unwrap_or("");
+        let value = JsonRef {
+            doc: self.doc,
+            index: self.next + 1,
+        };
         self.next = self.doc.end(self.next + 1);
         Some((key, value))
     }
@@ -220,7 +289,10 @@ struct Parser<'t, 'd> {
 
 impl Parser<'_, '_> {
     fn err(&self, message: &'static str) -> JsonError {
-        JsonError { offset: self.pos, message }
+        JsonError {
+            offset: self.pos,
+            message,
+        }
     }
 
     fn skip_ws(&mut self) {
@@ -307,17 +379,27 @@ impl Parser<'_, '_> {
         // The span is ASCII digits and signs, so it is valid UTF-8.
         let text = std::str::from_utf8(&b[start..p]).map_err(|_| self.err("invalid number"))?;
         let value = Decimal::parse(text).ok();
-        let text_start = u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
+        let text_start =
+            u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
         self.doc.text.push_str(text);
-        self.doc.nodes.push(Node::Number { value, start: text_start, len: (p - start) as u32 });
+        self.doc.nodes.push(Node::Number {
+            value,
+            start: text_start,
+            len: (p - start) as u32,
+        });
         Ok(())
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
-        let slice = self.bytes.get(self.pos..self.pos + 4).ok_or_else(|| self.err("truncated \\u escape"))?;
+        let slice = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.err("truncated \\u escape"))?;
         let mut value = 0u32;
         for &c in slice {
-            let d = (c as char).to_digit(16).ok_or_else(|| self.err("invalid \\u escape"))?;
+            let d = (c as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("invalid \\u escape"))?;
             value = value * 16 + d;
         }
         self.pos += 4;
@@ -327,7 +409,8 @@ impl Parser<'_, '_> {
     /// Decodes a string at `pos` (on the opening quote) into the text buffer.
     fn string(&mut self) -> Result<(u32, u32), JsonError> {
         self.pos += 1;
-        let start = u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
+        let start =
+            u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
         loop {
             let run_start = self.pos;
             while let Some(&c) = self.bytes.get(self.pos) {
@@ -336,7 +419,8 @@ impl Parser<'_, '_> {
                 }
                 self.pos += 1;
             }
-            let run = std::str::from_utf8(&self.bytes[run_start..self.pos]).map_err(|_| self.err("invalid UTF-8"))?;
+            let run = std::str::from_utf8(&self.bytes[run_start..self.pos])
+                .map_err(|_| self.err("invalid UTF-8"))?;
             self.doc.text.push_str(run);
             match self.bytes.get(self.pos) {
                 None => return Err(self.err("unterminated string")),
@@ -371,7 +455,8 @@ impl Parser<'_, '_> {
                             } else {
                                 high
                             };
-                            let c = char::from_u32(code).ok_or_else(|| self.err("lone surrogate"))?;
+                            let c =
+                                char::from_u32(code).ok_or_else(|| self.err("lone surrogate"))?;
                             self.doc.text.push(c);
                             continue;
                         }
@@ -383,7 +468,8 @@ impl Parser<'_, '_> {
                 Some(_) => return Err(self.err("control character in string")),
             }
         }
-        let len = u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))? - start;
+        let len =
+            u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))? - start;
         Ok((start, len))
     }
 
@@ -499,8 +585,25 @@ mod tests {
             assert!(JsonDoc::parse(text).is_ok(), "{text}");
         }
         let bad = [
-            "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".1", "+1", "tru", "nul", "\"\\x\"", "\"a\nb\"",
-            "{\"a\":1,\"a\":2}", "\"\\ud800\"", "\"\\udc00\"", "[1] 2", "{a:1}", "// c\n1", "NaN",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".1",
+            "+1",
+            "tru",
+            "nul",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "{\"a\":1,\"a\":2}",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "[1] 2",
+            "{a:1}",
+            "// c\n1",
+            "NaN",
         ];
         for text in bad {
             assert!(JsonDoc::parse(text).is_err(), "{text}");
@@ -511,14 +614,24 @@ mod tests {
 
     #[test]
     fn navigates() {
-        let doc = JsonDoc::parse(r#"{"a":[1,{"x":2}],"b":"s","n":1e3,"big":0.1234567}"#).unwrap_or_default();
+        let doc = JsonDoc::parse(r#"{"a":[1,{"x":2}],"b":"s","n":1e3,"big":0.1234567}"#)
+            .unwrap_or_default();
         let root = doc.root().expect("a root");
         let a = root.get("a").map(|a| a.elements().count());
         assert_eq!(a, Some(2));
         assert_eq!(root.get("b").and_then(JsonRef::as_str), Some("s"));
-        assert_eq!(root.get("n").map(JsonRef::kind), Some(JsonKind::Number(Decimal::from_int(1000))));
-        assert_eq!(root.get("big").map(JsonRef::kind), Some(JsonKind::InexactNumber("0.1234567")));
-        assert_eq!(root.get_ignore_ascii_case("B").and_then(JsonRef::as_str), Some("s"));
+        assert_eq!(
+            root.get("n").map(JsonRef::kind),
+            Some(JsonKind::Number(Decimal::from_int(1000)))
+        );
+        assert_eq!(
+            root.get("big").map(JsonRef::kind),
+            Some(JsonKind::InexactNumber("0.1234567"))
+        );
+        assert_eq!(
+            root.get_ignore_ascii_case("B").and_then(JsonRef::as_str),
+            Some("s")
+        );
         let keys: Vec<&str> = root.members().map(|(k, _)| k).collect();
         assert_eq!(keys, ["a", "b", "n", "big"]);
     }

@@ -1,1 +1,36 @@
 //! Lean runtime evaluator for compiled FPL policies.
+//!
+//! The analyzer lowers a policy into [`ir::Policy`] (plus a [`ir::SourceMap`] of rule
+//! positions), wraps both in an [`ir::CompiledPolicy`], and hands it to [`Evaluator::new`].
+//! [`Evaluator::decide`] applies SPEC §6 to a [`Request`] and returns a [`Decision`] that
+//! borrows from the evaluator; the hot path allocates nothing. [`log`] keeps the hash-chained
+//! decision log of §8.
+
+mod canonical;
+mod decimal;
+mod decision;
+mod error;
+mod eval;
+mod hex;
+mod host;
+pub mod ir;
+mod json;
+pub mod log;
+pub mod pattern;
+pub mod regex_source;
+mod request;
+mod time;
+
+pub use decimal::{Decimal, DecimalError};
+pub use decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
+pub use error::{LoadError, ValidationError, ValidationKind};
+pub use eval::{ConditionError, Evaluator};
+pub use host::{HostPattern, host_of_url, normalize_host};
+pub use json::{JsonDoc, JsonError, JsonKind, JsonRef};
+pub use request::Request;
+pub use time::{Civil, Timestamp};
+
+/// Canonical JSON (RFC 8785) helpers shared with the toolchain.
+pub mod canonical_json {
+    pub use crate::canonical::{compare_keys, to_canonical_string, write_string};
+}

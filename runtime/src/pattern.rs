@@ -63,14 +63,19 @@ impl Pattern {
         if open_tail {
             segments.pop();
         }
-        Pattern { segments: segments.into_boxed_slice(), open_tail }
+        Pattern {
+            segments: segments.into_boxed_slice(),
+            open_tail,
+        }
     }
 
     /// Whether `name` matches.
     pub fn matches(&self, name: &str) -> bool {
         let mut parts = name.split('/');
         for segment in &self.segments {
-            let Some(part) = parts.next() else { return false };
+            let Some(part) = parts.next() else {
+                return false;
+            };
             let ok = match segment {
                 Segment::Literal(lit) => **lit == *part,
                 Segment::Glob(glob) => glob_match(glob.as_bytes(), part),
@@ -79,7 +84,11 @@ impl Pattern {
                 return false;
             }
         }
-        if self.open_tail { parts.next().is_some() } else { parts.next().is_none() }
+        if self.open_tail {
+            parts.next().is_some()
+        } else {
+            parts.next().is_none()
+        }
     }
 
     /// The literal first segment, if the pattern has one (used to index rules).
@@ -90,9 +99,27 @@ impl Pattern {
         }
     }
 
+    /// The one name an exact pattern matches (segments joined by `/`).
+    pub fn exact_name(&self) -> String {
+        let mut out = String::new();
+        for (i, segment) in self.segments.iter().enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            match segment {
+                Segment::Literal(s) | Segment::Glob(s) => out.push_str(s),
+            }
+        }
+        out
+    }
+
     /// True when the pattern has no wildcard at all: it matches exactly one name.
     pub fn is_exact(&self) -> bool {
-        !self.open_tail && self.segments.iter().all(|s| matches!(s, Segment::Literal(_)))
+        !self.open_tail
+            && self
+                .segments
+                .iter()
+                .all(|s| matches!(s, Segment::Literal(_)))
     }
 }
 

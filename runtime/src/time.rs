@@ -77,7 +77,12 @@ impl Timestamp {
         let hour = digits(b, 11, 2)?;
         let minute = digits(b, 14, 2)?;
         let second = digits(b, 17, 2)?;
-        if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        if b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return None;
         }
         if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -127,7 +132,9 @@ impl Timestamp {
         }
         let days = days_from_civil(i128::from(year), month, day);
         let secs = days * DAY + i128::from(hour * 3600 + minute * 60 + second) - offset;
-        Some(Timestamp(Decimal::from_millionths(secs * 1_000_000 + micros)))
+        Some(Timestamp(Decimal::from_millionths(
+            secs * 1_000_000 + micros,
+        )))
     }
 }
 
@@ -185,7 +192,7 @@ fn digits(b: &[u8], at: usize, count: usize) -> Option<u32> {
 }
 
 fn is_leap(year: u32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -254,7 +261,12 @@ mod tests {
     fn civil_fields_and_display() {
         let t = Timestamp::parse_rfc3339("2026-11-23T18:07:09.25Z").unwrap_or_default();
         let c = t.civil();
-        assert_eq!((c.year, c.month, c.day, c.hour, c.minute, c.second, c.weekday), (2026, 11, 23, 18, 7, 9, 1));
+        assert_eq!(
+            (
+                c.year, c.month, c.day, c.hour, c.minute, c.second, c.weekday
+            ),
+            (2026, 11, 23, 18, 7, 9, 1)
+        );
         assert_eq!(t.to_string(), "2026-11-23T18:07:09.25Z");
         let before = Timestamp::from_unix_seconds(-1).civil();
         assert_eq!((before.year, before.hour, before.weekday), (1969, 23, 3));

@@ -1,8 +1,8 @@
 //! Builder helpers so the analyzer and tests can write IR values as short, readable data.
 
 use super::{
-    Agent, Alert, Budget, BudgetScope, Builtin, CompareOp, Credential, Effect, Egress, Expr, KeyedSelector, Path,
-    Policy, RateLimit, Redact, RegexId, Root, Rule, Selectors, Value, Window,
+    Agent, Alert, Budget, BudgetScope, Builtin, CompareOp, Credential, Effect, Egress, Expr,
+    KeyedSelector, Path, Policy, RateLimit, Redact, RegexId, Root, Rule, Selectors, Value, Window,
 };
 use crate::decimal::Decimal;
 
@@ -64,7 +64,11 @@ impl Agent {
 
     /// Adds `rate_limit pattern: limit per window`.
     pub fn rate_limit(mut self, pattern: &str, limit: u64, window: Window) -> Agent {
-        self.rate_limits.push(RateLimit { pattern: pattern.to_owned(), limit, window });
+        self.rate_limits.push(RateLimit {
+            pattern: pattern.to_owned(),
+            limit,
+            window,
+        });
         self
     }
 
@@ -76,25 +80,37 @@ impl Agent {
 
     /// Adds `redact pattern args: [...]`.
     pub fn redact(mut self, pattern: &str, args: &[&str]) -> Agent {
-        self.redacts.push(Redact { pattern: pattern.to_owned(), args: strings(args) });
+        self.redacts.push(Redact {
+            pattern: pattern.to_owned(),
+            args: strings(args),
+        });
         self
     }
 
     /// Sets the `egress` block.
     pub fn egress(mut self, allow: Option<&[&str]>, deny: &[&str]) -> Agent {
-        self.egress = Some(Egress { allow: allow.map(strings), deny: strings(deny) });
+        self.egress = Some(Egress {
+            allow: allow.map(strings),
+            deny: strings(deny),
+        });
         self
     }
 
     /// Adds an `alert` block.
     pub fn alert(mut self, on: &str, notify: &str) -> Agent {
-        self.alerts.push(Alert { on: on.to_owned(), notify: notify.to_owned() });
+        self.alerts.push(Alert {
+            on: on.to_owned(),
+            notify: notify.to_owned(),
+        });
         self
     }
 
     /// Adds a `credential` block.
     pub fn credential(mut self, name: &str, scope: &[&str]) -> Agent {
-        self.credentials.push(Credential { name: name.to_owned(), scope: strings(scope) });
+        self.credentials.push(Credential {
+            name: name.to_owned(),
+            scope: strings(scope),
+        });
         self
     }
 }
@@ -132,7 +148,10 @@ impl Rule {
 
     /// `deny! tool`.
     pub fn mandatory_deny(tool: &str) -> Rule {
-        Rule { mandatory: true, ..Rule::new(Effect::Deny, tool) }
+        Rule {
+            mandatory: true,
+            ..Rule::new(Effect::Deny, tool)
+        }
     }
 
     /// Adds a condition.
@@ -185,13 +204,19 @@ impl Rule {
 
     /// Adds a `query key = values` clause.
     pub fn query(mut self, key: &str, values: &[&str]) -> Rule {
-        self.selectors.query.push(KeyedSelector { key: key.to_owned(), values: strings(values) });
+        self.selectors.query.push(KeyedSelector {
+            key: key.to_owned(),
+            values: strings(values),
+        });
         self
     }
 
     /// Adds a `header key = values` clause.
     pub fn header(mut self, key: &str, values: &[&str]) -> Rule {
-        self.selectors.header.push(KeyedSelector { key: key.to_owned(), values: strings(values) });
+        self.selectors.header.push(KeyedSelector {
+            key: key.to_owned(),
+            values: strings(values),
+        });
         self
     }
 }
@@ -199,7 +224,14 @@ impl Rule {
 impl Budget {
     /// A budget with the given scope, no caps and `on_exceed deny`.
     pub fn new(scope: BudgetScope) -> Budget {
-        Budget { scope, max: None, daily: None, max_calls: None, warn_at: None, on_exceed: Effect::Deny }
+        Budget {
+            scope,
+            max: None,
+            daily: None,
+            max_calls: None,
+            warn_at: None,
+            on_exceed: Effect::Deny,
+        }
     }
 
     /// Sets `max`.
@@ -263,18 +295,29 @@ impl Expr {
             Some(_) => parts.map(str::to_owned).collect(),
             None => dotted.split('.').map(str::to_owned).collect(),
         };
-        Expr::Path(Path { root: root.unwrap_or(Root::Args), segments })
+        Expr::Path(Path {
+            root: root.unwrap_or(Root::Args),
+            segments,
+        })
     }
 
     /// `left op right` (for `matches` use [`Expr::matches`]).
     pub fn cmp(left: Expr, op: CompareOp, right: Expr) -> Expr {
-        Expr::Compare { op, left: Box::new(left), right: Box::new(right) }
+        Expr::Compare {
+            op,
+            left: Box::new(left),
+            right: Box::new(right),
+        }
     }
 
     /// `left matches "regex"` (negated: `not matches`); ids are assigned by
     /// [`Policy::intern_regexes`].
     pub fn matches(left: Expr, regex: &str, negated: bool) -> Expr {
-        let op = if negated { CompareOp::NotMatches(RegexId::UNASSIGNED) } else { CompareOp::Matches(RegexId::UNASSIGNED) };
+        let op = if negated {
+            CompareOp::NotMatches(RegexId::UNASSIGNED)
+        } else {
+            CompareOp::Matches(RegexId::UNASSIGNED)
+        };
         Expr::cmp(left, op, Expr::lit(regex))
     }
 

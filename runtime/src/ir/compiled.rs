@@ -41,11 +41,16 @@ impl CompiledPolicy {
 
     /// Decodes and validates the binary form. Never panics on any input.
     pub fn from_bytes(bytes: &[u8]) -> Result<CompiledPolicy, LoadError> {
-        let rest = bytes.strip_prefix(FORMAT_MAGIC.as_slice()).ok_or(LoadError::BadMagic)?;
+        let rest = bytes
+            .strip_prefix(FORMAT_MAGIC.as_slice())
+            .ok_or(LoadError::BadMagic)?;
         let (version, body) = rest.split_first_chunk::<2>().ok_or(LoadError::BadMagic)?;
         let found = u16::from_le_bytes(*version);
         if found != FORMAT_VERSION {
-            return Err(LoadError::UnsupportedFormat { found, supported: FORMAT_VERSION });
+            return Err(LoadError::UnsupportedFormat {
+                found,
+                supported: FORMAT_VERSION,
+            });
         }
         let (compiled, tail): (CompiledPolicy, &[u8]) = postcard::take_from_bytes(body)?;
         if !tail.is_empty() {
@@ -57,7 +62,8 @@ impl CompiledPolicy {
 
     /// Checks every invariant the evaluator relies on (what [`crate::Evaluator::new`] checks).
     pub fn validate(&self) -> Result<(), LoadError> {
-        crate::eval::compile::compile(self).map(drop)
+        crate::eval::compile::compile(self)?;
+        Ok(())
     }
 
     /// The policy digest (see [`Policy::digest`]).
@@ -69,7 +75,11 @@ impl CompiledPolicy {
 impl Policy {
     /// An empty policy of the current IR version.
     pub fn new() -> Policy {
-        Policy { version: super::IR_VERSION, agents: Vec::new(), regexes: Vec::new() }
+        Policy {
+            version: super::IR_VERSION,
+            agents: Vec::new(),
+            regexes: Vec::new(),
+        }
     }
 
     /// The canonical JSON (RFC 8785) of the policy: what [`Policy::digest`] hashes.

@@ -280,8 +280,15 @@ mod serde_impls {
         Not(Box<Expr>),
         And(Vec<Expr>),
         Or(Vec<Expr>),
-        Compare { op: CompareOp, left: Box<Expr>, right: Box<Expr> },
-        Call { function: Builtin, args: Vec<Expr> },
+        Compare {
+            op: CompareOp,
+            left: Box<Expr>,
+            right: Box<Expr>,
+        },
+        Call {
+            function: Builtin,
+            args: Vec<Expr>,
+        },
     }
 }
 
@@ -366,9 +373,18 @@ impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.root.as_str())?;
         for seg in &self.segments {
-            let plain = seg.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            if plain { write!(f, ".{seg}")? } else { write!(f, "[{seg:?}]")? }
+            let plain = seg
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if plain {
+                write!(f, ".{seg}")?
+            } else {
+                write!(f, "[{seg:?}]")?
+            }
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use compiled::{CompiledPolicy, FORMAT_MAGIC, FORMAT_VERSION};
-pub use expr::{Builtin, CompareOp, Expr, Path, RegexId, Root, Value};
+pub use expr::{Builtin, CompareOp, Expr, MAX_DEPTH as MAX_EXPR_DEPTH, Path, RegexId, Root, Value};
 pub use source_map::{Position, SourceMap};
 
 use crate::decimal::Decimal;

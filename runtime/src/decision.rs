@@ -1,0 +1,260 @@
+//! Decisions (§8): what the evaluator returns, borrowing from the policy, and its JSON form.
+
+use std::fmt::{self, Write as _};
+
+use crate::canonical::write_string;
+use crate::eval::ConditionError;
+use crate::ir::{self, Effect};
+use crate::time::Timestamp;
+
+/// Why a decision came out as it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReasonCode {
+    /// A rule permitted.
+    RulePermit,
+    /// A rule denied.
+    RuleDeny,
+    /// A rule deferred.
+    RuleDefer,
+    /// A `deny!` rule matched.
+    MandatoryDeny,
+    /// No rule matched; `default permit`.
+    DefaultPermit,
+    /// No rule matched; `default deny` (or no default).
+    DefaultDeny,
+    /// No rule matched; `default defer`.
+    DefaultDefer,
+    /// A rule's condition could not be evaluated.
+    ConditionError,
+    /// No agent of that name.
+    UnknownAgent,
+    /// The request breaks §5.
+    InvalidRequest,
+    /// Egress to the request's host is not allowed.
+    EgressDenied,
+    /// A rate limit is used up.
+    RateExceeded,
+    /// A budget is used up.
+    BudgetExceeded,
+    /// The decision could not be written to the decision log (§8: a failed write denies).
+    LogWriteFailed,
+}
+
+impl ReasonCode {
+    /// The code as printed: `RULE_PERMIT`, …
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReasonCode::RulePermit => "RULE_PERMIT",
+            ReasonCode::RuleDeny => "RULE_DENY",
+            ReasonCode::RuleDefer => "RULE_DEFER",
+            ReasonCode::MandatoryDeny => "MANDATORY_DENY",
+            ReasonCode::DefaultPermit => "DEFAULT_PERMIT",
+            ReasonCode::DefaultDeny => "DEFAULT_DENY",
+            ReasonCode::DefaultDefer => "DEFAULT_DEFER",
+            ReasonCode::ConditionError => "CONDITION_ERROR",
+            ReasonCode::UnknownAgent => "UNKNOWN_AGENT",
+            ReasonCode::InvalidRequest => "INVALID_REQUEST",
+            ReasonCode::EgressDenied => "EGRESS_DENIED",
+            ReasonCode::RateExceeded => "RATE_EXCEEDED",
+            ReasonCode::BudgetExceeded => "BUDGET_EXCEEDED",
+            ReasonCode::LogWriteFailed => "LOG_WRITE_FAILED",
+        }
+    }
+
+    /// The code of a rule's effect.
+    pub const fn for_rule(effect: Effect) -> ReasonCode {
+        match effect {
+            Effect::Permit => ReasonCode::RulePermit,
+            Effect::Deny => ReasonCode::RuleDeny,
+            Effect::Defer => ReasonCode::RuleDefer,
+        }
+    }
+
+    /// The code of an agent's default.
+    pub const fn for_default(effect: Effect) -> ReasonCode {
+        match effect {
+            Effect::Permit => ReasonCode::DefaultPermit,
+            Effect::Deny => ReasonCode::DefaultDeny,
+            Effect::Defer => ReasonCode::DefaultDefer,
+        }
+    }
+}
+
+impl fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The warning raised when a budget crosses its `warn_at`.
+pub const BUDGET_WARNING: &str = "BUDGET_WARNING";
+
+/// The rule a decision names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleRef<'e> {
+    /// The agent's name.
+    pub agent: &'e str,
+    /// The rule number within the agent.
+    pub n: u32,
+    /// The source file, when the source map has it.
+    pub file: Option<&'e str>,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column in characters, when known.
+    pub column: Option<u32>,
+}
+
+impl fmt::Display for RuleRef<'_> {
+    /// The rule id `<agent>/<n>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.agent, self.n)
+    }
+}
+
+/// The `reason` of a decision.
+#[derive(Debug, Clone, Copy)]
+pub enum Reason<'e> {
+    /// The rule's `reason` clause.
+    Rule(&'e str),
+    /// A condition error, naming the failing operator and operand.
+    Condition(ConditionError<'e>),
+    /// Why the request is invalid.
+    InvalidRequest(&'static str),
+    /// Why the decision log write failed.
+    LogWrite(&'static str),
+}
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Rule(text) | Reason::InvalidRequest(text) | Reason::LogWrite(text) => {
+                f.write_str(text)
+            }
+            Reason::Condition(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// One decision. Borrows the evaluator: lists are index views into the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'e> {
+    /// The effect.
+    pub effect: Effect,
+    /// Why.
+    pub reason_code: ReasonCode,
+    /// The deciding rule (a limit keeps the rule that permitted); `None` otherwise.
+    pub rule: Option<RuleRef<'e>>,
+    /// The rule's reason, or the error text.
+    pub reason: Option<Reason<'e>>,
+    /// The rule's `notify`.
+    pub notify: Option<&'e str>,
+    /// Warning codes (`BUDGET_WARNING`).
+    pub warnings: &'static [&'static str],
+    /// `sha256:` digest of the policy.
+    pub policy: &'e str,
+    /// The decision time (the request's `time` or the evaluator's clock).
+    pub time: Timestamp,
+    pub(crate) agent: Option<&'e ir::Agent>,
+    pub(crate) redact: &'e [(u32, u32)],
+    pub(crate) credentials: &'e [u32],
+    pub(crate) alerts: &'e [u32],
+}
+
+impl<'e> Decision<'e> {
+    /// Argument paths to redact, in source order without duplicates.
+    pub fn redact(&self) -> impl Iterator<Item = &'e str> + use<'e> {
+        let agent = self.agent;
+        self.redact.iter().filter_map(move |&(r, p)| {
+            agent?
+                .redacts
+                .get(r as usize)?
+                .args
+                .get(p as usize)
+                .map(String::as_str)
+        })
+    }
+
+    /// Names of the credentials the call may use (permit only).
+    pub fn credentials(&self) -> impl Iterator<Item = &'e str> + use<'e> {
+        let agent = self.agent;
+        self.credentials
+            .iter()
+            .filter_map(move |&c| agent?.credentials.get(c as usize).map(|c| c.name.as_str()))
+    }
+
+    /// Alert targets to notify.
+    pub fn alerts(&self) -> impl Iterator<Item = &'e str> + use<'e> {
+        let agent = self.agent;
+        self.alerts
+            .iter()
+            .filter_map(move |&a| agent?.alerts.get(a as usize).map(|a| a.notify.as_str()))
+    }
+
+    /// The decision JSON of §8, keys in the specified order.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(256);
+        out.push_str("{\"effect\":");
+        write_string(&mut out, self.effect.as_str());
+        out.push_str(",\"reason_code\":");
+        write_string(&mut out, self.reason_code.as_str());
+        out.push_str(",\"rule\":");
+        match &self.rule {
+            None => out.push_str("null"),
+            Some(rule) => {
+                out.push_str("{\"id\":");
+                write_string(&mut out, &rule.to_string());
+                out.push_str(",\"file\":");
+                match rule.file {
+                    Some(file) => write_string(&mut out, file),
+                    None => out.push_str("null"),
+                }
+                let _ = write!(
+                    out,
+                    ",\"line\":{},\"column\":{}}}",
+                    OptNum(rule.line),
+                    OptNum(rule.column)
+                );
+            }
+        }
+        out.push_str(",\"reason\":");
+        match &self.reason {
+            Some(reason) => write_string(&mut out, &reason.to_string()),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"notify\":");
+        match self.notify {
+            Some(notify) => write_string(&mut out, notify),
+            None => out.push_str("null"),
+        }
+        write_list(&mut out, "redact", self.redact());
+        write_list(&mut out, "credentials", self.credentials());
+        write_list(&mut out, "alerts", self.alerts());
+        write_list(&mut out, "warnings", self.warnings.iter().copied());
+        out.push_str(",\"policy\":");
+        write_string(&mut out, self.policy);
+        out.push('}');
+        out
+    }
+}
+
+struct OptNum(Option<u32>);
+
+impl fmt::Display for OptNum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, "{n}"),
+            None => f.write_str("null"),
+        }
+    }
+}
+
+fn write_list<'a>(out: &mut String, key: &str, items: impl Iterator<Item = &'a str>) {
+    let _ = write!(out, ",\"{key}\":[");
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(out, item);
+    }
+    out.push(']');
+}

@@ -1,0 +1,232 @@
+//! Requests (§5): parsed once with the strict JSON parser, validated, then read without copying.
+
+use crate::decimal::Decimal;
+use crate::json::{JsonDoc, JsonKind, JsonRef};
+use crate::time::Timestamp;
+
+/// One request to decide. Parsing never fails: a request that breaks §5 is kept with the reason,
+/// and the evaluator decides it `deny` with `INVALID_REQUEST`.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    doc: JsonDoc,
+    fields: Fields,
+    invalid: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Fields {
+    agent: Option<u32>,
+    tool: Option<u32>,
+    args: Option<u32>,
+    principal: Option<u32>,
+    session: Option<u32>,
+    phase: Option<u32>,
+    cost: Decimal,
+    time: Option<Timestamp>,
+}
+
+impl Request {
+    /// Parses and validates a request's JSON text.
+    pub fn parse(text: &str) -> Request {
+        let mut request = Request::default();
+        request.parse_into(text);
+        request
+    }
+
+    /// Parses into this request, reusing its buffers.
+    pub fn parse_into(&mut self, text: &str) {
+        self.fields = Fields::default();
+        self.invalid = match self.doc.parse_into(text) {
+            Ok(()) => read_fields(&self.doc, &mut self.fields).err(),
+            Err(_) => Some("the request is not valid JSON"),
+        };
+    }
+
+    /// Why the request is invalid (§5), if it is.
+    pub fn invalid_reason(&self) -> Option<&'static str> {
+        self.invalid
+    }
+
+    /// `agent` (empty when invalid).
+    pub fn agent(&self) -> &str {
+        self.str_field(self.fields.agent)
+    }
+
+    /// `tool` (empty when invalid).
+    pub fn tool(&self) -> &str {
+        self.str_field(self.fields.tool)
+    }
+
+    /// `session`, or `""` when absent.
+    pub fn session(&self) -> &str {
+        self.str_field(self.fields.session)
+    }
+
+    /// `phase`, if given.
+    pub fn phase(&self) -> Option<&str> {
+        self.fields.phase.and_then(|i| self.doc.at(i).as_str())
+    }
+
+    /// `cost` in dollars (0 when absent).
+    pub fn cost(&self) -> Decimal {
+        self.fields.cost
+    }
+
+    /// `time`, if given.
+    pub fn time(&self) -> Option<Timestamp> {
+        self.fields.time
+    }
+
+    /// `args`, if given.
+    pub fn args(&self) -> Option<JsonRef<'_>> {
+        self.fields.args.map(|i| self.doc.at(i))
+    }
+
+    /// `principal`, if given.
+    pub fn principal(&self) -> Option<JsonRef<'_>> {
+        self.fields.principal.map(|i| self.doc.at(i))
+    }
+
+    fn str_field(&self, index: Option<u32>) -> &str {
+        index.and_then(|i| self.doc.at(i).as_str()).unwrap_or("")
+    }
+}
+
+fn read_fields(doc: &JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
+    let root = doc
+        .root()
+        .filter(|r| r.is_object())
+        .ok_or("the request is not a JSON object")?;
+    let agent = root.get("agent").ok_or("the request has no `agent`")?;
+    agent.as_str().ok_or("`agent` is not a string")?;
+    fields.agent = Some(agent.index());
+    let tool = root.get("tool").ok_or("the request has no `tool`")?;
+    let name = tool.as_str().ok_or("`tool` is not a string")?;
+    check_tool(name)?;
+    fields.tool = Some(tool.index());
+    if let Some(args) = root.get("args") {
+        fields.args = Some(object(args).ok_or("`args` is not an object")?);
+    }
+    if let Some(principal) = root.get("principal") {
+        fields.principal = Some(object(principal).ok_or("`principal` is not an object")?);
+    }
+    if let Some(session) = root.get("session") {
+        session.as_str().ok_or("`session` is not a string")?;
+        fields.session = Some(session.index());
+    }
+    if let Some(phase) = root.get("phase") {
+        phase.as_str().ok_or("`phase` is not a string")?;
+        fields.phase = Some(phase.index());
+    }
+    if let Some(cost) = root.get("cost") {
+        fields.cost = match cost.kind() {
+            JsonKind::Number(d) if !d.is_negative() => d,
+            _ => return Err("`cost` is not a non-negative exact number"),
+        };
+    }
+    if let Some(time) = root.get("time") {
+        let text = time.as_str().ok_or("`time` is not an RFC 3339 string")?;
+        fields.time =
+            Some(Timestamp::parse_rfc3339(text).ok_or("`time` is not an RFC 3339 date-time")?);
+    }
+    Ok(())
+}
+
+fn object(value: JsonRef<'_>) -> Option<u32> {
+    value.is_object().then(|| value.index())
+}
+
+/// §5 and §6.2: non-empty, characters `[A-Za-z0-9_./-]`, no empty segment.
+fn check_tool(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        return Err("`tool` is empty");
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-'))
+    {
+        return Err("`tool` contains a character outside [A-Za-z0-9_./-]");
+    }
+    if name.split('/').any(str::is_empty) {
+        return Err("`tool` has an empty segment");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (r#"{"agent":"a","tool":"t/x"}"#, None),
+            (r#"{"agent":"a","tool":"t","extra":[1,2]}"#, None),
+            (r#"[1]"#, Some("the request is not a JSON object")),
+            (
+                r#"{"agent":"a","tool":"t""#,
+                Some("the request is not valid JSON"),
+            ),
+            (r#"{"tool":"t"}"#, Some("the request has no `agent`")),
+            (r#"{"agent":1,"tool":"t"}"#, Some("`agent` is not a string")),
+            (r#"{"agent":"a"}"#, Some("the request has no `tool`")),
+            (r#"{"agent":"a","tool":""}"#, Some("`tool` is empty")),
+            (
+                r#"{"agent":"a","tool":"a b"}"#,
+                Some("`tool` contains a character outside [A-Za-z0-9_./-]"),
+            ),
+            (
+                r#"{"agent":"a","tool":"a//b"}"#,
+                Some("`tool` has an empty segment"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","args":[]}"#,
+                Some("`args` is not an object"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","principal":"p"}"#,
+                Some("`principal` is not an object"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","session":1}"#,
+                Some("`session` is not a string"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","phase":null}"#,
+                Some("`phase` is not a string"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","cost":-1}"#,
+                Some("`cost` is not a non-negative exact number"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","cost":"1"}"#,
+                Some("`cost` is not a non-negative exact number"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","cost":0.0000001}"#,
+                Some("`cost` is not a non-negative exact number"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","time":"yesterday"}"#,
+                Some("`time` is not an RFC 3339 date-time"),
+            ),
+        ];
+        for (text, expect) in cases {
+            assert_eq!(Request::parse(text).invalid_reason(), *expect, "{text}");
+        }
+    }
+
+    #[test]
+    fn fields() {
+        let r = Request::parse(
+            r#"{"agent":"pb","tool":"stripe/charge","args":{"amount":650},"session":"s","phase":"p","cost":0.02,"time":"2026-11-23T18:00:00Z"}"#,
+        );
+        assert_eq!(
+            (r.agent(), r.tool(), r.session(), r.phase()),
+            ("pb", "stripe/charge", "s", Some("p"))
+        );
+        assert_eq!(r.cost().to_string(), "0.02");
+        assert!(r.time().is_some() && r.args().is_some() && r.principal().is_none());
+    }
+}
