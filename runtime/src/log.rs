@@ -104,9 +104,11 @@ pub struct VerifyReport {
 }
 
 impl DecisionLog {
-    /// Opens (or creates) a log for appending; the existing chain must verify.
+    /// Opens (or creates) a log for appending; an existing regular file must verify. A path that
+    /// is not a regular file (a pipe, a device) is appended to without reading it.
     pub fn open(path: &Path, options: LogOptions) -> Result<DecisionLog, LogError> {
-        let report = if path.exists() {
+        let regular = fs::metadata(path).map(|m| m.is_file());
+        let report = if matches!(regular, Ok(true)) {
             verify(path)?
         } else {
             VerifyReport {

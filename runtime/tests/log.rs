@@ -1,0 +1,200 @@
+//! The decision log (§8): chained records, redaction, tamper detection by record number,
+//! torn-line repair, and deny on a failed write.
+
+mod support;
+
+use std::path::Path;
+
+use fpl_runtime::ir::{Agent, CompareOp, Expr, Policy, Rule};
+use fpl_runtime::log::{self, DecisionLog, LogError, LogOptions, LogProblem, ProblemKind};
+use fpl_runtime::{Evaluator, ReasonCode, Request};
+use support::{evaluator, req};
+
+const RECORDS: usize = 5;
+
+fn policy() -> Policy {
+    Policy::new().agent(
+        Agent::new("pb")
+            .redact("stripe/*", &["card_number", "customer.email"])
+            .rule(Rule::permit("stripe/charge").when(Expr::cmp(
+                Expr::path("amount"),
+                CompareOp::Lt,
+                Expr::lit(500),
+            )))
+            .rule(Rule::defer("stripe/charge")),
+    )
+}
+
+fn write_log(path: &Path) -> Evaluator {
+    let mut ev = evaluator(policy());
+    let mut log = DecisionLog::open(path, LogOptions { sync: false }).expect("open");
+    for i in 0..RECORDS {
+        let request = Request::parse(&req(
+            "pb",
+            "stripe/charge",
+            &format!(
+                r#"{{"amount":{},"card_number":"4111-SECRET","customer":{{"email":"a@b.c","id":{i}}}}}"#,
+                i * 200
+            ),
+        ));
+        ev.decide_logged(&request, &mut log);
+    }
+    assert_eq!(log.records(), RECORDS as u64);
+    ev
+}
+
+fn problem(path: &Path) -> Option<LogProblem> {
+    log::verify(path).expect("readable").problem
+}
+
+#[test]
+fn chain_verifies_and_secrets_never_reach_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let report = log::verify(&path).expect("verify");
+    assert_eq!((report.records, report.problem), (RECORDS as u64, None));
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(!text.contains("SECRET") && !text.contains("a@b.c"));
+    let first = text.lines().next().expect("a line");
+    assert!(
+        first.starts_with(r#"{"agent":"pb","args_digest":""#),
+        "{first}"
+    );
+    assert!(first.contains(&format!(r#""prev":"{}""#, log::GENESIS)));
+    assert!(first.contains(r#""rule":"pb/1""#) && first.contains(r#""seq":1,"#));
+    // The digest is over the canonical arguments with redacted values replaced.
+    let request = Request::parse(&req(
+        "pb",
+        "t",
+        r#"{"b":1,"card_number":"x","customer":{"email":"e","id":0}}"#,
+    ));
+    assert_eq!(
+        log::redacted_args_json(&request, &["card_number", "customer.email"]),
+        r#"{"b":1,"card_number":"[REDACTED]","customer":{"email":"[REDACTED]","id":0}}"#
+    );
+    // Reopening continues the chain.
+    let mut ev = evaluator(policy());
+    let mut reopened = DecisionLog::open(&path, LogOptions::default()).expect("reopen");
+    ev.decide_logged(
+        &Request::parse(&req("pb", "stripe/charge", r#"{"amount":1}"#)),
+        &mut reopened,
+    );
+    assert_eq!(
+        log::verify(&path).expect("verify").records,
+        RECORDS as u64 + 1
+    );
+}
+
+#[test]
+fn flipping_any_byte_is_detected_at_its_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let original = std::fs::read(&path).expect("read");
+    let damaged_path = dir.path().join("damaged.log");
+    for i in 0..original.len() {
+        let line = original[..i].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let mut damaged = original.clone();
+        damaged[i] ^= 0x01;
+        std::fs::write(&damaged_path, &damaged).expect("write");
+        let found =
+            problem(&damaged_path).unwrap_or_else(|| panic!("flip at byte {i} not detected"));
+        assert_eq!(found.record, line, "flip at byte {i}: {found}");
+        let last_newline = i == original.len() - 1;
+        assert!(
+            found.kind == ProblemKind::Changed
+                || (last_newline && found.kind == ProblemKind::TornLastLine),
+            "{found}"
+        );
+    }
+}
+
+#[test]
+fn removed_reordered_and_torn_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let text = std::fs::read_to_string(&path).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    let write = |lines: &[&str], tail: &str| {
+        let mut out = lines.join("\n");
+        out.push('\n');
+        out.push_str(tail);
+        std::fs::write(&path, out).expect("write");
+    };
+    let mut removed = lines.clone();
+    removed.remove(2);
+    write(&removed, "");
+    assert_eq!(
+        problem(&path),
+        Some(LogProblem {
+            record: 3,
+            kind: ProblemKind::Removed
+        })
+    );
+    let mut swapped = lines.clone();
+    swapped.swap(1, 2);
+    write(&swapped, "");
+    assert_eq!(
+        problem(&path),
+        Some(LogProblem {
+            record: 2,
+            kind: ProblemKind::Reordered
+        })
+    );
+    let mut duplicated = lines.clone();
+    duplicated.insert(3, lines[2]);
+    write(&duplicated, "");
+    assert_eq!(
+        problem(&path),
+        Some(LogProblem {
+            record: 4,
+            kind: ProblemKind::Reordered
+        })
+    );
+    // A torn last line: reported, refused for appending, and cut off by repair.
+    write(&lines, &lines[0][..40]);
+    assert_eq!(
+        problem(&path),
+        Some(LogProblem {
+            record: 6,
+            kind: ProblemKind::TornLastLine
+        })
+    );
+    assert!(matches!(
+        DecisionLog::open(&path, LogOptions::default()),
+        Err(LogError::Broken(_))
+    ));
+    let repaired = log::repair(&path).expect("repair");
+    assert_eq!(
+        (repaired.records, repaired.bytes_removed),
+        (RECORDS as u64, 40)
+    );
+    assert_eq!(problem(&path), None);
+    // Repair never hides tampering.
+    write(&removed, "");
+    assert!(matches!(
+        log::repair(&path),
+        Err(LogError::Broken(LogProblem { record: 3, .. }))
+    ));
+}
+
+#[test]
+fn failed_write_denies() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let mut ev = evaluator(policy());
+    let mut log = DecisionLog::open(full, LogOptions { sync: false }).expect("open /dev/full");
+    let decision = ev.decide_logged(
+        &Request::parse(&req("pb", "stripe/charge", r#"{"amount":1}"#)),
+        &mut log,
+    );
+    assert_eq!(
+        (decision.effect.as_str(), decision.reason_code),
+        ("deny", ReasonCode::LogWriteFailed)
+    );
+    assert_eq!(decision.credentials().count(), 0);
+}
