@@ -1,1 +1,35 @@
-fn main() {}
+//! The `faramesh` command: one module per subcommand, renderers for diagnostics.
+
+mod commands;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The Faramesh Policy Language toolchain.
+#[derive(Debug, Parser)]
+#[command(name = "faramesh", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and check policies; report every problem with its code and position.
+    Check(commands::check::CheckArgs),
+    /// Print the documentation of a diagnostic code (e.g. `E0201` or `duplicate-agent`).
+    Explain(commands::explain::ExplainArgs),
+    /// Print a shell completion script.
+    Completions(commands::completions::CompletionsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Completions(args) => commands::completions::run::<Cli>(&args),
+    }
+}

@@ -99,6 +99,10 @@ impl Checker<'_> {
         }
         let left = self.expr(lhs);
         let right = self.expr(rhs);
+        if is_comparison(lhs) {
+            // `a < b < c`: the parser reported the chain (E0105); its type is no news.
+            return Ty::Bool;
+        }
         let known = |ty: Ty| ty != Ty::Unknown;
         match op {
             BinaryOp::Eq | BinaryOp::NotEq => {
@@ -368,6 +372,10 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+fn is_comparison(expr: &hir::Expr) -> bool {
+    matches!(&expr.kind, ExprKind::Binary { op, .. } if op.is_comparison())
 }
 
 fn field_list(root: Root, fields: &[&str]) -> String {

@@ -1,0 +1,56 @@
+//! `faramesh check`: parse and check policies, print diagnostics, exit 1 on errors.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use fpl_analyzer::{CheckOptions, analyze, discover};
+
+use crate::render::{self, Format};
+
+/// Arguments of `faramesh check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Policy files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Report `env("X")` whose variable is not set.
+    #[arg(long)]
+    pub require_env: bool,
+}
+
+/// Runs the command.
+pub fn run(args: &CheckArgs) -> ExitCode {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let sources = match discover::policy_paths(&paths).and_then(|paths| discover::load(&paths)) {
+        Ok(sources) => sources,
+        Err(error) => return super::fail(error),
+    };
+    let analysis = analyze(
+        sources,
+        &CheckOptions {
+            require_env: args.require_env,
+        },
+    );
+    let output = render::render(&analysis, args.format);
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(output.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            return super::fail(error);
+        }
+    }
+    if analysis.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

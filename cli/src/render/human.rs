@@ -1,0 +1,156 @@
+//! Human output: miette code frames, one per diagnostic, and a summary line.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+
+use fpl_analyzer::{Analysis, Diagnostic, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+
+pub(super) fn render(analysis: &Analysis) -> String {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let sources: Vec<NamedSource<String>> = analysis
+        .files()
+        .iter()
+        .map(|file| {
+            NamedSource::new(&file.source.path, file.source.text.clone()).with_language("fpl")
+        })
+        .collect();
+    let mut out = String::new();
+    for diagnostic in &analysis.diagnostics {
+        let frame = Frame::new(
+            analysis,
+            diagnostic,
+            &sources[diagnostic.span.file.0 as usize],
+        );
+        if handler.render_report(&mut out, &frame).is_err() {
+            let _ = writeln!(out, "{}: {}", diagnostic.code.as_str(), diagnostic.message);
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary(analysis));
+    out
+}
+
+fn summary(analysis: &Analysis) -> String {
+    let errors = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = analysis.diagnostics.len() - errors;
+    let files = analysis.files().len();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {} in {}\n",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(files, "file")
+    )
+}
+
+/// One diagnostic as miette sees it.
+struct Frame<'a> {
+    diagnostic: &'a Diagnostic,
+    source: &'a NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(
+        analysis: &Analysis,
+        diagnostic: &'a Diagnostic,
+        source: &'a NamedSource<String>,
+    ) -> Self {
+        let range = diagnostic.span.range;
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            None,
+            (usize::from(range.start()), usize::from(range.len())),
+        )];
+        let mut notes: Vec<String> = diagnostic
+            .notes
+            .iter()
+            .map(|note| format!("note: {note}"))
+            .collect();
+        for label in &diagnostic.labels {
+            if label.span.file == diagnostic.span.file {
+                let range = label.span.range;
+                labels.push(LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    (usize::from(range.start()), usize::from(range.len())),
+                ));
+            } else {
+                let (start, _) = analysis.line_cols(label.span);
+                let path = &analysis.file(label.span.file).source.path;
+                notes.push(format!(
+                    "note: {}: {path}:{}:{}",
+                    label.message, start.line, start.column
+                ));
+            }
+        }
+        if let Some(help) = &diagnostic.help {
+            notes.push(format!("help: {help}"));
+        }
+        for fix in &diagnostic.fixes {
+            notes.push(format!("fix: {}", fix.title));
+        }
+        let help = (!notes.is_empty()).then(|| notes.join("\n"));
+        Frame {
+            diagnostic,
+            source,
+            labels,
+            help,
+        }
+    }
+}
+
+impl std::fmt::Debug for Frame<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::fmt::Display for Frame<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Frame<'_> {}
+
+impl miette::Diagnostic for Frame<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        Some(Box::new(format!(
+            "{}({})",
+            self.diagnostic.code.as_str(),
+            self.diagnostic.code.name()
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
