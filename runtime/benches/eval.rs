@@ -1,3 +1,95 @@
-//! Criterion benches of the evaluator (filled in below).
+//! Criterion benches of `Evaluator::decide` on pre-parsed requests (warm sessions):
+//! a one-rule permit, a payments-bot policy with conditions and limits, and 10,000 rules.
 
-fn main() {}
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fpl_runtime::ir::{
+    Agent, Budget, BudgetScope, CompareOp, CompiledPolicy, Expr, Policy, Rule, SourceMap, Window,
+};
+use fpl_runtime::{Decimal, Evaluator, Request};
+
+fn evaluator(policy: Policy) -> Evaluator {
+    Evaluator::new(CompiledPolicy::new(policy, SourceMap::default())).expect("valid bench policy")
+}
+
+fn amount(op: CompareOp, n: i64) -> Expr {
+    Expr::cmp(Expr::path("amount"), op, Expr::lit(n))
+}
+
+fn payments_bot() -> Policy {
+    Policy::new().agent(
+        Agent::new("payments-bot")
+            .rule(Rule::permit("stripe/charge").when(amount(CompareOp::Lt, 500)))
+            .rule(
+                Rule::defer("stripe/charge")
+                    .when(amount(CompareOp::Ge, 500))
+                    .reason("high value"),
+            )
+            .rule(Rule::mandatory_deny("shell/*"))
+            .rate_limit("stripe/*", u64::MAX, Window::Minute)
+            .budget(
+                Budget::new(BudgetScope::Session)
+                    .max(Decimal::from_int(1_000_000_000))
+                    .max_calls(u64::MAX),
+            ),
+    )
+}
+
+fn ten_thousand_rules() -> Policy {
+    let mut agent = Agent::new("big").rule(Rule::mandatory_deny("shell/*"));
+    for service in 0..1000 {
+        for op in 0..9 {
+            agent = agent.rule(
+                Rule::permit(&format!("svc{service}/op{op}")).when(amount(CompareOp::Lt, 1000)),
+            );
+        }
+        agent = agent.rule(Rule::deny(&format!("svc{service}/*")));
+    }
+    Policy::new().agent(agent)
+}
+
+fn bench(c: &mut Criterion) {
+    let time = r#""time":"2026-11-23T18:00:00Z""#;
+    let cases = [
+        (
+            "simple_permit",
+            Policy::new().agent(Agent::new("a").rule(Rule::permit("read"))),
+            format!(r#"{{"agent":"a","tool":"read","session":"s",{time}}}"#),
+            "permit",
+        ),
+        (
+            "payments_bot",
+            payments_bot(),
+            format!(
+                r#"{{"agent":"payments-bot","tool":"stripe/charge","args":{{"amount":120}},"session":"s","cost":0.01,{time}}}"#
+            ),
+            "permit",
+        ),
+        (
+            "ten_thousand_rules",
+            ten_thousand_rules(),
+            format!(
+                r#"{{"agent":"big","tool":"svc500/op5","args":{{"amount":10}},"session":"s",{time}}}"#
+            ),
+            "permit",
+        ),
+    ];
+    let mut group = c.benchmark_group("decide");
+    group
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
+    for (name, policy, text, expect) in cases {
+        let mut ev = evaluator(policy);
+        let request = Request::parse(&text);
+        assert_eq!(ev.decide(&request).effect.as_str(), expect, "{name}");
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(ev.decide(black_box(&request)).effect))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -120,6 +120,11 @@ impl JsonDoc {
         JsonRef { doc: self, index }
     }
 
+    /// The text of a `(start, end)` span from [`JsonRef::string_span`] (empty if out of range).
+    pub(crate) fn text_span(&self, (start, end): (u32, u32)) -> &str {
+        self.text.get(start as usize..end as usize).unwrap_or("")
+    }
+
     fn end(&self, index: u32) -> u32 {
         match self.nodes.get(index as usize) {
             Some(Node::Array { end, .. } | Node::Object { end, .. }) => *end,
@@ -154,6 +159,14 @@ impl<'a> JsonRef<'a> {
             Some(Node::String { start, len }) => JsonKind::String(self.doc.str_at(*start, *len)),
             Some(Node::Array { count, .. }) => JsonKind::Array(*count as usize),
             Some(Node::Object { count, .. }) => JsonKind::Object(*count as usize),
+        }
+    }
+
+    /// The `(start, end)` span of a string's content in the document's text buffer.
+    pub(crate) fn string_span(self) -> Option<(u32, u32)> {
+        match self.doc.nodes.get(self.index as usize) {
+            Some(Node::String { start, len }) => Some((*start, start + len)),
+            _ => None,
         }
     }
 

@@ -4,6 +4,8 @@
 /// A compiled tool pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
+    /// The one name matched, for patterns without wildcards (compared in one step).
+    exact: Option<Box<str>>,
     segments: Box<[Segment]>,
     /// The last segment is exactly `*` (or `**`): it matches one or more remaining segments.
     open_tail: bool,
@@ -63,7 +65,10 @@ impl Pattern {
         if open_tail {
             segments.pop();
         }
+        let all_literal = !open_tail && segments.iter().all(|s| matches!(s, Segment::Literal(_)));
+        let exact = all_literal.then(|| Box::<str>::from(source));
         Pattern {
+            exact,
             segments: segments.into_boxed_slice(),
             open_tail,
         }
@@ -71,6 +76,9 @@ impl Pattern {
 
     /// Whether `name` matches.
     pub fn matches(&self, name: &str) -> bool {
+        if let Some(exact) = &self.exact {
+            return **exact == *name;
+        }
         let mut parts = name.split('/');
         for segment in &self.segments {
             let Some(part) = parts.next() else {
@@ -115,11 +123,7 @@ impl Pattern {
 
     /// True when the pattern has no wildcard at all: it matches exactly one name.
     pub fn is_exact(&self) -> bool {
-        !self.open_tail
-            && self
-                .segments
-                .iter()
-                .all(|s| matches!(s, Segment::Literal(_)))
+        self.exact.is_some()
     }
 }
 

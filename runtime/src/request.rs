@@ -15,6 +15,10 @@ pub struct Request {
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Fields {
+    /// Cached `(start, end)` spans of the string fields in the document's text buffer.
+    agent_span: (u32, u32),
+    tool_span: (u32, u32),
+    session_span: (u32, u32),
     agent: Option<u32>,
     tool: Option<u32>,
     args: Option<u32>,
@@ -40,6 +44,14 @@ impl Request {
             Ok(()) => read_fields(&self.doc, &mut self.fields).err(),
             Err(_) => Some("the request is not valid JSON"),
         };
+        let span = |index: Option<u32>| {
+            index
+                .and_then(|i| self.doc.at(i).string_span())
+                .unwrap_or((0, 0))
+        };
+        self.fields.agent_span = span(self.fields.agent);
+        self.fields.tool_span = span(self.fields.tool);
+        self.fields.session_span = span(self.fields.session);
     }
 
     /// Why the request is invalid (§5), if it is.
@@ -49,17 +61,17 @@ impl Request {
 
     /// `agent` (empty when invalid).
     pub fn agent(&self) -> &str {
-        self.str_field(self.fields.agent)
+        self.doc.text_span(self.fields.agent_span)
     }
 
     /// `tool` (empty when invalid).
     pub fn tool(&self) -> &str {
-        self.str_field(self.fields.tool)
+        self.doc.text_span(self.fields.tool_span)
     }
 
     /// `session`, or `""` when absent.
     pub fn session(&self) -> &str {
-        self.str_field(self.fields.session)
+        self.doc.text_span(self.fields.session_span)
     }
 
     /// `phase`, if given.
@@ -85,10 +97,6 @@ impl Request {
     /// `principal`, if given.
     pub fn principal(&self) -> Option<JsonRef<'_>> {
         self.fields.principal.map(|i| self.doc.at(i))
-    }
-
-    fn str_field(&self, index: Option<u32>) -> &str {
-        index.and_then(|i| self.doc.at(i).as_str()).unwrap_or("")
     }
 }
 

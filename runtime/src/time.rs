@@ -4,50 +4,60 @@ use std::fmt;
 
 use crate::decimal::Decimal;
 
-/// A point in time: seconds since the Unix epoch as an exact decimal (microsecond precision).
+/// A point in time: microseconds since the Unix epoch (i64: ±292,000 years), read as exact
+/// decimal seconds. Calendar and window arithmetic stays in 64 bits on the hot path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(Decimal);
+pub struct Timestamp(i64);
 
 const DAY: i128 = 86_400;
+const MICROS: i64 = 1_000_000;
 
 impl Timestamp {
-    /// A timestamp from exact seconds since the epoch.
-    pub const fn from_unix(seconds: Decimal) -> Timestamp {
-        Timestamp(seconds)
+    /// A timestamp from exact seconds since the epoch (saturating at the i64 range).
+    pub fn from_unix(seconds: Decimal) -> Timestamp {
+        let micros = seconds
+            .millionths()
+            .clamp(i128::from(i64::MIN), i128::from(i64::MAX));
+        Timestamp(micros as i64)
     }
 
-    /// A timestamp from whole seconds since the epoch.
+    /// A timestamp from whole seconds since the epoch (saturating).
     pub const fn from_unix_seconds(seconds: i64) -> Timestamp {
-        Timestamp(Decimal::from_int(seconds))
+        Timestamp(seconds.saturating_mul(MICROS))
     }
 
     /// The system clock now.
     pub fn now() -> Timestamp {
         let micros = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-            Ok(since) => i128::try_from(since.as_micros()).unwrap_or(i128::MAX),
-            Err(before) => -i128::try_from(before.duration().as_micros()).unwrap_or(i128::MAX),
+            Ok(since) => i64::try_from(since.as_micros()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_micros()).unwrap_or(i64::MAX),
         };
-        Timestamp(Decimal::from_millionths(micros))
+        Timestamp(micros)
     }
 
     /// Exact seconds since the epoch.
     pub const fn unix(self) -> Decimal {
+        Decimal::from_millionths(self.0 as i128)
+    }
+
+    /// Microseconds since the epoch.
+    pub const fn unix_micros(self) -> i64 {
         self.0
     }
 
     /// Whole seconds since the epoch (rounded down).
-    pub const fn unix_floor(self) -> i128 {
-        self.0.floor_int()
+    pub const fn unix_floor(self) -> i64 {
+        self.0.div_euclid(MICROS)
     }
 
     /// The UTC day number since the epoch (rounded down).
-    pub const fn day_number(self) -> i128 {
-        self.unix_floor().div_euclid(DAY)
+    pub const fn day_number(self) -> i64 {
+        self.unix_floor().div_euclid(DAY as i64)
     }
 
     /// The UTC calendar fields of this instant.
     pub fn civil(self) -> Civil {
-        let secs = self.unix_floor();
+        let secs = i128::from(self.unix_floor());
         let days = secs.div_euclid(DAY);
         let rem = secs.rem_euclid(DAY);
         let (year, month, day) = civil_from_days(days);
@@ -132,9 +142,7 @@ impl Timestamp {
         }
         let days = days_from_civil(i128::from(year), month, day);
         let secs = days * DAY + i128::from(hour * 3600 + minute * 60 + second) - offset;
-        Some(Timestamp(Decimal::from_millionths(
-            secs * 1_000_000 + micros,
-        )))
+        i64::try_from(secs * 1_000_000 + micros).ok().map(Timestamp)
     }
 }
 
@@ -147,7 +155,7 @@ impl fmt::Display for Timestamp {
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
             c.year, c.month, c.day, c.hour, c.minute, c.second
         )?;
-        let mut frac = self.0.millionths().rem_euclid(1_000_000);
+        let mut frac = self.0.rem_euclid(MICROS);
         if frac != 0 {
             let mut width = 6;
             while frac % 10 == 0 {

@@ -36,6 +36,8 @@ pub(crate) struct CAgent {
     pub rate_limits: Vec<Pattern>,
     pub redacts: Vec<Pattern>,
     pub credentials: Vec<CredentialScope>,
+    /// Per budget: `warn_at × max` and `warn_at × daily`, computed once.
+    pub warn_thresholds: Vec<(Option<crate::Decimal>, Option<crate::Decimal>)>,
 }
 
 /// One compiled rule.
@@ -307,7 +309,18 @@ fn compile_agent(
             )
         });
     }
+    let warn_thresholds = agent
+        .budgets
+        .iter()
+        .map(|b| {
+            let threshold = |cap: Option<crate::Decimal>| {
+                cap.zip(b.warn_at).and_then(|(cap, w)| cap.checked_mul(w))
+            };
+            (threshold(b.max), threshold(b.daily))
+        })
+        .collect();
     Ok(CAgent {
+        warn_thresholds,
         ir: agent.clone(),
         rules,
         mandatory,

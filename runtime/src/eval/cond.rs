@@ -347,7 +347,7 @@ fn read_field<'r>(field: Field, cx: &Ctx<'r>) -> Val<'r> {
         Field::Day => Val::Num(count(u64::from(civil().day))),
         Field::Month => Val::Num(count(u64::from(civil().month))),
         Field::Unix => Val::Num(Decimal::from_millionths(
-            cx.now.unix_floor().saturating_mul(1_000_000),
+            i128::from(cx.now.unix_floor()) * 1_000_000,
         )),
         Field::ToolName => Val::Str(cx.tool),
         Field::AgentName => Val::Str(cx.agent_name),

@@ -349,7 +349,7 @@ fn limits(
     }
     let cost = request.cost();
     let mut warning = false;
-    for budget in &agent.ir.budgets {
+    for (budget, &(warn_max, warn_daily)) in agent.ir.budgets.iter().zip(&agent.warn_thresholds) {
         let (calls, spend) = match budget.scope {
             crate::ir::BudgetScope::Session => (session_calls, session_cost),
             crate::ir::BudgetScope::Daily => (day.calls, day.cost),
@@ -365,15 +365,10 @@ fn limits(
             verdict.code = ReasonCode::BudgetExceeded;
             return;
         }
-        if let Some(fraction) = budget.warn_at {
-            let crosses = |cap: Option<crate::Decimal>, spent: crate::Decimal| {
-                cap.and_then(|cap| cap.checked_mul(fraction))
-                    .is_some_and(|threshold| {
-                        spent < threshold && spent.saturating_add(cost) >= threshold
-                    })
-            };
-            warning |= crosses(budget.max, spend) || crosses(budget.daily, day.cost);
-        }
+        let crosses = |threshold: Option<crate::Decimal>, spent: crate::Decimal| {
+            threshold.is_some_and(|t| spent < t && spent.saturating_add(cost) >= t)
+        };
+        warning |= crosses(warn_max, spend) || crosses(warn_daily, day.cost);
     }
     verdict.warning = warning;
 }

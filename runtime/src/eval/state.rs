@@ -36,7 +36,7 @@ pub(crate) struct AgentState {
 /// Spend and calls of one agent in one UTC day.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct DayState {
-    pub day: i128,
+    pub day: i64,
     pub calls: u64,
     pub cost: Decimal,
 }
@@ -44,7 +44,7 @@ pub(crate) struct DayState {
 /// Calls permitted in the current window of one rate limit.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct RateState {
-    pub window: i128,
+    pub window: i64,
     pub count: u64,
 }
 
@@ -131,7 +131,7 @@ impl AgentState {
     }
 
     /// Calls and spend of the UTC day `day` (zero when the stored day is another one).
-    pub fn day_view(&self, day: i128) -> DayState {
+    pub fn day_view(&self, day: i64) -> DayState {
         if self.day.day == day {
             self.day
         } else {

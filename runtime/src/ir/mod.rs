@@ -171,7 +171,7 @@ pub enum Window {
 
 impl Window {
     /// The window length in seconds.
-    pub const fn seconds(self) -> i128 {
+    pub const fn seconds(self) -> i64 {
         match self {
             Window::Second => 1,
             Window::Minute => 60,
