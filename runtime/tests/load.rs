@@ -279,6 +279,12 @@ fn invalid_ir_gives_typed_errors() {
     for (policy, kind) in cases {
         assert_eq!(validation_kind(policy), kind);
     }
+    let mut future = sample();
+    future.version = 99;
+    assert!(matches!(
+        Evaluator::new(CompiledPolicy::new(future, SourceMap::default())),
+        Err(LoadError::UnsupportedIr { found: 99, .. })
+    ));
     let mut renumbered = with_rule(Rule::permit("t")).agent(Agent::new("b"));
     renumbered.agents[0].rules[0].n = 0;
     assert_eq!(validation_kind(renumbered), ValidationKind::RuleNumber(0));

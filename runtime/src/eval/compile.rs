@@ -79,16 +79,6 @@ pub(crate) enum CredentialScope {
 /// Validates and compiles a policy.
 pub(crate) fn compile(compiled: &CompiledPolicy) -> Result<CPolicy, ValidationError> {
     let policy = &compiled.policy;
-    if policy.version != ir::IR_VERSION {
-        return Err(err(
-            "policy",
-            ValidationKind::IndexOutOfRange {
-                what: "IR version",
-                index: u64::from(policy.version),
-                len: u64::from(ir::IR_VERSION),
-            },
-        ));
-    }
     let mut regexes = Vec::with_capacity(policy.regexes.len());
     for source in &policy.regexes {
         let regex = crate::regex_source::compile(source).map_err(|e| {

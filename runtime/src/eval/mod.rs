@@ -63,6 +63,12 @@ impl Evaluator {
 
     /// Validates and loads a compiled policy by reference.
     pub fn from_compiled(compiled: &CompiledPolicy) -> Result<Evaluator, LoadError> {
+        if compiled.policy.version != crate::ir::IR_VERSION {
+            return Err(LoadError::UnsupportedIr {
+                found: compiled.policy.version,
+                supported: crate::ir::IR_VERSION,
+            });
+        }
         let policy = compile::compile(compiled)?;
         let state = State::new(policy.agents.iter().map(|a| a.rate_limits.len()));
         let buffers = Buffers {

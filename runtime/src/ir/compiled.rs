@@ -62,6 +62,12 @@ impl CompiledPolicy {
 
     /// Checks every invariant the evaluator relies on (what [`crate::Evaluator::new`] checks).
     pub fn validate(&self) -> Result<(), LoadError> {
+        if self.policy.version != super::IR_VERSION {
+            return Err(LoadError::UnsupportedIr {
+                found: self.policy.version,
+                supported: super::IR_VERSION,
+            });
+        }
         crate::eval::compile::compile(self)?;
         Ok(())
     }
