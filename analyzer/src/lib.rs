@@ -5,11 +5,13 @@ pub mod analysis;
 pub mod builtins;
 pub mod checks;
 pub mod codes;
+pub mod compile;
 pub mod config_keys;
 pub mod diagnostic;
 pub mod discover;
 pub mod hir;
 pub mod lower;
+pub mod reference;
 pub mod source;
 
 pub use analysis::{Analysis, AnalyzedFile, analyze};

@@ -1,0 +1,258 @@
+//! Lowering of an error-free policy to the runtime's compiled IR (`fpl_runtime::ir`), with rule
+//! positions in the side table so the policy digest ignores layout.
+
+use std::collections::BTreeMap;
+
+use fpl_runtime::Decimal;
+use fpl_runtime::ir;
+
+use crate::analysis::Analysis;
+use crate::hir::{self, BinaryOp, EffectKind, ExprKind, Literal, ValueKind};
+
+/// Why a policy was not compiled.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CompileError {
+    /// The policy has errors; it cannot be evaluated.
+    #[error("the policy has {0} error(s); run `faramesh check` to see them")]
+    HasErrors(usize),
+}
+
+/// Compiles an analysed policy; refuses when any diagnostic is an error.
+pub fn compile(analysis: &Analysis) -> Result<ir::CompiledPolicy, CompileError> {
+    let errors = analysis.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count();
+    if errors > 0 {
+        return Err(CompileError::HasErrors(errors));
+    }
+    let mut policy = ir::Policy::new();
+    let mut source_map = ir::SourceMap {
+        files: analysis.files().iter().map(|file| file.source.path.clone()).collect(),
+        rules: Vec::new(),
+    };
+    for agent in &analysis.policy.agents {
+        policy.agents.push(lower_agent(agent));
+        source_map.rules.push(
+            agent
+                .rules
+                .iter()
+                .map(|rule| {
+                    let (start, _) = analysis.line_cols(rule.span);
+                    Some(ir::Position { file: rule.span.file.0, line: start.line, column: start.column })
+                })
+                .collect(),
+        );
+    }
+    policy.intern_regexes();
+    Ok(ir::CompiledPolicy::new(policy, source_map))
+}
+
+fn effect(kind: EffectKind) -> ir::Effect {
+    match kind {
+        EffectKind::Permit => ir::Effect::Permit,
+        EffectKind::Deny => ir::Effect::Deny,
+        EffectKind::Defer => ir::Effect::Defer,
+    }
+}
+
+fn lower_agent(agent: &hir::Agent) -> ir::Agent {
+    ir::Agent {
+        name: agent.name.clone(),
+        default_effect: effect(agent.default_effect()),
+        rules: agent.rules.iter().map(lower_rule).collect(),
+        phases: agent.phases.iter().map(|phase| phase.name.clone()).collect(),
+        vars: agent.vars.iter().map(|var| (var.name.clone(), value(&var.value))).collect::<BTreeMap<_, _>>(),
+        rate_limits: agent.rate_limits.iter().filter_map(rate_limit).collect(),
+        budgets: agent.budgets.iter().map(budget).collect(),
+        redacts: agent.redacts.iter().map(|redact| ir::Redact { pattern: redact.pattern.clone(), args: redact.args.clone() }).collect(),
+        egress: agent.blocks_named("egress").next().map(egress),
+        alerts: agent.blocks_named("alert").filter_map(alert).collect(),
+        credentials: agent
+            .credentials
+            .iter()
+            .map(|credential| ir::Credential { name: credential.name.clone(), scope: credential.scopes.clone() })
+            .collect(),
+    }
+}
+
+fn lower_rule(rule: &hir::Rule) -> ir::Rule {
+    let mut selectors = ir::Selectors::default();
+    for selector in &rule.selectors {
+        let values = selector.values.clone();
+        match &selector.kind {
+            hir::SelectorKind::Method => selectors.method.extend(values),
+            hir::SelectorKind::Host => selectors.host.extend(values),
+            hir::SelectorKind::Path => selectors.path.extend(values),
+            hir::SelectorKind::Port => selectors.port.extend(values),
+            hir::SelectorKind::Query(key) => selectors.query.push(ir::KeyedSelector { key: key.clone(), values }),
+            hir::SelectorKind::Header(key) => selectors.header.push(ir::KeyedSelector { key: key.clone(), values }),
+        }
+    }
+    ir::Rule {
+        n: rule.number as u32,
+        effect: if rule.mandatory { ir::Effect::Deny } else { effect(rule.effect) },
+        mandatory: rule.mandatory,
+        phase: rule.phase.map(|phase| phase as u32),
+        tool: rule.pattern.clone(),
+        selectors,
+        condition: rule.condition.as_ref().map(expr),
+        reason: rule.reason.clone(),
+        notify: rule.notify.clone(),
+    }
+}
+
+/// Lowers a condition of an error-free policy.
+fn expr(expr_: &hir::Expr) -> ir::Expr {
+    match &expr_.kind {
+        ExprKind::Literal(literal) => ir::Expr::Literal(literal_value(literal)),
+        ExprKind::List(items) => ir::Expr::Literal(ir::Value::List(items.iter().map(literal_value).collect())),
+        ExprKind::Path(path) => ir::Expr::Path(ir::Path { root: root(path.root), segments: path.segments.clone() }),
+        ExprKind::Not(inner) => ir::Expr::Not(Box::new(expr(inner))),
+        ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), .. } => {
+            let mut items = Vec::new();
+            flatten(expr_, *op, &mut items);
+            if *op == BinaryOp::And { ir::Expr::And(items) } else { ir::Expr::Or(items) }
+        }
+        ExprKind::Binary { op: op @ (BinaryOp::Matches | BinaryOp::NotMatches), lhs, rhs } => match &rhs.kind {
+            ExprKind::Literal(Literal::String(pattern)) => ir::Expr::matches(expr(lhs), pattern, *op == BinaryOp::NotMatches),
+            _ => compare(ir::CompareOp::Eq, lhs, rhs),
+        },
+        ExprKind::Binary { op, lhs, rhs } => compare(compare_op(*op), lhs, rhs),
+        ExprKind::Call { function, args } => ir::Expr::Call { function: builtin(function), args: args.iter().map(expr).collect() },
+        ExprKind::Missing => ir::Expr::Literal(ir::Value::Null),
+    }
+}
+
+fn compare(op: ir::CompareOp, lhs: &hir::Expr, rhs: &hir::Expr) -> ir::Expr {
+    ir::Expr::cmp(expr(lhs), op, expr(rhs))
+}
+
+/// Collects the operands of a chain of one logical operator, so long chains stay shallow.
+fn flatten(expr_: &hir::Expr, op: BinaryOp, out: &mut Vec<ir::Expr>) {
+    match &expr_.kind {
+        ExprKind::Binary { op: inner, lhs, rhs } if *inner == op => {
+            flatten(lhs, op, out);
+            flatten(rhs, op, out);
+        }
+        _ => out.push(expr(expr_)),
+    }
+}
+
+fn compare_op(op: BinaryOp) -> ir::CompareOp {
+    match op {
+        BinaryOp::Eq => ir::CompareOp::Eq,
+        BinaryOp::NotEq => ir::CompareOp::Ne,
+        BinaryOp::Lt => ir::CompareOp::Lt,
+        BinaryOp::LtEq => ir::CompareOp::Le,
+        BinaryOp::Gt => ir::CompareOp::Gt,
+        BinaryOp::GtEq => ir::CompareOp::Ge,
+        BinaryOp::In => ir::CompareOp::In,
+        BinaryOp::NotIn => ir::CompareOp::NotIn,
+        BinaryOp::Contains => ir::CompareOp::Contains,
+        BinaryOp::StartsWith => ir::CompareOp::StartsWith,
+        BinaryOp::EndsWith => ir::CompareOp::EndsWith,
+        // Logical and regex operators are lowered before this is called.
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Matches | BinaryOp::NotMatches => ir::CompareOp::Eq,
+    }
+}
+
+fn builtin(name: &str) -> ir::Builtin {
+    match name {
+        "len" => ir::Builtin::Len,
+        "lower" => ir::Builtin::Lower,
+        "upper" => ir::Builtin::Upper,
+        "history_contains_within" => ir::Builtin::HistoryContainsWithin,
+        "history_sequence" => ir::Builtin::HistorySequence,
+        "history_tool_count" => ir::Builtin::HistoryToolCount,
+        "deny_count_within" => ir::Builtin::DenyCountWithin,
+        "purpose" => ir::Builtin::Purpose,
+        // The checks allow no other name in an error-free policy.
+        _ => ir::Builtin::ArgsArrayLen,
+    }
+}
+
+fn root(root: hir::Root) -> ir::Root {
+    match root {
+        hir::Root::Args => ir::Root::Args,
+        hir::Root::Principal => ir::Root::Principal,
+        hir::Root::Session => ir::Root::Session,
+        hir::Root::Time => ir::Root::Time,
+        hir::Root::Tool => ir::Root::Tool,
+        hir::Root::Agent => ir::Root::Agent,
+        hir::Root::Vars => ir::Root::Vars,
+    }
+}
+
+fn literal_value(literal: &Literal) -> ir::Value {
+    match literal {
+        Literal::Null => ir::Value::Null,
+        Literal::Bool(flag) => ir::Value::Bool(*flag),
+        Literal::Number(n) => ir::Value::Number(Decimal::from_millionths(*n)),
+        Literal::String(text) => ir::Value::String(text.clone()),
+    }
+}
+
+fn value(value_: &hir::Value) -> ir::Value {
+    match &value_.kind {
+        ValueKind::Bool(flag) => ir::Value::Bool(*flag),
+        ValueKind::Number(n) | ValueKind::Money(n) | ValueKind::Duration(n) => ir::Value::Number(Decimal::from_millionths(*n)),
+        ValueKind::Size(bytes) => bytes.checked_mul(1_000_000).map_or(ir::Value::Null, |n| ir::Value::Number(Decimal::from_millionths(n))),
+        ValueKind::String(text) | ValueKind::Ident(text) | ValueKind::Pattern(text) => ir::Value::String(text.clone()),
+        ValueKind::List(items) => ir::Value::List(items.iter().map(value).collect()),
+        ValueKind::Env(_) | ValueKind::Invalid => ir::Value::Null,
+    }
+}
+
+fn rate_limit(limit: &hir::RateLimit) -> Option<ir::RateLimit> {
+    let window = match limit.window.as_deref()? {
+        "second" => ir::Window::Second,
+        "minute" => ir::Window::Minute,
+        "hour" => ir::Window::Hour,
+        _ => ir::Window::Day,
+    };
+    Some(ir::RateLimit { pattern: limit.pattern.clone(), limit: u64::try_from(limit.limit? / 1_000_000).ok()?, window })
+}
+
+fn budget(budget_: &hir::Budget) -> ir::Budget {
+    let number = |key: &str| {
+        budget_.items.iter().find(|(name, _)| name == key).and_then(|(_, value)| match value.kind {
+            ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
+            _ => None,
+        })
+    };
+    let on_exceed = budget_.items.iter().find(|(name, _)| name == "on_exceed").and_then(|(_, value)| value.as_text());
+    ir::Budget {
+        scope: if budget_.scope == "daily" { ir::BudgetScope::Daily } else { ir::BudgetScope::Session },
+        max: number("max").map(Decimal::from_millionths),
+        daily: number("daily").map(Decimal::from_millionths),
+        max_calls: number("max_calls").and_then(|n| u64::try_from(n / 1_000_000).ok()),
+        warn_at: number("warn_at").map(Decimal::from_millionths),
+        on_exceed: if on_exceed == Some("defer") { ir::Effect::Defer } else { ir::Effect::Deny },
+    }
+}
+
+fn entry_value<'a>(block: &'a hir::ConfigBlock, key: &str) -> Option<&'a hir::Value> {
+    block.entries.iter().find(|entry| entry.key == key).and_then(|entry| match &entry.value {
+        hir::ConfigValue::Value(value) => Some(value),
+        _ => None,
+    })
+}
+
+fn texts(value: &hir::Value) -> Vec<String> {
+    match &value.kind {
+        ValueKind::List(items) => items.iter().filter_map(|item| item.as_text().map(str::to_string)).collect(),
+        _ => value.as_text().map(str::to_string).into_iter().collect(),
+    }
+}
+
+fn egress(block: &hir::ConfigBlock) -> ir::Egress {
+    ir::Egress {
+        allow: entry_value(block, "allow").map(texts),
+        deny: entry_value(block, "deny").map(texts).unwrap_or_default(),
+    }
+}
+
+fn alert(block: &hir::ConfigBlock) -> Option<ir::Alert> {
+    Some(ir::Alert {
+        on: entry_value(block, "on")?.as_text()?.to_string(),
+        notify: entry_value(block, "notify")?.as_text()?.to_string(),
+    })
+}
