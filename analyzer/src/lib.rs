@@ -10,6 +10,7 @@ pub mod config_keys;
 pub mod diagnostic;
 pub mod discover;
 pub mod hir;
+pub mod host;
 pub mod lower;
 pub mod reference;
 pub mod source;

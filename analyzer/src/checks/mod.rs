@@ -33,3 +33,23 @@ pub fn run(policy: &hir::Policy, options: &CheckOptions) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// Runs the checks of one rule: the type checks of its condition (E0220–E0225). `agent` supplies
+/// the agent's name and `var`s. Together with [`run_policy_level`] this is exactly [`run`].
+pub fn run_rule(agent: &hir::Agent, rule: &hir::Rule) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(condition) = &rule.condition {
+        conditions::check(agent, rule.span.file, condition, &mut out);
+    }
+    out
+}
+
+/// Runs every check that does not look inside rules: names, values and hygiene, in the order
+/// [`run`] runs them. Rules may be left out of `policy`.
+pub fn run_policy_level(policy: &hir::Policy, options: &CheckOptions) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    names::check(policy, options, &mut out);
+    values::check(policy, &mut out);
+    hygiene::check(policy, &mut out);
+    out
+}
