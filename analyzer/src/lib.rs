@@ -14,6 +14,7 @@ pub mod host;
 pub mod lower;
 pub mod reference;
 pub mod source;
+pub mod testing;
 
 pub use analysis::{Analysis, AnalyzedFile, analyze};
 pub use checks::CheckOptions;

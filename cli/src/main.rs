@@ -21,6 +21,12 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Print the documentation of a diagnostic code (e.g. `E0201` or `duplicate-agent`).
     Explain(commands::explain::ExplainArgs),
+    /// Decide requests against a policy, one decision JSON per line.
+    Eval(commands::eval::EvalArgs),
+    /// Run `*.fmtest.yaml` policy tests and report rule coverage.
+    Test(commands::test::TestArgs),
+    /// Work with decision logs.
+    Audit(commands::audit::AuditArgs),
     /// Print a shell completion script.
     Completions(commands::completions::CompletionsArgs),
 }
@@ -30,6 +36,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Eval(args) => commands::eval::run(&args),
+        Command::Test(args) => commands::test::run(&args),
+        Command::Audit(args) => commands::audit::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }
 }

@@ -1,8 +1,12 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod check;
 pub mod completions;
+pub mod eval;
 pub mod explain;
+mod policy;
+pub mod test;
 
 use std::process::ExitCode;
 

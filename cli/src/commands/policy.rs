@@ -1,0 +1,30 @@
+//! Loading, checking and compiling a policy for the commands that evaluate it.
+
+use std::path::PathBuf;
+
+use fpl_analyzer::{CheckOptions, analyze, compile::compile, discover};
+use fpl_runtime::ir::CompiledPolicy;
+
+/// Why a policy could not be compiled; the diagnostics were already printed.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// Files could not be read.
+    #[error(transparent)]
+    Load(#[from] discover::LoadError),
+    /// The policy has errors (printed to stderr).
+    #[error("the policy has {0} error(s)")]
+    Invalid(usize),
+}
+
+/// Reads, checks and compiles the policy in `paths`; on errors prints them to stderr.
+pub fn compile_paths(paths: &[PathBuf]) -> Result<CompiledPolicy, PolicyError> {
+    let sources = discover::load(&discover::policy_paths(paths)?)?;
+    let analysis = analyze(sources, &CheckOptions::default());
+    compile(&analysis).map_err(|fpl_analyzer::compile::CompileError::HasErrors(count)| {
+        eprint!(
+            "{}",
+            crate::render::render(&analysis, crate::render::Format::Human)
+        );
+        PolicyError::Invalid(count)
+    })
+}
