@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken};
+use fpl_syntax::{GreenNode, SyntaxKind, SyntaxToken};
 
 /// A comment on its own line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,46 +35,41 @@ pub struct Comments<'a> {
 }
 
 impl<'a> Comments<'a> {
-    /// Attaches every comment under `root`, whose text is `text`.
-    pub fn attach(root: &SyntaxNode, text: &'a str) -> Self {
+    /// Attaches every comment of the tree `root`, whose text is `text`.
+    pub fn attach(root: &GreenNode, text: &'a str) -> Self {
         let mut comments = Comments::default();
         let mut newlines = 0usize;
         let mut last_token: Option<u32> = None;
         let mut pending: Vec<Comment<'a>> = Vec::new();
-        for token in root
-            .descendants_with_tokens()
-            .filter_map(|element| element.into_token())
-        {
-            match token.kind() {
-                SyntaxKind::WHITESPACE => {
-                    newlines += token.text().bytes().filter(|&byte| byte == b'\n').count();
-                }
-                SyntaxKind::COMMENT => {
-                    let comment_text = slice(text, &token).trim_end();
-                    comments.untaken += 1;
-                    match last_token {
-                        Some(offset) if newlines == 0 => {
-                            comments.by_token.entry(offset).or_default().trailing =
-                                Some(comment_text);
-                        }
-                        _ => pending.push(Comment {
-                            text: comment_text,
-                            blank_before: newlines >= 2,
-                        }),
-                    }
-                    newlines = 0;
-                }
-                _ => {
-                    let offset = u32::from(token.text_range().start());
-                    if !pending.is_empty() || newlines >= 2 {
-                        let attached = comments.by_token.entry(offset).or_default();
-                        attached.leading = std::mem::take(&mut pending);
-                        attached.blank_before = newlines >= 2;
-                    }
-                    newlines = 0;
-                    last_token = Some(offset);
-                }
+        for (kind, start, end) in green_tokens(root) {
+            if kind == SyntaxKind::WHITESPACE as u16 {
+                let whitespace = text.get(start..end).unwrap_or_default();
+                newlines += whitespace.bytes().filter(|&byte| byte == b'\n').count();
+                continue;
             }
+            if kind == SyntaxKind::COMMENT as u16 {
+                let comment_text = text.get(start..end).unwrap_or_default().trim_end();
+                comments.untaken += 1;
+                match last_token {
+                    Some(offset) if newlines == 0 => {
+                        comments.by_token.entry(offset).or_default().trailing = Some(comment_text);
+                    }
+                    _ => pending.push(Comment {
+                        text: comment_text,
+                        blank_before: newlines >= 2,
+                    }),
+                }
+                newlines = 0;
+                continue;
+            }
+            let offset = start as u32;
+            if !pending.is_empty() || newlines >= 2 {
+                let attached = comments.by_token.entry(offset).or_default();
+                attached.leading = std::mem::take(&mut pending);
+                attached.blank_before = newlines >= 2;
+            }
+            newlines = 0;
+            last_token = Some(offset);
         }
         comments.end = pending;
         comments
@@ -82,7 +77,12 @@ impl<'a> Comments<'a> {
 
     /// Takes the comments on their own lines before `token`.
     pub fn take_leading(&mut self, token: &SyntaxToken) -> Vec<Comment<'a>> {
-        match self.by_token.get_mut(&offset(token)) {
+        self.take_leading_at(offset(token))
+    }
+
+    /// Takes the comments on their own lines before the token at `offset`.
+    pub fn take_leading_at(&mut self, offset: u32) -> Vec<Comment<'a>> {
+        match self.by_token.get_mut(&offset) {
             Some(attached) if !attached.leading.is_empty() => {
                 self.untaken -= attached.leading.len();
                 std::mem::take(&mut attached.leading)
@@ -93,7 +93,12 @@ impl<'a> Comments<'a> {
 
     /// Takes the comment after `token` on the same line.
     pub fn take_trailing(&mut self, token: &SyntaxToken) -> Option<&'a str> {
-        let comment = self.by_token.get_mut(&offset(token))?.trailing.take()?;
+        self.take_trailing_at(offset(token))
+    }
+
+    /// Takes the comment after the token at `offset` on the same line.
+    pub fn take_trailing_at(&mut self, offset: u32) -> Option<&'a str> {
+        let comment = self.by_token.get_mut(&offset)?.trailing.take()?;
         self.untaken -= 1;
         Some(comment)
     }
@@ -105,11 +110,13 @@ impl<'a> Comments<'a> {
             .is_some_and(|attached| attached.blank_before)
     }
 
-    /// Whether `token` has comments not taken yet.
-    pub fn has_comments(&self, token: &SyntaxToken) -> bool {
-        self.by_token
-            .get(&offset(token))
-            .is_some_and(|attached| !attached.leading.is_empty() || attached.trailing.is_some())
+    /// Whether the token at `offset` has comments not taken yet.
+    pub fn has_comments_at(&self, offset: u32) -> bool {
+        !self.by_token.is_empty()
+            && self
+                .by_token
+                .get(&offset)
+                .is_some_and(|attached| !attached.leading.is_empty() || attached.trailing.is_some())
     }
 
     /// Takes the comments after the last token of the file.
@@ -128,18 +135,34 @@ fn offset(token: &SyntaxToken) -> u32 {
     u32::from(token.text_range().start())
 }
 
-/// The text of `token`, borrowed from the source.
-pub fn slice<'a>(text: &'a str, token: &SyntaxToken) -> &'a str {
-    let range = token.text_range();
-    text.get(usize::from(range.start())..usize::from(range.end()))
-        .unwrap_or_default()
+/// Every token of a green tree in order: raw kind, start and end offsets. Walking the green tree
+/// directly allocates nothing per node.
+fn green_tokens(root: &GreenNode) -> impl Iterator<Item = (u16, usize, usize)> + '_ {
+    let mut stack = vec![root.children()];
+    let mut offset = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let top = stack.last_mut()?;
+            let Some(child) = top.next() else {
+                stack.pop();
+                continue;
+            };
+            if let Some(node) = child.as_node() {
+                stack.push(node.children());
+            } else if let Some(token) = child.as_token() {
+                let start = offset;
+                offset += token.text().len();
+                return Some((token.kind().0, start, offset));
+            }
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn first_token(root: &SyntaxNode, text: &str) -> SyntaxToken {
+    fn first_token(root: &fpl_syntax::SyntaxNode, text: &str) -> SyntaxToken {
         match root
             .descendants_with_tokens()
             .filter_map(|element| element.into_token())
@@ -153,8 +176,9 @@ mod tests {
     #[test]
     fn leading_trailing_and_end_comments() {
         let text = "# a\n\n# b\nagent x { # c\n\n  default deny # d\n}\n# e\n";
-        let root = fpl_syntax::parse(text).syntax_node();
-        let mut comments = Comments::attach(&root, text);
+        let parse = fpl_syntax::parse(text);
+        let root = parse.syntax_node();
+        let mut comments = Comments::attach(parse.green(), text);
         assert_eq!(comments.untaken(), 5);
         let agent = first_token(&root, "agent");
         let leading = comments.take_leading(&agent);

@@ -3,7 +3,7 @@
 
 use fpl_syntax::SyntaxToken;
 
-use crate::comments::{Comment, Comments, slice};
+use crate::comments::{Comment, Comments};
 use crate::doc::Doc;
 
 /// What every rule needs: the source and the comments not printed yet.
@@ -15,19 +15,24 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The text of `token`, borrowed from the source.
-    pub fn text_of(&self, token: &SyntaxToken) -> &'a str {
-        slice(self.text, token)
-    }
-
     /// `token` with the comments attached to it that no rule took before.
     pub fn token(&mut self, token: &SyntaxToken) -> Doc<'a> {
-        let text = Doc::Text(self.text_of(token));
-        if !self.comments.has_comments(token) {
+        let range = token.text_range();
+        self.token_at(range.start().into(), range.end().into())
+    }
+
+    /// The token at `start..end` with the comments attached to it that no rule took before.
+    pub fn token_at(&mut self, start: u32, end: u32) -> Doc<'a> {
+        let text = Doc::Text(
+            self.text
+                .get(start as usize..end as usize)
+                .unwrap_or_default(),
+        );
+        if !self.comments.has_comments_at(start) {
             return text;
         }
-        let leading = self.comments.take_leading(token);
-        let trailing = self.comments.take_trailing(token);
+        let leading = self.comments.take_leading_at(start);
+        let trailing = self.comments.take_trailing_at(start);
         let mut docs = Vec::with_capacity(2 * leading.len() + 3);
         for comment in &leading {
             docs.push(Doc::HangingLine);

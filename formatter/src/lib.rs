@@ -37,7 +37,7 @@ pub fn format_text(text: &str) -> Result<String, FormatError> {
     }
     let root = parse.syntax_node();
     let output = format_tree(&root, text)?;
-    verify::same_tree(&root, text, &output)?;
+    verify::same_tree(parse.green(), &output)?;
     Ok(output)
 }
 
@@ -45,7 +45,7 @@ pub fn format_text(text: &str) -> Result<String, FormatError> {
 fn format_tree(root: &SyntaxNode, text: &str) -> Result<String, FormatError> {
     let mut ctx = context::Ctx {
         text,
-        comments: comments::Comments::attach(root, text),
+        comments: comments::Comments::attach(&root.green().to_owned(), text),
     };
     let doc = rules::block::source_file(&mut ctx, root);
     let untaken = ctx.comments.untaken();

@@ -1,12 +1,53 @@
 //! Token runs: the tokens of a piece of one statement printed in order, separated by the spacing
 //! of [`crate::spacing`], each with its comments. Structured pieces inside a run (a list written
 //! over several lines, a nested block) are handed to their rules.
+//!
+//! A run walks the green tree under its node directly, which allocates nothing per node.
 
-use fpl_syntax::{SyntaxElement, SyntaxNode, SyntaxToken, TextSize};
+use fpl_syntax::SyntaxKind::{self, *};
+use fpl_syntax::{SyntaxElement, SyntaxNode, SyntaxToken, TextRange, TextSize};
 
 use crate::context::Ctx;
 use crate::doc::Doc;
 use crate::{rules, spacing};
+
+/// A token as the spacing rules see it: its kind, its parent's kind and its byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tok {
+    /// The raw kind of the token.
+    pub kind: u16,
+    /// The raw kind of the node that holds it.
+    pub parent: u16,
+    /// Where it starts.
+    pub start: u32,
+    /// Where it ends.
+    pub end: u32,
+}
+
+impl Tok {
+    /// The spacing view of `token`.
+    pub fn of(token: &SyntaxToken) -> Self {
+        let range = token.text_range();
+        Tok {
+            kind: token.kind() as u16,
+            parent: token
+                .parent()
+                .map_or(SOURCE_FILE as u16, |parent| parent.kind() as u16),
+            start: range.start().into(),
+            end: range.end().into(),
+        }
+    }
+
+    /// Whether the token has `kind`.
+    pub fn is(&self, kind: SyntaxKind) -> bool {
+        self.kind == kind as u16
+    }
+
+    /// Whether the token's parent has `kind`.
+    pub fn in_node(&self, kind: SyntaxKind) -> bool {
+        self.parent == kind as u16
+    }
+}
 
 /// A run of tokens being laid out on one logical line.
 pub struct Run<'a> {
@@ -14,7 +55,7 @@ pub struct Run<'a> {
     /// With hanging indentation: everything after the first token, indented one level.
     rest: Option<Vec<Doc<'a>>>,
     hanging: bool,
-    prev: Option<SyntaxToken>,
+    prev: Option<Tok>,
 }
 
 impl<'a> Run<'a> {
@@ -60,22 +101,45 @@ impl<'a> Run<'a> {
 
     /// Adds every token of `node`, in order.
     pub fn node(&mut self, ctx: &mut Ctx<'a>, node: &SyntaxNode) {
-        let mut skip_to: Option<TextSize> = None;
-        for element in node.descendants_with_tokens() {
-            if skip_to.is_some_and(|end| element.text_range().start() < end) {
+        if let Some(doc) = rules::structured(ctx, node) {
+            self.piece(node, doc);
+            return;
+        }
+        let green = node.green();
+        let mut offset = u32::from(node.text_range().start());
+        let mut stack = vec![(green.children(), node.kind() as u16)];
+        while let Some((children, parent)) = stack.last_mut() {
+            let parent = *parent;
+            let Some(child) = children.next() else {
+                stack.pop();
                 continue;
-            }
-            match element {
-                SyntaxElement::Node(inner) => {
-                    if let Some(doc) = rules::structured(ctx, &inner) {
-                        self.piece(&inner, doc);
-                        skip_to = Some(inner.text_range().end());
-                    }
+            };
+            if let Some(inner) = child.as_node() {
+                let kind = inner.kind().0;
+                let len = u32::from(inner.text_len());
+                if rules::may_be_structured(kind)
+                    && let Some(syntax) = find_node(node, offset, len, kind)
+                    && let Some(doc) = rules::structured(ctx, &syntax)
+                {
+                    self.piece(&syntax, doc);
+                    offset += len;
+                    continue;
                 }
-                SyntaxElement::Token(token) => {
-                    if !token.kind().is_trivia() {
-                        self.token(ctx, &token);
-                    }
+                stack.push((inner.children(), kind));
+            } else if let Some(token) = child.as_token() {
+                let start = offset;
+                offset += token.text().len() as u32;
+                let kind = token.kind().0;
+                if kind != WHITESPACE as u16 && kind != COMMENT as u16 {
+                    self.tok(
+                        ctx,
+                        Tok {
+                            kind,
+                            parent,
+                            start,
+                            end: offset,
+                        },
+                    );
                 }
             }
         }
@@ -83,19 +147,25 @@ impl<'a> Run<'a> {
 
     /// Adds one token with its comments.
     pub fn token(&mut self, ctx: &mut Ctx<'a>, token: &SyntaxToken) {
-        self.separate(token);
-        let doc = ctx.token(token);
+        self.tok(ctx, Tok::of(token));
+    }
+
+    fn tok(&mut self, ctx: &mut Ctx<'a>, tok: Tok) {
+        self.separate(&tok);
+        let doc = ctx.token_at(tok.start, tok.end);
         self.push(doc);
-        self.prev = Some(token.clone());
+        self.prev = Some(tok);
     }
 
     /// Adds a piece formatted by another rule, spaced as its first and last tokens.
     pub fn piece(&mut self, node: &SyntaxNode, doc: Doc<'a>) {
         if let Some(first) = node.first_token() {
-            self.separate(&first);
+            self.separate(&Tok::of(&first));
         }
         self.push(doc);
-        self.prev = node.last_token().or(self.prev.take());
+        if let Some(last) = node.last_token() {
+            self.prev = Some(Tok::of(&last));
+        }
     }
 
     /// The laid-out run.
@@ -109,9 +179,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn separate(&mut self, next: &SyntaxToken) {
+    fn separate(&mut self, next: &Tok) {
         if let Some(prev) = &self.prev
-            && spacing::needs_space(prev, next)
+            && spacing::needs_space(prev, next, self_text(prev, next))
         {
             self.push(Doc::Space);
         }
@@ -134,4 +204,22 @@ impl Default for Run<'_> {
     fn default() -> Self {
         Run::new()
     }
+}
+
+/// Whether the source had the two tokens glued together.
+fn self_text(prev: &Tok, next: &Tok) -> bool {
+    prev.end == next.start
+}
+
+/// The node of raw `kind` covering exactly `offset..offset + len` under `root`.
+fn find_node(root: &SyntaxNode, offset: u32, len: u32, kind: u16) -> Option<SyntaxNode> {
+    let range = TextRange::at(TextSize::from(offset), TextSize::from(len));
+    let start = match root.covering_element(range) {
+        SyntaxElement::Node(node) => node,
+        SyntaxElement::Token(token) => token.parent()?,
+    };
+    start
+        .ancestors()
+        .take_while(|node| node.text_range() == range)
+        .find(|node| node.kind() as u16 == kind)
 }

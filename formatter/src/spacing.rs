@@ -4,56 +4,50 @@
 //! Gluing only ever removes a space in front of a token that cannot continue the previous one,
 //! so it never changes how the text lexes; the re-parse check of [`crate::verify`] proves it.
 
-use fpl_syntax::SyntaxKind::{self, *};
-use fpl_syntax::SyntaxToken;
+use fpl_syntax::SyntaxKind::*;
 
 use crate::rules::expr;
+use crate::run::Tok;
 
-/// Whether a space separates `prev` from `next`.
-pub fn needs_space(prev: &SyntaxToken, next: &SyntaxToken) -> bool {
-    let prev_parent = parent_kind(prev);
-    let next_parent = parent_kind(next);
-    if let Some(space) = expr::spacing(prev, next, prev_parent, next_parent) {
+/// Whether a space separates `prev` from `next`; `glued` says whether the source had none.
+pub fn needs_space(prev: &Tok, next: &Tok, glued: bool) -> bool {
+    if let Some(space) = expr::spacing(prev, next, glued) {
         return space;
     }
-    if matches!(next.kind(), COMMA | R_PAREN | R_BRACK | COLON)
-        || matches!(prev.kind(), L_PAREN | L_BRACK)
+    if [COMMA, R_PAREN, R_BRACK, COLON]
+        .iter()
+        .any(|kind| next.is(*kind))
+        || prev.is(L_PAREN)
+        || prev.is(L_BRACK)
     {
         return false;
     }
-    match (prev.kind(), next.kind()) {
-        // `env("X")`
-        (_, L_PAREN) if next_parent == Some(ENV_CALL) => false,
-        // `deny!`
-        (_, BANG) if next_parent == Some(EFFECT) => false,
-        _ => true,
-    }
-}
-
-fn parent_kind(token: &SyntaxToken) -> Option<SyntaxKind> {
-    token.parent().map(|parent| parent.kind())
+    // `env("X")` and `deny!`.
+    !((next.is(L_PAREN) && next.in_node(ENV_CALL)) || (next.is(BANG) && next.in_node(EFFECT)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fpl_syntax::SyntaxToken;
 
     fn spaced(text: &str) -> String {
         let root = fpl_syntax::parse(text).syntax_node();
         let mut out = String::new();
-        let mut prev: Option<SyntaxToken> = None;
+        let mut prev: Option<Tok> = None;
         for token in root
             .descendants_with_tokens()
             .filter_map(|element| element.into_token())
-            .filter(|token| !token.kind().is_trivia())
+            .filter(|token: &SyntaxToken| !token.kind().is_trivia())
         {
+            let tok = Tok::of(&token);
             if let Some(prev) = &prev
-                && needs_space(prev, &token)
+                && needs_space(prev, &tok, prev.end == tok.start)
             {
                 out.push(' ');
             }
             out.push_str(token.text());
-            prev = Some(token);
+            prev = Some(tok);
         }
         out
     }

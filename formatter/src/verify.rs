@@ -3,12 +3,12 @@
 //! comments in the same order. Only whitespace may change (which also covers `deny !` →
 //! `deny!`: the tokens are the same), so the compiled policy cannot change.
 
-use fpl_syntax::{SyntaxElement, SyntaxKind, SyntaxNode, TextSize};
+use fpl_syntax::{GreenNode, SyntaxKind};
 
 use crate::error::FormatError;
 
-/// Checks that `output` is `input` with only whitespace changed.
-pub fn same_tree(input: &SyntaxNode, input_text: &str, output: &str) -> Result<(), FormatError> {
+/// Checks that `output` is `input` (the green tree of the input) with only whitespace changed.
+pub fn same_tree(input: &GreenNode, output: &str) -> Result<(), FormatError> {
     let parse = fpl_syntax::parse(output);
     if let Some(error) = parse.errors().first() {
         return Err(FormatError::internal(format!(
@@ -17,99 +17,71 @@ pub fn same_tree(input: &SyntaxNode, input_text: &str, output: &str) -> Result<(
             u32::from(error.range.start())
         )));
     }
-    let output_root = parse.syntax_node();
-    let mut before = Events::new(input.descendants_with_tokens(), input_text);
-    let mut after = Events::new(output_root.descendants_with_tokens(), output);
+    let mut before = events(input);
+    let mut after = events(parse.green());
     loop {
         match (before.next(), after.next()) {
             (None, None) => return Ok(()),
-            (left, right) if left == right => {}
+            (Some((left, _)), Some((right, _))) if left == right => {}
             (left, right) => {
+                let position = right.map_or(output.len(), |(_, offset)| offset);
                 return Err(FormatError::internal(format!(
-                    "formatting would change the program: {left:?} became {right:?} near byte {}",
-                    after.position
+                    "formatting would change the program: {:?} became {:?} near byte {position}",
+                    left.map(|(event, _)| event),
+                    right.map(|(event, _)| event),
                 )));
             }
         }
     }
 }
 
-/// A step of a walk over a tree with whitespace ignored.
+/// A step of a walk over a tree with whitespace ignored; kinds are raw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event<'t> {
-    Enter(SyntaxKind),
+    Enter(u16),
     Leave,
-    Token(SyntaxKind, &'t str),
+    Token(u16, &'t str),
 }
 
-/// The events of a preorder walk; node ends are found from the node ranges.
-struct Events<'t, I> {
-    elements: I,
-    text: &'t str,
-    open_ends: Vec<TextSize>,
-    /// The element read but not reported yet, behind pending `Leave` events.
-    held: Option<SyntaxElement>,
-    position: u32,
-}
-
-impl<'t, I: Iterator<Item = SyntaxElement>> Events<'t, I> {
-    fn new(elements: I, text: &'t str) -> Self {
-        Events {
-            elements,
-            text,
-            open_ends: Vec::new(),
-            held: None,
-            position: 0,
+/// The events of a preorder walk of a green tree, each with the byte offset where it happens.
+/// Walking the green tree directly allocates nothing per node.
+fn events(root: &GreenNode) -> impl Iterator<Item = (Event<'_>, usize)> {
+    let mut stack = vec![root.children()];
+    let mut offset = 0;
+    let mut entered = false;
+    std::iter::from_fn(move || {
+        if !entered {
+            entered = true;
+            return Some((Event::Enter(root.kind().0), 0));
         }
-    }
-}
-
-impl<'t, I: Iterator<Item = SyntaxElement>> Iterator for Events<'t, I> {
-    type Item = Event<'t>;
-
-    fn next(&mut self) -> Option<Event<'t>> {
         loop {
-            let element = match self.held.take() {
-                Some(element) => element,
-                None => match self.elements.next() {
-                    Some(element) => element,
-                    None => {
-                        return self.open_ends.pop().map(|_| Event::Leave);
-                    }
-                },
+            let top = stack.last_mut()?;
+            let Some(child) = top.next() else {
+                stack.pop();
+                return Some((Event::Leave, offset));
             };
-            let range = element.text_range();
-            if self
-                .open_ends
-                .last()
-                .is_some_and(|end| range.start() >= *end)
-            {
-                self.open_ends.pop();
-                self.held = Some(element);
-                return Some(Event::Leave);
+            if let Some(node) = child.as_node() {
+                stack.push(node.children());
+                return Some((Event::Enter(node.kind().0), offset));
             }
-            self.position = u32::from(range.start());
-            match element {
-                SyntaxElement::Node(node) => {
-                    self.open_ends.push(range.end());
-                    return Some(Event::Enter(node.kind()));
-                }
-                SyntaxElement::Token(token) => {
-                    let text = self
-                        .text
-                        .get(usize::from(range.start())..usize::from(range.end()))
-                        .unwrap_or_default();
-                    match token.kind() {
-                        SyntaxKind::WHITESPACE => {}
-                        SyntaxKind::COMMENT => {
-                            return Some(Event::Token(SyntaxKind::COMMENT, text.trim_end()));
-                        }
-                        kind => return Some(Event::Token(kind, text)),
-                    }
-                }
+            let Some(token) = child.as_token() else {
+                continue;
+            };
+            let start = offset;
+            let text = token.text();
+            offset += text.len();
+            let kind = token.kind().0;
+            if kind == SyntaxKind::WHITESPACE as u16 {
+                continue;
             }
+            let text = if kind == SyntaxKind::COMMENT as u16 {
+                text.trim_end()
+            } else {
+                text
+            };
+            return Some((Event::Token(kind, text), start));
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -117,8 +89,7 @@ mod tests {
     use super::*;
 
     fn check(input: &str, output: &str) -> Result<(), FormatError> {
-        let root = fpl_syntax::parse(input).syntax_node();
-        same_tree(&root, input, output)
+        same_tree(fpl_syntax::parse(input).green(), output)
     }
 
     #[test]

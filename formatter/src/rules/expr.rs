@@ -2,27 +2,26 @@
 //! operators; calls, paths and prefix `!` are glued; the raw arguments of a call that cannot be a
 //! built-in (`session.sum(…)`) keep the source's spacing.
 
-use fpl_syntax::SyntaxKind::{self, *};
-use fpl_syntax::SyntaxToken;
+use fpl_syntax::SyntaxKind::*;
 
-/// The spacing between two tokens of an expression, or `None` when the general rules apply.
-pub fn spacing(
-    prev: &SyntaxToken,
-    next: &SyntaxToken,
-    prev_parent: Option<SyntaxKind>,
-    next_parent: Option<SyntaxKind>,
-) -> Option<bool> {
-    if prev_parent == Some(TOKEN_TREE) && next_parent == Some(TOKEN_TREE) {
-        return Some(prev.text_range().end() != next.text_range().start());
+use crate::run::Tok;
+
+/// The spacing between two tokens of an expression, or `None` when the general rules apply;
+/// `glued` says whether the source had no space between them.
+pub fn spacing(prev: &Tok, next: &Tok, glued: bool) -> Option<bool> {
+    if prev.in_node(TOKEN_TREE) && next.in_node(TOKEN_TREE) {
+        return Some(!glued);
     }
-    if prev_parent == Some(PATH_EXPR) && next_parent == Some(PATH_EXPR) {
+    if prev.in_node(PATH_EXPR) && next.in_node(PATH_EXPR) {
         return Some(false);
     }
-    match (prev.kind(), next.kind()) {
-        // A call: `f(x)`, `session.sum(…)`.
-        (_, L_PAREN) if matches!(next_parent, Some(ARG_LIST | TOKEN_TREE)) => Some(false),
-        // Prefix `!x`, `!(…)`.
-        (BANG, _) if prev_parent == Some(PREFIX_EXPR) => Some(false),
-        _ => None,
+    // A call: `f(x)`, `session.sum(…)`.
+    if next.is(L_PAREN) && (next.in_node(ARG_LIST) || next.in_node(TOKEN_TREE)) {
+        return Some(false);
     }
+    // Prefix `!x`, `!(…)`.
+    if prev.is(BANG) && prev.in_node(PREFIX_EXPR) {
+        return Some(false);
+    }
+    None
 }

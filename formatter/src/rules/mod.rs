@@ -178,6 +178,11 @@ pub fn structured<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode) -> Option<Doc<'a>> {
     }
 }
 
+/// Whether a node of raw `kind` may need [`structured`].
+pub fn may_be_structured(kind: u16) -> bool {
+    kind == VALUE_LIST as u16 || kind == CONFIG_BLOCK as u16
+}
+
 /// The direct children of `node` that are not trivia.
 pub fn significant_children(node: &SyntaxNode) -> Vec<SyntaxElement> {
     node.children_with_tokens()

@@ -11,25 +11,17 @@ use crate::run::Run;
 
 /// Formats a rule into its effect, pattern and clause columns.
 pub fn rule<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode) -> Stmt<'a> {
-    let elements = super::significant_children(node);
-    let children: Vec<SyntaxNode> = elements
-        .iter()
-        .filter_map(|element| element.as_node().cloned())
-        .collect();
+    let children: Vec<SyntaxNode> = node.children().collect();
     let (Some(effect), Some(pattern)) = (children.first(), children.get(1)) else {
         return items::simple(ctx, node);
     };
-    if children.len() != elements.len() || effect.kind() != EFFECT || pattern.kind() != TOOL_PATTERN
-    {
+    if has_direct_tokens(node) || effect.kind() != EFFECT || pattern.kind() != TOOL_PATTERN {
         return items::simple(ctx, node);
     }
-    let columns = vec![
-        Run::of(ctx, [effect.clone().into()], false),
-        Run::of(ctx, [pattern.clone().into()], false),
-    ];
+    let columns = vec![run(ctx, effect, false), run(ctx, pattern, false)];
     let clauses = children[2..]
         .iter()
-        .map(|clause| Run::of(ctx, super::significant_children(clause), true))
+        .map(|clause| run(ctx, clause, true))
         .collect();
     Stmt {
         kind: Some((RULE, false)),
@@ -39,4 +31,20 @@ pub fn rule<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode) -> Stmt<'a> {
         breakable: true,
         multiline: config::is_multiline(ctx, node),
     }
+}
+
+fn run<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode, hanging: bool) -> crate::doc::Doc<'a> {
+    let mut run = if hanging { Run::hanging() } else { Run::new() };
+    run.node(ctx, node);
+    run.finish()
+}
+
+/// Whether a token other than trivia sits directly in `node` (only in broken trees).
+fn has_direct_tokens(node: &SyntaxNode) -> bool {
+    node.green().children().any(|child| {
+        child.as_token().is_some_and(|token| {
+            let kind = token.kind().0;
+            kind != WHITESPACE as u16 && kind != COMMENT as u16
+        })
+    })
 }
