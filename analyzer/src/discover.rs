@@ -77,10 +77,10 @@ fn display_path(path: &Path) -> String {
 
 fn directory_policy(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let manifest = dir.join("faramesh.toml");
-    if manifest.is_file() {
-        if let Some(files) = manifest_files(&manifest)? {
-            return Ok(files.into_iter().map(|file| dir.join(file)).collect());
-        }
+    if manifest.is_file()
+        && let Some(files) = manifest_files(&manifest)?
+    {
+        return Ok(files.into_iter().map(|file| dir.join(file)).collect());
     }
     let governance = dir.join("governance.fms");
     if governance.is_file() {

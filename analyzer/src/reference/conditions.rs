@@ -19,18 +19,35 @@ struct Context<'a> {
 }
 
 /// Evaluates a condition; `Err` carries a short text naming the failing operator and operand.
-pub fn holds(agent: &hir::Agent, state: &State, request: &Request, condition: &hir::Expr) -> Result<bool, String> {
-    let context = Context { agent, state, request };
+pub fn holds(
+    agent: &hir::Agent,
+    state: &State,
+    request: &Request,
+    condition: &hir::Expr,
+) -> Result<bool, String> {
+    let context = Context {
+        agent,
+        state,
+        request,
+    };
     match context.eval(condition)?.value {
         Value::Bool(result) => Ok(result),
-        other => Err(format!("condition is a {}, not a boolean", other.type_name())),
+        other => Err(format!(
+            "condition is a {}, not a boolean",
+            other.type_name()
+        )),
     }
 }
 
 impl Context<'_> {
     fn eval(&self, expr: &hir::Expr) -> Result<Operand, String> {
         let value = match &expr.kind {
-            ExprKind::Literal(Literal::Null) => return Ok(Operand { value: Value::Null, literal_null: true }),
+            ExprKind::Literal(Literal::Null) => {
+                return Ok(Operand {
+                    value: Value::Null,
+                    literal_null: true,
+                });
+            }
             ExprKind::Literal(literal) => literal_value(literal),
             ExprKind::List(items) => Value::List(items.iter().map(literal_value).collect()),
             ExprKind::Path(path) => self.path(path)?,
@@ -39,13 +56,19 @@ impl Context<'_> {
             ExprKind::Call { function, args } => self.call(function, args)?,
             ExprKind::Missing => return Err("condition could not be read".to_string()),
         };
-        Ok(Operand { value, literal_null: false })
+        Ok(Operand {
+            value,
+            literal_null: false,
+        })
     }
 
     fn boolean(&self, op: &str, expr: &hir::Expr) -> Result<bool, String> {
         match self.eval(expr)?.value {
             Value::Bool(flag) => Ok(flag),
-            other => Err(format!("`{op}` needs a boolean, found {}", other.type_name())),
+            other => Err(format!(
+                "`{op}` needs a boolean, found {}",
+                other.type_name()
+            )),
         }
     }
 
@@ -62,7 +85,12 @@ impl Context<'_> {
             BinaryOp::NotEq => equal(&left, &right).map(|eq| !eq),
             BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
                 let (Value::Number(a), Value::Number(b)) = (&left.value, &right.value) else {
-                    return Err(format!("`{}` needs two numbers, found {} and {}", op_text(op), left.value.type_name(), right.value.type_name()));
+                    return Err(format!(
+                        "`{}` needs two numbers, found {} and {}",
+                        op_text(op),
+                        left.value.type_name(),
+                        right.value.type_name()
+                    ));
                 };
                 let (a, b) = (exact(*a)?, exact(*b)?);
                 Ok(match op {
@@ -74,12 +102,22 @@ impl Context<'_> {
             }
             BinaryOp::In | BinaryOp::NotIn => {
                 let Value::List(items) = &right.value else {
-                    return Err(format!("`in` needs a list on the right, found {}", right.value.type_name()));
+                    return Err(format!(
+                        "`in` needs a list on the right, found {}",
+                        right.value.type_name()
+                    ));
                 };
                 let mut found = false;
                 for item in items {
-                    let literal_null = matches!(rhs.kind, ExprKind::List(_)) && *item == Value::Null;
-                    if equal(&left, &Operand { value: item.clone(), literal_null })? {
+                    let literal_null =
+                        matches!(rhs.kind, ExprKind::List(_)) && *item == Value::Null;
+                    if equal(
+                        &left,
+                        &Operand {
+                            value: item.clone(),
+                            literal_null,
+                        },
+                    )? {
                         found = true;
                         break;
                     }
@@ -87,8 +125,12 @@ impl Context<'_> {
                 Ok(found == (op == BinaryOp::In))
             }
             BinaryOp::Matches | BinaryOp::NotMatches => {
-                let (Value::String(text), Value::String(pattern)) = (&left.value, &right.value) else {
-                    return Err(format!("`matches` needs a string, found {}", left.value.type_name()));
+                let (Value::String(text), Value::String(pattern)) = (&left.value, &right.value)
+                else {
+                    return Err(format!(
+                        "`matches` needs a string, found {}",
+                        left.value.type_name()
+                    ));
                 };
                 let regex = crate::checks::compile_regex(pattern)?;
                 Ok(regex.is_match(text) == (op == BinaryOp::Matches))
@@ -96,20 +138,37 @@ impl Context<'_> {
             BinaryOp::Contains => match (&left.value, &right.value) {
                 (Value::List(items), _) => {
                     for item in items {
-                        if equal(&Operand { value: item.clone(), literal_null: false }, &right)? {
+                        if equal(
+                            &Operand {
+                                value: item.clone(),
+                                literal_null: false,
+                            },
+                            &right,
+                        )? {
                             return Ok(true);
                         }
                     }
                     Ok(false)
                 }
                 (Value::String(text), Value::String(part)) => Ok(text.contains(part.as_str())),
-                _ => Err(format!("`contains` needs a list or two strings, found {} and {}", left.value.type_name(), right.value.type_name())),
+                _ => Err(format!(
+                    "`contains` needs a list or two strings, found {} and {}",
+                    left.value.type_name(),
+                    right.value.type_name()
+                )),
             },
             BinaryOp::StartsWith | BinaryOp::EndsWith => match (&left.value, &right.value) {
-                (Value::String(text), Value::String(part)) => {
-                    Ok(if op == BinaryOp::StartsWith { text.starts_with(part.as_str()) } else { text.ends_with(part.as_str()) })
-                }
-                _ => Err(format!("`{}` needs two strings, found {} and {}", op_text(op), left.value.type_name(), right.value.type_name())),
+                (Value::String(text), Value::String(part)) => Ok(if op == BinaryOp::StartsWith {
+                    text.starts_with(part.as_str())
+                } else {
+                    text.ends_with(part.as_str())
+                }),
+                _ => Err(format!(
+                    "`{}` needs two strings, found {} and {}",
+                    op_text(op),
+                    left.value.type_name(),
+                    right.value.type_name()
+                )),
             },
             BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
         }
@@ -124,7 +183,12 @@ impl Context<'_> {
             Root::Principal => request.principal.at(&path.segments).clone(),
             Root::Vars => {
                 let name = field.unwrap_or_default();
-                let var = self.agent.vars.iter().find(|var| var.name == name).ok_or_else(|| format!("`vars.{name}` is not declared"))?;
+                let var = self
+                    .agent
+                    .vars
+                    .iter()
+                    .find(|var| var.name == name)
+                    .ok_or_else(|| format!("`vars.{name}` is not declared"))?;
                 var_value(&var.value).at(&path.segments[1..]).clone()
             }
             Root::Tool => Value::String(request.tool.clone()),
@@ -149,7 +213,11 @@ impl Context<'_> {
     }
 
     fn call(&self, function: &str, args: &[hir::Expr]) -> Result<Value, String> {
-        let values = || args.iter().map(|arg| self.eval(arg).map(|operand| operand.value)).collect::<Result<Vec<_>, _>>();
+        let values = || {
+            args.iter()
+                .map(|arg| self.eval(arg).map(|operand| operand.value))
+                .collect::<Result<Vec<_>, _>>()
+        };
         let text_arg = |index: usize| match args.get(index).map(|arg| &arg.kind) {
             Some(ExprKind::Literal(Literal::String(text))) => Ok(text.clone()),
             _ => Err(format!("`{function}` needs a string literal")),
@@ -164,24 +232,45 @@ impl Context<'_> {
             "len" => match values()?.first() {
                 Some(Value::String(text)) => Ok(number(text.chars().count() as i128)),
                 Some(Value::List(items)) => Ok(number(items.len() as i128)),
-                other => Err(format!("`len` needs a string or a list, found {}", other.map_or("nothing", Value::type_name))),
+                other => Err(format!(
+                    "`len` needs a string or a list, found {}",
+                    other.map_or("nothing", Value::type_name)
+                )),
             },
             "lower" | "upper" => match values()?.first() {
-                Some(Value::String(text)) => Ok(Value::String(if function == "lower" { text.to_lowercase() } else { text.to_uppercase() })),
-                other => Err(format!("`{function}` needs a string, found {}", other.map_or("nothing", Value::type_name))),
+                Some(Value::String(text)) => Ok(Value::String(if function == "lower" {
+                    text.to_lowercase()
+                } else {
+                    text.to_uppercase()
+                })),
+                other => Err(format!(
+                    "`{function}` needs a string, found {}",
+                    other.map_or("nothing", Value::type_name)
+                )),
             },
             "history_contains_within" => {
                 let pattern = text_arg(0)?;
                 let seconds = seconds_arg(&values()?, 1, function)?;
-                Ok(Value::Bool(history.iter().any(|entry| entry.permitted() && within(entry.time, seconds) && tool_matches(&pattern, &entry.tool))))
+                Ok(Value::Bool(history.iter().any(|entry| {
+                    entry.permitted()
+                        && within(entry.time, seconds)
+                        && tool_matches(&pattern, &entry.tool)
+                })))
             }
             "history_sequence" => {
-                let mut permitted: Vec<_> = history.iter().enumerate().filter(|(_, entry)| entry.permitted()).collect();
+                let mut permitted: Vec<_> = history
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, entry)| entry.permitted())
+                    .collect();
                 permitted.sort_by_key(|(order, entry)| (entry.time, *order));
                 let mut remaining = permitted.iter();
                 for index in 0..args.len() {
                     let pattern = text_arg(index)?;
-                    if !remaining.by_ref().any(|(_, entry)| tool_matches(&pattern, &entry.tool)) {
+                    if !remaining
+                        .by_ref()
+                        .any(|(_, entry)| tool_matches(&pattern, &entry.tool))
+                    {
                         return Ok(Value::Bool(false));
                     }
                 }
@@ -189,25 +278,46 @@ impl Context<'_> {
             }
             "history_tool_count" => {
                 let pattern = text_arg(0)?;
-                Ok(number(history.iter().filter(|entry| entry.permitted() && tool_matches(&pattern, &entry.tool)).count() as i128))
+                Ok(number(
+                    history
+                        .iter()
+                        .filter(|entry| entry.permitted() && tool_matches(&pattern, &entry.tool))
+                        .count() as i128,
+                ))
             }
             "deny_count_within" => {
                 let seconds = seconds_arg(&values()?, 0, function)?;
-                Ok(number(history.iter().filter(|entry| entry.effect == "deny" && within(entry.time, seconds)).count() as i128))
+                Ok(number(
+                    history
+                        .iter()
+                        .filter(|entry| entry.effect == "deny" && within(entry.time, seconds))
+                        .count() as i128,
+                ))
             }
             "purpose" => {
                 let wanted = values()?;
-                match (self.request.args.at(&["purpose".to_string()]), wanted.first()) {
+                match (
+                    self.request.args.at(&["purpose".to_string()]),
+                    wanted.first(),
+                ) {
                     (Value::Null, _) => Ok(Value::Bool(false)),
-                    (Value::String(purpose), Some(Value::String(wanted))) => Ok(Value::Bool(purpose.eq_ignore_ascii_case(wanted))),
-                    (other, _) => Err(format!("`purpose` needs a string `args.purpose`, found {}", other.type_name())),
+                    (Value::String(purpose), Some(Value::String(wanted))) => {
+                        Ok(Value::Bool(purpose.eq_ignore_ascii_case(wanted)))
+                    }
+                    (other, _) => Err(format!(
+                        "`purpose` needs a string `args.purpose`, found {}",
+                        other.type_name()
+                    )),
                 }
             }
             "args_array_len" => {
                 let name = text_arg(0)?;
-                match self.request.args.at(&[name.clone()]) {
+                match self.request.args.at(std::slice::from_ref(&name)) {
                     Value::List(items) => Ok(number(items.len() as i128)),
-                    other => Err(format!("`args_array_len` needs a list `args.{name}`, found {}", other.type_name())),
+                    other => Err(format!(
+                        "`args_array_len` needs a list `args.{name}`, found {}",
+                        other.type_name()
+                    )),
                 }
             }
             _ => Err(format!("unknown function `{function}`")),
@@ -218,7 +328,10 @@ impl Context<'_> {
 fn seconds_arg(values: &[Value], index: usize, function: &str) -> Result<i128, String> {
     match values.get(index) {
         Some(Value::Number(value)) => exact(*value),
-        other => Err(format!("`{function}` needs a number of seconds, found {}", other.map_or("nothing", Value::type_name))),
+        other => Err(format!(
+            "`{function}` needs a number of seconds, found {}",
+            other.map_or("nothing", Value::type_name)
+        )),
     }
 }
 
@@ -306,7 +419,8 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;

@@ -1,8 +1,8 @@
 //! Tool patterns (§6.2), selector clauses and egress (§6.1 step 3), written plainly.
 
+use super::Decision;
 use super::request::Request;
 use super::value::Value;
-use super::Decision;
 use crate::hir;
 
 /// Whether `pattern` matches `tool` (SPEC §6.2).
@@ -31,7 +31,10 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     match pattern.first() {
         None => text.is_empty(),
         Some(b'*') => (0..=text.len()).any(|skip| glob(&pattern[1..], &text[skip..])),
-        Some(b'?') => match std::str::from_utf8(text).ok().and_then(|t| t.chars().next()) {
+        Some(b'?') => match std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.chars().next())
+        {
             Some(c) => glob(&pattern[1..], &text[c.len_utf8()..]),
             None => false,
         },
@@ -41,7 +44,9 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
 
 /// Whether every selector clause of `rule` matches the request's arguments.
 pub fn selectors_match(rule: &hir::Rule, request: &Request) -> bool {
-    rule.selectors.iter().all(|selector| selector_matches(selector, &request.args))
+    rule.selectors
+        .iter()
+        .all(|selector| selector_matches(selector, &request.args))
 }
 
 fn selector_matches(selector: &hir::Selector, args: &Value) -> bool {
@@ -68,8 +73,13 @@ fn selector_matches(selector: &hir::Selector, args: &Value) -> bool {
 }
 
 fn keyed(args: &Value, table: &str, key: &str, patterns: &[String]) -> bool {
-    let Value::Object(map) = args.at(&[table.to_string()]) else { return false };
-    let value = map.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)).map(|(_, value)| value);
+    let Value::Object(map) = args.at(&[table.to_string()]) else {
+        return false;
+    };
+    let value = map
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(key))
+        .map(|(_, value)| value);
     match value {
         Some(Value::String(text)) => patterns.iter().any(|pattern| tool_matches(pattern, text)),
         _ => false,
@@ -78,8 +88,12 @@ fn keyed(args: &Value, table: &str, key: &str, patterns: &[String]) -> bool {
 
 fn port_of(value: &Value) -> Option<u64> {
     match value {
-        Value::Number(Some(millionths)) if *millionths >= 0 && millionths % 1_000_000 == 0 => u64::try_from(millionths / 1_000_000).ok(),
-        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => text.parse().ok(),
+        Value::Number(Some(millionths)) if *millionths >= 0 && millionths % 1_000_000 == 0 => {
+            u64::try_from(millionths / 1_000_000).ok()
+        }
+        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            text.parse().ok()
+        }
         _ => None,
     }
 }
@@ -93,7 +107,10 @@ pub fn normalize_host(host: &str) -> Option<String> {
         host.split(':').next()?
     };
     let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    let valid = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'));
+    let valid = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'));
     valid.then_some(host)
 }
 
@@ -117,7 +134,10 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
 /// Step 3: the egress decision, if the agent has `egress` and the request names a host.
 pub fn egress(agent: &hir::Agent, request: &Request) -> Option<Decision> {
     let block = agent.blocks_named("egress").next()?;
-    let host = match (request.args.at(&["host".to_string()]), request.args.at(&["url".to_string()])) {
+    let host = match (
+        request.args.at(&["host".to_string()]),
+        request.args.at(&["url".to_string()]),
+    ) {
         (Value::Null, Value::Null) => return None,
         (Value::Null, Value::String(url)) => host_of_url(url),
         (Value::Null, _) => None,
@@ -127,12 +147,22 @@ pub fn egress(agent: &hir::Agent, request: &Request) -> Option<Decision> {
     let denied = Some(Decision::bare("deny", "EGRESS_DENIED"));
     let Some(host) = host else { return denied };
     let list = |key: &str| -> Option<Vec<String>> {
-        block.entries.iter().find(|entry| entry.key == key).and_then(|entry| match &entry.value {
-            hir::ConfigValue::Value(hir::Value { kind: hir::ValueKind::List(items), .. }) => {
-                Some(items.iter().filter_map(|item| item.as_text().map(str::to_string)).collect())
-            }
-            _ => None,
-        })
+        block
+            .entries
+            .iter()
+            .find(|entry| entry.key == key)
+            .and_then(|entry| match &entry.value {
+                hir::ConfigValue::Value(hir::Value {
+                    kind: hir::ValueKind::List(items),
+                    ..
+                }) => Some(
+                    items
+                        .iter()
+                        .filter_map(|item| item.as_text().map(str::to_string))
+                        .collect(),
+                ),
+                _ => None,
+            })
     };
     if list("deny").is_some_and(|deny| deny.iter().any(|pattern| host_matches(pattern, &host))) {
         return denied;

@@ -94,7 +94,12 @@ fn decide_without_limits(agent: &hir::Agent, state: &State, request: &Request) -
         Some(index) => request.phase.as_deref() == Some(agent.phases[index].name.as_str()),
     };
     // 2. Mandatory denies.
-    for rule in agent.rules.iter().filter(in_scope).filter(|rule| rule.mandatory) {
+    for rule in agent
+        .rules
+        .iter()
+        .filter(in_scope)
+        .filter(|rule| rule.mandatory)
+    {
         if let Some(decision) = try_rule(agent, state, request, rule, "MANDATORY_DENY") {
             return decision;
         }
@@ -104,7 +109,12 @@ fn decide_without_limits(agent: &hir::Agent, state: &State, request: &Request) -
         return decision;
     }
     // 4. Rules.
-    for rule in agent.rules.iter().filter(in_scope).filter(|rule| !rule.mandatory) {
+    for rule in agent
+        .rules
+        .iter()
+        .filter(in_scope)
+        .filter(|rule| !rule.mandatory)
+    {
         let code = match rule.effect {
             EffectKind::Permit => "RULE_PERMIT",
             EffectKind::Deny => "RULE_DENY",
@@ -125,26 +135,53 @@ fn decide_without_limits(agent: &hir::Agent, state: &State, request: &Request) -
 }
 
 /// The decision of `rule` if it matches; a condition error decides `CONDITION_ERROR`.
-fn try_rule(agent: &hir::Agent, state: &State, request: &Request, rule: &hir::Rule, code: &'static str) -> Option<Decision> {
-    if !matching::tool_matches(&rule.pattern, &request.tool) || !matching::selectors_match(rule, request) {
+fn try_rule(
+    agent: &hir::Agent,
+    state: &State,
+    request: &Request,
+    rule: &hir::Rule,
+    code: &'static str,
+) -> Option<Decision> {
+    if !matching::tool_matches(&rule.pattern, &request.tool)
+        || !matching::selectors_match(rule, request)
+    {
         return None;
     }
     let id = Some(format!("{}/{}", agent.name, rule.number));
-    match rule.condition.as_ref().map(|condition| conditions::holds(agent, state, request, condition)) {
+    match rule
+        .condition
+        .as_ref()
+        .map(|condition| conditions::holds(agent, state, request, condition))
+    {
         Some(Ok(false)) => None,
-        Some(Err(error)) => Some(Decision { rule: id, reason: Some(error), ..Decision::bare("deny", "CONDITION_ERROR") }),
+        Some(Err(error)) => Some(Decision {
+            rule: id,
+            reason: Some(error),
+            ..Decision::bare("deny", "CONDITION_ERROR")
+        }),
         None | Some(Ok(true)) => Some(Decision {
             rule: id,
             reason: rule.reason.clone(),
             notify: rule.notify.clone(),
-            ..Decision::bare(if rule.mandatory { "deny" } else { effect_word(rule.effect) }, code)
+            ..Decision::bare(
+                if rule.mandatory {
+                    "deny"
+                } else {
+                    effect_word(rule.effect)
+                },
+                code,
+            )
         }),
     }
 }
 
 /// Fills `redact`, `credentials` and `alerts` (SPEC §8).
 fn annotate(agent: &hir::Agent, request: &Request, decision: &mut Decision) {
-    for redact in agent.redacts.iter().filter(|redact| matching::tool_matches(&redact.pattern, &request.tool)) {
+    for redact in agent
+        .redacts
+        .iter()
+        .filter(|redact| matching::tool_matches(&redact.pattern, &request.tool))
+    {
         for arg in &redact.args {
             if !decision.redact.contains(arg) {
                 decision.redact.push(arg.clone());
@@ -156,29 +193,45 @@ fn annotate(agent: &hir::Agent, request: &Request, decision: &mut Decision) {
             let covered = if credential.scopes.is_empty() {
                 request.tool.split('/').next() == Some(credential.name.as_str())
             } else {
-                credential.scopes.iter().any(|scope| matching::tool_matches(scope, &request.tool))
+                credential
+                    .scopes
+                    .iter()
+                    .any(|scope| matching::tool_matches(scope, &request.tool))
             };
             if covered && !decision.credentials.contains(&credential.name) {
                 decision.credentials.push(credential.name.clone());
             }
         }
     }
-    let mut triggers = vec![decision.effect.to_string(), decision.reason_code.to_ascii_lowercase()];
-    triggers.extend(decision.warnings.iter().map(|warning| warning.to_ascii_lowercase()));
+    let mut triggers = vec![
+        decision.effect.to_string(),
+        decision.reason_code.to_ascii_lowercase(),
+    ];
+    triggers.extend(
+        decision
+            .warnings
+            .iter()
+            .map(|warning| warning.to_ascii_lowercase()),
+    );
     for alert in agent.blocks_named("alert") {
         let on = config_text(alert, "on");
         let notify = config_text(alert, "notify");
-        if let (Some(on), Some(notify)) = (on, notify) {
-            if triggers.iter().any(|trigger| trigger == on) && !decision.alerts.iter().any(|a| a == notify) {
-                decision.alerts.push(notify.to_string());
-            }
+        if let (Some(on), Some(notify)) = (on, notify)
+            && triggers.iter().any(|trigger| trigger == on)
+            && !decision.alerts.iter().any(|a| a == notify)
+        {
+            decision.alerts.push(notify.to_string());
         }
     }
 }
 
 fn config_text<'a>(block: &'a hir::ConfigBlock, key: &str) -> Option<&'a str> {
-    block.entries.iter().find(|entry| entry.key == key).and_then(|entry| match &entry.value {
-        hir::ConfigValue::Value(value) => value.as_text(),
-        _ => None,
-    })
+    block
+        .entries
+        .iter()
+        .find(|entry| entry.key == key)
+        .and_then(|entry| match &entry.value {
+            hir::ConfigValue::Value(value) => value.as_text(),
+            _ => None,
+        })
 }

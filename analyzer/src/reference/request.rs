@@ -70,7 +70,9 @@ pub fn parse_request(json: &str, now: i64) -> Option<Request> {
 /// A tool name: non-empty, `[A-Za-z0-9_./-]`, no empty segment.
 fn valid_tool(tool: &str) -> bool {
     !tool.is_empty()
-        && tool.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-'))
+        && tool
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-'))
         && tool.split('/').all(|segment| !segment.is_empty())
 }
 
@@ -79,9 +81,17 @@ fn rfc3339_millionths(stamp: &str) -> Option<i128> {
     let bytes = stamp.as_bytes();
     let number = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = stamp.get(range)?;
-        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
     };
-    if bytes.len() < 20 || bytes[4] != b'-' || bytes[7] != b'-' || !matches!(bytes[10], b'T' | b't' | b' ') || bytes[13] != b':' || bytes[16] != b':' {
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+    {
         return None;
     }
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
@@ -117,11 +127,31 @@ fn rfc3339_millionths(stamp: &str) -> Option<i128> {
         }
     };
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&month) || day < 1 || day > month_days[(month - 1) as usize] || hour > 23 || minute > 59 || second > 60 {
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > month_days[(month - 1) as usize]
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
-    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds;
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+        - offset_seconds;
     Some(i128::from(seconds) * 1_000_000 + micros)
 }
 
@@ -143,7 +173,10 @@ mod tests {
     #[test]
     fn times() {
         assert_eq!(rfc3339_millionths("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(rfc3339_millionths("2026-11-23T18:00:00Z"), Some(1_795_456_800 * 1_000_000));
+        assert_eq!(
+            rfc3339_millionths("2026-11-23T18:00:00Z"),
+            Some(1_795_456_800 * 1_000_000)
+        );
         assert_eq!(rfc3339_millionths("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(rfc3339_millionths("1970-01-01T00:00:00.5Z"), Some(500_000));
         assert_eq!(rfc3339_millionths("2026-02-30T00:00:00Z"), None);

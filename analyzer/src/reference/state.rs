@@ -58,21 +58,27 @@ fn day_of(request: &Request) -> i128 {
 
 impl State {
     fn session(&self, agent: &hir::Agent, request: &Request) -> Option<&Session> {
-        self.sessions.get(&(agent.name.clone(), request.session.clone()))
+        self.sessions
+            .get(&(agent.name.clone(), request.session.clone()))
     }
 
     fn day(&self, agent: &hir::Agent, request: &Request) -> Counter {
-        self.days.get(&(agent.name.clone(), day_of(request))).cloned().unwrap_or_default()
+        self.days
+            .get(&(agent.name.clone(), day_of(request)))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Permitted calls so far in the request's session.
     pub fn session_calls(&self, agent: &hir::Agent, request: &Request) -> u64 {
-        self.session(agent, request).map_or(0, |session| session.totals.calls)
+        self.session(agent, request)
+            .map_or(0, |session| session.totals.calls)
     }
 
     /// Dollars (millionths) spent in the request's session.
     pub fn session_spend(&self, agent: &hir::Agent, request: &Request) -> i128 {
-        self.session(agent, request).map_or(0, |session| session.totals.spend)
+        self.session(agent, request)
+            .map_or(0, |session| session.totals.spend)
     }
 
     /// Dollars (millionths) the agent spent on the request's UTC day.
@@ -82,30 +88,50 @@ impl State {
 
     /// The request's session history, oldest first.
     pub fn history(&self, agent: &hir::Agent, request: &Request) -> Vec<Entry> {
-        self.session(agent, request).map(|session| session.history.iter().cloned().collect()).unwrap_or_default()
+        self.session(agent, request)
+            .map(|session| session.history.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Step 7: a permit counts against rate limits and budgets; every decision enters history.
     pub(super) fn commit(&mut self, agent: &hir::Agent, request: &Request, decision: &Decision) {
         if decision.effect == "permit" {
             for (index, limit) in agent.rate_limits.iter().enumerate() {
-                if let Some(window) = window_of(limit, request).filter(|_| tool_matches(&limit.pattern, &request.tool)) {
-                    let slot = self.windows.entry((agent.name.clone(), index)).or_insert((window, 0));
+                if let Some(window) = window_of(limit, request)
+                    .filter(|_| tool_matches(&limit.pattern, &request.tool))
+                {
+                    let slot = self
+                        .windows
+                        .entry((agent.name.clone(), index))
+                        .or_insert((window, 0));
                     if slot.0 != window {
                         *slot = (window, 0);
                     }
                     slot.1 += 1;
                 }
             }
-            let session = self.sessions.entry((agent.name.clone(), request.session.clone())).or_default();
+            let session = self
+                .sessions
+                .entry((agent.name.clone(), request.session.clone()))
+                .or_default();
             session.totals.calls += 1;
             session.totals.spend += request.cost;
-            let day = self.days.entry((agent.name.clone(), day_of(request))).or_default();
+            let day = self
+                .days
+                .entry((agent.name.clone(), day_of(request)))
+                .or_default();
             day.calls += 1;
             day.spend += request.cost;
         }
-        let session = self.sessions.entry((agent.name.clone(), request.session.clone())).or_default();
-        session.history.push_back(Entry { tool: request.tool.clone(), effect: decision.effect, time: request.time });
+        let session = self
+            .sessions
+            .entry((agent.name.clone(), request.session.clone()))
+            .or_default();
+        session.history.push_back(Entry {
+            tool: request.tool.clone(),
+            effect: decision.effect,
+            time: request.time,
+        });
         while session.history.len() > HISTORY_LENGTH {
             session.history.pop_front();
         }
@@ -125,9 +151,16 @@ fn window_of(limit: &hir::RateLimit, request: &Request) -> Option<i128> {
 }
 
 /// Step 6: rate limits, then budgets, on a permit.
-pub(super) fn apply_limits(agent: &hir::Agent, state: &State, request: &Request, decision: &mut Decision) {
+pub(super) fn apply_limits(
+    agent: &hir::Agent,
+    state: &State,
+    request: &Request,
+    decision: &mut Decision,
+) {
     for (index, limit) in agent.rate_limits.iter().enumerate() {
-        let (Some(window), Some(max)) = (window_of(limit, request), limit.limit) else { continue };
+        let (Some(window), Some(max)) = (window_of(limit, request), limit.limit) else {
+            continue;
+        };
         if !tool_matches(&limit.pattern, &request.tool) {
             continue;
         }
@@ -141,23 +174,45 @@ pub(super) fn apply_limits(agent: &hir::Agent, state: &State, request: &Request,
             return;
         }
     }
-    let session = state.session(agent, request).map(|session| session.totals.clone()).unwrap_or_default();
+    let session = state
+        .session(agent, request)
+        .map(|session| session.totals.clone())
+        .unwrap_or_default();
     let day = state.day(agent, request);
     let mut warnings = Vec::new();
     for budget in &agent.budgets {
         let number = |key: &str| {
-            budget.items.iter().find(|(name, _)| name == key).and_then(|(_, value)| match value.kind {
-                ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
-                _ => None,
-            })
+            budget
+                .items
+                .iter()
+                .find(|(name, _)| name == key)
+                .and_then(|(_, value)| match value.kind {
+                    ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
+                    _ => None,
+                })
         };
-        let (calls, spend) = if budget.scope == "daily" { (day.calls, day.spend) } else { (session.calls, session.spend) };
+        let (calls, spend) = if budget.scope == "daily" {
+            (day.calls, day.spend)
+        } else {
+            (session.calls, session.spend)
+        };
         let caps = [(number("max"), spend), (number("daily"), day.spend)];
-        let calls_exceeded = number("max_calls").is_some_and(|max| i128::from(calls) * 1_000_000 >= max);
-        let spend_exceeded = caps.iter().any(|(cap, spent)| cap.is_some_and(|cap| spent + request.cost > cap));
+        let calls_exceeded =
+            number("max_calls").is_some_and(|max| i128::from(calls) * 1_000_000 >= max);
+        let spend_exceeded = caps
+            .iter()
+            .any(|(cap, spent)| cap.is_some_and(|cap| spent + request.cost > cap));
         if calls_exceeded || spend_exceeded {
-            let on_exceed = budget.items.iter().find(|(name, _)| name == "on_exceed").and_then(|(_, value)| value.as_text());
-            decision.effect = if on_exceed == Some("defer") { "defer" } else { "deny" };
+            let on_exceed = budget
+                .items
+                .iter()
+                .find(|(name, _)| name == "on_exceed")
+                .and_then(|(_, value)| value.as_text());
+            decision.effect = if on_exceed == Some("defer") {
+                "defer"
+            } else {
+                "deny"
+            };
             decision.reason_code = "BUDGET_EXCEEDED";
             return;
         }
@@ -165,11 +220,16 @@ pub(super) fn apply_limits(agent: &hir::Agent, state: &State, request: &Request,
             for (cap, spent) in caps {
                 let Some(cap) = cap else { continue };
                 let threshold = warn_at * cap;
-                if spent * 1_000_000 < threshold && (spent + request.cost) * 1_000_000 >= threshold && !warnings.contains(&"BUDGET_WARNING") {
+                if spent * 1_000_000 < threshold
+                    && (spent + request.cost) * 1_000_000 >= threshold
+                    && !warnings.contains(&"BUDGET_WARNING")
+                {
                     warnings.push("BUDGET_WARNING");
                 }
             }
         }
     }
-    decision.warnings.extend(warnings.into_iter().map(str::to_string));
+    decision
+        .warnings
+        .extend(warnings.into_iter().map(str::to_string));
 }

@@ -27,10 +27,14 @@ impl Value {
             serde_json::Value::Bool(flag) => Value::Bool(*flag),
             serde_json::Value::Number(number) => Value::Number(exact_number(&number.to_string())),
             serde_json::Value::String(text) => Value::String(text.clone()),
-            serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(map) => {
-                Value::Object(map.iter().map(|(key, value)| (key.clone(), Value::from_json(value))).collect())
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
             }
+            serde_json::Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, value)| (key.clone(), Value::from_json(value)))
+                    .collect(),
+            ),
         }
     }
 
@@ -73,7 +77,9 @@ pub fn exact_number(text: &str) -> Option<i128> {
     let scale = exponent - fraction.len() as i32 + 6;
     let mut value: i128 = 0;
     for digit in digits.bytes() {
-        value = value.checked_mul(10)?.checked_add(i128::from(digit.checked_sub(b'0').filter(|d| *d < 10)?))?;
+        value = value
+            .checked_mul(10)?
+            .checked_add(i128::from(digit.checked_sub(b'0').filter(|d| *d < 10)?))?;
     }
     if scale >= 0 {
         value = value.checked_mul(10i128.checked_pow(scale as u32)?)?;

@@ -43,10 +43,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     if let Err(error) = stdout
         .write_all(output.as_bytes())
         .and_then(|()| stdout.flush())
+        && error.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            return super::fail(error);
-        }
+        return super::fail(error);
     }
     if analysis.has_errors() {
         ExitCode::from(1)
