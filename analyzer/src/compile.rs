@@ -19,13 +19,21 @@ pub enum CompileError {
 
 /// Compiles an analysed policy; refuses when any diagnostic is an error.
 pub fn compile(analysis: &Analysis) -> Result<ir::CompiledPolicy, CompileError> {
-    let errors = analysis.diagnostics.iter().filter(|diagnostic| diagnostic.is_error()).count();
+    let errors = analysis
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.is_error())
+        .count();
     if errors > 0 {
         return Err(CompileError::HasErrors(errors));
     }
     let mut policy = ir::Policy::new();
     let mut source_map = ir::SourceMap {
-        files: analysis.files().iter().map(|file| file.source.path.clone()).collect(),
+        files: analysis
+            .files()
+            .iter()
+            .map(|file| file.source.path.clone())
+            .collect(),
         rules: Vec::new(),
     };
     for agent in &analysis.policy.agents {
@@ -36,7 +44,11 @@ pub fn compile(analysis: &Analysis) -> Result<ir::CompiledPolicy, CompileError> 
                 .iter()
                 .map(|rule| {
                     let (start, _) = analysis.line_cols(rule.span);
-                    Some(ir::Position { file: rule.span.file.0, line: start.line, column: start.column })
+                    Some(ir::Position {
+                        file: rule.span.file.0,
+                        line: start.line,
+                        column: start.column,
+                    })
                 })
                 .collect(),
         );
@@ -58,17 +70,35 @@ fn lower_agent(agent: &hir::Agent) -> ir::Agent {
         name: agent.name.clone(),
         default_effect: effect(agent.default_effect()),
         rules: agent.rules.iter().map(lower_rule).collect(),
-        phases: agent.phases.iter().map(|phase| phase.name.clone()).collect(),
-        vars: agent.vars.iter().map(|var| (var.name.clone(), value(&var.value))).collect::<BTreeMap<_, _>>(),
+        phases: agent
+            .phases
+            .iter()
+            .map(|phase| phase.name.clone())
+            .collect(),
+        vars: agent
+            .vars
+            .iter()
+            .map(|var| (var.name.clone(), value(&var.value)))
+            .collect::<BTreeMap<_, _>>(),
         rate_limits: agent.rate_limits.iter().filter_map(rate_limit).collect(),
         budgets: agent.budgets.iter().map(budget).collect(),
-        redacts: agent.redacts.iter().map(|redact| ir::Redact { pattern: redact.pattern.clone(), args: redact.args.clone() }).collect(),
+        redacts: agent
+            .redacts
+            .iter()
+            .map(|redact| ir::Redact {
+                pattern: redact.pattern.clone(),
+                args: redact.args.clone(),
+            })
+            .collect(),
         egress: agent.blocks_named("egress").next().map(egress),
         alerts: agent.blocks_named("alert").filter_map(alert).collect(),
         credentials: agent
             .credentials
             .iter()
-            .map(|credential| ir::Credential { name: credential.name.clone(), scope: credential.scopes.clone() })
+            .map(|credential| ir::Credential {
+                name: credential.name.clone(),
+                scope: credential.scopes.clone(),
+            })
             .collect(),
     }
 }
@@ -82,13 +112,23 @@ fn lower_rule(rule: &hir::Rule) -> ir::Rule {
             hir::SelectorKind::Host => selectors.host.extend(values),
             hir::SelectorKind::Path => selectors.path.extend(values),
             hir::SelectorKind::Port => selectors.port.extend(values),
-            hir::SelectorKind::Query(key) => selectors.query.push(ir::KeyedSelector { key: key.clone(), values }),
-            hir::SelectorKind::Header(key) => selectors.header.push(ir::KeyedSelector { key: key.clone(), values }),
+            hir::SelectorKind::Query(key) => selectors.query.push(ir::KeyedSelector {
+                key: key.clone(),
+                values,
+            }),
+            hir::SelectorKind::Header(key) => selectors.header.push(ir::KeyedSelector {
+                key: key.clone(),
+                values,
+            }),
         }
     }
     ir::Rule {
         n: rule.number as u32,
-        effect: if rule.mandatory { ir::Effect::Deny } else { effect(rule.effect) },
+        effect: if rule.mandatory {
+            ir::Effect::Deny
+        } else {
+            effect(rule.effect)
+        },
         mandatory: rule.mandatory,
         phase: rule.phase.map(|phase| phase as u32),
         tool: rule.pattern.clone(),
@@ -103,20 +143,41 @@ fn lower_rule(rule: &hir::Rule) -> ir::Rule {
 fn expr(expr_: &hir::Expr) -> ir::Expr {
     match &expr_.kind {
         ExprKind::Literal(literal) => ir::Expr::Literal(literal_value(literal)),
-        ExprKind::List(items) => ir::Expr::Literal(ir::Value::List(items.iter().map(literal_value).collect())),
-        ExprKind::Path(path) => ir::Expr::Path(ir::Path { root: root(path.root), segments: path.segments.clone() }),
+        ExprKind::List(items) => {
+            ir::Expr::Literal(ir::Value::List(items.iter().map(literal_value).collect()))
+        }
+        ExprKind::Path(path) => ir::Expr::Path(ir::Path {
+            root: root(path.root),
+            segments: path.segments.clone(),
+        }),
         ExprKind::Not(inner) => ir::Expr::Not(Box::new(expr(inner))),
-        ExprKind::Binary { op: op @ (BinaryOp::And | BinaryOp::Or), .. } => {
+        ExprKind::Binary {
+            op: op @ (BinaryOp::And | BinaryOp::Or),
+            ..
+        } => {
             let mut items = Vec::new();
             flatten(expr_, *op, &mut items);
-            if *op == BinaryOp::And { ir::Expr::And(items) } else { ir::Expr::Or(items) }
+            if *op == BinaryOp::And {
+                ir::Expr::And(items)
+            } else {
+                ir::Expr::Or(items)
+            }
         }
-        ExprKind::Binary { op: op @ (BinaryOp::Matches | BinaryOp::NotMatches), lhs, rhs } => match &rhs.kind {
-            ExprKind::Literal(Literal::String(pattern)) => ir::Expr::matches(expr(lhs), pattern, *op == BinaryOp::NotMatches),
+        ExprKind::Binary {
+            op: op @ (BinaryOp::Matches | BinaryOp::NotMatches),
+            lhs,
+            rhs,
+        } => match &rhs.kind {
+            ExprKind::Literal(Literal::String(pattern)) => {
+                ir::Expr::matches(expr(lhs), pattern, *op == BinaryOp::NotMatches)
+            }
             _ => compare(ir::CompareOp::Eq, lhs, rhs),
         },
         ExprKind::Binary { op, lhs, rhs } => compare(compare_op(*op), lhs, rhs),
-        ExprKind::Call { function, args } => ir::Expr::Call { function: builtin(function), args: args.iter().map(expr).collect() },
+        ExprKind::Call { function, args } => ir::Expr::Call {
+            function: builtin(function),
+            args: args.iter().map(expr).collect(),
+        },
         ExprKind::Missing => ir::Expr::Literal(ir::Value::Null),
     }
 }
@@ -128,7 +189,11 @@ fn compare(op: ir::CompareOp, lhs: &hir::Expr, rhs: &hir::Expr) -> ir::Expr {
 /// Collects the operands of a chain of one logical operator, so long chains stay shallow.
 fn flatten(expr_: &hir::Expr, op: BinaryOp, out: &mut Vec<ir::Expr>) {
     match &expr_.kind {
-        ExprKind::Binary { op: inner, lhs, rhs } if *inner == op => {
+        ExprKind::Binary {
+            op: inner,
+            lhs,
+            rhs,
+        } if *inner == op => {
             flatten(lhs, op, out);
             flatten(rhs, op, out);
         }
@@ -150,7 +215,9 @@ fn compare_op(op: BinaryOp) -> ir::CompareOp {
         BinaryOp::StartsWith => ir::CompareOp::StartsWith,
         BinaryOp::EndsWith => ir::CompareOp::EndsWith,
         // Logical and regex operators are lowered before this is called.
-        BinaryOp::And | BinaryOp::Or | BinaryOp::Matches | BinaryOp::NotMatches => ir::CompareOp::Eq,
+        BinaryOp::And | BinaryOp::Or | BinaryOp::Matches | BinaryOp::NotMatches => {
+            ir::CompareOp::Eq
+        }
     }
 }
 
@@ -193,9 +260,15 @@ fn literal_value(literal: &Literal) -> ir::Value {
 fn value(value_: &hir::Value) -> ir::Value {
     match &value_.kind {
         ValueKind::Bool(flag) => ir::Value::Bool(*flag),
-        ValueKind::Number(n) | ValueKind::Money(n) | ValueKind::Duration(n) => ir::Value::Number(Decimal::from_millionths(*n)),
-        ValueKind::Size(bytes) => bytes.checked_mul(1_000_000).map_or(ir::Value::Null, |n| ir::Value::Number(Decimal::from_millionths(n))),
-        ValueKind::String(text) | ValueKind::Ident(text) | ValueKind::Pattern(text) => ir::Value::String(text.clone()),
+        ValueKind::Number(n) | ValueKind::Money(n) | ValueKind::Duration(n) => {
+            ir::Value::Number(Decimal::from_millionths(*n))
+        }
+        ValueKind::Size(bytes) => bytes.checked_mul(1_000_000).map_or(ir::Value::Null, |n| {
+            ir::Value::Number(Decimal::from_millionths(n))
+        }),
+        ValueKind::String(text) | ValueKind::Ident(text) | ValueKind::Pattern(text) => {
+            ir::Value::String(text.clone())
+        }
         ValueKind::List(items) => ir::Value::List(items.iter().map(value).collect()),
         ValueKind::Env(_) | ValueKind::Invalid => ir::Value::Null,
     }
@@ -208,37 +281,64 @@ fn rate_limit(limit: &hir::RateLimit) -> Option<ir::RateLimit> {
         "hour" => ir::Window::Hour,
         _ => ir::Window::Day,
     };
-    Some(ir::RateLimit { pattern: limit.pattern.clone(), limit: u64::try_from(limit.limit? / 1_000_000).ok()?, window })
+    Some(ir::RateLimit {
+        pattern: limit.pattern.clone(),
+        limit: u64::try_from(limit.limit? / 1_000_000).ok()?,
+        window,
+    })
 }
 
 fn budget(budget_: &hir::Budget) -> ir::Budget {
     let number = |key: &str| {
-        budget_.items.iter().find(|(name, _)| name == key).and_then(|(_, value)| match value.kind {
-            ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
-            _ => None,
-        })
+        budget_
+            .items
+            .iter()
+            .find(|(name, _)| name == key)
+            .and_then(|(_, value)| match value.kind {
+                ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
+                _ => None,
+            })
     };
-    let on_exceed = budget_.items.iter().find(|(name, _)| name == "on_exceed").and_then(|(_, value)| value.as_text());
+    let on_exceed = budget_
+        .items
+        .iter()
+        .find(|(name, _)| name == "on_exceed")
+        .and_then(|(_, value)| value.as_text());
     ir::Budget {
-        scope: if budget_.scope == "daily" { ir::BudgetScope::Daily } else { ir::BudgetScope::Session },
+        scope: if budget_.scope == "daily" {
+            ir::BudgetScope::Daily
+        } else {
+            ir::BudgetScope::Session
+        },
         max: number("max").map(Decimal::from_millionths),
         daily: number("daily").map(Decimal::from_millionths),
         max_calls: number("max_calls").and_then(|n| u64::try_from(n / 1_000_000).ok()),
         warn_at: number("warn_at").map(Decimal::from_millionths),
-        on_exceed: if on_exceed == Some("defer") { ir::Effect::Defer } else { ir::Effect::Deny },
+        on_exceed: if on_exceed == Some("defer") {
+            ir::Effect::Defer
+        } else {
+            ir::Effect::Deny
+        },
     }
 }
 
 fn entry_value<'a>(block: &'a hir::ConfigBlock, key: &str) -> Option<&'a hir::Value> {
-    block.entries.iter().find(|entry| entry.key == key).and_then(|entry| match &entry.value {
-        hir::ConfigValue::Value(value) => Some(value),
-        _ => None,
-    })
+    block
+        .entries
+        .iter()
+        .find(|entry| entry.key == key)
+        .and_then(|entry| match &entry.value {
+            hir::ConfigValue::Value(value) => Some(value),
+            _ => None,
+        })
 }
 
 fn texts(value: &hir::Value) -> Vec<String> {
     match &value.kind {
-        ValueKind::List(items) => items.iter().filter_map(|item| item.as_text().map(str::to_string)).collect(),
+        ValueKind::List(items) => items
+            .iter()
+            .filter_map(|item| item.as_text().map(str::to_string))
+            .collect(),
         _ => value.as_text().map(str::to_string).into_iter().collect(),
     }
 }

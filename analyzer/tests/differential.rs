@@ -41,7 +41,14 @@ fn rule() -> impl Strategy<Value = String> {
         prop::sample::select(EFFECTS),
         prop::sample::select(PATTERNS),
         prop::option::of(prop::sample::select(CONDITIONS)),
-        prop::option::of(prop::sample::select(&["method: GET", "host: *.ok.com", "port 443, 8000-8100", "query: q = a*"][..])),
+        prop::option::of(prop::sample::select(
+            &[
+                "method: GET",
+                "host: *.ok.com",
+                "port 443, 8000-8100",
+                "query: q = a*",
+            ][..],
+        )),
         any::<bool>(),
     )
         .prop_map(|(effect, pattern, condition, selector, reason)| {
@@ -128,13 +135,24 @@ fn requests() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn fields(decision: &serde_json::Value) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = ["effect", "reason_code", "notify", "redact", "credentials", "alerts", "warnings"]
-        .iter()
-        .map(|key| (key.to_string(), decision[*key].to_string()))
-        .collect();
+    let mut out: Vec<(String, String)> = [
+        "effect",
+        "reason_code",
+        "notify",
+        "redact",
+        "credentials",
+        "alerts",
+        "warnings",
+    ]
+    .iter()
+    .map(|key| (key.to_string(), decision[*key].to_string()))
+    .collect();
     out.push(("rule".into(), decision["rule"]["id"].to_string()));
     // The texts of condition errors and invalid requests are the implementation's own words.
-    if !matches!(decision["reason_code"].as_str(), Some("CONDITION_ERROR" | "INVALID_REQUEST")) {
+    if !matches!(
+        decision["reason_code"].as_str(),
+        Some("CONDITION_ERROR" | "INVALID_REQUEST")
+    ) {
         out.push(("reason".into(), decision["reason"].to_string()));
     }
     out

@@ -10,8 +10,18 @@ fn check_large_policy(c: &mut Criterion) {
     std::fs::write(&path, fpl_testdata::large_policy(10_000)).expect("write policy");
     let binary = env!("CARGO_BIN_EXE_faramesh");
     let run = || {
-        let output = Command::new(binary).arg("check").arg("--format").arg("json").arg(&path).output().expect("runs");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+        let output = Command::new(binary)
+            .arg("check")
+            .arg("--format")
+            .arg("json")
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
     };
     run();
     let mut group = c.benchmark_group("check");

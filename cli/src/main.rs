@@ -21,6 +21,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Print the documentation of a diagnostic code (e.g. `E0201` or `duplicate-agent`).
     Explain(commands::explain::ExplainArgs),
+    /// Format policies in the style of SPEC §15 (in place, or `--check`, `--diff`, `-` for stdin).
+    Fmt(commands::fmt::FmtArgs),
     /// Decide requests against a policy, one decision JSON per line.
     Eval(commands::eval::EvalArgs),
     /// Run `*.fmtest.yaml` policy tests and report rule coverage.
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Fmt(args) => commands::fmt::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
