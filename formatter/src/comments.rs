@@ -6,6 +6,7 @@
 //! count of comments not yet taken must be zero when formatting ends, or the formatter refuses.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use fpl_syntax::{GreenNode, SyntaxKind, SyntaxToken};
 
@@ -18,18 +19,24 @@ pub struct Comment<'a> {
     pub blank_before: bool,
 }
 
+/// What stands before a token: comments on their own lines and blank lines.
 #[derive(Debug, Default)]
-struct Attached<'a> {
-    leading: Vec<Comment<'a>>,
-    trailing: Option<&'a str>,
-    blank_before: bool,
+struct Before<'a> {
+    comments: Vec<Comment<'a>>,
+    /// A blank line right before the token (after its comments).
+    blank_line: bool,
 }
+
+/// Maps keyed by byte offsets, hashed cheaply.
+type OffsetMap<T> = HashMap<u32, T, BuildHasherDefault<OffsetHasher>>;
 
 /// The comments and blank lines of a file, attached to the tokens they surround.
 #[derive(Debug, Default)]
 pub struct Comments<'a> {
-    /// Keyed by the start offset of the token.
-    by_token: HashMap<u32, Attached<'a>>,
+    /// Keyed by the start offset of the token they precede.
+    before: OffsetMap<Before<'a>>,
+    /// Keyed by the end offset of the token they follow on the same line.
+    trailing: OffsetMap<&'a str>,
     end: Vec<Comment<'a>>,
     untaken: usize,
 }
@@ -39,7 +46,7 @@ impl<'a> Comments<'a> {
     pub fn attach(root: &GreenNode, text: &'a str) -> Self {
         let mut comments = Comments::default();
         let mut newlines = 0usize;
-        let mut last_token: Option<u32> = None;
+        let mut last_token_end: Option<u32> = None;
         let mut pending: Vec<Comment<'a>> = Vec::new();
         for (kind, start, end) in green_tokens(root) {
             if kind == SyntaxKind::WHITESPACE as u16 {
@@ -50,9 +57,9 @@ impl<'a> Comments<'a> {
             if kind == SyntaxKind::COMMENT as u16 {
                 let comment_text = text.get(start..end).unwrap_or_default().trim_end();
                 comments.untaken += 1;
-                match last_token {
+                match last_token_end {
                     Some(offset) if newlines == 0 => {
-                        comments.by_token.entry(offset).or_default().trailing = Some(comment_text);
+                        comments.trailing.insert(offset, comment_text);
                     }
                     _ => pending.push(Comment {
                         text: comment_text,
@@ -62,14 +69,17 @@ impl<'a> Comments<'a> {
                 newlines = 0;
                 continue;
             }
-            let offset = start as u32;
             if !pending.is_empty() || newlines >= 2 {
-                let attached = comments.by_token.entry(offset).or_default();
-                attached.leading = std::mem::take(&mut pending);
-                attached.blank_before = newlines >= 2;
+                comments.before.insert(
+                    start as u32,
+                    Before {
+                        comments: std::mem::take(&mut pending),
+                        blank_line: newlines >= 2,
+                    },
+                );
             }
             newlines = 0;
-            last_token = Some(offset);
+            last_token_end = Some(end as u32);
         }
         comments.end = pending;
         comments
@@ -77,46 +87,43 @@ impl<'a> Comments<'a> {
 
     /// Takes the comments on their own lines before `token`.
     pub fn take_leading(&mut self, token: &SyntaxToken) -> Vec<Comment<'a>> {
-        self.take_leading_at(offset(token))
+        self.take_leading_at(token.text_range().start().into())
     }
 
-    /// Takes the comments on their own lines before the token at `offset`.
-    pub fn take_leading_at(&mut self, offset: u32) -> Vec<Comment<'a>> {
-        match self.by_token.get_mut(&offset) {
-            Some(attached) if !attached.leading.is_empty() => {
-                self.untaken -= attached.leading.len();
-                std::mem::take(&mut attached.leading)
+    /// Takes the comments on their own lines before the token starting at `start`.
+    pub fn take_leading_at(&mut self, start: u32) -> Vec<Comment<'a>> {
+        match self.before.get_mut(&start) {
+            Some(before) if !before.comments.is_empty() => {
+                self.untaken -= before.comments.len();
+                std::mem::take(&mut before.comments)
             }
             _ => Vec::new(),
         }
     }
 
-    /// Takes the comment after `token` on the same line.
-    pub fn take_trailing(&mut self, token: &SyntaxToken) -> Option<&'a str> {
-        self.take_trailing_at(offset(token))
-    }
-
-    /// Takes the comment after the token at `offset` on the same line.
-    pub fn take_trailing_at(&mut self, offset: u32) -> Option<&'a str> {
-        let comment = self.by_token.get_mut(&offset)?.trailing.take()?;
+    /// Takes the comment on the same line after the token ending at `end`.
+    pub fn take_trailing_at(&mut self, end: u32) -> Option<&'a str> {
+        let comment = self.trailing.remove(&end)?;
         self.untaken -= 1;
         Some(comment)
     }
 
-    /// Whether the source has a blank line right before `token` (after its leading comments).
-    pub fn blank_before(&self, token: &SyntaxToken) -> bool {
-        self.by_token
-            .get(&offset(token))
-            .is_some_and(|attached| attached.blank_before)
+    /// Whether the source has a blank line right before the token starting at `start` (after
+    /// its leading comments).
+    pub fn blank_before_at(&self, start: u32) -> bool {
+        self.before
+            .get(&start)
+            .is_some_and(|before| before.blank_line)
     }
 
-    /// Whether the token at `offset` has comments not taken yet.
-    pub fn has_comments_at(&self, offset: u32) -> bool {
-        !self.by_token.is_empty()
-            && self
-                .by_token
-                .get(&offset)
-                .is_some_and(|attached| !attached.leading.is_empty() || attached.trailing.is_some())
+    /// Whether the token at `start..end` has comments not taken yet.
+    pub fn has_comments_at(&self, start: u32, end: u32) -> bool {
+        (!self.trailing.is_empty() && self.trailing.contains_key(&end))
+            || (!self.before.is_empty()
+                && self
+                    .before
+                    .get(&start)
+                    .is_some_and(|before| !before.comments.is_empty()))
     }
 
     /// Takes the comments after the last token of the file.
@@ -131,8 +138,24 @@ impl<'a> Comments<'a> {
     }
 }
 
-fn offset(token: &SyntaxToken) -> u32 {
-    u32::from(token.text_range().start())
+/// A hasher for byte offsets: one multiplication (offsets are already well spread).
+#[derive(Debug, Default, Clone, Copy)]
+struct OffsetHasher(u64);
+
+impl Hasher for OffsetHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.0 = u64::from(value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Every token of a green tree in order: raw kind, start and end offsets. Walking the green tree
@@ -196,12 +219,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            comments.take_trailing(&first_token(&root, "{")),
+            comments.take_trailing_at(first_token(&root, "{").text_range().end().into()),
             Some("# c")
         );
-        assert!(comments.blank_before(&first_token(&root, "default")));
+        let default = first_token(&root, "default");
+        assert!(comments.blank_before_at(default.text_range().start().into()));
         assert_eq!(
-            comments.take_trailing(&first_token(&root, "deny")),
+            comments.take_trailing_at(first_token(&root, "deny").text_range().end().into()),
             Some("# d")
         );
         assert_eq!(comments.take_end().len(), 1);

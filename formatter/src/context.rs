@@ -28,11 +28,11 @@ impl<'a> Ctx<'a> {
                 .get(start as usize..end as usize)
                 .unwrap_or_default(),
         );
-        if !self.comments.has_comments_at(start) {
+        if !self.comments.has_comments_at(start, end) {
             return text;
         }
         let leading = self.comments.take_leading_at(start);
-        let trailing = self.comments.take_trailing_at(start);
+        let trailing = self.comments.take_trailing_at(end);
         let mut docs = Vec::with_capacity(2 * leading.len() + 3);
         for comment in &leading {
             docs.push(Doc::HangingLine);

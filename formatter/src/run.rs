@@ -105,6 +105,12 @@ impl<'a> Run<'a> {
             self.piece(node, doc);
             return;
         }
+        let range = node.text_range();
+        self.span(ctx, node, range.start().into(), range.end().into());
+    }
+
+    /// Adds the tokens of `node` within `start..end`, a range that covers whole children.
+    pub fn span(&mut self, ctx: &mut Ctx<'a>, node: &SyntaxNode, start: u32, end: u32) {
         let green = node.green();
         let mut offset = u32::from(node.text_range().start());
         let mut stack = vec![(green.children(), node.kind() as u16)];
@@ -114,9 +120,16 @@ impl<'a> Run<'a> {
                 stack.pop();
                 continue;
             };
+            if offset >= end {
+                break;
+            }
             if let Some(inner) = child.as_node() {
                 let kind = inner.kind().0;
                 let len = u32::from(inner.text_len());
+                if offset + len <= start {
+                    offset += len;
+                    continue;
+                }
                 if rules::may_be_structured(kind)
                     && let Some(syntax) = find_node(node, offset, len, kind)
                     && let Some(doc) = rules::structured(ctx, &syntax)
@@ -127,16 +140,16 @@ impl<'a> Run<'a> {
                 }
                 stack.push((inner.children(), kind));
             } else if let Some(token) = child.as_token() {
-                let start = offset;
+                let token_start = offset;
                 offset += token.text().len() as u32;
                 let kind = token.kind().0;
-                if kind != WHITESPACE as u16 && kind != COMMENT as u16 {
+                if token_start >= start && kind != WHITESPACE as u16 && kind != COMMENT as u16 {
                     self.tok(
                         ctx,
                         Tok {
                             kind,
                             parent,
-                            start,
+                            start: token_start,
                             end: offset,
                         },
                     );

@@ -44,14 +44,13 @@ struct Entry<'a> {
 
 impl<'a> Entry<'a> {
     fn new(ctx: &mut Ctx<'a>, node: &SyntaxNode, indent: usize) -> Self {
-        let (leading, blank_token, trailing) = match (node.first_token(), node.last_token()) {
-            (Some(first), Some(last)) => (
-                ctx.comments.take_leading(&first),
-                ctx.comments.blank_before(&first),
-                ctx.comments.take_trailing(&last),
-            ),
-            _ => (Vec::new(), false, None),
-        };
+        // A node starts and ends on a real token: its range gives the first token's start and
+        // the last token's end, which key the comments.
+        let range = node.text_range();
+        let (start, end) = (u32::from(range.start()), u32::from(range.end()));
+        let leading = ctx.comments.take_leading_at(start);
+        let blank_token = ctx.comments.blank_before_at(start);
+        let trailing = ctx.comments.take_trailing_at(end);
         let stmt = statement(ctx, node, indent);
         let widths = stmt.widths();
         let blank_before = match leading.first() {

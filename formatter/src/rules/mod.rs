@@ -154,17 +154,21 @@ fn hang<'a>(first: Option<Doc<'a>>, rest: Vec<Doc<'a>>) -> Doc<'a> {
 
 /// Formats one statement of a block or of the file.
 pub fn statement<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode, indent: usize) -> Stmt<'a> {
-    if block::has_body(node) {
-        return Stmt::plain(block::block_statement(ctx, node, indent));
-    }
     match node.kind() {
         RULE => rule::rule(ctx, node),
         TRUST_DELEGATION | TRUST_INBOUND => items::trust_item(ctx, node),
+        CONFIG_ENTRY if block::has_body(node) => {
+            Stmt::plain(block::block_statement(ctx, node, indent))
+        }
         CONFIG_ENTRY | ATTRIBUTE | BUDGET_ITEM | PHASE_ATTR | CREDENTIAL_ATTR => {
             items::key_value(ctx, node, 1)
         }
         VAR_DECL => items::key_value(ctx, node, 2),
         RATE_LIMIT | REDACT => items::pattern_statement(ctx, node),
+        DEFAULT_DECL | IMPORT | MANIFEST | AUDIT_INCLUDE | TRUST_KEY | CREDENTIAL_SCOPE => {
+            items::simple(ctx, node)
+        }
+        _ if block::has_body(node) => Stmt::plain(block::block_statement(ctx, node, indent)),
         _ => items::simple(ctx, node),
     }
 }

@@ -7,21 +7,27 @@ use fpl_syntax::SyntaxNode;
 
 use super::{Stmt, config, items};
 use crate::context::Ctx;
+use crate::doc::Doc;
 use crate::run::Run;
 
 /// Formats a rule into its effect, pattern and clause columns.
 pub fn rule<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode) -> Stmt<'a> {
-    let children: Vec<SyntaxNode> = node.children().collect();
-    let (Some(effect), Some(pattern)) = (children.first(), children.get(1)) else {
+    let Some(parts) = parts(node) else {
         return items::simple(ctx, node);
     };
-    if has_direct_tokens(node) || effect.kind() != EFFECT || pattern.kind() != TOOL_PATTERN {
+    let (Some(effect), Some(pattern)) = (parts.first(), parts.get(1)) else {
+        return items::simple(ctx, node);
+    };
+    if effect.kind != EFFECT as u16 || pattern.kind != TOOL_PATTERN as u16 {
         return items::simple(ctx, node);
     }
-    let columns = vec![run(ctx, effect, false), run(ctx, pattern, false)];
-    let clauses = children[2..]
+    let columns = vec![
+        part(ctx, node, effect, false),
+        part(ctx, node, pattern, false),
+    ];
+    let clauses = parts[2..]
         .iter()
-        .map(|clause| run(ctx, clause, true))
+        .map(|clause| part(ctx, node, clause, true))
         .collect();
     Stmt {
         kind: Some((RULE, false)),
@@ -33,18 +39,40 @@ pub fn rule<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode) -> Stmt<'a> {
     }
 }
 
-fn run<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode, hanging: bool) -> crate::doc::Doc<'a> {
-    let mut run = if hanging { Run::hanging() } else { Run::new() };
-    run.node(ctx, node);
-    run.finish()
+/// A child node of a rule: raw kind and range.
+struct Part {
+    kind: u16,
+    start: u32,
+    end: u32,
 }
 
-/// Whether a token other than trivia sits directly in `node` (only in broken trees).
-fn has_direct_tokens(node: &SyntaxNode) -> bool {
-    node.green().children().any(|child| {
-        child.as_token().is_some_and(|token| {
+/// The child nodes of a rule, read from the green tree (no allocation per node); `None` when a
+/// token other than trivia sits directly in the rule (only in broken trees).
+fn parts(node: &SyntaxNode) -> Option<Vec<Part>> {
+    let mut offset = u32::from(node.text_range().start());
+    let mut parts = Vec::with_capacity(4);
+    for child in node.green().children() {
+        let start = offset;
+        if let Some(inner) = child.as_node() {
+            offset += u32::from(inner.text_len());
+            parts.push(Part {
+                kind: inner.kind().0,
+                start,
+                end: offset,
+            });
+        } else if let Some(token) = child.as_token() {
+            offset += token.text().len() as u32;
             let kind = token.kind().0;
-            kind != WHITESPACE as u16 && kind != COMMENT as u16
-        })
-    })
+            if kind != WHITESPACE as u16 && kind != COMMENT as u16 {
+                return None;
+            }
+        }
+    }
+    Some(parts)
+}
+
+fn part<'a>(ctx: &mut Ctx<'a>, rule: &SyntaxNode, part: &Part, hanging: bool) -> Doc<'a> {
+    let mut run = if hanging { Run::hanging() } else { Run::new() };
+    run.span(ctx, rule, part.start, part.end);
+    run.finish()
 }
