@@ -231,3 +231,63 @@ proptest! {
         prop_assert_eq!(common::comments(&text), common::comments(&output));
     }
 }
+
+/// A rule whose length straddles the line width once aligned with its neighbours.
+fn long_rule() -> impl Strategy<Value = String> {
+    (
+        one_of(&["permit", "deny", "defer", "require_approval", "deny!"]),
+        1usize..40,
+        proptest::option::of(0usize..70),
+        proptest::bool::ANY,
+    )
+        .prop_map(|(effect, pattern, reason, comment)| {
+            let mut rule = format!("{effect} {}", "p".repeat(pattern));
+            if let Some(reason) = reason {
+                rule.push_str(&format!(" reason: \"{}\"", "r".repeat(reason)));
+            }
+            if comment {
+                rule.push_str(" # note");
+            }
+            rule
+        })
+}
+
+/// A configuration block written on one line whose length straddles the line width.
+fn long_block() -> impl Strategy<Value = String> {
+    proptest::collection::vec((1usize..20, 0usize..40), 1..4).prop_map(|entries| {
+        let entries: Vec<String> = entries
+            .into_iter()
+            .map(|(key, value)| format!("{} = \"{}\"", "k".repeat(key), "v".repeat(value)))
+            .collect();
+        format!("egress {{ {} }}", entries.join(" "))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn alignment_near_the_line_width_is_idempotent(
+        lines in proptest::collection::vec(prop_oneof![3 => long_rule(), 1 => long_block()], 1..12),
+        blank in proptest::collection::vec(proptest::bool::weighted(0.2), 12),
+    ) {
+        let mut text = String::from("agent a {\n");
+        for (line, blank) in lines.iter().zip(&blank) {
+            text.push_str("  ");
+            text.push_str(line);
+            text.push('\n');
+            if *blank {
+                text.push('\n');
+            }
+        }
+        text.push_str("}\n");
+        let output = common::format_checked(&text);
+        for line in output.lines() {
+            let code = line.split(" # ").next().unwrap_or(line);
+            prop_assert!(
+                code.len() <= fpl_fmt::LINE_WIDTH || !code.contains(" reason: "),
+                "a rule line is too long:\n{output}"
+            );
+        }
+    }
+}
