@@ -143,3 +143,19 @@ fn missing_files_exit_2() {
         .code(2)
         .stderr(predicate::str::contains("missing.fpl"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_stays_a_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "real/policy.fpl", MESSY);
+    std::os::unix::fs::symlink("real/policy.fpl", dir.path().join("link.fpl")).expect("symlink");
+    faramesh()
+        .current_dir(dir.path())
+        .args(["fmt", "link.fpl"])
+        .assert()
+        .success();
+    let link = std::fs::symlink_metadata(dir.path().join("link.fpl")).expect("link metadata");
+    assert!(link.file_type().is_symlink());
+    assert_eq!(read(dir.path(), "real/policy.fpl"), FORMATTED);
+}

@@ -167,8 +167,11 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
 }
 
 /// Replaces `path` with `text` through a temporary file in the same directory, so a reader never
-/// sees a half-written file and a crash leaves the old file intact.
+/// sees a half-written file and a crash leaves the old file intact. A symbolic link is kept: its
+/// target is replaced.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let path = target.as_path();
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
