@@ -103,7 +103,18 @@ fn braced<'a>(
         None => Doc::Concat(Vec::new()),
     };
     if items.is_empty() && dangling.is_empty() && !open_has_comment {
-        return Doc::Concat(vec![open_doc, close_doc]);
+        // An empty block keeps its shape: `{}`, or `{` and `}` on their own lines.
+        let written_open = close.is_some_and(|close| {
+            let span =
+                usize::from(open.text_range().start())..usize::from(close.text_range().end());
+            ctx.text.get(span).is_some_and(|text| text.contains('\n'))
+        });
+        let separator = if written_open {
+            Doc::HardLine
+        } else {
+            Doc::Concat(Vec::new())
+        };
+        return Doc::Concat(vec![open_doc, separator, close_doc]);
     }
     if one_line && dangling.is_empty() && !open_has_comment {
         body.insert(0, Doc::SoftLine);
