@@ -203,7 +203,12 @@ fn policy_text() -> impl Strategy<Value = String> {
     policy()
         .prop_flat_map(|pieces| {
             let count = pieces.len();
-            (Just(pieces), proptest::collection::vec(0u8..4, count))
+            // Either a random mix, or a comment and a line break after every single token.
+            let separators = prop_oneof![
+                3 => proptest::collection::vec(0u8..4, count),
+                1 => Just(vec![2u8; count]),
+            ];
+            (Just(pieces), separators)
         })
         .prop_map(|(pieces, separators)| {
             let mut text = String::new();
