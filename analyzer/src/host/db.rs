@@ -408,3 +408,124 @@ impl Merged {
         self.policy
     }
 }
+
+/// Names an item uses, without positions: what completion offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemNames {
+    /// Argument names read by conditions (`amount` of `args.amount`).
+    pub args: std::collections::BTreeSet<String>,
+    /// Tool patterns of rules, rate limits, redactions and credential scopes.
+    pub tools: std::collections::BTreeSet<String>,
+    /// Agent names.
+    pub agents: std::collections::BTreeSet<String>,
+    /// Phase names.
+    pub phases: std::collections::BTreeSet<String>,
+    /// Provider names.
+    pub providers: std::collections::BTreeSet<String>,
+}
+
+impl ItemNames {
+    /// Adds every name of `other`.
+    pub fn extend(&mut self, other: &ItemNames) {
+        self.args.extend(other.args.iter().cloned());
+        self.tools.extend(other.tools.iter().cloned());
+        self.agents.extend(other.agents.iter().cloned());
+        self.phases.extend(other.phases.iter().cloned());
+        self.providers.extend(other.providers.iter().cloned());
+    }
+}
+
+/// The names one item uses.
+#[salsa::tracked(returns(ref))]
+pub fn item_names<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> ItemNames {
+    let model = item_hir(db, item);
+    let mut names = ItemNames::default();
+    names
+        .providers
+        .extend(model.providers().map(str::to_string));
+    for agent in &model.agents {
+        if !agent.is_flat {
+            names.agents.insert(agent.name.clone());
+        }
+        names
+            .phases
+            .extend(agent.phases.iter().map(|phase| phase.name.clone()));
+        for rule in &agent.rules {
+            names.tools.insert(rule.pattern.clone());
+            if let Some(condition) = &rule.condition {
+                collect_args(condition, &mut names.args);
+            }
+        }
+        names
+            .tools
+            .extend(agent.rate_limits.iter().map(|limit| limit.pattern.clone()));
+        names
+            .tools
+            .extend(agent.redacts.iter().map(|redact| redact.pattern.clone()));
+        for credential in &agent.credentials {
+            names.tools.extend(credential.scopes.iter().cloned());
+        }
+    }
+    names.tools.retain(|tool| !tool.is_empty());
+    names
+}
+
+/// The names every item of a file uses.
+#[salsa::tracked(returns(ref))]
+pub fn file_names(db: &dyn salsa::Database, file: FileInput) -> ItemNames {
+    let mut names = ItemNames::default();
+    for item in file_items(db, file) {
+        names.extend(item_names(db, *item));
+    }
+    names
+}
+
+fn collect_args(expr: &hir::Expr, out: &mut std::collections::BTreeSet<String>) {
+    match &expr.kind {
+        hir::ExprKind::Path(path) if path.root == hir::Root::Args => {
+            if let Some(first) = path.segments.first() {
+                out.insert(first.clone());
+            }
+        }
+        hir::ExprKind::Not(operand) => collect_args(operand, out),
+        hir::ExprKind::Binary { lhs, rhs, .. } => {
+            collect_args(lhs, out);
+            collect_args(rhs, out);
+        }
+        hir::ExprKind::Call { args, .. } => args.iter().for_each(|arg| collect_args(arg, out)),
+        _ => {}
+    }
+}
+
+/// The rule whose syntax starts at `start` in a file, with its agent's name and its number
+/// within the agent (flat rules numbered across the policy).
+pub fn rule_at(
+    db: &dyn salsa::Database,
+    policy: PolicyInput,
+    file: FileInput,
+    start: TextSize,
+) -> Option<(String, hir::Rule)> {
+    let mut flat_before = 0;
+    for candidate in policy.files(db) {
+        for item in file_items(db, *candidate) {
+            let offset = item.offset(db);
+            let model = item_hir(db, *item);
+            for agent in &model.agents {
+                for rule in &agent.rules {
+                    if *candidate == file && rule.span.range.start() + offset == start {
+                        let mut rule = rule.clone();
+                        shift::rule(&mut rule, &|range| range + offset);
+                        if agent.is_flat {
+                            rule.number = flat_before + 1;
+                        }
+                        return Some((agent.name.clone(), rule));
+                    }
+                    if agent.is_flat {
+                        flat_before += 1;
+                    }
+                }
+            }
+        }
+    }
+    None
+}

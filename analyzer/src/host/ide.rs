@@ -1,1 +1,0 @@
-//! Editor features over a snapshot: plain data (byte offsets, text) that the language server converts.

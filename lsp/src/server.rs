@@ -1,0 +1,757 @@
+//! The language server: documents and workspace state, the analysis host, and one handler per
+//! LSP request. Every analysis runs on a blocking thread inside `catch_unwind`, so a panic or a
+//! cancellation answers the request with an error instead of stopping the server.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use fpl_analyzer::host::{AnalysisHost, Cancelled, Change, Snapshot};
+use fpl_analyzer::{FileId, SourceFile};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::convert;
+use crate::line_index::LineIndex;
+
+/// One file the server knows: open in the editor, or part of a workspace policy.
+#[derive(Debug, Clone)]
+struct Document {
+    file: FileId,
+    version: Option<i32>,
+    lines: Arc<LineIndex>,
+    open: bool,
+    in_project: bool,
+}
+
+#[derive(Debug, Default)]
+struct Documents {
+    by_uri: HashMap<Uri, Document>,
+    uris: HashMap<FileId, Uri>,
+    next_file: u32,
+    projects: Vec<Vec<FileId>>,
+}
+
+impl Documents {
+    fn new_file(&mut self, uri: &Uri) -> FileId {
+        let file = FileId(self.next_file);
+        self.next_file += 1;
+        self.uris.insert(file, uri.clone());
+        file
+    }
+}
+
+/// What a request handler gets: a snapshot and the line indexes of the files it may mention.
+pub(crate) struct Ctx {
+    pub(crate) snapshot: Snapshot,
+    pub(crate) file: FileId,
+    pub(crate) lines: Arc<LineIndex>,
+    pub(crate) uris: HashMap<FileId, (Uri, Arc<LineIndex>)>,
+}
+
+impl Ctx {
+    pub(crate) fn location(&self, file: FileId, range: fpl_syntax::TextRange) -> Option<Location> {
+        let (uri, lines) = self.uris.get(&file)?;
+        Some(Location::new(uri.clone(), lines.range(range)))
+    }
+}
+
+#[derive(Default)]
+struct SemanticCache {
+    next_id: u64,
+    last: HashMap<Uri, (String, Vec<SemanticToken>)>,
+}
+
+/// The server state shared by all handlers.
+pub struct Backend {
+    client: Client,
+    host: Mutex<AnalysisHost>,
+    documents: Mutex<Documents>,
+    semantic: Mutex<SemanticCache>,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend").finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn content_modified() -> Error {
+    Error {
+        code: ErrorCode::ServerError(-32801),
+        message: "content modified".into(),
+        data: None,
+    }
+}
+
+impl Backend {
+    /// A server that talks to `client`.
+    pub fn new(client: Client) -> Self {
+        Backend {
+            client,
+            host: Mutex::new(AnalysisHost::default()),
+            documents: Mutex::new(Documents::default()),
+            semantic: Mutex::new(SemanticCache::default()),
+        }
+    }
+
+    fn context(&self, uri: &Uri) -> Option<Ctx> {
+        let documents = lock(&self.documents);
+        let document = documents.by_uri.get(uri)?;
+        let snapshot = lock(&self.host).snapshot();
+        let uris = documents
+            .by_uri
+            .iter()
+            .map(|(uri, doc)| (doc.file, (uri.clone(), doc.lines.clone())))
+            .collect();
+        Some(Ctx {
+            snapshot,
+            file: document.file,
+            lines: document.lines.clone(),
+            uris,
+        })
+    }
+
+    /// Runs `handler` on a blocking thread with a snapshot of `uri`'s file: a panic becomes an
+    /// internal error, a cancellation "content modified", an unknown document `None`.
+    async fn query<T: Send + 'static>(
+        &self,
+        uri: &Uri,
+        handler: impl FnOnce(&Ctx) -> std::result::Result<Option<T>, Cancelled> + Send + 'static,
+    ) -> Result<Option<T>> {
+        let Some(ctx) = self.context(uri) else {
+            return Ok(None);
+        };
+        let joined = tokio::task::spawn_blocking(move || {
+            std::panic::catch_unwind(AssertUnwindSafe(|| handler(&ctx)))
+        })
+        .await;
+        match joined {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(_cancelled))) => Err(content_modified()),
+            Ok(Err(panic)) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                Err(Error {
+                    code: ErrorCode::InternalError,
+                    message: format!("the analysis failed: {what}").into(),
+                    data: None,
+                })
+            }
+            Err(join) => Err(Error {
+                code: ErrorCode::InternalError,
+                message: format!("the analysis failed: {join}").into(),
+                data: None,
+            }),
+        }
+    }
+
+    fn load_workspace(&self, folders: Vec<PathBuf>) {
+        let mut documents = lock(&self.documents);
+        let mut change = Change::default();
+        for folder in folders {
+            let Ok(paths) = fpl_analyzer::discover::policy_paths(std::slice::from_ref(&folder))
+            else {
+                continue;
+            };
+            let mut group = Vec::new();
+            for path in paths {
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                let path = path.canonicalize().unwrap_or(path);
+                let Some(uri) = Uri::from_file_path(&path) else {
+                    continue;
+                };
+                let relative = path
+                    .strip_prefix(&folder)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let source = SourceFile::from_bytes(relative, &bytes);
+                let file = documents.new_file(&uri);
+                let lines = Arc::new(LineIndex::new(Arc::from(source.text.as_str())));
+                change.set_file(file, source);
+                documents.by_uri.insert(
+                    uri,
+                    Document {
+                        file,
+                        version: None,
+                        lines,
+                        open: false,
+                        in_project: true,
+                    },
+                );
+                group.push(file);
+            }
+            if !group.is_empty() {
+                documents.projects.push(group);
+            }
+        }
+        change.set_policies(documents.projects.clone());
+        let _ = lock(&self.host).apply_change(change);
+    }
+
+    /// Publishes the diagnostics of `file` in two layers (syntax at once, then everything),
+    /// then the full diagnostics of the other files of its policy.
+    async fn publish(&self, uri: Uri) {
+        let Some(ctx) = self.context(&uri) else {
+            return;
+        };
+        let version = lock(&self.documents)
+            .by_uri
+            .get(&uri)
+            .and_then(|d| d.version);
+        let syntax = run_blocking(move || {
+            let diagnostics = ctx.snapshot.syntax_diagnostics(ctx.file)?;
+            let converted = convert::diagnostics(&ctx, &diagnostics);
+            Ok((ctx, converted))
+        })
+        .await;
+        let Some((ctx, syntax)) = syntax else {
+            return;
+        };
+        self.client
+            .publish_diagnostics(uri.clone(), syntax, version)
+            .await;
+        let all = run_blocking(move || {
+            let mut out = Vec::new();
+            for file in ctx.snapshot.policy_files(ctx.file)? {
+                let diagnostics = ctx.snapshot.diagnostics(file)?;
+                let Some((uri, _)) = ctx.uris.get(&file) else {
+                    continue;
+                };
+                out.push((
+                    uri.clone(),
+                    convert::diagnostics_of(&ctx, file, &diagnostics),
+                ));
+            }
+            Ok(out)
+        })
+        .await;
+        let Some(all) = all else {
+            return;
+        };
+        for (uri, diagnostics) in all {
+            let version = lock(&self.documents)
+                .by_uri
+                .get(&uri)
+                .and_then(|d| d.version);
+            self.client
+                .publish_diagnostics(uri, diagnostics, version)
+                .await;
+        }
+    }
+}
+
+/// Runs `work` on a blocking thread; `None` when it was cancelled or panicked.
+async fn run_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::result::Result<T, Cancelled> + Send + 'static,
+) -> Option<T> {
+    let joined =
+        tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(work))).await;
+    match joined {
+        Ok(Ok(Ok(value))) => Some(value),
+        _ => None,
+    }
+}
+
+fn folders(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|folder| folder.uri.to_file_path().map(|p| p.into_owned()))
+        .collect();
+    #[allow(deprecated)]
+    if out.is_empty()
+        && let Some(root) = params.root_uri.as_ref().and_then(|uri| uri.to_file_path())
+    {
+        out.push(root.into_owned());
+    }
+    out
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        self.load_workspace(folders(&params));
+        Ok(InitializeResult {
+            capabilities: convert::capabilities(),
+            server_info: Some(ServerInfo {
+                name: "faramesh-lsp".to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let uris: Vec<Uri> = lock(&self.documents)
+            .by_uri
+            .iter()
+            .filter(|(_, doc)| doc.in_project)
+            .map(|(uri, _)| uri.clone())
+            .collect();
+        if let Some(uri) = uris.into_iter().next() {
+            self.publish(uri).await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let text = params.text_document.text;
+        {
+            let mut documents = lock(&self.documents);
+            let known = documents.by_uri.get(&uri).map(|doc| doc.file);
+            let file = known.unwrap_or_else(|| documents.new_file(&uri));
+            let path = uri
+                .to_file_path()
+                .map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
+            let lines = Arc::new(LineIndex::new(Arc::from(text.as_str())));
+            let in_project = known.is_some();
+            documents.by_uri.insert(
+                uri.clone(),
+                Document {
+                    file,
+                    version: Some(params.text_document.version),
+                    lines,
+                    open: true,
+                    in_project,
+                },
+            );
+            let mut change = Change::default();
+            change.set_file(file, SourceFile::new(path, text));
+            if !in_project {
+                change.set_policies(documents.projects.clone());
+            }
+            let _ = lock(&self.host).apply_change(change);
+        }
+        self.publish(uri).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        {
+            let mut documents = lock(&self.documents);
+            let Some(document) = documents.by_uri.get_mut(&uri) else {
+                return;
+            };
+            if document
+                .version
+                .is_some_and(|version| params.text_document.version <= version)
+            {
+                // An old or repeated change: the document already has it.
+                return;
+            }
+            let mut change = Change::default();
+            let mut lines = document.lines.clone();
+            for content in params.content_changes {
+                let mut text = lines.text().to_string();
+                match content.range {
+                    Some(range) => {
+                        let range = lines.text_range(range);
+                        let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+                        text.replace_range(start..end, &content.text);
+                        change.edit_file(document.file, range, content.text);
+                    }
+                    None => {
+                        text = content.text.clone();
+                        change.set_file(
+                            document.file,
+                            SourceFile::new(
+                                uri.to_file_path().map_or_else(
+                                    || uri.as_str().to_string(),
+                                    |p| p.display().to_string(),
+                                ),
+                                content.text,
+                            ),
+                        );
+                    }
+                }
+                lines = Arc::new(LineIndex::new(Arc::from(text)));
+            }
+            document.lines = lines;
+            document.version = Some(params.text_document.version);
+            if lock(&self.host).apply_change(change).is_err() {
+                return;
+            }
+        }
+        self.publish(uri).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let removed = {
+            let mut documents = lock(&self.documents);
+            let Some(document) = documents.by_uri.get_mut(&uri) else {
+                return;
+            };
+            document.open = false;
+            document.version = None;
+            let file = document.file;
+            let mut change = Change::default();
+            let removed = if document.in_project {
+                if let Some(path) = uri.to_file_path()
+                    && let Ok(bytes) = std::fs::read(&path)
+                {
+                    let source = SourceFile::from_bytes(path.display().to_string(), &bytes);
+                    document.lines = Arc::new(LineIndex::new(Arc::from(source.text.as_str())));
+                    change.set_file(file, source);
+                }
+                false
+            } else {
+                documents.by_uri.remove(&uri);
+                documents.uris.remove(&file);
+                change.remove_file(file);
+                true
+            };
+            let _ = lock(&self.host).apply_change(change);
+            removed
+        };
+        if removed {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        } else {
+            self.publish(uri).await;
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params.position;
+        let uri = params.text_document_position_params.text_document.uri;
+        self.query(&uri, move |ctx| {
+            let offset = ctx.lines.offset(position);
+            Ok(ctx.snapshot.hover(ctx.file, offset)?.map(|info| Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: info.markdown,
+                }),
+                range: Some(ctx.lines.range(info.range)),
+            }))
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let position = params.text_document_position.position;
+        let uri = params.text_document_position.text_document.uri;
+        self.query(&uri, move |ctx| {
+            let offset = ctx.lines.offset(position);
+            let items = ctx.snapshot.completions(ctx.file, offset)?;
+            Ok(Some(CompletionResponse::Array(
+                items.into_iter().map(convert::completion).collect(),
+            )))
+        })
+        .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let position = params.text_document_position_params.position;
+        let uri = params.text_document_position_params.text_document.uri;
+        self.query(&uri, move |ctx| {
+            let offset = ctx.lines.offset(position);
+            let targets = ctx.snapshot.definition(ctx.file, offset)?;
+            let locations: Vec<Location> = targets
+                .into_iter()
+                .filter_map(|target| ctx.location(target.file, target.range))
+                .collect();
+            Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let position = params.text_document_position.position;
+        let uri = params.text_document_position.text_document.uri;
+        let include = params.context.include_declaration;
+        self.query(&uri, move |ctx| {
+            let offset = ctx.lines.offset(position);
+            let found = ctx.snapshot.references(ctx.file, offset, include)?;
+            Ok(Some(
+                found
+                    .into_iter()
+                    .filter_map(|target| ctx.location(target.file, target.range))
+                    .collect(),
+            ))
+        })
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let position = params.position;
+        self.query(&params.text_document.uri, move |ctx| {
+            let offset = ctx.lines.offset(position);
+            Ok(ctx
+                .snapshot
+                .prepare_rename(ctx.file, offset)?
+                .map(|(range, _)| PrepareRenameResponse::Range(ctx.lines.range(range))))
+        })
+        .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let position = params.text_document_position.position;
+        let uri = params.text_document_position.text_document.uri;
+        let new_name = params.new_name;
+        self.query(&uri, move |ctx| {
+            let offset = ctx.lines.offset(position);
+            let Some(edits) = ctx.snapshot.rename(ctx.file, offset, &new_name)? else {
+                return Ok(None);
+            };
+            Ok(Some(convert::workspace_edit(ctx, &edits)))
+        })
+        .await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.query(&params.text_document.uri, |ctx| {
+            let symbols = ctx.snapshot.document_symbols(ctx.file)?;
+            Ok(Some(DocumentSymbolResponse::Nested(
+                symbols
+                    .into_iter()
+                    .map(|symbol| convert::document_symbol(&ctx.lines, symbol))
+                    .collect(),
+            )))
+        })
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let any = lock(&self.documents).by_uri.keys().next().cloned();
+        let Some(uri) = any else {
+            return Ok(None);
+        };
+        let query = params.query;
+        self.query(&uri, move |ctx| {
+            let found = ctx.snapshot.workspace_symbols(&query)?;
+            Ok(Some(WorkspaceSymbolResponse::Nested(
+                found
+                    .into_iter()
+                    .filter_map(|(file, symbol)| {
+                        let location = ctx.location(file, symbol.selection)?;
+                        Some(WorkspaceSymbol {
+                            name: symbol.name,
+                            kind: convert::symbol_kind(symbol.kind),
+                            tags: None,
+                            container_name: None,
+                            location: OneOf::Left(location),
+                            data: None,
+                        })
+                    })
+                    .collect(),
+            )))
+        })
+        .await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.query(&params.text_document.uri, |ctx| {
+            let folds = ctx.snapshot.folding_ranges(ctx.file)?;
+            Ok(Some(
+                folds
+                    .into_iter()
+                    .filter_map(|fold| convert::folding_range(&ctx.lines, fold))
+                    .collect(),
+            ))
+        })
+        .await
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        let positions = params.positions;
+        self.query(&params.text_document.uri, move |ctx| {
+            let mut out = Vec::new();
+            for position in positions {
+                let ranges = ctx
+                    .snapshot
+                    .selection_ranges(ctx.file, ctx.lines.offset(position))?;
+                let mut nested: Option<SelectionRange> = None;
+                for range in ranges.into_iter().rev() {
+                    nested = Some(SelectionRange {
+                        range: ctx.lines.range(range),
+                        parent: nested.map(Box::new),
+                    });
+                }
+                out.push(nested.unwrap_or(SelectionRange {
+                    range: Range::new(position, position),
+                    parent: None,
+                }));
+            }
+            Ok(Some(out))
+        })
+        .await
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let uri = params.text_document.uri;
+        let tokens = self
+            .query(&uri, |ctx| {
+                let highlights = ctx.snapshot.highlights(ctx.file)?;
+                Ok(Some(convert::semantic_tokens(&ctx.lines, &highlights)))
+            })
+            .await?;
+        let Some(tokens) = tokens else {
+            return Ok(None);
+        };
+        let id = self.remember_tokens(&uri, tokens.clone());
+        Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+            result_id: Some(id),
+            data: tokens,
+        })))
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let uri = params.text_document.uri;
+        let previous = lock(&self.semantic)
+            .last
+            .get(&uri)
+            .filter(|(id, _)| *id == params.previous_result_id)
+            .map(|(_, tokens)| tokens.clone());
+        let tokens = self
+            .query(&uri, |ctx| {
+                let highlights = ctx.snapshot.highlights(ctx.file)?;
+                Ok(Some(convert::semantic_tokens(&ctx.lines, &highlights)))
+            })
+            .await?;
+        let Some(tokens) = tokens else {
+            return Ok(None);
+        };
+        let id = self.remember_tokens(&uri, tokens.clone());
+        Ok(Some(match previous {
+            Some(previous) => SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+                result_id: Some(id),
+                edits: convert::token_edits(&previous, &tokens),
+            }),
+            None => SemanticTokensFullDeltaResult::Tokens(SemanticTokens {
+                result_id: Some(id),
+                data: tokens,
+            }),
+        }))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let range = params.range;
+        self.query(&params.text_document.uri, move |ctx| {
+            let range = ctx.lines.text_range(range);
+            let hints = ctx.snapshot.inlay_hints(ctx.file, range)?;
+            Ok(Some(
+                hints
+                    .into_iter()
+                    .map(|hint| convert::inlay_hint(&ctx.lines, hint))
+                    .collect(),
+            ))
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let range = params.range;
+        self.query(&params.text_document.uri, move |ctx| {
+            let range = ctx.lines.text_range(range);
+            let assists = ctx.snapshot.assists(ctx.file, range)?;
+            Ok(Some(
+                assists
+                    .into_iter()
+                    .map(|assist| convert::code_action(ctx, assist))
+                    .collect(),
+            ))
+        })
+        .await
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        self.query(&params.text_document.uri, |ctx| {
+            let text = ctx.lines.text();
+            let Ok(formatted) = fpl_fmt::format_text(text) else {
+                return Ok(None);
+            };
+            if formatted == **text {
+                return Ok(Some(Vec::new()));
+            }
+            let whole = fpl_syntax::TextRange::up_to(fpl_syntax::TextSize::from(text.len() as u32));
+            Ok(Some(vec![TextEdit::new(ctx.lines.range(whole), formatted)]))
+        })
+        .await
+    }
+
+    async fn range_formatting(
+        &self,
+        params: DocumentRangeFormattingParams,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        let range = params.range;
+        self.query(&params.text_document.uri, move |ctx| {
+            let range = ctx.lines.text_range(range);
+            let Ok(edits) = fpl_fmt::format_range(ctx.lines.text(), range) else {
+                return Ok(None);
+            };
+            Ok(Some(
+                edits
+                    .into_iter()
+                    .map(|edit| TextEdit::new(ctx.lines.range(edit.range), edit.new_text))
+                    .collect(),
+            ))
+        })
+        .await
+    }
+}
+
+impl Backend {
+    /// Answers a message that was not valid JSON-RPC (see `sanitize`).
+    pub async fn invalid_message(&self) -> Result<()> {
+        Err(Error::parse_error())
+    }
+
+    fn remember_tokens(&self, uri: &Uri, tokens: Vec<SemanticToken>) -> String {
+        let mut cache = lock(&self.semantic);
+        cache.next_id += 1;
+        let id = cache.next_id.to_string();
+        cache.last.insert(uri.clone(), (id.clone(), tokens));
+        id
+    }
+}
+
+/// The address of a code's documentation.
+pub(crate) fn code_href(code: &str) -> Option<Uri> {
+    Uri::from_str(&format!(
+        "{}#{}",
+        crate::CODE_DOCS,
+        code.to_ascii_lowercase()
+    ))
+    .ok()
+}

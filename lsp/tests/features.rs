@@ -1,0 +1,348 @@
+//! End-to-end tests of the language server over JSON-RPC: fixtures with a `$0` cursor in, the
+//! server's answers out. Most run the server in process over `tokio::io::duplex`; one runs the
+//! real binary over stdio.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Client, cursor, labels};
+
+const URI: &str = "file:///ws/test.fpl";
+
+/// Opens `fixture` (cursor stripped) in a fresh server and sends `method` at the cursor.
+async fn at_cursor(fixture: &str, method: &str, extra: Value) -> Value {
+    let (text, position) = cursor(fixture);
+    let mut client = Client::in_process();
+    client.initialize(None).await;
+    client.open(URI, &text).await;
+    let mut params = json!({"textDocument": {"uri": URI}, "position": position});
+    if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
+        params.extend(extra.clone());
+    }
+    client.request(method, params).await
+}
+
+async fn hover(fixture: &str) -> String {
+    let result = at_cursor(fixture, "textDocument/hover", json!({})).await;
+    result["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn completions(fixture: &str) -> Vec<String> {
+    labels(&at_cursor(fixture, "textDocument/completion", json!({})).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diagnostics_are_published_in_layers_with_codes() {
+    let mut client = Client::in_process();
+    client.initialize(None).await;
+    client
+        .open(
+            URI,
+            "agent a {\n  permit x when amount < \"five\"\n  permit y when (\n}\n",
+        )
+        .await;
+    let syntax = client.diagnostics_until(URI, |d| !d.is_empty()).await;
+    assert!(
+        syntax
+            .iter()
+            .all(|d| d["code"].as_str().is_some_and(|c| c.starts_with("E01"))),
+        "{syntax:?}"
+    );
+    let all = client
+        .diagnostics_until(URI, |d| d.iter().any(|d| d["code"] == "E0220"))
+        .await;
+    let codes: Vec<&str> = all.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(codes.contains(&"W0230"), "{codes:?}");
+    let typed = all
+        .iter()
+        .find(|d| d["code"] == "E0220")
+        .expect("type error");
+    assert_eq!(typed["range"]["start"], json!({"line": 1, "character": 25}));
+    assert_eq!(typed["source"], "faramesh");
+    assert!(
+        typed["codeDescription"]["href"]
+            .as_str()
+            .is_some_and(|h| h.ends_with("#e0220"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_edits_apply_in_order() {
+    let mut client = Client::in_process();
+    client.initialize(None).await;
+    client
+        .open(URI, "agent a {\n  default deny\n  permit x\n}\n")
+        .await;
+    client.diagnostics_until(URI, |d| d.is_empty()).await;
+    // Two edits in one notification: the second is relative to the first's result.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [
+                {"range": {"start": {"line": 2, "character": 10}, "end": {"line": 2, "character": 10}}, "text": " when z"},
+                {"range": {"start": {"line": 2, "character": 17}, "end": {"line": 2, "character": 17}}, "text": " < \"q\""},
+            ]}),
+        )
+        .await;
+    let diagnostics = client
+        .diagnostics_until(URI, |d| d.iter().any(|d| d["code"] == "E0220"))
+        .await;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    // A stale version is ignored.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": "garbage {"}]}),
+        )
+        .await;
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
+    assert_eq!(symbols[0]["name"], "a");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hover_explains_keywords_rules_paths_and_patterns() {
+    assert!(
+        hover("agent a {\n  def$0ault deny\n}")
+            .await
+            .contains("decides requests that no rule matches")
+    );
+    let rule = hover("agent pay {\n  default deny\n  deny! shell/*\n  per$0mit stripe/charge when amount < 500\n}").await;
+    assert!(rule.contains("Rule `pay/2`"), "{rule}");
+    assert!(rule.contains("args.amount < 500"), "{rule}");
+    assert!(rule.contains("**permitted**"), "{rule}");
+    let path = hover("agent a {\n  permit x when am$0ount < 5\n}").await;
+    assert!(path.contains("reads **`args.amount`**"), "{path}");
+    let pattern = hover("agent a {\n  permit shell/$0*\n}").await;
+    assert!(pattern.contains("one or more"), "{pattern}");
+    let key = hover("agent a {\n  alert { o$0n = \"deny\" }\n}").await;
+    assert!(key.contains("`alert.on` takes one of"), "{key}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_depends_on_context() {
+    let top = completions("$0").await;
+    assert!(
+        top.contains(&"agent".to_string()) && top.contains(&"agent block".to_string()),
+        "{top:?}"
+    );
+    let agent = completions("agent a {\n  $0\n}").await;
+    assert!(
+        agent.contains(&"rate_limit".to_string()) && agent.contains(&"deny!".to_string()),
+        "{agent:?}"
+    );
+    let condition =
+        completions("agent a {\n  permit x when total > 1\n  permit y when $0\n}").await;
+    for expected in ["args", "session.calls", "total", "history_tool_count"] {
+        assert!(
+            condition.contains(&expected.to_string()),
+            "{expected} missing from {condition:?}"
+        );
+    }
+    let fields = completions("agent a {\n  permit y when time.$0\n}").await;
+    assert!(fields.contains(&"weekday".to_string()), "{fields:?}");
+    let keys = completions("agent a {\n  alert { $0 }\n}").await;
+    assert_eq!(keys, vec!["on", "notify"]);
+    let values = completions("runtime { mode = $0 }").await;
+    assert_eq!(values, vec!["enforce", "shadow", "audit"]);
+    let phases = completions("agent a {\n  phase one { next = $0 }\n  phase two { }\n}").await;
+    assert_eq!(phases, vec!["one", "two"]);
+    let tools = completions("agent a {\n  permit stripe/charge\n  deny $0\n}").await;
+    assert_eq!(tools, vec!["stripe/charge"]);
+    let backends = completions(
+        "provider kms { type = \"vault\" }\nagent a {\n  credential c { backend = $0 }\n}",
+    )
+    .await;
+    assert_eq!(backends, vec!["kms", "vault", "env"]);
+    let clauses = completions("agent a {\n  permit x $0\n}").await;
+    assert!(
+        clauses.contains(&"when".to_string()) && clauses.contains(&"reason".to_string()),
+        "{clauses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn definition_references_and_rename_follow_names() {
+    let fixture = "provider kms { type = \"vault\" }\nagent a {\n  phase one { next = two }\n  phase two { next = one }\n  credential c { backend = k$0ms }\n}\n";
+    let definition = at_cursor(fixture, "textDocument/definition", json!({})).await;
+    assert_eq!(
+        definition[0]["range"]["start"],
+        json!({"line": 0, "character": 9})
+    );
+    let phase = "agent a {\n  phase one { next = two }\n  phase t$0wo { next = one }\n}\n";
+    let references = at_cursor(
+        phase,
+        "textDocument/references",
+        json!({"context": {"includeDeclaration": false}}),
+    )
+    .await;
+    assert_eq!(references.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        references[0]["range"]["start"],
+        json!({"line": 1, "character": 21})
+    );
+    let rename = at_cursor(
+        phase,
+        "textDocument/rename",
+        json!({"newName": "review step"}),
+    )
+    .await;
+    let edits = rename["changes"][URI]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edits.len(), 2);
+    assert!(
+        edits.iter().all(|e| e["newText"] == "\"review step\""),
+        "{edits:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn structure_requests_answer() {
+    let text = "# one\n# two\nagent a {\n  default deny\n  permit x when amount < 5\n}\n";
+    let mut client = Client::in_process();
+    client.initialize(None).await;
+    client.open(URI, text).await;
+    let doc = json!({"textDocument": {"uri": URI}});
+    let folds = client
+        .request("textDocument/foldingRange", doc.clone())
+        .await;
+    assert_eq!(folds.as_array().map(Vec::len), Some(2), "{folds}");
+    let tokens = client
+        .request("textDocument/semanticTokens/full", doc.clone())
+        .await;
+    let data = tokens["data"].as_array().cloned().unwrap_or_default();
+    assert!(data.len() > 20 && data.len() % 5 == 0);
+    let delta = client
+        .request(
+            "textDocument/semanticTokens/full/delta",
+            json!({"textDocument": {"uri": URI}, "previousResultId": tokens["resultId"]}),
+        )
+        .await;
+    assert_eq!(delta["edits"], json!([]));
+    let hints = client
+        .request("textDocument/inlayHint", json!({"textDocument": {"uri": URI}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}}))
+        .await;
+    let labels: Vec<&str> = hints
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["label"].as_str())
+        .collect();
+    assert_eq!(labels, vec![" a/1", "args."]);
+    let selection = client
+        .request(
+            "textDocument/selectionRange",
+            json!({"textDocument": {"uri": URI}, "positions": [{"line": 4, "character": 18}]}),
+        )
+        .await;
+    assert_eq!(
+        selection[0]["range"]["start"],
+        json!({"line": 4, "character": 16})
+    );
+    let symbols = client
+        .request("workspace/symbol", json!({"query": "a"}))
+        .await;
+    assert_eq!(symbols[0]["name"], "a");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_actions_offer_fixes_and_if_when_conversion() {
+    let mut client = Client::in_process();
+    client.initialize(None).await;
+    client
+        .open(
+            URI,
+            "agent a {\n  default permit\n  permit x if amount < 5\n}\n",
+        )
+        .await;
+    let actions = client
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": URI}, "range": {"start": {"line": 1, "character": 3}, "end": {"line": 1, "character": 3}}, "context": {"diagnostics": []}}))
+        .await;
+    assert_eq!(actions[0]["title"], "replace with `default deny`");
+    let actions = client
+        .request("textDocument/codeAction", json!({"textDocument": {"uri": URI}, "range": {"start": {"line": 2, "character": 12}, "end": {"line": 2, "character": 12}}, "context": {"diagnostics": []}}))
+        .await;
+    assert_eq!(actions[0]["title"], "convert `if` to `when`");
+    assert_eq!(actions[0]["edit"]["changes"][URI][0]["newText"], "when");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formatting_uses_the_formatter() {
+    let mut client = Client::in_process();
+    client.initialize(None).await;
+    client
+        .open(URI, "agent a{default deny permit x when amount<5}")
+        .await;
+    let edits = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(
+        edits[0]["newText"],
+        "agent a {\n  default deny\n  permit x when amount < 5\n}\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_messages_and_unknown_methods_do_not_stop_the_server() {
+    let mut client = Client::in_process();
+    client.initialize(None).await;
+    client.send_raw("{ this is not json").await;
+    let error = client.receive().await;
+    assert_eq!(error["error"]["code"], -32700);
+    let unknown = client.request_raw("faramesh/unknown", json!({})).await;
+    assert_eq!(unknown["error"]["code"], -32601);
+    let bad_params = client
+        .request_raw("textDocument/hover", json!({"nonsense": 1}))
+        .await;
+    assert!(bad_params.get("error").is_some());
+    // An unknown document and positions past the end are answered, not fatal.
+    client.open(URI, "agent a {}").await;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": URI}, "position": {"line": 99, "character": 99}}),
+        )
+        .await;
+    assert_eq!(hover, Value::Null);
+    let result = client.request("shutdown", Value::Null).await;
+    assert_eq!(result, Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_folder_is_one_policy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("faramesh.toml"),
+        "[policy]\nfiles = [\"a.fpl\", \"b.fpl\"]\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("a.fpl"), "agent dup {\n  default deny\n}\n").expect("write");
+    std::fs::write(dir.path().join("b.fpl"), "agent dup {\n  default deny\n}\n").expect("write");
+    let root = dir.path().canonicalize().expect("canonical");
+    let root_uri = format!("file://{}", root.display());
+    let b_uri = format!("{root_uri}/b.fpl");
+    let mut client = Client::binary();
+    client.initialize(Some(&root_uri)).await;
+    client
+        .open(&b_uri, "agent dup {\n  default deny\n}\n")
+        .await;
+    let diagnostics = client.diagnostics_until(&b_uri, |d| !d.is_empty()).await;
+    assert_eq!(diagnostics[0]["code"], "E0201");
+    assert!(
+        diagnostics[0]["relatedInformation"][0]["location"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("a.fpl"))
+    );
+}

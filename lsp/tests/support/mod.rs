@@ -1,0 +1,212 @@
+//! A small JSON-RPC client for tests: speaks to the server in process (over `tokio::io::duplex`)
+//! or to the real binary over its stdio; fixtures mark the cursor with `$0`.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+
+/// A connected client.
+pub struct Client {
+    writer: Box<dyn AsyncWrite + Unpin + Send>,
+    reader: BufReader<Box<dyn AsyncRead + Unpin + Send>>,
+    next_id: i64,
+    /// Notifications received while waiting for responses.
+    pub notifications: VecDeque<Value>,
+    _child: Option<tokio::process::Child>,
+}
+
+impl Client {
+    /// A server running in this process.
+    pub fn in_process() -> Client {
+        let (client_side, server_side) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_side);
+        tokio::spawn(fpl_lsp::serve(server_read, server_write));
+        let (read, write) = tokio::io::split(client_side);
+        Client::new(Box::new(read), Box::new(write), None)
+    }
+
+    /// The real binary over stdio.
+    pub fn binary() -> Client {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_fpl-lsp"))
+            .arg("--stdio")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the server starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        Client::new(Box::new(stdout), Box::new(stdin), Some(child))
+    }
+
+    fn new(
+        reader: Box<dyn AsyncRead + Unpin + Send>,
+        writer: Box<dyn AsyncWrite + Unpin + Send>,
+        child: Option<tokio::process::Child>,
+    ) -> Client {
+        Client {
+            writer,
+            reader: BufReader::new(reader),
+            next_id: 0,
+            notifications: VecDeque::new(),
+            _child: child,
+        }
+    }
+
+    /// Sends raw bytes as one framed message.
+    pub async fn send_raw(&mut self, body: &str) {
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.writer
+            .write_all(frame.as_bytes())
+            .await
+            .expect("write");
+        self.writer.flush().await.expect("flush");
+    }
+
+    /// Sends a notification.
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        let body = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        self.send_raw(&body.to_string()).await;
+    }
+
+    /// Sends a request and waits for its response (the whole response object).
+    pub async fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send_raw(&body.to_string()).await;
+        loop {
+            let message = self.receive().await;
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.keep(message).await;
+        }
+    }
+
+    /// Sends a request and returns its result, panicking on an error response.
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request_raw(method, params).await;
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response.get("result").cloned().unwrap_or(Value::Null)
+    }
+
+    async fn keep(&mut self, message: Value) {
+        if message.get("method").is_some() && message.get("id").is_some() {
+            // A request from the server (e.g. a refresh): answer it.
+            let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": null});
+            self.send_raw(&reply.to_string()).await;
+        } else {
+            self.notifications.push_back(message);
+        }
+    }
+
+    /// Reads one message.
+    pub async fn receive(&mut self) -> Value {
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            let read = self.reader.read_line(&mut line).await.expect("read header");
+            assert!(read > 0, "the server closed the connection");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length: ") {
+                length = value.parse().expect("length");
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).await.expect("read body");
+        serde_json::from_slice(&body).expect("json")
+    }
+
+    /// Waits for the next `publishDiagnostics` of `uri` whose diagnostics satisfy `done`.
+    pub async fn diagnostics_until(
+        &mut self,
+        uri: &str,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        loop {
+            let message = match self.notifications.pop_front() {
+                Some(message) => message,
+                None => {
+                    let message = self.receive().await;
+                    if message.get("id").is_some() && message.get("method").is_some() {
+                        self.keep(message).await;
+                        continue;
+                    }
+                    message
+                }
+            };
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+            {
+                let diagnostics = message["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if done(&diagnostics) {
+                    return diagnostics;
+                }
+            }
+        }
+    }
+
+    /// `initialize` and `initialized`, with `root` as the workspace folder if given.
+    pub async fn initialize(&mut self, root: Option<&str>) -> Value {
+        let folders = root
+            .map(|uri| json!([{"uri": uri, "name": "ws"}]))
+            .unwrap_or(Value::Null);
+        let result = self
+            .request(
+                "initialize",
+                json!({"capabilities": {}, "workspaceFolders": folders}),
+            )
+            .await;
+        self.notify("initialized", json!({})).await;
+        result
+    }
+
+    /// Opens a document.
+    pub async fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "fpl", "version": 1, "text": text}}),
+        )
+        .await;
+    }
+}
+
+/// Splits a fixture at `$0`: the text without it and the cursor as an LSP position.
+pub fn cursor(fixture: &str) -> (String, Value) {
+    let offset = fixture.find("$0").expect("fixture has a $0 cursor");
+    let text = fixture.replacen("$0", "", 1);
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let column: usize = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.encode_utf16().count());
+    (text, json!({"line": line, "character": column}))
+}
+
+/// The labels of a completion response.
+pub fn labels(result: &Value) -> Vec<String> {
+    let items = result.get("items").unwrap_or(result);
+    items
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["label"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
