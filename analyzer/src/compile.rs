@@ -288,33 +288,20 @@ fn rate_limit(limit: &hir::RateLimit) -> Option<ir::RateLimit> {
     })
 }
 
-fn budget(budget_: &hir::Budget) -> ir::Budget {
-    let number = |key: &str| {
-        budget_
-            .items
-            .iter()
-            .find(|(name, _)| name == key)
-            .and_then(|(_, value)| match value.kind {
-                ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
-                _ => None,
-            })
-    };
-    let on_exceed = budget_
-        .items
-        .iter()
-        .find(|(name, _)| name == "on_exceed")
-        .and_then(|(_, value)| value.as_text());
+fn budget(budget: &hir::Budget) -> ir::Budget {
     ir::Budget {
-        scope: if budget_.scope == "daily" {
+        scope: if budget.scope == "daily" {
             ir::BudgetScope::Daily
         } else {
             ir::BudgetScope::Session
         },
-        max: number("max").map(Decimal::from_millionths),
-        daily: number("daily").map(Decimal::from_millionths),
-        max_calls: number("max_calls").and_then(|n| u64::try_from(n / 1_000_000).ok()),
-        warn_at: number("warn_at").map(Decimal::from_millionths),
-        on_exceed: if on_exceed == Some("defer") {
+        max: budget.number("max").map(Decimal::from_millionths),
+        daily: budget.number("daily").map(Decimal::from_millionths),
+        max_calls: budget
+            .number("max_calls")
+            .and_then(|n| u64::try_from(n / 1_000_000).ok()),
+        warn_at: budget.number("warn_at").map(Decimal::from_millionths),
+        on_exceed: if budget.defers_on_exceed() {
             ir::Effect::Defer
         } else {
             ir::Effect::Deny

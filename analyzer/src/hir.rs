@@ -141,6 +141,26 @@ pub struct Budget {
     pub items: Vec<(String, Value)>,
 }
 
+impl Budget {
+    /// The amount or count of `key` (`max`, `daily`, `max_calls`, `warn_at`) in millionths.
+    pub fn number(&self, key: &str) -> Option<i128> {
+        self.items
+            .iter()
+            .find(|(name, _)| name == key)
+            .and_then(|(_, value)| match value.kind {
+                ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
+                _ => None,
+            })
+    }
+
+    /// Whether exceeding the budget defers (`on_exceed defer`) instead of denying.
+    pub fn defers_on_exceed(&self) -> bool {
+        self.items
+            .iter()
+            .any(|(name, value)| name == "on_exceed" && value.as_text() == Some("defer"))
+    }
+}
+
 /// A `phase` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phase {

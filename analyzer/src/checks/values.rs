@@ -20,35 +20,36 @@ pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
             budget_block(file, budget, out);
         }
         for phase in &agent.phases {
-            for (key, value) in phase.attributes.iter().filter(|(key, _)| key == "duration") {
-                expect(
-                    file,
-                    key,
-                    value,
-                    matches!(value.kind, ValueKind::Duration(_)),
-                    "a duration",
-                    out,
-                );
-            }
+            durations(file, &phase.attributes, "duration", out);
         }
         for limit in &agent.rate_limits {
             rate_limit(limit, out);
         }
         for credential in &agent.credentials {
-            for (key, value) in credential.attributes.iter().filter(|(key, _)| key == "ttl") {
-                expect(
-                    file,
-                    key,
-                    value,
-                    matches!(value.kind, ValueKind::Duration(_)),
-                    "a duration",
-                    out,
-                );
-            }
+            durations(file, &credential.attributes, "ttl", out);
         }
         for block in &agent.blocks {
             config_block(file, block, out);
         }
+    }
+}
+
+/// Reports `E0210` on every `key` of `attributes` that is not a duration.
+fn durations(
+    file: FileId,
+    attributes: &[(String, hir::Value)],
+    key: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (_, value) in attributes.iter().filter(|(name, _)| name == key) {
+        expect(
+            file,
+            key,
+            value,
+            matches!(value.kind, ValueKind::Duration(_)),
+            "a duration",
+            out,
+        );
     }
 }
 

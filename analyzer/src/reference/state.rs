@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use super::Decision;
 use super::matching::tool_matches;
 use super::request::Request;
-use crate::hir::{self, ValueKind};
+use crate::hir;
 
 /// How many decisions a session's history keeps.
 const HISTORY_LENGTH: usize = 64;
@@ -181,34 +181,23 @@ pub(super) fn apply_limits(
     let day = state.day(agent, request);
     let mut warnings = Vec::new();
     for budget in &agent.budgets {
-        let number = |key: &str| {
-            budget
-                .items
-                .iter()
-                .find(|(name, _)| name == key)
-                .and_then(|(_, value)| match value.kind {
-                    ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
-                    _ => None,
-                })
-        };
         let (calls, spend) = if budget.scope == "daily" {
             (day.calls, day.spend)
         } else {
             (session.calls, session.spend)
         };
-        let caps = [(number("max"), spend), (number("daily"), day.spend)];
-        let calls_exceeded =
-            number("max_calls").is_some_and(|max| i128::from(calls) * 1_000_000 >= max);
+        let caps = [
+            (budget.number("max"), spend),
+            (budget.number("daily"), day.spend),
+        ];
+        let calls_exceeded = budget
+            .number("max_calls")
+            .is_some_and(|max| i128::from(calls) * 1_000_000 >= max);
         let spend_exceeded = caps
             .iter()
             .any(|(cap, spent)| cap.is_some_and(|cap| spent + request.cost > cap));
         if calls_exceeded || spend_exceeded {
-            let on_exceed = budget
-                .items
-                .iter()
-                .find(|(name, _)| name == "on_exceed")
-                .and_then(|(_, value)| value.as_text());
-            decision.effect = if on_exceed == Some("defer") {
+            decision.effect = if budget.defers_on_exceed() {
                 "defer"
             } else {
                 "deny"
@@ -216,7 +205,7 @@ pub(super) fn apply_limits(
             decision.reason_code = "BUDGET_EXCEEDED";
             return;
         }
-        if let Some(warn_at) = number("warn_at") {
+        if let Some(warn_at) = budget.number("warn_at") {
             for (cap, spent) in caps {
                 let Some(cap) = cap else { continue };
                 let threshold = warn_at * cap;

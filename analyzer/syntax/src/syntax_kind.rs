@@ -1,15 +1,26 @@
 //! The kinds of tokens and nodes in the FPL syntax tree, and the rowan language binding.
 
-/// Every kind of token and node in an FPL syntax tree.
-///
-/// Keywords are contextual (SPEC §2): the lexer yields `IDENT` and the parser remaps a word it
-/// reads as a keyword to `KEYWORD`, so the tree says how each word was understood.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u16)]
-#[allow(non_camel_case_types, missing_docs)]
-pub enum SyntaxKind {
+macro_rules! syntax_kinds {
+    ($($(#[$doc:meta])* $kind:ident,)*) => {
+        /// Every kind of token and node in an FPL syntax tree.
+        ///
+        /// Keywords are contextual (SPEC §2): the lexer yields `IDENT` and the parser remaps a word
+        /// it reads as a keyword to `KEYWORD`, so the tree says how each word was understood.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(u16)]
+        #[allow(non_camel_case_types, missing_docs)]
+        pub enum SyntaxKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        /// Every kind, indexed by its discriminant.
+        const SYNTAX_KINDS: &[SyntaxKind] = &[$(SyntaxKind::$kind),*];
+    };
+}
+
+syntax_kinds! {
     // Trivia.
-    WHITESPACE = 0,
+    WHITESPACE,
     COMMENT,
     // Tokens.
     IDENT,
@@ -99,7 +110,6 @@ pub enum SyntaxKind {
     PREFIX_EXPR,
     PAREN_EXPR,
     PATH_EXPR,
-    PATH_SEGMENT,
     LITERAL,
     LIST_EXPR,
     CALL_EXPR,
@@ -165,109 +175,6 @@ pub type SyntaxNode = rowan::SyntaxNode<FplLanguage>;
 pub type SyntaxToken = rowan::SyntaxToken<FplLanguage>;
 /// A node or a token.
 pub type SyntaxElement = rowan::SyntaxElement<FplLanguage>;
-
-macro_rules! all_kinds {
-    ($($kind:ident),* $(,)?) => {
-        const SYNTAX_KINDS: &[SyntaxKind] = &[$(SyntaxKind::$kind),*];
-    };
-}
-
-all_kinds![
-    WHITESPACE,
-    COMMENT,
-    IDENT,
-    KEYWORD,
-    STRING,
-    NUMBER,
-    MONEY,
-    DURATION,
-    SIZE,
-    PATTERN,
-    L_BRACE,
-    R_BRACE,
-    L_PAREN,
-    R_PAREN,
-    L_BRACK,
-    R_BRACK,
-    COMMA,
-    COLON,
-    EQ,
-    DOT,
-    SLASH,
-    STAR,
-    BANG,
-    EQ2,
-    NEQ,
-    LT,
-    LTE,
-    GT,
-    GTE,
-    MATCH,
-    NOT_MATCH,
-    AMP2,
-    PIPE2,
-    ERROR_TOKEN,
-    EOF,
-    SOURCE_FILE,
-    IMPORT,
-    RUNTIME,
-    PROVIDER,
-    IDENTITY,
-    TRUST,
-    TRUST_KEY,
-    TRUST_DELEGATION,
-    TRUST_INBOUND,
-    SYSTEM,
-    MANIFEST,
-    AGENT,
-    NAME,
-    DEFAULT_DECL,
-    ATTRIBUTE,
-    VAR_DECL,
-    BUDGET,
-    BUDGET_ITEM,
-    PHASE,
-    PHASE_ATTR,
-    RULES_BLOCK,
-    RULE,
-    EFFECT,
-    TOOL_PATTERN,
-    CONDITION_CLAUSE,
-    SELECTOR_CLAUSE,
-    KEYED_SELECTOR_CLAUSE,
-    TEXT_CLAUSE,
-    REEVAL_CLAUSE,
-    SELECTOR_VALUE,
-    RATE_LIMIT,
-    REDACT,
-    EGRESS,
-    ALERT,
-    AUDIT,
-    AUDIT_INCLUDE,
-    CREDENTIAL,
-    CREDENTIAL_SCOPE,
-    CREDENTIAL_ATTR,
-    DELEGATE,
-    SELECTOR,
-    AMBIENT,
-    NAMED_CONFIG,
-    CONFIG_BLOCK,
-    CONFIG_ENTRY,
-    VALUE_LITERAL,
-    VALUE_LIST,
-    ENV_CALL,
-    BIN_EXPR,
-    PREFIX_EXPR,
-    PAREN_EXPR,
-    PATH_EXPR,
-    PATH_SEGMENT,
-    LITERAL,
-    LIST_EXPR,
-    CALL_EXPR,
-    ARG_LIST,
-    TOKEN_TREE,
-    ERROR,
-];
 
 #[cfg(test)]
 mod tests {
