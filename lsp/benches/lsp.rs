@@ -1,0 +1,104 @@
+//! The server on a 10,000-rule policy, over JSON-RPC in process: a one-character edit until
+//! both diagnostic layers are published, a completion and a hover. Prints the resident memory.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+use support::Client;
+
+const URI: &str = "file:///bench/large.fpl";
+
+fn position(text: &str, offset: usize) -> serde_json::Value {
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let column = before.rsplit('\n').next().map_or(0, str::len);
+    json!({"line": line, "character": column})
+}
+
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let text = fpl_testdata::large_policy(10_000);
+    let before = resident_kib();
+    let mut client = runtime.block_on(async {
+        let mut client = Client::in_process();
+        client.initialize(None).await;
+        client.open(URI, &text).await;
+        client.diagnostics_until(URI, |_| true).await;
+        client.diagnostics_until(URI, |_| true).await;
+        client
+    });
+    if let (Some(before), Some(after)) = (before, resident_kib()) {
+        eprintln!(
+            "resident memory: {after} KiB after opening (+{} KiB for the server)",
+            after.saturating_sub(before)
+        );
+    }
+    // A digit inside the condition of a rule in the middle of the file.
+    let middle = text.len() / 2;
+    let digit = middle + text[middle..].find("amount > ").expect("a condition") + "amount > ".len();
+    let at = position(&text, digit);
+    let end = json!({"line": at["line"], "character": at["character"].as_u64().unwrap_or(0) + 1});
+    let mut version = 1;
+    c.bench_function(
+        "edit one character → syntax and semantic diagnostics",
+        |b| {
+            b.iter(|| {
+                version += 1;
+                let digit = if version % 2 == 0 { "7" } else { "1" };
+                runtime.block_on(async {
+                    client
+                    .notify(
+                        "textDocument/didChange",
+                        json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [
+                            {"range": {"start": at, "end": end}, "text": digit}]}),
+                    )
+                    .await;
+                    client.diagnostics_until(URI, |_| true).await;
+                    client.diagnostics_until(URI, |_| true).await;
+                })
+            })
+        },
+    );
+    let condition = middle + text[middle..].find(" and ").expect("and") + " and ".len();
+    let completion_at = position(&text, condition);
+    c.bench_function("completion in a condition", |b| {
+        b.iter(|| {
+            runtime.block_on(client.request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": URI}, "position": completion_at}),
+            ))
+        })
+    });
+    let effect = middle + text[middle..].find("    permit").expect("a rule") + 5;
+    let hover_at = position(&text, effect);
+    c.bench_function("hover on a rule", |b| {
+        b.iter(|| {
+            runtime.block_on(client.request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": URI}, "position": hover_at}),
+            ))
+        })
+    });
+    if let Some(after) = resident_kib() {
+        eprintln!("resident memory after the benchmarks: {after} KiB");
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30);
+    targets = bench
+}
+criterion_main!(benches);
