@@ -130,6 +130,48 @@ fn hostile_inputs_do_not_overflow_the_stack() {
 }
 
 #[test]
+fn long_operator_chains_are_bounded_and_drop_on_a_small_stack() {
+    let chain = |op: &str, terms: usize| {
+        format!(
+            "agent a {{\n  permit x when {}\n}}\n",
+            vec!["a"; terms].join(op)
+        )
+    };
+    // 64 levels is the limit: a chain of 64 operators parses, one more is E0005.
+    assert_eq!(fpl_syntax::parse(&chain(" or ", 64)).errors(), &[]);
+    let over = fpl_syntax::parse(&chain(" or ", 66));
+    assert_eq!(
+        over.errors().iter().map(|e| e.code).collect::<Vec<_>>(),
+        vec![fpl_syntax::ErrorCode::E0005]
+    );
+    // A hostile chain must neither overflow while parsing nor while the tree is dropped,
+    // even on a thread with a 2 MiB stack (the language server's workers).
+    let hostile = [
+        chain(" or ", 100_000),
+        chain(" && ", 100_000),
+        chain(" == ", 100_000),
+    ];
+    let worker = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            for text in hostile {
+                let parse = fpl_syntax::parse(&text);
+                assert_eq!(parse.syntax_node().to_string(), text);
+                assert!(
+                    parse
+                        .errors()
+                        .iter()
+                        .any(|e| e.code == fpl_syntax::ErrorCode::E0005)
+                );
+            }
+        });
+    worker
+        .expect("thread starts")
+        .join()
+        .expect("no stack overflow");
+}
+
+#[test]
 fn oversized_file_is_refused_losslessly() {
     let text = "#".repeat(fpl_syntax::MAX_FILE_SIZE + 1);
     let parse = fpl_syntax::parse(&text);

@@ -28,16 +28,44 @@ fn binary_level(
     if !operand(p) {
         return false;
     }
+    let mut levels = Levels::default();
     while p.at(symbol) || p.at_any_word(words) {
+        // Each operator of a chain nests the tree one level deeper (SPEC §3 note 6).
+        if !levels.enter(p) {
+            return false;
+        }
         p.start_node_at(checkpoint, BIN_EXPR);
         bump_operator(p);
         let ok = operand(p);
         p.finish_node();
         if !ok {
-            return false;
+            return levels.leave(p, false);
         }
     }
-    true
+    levels.leave(p, true)
+}
+
+/// Nesting levels entered by an operator chain, left again when the chain ends.
+#[derive(Default)]
+struct Levels(u32);
+
+impl Levels {
+    fn enter(&mut self, p: &mut Parser) -> bool {
+        if !p.enter() {
+            self.leave(p, false);
+            return false;
+        }
+        self.0 += 1;
+        true
+    }
+
+    fn leave(&mut self, p: &mut Parser, ok: bool) -> bool {
+        for _ in 0..self.0 {
+            p.leave();
+        }
+        self.0 = 0;
+        ok
+    }
 }
 
 fn not_expr(p: &mut Parser) -> bool {
@@ -61,15 +89,17 @@ fn comparison(p: &mut Parser) -> bool {
     if !operand(p) {
         return false;
     }
-    let mut count = 0;
+    let mut levels = Levels::default();
     while at_comparison_operator(p) {
-        if count == 1 {
+        if levels.0 == 1 {
             p.error(
                 ErrorCode::E0105,
                 "comparison chained without parentheses; group it with `(…)`",
             );
         }
-        count += 1;
+        if !levels.enter(p) {
+            return false;
+        }
         p.start_node_at(checkpoint, BIN_EXPR);
         if p.at_word("not") {
             p.bump_as(KEYWORD);
@@ -78,10 +108,10 @@ fn comparison(p: &mut Parser) -> bool {
         let ok = operand(p);
         p.finish_node();
         if !ok {
-            return false;
+            return levels.leave(p, false);
         }
     }
-    true
+    levels.leave(p, true)
 }
 
 fn at_comparison_operator(p: &mut Parser) -> bool {
