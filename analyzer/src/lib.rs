@@ -13,6 +13,7 @@ pub mod hir;
 pub mod host;
 pub mod lower;
 pub mod reference;
+pub mod smt;
 pub mod source;
 pub mod testing;
 

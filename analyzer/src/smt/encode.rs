@@ -1,0 +1,891 @@
+//! The encoding of an agent's rules over a symbolic request, following SPEC §6.1–§6.4.
+//!
+//! Every rule gets four formulas: in scope (phase), applies (tool pattern and selectors), and
+//! for its condition `ok` (evaluates without error) and `val` (its value when ok). A rule
+//! matches when all hold with `val`, decides `CONDITION_ERROR` when it applies and `ok` fails.
+//! Anything the encoding cannot state exactly (history, regexes outside the fragment, list
+//! contents, case mapping) is a free value, and the encoder records that it approximated.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::glob;
+use super::regex;
+use super::solver::{Model, ModelValue};
+use super::term::{self, T, Term};
+use crate::hir::{self, BinaryOp, ExprKind, Literal, Root};
+
+const NULL: i128 = 0;
+const BOOL: i128 = 1;
+const NUM: i128 = 2;
+const STR: i128 = 3;
+const OBJ: i128 = 4;
+const LIST: i128 = 5;
+const INEXACT: i128 = 6;
+
+/// One rule's formulas.
+#[derive(Debug, Clone)]
+pub struct RuleFormulas {
+    /// The rule is in scope for the request's phase.
+    pub scope: T,
+    /// Tool pattern and selector clauses match.
+    pub applies: T,
+    /// The condition evaluates without error.
+    pub ok: T,
+    /// The condition's value when it evaluates.
+    pub val: T,
+    /// Whether anything in it was approximated.
+    pub approximate: bool,
+}
+
+impl RuleFormulas {
+    /// The rule matches.
+    pub fn matches(&self) -> T {
+        term::and([
+            self.scope.clone(),
+            self.applies.clone(),
+            self.ok.clone(),
+            self.val.clone(),
+        ])
+    }
+
+    /// The rule decides `CONDITION_ERROR`.
+    pub fn errors(&self) -> T {
+        term::and([
+            self.scope.clone(),
+            self.applies.clone(),
+            term::not(&self.ok),
+        ])
+    }
+
+    /// The rule decides the request when it is reached (matches or errors).
+    pub fn hits(&self) -> T {
+        term::and([
+            self.scope.clone(),
+            self.applies.clone(),
+            term::or2(&term::not(&self.ok), &self.val),
+        ])
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PathVars {
+    root: Root,
+    segments: Vec<String>,
+    tag: T,
+    b: T,
+    n: T,
+    s: T,
+    len: T,
+}
+
+/// A symbolic operand.
+#[derive(Clone)]
+struct Sym {
+    err: T,
+    tag: T,
+    b: T,
+    n: T,
+    s: T,
+    literal_null: bool,
+    list: Option<Vec<Literal>>,
+}
+
+/// Builds formulas for the rules of one agent over one symbolic request. `prefix` names the
+/// variables, so two encoders with the same prefix share the request (used by the diff).
+pub struct Encoder<'a> {
+    agent: &'a hir::Agent,
+    /// The tool name.
+    pub tool: T,
+    /// 0: no phase (or one naming no phase of the agent); i: the agent's phase i-1.
+    pub phase: T,
+    paths: BTreeMap<String, PathVars>,
+    free: BTreeMap<String, T>,
+    approximate: bool,
+    /// Variables that read the evaluator's state, with their value in a fresh evaluator.
+    fresh_state: Vec<(T, T)>,
+    /// The names the phase variable ranges over (1-based).
+    phase_names: Vec<String>,
+}
+
+impl<'a> Encoder<'a> {
+    /// An encoder for `agent`'s rules.
+    pub fn new(agent: &'a hir::Agent) -> Self {
+        Encoder {
+            agent,
+            tool: term::str_var("tool"),
+            phase: term::int_var("phase"),
+            paths: BTreeMap::new(),
+            free: BTreeMap::new(),
+            approximate: false,
+            fresh_state: Vec::new(),
+            phase_names: agent
+                .phases
+                .iter()
+                .map(|phase| phase.name.clone())
+                .collect(),
+        }
+    }
+
+    /// An encoder whose phase variable ranges over `phase_names` (a superset of the agent's
+    /// phases), so that two versions of an agent share one symbolic request.
+    pub fn with_phases(agent: &'a hir::Agent, phase_names: &[String]) -> Self {
+        Encoder {
+            phase_names: phase_names.to_vec(),
+            ..Encoder::new(agent)
+        }
+    }
+
+    /// The agent.
+    pub fn agent(&self) -> &'a hir::Agent {
+        self.agent
+    }
+
+    /// Encodes one rule.
+    pub fn rule(&mut self, rule: &hir::Rule) -> RuleFormulas {
+        self.approximate = false;
+        let scope = match rule.phase {
+            None => term::bool(true),
+            Some(index) => {
+                let name = self
+                    .agent
+                    .phases
+                    .get(index)
+                    .map(|phase| phase.name.as_str());
+                match self
+                    .phase_names
+                    .iter()
+                    .position(|known| Some(known.as_str()) == name)
+                {
+                    Some(at) => term::eq(&self.phase, &term::int(at as i128 + 1)),
+                    None => term::bool(false),
+                }
+            }
+        };
+        let mut applies = vec![self.tool_matches(&rule.pattern)];
+        for selector in &rule.selectors {
+            applies.push(self.selector(selector));
+        }
+        let (ok, val) = match &rule.condition {
+            None => (term::bool(true), term::bool(true)),
+            Some(condition) => {
+                let sym = self.expr(condition);
+                (term::and2(&term::not(&sym.err), &is(&sym.tag, BOOL)), sym.b)
+            }
+        };
+        RuleFormulas {
+            scope,
+            applies: term::and(applies),
+            ok,
+            val,
+            approximate: self.approximate,
+        }
+    }
+
+    /// Whether the tool matches `pattern`.
+    pub fn tool_matches(&self, pattern: &str) -> T {
+        if glob::is_literal(pattern) {
+            return term::eq(&self.tool, &term::string(pattern));
+        }
+        std::rc::Rc::new(Term::InRe(self.tool.clone(), glob::pattern_regex(pattern)))
+    }
+
+    /// The facts every request satisfies (valid tool, well-formed values).
+    pub fn axioms(&self) -> Vec<T> {
+        let mut out = vec![
+            std::rc::Rc::new(Term::InRe(self.tool.clone(), glob::valid_tool())),
+            term::bin(Term::Le, &term::int(0), &self.phase),
+            term::bin(
+                Term::Le,
+                &self.phase,
+                &term::int(self.phase_names.len() as i128),
+            ),
+        ];
+        let bound = term::int(1_000_000_000_000_000_000);
+        let low = term::int(-1_000_000_000_000_000_000);
+        for (key, vars) in &self.paths {
+            out.push(term::bin(Term::Le, &term::int(NULL), &vars.tag));
+            out.push(term::bin(Term::Le, &vars.tag, &term::int(INEXACT)));
+            out.push(term::bin(Term::Le, &vars.n, &bound));
+            out.push(term::bin(Term::Le, &low, &vars.n));
+            out.push(term::bin(Term::Le, &term::int(0), &vars.len));
+            out.push(term::bin(Term::Le, &vars.len, &term::int(8)));
+            if vars.segments.is_empty() {
+                out.push(is(&vars.tag, OBJ));
+            }
+            if let Some((_, parent_key)) = parent_key(key)
+                && let Some(parent) = self.paths.get(&parent_key)
+            {
+                out.push(term::implies(
+                    &term::not(&is(&vars.tag, NULL)),
+                    &is(&parent.tag, OBJ),
+                ));
+            }
+        }
+        let unix = term::int_var("time.unix");
+        out.push(term::bin(Term::Le, &term::int(0), &unix));
+        out.push(term::bin(Term::Le, &unix, &term::int(4_102_444_800)));
+        for (name, var) in &self.free {
+            if let Some((low, high)) = bounds(name) {
+                out.push(term::bin(Term::Le, &term::int(low), var));
+                out.push(term::bin(Term::Le, var, &term::int(high)));
+            }
+        }
+        out
+    }
+
+    /// Extra facts that make a witness replayable on a fresh evaluator with one request.
+    pub fn fresh_state(&self) -> Vec<T> {
+        let mut out: Vec<T> = self
+            .fresh_state
+            .iter()
+            .map(|(var, value)| term::eq(var, value))
+            .collect();
+        if self.agent.blocks_named("egress").next().is_some() {
+            for name in ["host", "url"] {
+                if let Some(vars) = self.paths.get(&format!("args.{name}")) {
+                    out.push(is(&vars.tag, NULL));
+                }
+            }
+        }
+        out
+    }
+
+    /// The request JSON a model describes.
+    pub fn witness(&self, model: &Model) -> String {
+        let int = |name: &str| match model.get(name) {
+            Some(ModelValue::Int(value)) => *value,
+            _ => 0,
+        };
+        let text = |name: &str| match model.get(name) {
+            Some(ModelValue::Str(value)) => value.clone(),
+            _ => String::new(),
+        };
+        let mut args = Node::Object(BTreeMap::new());
+        let mut principal = Node::Object(BTreeMap::new());
+        for (key, vars) in &self.paths {
+            let value = match int(&format!("{key}#tag")) {
+                BOOL => Node::Raw(
+                    matches!(model.get(&format!("{key}#b")), Some(ModelValue::Bool(true)))
+                        .to_string(),
+                ),
+                NUM => Node::Raw(decimal(int(&format!("{key}#n")))),
+                STR => Node::Raw(json_string(&text(&format!("{key}#s")))),
+                OBJ => Node::Object(BTreeMap::new()),
+                LIST => Node::Raw(format!(
+                    "[{}]",
+                    vec!["null"; int(&format!("{key}#len")).clamp(0, 8) as usize].join(",")
+                )),
+                INEXACT => Node::Raw("0.0000001".into()),
+                _ => continue,
+            };
+            let root = match vars.root {
+                Root::Principal => &mut principal,
+                _ => &mut args,
+            };
+            root.insert(&vars.segments, value);
+        }
+        let mut out = String::from("{");
+        let _ = write!(
+            out,
+            "\"agent\":{},\"tool\":{}",
+            json_string(&self.agent.name),
+            json_string(&text("tool"))
+        );
+        let phase = int("phase");
+        if phase >= 1
+            && let Some(found) = self.phase_names.get(phase as usize - 1)
+        {
+            let _ = write!(out, ",\"phase\":{}", json_string(found));
+        }
+        let session = text("session.id");
+        if !session.is_empty() {
+            let _ = write!(out, ",\"session\":{}", json_string(&session));
+        }
+        let _ = write!(out, ",\"time\":\"{}\"", rfc3339(int("time.unix")));
+        let _ = write!(out, ",\"args\":{}", args.render());
+        let _ = write!(out, ",\"principal\":{}", principal.render());
+        out.push('}');
+        out
+    }
+
+    fn selector(&mut self, selector: &hir::Selector) -> T {
+        let (name, string_typed) = match &selector.kind {
+            hir::SelectorKind::Method => ("method".to_string(), true),
+            hir::SelectorKind::Host => ("host".to_string(), true),
+            hir::SelectorKind::Path => ("path".to_string(), true),
+            hir::SelectorKind::Port => ("port".to_string(), false),
+            hir::SelectorKind::Query(_) => ("query".to_string(), false),
+            hir::SelectorKind::Header(_) => ("headers".to_string(), false),
+        };
+        let vars = self.path_vars(Root::Args, &[name]);
+        let mut values = selector.values.clone();
+        values.sort();
+        // Identical selectors share one variable, so identical rules compare equal.
+        let key = format!("selector:{:?}:{}", selector.kind, values.join(","));
+        let chosen = self.free_bool(&key);
+        self.approximate = true;
+        let typed = if string_typed {
+            is(&vars.tag, STR)
+        } else {
+            term::not(&is(&vars.tag, NULL))
+        };
+        term::and2(&chosen, &typed)
+    }
+
+    fn free_bool(&mut self, key: &str) -> T {
+        self.free
+            .entry(key.to_string())
+            .or_insert_with(|| term::bool_var(key))
+            .clone()
+    }
+
+    fn free_int(&mut self, key: &str) -> T {
+        self.free
+            .entry(key.to_string())
+            .or_insert_with(|| term::int_var(key))
+            .clone()
+    }
+
+    fn free_str(&mut self, key: &str) -> T {
+        self.free
+            .entry(key.to_string())
+            .or_insert_with(|| term::str_var(key))
+            .clone()
+    }
+
+    fn path_vars(&mut self, root: Root, segments: &[String]) -> PathVars {
+        let key = path_key(root, segments);
+        if let Some(found) = self.paths.get(&key) {
+            return found.clone();
+        }
+        if !segments.is_empty() {
+            self.path_vars(root, &segments[..segments.len() - 1]);
+        }
+        let vars = PathVars {
+            root,
+            segments: segments.to_vec(),
+            tag: term::int_var(format!("{key}#tag")),
+            b: term::bool_var(format!("{key}#b")),
+            n: term::int_var(format!("{key}#n")),
+            s: term::str_var(format!("{key}#s")),
+            len: term::int_var(format!("{key}#len")),
+        };
+        self.paths.insert(key, vars.clone());
+        vars
+    }
+
+    fn expr(&mut self, expr: &hir::Expr) -> Sym {
+        match &expr.kind {
+            ExprKind::Literal(literal) => literal_sym(literal),
+            ExprKind::List(items) => Sym {
+                list: Some(items.clone()),
+                ..constant(LIST)
+            },
+            ExprKind::Path(path) => self.path(path),
+            ExprKind::Not(inner) => {
+                let inner = self.expr(inner);
+                boolean(
+                    term::or2(&inner.err, &term::not(&is(&inner.tag, BOOL))),
+                    term::not(&inner.b),
+                )
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
+            ExprKind::Call { function, args } => self.call(function, args),
+            ExprKind::Missing => boolean(term::bool(true), term::bool(false)),
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, lhs: &hir::Expr, rhs: &hir::Expr) -> Sym {
+        let left = self.expr(lhs);
+        let right = self.expr(rhs);
+        let left_err = term::or2(&left.err, &term::not(&is(&left.tag, BOOL)));
+        let right_err = term::or2(&right.err, &term::not(&is(&right.tag, BOOL)));
+        match op {
+            BinaryOp::And => {
+                return boolean(
+                    term::or2(&left_err, &term::and2(&left.b, &right_err)),
+                    term::and2(&left.b, &right.b),
+                );
+            }
+            BinaryOp::Or => {
+                return boolean(
+                    term::or2(&left_err, &term::and2(&term::not(&left.b), &right_err)),
+                    term::or2(&left.b, &right.b),
+                );
+            }
+            _ => {}
+        }
+        let operands_err = term::or2(&left.err, &right.err);
+        match op {
+            BinaryOp::Eq | BinaryOp::NotEq => {
+                let (err, value) = self.equal(&left, &right);
+                let value = if op == BinaryOp::Eq {
+                    value
+                } else {
+                    term::not(&value)
+                };
+                boolean(term::or2(&operands_err, &err), value)
+            }
+            BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
+                let numbers = term::and2(&is(&left.tag, NUM), &is(&right.tag, NUM));
+                let value = match op {
+                    BinaryOp::Lt => term::bin(Term::Lt, &left.n, &right.n),
+                    BinaryOp::LtEq => term::bin(Term::Le, &left.n, &right.n),
+                    BinaryOp::Gt => term::bin(Term::Lt, &right.n, &left.n),
+                    _ => term::bin(Term::Le, &right.n, &left.n),
+                };
+                boolean(term::or2(&operands_err, &term::not(&numbers)), value)
+            }
+            BinaryOp::In | BinaryOp::NotIn => {
+                let (err, found) = match &right.list {
+                    Some(items) => {
+                        let mut errs = Vec::new();
+                        let mut founds = Vec::new();
+                        for item in items {
+                            let item_sym = Sym {
+                                literal_null: *item == Literal::Null,
+                                ..literal_sym(item)
+                            };
+                            let (err, eq) = self.equal(&left, &item_sym);
+                            // Short circuit: an item is compared only if no earlier one was equal.
+                            errs.push(term::and2(&term::not(&term::or(founds.clone())), &err));
+                            founds.push(eq);
+                        }
+                        (term::or(errs), term::or(founds))
+                    }
+                    None => {
+                        self.approximate = true;
+                        let key = format!("in:{:?}:{:?}", lhs.kind, rhs.kind);
+                        (term::not(&is(&right.tag, LIST)), self.free_bool(&key))
+                    }
+                };
+                let value = if op == BinaryOp::In {
+                    found
+                } else {
+                    term::not(&found)
+                };
+                boolean(term::or2(&operands_err, &err), value)
+            }
+            BinaryOp::Matches | BinaryOp::NotMatches => {
+                let strings = term::and2(&is(&left.tag, STR), &is(&right.tag, STR));
+                let value = match &rhs.kind {
+                    ExprKind::Literal(Literal::String(pattern)) => {
+                        match regex::search_language(pattern) {
+                            Some(language) => {
+                                std::rc::Rc::new(Term::InRe(left.s.clone(), language))
+                            }
+                            None => {
+                                self.approximate = true;
+                                self.free_bool(&format!("matches:{:?}:{pattern}", lhs.kind))
+                            }
+                        }
+                    }
+                    _ => {
+                        self.approximate = true;
+                        self.free_bool(&format!("matches:{:?}:{:?}", lhs.kind, rhs.kind))
+                    }
+                };
+                let value = if op == BinaryOp::Matches {
+                    value
+                } else {
+                    term::not(&value)
+                };
+                boolean(term::or2(&operands_err, &term::not(&strings)), value)
+            }
+            BinaryOp::Contains => {
+                let strings = term::and2(&is(&left.tag, STR), &is(&right.tag, STR));
+                let list = is(&left.tag, LIST);
+                self.approximate = true;
+                let in_list = self.free_bool(&format!("contains:{:?}:{:?}", lhs.kind, rhs.kind));
+                let value = term::or2(
+                    &term::and2(&strings, &term::bin(Term::Contains, &left.s, &right.s)),
+                    &term::and2(&list, &in_list),
+                );
+                boolean(
+                    term::or2(&operands_err, &term::not(&term::or2(&strings, &list))),
+                    value,
+                )
+            }
+            BinaryOp::StartsWith | BinaryOp::EndsWith => {
+                let strings = term::and2(&is(&left.tag, STR), &is(&right.tag, STR));
+                let make = if op == BinaryOp::StartsWith {
+                    Term::StartsWith
+                } else {
+                    Term::EndsWith
+                };
+                boolean(
+                    term::or2(&operands_err, &term::not(&strings)),
+                    term::bin(make, &left.s, &right.s),
+                )
+            }
+            BinaryOp::And | BinaryOp::Or => boolean(term::bool(true), term::bool(false)),
+        }
+    }
+
+    /// `==` with the null rule; returns (error, value).
+    fn equal(&mut self, left: &Sym, right: &Sym) -> (T, T) {
+        if left.literal_null && right.literal_null {
+            return (term::bool(false), term::bool(true));
+        }
+        if left.literal_null {
+            return (term::bool(false), is(&right.tag, NULL));
+        }
+        if right.literal_null {
+            return (term::bool(false), is(&left.tag, NULL));
+        }
+        let numberish = |sym: &Sym| term::or2(&is(&sym.tag, NUM), &is(&sym.tag, INEXACT));
+        let err = term::and([
+            numberish(left),
+            numberish(right),
+            term::or2(&is(&left.tag, INEXACT), &is(&right.tag, INEXACT)),
+        ]);
+        let both = |tag: i128| term::and2(&is(&left.tag, tag), &is(&right.tag, tag));
+        let mut cases = vec![
+            term::and2(&both(BOOL), &term::eq(&left.b, &right.b)),
+            term::and2(&both(NUM), &term::eq(&left.n, &right.n)),
+            term::and2(&both(STR), &term::eq(&left.s, &right.s)),
+        ];
+        let structured = term::or2(&both(OBJ), &both(LIST));
+        if !term::is_false(&structured) {
+            self.approximate = true;
+            let fresh = self.free_bool(&format!("eq:{}", self.free.len()));
+            cases.push(term::and2(&structured, &fresh));
+        }
+        (err, term::or(cases))
+    }
+
+    fn path(&mut self, path: &hir::Path) -> Sym {
+        let field = path
+            .segments
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default();
+        match path.root {
+            Root::Args | Root::Principal => {
+                let vars = self.path_vars(path.root, &path.segments);
+                Sym {
+                    err: term::bool(false),
+                    tag: vars.tag.clone(),
+                    b: vars.b.clone(),
+                    n: vars.n.clone(),
+                    s: vars.s.clone(),
+                    literal_null: false,
+                    list: None,
+                }
+            }
+            Root::Tool => string_sym(self.tool.clone()),
+            Root::Agent => string_sym(term::string(&self.agent.name)),
+            Root::Vars => {
+                let var = self.agent.vars.iter().find(|var| var.name == field);
+                match var.map(|var| &var.value.kind) {
+                    Some(hir::ValueKind::Bool(flag)) if path.segments.len() == 1 => Sym {
+                        b: term::bool(*flag),
+                        ..constant(BOOL)
+                    },
+                    Some(
+                        hir::ValueKind::Number(n)
+                        | hir::ValueKind::Money(n)
+                        | hir::ValueKind::Duration(n),
+                    ) if path.segments.len() == 1 => Sym {
+                        n: term::int(*n),
+                        ..constant(NUM)
+                    },
+                    Some(
+                        hir::ValueKind::String(text)
+                        | hir::ValueKind::Ident(text)
+                        | hir::ValueKind::Pattern(text),
+                    ) if path.segments.len() == 1 => string_sym(term::string(text)),
+                    Some(_) => {
+                        self.approximate = true;
+                        self.opaque(&format!("vars.{field}"))
+                    }
+                    None => Sym {
+                        err: term::bool(true),
+                        ..constant(NULL)
+                    },
+                }
+            }
+            Root::Session => match field {
+                "id" => string_sym(self.free_str("session.id")),
+                _ => {
+                    let var = self.free_int(&format!("session.{field}"));
+                    self.fresh_state.push((var.clone(), term::int(0)));
+                    Sym {
+                        n: var,
+                        ..constant(NUM)
+                    }
+                }
+            },
+            Root::Time => {
+                let unix = self.free_int("time.unix");
+                let seconds = match field {
+                    "hour" => std::rc::Rc::new(Term::Div(
+                        std::rc::Rc::new(Term::Mod(unix.clone(), 86_400)),
+                        3600,
+                    )),
+                    "weekday" => std::rc::Rc::new(Term::AddConst(
+                        std::rc::Rc::new(Term::Mod(
+                            std::rc::Rc::new(Term::AddConst(
+                                std::rc::Rc::new(Term::Div(unix.clone(), 86_400)),
+                                3,
+                            )),
+                            7,
+                        )),
+                        1,
+                    )),
+                    "day" | "month" => {
+                        self.approximate = true;
+                        self.free_int(&format!("time.{field}"))
+                    }
+                    _ => unix,
+                };
+                Sym {
+                    n: std::rc::Rc::new(Term::MulConst(seconds, 1_000_000)),
+                    ..constant(NUM)
+                }
+            }
+        }
+    }
+
+    fn opaque(&mut self, key: &str) -> Sym {
+        Sym {
+            err: term::bool(false),
+            tag: self.free_int(&format!("{key}#tag")),
+            b: self.free_bool(&format!("{key}#b")),
+            n: self.free_int(&format!("{key}#n")),
+            s: self.free_str(&format!("{key}#s")),
+            literal_null: false,
+            list: None,
+        }
+    }
+
+    fn call(&mut self, function: &str, args: &[hir::Expr]) -> Sym {
+        let key = format!("call:{function}:{args:?}");
+        let evaluated: Vec<Sym> = args.iter().map(|arg| self.expr(arg)).collect();
+        let args_err = term::or(evaluated.iter().map(|sym| sym.err.clone()));
+        match function {
+            "history_contains_within" | "history_sequence" => {
+                self.approximate = true;
+                let var = self.free_bool(&key);
+                let fresh = function == "history_sequence" && args.is_empty();
+                self.fresh_state.push((var.clone(), term::bool(fresh)));
+                Sym {
+                    err: args_err,
+                    b: var,
+                    ..constant(BOOL)
+                }
+            }
+            "history_tool_count" | "deny_count_within" => {
+                self.approximate = true;
+                let var = self.free_int(&key);
+                self.fresh_state.push((var.clone(), term::int(0)));
+                Sym {
+                    err: args_err,
+                    n: std::rc::Rc::new(Term::MulConst(var, 1_000_000)),
+                    ..constant(NUM)
+                }
+            }
+            "purpose" => {
+                let vars = self.path_vars(Root::Args, &["purpose".to_string()]);
+                self.approximate = true;
+                let same = self.free_bool(&key);
+                let wanted = evaluated.first().map(|sym| sym.s.clone());
+                let exact = match wanted {
+                    Some(wanted) => term::eq(&vars.s, &wanted),
+                    None => term::bool(false),
+                };
+                Sym {
+                    err: term::or2(
+                        &args_err,
+                        &term::not(&term::or2(&is(&vars.tag, NULL), &is(&vars.tag, STR))),
+                    ),
+                    b: term::and2(&is(&vars.tag, STR), &term::or2(&exact, &same)),
+                    ..constant(BOOL)
+                }
+            }
+            "args_array_len" => {
+                let name = match args.first().map(|arg| &arg.kind) {
+                    Some(ExprKind::Literal(Literal::String(name))) => name.clone(),
+                    _ => String::new(),
+                };
+                let vars = self.path_vars(Root::Args, &[name]);
+                Sym {
+                    err: term::or2(&args_err, &term::not(&is(&vars.tag, LIST))),
+                    n: std::rc::Rc::new(Term::MulConst(vars.len.clone(), 1_000_000)),
+                    ..constant(NUM)
+                }
+            }
+            _ => {
+                // `len`, `lower`, `upper`: typed results, values left free.
+                self.approximate = true;
+                let (tag, ok) = match (function, evaluated.first()) {
+                    ("len", Some(arg)) => (NUM, term::or2(&is(&arg.tag, STR), &is(&arg.tag, LIST))),
+                    ("lower" | "upper", Some(arg)) => (STR, is(&arg.tag, STR)),
+                    _ => (NULL, term::bool(false)),
+                };
+                let n = self.free_int(&format!("{key}#n"));
+                let s = self.free_str(&format!("{key}#s"));
+                Sym {
+                    err: term::or2(&args_err, &term::not(&ok)),
+                    n,
+                    s,
+                    ..constant(tag)
+                }
+            }
+        }
+    }
+}
+
+fn is(tag: &T, kind: i128) -> T {
+    match &**tag {
+        Term::Int(value) => term::bool(*value == kind),
+        _ => term::eq(tag, &term::int(kind)),
+    }
+}
+
+fn constant(tag: i128) -> Sym {
+    Sym {
+        err: term::bool(false),
+        tag: term::int(tag),
+        b: term::bool(false),
+        n: term::int(0),
+        s: term::string(""),
+        literal_null: false,
+        list: None,
+    }
+}
+
+fn boolean(err: T, value: T) -> Sym {
+    Sym {
+        err,
+        b: value,
+        ..constant(BOOL)
+    }
+}
+
+fn string_sym(value: T) -> Sym {
+    Sym {
+        s: value,
+        ..constant(STR)
+    }
+}
+
+fn literal_sym(literal: &Literal) -> Sym {
+    match literal {
+        Literal::Null => Sym {
+            literal_null: true,
+            ..constant(NULL)
+        },
+        Literal::Bool(flag) => Sym {
+            b: term::bool(*flag),
+            ..constant(BOOL)
+        },
+        Literal::Number(value) => Sym {
+            n: term::int(*value),
+            ..constant(NUM)
+        },
+        Literal::String(text) => string_sym(term::string(text)),
+    }
+}
+
+fn path_key(root: Root, segments: &[String]) -> String {
+    let mut key = root.as_str().to_string();
+    for segment in segments {
+        key.push('.');
+        key.push_str(segment);
+    }
+    key
+}
+
+fn parent_key(key: &str) -> Option<(&str, String)> {
+    let (parent, last) = key.rsplit_once('.')?;
+    Some((last, parent.to_string()))
+}
+
+fn bounds(name: &str) -> Option<(i128, i128)> {
+    match name {
+        "time.day" => Some((1, 31)),
+        "time.month" => Some((1, 12)),
+        _ => None,
+    }
+}
+
+enum Node {
+    Raw(String),
+    Object(BTreeMap<String, Node>),
+}
+
+impl Node {
+    fn insert(&mut self, segments: &[String], value: Node) {
+        let Node::Object(map) = self else { return };
+        match segments {
+            [] => {}
+            [last] => {
+                let keep = matches!(value, Node::Object(_))
+                    && matches!(map.get(last), Some(Node::Object(_)));
+                if !keep {
+                    map.insert(last.clone(), value);
+                }
+            }
+            [first, rest @ ..] => map
+                .entry(first.clone())
+                .or_insert_with(|| Node::Object(BTreeMap::new()))
+                .insert(rest, value),
+        }
+    }
+
+    fn render(&self) -> String {
+        match self {
+            Node::Raw(text) => text.clone(),
+            Node::Object(map) => {
+                let items: Vec<String> = map
+                    .iter()
+                    .map(|(key, value)| format!("{}:{}", json_string(key), value.render()))
+                    .collect();
+                format!("{{{}}}", items.join(","))
+            }
+        }
+    }
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Millionths as a decimal text.
+pub fn decimal(millionths: i128) -> String {
+    let sign = if millionths < 0 { "-" } else { "" };
+    let magnitude = millionths.unsigned_abs();
+    let whole = magnitude / 1_000_000;
+    let fraction = magnitude % 1_000_000;
+    if fraction == 0 {
+        format!("{sign}{whole}")
+    } else {
+        let digits = format!("{fraction:06}");
+        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC.
+pub fn rfc3339(seconds: i128) -> String {
+    let seconds = seconds.clamp(0, 4_102_444_800) as i64;
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}

@@ -1,0 +1,565 @@
+//! The `S0301`–`S0306` checks over the encoding of each agent, with replayed witnesses.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Mutex, OnceLock};
+
+use super::encode::{Encoder, RuleFormulas};
+use super::glob;
+use super::replay::{Outcome, Replayer};
+use super::solver::{SatResult, Solver, Z3Solver};
+use super::term::{self, T};
+use super::{InternalError, SmtError, SmtOptions, SmtReport};
+use crate::analysis::Analysis;
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, Fix, Severity, TextEdit};
+use crate::hir::{self, EffectKind};
+
+/// Runs every SMT check on an error-free analysed policy.
+pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtReport, SmtError> {
+    if analysis.has_errors() {
+        return Err(SmtError::PolicyHasErrors);
+    }
+    let replayer = Replayer::new(analysis)?;
+    let mut report = SmtReport::default();
+    let mut solver = Z3Solver::new(options.timeout);
+    for agent in &analysis.policy.agents {
+        for component in components(agent) {
+            let key = cache_key(agent, &component, options);
+            if let Some(cached) = cache_get(key) {
+                report.diagnostics.extend(cached);
+                continue;
+            }
+            let mut checker = AgentChecker {
+                agent,
+                encoder: Encoder::new(agent),
+                formulas: Vec::new(),
+                axioms: Vec::new(),
+                solver: &mut solver,
+                replayer: &replayer,
+                out: Vec::new(),
+                internal: Vec::new(),
+            };
+            checker.run(&component);
+            if checker.internal.is_empty() {
+                cache_put(key, checker.out.clone());
+            }
+            report.diagnostics.extend(checker.out);
+            report.internal_errors.extend(checker.internal);
+        }
+    }
+    report.diagnostics.sort_by_key(|diagnostic| {
+        (
+            diagnostic.span.file,
+            diagnostic.span.range.start(),
+            diagnostic.code,
+        )
+    });
+    Ok(report)
+}
+
+/// Groups an agent's rules (by index) so that rules of different groups match no common tool.
+/// Each group is in evaluation order: mandatory denies first, then the others, in source order.
+pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
+    let count = agent.rules.len();
+    let mut parent: Vec<usize> = (0..count).collect();
+    fn find(parent: &mut [usize], at: usize) -> usize {
+        let mut root = at;
+        while parent[root] != root {
+            root = parent[root];
+        }
+        let mut walk = at;
+        while parent[walk] != root {
+            let next = parent[walk];
+            parent[walk] = root;
+            walk = next;
+        }
+        root
+    }
+    // Literal patterns group by exact name; globs are compared with everything.
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let globs: Vec<usize> = (0..count)
+        .filter(|index| !glob::is_literal(&agent.rules[*index].pattern))
+        .collect();
+    for (index, rule) in agent.rules.iter().enumerate() {
+        if glob::is_literal(&rule.pattern) {
+            if let Some(first) = by_name.get(rule.pattern.as_str()) {
+                let (a, b) = (find(&mut parent, *first), find(&mut parent, index));
+                parent[a] = b;
+            } else {
+                by_name.insert(&rule.pattern, index);
+            }
+        }
+    }
+    for &g in &globs {
+        for index in 0..count {
+            if index != g && glob::overlap(&agent.rules[g].pattern, &agent.rules[index].pattern) {
+                let (a, b) = (find(&mut parent, g), find(&mut parent, index));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for index in 0..count {
+        let root = find(&mut parent, index);
+        groups.entry(root).or_default().push(index);
+    }
+    let mut out: Vec<Vec<usize>> = groups.into_values().collect();
+    for group in &mut out {
+        group.sort_by_key(|index| (!agent.rules[*index].mandatory, *index));
+    }
+    out.sort();
+    out
+}
+
+fn cache_key(agent: &hir::Agent, component: &[usize], options: &SmtOptions) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    agent.name.hash(&mut hasher);
+    format!(
+        "{:?}{:?}{:?}",
+        agent.phases,
+        agent.vars,
+        agent.blocks_named("egress").collect::<Vec<_>>()
+    )
+    .hash(&mut hasher);
+    for index in component {
+        format!("{:?}", agent.rules[*index]).hash(&mut hasher);
+    }
+    options.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn cache() -> &'static Mutex<HashMap<u64, Vec<Diagnostic>>> {
+    static CACHE: OnceLock<Mutex<HashMap<u64, Vec<Diagnostic>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn cache_get(key: u64) -> Option<Vec<Diagnostic>> {
+    cache().lock().ok()?.get(&key).cloned()
+}
+
+fn cache_put(key: u64, value: Vec<Diagnostic>) {
+    if let Ok(mut map) = cache().lock() {
+        if map.len() > 100_000 {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+}
+
+/// What a witness must reproduce.
+enum Claim {
+    /// Decided by one of these rules (numbers).
+    DecidedBy(Vec<usize>),
+    /// Decided by a `deny!`.
+    Mandatory,
+    /// Not decided by this rule.
+    NotBy(usize),
+}
+
+impl Claim {
+    fn holds(&self, outcome: &Outcome) -> bool {
+        match self {
+            Claim::DecidedBy(rules) => outcome.rule.is_some_and(|rule| rules.contains(&rule)),
+            Claim::Mandatory => outcome.reason_code == "MANDATORY_DENY",
+            Claim::NotBy(rule) => outcome.rule != Some(*rule),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Claim::DecidedBy(rules) => format!("a decision by rule {rules:?}"),
+            Claim::Mandatory => "MANDATORY_DENY".to_string(),
+            Claim::NotBy(rule) => format!("a decision not by rule {rule}"),
+        }
+    }
+}
+
+enum Check {
+    Proved,
+    Refuted,
+    Unknown,
+}
+
+struct AgentChecker<'a, 's> {
+    agent: &'a hir::Agent,
+    encoder: Encoder<'a>,
+    formulas: Vec<RuleFormulas>,
+    axioms: Vec<T>,
+    solver: &'s mut Z3Solver,
+    replayer: &'s Replayer,
+    out: Vec<Diagnostic>,
+    internal: Vec<InternalError>,
+}
+
+impl AgentChecker<'_, '_> {
+    fn run(&mut self, component: &[usize]) {
+        let agent = self.agent;
+        self.formulas = agent
+            .rules
+            .iter()
+            .map(|rule| self.encoder.rule(rule))
+            .collect();
+        self.axioms = self.encoder.axioms();
+        for (position, &index) in component.iter().enumerate() {
+            let earlier = &component[..position];
+            self.check_rule(index, earlier);
+        }
+    }
+
+    /// `Unsat` of the goal: proved; `Sat`: refuted.
+    fn prove_unsat(&mut self, goal: &[T]) -> Check {
+        let mut all = self.axioms.clone();
+        all.extend(goal.iter().cloned());
+        match self.solver.check(&all) {
+            SatResult::Unsat => Check::Proved,
+            SatResult::Sat(_) => Check::Refuted,
+            SatResult::Unknown => Check::Unknown,
+        }
+    }
+
+    /// A replayable witness of `goal`, if the solver finds one.
+    fn witness(&mut self, goal: &[T]) -> Option<String> {
+        let mut all = self.axioms.clone();
+        all.extend(goal.iter().cloned());
+        all.extend(self.encoder.fresh_state());
+        match self.solver.check(&all) {
+            SatResult::Sat(model) => Some(self.encoder.witness(&model)),
+            _ => None,
+        }
+    }
+
+    /// Replays a witness; `None` when it did not reproduce (recorded as an internal error, or
+    /// as `S0306` when the encoding of the rules involved was approximate).
+    fn confirm(&mut self, index: usize, witness: &str, claim: &Claim, approximate: bool) -> bool {
+        let outcome = self.replayer.decide(witness);
+        if let Some(outcome) = &outcome
+            && claim.holds(outcome)
+        {
+            return true;
+        }
+        let rule = &self.agent.rules[index];
+        if approximate {
+            self.out.push(
+                Diagnostic::new(
+                    Code::S0306,
+                    rule.span,
+                    format!("the analysis of `{}/{}` is not conclusive", self.agent.name, rule.number),
+                )
+                .with_note(
+                    "the rule uses something the solver models only approximately (session history, a regular expression outside the supported fragment, list contents or case mapping), and the candidate witness did not reproduce",
+                ),
+            );
+        } else {
+            self.internal.push(InternalError {
+                agent: self.agent.name.clone(),
+                rule: rule.number,
+                witness: witness.to_string(),
+                expected: claim.describe(),
+                actual: outcome.map_or_else(|| "nothing".to_string(), |o| o.to_string()),
+            });
+        }
+        false
+    }
+
+    fn unknown(&mut self, index: usize, property: &str) {
+        let rule = &self.agent.rules[index];
+        self.out.push(
+            Diagnostic::new(
+                Code::S0306,
+                rule.span,
+                format!(
+                    "the solver could not decide whether `{}/{}` {property}",
+                    self.agent.name, rule.number
+                ),
+            )
+            .with_note(
+                "the query ran out of time or left the decidable fragment; this is not a pass",
+            )
+            .with_help("raise the limit with `--smt-timeout <SECONDS>`"),
+        );
+    }
+
+    fn id(&self, index: usize) -> String {
+        format!("{}/{}", self.agent.name, self.agent.rules[index].number)
+    }
+
+    fn remove_fix(&self, index: usize) -> Fix {
+        let span = self.agent.rules[index].span;
+        Fix {
+            title: "remove the rule".to_string(),
+            edits: vec![TextEdit {
+                file: span.file,
+                range: span.range,
+                replacement: String::new(),
+            }],
+        }
+    }
+
+    fn check_rule(&mut self, index: usize, earlier: &[usize]) {
+        let rule = &self.agent.rules[index];
+        let formulas = self.formulas[index].clone();
+        let approximate = formulas.approximate;
+        // S0303 / S0304: the condition on its own.
+        if rule.condition.is_some() {
+            let holds = term::and([
+                formulas.applies.clone(),
+                formulas.ok.clone(),
+                formulas.val.clone(),
+            ]);
+            match self.prove_unsat(std::slice::from_ref(&holds)) {
+                Check::Proved => {
+                    let mut diagnostic = Diagnostic::new(
+                        Code::S0303,
+                        rule.span,
+                        format!("the condition of `{}` can never hold", self.id(index)),
+                    )
+                    .with_note("no request makes the condition true, so the rule never matches")
+                    .with_fix(self.remove_fix(index));
+                    let goal = [
+                        self.reached(index, earlier),
+                        formulas.applies.clone(),
+                        formulas.ok.clone(),
+                        term::not(&formulas.val),
+                    ];
+                    if let Some(witness) = self.witness(&goal) {
+                        if !self.confirm(index, &witness, &Claim::NotBy(rule.number), approximate) {
+                            return;
+                        }
+                        diagnostic = diagnostic.with_note(format!("for example this request reaches the rule and is not decided by it: {witness}"));
+                    }
+                    self.out.push(diagnostic);
+                    return;
+                }
+                Check::Unknown => {
+                    self.unknown(index, "can match");
+                    return;
+                }
+                Check::Refuted => {}
+            }
+            let fails = term::and([
+                formulas.applies.clone(),
+                formulas.ok.clone(),
+                term::not(&formulas.val),
+            ]);
+            match self.prove_unsat(std::slice::from_ref(&fails)) {
+                Check::Proved => {
+                    let mut diagnostic = Diagnostic::new(
+                        Code::S0304,
+                        rule.span,
+                        format!("the condition of `{}` is always true", self.id(index)),
+                    )
+                    .with_note("whenever the condition can be evaluated it is true; the rule behaves as if it had no condition (except for requests where the condition is an error)");
+                    if let Some(witness) =
+                        self.witness(&[self.reached(index, earlier), formulas.matches()])
+                    {
+                        if !self.confirm(
+                            index,
+                            &witness,
+                            &Claim::DecidedBy(vec![rule.number]),
+                            approximate,
+                        ) {
+                            return;
+                        }
+                        diagnostic = diagnostic.with_note(format!("for example: {witness}"));
+                    }
+                    self.out.push(diagnostic);
+                }
+                Check::Unknown => self.unknown(index, "has an always-true condition"),
+                Check::Refuted => {}
+            }
+        }
+        // S0302: permit or defer against mandatory denies.
+        let mandatory: Vec<usize> = earlier
+            .iter()
+            .copied()
+            .filter(|q| self.agent.rules[*q].mandatory)
+            .collect();
+        if !rule.mandatory && rule.effect != EffectKind::Deny && !mandatory.is_empty() {
+            let mandatory_hits = term::or(mandatory.iter().map(|q| self.formulas[*q].hits()));
+            let mandatory_matches = term::or(mandatory.iter().map(|q| self.formulas[*q].matches()));
+            let approx = approximate || mandatory.iter().any(|q| self.formulas[*q].approximate);
+            let own = formulas.matches();
+            let labels: Vec<usize> = mandatory
+                .iter()
+                .copied()
+                .filter(|q| glob::overlap(&self.agent.rules[*q].pattern, &rule.pattern))
+                .collect();
+            match self.prove_unsat(&[own.clone(), term::not(&mandatory_hits)]) {
+                Check::Proved => {
+                    if matches!(self.prove_unsat(std::slice::from_ref(&own)), Check::Refuted) {
+                        let Some(witness) = self.witness(&[own.clone(), mandatory_hits.clone()])
+                        else {
+                            return self.unknown(index, "is overridden by a `deny!`");
+                        };
+                        if !self.confirm(index, &witness, &Claim::Mandatory, approx) {
+                            return;
+                        }
+                        let mut diagnostic = Diagnostic::new(
+                            Code::S0302,
+                            rule.span,
+                            format!("`{}` is overridden by `deny!` everywhere it matches", self.id(index)),
+                        )
+                        .with_note("mandatory denies are tried before every other rule, so this rule can never decide")
+                        .with_note(format!("for example: {witness}"))
+                        .with_fix(self.remove_fix(index));
+                        for q in &labels {
+                            diagnostic = diagnostic.with_label(
+                                self.agent.rules[*q].span,
+                                format!("`{}` denies first", self.id(*q)),
+                            );
+                        }
+                        self.out.push(diagnostic);
+                        return;
+                    }
+                }
+                Check::Unknown => return self.unknown(index, "is overridden by a `deny!`"),
+                Check::Refuted => {
+                    if let Check::Refuted =
+                        self.prove_unsat(&[own.clone(), mandatory_matches.clone()])
+                        && let Some(witness) =
+                            self.witness(&[own.clone(), mandatory_matches.clone()])
+                        && self.confirm(index, &witness, &Claim::Mandatory, approx)
+                    {
+                        {
+                            let mut diagnostic = Diagnostic::new(
+                                Code::S0302,
+                                rule.span,
+                                format!("`{}` is partly overridden by `deny!`", self.id(index)),
+                            )
+                            .with_note("some requests this rule matches are denied first by a mandatory deny")
+                            .with_note(format!("for example: {witness}"));
+                            diagnostic.severity = Severity::Warning;
+                            for q in &labels {
+                                diagnostic = diagnostic.with_label(
+                                    self.agent.rules[*q].span,
+                                    format!("`{}` overlaps", self.id(*q)),
+                                );
+                            }
+                            self.out.push(diagnostic);
+                        }
+                    }
+                }
+            }
+        }
+        let hits = formulas.hits();
+        // S0305: an earlier rule with the same effect and the same match set.
+        for &q in earlier {
+            let other = &self.agent.rules[q];
+            if other.effect != rule.effect
+                || other.mandatory != rule.mandatory
+                || other.phase != rule.phase
+                || !glob::overlap(&other.pattern, &rule.pattern)
+            {
+                continue;
+            }
+            let (mine, theirs) = (formulas.matches(), self.formulas[q].matches());
+            let differ = term::or2(
+                &term::and2(&mine, &term::not(&theirs)),
+                &term::and2(&theirs, &term::not(&mine)),
+            );
+            if let Check::Proved = self.prove_unsat(std::slice::from_ref(&differ)) {
+                if !matches!(
+                    self.prove_unsat(std::slice::from_ref(&mine)),
+                    Check::Refuted
+                ) {
+                    continue;
+                }
+                let approx = approximate || self.formulas[q].approximate;
+                let reached = self.reached(
+                    q,
+                    &earlier[..earlier.iter().position(|e| *e == q).unwrap_or(0)],
+                );
+                let Some(witness) = self.witness(&[reached, theirs.clone()]) else {
+                    continue;
+                };
+                if !self.confirm(
+                    index,
+                    &witness,
+                    &Claim::DecidedBy(vec![other.number]),
+                    approx,
+                ) {
+                    return;
+                }
+                self.out.push(
+                    Diagnostic::new(
+                        Code::S0305,
+                        rule.span,
+                        format!("`{}` duplicates `{}`", self.id(index), self.id(q)),
+                    )
+                    .with_label(
+                        other.span,
+                        format!("`{}` matches the same requests", self.id(q)),
+                    )
+                    .with_note(format!(
+                        "for example this request is decided by `{}`: {witness}",
+                        self.id(q)
+                    ))
+                    .with_fix(self.remove_fix(index)),
+                );
+                return;
+            }
+        }
+        // S0301: covered by earlier rules (errors included).
+        if earlier.is_empty() {
+            return;
+        }
+        let reached = self.reached(index, earlier);
+        match self.prove_unsat(&[hits.clone(), reached]) {
+            Check::Proved => {
+                if !matches!(
+                    self.prove_unsat(std::slice::from_ref(&hits)),
+                    Check::Refuted
+                ) {
+                    return;
+                }
+                let mut covering = Vec::new();
+                for &q in earlier {
+                    if covering.len() >= 8
+                        || !glob::overlap(&self.agent.rules[q].pattern, &rule.pattern)
+                    {
+                        continue;
+                    }
+                    if let Check::Refuted =
+                        self.prove_unsat(&[hits.clone(), self.formulas[q].hits()])
+                    {
+                        covering.push(q);
+                    }
+                }
+                let approx = approximate || covering.iter().any(|q| self.formulas[*q].approximate);
+                let Some(witness) = self.witness(std::slice::from_ref(&hits)) else {
+                    return self.unknown(index, "is reachable");
+                };
+                let numbers = earlier
+                    .iter()
+                    .map(|q| self.agent.rules[*q].number)
+                    .collect();
+                if !self.confirm(index, &witness, &Claim::DecidedBy(numbers), approx) {
+                    return;
+                }
+                let mut diagnostic = Diagnostic::new(
+                    Code::S0301,
+                    rule.span,
+                    format!("`{}` is unreachable", self.id(index)),
+                )
+                .with_note("every request this rule matches is decided earlier (a condition that errors decides too)")
+                .with_note(format!("for example: {witness}"))
+                .with_fix(self.remove_fix(index));
+                for q in covering {
+                    diagnostic = diagnostic.with_label(
+                        self.agent.rules[q].span,
+                        format!("`{}` decides first", self.id(q)),
+                    );
+                }
+                self.out.push(diagnostic);
+            }
+            Check::Unknown => self.unknown(index, "is reachable"),
+            Check::Refuted => {}
+        }
+    }
+
+    /// No earlier rule decides the request.
+    fn reached(&self, _index: usize, earlier: &[usize]) -> T {
+        term::and(earlier.iter().map(|q| term::not(&self.formulas[*q].hits())))
+    }
+}

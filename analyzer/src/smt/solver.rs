@@ -1,0 +1,268 @@
+//! The solver trait the analysis talks to, and its z3 implementation (the only place z3 is used).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use z3::ast::{self, Ast as _};
+
+use super::term::{Re, T, Term};
+
+/// A value a model gives a free variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelValue {
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i128),
+    /// A string.
+    Str(String),
+}
+
+/// A satisfying assignment of the free variables of a query.
+pub type Model = HashMap<String, ModelValue>;
+
+/// What a solver says about a formula.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SatResult {
+    /// Satisfiable, with a model.
+    Sat(Model),
+    /// Unsatisfiable: the negated property is proved.
+    Unsat,
+    /// The solver gave up (time limit or incompleteness).
+    Unknown,
+}
+
+/// A satisfiability checker for formulas of [`Term`]s.
+pub trait Solver {
+    /// Checks the conjunction of `formulas`.
+    fn check(&mut self, formulas: &[T]) -> SatResult;
+}
+
+/// The z3 solver with a per-query time limit.
+#[derive(Debug, Clone)]
+pub struct Z3Solver {
+    timeout: Duration,
+}
+
+impl Z3Solver {
+    /// A solver giving up after `timeout` per query.
+    pub fn new(timeout: Duration) -> Self {
+        Z3Solver { timeout }
+    }
+}
+
+impl Solver for Z3Solver {
+    fn check(&mut self, formulas: &[T]) -> SatResult {
+        let config = z3::Config::new();
+        let ctx = z3::Context::new(&config);
+        let solver = z3::Solver::new(&ctx);
+        let mut params = z3::Params::new(&ctx);
+        let millis = u32::try_from(self.timeout.as_millis())
+            .unwrap_or(u32::MAX)
+            .max(1);
+        params.set_u32("timeout", millis);
+        solver.set_params(&params);
+        let mut translator = Translator {
+            ctx: &ctx,
+            memo: HashMap::new(),
+            vars: Vec::new(),
+        };
+        for formula in formulas {
+            match translator.term(formula) {
+                Some(Dyn::Bool(term)) => solver.assert(&term),
+                _ => return SatResult::Unknown,
+            }
+        }
+        match solver.check() {
+            z3::SatResult::Unsat => SatResult::Unsat,
+            z3::SatResult::Unknown => SatResult::Unknown,
+            z3::SatResult::Sat => {
+                let Some(model) = solver.get_model() else {
+                    return SatResult::Unknown;
+                };
+                let mut values = Model::new();
+                for (name, var) in &translator.vars {
+                    let value = match var {
+                        Dyn::Bool(term) => model
+                            .eval(term, true)
+                            .and_then(|value| value.as_bool())
+                            .map(ModelValue::Bool),
+                        Dyn::Int(term) => model
+                            .eval(term, true)
+                            .and_then(|value| value.to_string().parse::<i128>().ok())
+                            .map(ModelValue::Int),
+                        Dyn::Str(term) => model
+                            .eval(term, true)
+                            .and_then(|value| value.as_string())
+                            .map(|text| ModelValue::Str(unescape(&text))),
+                    };
+                    match value {
+                        Some(value) => {
+                            values.insert(name.clone(), value);
+                        }
+                        None => return SatResult::Unknown,
+                    }
+                }
+                SatResult::Sat(values)
+            }
+        }
+    }
+}
+
+/// z3 4.8 prints non-printable characters of string values as `\u{…}` escapes.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\\u{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 3..];
+        match after.find('}').and_then(|end| {
+            u32::from_str_radix(&after[..end], 16)
+                .ok()
+                .and_then(char::from_u32)
+                .map(|c| (c, end))
+        }) {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("\\u{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[derive(Clone)]
+enum Dyn<'c> {
+    Bool(ast::Bool<'c>),
+    Int(ast::Int<'c>),
+    Str(ast::String<'c>),
+}
+
+struct Translator<'c> {
+    ctx: &'c z3::Context,
+    memo: HashMap<*const Term, Dyn<'c>>,
+    vars: Vec<(String, Dyn<'c>)>,
+}
+
+impl<'c> Translator<'c> {
+    fn bool(&mut self, term: &T) -> Option<ast::Bool<'c>> {
+        match self.term(term)? {
+            Dyn::Bool(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn int(&mut self, term: &T) -> Option<ast::Int<'c>> {
+        match self.term(term)? {
+            Dyn::Int(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn str(&mut self, term: &T) -> Option<ast::String<'c>> {
+        match self.term(term)? {
+            Dyn::Str(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn int_const(&self, value: i128) -> Option<ast::Int<'c>> {
+        ast::Int::from_str(self.ctx, &value.to_string())
+    }
+
+    fn term(&mut self, term: &T) -> Option<Dyn<'c>> {
+        let key = Rc::as_ptr(term);
+        if let Some(done) = self.memo.get(&key) {
+            return Some(done.clone());
+        }
+        let ctx = self.ctx;
+        let result = match &**term {
+            Term::Bool(value) => Dyn::Bool(ast::Bool::from_bool(ctx, *value)),
+            Term::Int(value) => Dyn::Int(self.int_const(*value)?),
+            Term::Str(value) => Dyn::Str(ast::String::from_str(ctx, value).ok()?),
+            Term::BoolVar(name) => {
+                let var = Dyn::Bool(ast::Bool::new_const(ctx, name.as_str()));
+                self.vars.push((name.clone(), var.clone()));
+                var
+            }
+            Term::IntVar(name) => {
+                let var = Dyn::Int(ast::Int::new_const(ctx, name.as_str()));
+                self.vars.push((name.clone(), var.clone()));
+                var
+            }
+            Term::StrVar(name) => {
+                let var = Dyn::Str(ast::String::new_const(ctx, name.as_str()));
+                self.vars.push((name.clone(), var.clone()));
+                var
+            }
+            Term::Not(inner) => Dyn::Bool(self.bool(inner)?.not()),
+            Term::And(items) | Term::Or(items) => {
+                let items = items
+                    .iter()
+                    .map(|item| self.bool(item))
+                    .collect::<Option<Vec<_>>>()?;
+                let refs: Vec<&ast::Bool<'c>> = items.iter().collect();
+                Dyn::Bool(if matches!(**term, Term::And(_)) {
+                    ast::Bool::and(ctx, &refs)
+                } else {
+                    ast::Bool::or(ctx, &refs)
+                })
+            }
+            Term::Eq(a, b) => match (self.term(a)?, self.term(b)?) {
+                (Dyn::Bool(a), Dyn::Bool(b)) => Dyn::Bool(a._eq(&b)),
+                (Dyn::Int(a), Dyn::Int(b)) => Dyn::Bool(a._eq(&b)),
+                (Dyn::Str(a), Dyn::Str(b)) => Dyn::Bool(a._eq(&b)),
+                _ => return None,
+            },
+            Term::Lt(a, b) => Dyn::Bool(self.int(a)?.lt(&self.int(b)?)),
+            Term::Le(a, b) => Dyn::Bool(self.int(a)?.le(&self.int(b)?)),
+            Term::Div(a, by) => Dyn::Int(self.int(a)?.div(&self.int_const(*by)?)),
+            Term::Mod(a, by) => Dyn::Int(self.int(a)?.modulo(&self.int_const(*by)?)),
+            Term::AddConst(a, by) => {
+                Dyn::Int(ast::Int::add(ctx, &[&self.int(a)?, &self.int_const(*by)?]))
+            }
+            Term::MulConst(a, by) => {
+                Dyn::Int(ast::Int::mul(ctx, &[&self.int(a)?, &self.int_const(*by)?]))
+            }
+            Term::InRe(a, re) => {
+                let regex = self.regex(re);
+                Dyn::Bool(self.str(a)?.regex_matches(&regex))
+            }
+            Term::Contains(a, b) => Dyn::Bool(self.str(a)?.contains(&self.str(b)?)),
+            Term::StartsWith(a, b) => Dyn::Bool(self.str(b)?.prefix(&self.str(a)?)),
+            Term::EndsWith(a, b) => Dyn::Bool(self.str(b)?.suffix(&self.str(a)?)),
+        };
+        self.memo.insert(key, result.clone());
+        Some(result)
+    }
+
+    fn regex(&self, re: &Re) -> ast::Regexp<'c> {
+        let ctx = self.ctx;
+        match re {
+            Re::Literal(text) => ast::Regexp::literal(ctx, text),
+            Re::Range(low, high) => ast::Regexp::range(ctx, low, high),
+            Re::AnyChar => ast::Regexp::range(ctx, &'\u{1}', &'\u{ff}'),
+            Re::All => ast::Regexp::full(ctx),
+            Re::Empty => ast::Regexp::empty(ctx),
+            Re::Concat(items) | Re::Union(items) => {
+                let items: Vec<_> = items.iter().map(|item| self.regex(item)).collect();
+                let refs: Vec<&ast::Regexp<'c>> = items.iter().collect();
+                match (re, refs.len()) {
+                    (Re::Concat(_), 0) => ast::Regexp::literal(ctx, ""),
+                    (Re::Union(_), 0) => ast::Regexp::empty(ctx),
+                    (_, 1) => items[0].clone(),
+                    (Re::Concat(_), _) => ast::Regexp::concat(ctx, &refs),
+                    _ => ast::Regexp::union(ctx, &refs),
+                }
+            }
+            Re::Star(inner) => self.regex(inner).star(),
+            Re::Loop(inner, min, max) => self.regex(inner).r#loop(*min, *max),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The solver-independent formula language the encoding produces and every backend reads.
+
+use std::rc::Rc;
+
+/// A shared term; sharing keeps formulas linear in the size of the policy.
+pub type T = Rc<Term>;
+
+/// A term of sort Bool, Int or String.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub enum Term {
+    /// A boolean constant.
+    Bool(bool),
+    /// An integer constant.
+    Int(i128),
+    /// A string constant.
+    Str(String),
+    /// A free boolean.
+    BoolVar(String),
+    /// A free integer.
+    IntVar(String),
+    /// A free string.
+    StrVar(String),
+    /// Negation.
+    Not(T),
+    /// Conjunction.
+    And(Vec<T>),
+    /// Disjunction.
+    Or(Vec<T>),
+    /// Equality of two terms of one sort.
+    Eq(T, T),
+    /// Integer `<`.
+    Lt(T, T),
+    /// Integer `<=`.
+    Le(T, T),
+    /// Integer division by a positive constant.
+    Div(T, i128),
+    /// Integer remainder by a positive constant.
+    Mod(T, i128),
+    /// Integer plus a constant.
+    AddConst(T, i128),
+    /// Integer times a constant.
+    MulConst(T, i128),
+    /// String membership in a regular expression.
+    InRe(T, Re),
+    /// `a` contains `b`.
+    Contains(T, T),
+    /// `a` starts with `b`.
+    StartsWith(T, T),
+    /// `a` ends with `b`.
+    EndsWith(T, T),
+}
+
+/// A regular expression over characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Re {
+    /// Exactly this text.
+    Literal(String),
+    /// One character in the inclusive range.
+    Range(char, char),
+    /// Any one character.
+    AnyChar,
+    /// Any string.
+    All,
+    /// Nothing.
+    Empty,
+    /// Sequence.
+    Concat(Vec<Re>),
+    /// Alternatives.
+    Union(Vec<Re>),
+    /// Zero or more.
+    Star(Box<Re>),
+    /// Between `min` and `max` repetitions.
+    Loop(Box<Re>, u32, u32),
+}
+
+/// A boolean constant.
+pub fn bool(value: bool) -> T {
+    Rc::new(Term::Bool(value))
+}
+
+/// An integer constant.
+pub fn int(value: i128) -> T {
+    Rc::new(Term::Int(value))
+}
+
+/// A string constant.
+pub fn string(value: &str) -> T {
+    Rc::new(Term::Str(value.to_string()))
+}
+
+/// A free boolean.
+pub fn bool_var(name: impl Into<String>) -> T {
+    Rc::new(Term::BoolVar(name.into()))
+}
+
+/// A free integer.
+pub fn int_var(name: impl Into<String>) -> T {
+    Rc::new(Term::IntVar(name.into()))
+}
+
+/// A free string.
+pub fn str_var(name: impl Into<String>) -> T {
+    Rc::new(Term::StrVar(name.into()))
+}
+
+/// Negation, folding constants.
+pub fn not(term: &T) -> T {
+    match &**term {
+        Term::Bool(value) => bool(!value),
+        Term::Not(inner) => inner.clone(),
+        _ => Rc::new(Term::Not(term.clone())),
+    }
+}
+
+/// Conjunction, folding constants.
+pub fn and(terms: impl IntoIterator<Item = T>) -> T {
+    let mut kept = Vec::new();
+    for term in terms {
+        match &*term {
+            Term::Bool(true) => {}
+            Term::Bool(false) => return bool(false),
+            _ => kept.push(term),
+        }
+    }
+    match kept.len() {
+        0 => bool(true),
+        1 => kept.pop().unwrap_or_else(|| bool(true)),
+        _ => Rc::new(Term::And(kept)),
+    }
+}
+
+/// Disjunction, folding constants.
+pub fn or(terms: impl IntoIterator<Item = T>) -> T {
+    let mut kept = Vec::new();
+    for term in terms {
+        match &*term {
+            Term::Bool(false) => {}
+            Term::Bool(true) => return bool(true),
+            _ => kept.push(term),
+        }
+    }
+    match kept.len() {
+        0 => bool(false),
+        1 => kept.pop().unwrap_or_else(|| bool(false)),
+        _ => Rc::new(Term::Or(kept)),
+    }
+}
+
+/// `a ∧ b`
+pub fn and2(a: &T, b: &T) -> T {
+    and([a.clone(), b.clone()])
+}
+
+/// `a ∨ b`
+pub fn or2(a: &T, b: &T) -> T {
+    or([a.clone(), b.clone()])
+}
+
+/// `a ⇒ b`
+pub fn implies(a: &T, b: &T) -> T {
+    or([not(a), b.clone()])
+}
+
+/// Equality.
+pub fn eq(a: &T, b: &T) -> T {
+    Rc::new(Term::Eq(a.clone(), b.clone()))
+}
+
+/// Builds a binary term.
+pub fn bin(make: fn(T, T) -> Term, a: &T, b: &T) -> T {
+    Rc::new(make(a.clone(), b.clone()))
+}
+
+/// Whether the term is the constant `false`.
+pub fn is_false(term: &T) -> bool {
+    matches!(**term, Term::Bool(false))
+}

@@ -1,0 +1,212 @@
+//! Fixture tests of the SMT findings (S0301–S0306) and the semantic diff: each case is policy
+//! text in, the codes reported (with their rule and severity) out.
+
+use fpl_analyzer::smt::{self, SmtOptions};
+use fpl_analyzer::{CheckOptions, SourceFile, analyze};
+
+/// `code@line severity` for each finding, and no internal errors.
+fn check(text: &str) -> Vec<String> {
+    let analysis = analyze(
+        vec![SourceFile::new("t.fpl", text)],
+        &CheckOptions::default(),
+    );
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+    let report = smt::analyze_smt(&analysis, &SmtOptions::default()).expect("smt runs");
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    report
+        .diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let (start, _) = analysis.line_cols(diagnostic.span);
+            format!(
+                "{}@{} {}",
+                diagnostic.code.as_str(),
+                start.line,
+                diagnostic.severity.as_str()
+            )
+        })
+        .collect()
+}
+
+fn agent(rules: &str) -> String {
+    format!("agent a {{\n  default deny\n{rules}}}\n")
+}
+
+#[test]
+fn unreachable_rule_behind_glob() {
+    let text = agent("  permit shell/*\n  deny shell/ls\n");
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+}
+
+#[test]
+fn stripe_glob_in_the_middle() {
+    let text = agent(
+        "  permit stripe/*/list\n  deny stripe/customers/list\n  deny stripe/customers/get\n",
+    );
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+}
+
+#[test]
+fn partial_overlap_is_not_unreachable() {
+    let text = agent(
+        "  permit stripe/refund when amount < 100\n  defer stripe/refund when amount < 500\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn earlier_error_covers_a_later_rule() {
+    // `amount < 100` errors when amount is absent or not a number; with `>= 100` it covers all.
+    let text =
+        agent("  permit stripe/refund when amount < 100 or amount >= 100\n  deny stripe/refund\n");
+    assert_eq!(check(&text), ["S0304@3 warning", "S0301@4 warning"]);
+}
+
+#[test]
+fn mandatory_deny_overrides_fully_and_partly() {
+    let text = agent("  deny! shell/*\n  permit shell/ls\n  permit stripe/refund\n");
+    assert_eq!(check(&text), ["S0302@4 error"]);
+    let text = agent("  deny! stripe/refund when amount > $500\n  permit stripe/refund\n");
+    assert_eq!(check(&text), ["S0302@4 warning"]);
+}
+
+#[test]
+fn never_matches_with_money_and_durations() {
+    let text = agent("  permit stripe/refund when amount < $5 and amount > $10.50\n");
+    assert_eq!(check(&text), ["S0303@3 warning"]);
+    let text = agent("  permit job/run when timeout > 1h30m and timeout < 5400\n");
+    assert_eq!(check(&text), ["S0303@3 warning"]);
+    let text = agent("  permit job/run when timeout > 1h30m and timeout <= 5401\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn always_true_condition() {
+    let text = agent("  permit a/b when x == null or x != null\n");
+    assert_eq!(check(&text), ["S0304@3 warning"]);
+}
+
+#[test]
+fn duplicate_rules() {
+    let text = agent("  permit a/b when amount < 10\n  permit a/b when 10 > amount\n");
+    assert_eq!(check(&text), ["S0305@4 warning"]);
+    let text = agent("  permit a/b when amount < 10\n  defer a/b when 10 > amount\n");
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+}
+
+#[test]
+fn regex_conditions() {
+    let text = agent(
+        "  deny sql/run when query matches \"^DROP\"\n  deny sql/run when query matches \"^DROP TABLE\"\n",
+    );
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+    let text = agent(
+        "  deny sql/run when query matches \"^DROP\"\n  deny sql/run when query matches \"^SELECT\"\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn null_rule_of_equality() {
+    // Two absent paths are not equal, so the rule can match and errors nowhere.
+    let text =
+        agent("  permit crm/read when customer.tenant == principal.tenant\n  deny crm/read\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn corpus_has_no_internal_errors() {
+    let mut seen = 0;
+    for dir in ["faramesh-core", "fpl-lang"] {
+        let Ok(entries) = std::fs::read_dir(format!("/work/shared/corpus/upstream/{dir}")) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|ext| ext != "fpl") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let analysis = analyze(
+                vec![SourceFile::new(path.display().to_string(), text)],
+                &CheckOptions::default(),
+            );
+            if analysis.has_errors() {
+                continue;
+            }
+            let report = smt::analyze_smt(&analysis, &SmtOptions::default()).expect("smt runs");
+            assert!(
+                report.internal_errors.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                report.internal_errors
+            );
+            for diagnostic in &report.diagnostics {
+                eprintln!(
+                    "{}: {} {}",
+                    path.display(),
+                    diagnostic.code.as_str(),
+                    diagnostic.message
+                );
+            }
+            seen += 1;
+        }
+    }
+    eprintln!("{seen} corpus policies checked");
+}
+
+fn diff(old: &str, new: &str) -> Vec<String> {
+    let old = analyze(
+        vec![SourceFile::new("old.fpl", old)],
+        &CheckOptions::default(),
+    );
+    let new = analyze(
+        vec![SourceFile::new("new.fpl", new)],
+        &CheckOptions::default(),
+    );
+    let report = smt::semantic_diff(&old, &new, &SmtOptions::default()).expect("diff runs");
+    assert!(report.unknown.is_empty(), "{:?}", report.unknown);
+    let mut out: Vec<String> = report
+        .regions
+        .iter()
+        .map(|region| format!("{} -> {}", region.old.effect, region.new.effect))
+        .chain(report.limits.iter().map(|limit| limit.description.clone()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn diff_of_identical_and_reordered_policies_is_empty() {
+    let text = agent("  permit a/x\n  deny b/y\n  defer c/*\n");
+    assert_eq!(diff(&text, &text), Vec::<String>::new());
+    let reordered = agent("  defer c/*\n  permit a/x\n  deny b/y\n");
+    assert_eq!(diff(&text, &reordered), Vec::<String>::new());
+}
+
+#[test]
+fn diff_finds_changed_regions_and_limits() {
+    let old = agent(
+        "  permit stripe/refund when amount <= 100\n  defer stripe/refund when amount <= 500\n  rate_limit stripe/*: 10 per minute\n",
+    );
+    let new =
+        agent("  permit stripe/refund when amount <= 500\n  rate_limit stripe/*: 20 per minute\n");
+    assert_eq!(
+        diff(&old, &new),
+        [
+            "added rate_limit `stripe/*` 20 per minute",
+            "defer -> permit",
+            "removed rate_limit `stripe/*` 10 per minute"
+        ]
+    );
+    // A reordering that changes who decides.
+    let old = agent("  permit shell/ls\n  deny shell/*\n");
+    let new = agent("  deny shell/*\n  permit shell/ls\n");
+    assert_eq!(diff(&old, &new), ["permit -> deny"]);
+}
