@@ -29,6 +29,8 @@ enum Command {
     Test(commands::test::TestArgs),
     /// Work with decision logs.
     Audit(commands::audit::AuditArgs),
+    /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
+    Diff(commands::diff::DiffArgs),
     /// Print a shell completion script.
     Completions(commands::completions::CompletionsArgs),
 }
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }
 }

@@ -19,6 +19,12 @@ pub struct CheckArgs {
     /// Report `env("X")` whose variable is not set.
     #[arg(long)]
     pub require_env: bool,
+    /// Skip the SMT analysis (S0301–S0306).
+    #[arg(long)]
+    pub no_smt: bool,
+    /// Time limit of one SMT query, in seconds; a query that runs out is reported as S0306.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub smt_timeout: f64,
 }
 
 /// Runs the command.
@@ -32,12 +38,33 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Ok(sources) => sources,
         Err(error) => return super::fail(error),
     };
-    let analysis = analyze(
+    let mut analysis = analyze(
         sources,
         &CheckOptions {
             require_env: args.require_env,
         },
     );
+    if !args.no_smt && !analysis.has_errors() {
+        let options = fpl_analyzer::smt::SmtOptions {
+            timeout: std::time::Duration::from_secs_f64(args.smt_timeout.clamp(0.001, 3600.0)),
+        };
+        match fpl_analyzer::smt::analyze_smt(&analysis, &options) {
+            Ok(report) => {
+                for error in &report.internal_errors {
+                    eprintln!("faramesh: {error}");
+                }
+                analysis.diagnostics.extend(report.diagnostics);
+                analysis.diagnostics.sort_by_key(|diagnostic| {
+                    (
+                        diagnostic.span.file,
+                        diagnostic.span.range.start(),
+                        diagnostic.code,
+                    )
+                });
+            }
+            Err(error) => eprintln!("faramesh: SMT analysis skipped: {error}"),
+        }
+    }
     let output = render::render(&analysis, args.format);
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = stdout

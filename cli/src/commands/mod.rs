@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;

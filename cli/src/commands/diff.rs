@@ -1,0 +1,230 @@
+//! `faramesh diff OLD NEW`: the semantic diff of two policy versions, each a file, a directory
+//! or a git revision read from the repository's object database (not the work tree).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use fpl_analyzer::smt::{DiffReport, SmtOptions, semantic_diff};
+use fpl_analyzer::{Analysis, CheckOptions, SourceFile, analyze, discover};
+
+/// Arguments of `faramesh diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old version: a policy file, a directory, or a git revision (`HEAD~1`, `main`).
+    pub old: String,
+    /// The new version: a policy file, a directory, or a git revision.
+    pub new: String,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Time limit of one SMT query, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub smt_timeout: f64,
+}
+
+/// Output formats of `faramesh diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text.
+    Human,
+    /// One JSON document.
+    Json,
+    /// A Markdown table (for pull-request comments).
+    Markdown,
+}
+
+/// Why a version could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    /// Files could not be read.
+    #[error(transparent)]
+    Load(#[from] discover::LoadError),
+    /// The revision or repository could not be read.
+    #[error("cannot read git revision `{revision}`: {message}")]
+    Git {
+        /// The revision.
+        revision: String,
+        /// What git said.
+        message: String,
+    },
+    /// A version has errors.
+    #[error("`{0}` has errors; run `faramesh check` on it")]
+    Invalid(String),
+    /// The analysis could not run.
+    #[error(transparent)]
+    Smt(#[from] fpl_analyzer::smt::SmtError),
+}
+
+/// Runs the command: exit 0 when nothing changed, 1 when decisions or limits changed.
+pub fn run(args: &DiffArgs) -> ExitCode {
+    match diff(args) {
+        Ok((report, output)) => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(error) = stdout
+                .write_all(output.as_bytes())
+                .and_then(|()| stdout.flush())
+                && error.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return super::fail(error);
+            }
+            if report.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(error) => super::fail(error),
+    }
+}
+
+fn diff(args: &DiffArgs) -> Result<(DiffReport, String), DiffError> {
+    let old = load_version(&args.old)?;
+    let new = load_version(&args.new)?;
+    let options = SmtOptions {
+        timeout: std::time::Duration::from_secs_f64(args.smt_timeout.clamp(0.001, 3600.0)),
+    };
+    let report = semantic_diff(&old, &new, &options)?;
+    let output = match args.format {
+        DiffFormat::Human => human(&report),
+        DiffFormat::Json => json(&report),
+        DiffFormat::Markdown => markdown(&report),
+    };
+    Ok((report, output))
+}
+
+/// Reads one version: a path on disk, else a git revision of the repository around `.`.
+fn load_version(spec: &str) -> Result<Analysis, DiffError> {
+    let sources = if Path::new(spec).exists() {
+        discover::load(&discover::policy_paths(&[PathBuf::from(spec)])?)?
+    } else {
+        git_sources(spec)?
+    };
+    let analysis = analyze(sources, &CheckOptions::default());
+    if analysis.has_errors() {
+        return Err(DiffError::Invalid(spec.to_string()));
+    }
+    Ok(analysis)
+}
+
+fn git_sources(revision: &str) -> Result<Vec<SourceFile>, DiffError> {
+    let error = |message: String| DiffError::Git {
+        revision: revision.to_string(),
+        message,
+    };
+    let repository = git2::Repository::discover(".").map_err(|e| error(e.message().to_string()))?;
+    let tree = repository
+        .revparse_single(revision)
+        .and_then(|object| object.peel_to_tree())
+        .map_err(|e| error(e.message().to_string()))?;
+    let mut sources = Vec::new();
+    let mut walk_error = None;
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let name = entry.name().unwrap_or_default();
+        let wanted = name.ends_with(".fpl") || name.ends_with(".fms");
+        if wanted && entry.kind() == Some(git2::ObjectType::Blob) {
+            match repository.find_blob(entry.id()) {
+                Ok(blob) => sources.push(SourceFile::new(
+                    format!("{dir}{name}"),
+                    String::from_utf8_lossy(blob.content()).into_owned(),
+                )),
+                Err(e) => walk_error = Some(e.message().to_string()),
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(|e| error(e.message().to_string()))?;
+    if let Some(message) = walk_error {
+        return Err(error(message));
+    }
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(sources)
+}
+
+fn rule_text(rule: &Option<String>) -> String {
+    rule.as_deref()
+        .map_or_else(|| "-".to_string(), str::to_string)
+}
+
+fn human(report: &DiffReport) -> String {
+    let mut out = String::new();
+    if report.is_empty() {
+        out.push_str("no decision changed\n");
+        return out;
+    }
+    for region in &report.regions {
+        out.push_str(&format!(
+            "{}: {} ({}, {}) -> {} ({}, {})\n  e.g. {}\n",
+            region.agent,
+            region.old.effect,
+            region.old.reason_code,
+            rule_text(&region.old.rule),
+            region.new.effect,
+            region.new.reason_code,
+            rule_text(&region.new.rule),
+            region.witness
+        ));
+    }
+    for limit in &report.limits {
+        out.push_str(&format!("{}: {}\n", limit.agent, limit.description));
+    }
+    for unknown in &report.unknown {
+        out.push_str(&format!("unknown: {unknown}\n"));
+    }
+    out
+}
+
+fn json(report: &DiffReport) -> String {
+    let side = |side: &fpl_analyzer::smt::Side| serde_json::json!({"effect": side.effect, "reason_code": side.reason_code, "rule": side.rule});
+    let value = serde_json::json!({
+        "regions": report.regions.iter().map(|region| serde_json::json!({
+            "agent": region.agent,
+            "old": side(&region.old),
+            "new": side(&region.new),
+            "witness": serde_json::from_str::<serde_json::Value>(&region.witness).unwrap_or(serde_json::Value::Null),
+        })).collect::<Vec<_>>(),
+        "limits": report.limits.iter().map(|limit| serde_json::json!({
+            "agent": limit.agent,
+            "change": limit.description,
+        })).collect::<Vec<_>>(),
+        "unknown": report.unknown,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    )
+}
+
+fn markdown(report: &DiffReport) -> String {
+    let mut out = String::from("## Policy decision changes\n\n");
+    if report.is_empty() {
+        out.push_str("No decision changed.\n");
+        return out;
+    }
+    if !report.regions.is_empty() {
+        out.push_str("| agent | before | after | example request |\n|---|---|---|---|\n");
+        for region in &report.regions {
+            out.push_str(&format!(
+                "| {} | {} `{}` ({}) | {} `{}` ({}) | `{}` |\n",
+                region.agent,
+                region.old.effect,
+                region.old.reason_code,
+                rule_text(&region.old.rule),
+                region.new.effect,
+                region.new.reason_code,
+                rule_text(&region.new.rule),
+                region.witness.replace('|', "\\|")
+            ));
+        }
+    }
+    if !report.limits.is_empty() {
+        out.push_str("\n### Limits\n\n");
+        for limit in &report.limits {
+            out.push_str(&format!("- {}: {}\n", limit.agent, limit.description));
+        }
+    }
+    for unknown in &report.unknown {
+        out.push_str(&format!("\n- unknown: {unknown}\n"));
+    }
+    out
+}
