@@ -31,6 +31,8 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
     Diff(commands::diff::DiffArgs),
+    /// Run the language server over stdio (for editors).
+    Lsp(commands::lsp::LspArgs),
     /// Print a shell completion script.
     Completions(commands::completions::CompletionsArgs),
 }
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }
 }

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod lsp;
 mod policy;
 pub mod test;
 
