@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod builtins;
+mod calendar;
 pub mod checks;
 pub mod codes;
 pub mod compile;

@@ -200,7 +200,7 @@ impl Context<'_> {
                 _ => Value::Number(Some(self.state.day_spend(self.agent, request))),
             },
             Root::Time => {
-                let (_, month, day) = civil_from_days(seconds.div_euclid(86_400));
+                let (_, month, day) = crate::calendar::civil_from_days(seconds.div_euclid(86_400));
                 number(i128::from(match field {
                     Some("hour") => seconds.rem_euclid(86_400) / 3600,
                     Some("weekday") => (seconds.div_euclid(86_400) + 3).rem_euclid(7) + 1,
@@ -412,19 +412,4 @@ fn op_text(op: BinaryOp) -> &'static str {
         BinaryOp::EndsWith => "ends_with",
         _ => "operator",
     }
-}
-
-/// (year, month, day) of a day number since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }

@@ -376,7 +376,7 @@ fn limits(old: &hir::Agent, new: &hir::Agent, report: &mut DiffReport) {
             limit.pattern,
             limit
                 .limit
-                .map_or_else(|| "?".to_string(), super::encode::decimal),
+                .map_or_else(|| "?".to_string(), fpl_syntax::literal::format_millionths),
             limit.window.as_deref().unwrap_or("?")
         )
     };
@@ -418,9 +418,9 @@ fn value_text(value: &hir::Value) -> String {
     use hir::ValueKind::*;
     match &value.kind {
         Bool(flag) => flag.to_string(),
-        Number(n) => super::encode::decimal(*n),
-        Money(n) => format!("${}", super::encode::decimal(*n)),
-        Duration(n) => format!("{}s", super::encode::decimal(*n)),
+        Number(n) => fpl_syntax::literal::format_millionths(*n),
+        Money(n) => format!("${}", fpl_syntax::literal::format_millionths(*n)),
+        Duration(n) => format!("{}s", fpl_syntax::literal::format_millionths(*n)),
         Size(n) => format!("{n}b"),
         String(text) | Ident(text) | Pattern(text) => text.clone(),
         List(items) => format!(

@@ -269,7 +269,9 @@ impl<'a> Encoder<'a> {
                     matches!(model.get(&format!("{key}#b")), Some(ModelValue::Bool(true)))
                         .to_string(),
                 ),
-                NUM => Node::Raw(decimal(int(&format!("{key}#n")))),
+                NUM => Node::Raw(fpl_syntax::literal::format_millionths(int(&format!(
+                    "{key}#n"
+                )))),
                 STR => Node::Raw(json_string(&text(&format!("{key}#s")))),
                 OBJ => Node::Object(BTreeMap::new()),
                 LIST => Node::Raw(format!(
@@ -853,35 +855,12 @@ fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
 }
 
-/// Millionths as a decimal text.
-pub fn decimal(millionths: i128) -> String {
-    let sign = if millionths < 0 { "-" } else { "" };
-    let magnitude = millionths.unsigned_abs();
-    let whole = magnitude / 1_000_000;
-    let fraction = magnitude % 1_000_000;
-    if fraction == 0 {
-        format!("{sign}{whole}")
-    } else {
-        let digits = format!("{fraction:06}");
-        format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
-    }
-}
-
 /// Unix seconds as RFC 3339 UTC.
 pub fn rfc3339(seconds: i128) -> String {
     let seconds = seconds.clamp(0, 4_102_444_800) as i64;
     let days = seconds.div_euclid(86_400);
     let rest = seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::calendar::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         rest / 3600,
