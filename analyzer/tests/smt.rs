@@ -121,44 +121,34 @@ fn null_rule_of_equality() {
 #[test]
 fn corpus_has_no_internal_errors() {
     let mut seen = 0;
-    for dir in ["faramesh-core", "fpl-lang"] {
-        let Ok(entries) = std::fs::read_dir(format!("/work/shared/corpus/upstream/{dir}")) else {
+    for path in fpl_testdata::upstream_policies() {
+        let text = std::fs::read_to_string(&path).expect("corpus files are UTF-8");
+        let analysis = analyze(
+            vec![SourceFile::new(path.display().to_string(), text)],
+            &CheckOptions::default(),
+        );
+        if analysis.has_errors() {
             continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_none_or(|ext| ext != "fpl") {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            let analysis = analyze(
-                vec![SourceFile::new(path.display().to_string(), text)],
-                &CheckOptions::default(),
-            );
-            if analysis.has_errors() {
-                continue;
-            }
-            let report = smt::analyze_smt(&analysis, &SmtOptions::default()).expect("smt runs");
-            assert!(
-                report.internal_errors.is_empty(),
-                "{}: {:?}",
-                path.display(),
-                report.internal_errors
-            );
-            for diagnostic in &report.diagnostics {
-                eprintln!(
-                    "{}: {} {}",
-                    path.display(),
-                    diagnostic.code.as_str(),
-                    diagnostic.message
-                );
-            }
-            seen += 1;
         }
+        let report = smt::analyze_smt(&analysis, &SmtOptions::default()).expect("smt runs");
+        assert!(
+            report.internal_errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            report.internal_errors
+        );
+        for diagnostic in &report.diagnostics {
+            eprintln!(
+                "{}: {} {}",
+                path.display(),
+                diagnostic.code.as_str(),
+                diagnostic.message
+            );
+        }
+        seen += 1;
     }
-    eprintln!("{seen} corpus policies checked");
+    // All but the SPEC §16 file, whose one error keeps it from compiling, are analysed.
+    assert_eq!(seen, 59, "corpus policies analysed");
 }
 
 fn diff(old: &str, new: &str) -> Vec<String> {

@@ -1,6 +1,40 @@
 //! Generated FPL policies for benchmarks and tests: deterministic, in the SPEC's style.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The shared upstream policy corpus (`shared/corpus/upstream`, beside the repository).
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/upstream")
+}
+
+/// The `*.fpl` and `*.fms` files of `dir`, sorted. Panics when `dir` cannot be read, so a
+/// missing corpus fails the test that needs it instead of letting it pass unchecked.
+pub fn policy_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "fpl" || ext == "fms")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The corpus policies that are meant to parse (`faramesh-core` and `fpl-lang`).
+pub fn upstream_policies() -> Vec<PathBuf> {
+    ["faramesh-core", "fpl-lang"]
+        .iter()
+        .flat_map(|repo| policy_files(&corpus_dir().join(repo)))
+        .collect()
+}
+
+/// The corpus policies that are invalid on purpose.
+pub fn invalid_policies() -> Vec<PathBuf> {
+    policy_files(&corpus_dir().join("invalid"))
+}
 
 /// A policy with `rules` rules spread over several agents; every other rule has a condition.
 ///

@@ -1,8 +1,6 @@
 //! Tests of the host: same diagnostics as `analyze`, incrementality from salsa's event log, and
 //! incremental reparsing equal to a full parse.
 
-use std::path::Path;
-
 use fpl_syntax::{TextRange, TextSize};
 
 use super::reparse::{self, ReparseHint};
@@ -11,24 +9,14 @@ use crate::source::{FileId, SourceFile};
 use crate::{CheckOptions, analyze};
 
 fn corpus() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/upstream");
-    let mut out = Vec::new();
-    for dir in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-        for entry in std::fs::read_dir(dir.path())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let path = entry.path();
-            if path.extension().is_some_and(|ext| ext == "fpl")
-                && let Ok(text) = std::fs::read_to_string(&path)
-            {
-                out.push((path.display().to_string(), text));
-            }
-        }
-    }
-    out.sort();
-    out
+    fpl_testdata::upstream_policies()
+        .into_iter()
+        .chain(fpl_testdata::invalid_policies())
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("corpus files are UTF-8");
+            (path.display().to_string(), text)
+        })
+        .collect()
 }
 
 /// A policy of `rules` rules over a few agents, half of them with conditions.
