@@ -1,12 +1,9 @@
 //! The server on a 10,000-rule policy, over JSON-RPC in process: a one-character edit until
 //! both diagnostic layers are published, a completion and a hover. Prints the resident memory.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use criterion::{Criterion, criterion_group, criterion_main};
+use fpl_testdata::lsp_client::Client;
 use serde_json::json;
-use support::Client;
 
 const URI: &str = "file:///bench/large.fpl";
 
@@ -32,7 +29,11 @@ fn bench(c: &mut Criterion) {
     let text = fpl_testdata::large_policy(10_000);
     let before = resident_kib();
     let mut client = runtime.block_on(async {
-        let mut client = Client::in_process();
+        let (client_side, server_side) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_side);
+        tokio::spawn(fpl_lsp::serve(server_read, server_write));
+        let (read, write) = tokio::io::split(client_side);
+        let mut client = Client::connect(read, write);
         client.initialize(None).await;
         client.open(URI, &text).await;
         client.diagnostics_until(URI, |_| true).await;

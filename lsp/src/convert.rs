@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 
 use fpl_analyzer::host::ide::{
-    Assist, Completion, CompletionKind, Fold, FoldKind, HighlightKind, InlayHint as Hint, Symbol,
-    SymbolKind as Kind, TokenHighlight,
+    Assist, AssistKind, Completion, CompletionKind, Fold, FoldKind, HighlightKind,
+    InlayHint as Hint, Symbol, SymbolKind as Kind, TokenHighlight,
 };
 use fpl_analyzer::{Diagnostic as FplDiagnostic, Severity};
 use tower_lsp_server::ls_types::*;
 
 use crate::line_index::LineIndex;
-use crate::server::{Ctx, code_href};
+use crate::server::{Ctx, FileViews, code_href};
 
 /// What the server can do.
 pub(crate) fn capabilities() -> ServerCapabilities {
@@ -92,26 +92,26 @@ fn token_type(kind: HighlightKind) -> (u32, u32) {
 
 /// Diagnostics of the analyzer as LSP diagnostics of one file.
 pub(crate) fn diagnostics(ctx: &Ctx, diagnostics: &[FplDiagnostic]) -> Vec<Diagnostic> {
-    diagnostics_of(ctx, ctx.file, diagnostics)
+    diagnostics_of(&ctx.files, ctx.file, diagnostics)
 }
 
 /// Diagnostics of the analyzer as LSP diagnostics of `file`.
 pub(crate) fn diagnostics_of(
-    ctx: &Ctx,
+    files: &FileViews,
     file: fpl_analyzer::FileId,
     diagnostics: &[FplDiagnostic],
 ) -> Vec<Diagnostic> {
-    let Some((_, lines)) = ctx.uris.get(&file) else {
+    let Some(view) = files.get(file) else {
         return Vec::new();
     };
     diagnostics
         .iter()
         .filter(|d| d.span.file == file)
-        .map(|d| diagnostic(ctx, lines, d))
+        .map(|d| diagnostic(files, &view.lines, d))
         .collect()
 }
 
-fn diagnostic(ctx: &Ctx, lines: &LineIndex, d: &FplDiagnostic) -> Diagnostic {
+fn diagnostic(files: &FileViews, lines: &LineIndex, d: &FplDiagnostic) -> Diagnostic {
     let mut message = d.message.clone();
     for note in &d.notes {
         message.push_str(&format!("\nnote: {note}"));
@@ -124,7 +124,7 @@ fn diagnostic(ctx: &Ctx, lines: &LineIndex, d: &FplDiagnostic) -> Diagnostic {
         .iter()
         .filter_map(|label| {
             Some(DiagnosticRelatedInformation {
-                location: ctx.location(label.span.file, label.span.range)?,
+                location: files.location(label.span.file, label.span.range)?,
                 message: label.message.clone(),
             })
         })
@@ -312,10 +312,9 @@ pub(crate) fn workspace_edit(ctx: &Ctx, edits: &[fpl_analyzer::TextEdit]) -> Wor
 
 /// A code action.
 pub(crate) fn code_action(ctx: &Ctx, assist: Assist) -> CodeActionOrCommand {
-    let kind = if assist.title.starts_with("convert `") {
-        CodeActionKind::REFACTOR_REWRITE
-    } else {
-        CodeActionKind::QUICKFIX
+    let kind = match assist.kind {
+        AssistKind::Fix => CodeActionKind::QUICKFIX,
+        AssistKind::Refactor => CodeActionKind::REFACTOR_REWRITE,
     };
     CodeActionOrCommand::CodeAction(CodeAction {
         title: assist.title,

@@ -6,10 +6,14 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
+use fpl_analyzer::host::ide::fixes_at;
 use fpl_analyzer::host::{AnalysisHost, Cancelled, Change, Snapshot};
-use fpl_analyzer::{FileId, SourceFile};
+use fpl_analyzer::smt::SmtOptions;
+use fpl_analyzer::{CheckOptions, Diagnostic as FplDiagnostic, FileId, SourceFile};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
@@ -44,20 +48,54 @@ impl Documents {
     }
 }
 
+/// A file as the handlers see it: its address, line index and document version.
+#[derive(Debug, Clone)]
+pub(crate) struct FileView {
+    pub(crate) uri: Uri,
+    pub(crate) lines: Arc<LineIndex>,
+    pub(crate) version: Option<i32>,
+}
+
+/// Every file the server knows, by id, at the moment a snapshot was taken.
+#[derive(Debug, Default)]
+pub(crate) struct FileViews(HashMap<FileId, FileView>);
+
+impl FileViews {
+    pub(crate) fn get(&self, file: FileId) -> Option<&FileView> {
+        self.0.get(&file)
+    }
+
+    /// The id of the file at `uri`.
+    pub(crate) fn file_of(&self, uri: &Uri) -> Option<FileId> {
+        self.0
+            .iter()
+            .find_map(|(file, view)| (view.uri == *uri).then_some(*file))
+    }
+
+    pub(crate) fn location(&self, file: FileId, range: fpl_syntax::TextRange) -> Option<Location> {
+        let view = self.get(file)?;
+        Some(Location::new(view.uri.clone(), view.lines.range(range)))
+    }
+}
+
 /// What a request handler gets: a snapshot and the line indexes of the files it may mention.
 pub(crate) struct Ctx {
     pub(crate) snapshot: Snapshot,
     pub(crate) file: FileId,
     pub(crate) lines: Arc<LineIndex>,
-    pub(crate) uris: HashMap<FileId, (Uri, Arc<LineIndex>)>,
+    pub(crate) files: Arc<FileViews>,
+    /// The number of changes applied when the snapshot was taken.
+    generation: u64,
 }
 
 impl Ctx {
     pub(crate) fn location(&self, file: FileId, range: fpl_syntax::TextRange) -> Option<Location> {
-        let (uri, lines) = self.uris.get(&file)?;
-        Some(Location::new(uri.clone(), lines.range(range)))
+        self.files.location(file, range)
     }
 }
+
+/// The diagnostics of one file, ready to publish.
+type Published = (Uri, Vec<Diagnostic>, Option<i32>);
 
 #[derive(Default)]
 struct SemanticCache {
@@ -65,11 +103,85 @@ struct SemanticCache {
     last: HashMap<Uri, (String, Vec<SemanticToken>)>,
 }
 
+/// The state handlers and background publishing share.
+struct Shared {
+    host: Mutex<AnalysisHost>,
+    documents: Mutex<Documents>,
+    /// How many changes have been applied; results of an older snapshot are not published.
+    generation: AtomicU64,
+    /// The last SMT findings of each file, with the generation they were computed at: their
+    /// fixes are offered as code actions while that generation is current.
+    smt: Mutex<HashMap<FileId, (u64, Vec<FplDiagnostic>)>>,
+}
+
+impl Shared {
+    /// Applies `change` (the caller holds the documents lock, so changes keep their order).
+    fn apply(&self, change: Change) -> bool {
+        let applied = lock(&self.host).apply_change(change).is_ok();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        applied
+    }
+
+    fn is_current(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::SeqCst) == generation
+    }
+
+    /// Remembers the SMT findings of the files `files`, computed at `generation`.
+    fn remember_smt(&self, generation: u64, files: &[FileId], findings: &[FplDiagnostic]) {
+        let mut smt = lock(&self.smt);
+        for &file in files {
+            let own = findings
+                .iter()
+                .filter(|finding| finding.span.file == file)
+                .cloned()
+                .collect();
+            smt.insert(file, (generation, own));
+        }
+    }
+
+    /// The SMT findings of `file` if they are still current.
+    fn current_smt(&self, file: FileId) -> Vec<FplDiagnostic> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        lock(&self.smt)
+            .get(&file)
+            .filter(|(at, _)| *at == generation)
+            .map(|(_, findings)| findings.clone())
+            .unwrap_or_default()
+    }
+
+    fn context(&self, uri: &Uri) -> Option<Ctx> {
+        let documents = lock(&self.documents);
+        let document = documents.by_uri.get(uri)?;
+        let snapshot = lock(&self.host).snapshot();
+        let generation = self.generation.load(Ordering::SeqCst);
+        let files = documents
+            .by_uri
+            .iter()
+            .map(|(uri, doc)| {
+                let view = FileView {
+                    uri: uri.clone(),
+                    lines: doc.lines.clone(),
+                    version: doc.version,
+                };
+                (doc.file, view)
+            })
+            .collect();
+        Some(Ctx {
+            snapshot,
+            file: document.file,
+            lines: document.lines.clone(),
+            files: Arc::new(FileViews(files)),
+            generation,
+        })
+    }
+}
+
 /// The server state shared by all handlers.
 pub struct Backend {
     client: Client,
-    host: Mutex<AnalysisHost>,
-    documents: Mutex<Documents>,
+    shared: Arc<Shared>,
+    /// Set by `shutdown`: the exit status tells whether the client shut the server down.
+    shut_down: Arc<AtomicBool>,
     semantic: Mutex<SemanticCache>,
 }
 
@@ -93,32 +205,23 @@ fn content_modified() -> Error {
     }
 }
 
+/// How long the SMT layer waits for typing to pause before it starts the solver.
+const SMT_DEBOUNCE: Duration = Duration::from_millis(300);
+
 impl Backend {
-    /// A server that talks to `client`.
-    pub fn new(client: Client) -> Self {
+    /// A server that talks to `client` and sets `shut_down` when asked to shut down.
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Self {
         Backend {
             client,
-            host: Mutex::new(AnalysisHost::default()),
-            documents: Mutex::new(Documents::default()),
+            shut_down,
+            shared: Arc::new(Shared {
+                host: Mutex::new(AnalysisHost::default()),
+                documents: Mutex::new(Documents::default()),
+                generation: AtomicU64::new(0),
+                smt: Mutex::default(),
+            }),
             semantic: Mutex::new(SemanticCache::default()),
         }
-    }
-
-    fn context(&self, uri: &Uri) -> Option<Ctx> {
-        let documents = lock(&self.documents);
-        let document = documents.by_uri.get(uri)?;
-        let snapshot = lock(&self.host).snapshot();
-        let uris = documents
-            .by_uri
-            .iter()
-            .map(|(uri, doc)| (doc.file, (uri.clone(), doc.lines.clone())))
-            .collect();
-        Some(Ctx {
-            snapshot,
-            file: document.file,
-            lines: document.lines.clone(),
-            uris,
-        })
     }
 
     /// Runs `handler` on a blocking thread with a snapshot of `uri`'s file: a panic becomes an
@@ -128,7 +231,7 @@ impl Backend {
         uri: &Uri,
         handler: impl FnOnce(&Ctx) -> std::result::Result<Option<T>, Cancelled> + Send + 'static,
     ) -> Result<Option<T>> {
-        let Some(ctx) = self.context(uri) else {
+        let Some(ctx) = self.shared.context(uri) else {
             return Ok(None);
         };
         let joined = tokio::task::spawn_blocking(move || {
@@ -159,7 +262,7 @@ impl Backend {
     }
 
     fn load_workspace(&self, folders: Vec<PathBuf>) {
-        let mut documents = lock(&self.documents);
+        let mut documents = lock(&self.shared.documents);
         let mut change = Change::default();
         for folder in folders {
             let Ok(paths) = fpl_analyzer::discover::policy_paths(std::slice::from_ref(&folder))
@@ -201,58 +304,120 @@ impl Backend {
             }
         }
         change.set_policies(documents.projects.clone());
-        let _ = lock(&self.host).apply_change(change);
+        self.shared.apply(change);
     }
 
-    /// Publishes the diagnostics of `file` in two layers (syntax at once, then everything),
-    /// then the full diagnostics of the other files of its policy.
+    /// Publishes the diagnostics of `uri` in layers: its syntax diagnostics at once, then every
+    /// diagnostic of each file of its policy, then (in the background, once typing pauses) the
+    /// same with the SMT findings added. A layer computed on a snapshot that a newer change has
+    /// overtaken is dropped: that change publishes its own.
     async fn publish(&self, uri: Uri) {
-        let Some(ctx) = self.context(&uri) else {
+        let Some(ctx) = self.shared.context(&uri) else {
             return;
         };
-        let version = lock(&self.documents)
-            .by_uri
-            .get(&uri)
-            .and_then(|d| d.version);
+        let generation = ctx.generation;
         let syntax = run_blocking(move || {
             let diagnostics = ctx.snapshot.syntax_diagnostics(ctx.file)?;
-            let converted = convert::diagnostics(&ctx, &diagnostics);
-            Ok((ctx, converted))
+            let version = ctx.files.get(ctx.file).and_then(|view| view.version);
+            Ok((convert::diagnostics(&ctx, &diagnostics), version))
         })
         .await;
-        let Some((ctx, syntax)) = syntax else {
+        let Some((syntax, version)) = syntax else {
             return;
         };
+        if !self.shared.is_current(generation) {
+            return;
+        }
         self.client
             .publish_diagnostics(uri.clone(), syntax, version)
             .await;
-        let all = run_blocking(move || {
+        let Some(ctx) = self.shared.context(&uri) else {
+            return;
+        };
+        let generation = ctx.generation;
+        let semantic = run_blocking(move || {
             let mut out = Vec::new();
             for file in ctx.snapshot.policy_files(ctx.file)? {
                 let diagnostics = ctx.snapshot.diagnostics(file)?;
-                let Some((uri, _)) = ctx.uris.get(&file) else {
-                    continue;
-                };
-                out.push((
-                    uri.clone(),
-                    convert::diagnostics_of(&ctx, file, &diagnostics),
-                ));
+                if let Some(view) = ctx.files.get(file) {
+                    let converted = convert::diagnostics_of(&ctx.files, file, &diagnostics);
+                    out.push((view.uri.clone(), converted, view.version));
+                }
             }
             Ok(out)
         })
         .await;
-        let Some(all) = all else {
+        let Some(semantic) = semantic else {
             return;
         };
-        for (uri, diagnostics) in all {
-            let version = lock(&self.documents)
-                .by_uri
-                .get(&uri)
-                .and_then(|d| d.version);
+        if !self.shared.is_current(generation) {
+            return;
+        }
+        for (uri, diagnostics, version) in semantic.clone() {
             self.client
                 .publish_diagnostics(uri, diagnostics, version)
                 .await;
         }
+        tokio::spawn(publish_smt(
+            self.client.clone(),
+            self.shared.clone(),
+            uri,
+            generation,
+            semantic,
+        ));
+    }
+}
+
+/// The SMT layer: waits for typing to pause, runs the solver on the policy's texts without
+/// holding a snapshot, and republishes each file's diagnostics with its findings added.
+async fn publish_smt(
+    client: Client,
+    shared: Arc<Shared>,
+    uri: Uri,
+    generation: u64,
+    semantic: Vec<Published>,
+) {
+    tokio::time::sleep(SMT_DEBOUNCE).await;
+    if !shared.is_current(generation) {
+        return;
+    }
+    let Some(ctx) = shared.context(&uri) else {
+        return;
+    };
+    let findings = run_blocking(move || {
+        let Ctx {
+            snapshot,
+            file,
+            files,
+            ..
+        } = ctx;
+        let sources = snapshot.policy_sources(file)?;
+        drop(snapshot);
+        let ids: Vec<FileId> = sources.iter().map(|(id, _)| *id).collect();
+        let findings = fpl_analyzer::host::smt_findings(
+            sources,
+            &CheckOptions::default(),
+            &SmtOptions::default(),
+        );
+        Ok((findings, ids, files))
+    })
+    .await;
+    let Some((findings, ids, files)) = findings else {
+        return;
+    };
+    if !shared.is_current(generation) {
+        return;
+    }
+    shared.remember_smt(generation, &ids, &findings);
+    if findings.is_empty() {
+        return;
+    }
+    for (uri, mut diagnostics, version) in semantic {
+        let Some(file) = files.file_of(&uri) else {
+            continue;
+        };
+        diagnostics.extend(convert::diagnostics_of(&files, file, &findings));
+        client.publish_diagnostics(uri, diagnostics, version).await;
     }
 }
 
@@ -298,18 +463,22 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let uris: Vec<Uri> = lock(&self.documents)
-            .by_uri
-            .iter()
-            .filter(|(_, doc)| doc.in_project)
-            .map(|(uri, _)| uri.clone())
-            .collect();
-        if let Some(uri) = uris.into_iter().next() {
+        // One file of each workspace policy: its publication covers the policy's other files.
+        let uris: Vec<Uri> = {
+            let documents = lock(&self.shared.documents);
+            documents
+                .projects
+                .iter()
+                .filter_map(|group| documents.uris.get(group.first()?).cloned())
+                .collect()
+        };
+        for uri in uris {
             self.publish(uri).await;
         }
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down.store(true, Ordering::SeqCst);
         Ok(())
     }
 
@@ -317,7 +486,7 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let text = params.text_document.text;
         {
-            let mut documents = lock(&self.documents);
+            let mut documents = lock(&self.shared.documents);
             let known = documents.by_uri.get(&uri).map(|doc| doc.file);
             let file = known.unwrap_or_else(|| documents.new_file(&uri));
             let path = uri
@@ -340,7 +509,7 @@ impl LanguageServer for Backend {
             if !in_project {
                 change.set_policies(documents.projects.clone());
             }
-            let _ = lock(&self.host).apply_change(change);
+            self.shared.apply(change);
         }
         self.publish(uri).await;
     }
@@ -348,7 +517,7 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         {
-            let mut documents = lock(&self.documents);
+            let mut documents = lock(&self.shared.documents);
             let Some(document) = documents.by_uri.get_mut(&uri) else {
                 return;
             };
@@ -388,7 +557,7 @@ impl LanguageServer for Backend {
             }
             document.lines = lines;
             document.version = Some(params.text_document.version);
-            if lock(&self.host).apply_change(change).is_err() {
+            if !self.shared.apply(change) {
                 return;
             }
         }
@@ -398,7 +567,7 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         let removed = {
-            let mut documents = lock(&self.documents);
+            let mut documents = lock(&self.shared.documents);
             let Some(document) = documents.by_uri.get_mut(&uri) else {
                 return;
             };
@@ -421,7 +590,7 @@ impl LanguageServer for Backend {
                 change.remove_file(file);
                 true
             };
-            let _ = lock(&self.host).apply_change(change);
+            self.shared.apply(change);
             removed
         };
         if removed {
@@ -544,7 +713,7 @@ impl LanguageServer for Backend {
         &self,
         params: WorkspaceSymbolParams,
     ) -> Result<Option<WorkspaceSymbolResponse>> {
-        let any = lock(&self.documents).by_uri.keys().next().cloned();
+        let any = lock(&self.shared.documents).by_uri.keys().next().cloned();
         let Some(uri) = any else {
             return Ok(None);
         };
@@ -682,9 +851,16 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let range = params.range;
-        self.query(&params.text_document.uri, move |ctx| {
+        let uri = params.text_document.uri;
+        let smt = lock(&self.shared.documents)
+            .by_uri
+            .get(&uri)
+            .map(|document| self.shared.current_smt(document.file))
+            .unwrap_or_default();
+        self.query(&uri, move |ctx| {
             let range = ctx.lines.text_range(range);
-            let assists = ctx.snapshot.assists(ctx.file, range)?;
+            let mut assists = ctx.snapshot.assists(ctx.file, range)?;
+            assists.extend(fixes_at(&smt, range));
             Ok(Some(
                 assists
                     .into_iter()

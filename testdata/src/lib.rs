@@ -1,5 +1,7 @@
 //! Generated FPL policies for benchmarks and tests: deterministic, in the SPEC's style.
 
+pub mod lsp_client;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -19,6 +19,7 @@ mod db;
 pub mod ide;
 mod reparse;
 mod shift;
+mod smt_layer;
 #[cfg(test)]
 mod tests;
 
@@ -34,6 +35,7 @@ use salsa::Setter;
 pub use self::db::FileParse;
 use self::db::{FileInput, PolicyInput, RootDatabase};
 use self::reparse::ReparseHint;
+pub use self::smt_layer::smt_findings;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceFile};
 
@@ -354,6 +356,24 @@ impl Snapshot {
             return Ok(Vec::new());
         };
         self.with(|db| policy.files(db).iter().map(|file| file.id(db)).collect())
+    }
+
+    /// The files of the policy `file` belongs to, with their paths and texts, in policy order.
+    pub fn policy_sources(&self, file: FileId) -> Result<Vec<(FileId, SourceFile)>, Cancelled> {
+        let Some((_, policy)) = self.inputs(file) else {
+            return Ok(Vec::new());
+        };
+        self.with(|db| {
+            policy
+                .files(db)
+                .iter()
+                .map(|input| {
+                    let source =
+                        SourceFile::new(input.path(db).clone(), input.text(db).to_string());
+                    (input.id(db), source)
+                })
+                .collect()
+        })
     }
 
     /// A file's current text.

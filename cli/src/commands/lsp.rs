@@ -10,15 +10,12 @@ pub struct LspArgs {
     pub stdio: bool,
 }
 
-/// Starts a tokio runtime and serves LSP on stdin/stdout until the client exits.
+/// Serves LSP on stdin/stdout until the client exits: status 0 after a `shutdown` request, 1
+/// when the client exits or disconnects without one (as LSP asks).
 pub fn run(_args: &LspArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => return super::fail(error),
-    };
-    runtime.block_on(fpl_lsp::run_stdio());
-    ExitCode::SUCCESS
+    match fpl_lsp::run_stdio() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => super::fail(error),
+    }
 }

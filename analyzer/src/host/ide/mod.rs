@@ -2,6 +2,7 @@
 //! navigation, structure (symbols, folding, selection, highlighting, inlay hints) and code
 //! actions. The language server converts them to protocol types.
 
+mod assists;
 mod completion;
 mod docs;
 mod hover;
@@ -17,7 +18,7 @@ pub use structure::{Fold, FoldKind, HighlightKind, InlayHint, Symbol, SymbolKind
 
 use super::db::{self, ItemNames};
 use super::{Cancelled, Snapshot};
-use crate::diagnostic::TextEdit;
+use crate::diagnostic::{Diagnostic, TextEdit};
 use crate::source::FileId;
 
 /// A named group of edits, e.g. a quick fix.
@@ -25,8 +26,36 @@ use crate::source::FileId;
 pub struct Assist {
     /// What it does.
     pub title: String,
+    /// A diagnostic's fix or a refactoring.
+    pub kind: AssistKind,
     /// The edits.
     pub edits: Vec<TextEdit>,
+}
+
+/// What an assist is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssistKind {
+    /// Fixes a diagnostic.
+    Fix,
+    /// Rewrites code without changing what it means.
+    Refactor,
+}
+
+/// The fixes of those `diagnostics` whose primary span touches `range`, as assists.
+pub fn fixes_at(diagnostics: &[Diagnostic], range: TextRange) -> Vec<Assist> {
+    diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            diagnostic.span.range.start() <= range.end()
+                && range.start() <= diagnostic.span.range.end()
+        })
+        .flat_map(|diagnostic| &diagnostic.fixes)
+        .map(|fix| Assist {
+            title: fix.title.clone(),
+            kind: AssistKind::Fix,
+            edits: fix.edits.clone(),
+        })
+        .collect()
 }
 
 impl Snapshot {
@@ -234,47 +263,12 @@ impl Snapshot {
 
     /// Fixes of diagnostics touching `range`, and refactorings at `range`.
     pub fn assists(&self, file: FileId, range: TextRange) -> Result<Vec<Assist>, Cancelled> {
-        let mut out = Vec::new();
-        for diagnostic in self.diagnostics(file)? {
-            let touches = diagnostic.span.range.start() <= range.end()
-                && range.start() <= diagnostic.span.range.end();
-            if touches {
-                out.extend(diagnostic.fixes.into_iter().map(|fix| Assist {
-                    title: fix.title,
-                    edits: fix.edits,
-                }));
-            }
-        }
+        let mut out = fixes_at(&self.diagnostics(file)?, range);
         if let Some(root) = self.root(file)? {
-            out.extend(condition_keyword_swap(&root, file, range));
+            out.extend(assists::refactorings(&root, file, range));
         }
         Ok(out)
     }
-}
-
-/// "convert `if` to `when`" and back, on the condition clause at `range`.
-fn condition_keyword_swap(root: &SyntaxNode, file: FileId, range: TextRange) -> Option<Assist> {
-    let token = token_at(root, range.start())?;
-    let clause = token
-        .parent_ancestors()
-        .find(|node| node.kind() == SyntaxKind::CONDITION_CLAUSE)?;
-    let keyword = clause
-        .children_with_tokens()
-        .filter_map(|element| element.into_token())
-        .find(|token| token.kind() == SyntaxKind::KEYWORD)?;
-    let (from, to) = match keyword.text() {
-        "if" => ("if", "when"),
-        "when" => ("when", "if"),
-        _ => return None,
-    };
-    Some(Assist {
-        title: format!("convert `{from}` to `{to}`"),
-        edits: vec![TextEdit {
-            file,
-            range: keyword.text_range(),
-            replacement: to.to_string(),
-        }],
-    })
 }
 
 /// The most interesting token at `offset`: a word or literal touching it, else any token.

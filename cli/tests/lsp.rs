@@ -1,18 +1,20 @@
-//! End-to-end tests of the language server over JSON-RPC: fixtures with a `$0` cursor in, the
-//! server's answers out. Most run the server in process over `tokio::io::duplex`; one runs the
-//! real binary over stdio.
+//! `faramesh lsp` end to end: every test starts the real binary and speaks JSON-RPC over its
+//! stdio. Fixtures mark the cursor with `$0`.
 
-mod support;
-
+use fpl_testdata::lsp_client::{Client, cursor, labels};
 use serde_json::{Value, json};
-use support::{Client, cursor, labels};
 
 const URI: &str = "file:///ws/test.fpl";
+
+/// A fresh `faramesh lsp` process.
+fn server() -> Client {
+    Client::spawn(env!("CARGO_BIN_EXE_faramesh"), &["lsp"])
+}
 
 /// Opens `fixture` (cursor stripped) in a fresh server and sends `method` at the cursor.
 async fn at_cursor(fixture: &str, method: &str, extra: Value) -> Value {
     let (text, position) = cursor(fixture);
-    let mut client = Client::in_process();
+    let mut client = server();
     client.initialize(None).await;
     client.open(URI, &text).await;
     let mut params = json!({"textDocument": {"uri": URI}, "position": position});
@@ -36,7 +38,7 @@ async fn completions(fixture: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_are_published_in_layers_with_codes() {
-    let mut client = Client::in_process();
+    let mut client = server();
     client.initialize(None).await;
     client
         .open(
@@ -71,7 +73,7 @@ async fn diagnostics_are_published_in_layers_with_codes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_edits_apply_in_order() {
-    let mut client = Client::in_process();
+    let mut client = server();
     client.initialize(None).await;
     client
         .open(URI, "agent a {\n  default deny\n  permit x\n}\n")
@@ -208,7 +210,7 @@ async fn definition_references_and_rename_follow_names() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn structure_requests_answer() {
     let text = "# one\n# two\nagent a {\n  default deny\n  permit x when amount < 5\n}\n";
-    let mut client = Client::in_process();
+    let mut client = server();
     client.initialize(None).await;
     client.open(URI, text).await;
     let doc = json!({"textDocument": {"uri": URI}});
@@ -256,7 +258,7 @@ async fn structure_requests_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_actions_offer_fixes_and_if_when_conversion() {
-    let mut client = Client::in_process();
+    let mut client = server();
     client.initialize(None).await;
     client
         .open(
@@ -277,7 +279,7 @@ async fn code_actions_offer_fixes_and_if_when_conversion() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn formatting_uses_the_formatter() {
-    let mut client = Client::in_process();
+    let mut client = server();
     client.initialize(None).await;
     client
         .open(URI, "agent a{default deny permit x when amount<5}")
@@ -296,7 +298,7 @@ async fn formatting_uses_the_formatter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_messages_and_unknown_methods_do_not_stop_the_server() {
-    let mut client = Client::in_process();
+    let mut client = server();
     client.initialize(None).await;
     client.send_raw("{ this is not json").await;
     let error = client.receive().await;
@@ -316,8 +318,20 @@ async fn malformed_messages_and_unknown_methods_do_not_stop_the_server() {
         )
         .await;
     assert_eq!(hover, Value::Null);
-    let result = client.request("shutdown", Value::Null).await;
-    assert_eq!(result, Value::Null);
+    let status = client.shutdown_and_exit().await;
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit after shutdown is a clean exit"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_without_shutdown_is_status_one() {
+    let mut client = server();
+    client.initialize(None).await;
+    let status = client.exit().await;
+    assert_eq!(status.code(), Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -333,7 +347,7 @@ async fn a_workspace_folder_is_one_policy() {
     let root = dir.path().canonicalize().expect("canonical");
     let root_uri = format!("file://{}", root.display());
     let b_uri = format!("{root_uri}/b.fpl");
-    let mut client = Client::binary();
+    let mut client = server();
     client.initialize(Some(&root_uri)).await;
     client
         .open(&b_uri, "agent dup {\n  default deny\n}\n")
@@ -345,4 +359,258 @@ async fn a_workspace_folder_is_one_policy() {
             .as_str()
             .is_some_and(|u| u.ends_with("a.fpl"))
     );
+}
+
+/// The code actions offered at `position` in `URI`.
+async fn code_actions(client: &mut Client, position: Value) -> Vec<Value> {
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    actions.as_array().cloned().unwrap_or_default()
+}
+
+fn titles(actions: &[Value]) -> Vec<&str> {
+    actions.iter().filter_map(|a| a["title"].as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typo_is_reported_at_its_place_with_a_did_you_mean_fix() {
+    let mut client = server();
+    client.initialize(None).await;
+    client
+        .open(
+            URI,
+            "agent a {\n  defualt deny\n  permit x when amount > 5\n}\n",
+        )
+        .await;
+    let diagnostics = client
+        .diagnostics_until(URI, |d| d.iter().any(|d| d["code"] == "E0104"))
+        .await;
+    let typo = diagnostics
+        .iter()
+        .find(|d| d["code"] == "E0104")
+        .expect("E0104");
+    assert_eq!(typo["range"]["start"], json!({"line": 1, "character": 2}));
+    let actions = code_actions(&mut client, json!({"line": 1, "character": 4})).await;
+    let fix = actions
+        .iter()
+        .find(|a| a["title"] == "replace with `default`")
+        .unwrap_or_else(|| panic!("no did-you-mean fix in {actions:?}"));
+    assert_eq!(fix["kind"], "quickfix");
+    assert_eq!(fix["edit"]["changes"][URI][0]["newText"], "default");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smt_findings_arrive_later_tagged_unnecessary_with_a_removal_fix() {
+    let mut client = server();
+    client.initialize(None).await;
+    client
+        .open(
+            URI,
+            "agent a {\n  default deny\n  deny shell/*\n  permit shell/ls\n}\n",
+        )
+        .await;
+    let diagnostics = client
+        .diagnostics_until(URI, |d| d.iter().any(|d| d["code"] == "S0301"))
+        .await;
+    let unreachable = diagnostics
+        .iter()
+        .find(|d| d["code"] == "S0301")
+        .expect("S0301");
+    assert_eq!(unreachable["range"]["start"]["line"], 3);
+    assert_eq!(unreachable["tags"], json!([1]), "the Unnecessary tag");
+    assert!(
+        unreachable["relatedInformation"][0]["location"]["range"]["start"]["line"] == 2,
+        "the covering rule is related: {unreachable}"
+    );
+    let actions = code_actions(&mut client, json!({"line": 3, "character": 4})).await;
+    let removal = actions
+        .iter()
+        .find(|a| a["title"] == "remove the rule")
+        .unwrap_or_else(|| panic!("no removal in {actions:?}"));
+    let edit = &removal["edit"]["changes"][URI][0];
+    assert_eq!(edit["newText"], "");
+    assert_eq!(edit["range"]["start"]["line"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regex_operators_and_condition_keywords_convert_both_ways() {
+    let mut client = server();
+    client.initialize(None).await;
+    client
+        .open(
+            URI,
+            "agent a {\n  default deny\n  permit x when path =~ \"^/tmp\"\n  deny y if path !~ \"a\"\n  permit z when path not matches \"b\"\n}\n",
+        )
+        .await;
+    let symbol = code_actions(&mut client, json!({"line": 2, "character": 22})).await;
+    assert!(titles(&symbol).contains(&"use `matches`"), "{symbol:?}");
+    assert!(
+        titles(&symbol).contains(&"convert `when` to `if`"),
+        "{symbol:?}"
+    );
+    let refactor = symbol
+        .iter()
+        .find(|a| a["title"] == "use `matches`")
+        .expect("refactoring");
+    assert_eq!(refactor["kind"], "refactor.rewrite");
+    assert_eq!(
+        refactor["edit"]["changes"][URI][0]["range"],
+        json!({"start": {"line": 2, "character": 21}, "end": {"line": 2, "character": 23}})
+    );
+    let negated = code_actions(&mut client, json!({"line": 3, "character": 18})).await;
+    assert!(
+        titles(&negated).contains(&"use `not matches`"),
+        "{negated:?}"
+    );
+    assert!(
+        titles(&negated).contains(&"convert `if` to `when`"),
+        "{negated:?}"
+    );
+    let words = code_actions(&mut client, json!({"line": 4, "character": 26})).await;
+    assert!(titles(&words).contains(&"use `!~`"), "{words:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn range_formatting_touches_only_the_range() {
+    let text = "agent a {\n  default deny\n  permit x   when amount<5\n  permit   y\n}\n";
+    let mut client = server();
+    client.initialize(None).await;
+    client.open(URI, text).await;
+    let edits = client
+        .request(
+            "textDocument/rangeFormatting",
+            json!({"textDocument": {"uri": URI}, "range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 27}}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(
+        apply(text, &edits),
+        "agent a {\n  default deny\n  permit x  when amount < 5\n  permit   y\n}\n"
+    );
+}
+
+/// `text` with LSP `edits` applied (ASCII text, so UTF-16 columns are byte columns).
+fn apply(text: &str, edits: &Value) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().expect("line") as usize;
+        let column = position["character"].as_u64().expect("character") as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + column
+    };
+    let mut edits: Vec<&Value> = edits.as_array().expect("edits").iter().collect();
+    edits.sort_by_key(|edit| std::cmp::Reverse(offset(&edit["range"]["start"])));
+    let mut out = text.to_string();
+    for edit in edits {
+        let range = offset(&edit["range"]["start"])..offset(&edit["range"]["end"]);
+        out.replace_range(range, edit["newText"].as_str().expect("new text"));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn semantic_token_deltas_follow_edits() {
+    let mut client = server();
+    client.initialize(None).await;
+    client
+        .open(URI, "agent a {\n  default deny\n  permit x\n}\n")
+        .await;
+    let doc = json!({"textDocument": {"uri": URI}});
+    let full = client
+        .request("textDocument/semanticTokens/full", doc)
+        .await;
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [
+                {"range": {"start": {"line": 2, "character": 10}, "end": {"line": 2, "character": 10}}, "text": " when amount > 5"}]}),
+        )
+        .await;
+    let delta = client
+        .request(
+            "textDocument/semanticTokens/full/delta",
+            json!({"textDocument": {"uri": URI}, "previousResultId": full["resultId"]}),
+        )
+        .await;
+    let edits = delta["edits"].as_array().cloned().unwrap_or_default();
+    assert_eq!(edits.len(), 1, "{delta}");
+    assert!(
+        edits[0]["data"].as_array().is_some_and(|d| d.len() >= 15),
+        "the new tokens of `when amount > 5`: {delta}"
+    );
+    assert_ne!(delta["resultId"], full["resultId"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_credentials_and_providers_navigate() {
+    /// A policy where `$0` is put before the byte of `at`.
+    fn marked(at: &str) -> String {
+        let text = "provider kms { type = \"vault\" }\nagent payer {\n  default deny\n  credential stripe { backend = kms }\n}\nagent helper {\n  default deny\n}\nmanifest grant payer to helper max 2\n";
+        let offset = text.find(at).expect("the marked text is in the policy") + 1;
+        format!("{}$0{}", &text[..offset], &text[offset..])
+    }
+    let definition = at_cursor(&marked("payer to"), "textDocument/definition", json!({})).await;
+    assert_eq!(
+        definition[0]["range"]["start"],
+        json!({"line": 1, "character": 6})
+    );
+    let references = at_cursor(
+        &marked("kms {"),
+        "textDocument/references",
+        json!({"context": {"includeDeclaration": true}}),
+    )
+    .await;
+    let lines: Vec<u64> = references
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["range"]["start"]["line"].as_u64())
+        .collect();
+    assert_eq!(lines, vec![0, 3]);
+    let rename = at_cursor(
+        &marked("stripe {"),
+        "textDocument/rename",
+        json!({"newName": "card"}),
+    )
+    .await;
+    let edits = rename["changes"][URI]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edits.len(), 1, "{rename}");
+    assert_eq!(edits[0]["newText"], "card");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_symbols_nest_rules_under_agents() {
+    let mut client = server();
+    client.initialize(None).await;
+    client
+        .open(
+            URI,
+            "agent a {\n  default deny\n  phase one { }\n  permit x\n}\nagent b {\n  default deny\n}\n",
+        )
+        .await;
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": URI}}),
+        )
+        .await;
+    let names: Vec<&str> = symbols
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["a", "b"]);
+    let children: Vec<&str> = symbols[0]["children"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(children.contains(&"one"), "{children:?}");
 }

@@ -1,12 +1,16 @@
-//! A small JSON-RPC client for tests: speaks to the server in process (over `tokio::io::duplex`)
-//! or to the real binary over its stdio; fixtures mark the cursor with `$0`.
-
-#![allow(dead_code)]
+//! A JSON-RPC client for language-server tests and benchmarks: frames messages with
+//! `Content-Length`, answers the server's own requests, keeps notifications until asked, and
+//! gives up after [`PATIENCE`] instead of hanging. Fixtures mark the cursor with `$0`.
 
 use std::collections::VecDeque;
+use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+
+/// How long to wait for one message before failing.
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A connected client.
 pub struct Client {
@@ -15,23 +19,14 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for responses.
     pub notifications: VecDeque<Value>,
-    _child: Option<tokio::process::Child>,
+    child: Option<tokio::process::Child>,
 }
 
 impl Client {
-    /// A server running in this process.
-    pub fn in_process() -> Client {
-        let (client_side, server_side) = tokio::io::duplex(1 << 20);
-        let (server_read, server_write) = tokio::io::split(server_side);
-        tokio::spawn(fpl_lsp::serve(server_read, server_write));
-        let (read, write) = tokio::io::split(client_side);
-        Client::new(Box::new(read), Box::new(write), None)
-    }
-
-    /// The real binary over stdio.
-    pub fn binary() -> Client {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_fpl-lsp"))
-            .arg("--stdio")
+    /// Starts `program` with `args` and talks to it over its stdin and stdout.
+    pub fn spawn(program: impl AsRef<Path>, args: &[&str]) -> Client {
+        let mut child = tokio::process::Command::new(program.as_ref())
+            .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
@@ -40,6 +35,14 @@ impl Client {
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
         Client::new(Box::new(stdout), Box::new(stdin), Some(child))
+    }
+
+    /// Talks to a server over `reader` and `writer` (e.g. one end of `tokio::io::duplex`).
+    pub fn connect(
+        reader: impl AsyncRead + Unpin + Send + 'static,
+        writer: impl AsyncWrite + Unpin + Send + 'static,
+    ) -> Client {
+        Client::new(Box::new(reader), Box::new(writer), None)
     }
 
     fn new(
@@ -52,7 +55,7 @@ impl Client {
             reader: BufReader::new(reader),
             next_id: 0,
             notifications: VecDeque::new(),
-            _child: child,
+            child,
         }
     }
 
@@ -66,9 +69,9 @@ impl Client {
         self.writer.flush().await.expect("flush");
     }
 
-    /// Sends a notification.
+    /// Sends a notification (`params` left out when null).
     pub async fn notify(&mut self, method: &str, params: Value) {
-        let body = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        let body = message(None, method, params);
         self.send_raw(&body.to_string()).await;
     }
 
@@ -76,7 +79,7 @@ impl Client {
     pub async fn request_raw(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let body = message(Some(id), method, params);
         self.send_raw(&body.to_string()).await;
         loop {
             let message = self.receive().await;
@@ -107,8 +110,14 @@ impl Client {
         }
     }
 
-    /// Reads one message.
+    /// Reads one message, failing after [`PATIENCE`].
     pub async fn receive(&mut self) -> Value {
+        tokio::time::timeout(PATIENCE, self.read_message())
+            .await
+            .expect("the server sends a message in time")
+    }
+
+    async fn read_message(&mut self) -> Value {
         let mut length = 0usize;
         loop {
             let mut line = String::new();
@@ -174,6 +183,22 @@ impl Client {
         result
     }
 
+    /// `shutdown`, then `exit`: the server's exit status.
+    pub async fn shutdown_and_exit(&mut self) -> std::process::ExitStatus {
+        self.request("shutdown", Value::Null).await;
+        self.exit().await
+    }
+
+    /// Sends `exit` and waits for the server process to end.
+    pub async fn exit(&mut self) -> std::process::ExitStatus {
+        self.notify("exit", Value::Null).await;
+        let child = self.child.as_mut().expect("a server process");
+        tokio::time::timeout(PATIENCE, child.wait())
+            .await
+            .expect("the server exits in time")
+            .expect("the server's status")
+    }
+
     /// Opens a document.
     pub async fn open(&mut self, uri: &str, text: &str) {
         self.notify(
@@ -182,6 +207,18 @@ impl Client {
         )
         .await;
     }
+}
+
+/// A JSON-RPC request (with an id) or notification; null `params` are left out.
+fn message(id: Option<i64>, method: &str, params: Value) -> Value {
+    let mut body = json!({"jsonrpc": "2.0", "method": method});
+    if let Some(id) = id {
+        body["id"] = json!(id);
+    }
+    if !params.is_null() {
+        body["params"] = params;
+    }
+    body
 }
 
 /// Splits a fixture at `$0`: the text without it and the cursor as an LSP position.

@@ -1,0 +1,34 @@
+//! The SMT findings of one policy of the host, computed without a snapshot: the solver may run
+//! for seconds, and a held snapshot would hold up every edit until it finished.
+
+use crate::analysis::analyze;
+use crate::checks::CheckOptions;
+use crate::diagnostic::Diagnostic;
+use crate::smt::{self, SmtOptions};
+use crate::source::{FileId, SourceFile};
+
+/// The `S03xx` findings (SPEC §7) of the policy made of `sources` (in policy order, as
+/// [`super::Snapshot::policy_sources`] lists them), with every span in the host's file ids.
+/// Empty when the policy has errors.
+pub fn smt_findings(
+    sources: Vec<(FileId, SourceFile)>,
+    check: &CheckOptions,
+    options: &SmtOptions,
+) -> Vec<Diagnostic> {
+    let (ids, files): (Vec<FileId>, Vec<SourceFile>) = sources.into_iter().unzip();
+    let analysis = analyze(files, check);
+    let host_id = |file: FileId| ids.get(file.0 as usize).copied().unwrap_or(file);
+    smt::findings(&analysis, options)
+        .into_iter()
+        .map(|mut diagnostic| {
+            diagnostic.span.file = host_id(diagnostic.span.file);
+            for label in &mut diagnostic.labels {
+                label.span.file = host_id(label.span.file);
+            }
+            for edit in diagnostic.fixes.iter_mut().flat_map(|fix| &mut fix.edits) {
+                edit.file = host_id(edit.file);
+            }
+            diagnostic
+        })
+        .collect()
+}
