@@ -62,18 +62,7 @@ pub fn analyze(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysis {
     }
     let policy = builder.finish();
     diagnostics.extend(checks::run(&policy, options));
-    diagnostics.sort_by_key(|diagnostic| {
-        (
-            diagnostic.span.file,
-            diagnostic.span.range.start(),
-            diagnostic.code,
-        )
-    });
-    Analysis {
-        files,
-        policy,
-        diagnostics,
-    }
+    Analysis::new(files, policy, diagnostics)
 }
 
 fn syntax_diagnostic(file: FileId, error: &fpl_syntax::SyntaxError) -> Diagnostic {
@@ -94,6 +83,20 @@ fn syntax_diagnostic(file: FileId, error: &fpl_syntax::SyntaxError) -> Diagnosti
 }
 
 impl Analysis {
+    /// An analysis of `files` (file `i` has id `FileId(i)`), with its diagnostics sorted.
+    pub(crate) fn new(
+        files: Vec<AnalyzedFile>,
+        policy: hir::Policy,
+        mut diagnostics: Vec<Diagnostic>,
+    ) -> Analysis {
+        sort_diagnostics(&mut diagnostics);
+        Analysis {
+            files,
+            policy,
+            diagnostics,
+        }
+    }
+
     /// The analysed files in order.
     pub fn files(&self) -> &[AnalyzedFile] {
         &self.files
@@ -118,4 +121,15 @@ impl Analysis {
             file.lines.line_col(text, span.range.end()),
         )
     }
+}
+
+/// Sorts diagnostics by file, position and code, as every report lists them.
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|diagnostic| {
+        (
+            diagnostic.span.file,
+            diagnostic.span.range.start(),
+            diagnostic.code,
+        )
+    });
 }

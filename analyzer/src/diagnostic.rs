@@ -84,6 +84,18 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The same diagnostic with every file id (primary span, labels, fix edits) mapped by `to`.
+    pub fn map_files(mut self, to: impl Fn(FileId) -> FileId) -> Self {
+        self.span.file = to(self.span.file);
+        for label in &mut self.labels {
+            label.span.file = to(label.span.file);
+        }
+        for edit in self.fixes.iter_mut().flat_map(|fix| &mut fix.edits) {
+            edit.file = to(edit.file);
+        }
+        self
+    }
+
     /// A diagnostic with the code's default severity and nothing but a message.
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {

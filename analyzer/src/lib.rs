@@ -18,7 +18,7 @@ pub mod smt;
 pub mod source;
 pub mod testing;
 
-pub use analysis::{Analysis, AnalyzedFile, analyze};
+pub use analysis::{Analysis, AnalyzedFile, analyze, sort_diagnostics};
 pub use checks::CheckOptions;
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Fix, Label, Severity, Span, TextEdit};

@@ -36,8 +36,10 @@ pub use self::db::FileParse;
 use self::db::{FileInput, PolicyInput, RootDatabase};
 use self::reparse::ReparseHint;
 pub use self::smt_layer::smt_findings;
+use crate::analysis::{Analysis, AnalyzedFile};
+use crate::checks::CheckOptions;
 use crate::diagnostic::Diagnostic;
-use crate::source::{FileId, SourceFile};
+use crate::source::{FileId, LineIndex, SourceFile};
 
 /// Why a change could not be applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -316,6 +318,25 @@ impl AnalysisHost {
     }
 }
 
+/// Checks one policy through a fresh host, the way `faramesh check` does: file `i` of `sources`
+/// gets id `FileId(i)`, and the result equals [`crate::analyze`]'s.
+pub fn check_policy(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysis {
+    let mut host = AnalysisHost::new(options.require_env, None);
+    let mut change = Change::default();
+    let ids: Vec<FileId> = (0..sources.len() as u32).map(FileId).collect();
+    for (id, source) in ids.iter().zip(sources) {
+        change.set_file(*id, source);
+    }
+    change.set_policies(vec![ids]);
+    // Whole files only: nothing can be out of range, and no snapshot exists to cancel.
+    let _ = host.apply_change(change);
+    host.snapshot()
+        .analysis()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Analysis::new(Vec::new(), Default::default(), Vec::new()))
+}
+
 /// A consistent view of the host at one moment. Queries return [`Cancelled`] once the host
 /// applies a newer change; drop the snapshot then and take a new one.
 #[derive(Clone)]
@@ -410,6 +431,35 @@ impl Snapshot {
             return Ok(Vec::new());
         };
         self.with(|db| db::file_diagnostics(db, policy, input).clone())
+    }
+
+    /// The whole analysis of the policy whose files are `0..n` in policy order (as
+    /// [`check_policy`] sets them up), as [`crate::analyze`] would give it.
+    fn analysis(&self) -> Result<Option<Analysis>, Cancelled> {
+        let Some((_, policy)) = self.inputs(FileId(0)) else {
+            return Ok(None);
+        };
+        self.with(|db| {
+            let inputs = policy.files(db);
+            let mut files = Vec::with_capacity(inputs.len());
+            let mut diagnostics = Vec::new();
+            for input in inputs {
+                let text = input.text(db);
+                let parse = db::parse(db, *input);
+                files.push(AnalyzedFile {
+                    source: SourceFile {
+                        path: input.path(db).clone(),
+                        text: text.to_string(),
+                        invalid_utf8_at: input.invalid_utf8_at(db),
+                    },
+                    parse: fpl_syntax::Parse::new(parse.green.0.clone(), parse.errors.clone()),
+                    lines: LineIndex::new(text),
+                });
+                diagnostics.extend_from_slice(db::file_diagnostics(db, policy, *input));
+            }
+            let model = db::policy_model(db, policy).clone();
+            Some(Analysis::new(files, model, diagnostics))
+        })
     }
 
     /// The semantic model of the policy `file` belongs to, with absolute positions.

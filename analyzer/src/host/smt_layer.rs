@@ -20,15 +20,6 @@ pub fn smt_findings(
     let host_id = |file: FileId| ids.get(file.0 as usize).copied().unwrap_or(file);
     smt::findings(&analysis, options)
         .into_iter()
-        .map(|mut diagnostic| {
-            diagnostic.span.file = host_id(diagnostic.span.file);
-            for label in &mut diagnostic.labels {
-                label.span.file = host_id(label.span.file);
-            }
-            for edit in diagnostic.fixes.iter_mut().flat_map(|fix| &mut fix.edits) {
-                edit.file = host_id(edit.file);
-            }
-            diagnostic
-        })
+        .map(|diagnostic| diagnostic.map_files(host_id))
         .collect()
 }

@@ -4,7 +4,7 @@
 use fpl_syntax::{TextRange, TextSize};
 
 use super::reparse::{self, ReparseHint};
-use super::{AnalysisHost, Change, db};
+use super::{AnalysisHost, Change, check_policy, db};
 use crate::source::{FileId, SourceFile};
 use crate::{CheckOptions, analyze};
 
@@ -55,11 +55,20 @@ fn host_with(files: &[(String, String)]) -> AnalysisHost {
 }
 
 fn assert_same_as_analyze(files: &[(String, String)]) {
-    let sources = files
+    let sources: Vec<SourceFile> = files
         .iter()
         .map(|(path, text)| SourceFile::new(path.clone(), text.clone()))
         .collect();
-    let expected = analyze(sources, &CheckOptions::default()).diagnostics;
+    let analysis = analyze(sources.clone(), &CheckOptions::default());
+    let checked = check_policy(sources, &CheckOptions::default());
+    assert_eq!(checked.diagnostics, analysis.diagnostics);
+    assert_eq!(checked.policy, analysis.policy);
+    for (ours, theirs) in checked.files().iter().zip(analysis.files()) {
+        assert_eq!(ours.source, theirs.source);
+        assert_eq!(ours.parse, theirs.parse);
+    }
+    assert_eq!(checked.files().len(), analysis.files().len());
+    let expected = analysis.diagnostics;
     let snapshot = host_with(files).snapshot();
     let actual: Vec<_> = (0..files.len() as u32)
         .flat_map(|file| snapshot.diagnostics(FileId(file)).expect("not cancelled"))

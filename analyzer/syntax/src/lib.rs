@@ -30,6 +30,11 @@ pub struct Parse {
 }
 
 impl Parse {
+    /// A parse made of a tree and its errors (e.g. kept by an incremental database).
+    pub fn new(green: GreenNode, errors: Vec<SyntaxError>) -> Parse {
+        Parse { green, errors }
+    }
+
     /// The root of the untyped tree.
     pub fn syntax_node(&self) -> SyntaxNode {
         SyntaxNode::new_root(self.green.clone())

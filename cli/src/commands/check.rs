@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fpl_analyzer::{CheckOptions, analyze, discover};
+use fpl_analyzer::{CheckOptions, discover, host::check_policy};
 
 use crate::render::{self, Format};
 
@@ -38,7 +38,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Ok(sources) => sources,
         Err(error) => return super::fail(error),
     };
-    let mut analysis = analyze(
+    let mut analysis = check_policy(
         sources,
         &CheckOptions {
             require_env: args.require_env,
@@ -54,13 +54,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                     eprintln!("faramesh: {error}");
                 }
                 analysis.diagnostics.extend(report.diagnostics);
-                analysis.diagnostics.sort_by_key(|diagnostic| {
-                    (
-                        diagnostic.span.file,
-                        diagnostic.span.range.start(),
-                        diagnostic.code,
-                    )
-                });
+                fpl_analyzer::sort_diagnostics(&mut analysis.diagnostics);
             }
             Err(error) => eprintln!("faramesh: SMT analysis skipped: {error}"),
         }

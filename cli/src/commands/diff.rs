@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use fpl_analyzer::smt::{DiffReport, SmtOptions, semantic_diff};
-use fpl_analyzer::{Analysis, CheckOptions, SourceFile, analyze, discover};
+use fpl_analyzer::{Analysis, CheckOptions, SourceFile, discover, host::check_policy};
 
 /// Arguments of `faramesh diff`.
 #[derive(Debug, clap::Args)]
@@ -100,7 +100,7 @@ fn load_version(spec: &str) -> Result<Analysis, DiffError> {
     } else {
         git_sources(spec)?
     };
-    let analysis = analyze(sources, &CheckOptions::default());
+    let analysis = check_policy(sources, &CheckOptions::default());
     if analysis.has_errors() {
         return Err(DiffError::Invalid(spec.to_string()));
     }

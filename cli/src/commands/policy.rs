@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use fpl_analyzer::{CheckOptions, analyze, compile::compile, discover};
+use fpl_analyzer::{CheckOptions, compile::compile, discover, host::check_policy};
 use fpl_runtime::ir::CompiledPolicy;
 
 /// Why a policy could not be compiled; the diagnostics were already printed.
@@ -19,7 +19,7 @@ pub enum PolicyError {
 /// Reads, checks and compiles the policy in `paths`; on errors prints them to stderr.
 pub fn compile_paths(paths: &[PathBuf]) -> Result<CompiledPolicy, PolicyError> {
     let sources = discover::load(&discover::policy_paths(paths)?)?;
-    let analysis = analyze(sources, &CheckOptions::default());
+    let analysis = check_policy(sources, &CheckOptions::default());
     compile(&analysis).map_err(|fpl_analyzer::compile::CompileError::HasErrors(count)| {
         eprint!(
             "{}",
