@@ -251,6 +251,28 @@ fn explain_prints_documentation() {
 }
 
 #[test]
+fn the_code_reference_in_docs_is_what_explain_all_prints() {
+    let output = faramesh()
+        .args(["explain", "--all"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).expect("UTF-8");
+    for code in fpl_analyzer::Code::ALL {
+        let anchor = format!("<a id=\"{}\"></a>", code.as_str().to_ascii_lowercase());
+        assert!(printed.contains(&anchor), "{anchor} missing");
+    }
+    let committed = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/codes.md"),
+    )
+    .expect("docs/codes.md exists");
+    assert!(
+        committed == printed,
+        "docs/codes.md is out of date: run `faramesh explain --all > docs/codes.md`"
+    );
+}
+
+#[test]
 fn version_and_completions() {
     faramesh()
         .arg("--version")

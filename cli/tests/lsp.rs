@@ -163,6 +163,13 @@ async fn completion_depends_on_context() {
     )
     .await;
     assert_eq!(backends, vec!["kms", "vault", "env"]);
+    let agents = completions(
+        "agent payer {\n  default deny\n}\nagent helper {\n  default deny\n}\nmanifest grant $0",
+    )
+    .await;
+    assert_eq!(agents, vec!["helper", "payer"]);
+    let grantee = completions("agent payer {\n  default deny\n}\nagent helper {\n  default deny\n}\nmanifest grant payer to $0 max 2").await;
+    assert_eq!(grantee, vec!["helper", "payer"]);
     let clauses = completions("agent a {\n  permit x $0\n}").await;
     assert!(
         clauses.contains(&"when".to_string()) && clauses.contains(&"reason".to_string()),

@@ -112,6 +112,8 @@ struct Shared {
     /// The last SMT findings of each file, with the generation they were computed at: their
     /// fixes are offered as code actions while that generation is current.
     smt: Mutex<HashMap<FileId, (u64, Vec<FplDiagnostic>)>>,
+    /// Held while the solver runs: one SMT run at a time, so pauses in typing do not pile runs up.
+    solver: tokio::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -219,6 +221,7 @@ impl Backend {
                 documents: Mutex::new(Documents::default()),
                 generation: AtomicU64::new(0),
                 smt: Mutex::default(),
+                solver: tokio::sync::Mutex::new(()),
             }),
             semantic: Mutex::new(SemanticCache::default()),
         }
@@ -378,6 +381,10 @@ async fn publish_smt(
     semantic: Vec<Published>,
 ) {
     tokio::time::sleep(SMT_DEBOUNCE).await;
+    if !shared.is_current(generation) {
+        return;
+    }
+    let _solver = shared.solver.lock().await;
     if !shared.is_current(generation) {
         return;
     }

@@ -243,6 +243,17 @@ fn after_token(previous: &SyntaxToken, names: &ItemNames, out: &mut Vec<Completi
             }
             true
         }
+        "grant" | "to" | "orchestrator"
+            if key.kind() == SyntaxKind::KEYWORD
+                && key
+                    .parent_ancestors()
+                    .any(|n| n.kind() == SyntaxKind::MANIFEST) =>
+        {
+            for agent in &names.agents {
+                out.push(Completion::new(agent.clone(), CompletionKind::Name).detail("agent"));
+            }
+            true
+        }
         "per" => {
             words(
                 &["second", "minute", "hour", "day"],
