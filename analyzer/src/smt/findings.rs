@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use super::encode::{Encoder, RuleFormulas};
 use super::glob;
 use super::replay::{Outcome, Replayer};
-use super::solver::{SatResult, Solver, Z3Solver};
+use super::solver::{SatResult, Solver, Z3Context, Z3Solver};
 use super::term::{self, T};
 use super::{InternalError, SmtError, SmtOptions, SmtReport};
 use crate::analysis::Analysis;
@@ -22,7 +22,8 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
     }
     let replayer = Replayer::new(analysis)?;
     let mut report = SmtReport::default();
-    let mut solver = Z3Solver::new(options.timeout);
+    let context = Z3Context::new();
+    let mut solver = Z3Solver::new(&context, options.timeout);
     for agent in &analysis.policy.agents {
         for component in components(agent) {
             let key = cache_key(agent, &component, options);
@@ -186,7 +187,7 @@ struct AgentChecker<'a, 's> {
     encoder: Encoder<'a>,
     formulas: Vec<RuleFormulas>,
     axioms: Vec<T>,
-    solver: &'s mut Z3Solver,
+    solver: &'s mut dyn Solver,
     replayer: &'s Replayer,
     out: Vec<Diagnostic>,
     internal: Vec<InternalError>,
