@@ -306,7 +306,46 @@ impl<'c> Translator<'c> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_int, unescape};
+    use std::time::Duration;
+
+    use super::{ModelValue, SatResult, Solver, Z3Context, Z3Solver, parse_int, unescape};
+    use crate::smt::term::{self, T, Term};
+
+    /// Ten pigeons in nine holes: unsatisfiable, and far beyond a short time limit.
+    fn pigeonhole() -> T {
+        let holes = 9;
+        let pigeons: Vec<T> = (0..=holes)
+            .map(|i| term::int_var(format!("pigeon{i}")))
+            .collect();
+        let mut facts = Vec::new();
+        for (at, pigeon) in pigeons.iter().enumerate() {
+            facts.push(term::bin(Term::Le, &term::int(0), pigeon));
+            facts.push(term::bin(Term::Lt, pigeon, &term::int(holes)));
+            for other in &pigeons[at + 1..] {
+                facts.push(term::not(&term::eq(pigeon, other)));
+            }
+        }
+        term::and(facts)
+    }
+
+    #[test]
+    fn a_timeout_is_unknown_and_the_solver_goes_on() {
+        let context = Z3Context::new();
+        let mut solver = Z3Solver::new(&context, Duration::from_millis(100));
+        assert_eq!(solver.check(&[pigeonhole()]), SatResult::Unknown);
+        let x = term::int_var("x");
+        let small = term::bin(Term::Lt, &x, &term::int(-3));
+        match solver.check(std::slice::from_ref(&small)) {
+            SatResult::Sat(model) => {
+                assert!(matches!(model.get("x"), Some(ModelValue::Int(value)) if *value < -3));
+            }
+            other => panic!("expected a model, got {other:?}"),
+        }
+        assert_eq!(
+            solver.check(&[small, term::bin(Term::Lt, &term::int(0), &x)]),
+            SatResult::Unsat
+        );
+    }
 
     #[test]
     fn parses_integers_as_z3_prints_them() {
