@@ -36,35 +36,37 @@ pub struct RuleFormulas {
     pub val: T,
     /// Whether anything in it was approximated.
     pub approximate: bool,
+    matches: T,
+    hits: T,
 }
 
 impl RuleFormulas {
-    /// The rule matches.
-    pub fn matches(&self) -> T {
-        term::and([
-            self.scope.clone(),
-            self.applies.clone(),
-            self.ok.clone(),
-            self.val.clone(),
-        ])
+    fn new(scope: T, applies: T, ok: T, val: T, approximate: bool) -> Self {
+        let matches = term::and([scope.clone(), applies.clone(), ok.clone(), val.clone()]);
+        let hits = term::and([
+            scope.clone(),
+            applies.clone(),
+            term::or2(&term::not(&ok), &val),
+        ]);
+        RuleFormulas {
+            scope,
+            applies,
+            ok,
+            val,
+            approximate,
+            matches,
+            hits,
+        }
     }
 
-    /// The rule decides `CONDITION_ERROR`.
-    pub fn errors(&self) -> T {
-        term::and([
-            self.scope.clone(),
-            self.applies.clone(),
-            term::not(&self.ok),
-        ])
+    /// The rule matches. Built once, so every query shares (and translates once) the term.
+    pub fn matches(&self) -> T {
+        self.matches.clone()
     }
 
     /// The rule decides the request when it is reached (matches or errors).
     pub fn hits(&self) -> T {
-        term::and([
-            self.scope.clone(),
-            self.applies.clone(),
-            term::or2(&term::not(&self.ok), &self.val),
-        ])
+        self.hits.clone()
     }
 }
 
@@ -173,13 +175,7 @@ impl<'a> Encoder<'a> {
                 (term::and2(&term::not(&sym.err), &is(&sym.tag, BOOL)), sym.b)
             }
         };
-        RuleFormulas {
-            scope,
-            applies: term::and(applies),
-            ok,
-            val,
-            approximate: self.approximate,
-        }
+        RuleFormulas::new(scope, term::and(applies), ok, val, self.approximate)
     }
 
     /// Whether the tool matches `pattern`.

@@ -4,11 +4,13 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Mutex, OnceLock};
 
+use super::axioms::Axioms;
 use super::encode::{Encoder, RuleFormulas};
 use super::glob;
 use super::replay::{Outcome, Replayer};
 use super::solver::{SatResult, Solver, Z3Context, Z3Solver};
 use super::term::{self, T};
+use super::union_find::UnionFind;
 use super::{InternalError, SmtError, SmtOptions, SmtReport};
 use crate::analysis::Analysis;
 use crate::codes::Code;
@@ -25,28 +27,28 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
     let context = Z3Context::new();
     let mut solver = Z3Solver::new(&context, options.timeout);
     for agent in &analysis.policy.agents {
+        let agent_key = agent_key(agent, options);
+        let mut missing = Vec::new();
         for component in components(agent) {
-            let key = cache_key(agent, &component, options);
-            if let Some(cached) = cache_get(key) {
-                report.diagnostics.extend(cached);
-                continue;
+            let key = component_key(agent_key, agent, &component);
+            match cache_get(key) {
+                Some(cached) => report.diagnostics.extend(cached),
+                None => missing.push((key, component)),
             }
-            let mut checker = AgentChecker {
-                agent,
-                encoder: Encoder::new(agent),
-                formulas: Vec::new(),
-                axioms: Vec::new(),
-                solver: &mut solver,
-                replayer: &replayer,
-                out: Vec::new(),
-                internal: Vec::new(),
-            };
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        // The agent is encoded once for all the groups the cache did not answer.
+        let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
+        for (key, component) in missing {
             checker.run(&component);
-            if checker.internal.is_empty() {
-                cache_put(key, checker.out.clone());
+            let (diagnostics, internal) = checker.take_findings();
+            if internal.is_empty() {
+                cache_put(key, diagnostics.clone());
             }
-            report.diagnostics.extend(checker.out);
-            report.internal_errors.extend(checker.internal);
+            report.diagnostics.extend(diagnostics);
+            report.internal_errors.extend(internal);
         }
     }
     report.diagnostics.sort_by_key(|diagnostic| {
@@ -63,20 +65,7 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
 /// Each group is in evaluation order: mandatory denies first, then the others, in source order.
 pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
     let count = agent.rules.len();
-    let mut parent: Vec<usize> = (0..count).collect();
-    fn find(parent: &mut [usize], at: usize) -> usize {
-        let mut root = at;
-        while parent[root] != root {
-            root = parent[root];
-        }
-        let mut walk = at;
-        while parent[walk] != root {
-            let next = parent[walk];
-            parent[walk] = root;
-            walk = next;
-        }
-        root
-    }
+    let mut sets = UnionFind::new(count);
     // Literal patterns group by exact name; globs are compared with everything.
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     let globs: Vec<usize> = (0..count)
@@ -84,26 +73,24 @@ pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
         .collect();
     for (index, rule) in agent.rules.iter().enumerate() {
         if glob::is_literal(&rule.pattern) {
-            if let Some(first) = by_name.get(rule.pattern.as_str()) {
-                let (a, b) = (find(&mut parent, *first), find(&mut parent, index));
-                parent[a] = b;
-            } else {
-                by_name.insert(&rule.pattern, index);
+            match by_name.get(rule.pattern.as_str()) {
+                Some(first) => sets.union(*first, index),
+                None => {
+                    by_name.insert(&rule.pattern, index);
+                }
             }
         }
     }
     for &g in &globs {
         for index in 0..count {
             if index != g && glob::overlap(&agent.rules[g].pattern, &agent.rules[index].pattern) {
-                let (a, b) = (find(&mut parent, g), find(&mut parent, index));
-                parent[a] = b;
+                sets.union(g, index);
             }
         }
     }
     let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
     for index in 0..count {
-        let root = find(&mut parent, index);
-        groups.entry(root).or_default().push(index);
+        groups.entry(sets.find(index)).or_default().push(index);
     }
     let mut out: Vec<Vec<usize>> = groups.into_values().collect();
     for group in &mut out {
@@ -113,7 +100,8 @@ pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
     out
 }
 
-fn cache_key(agent: &hir::Agent, component: &[usize], options: &SmtOptions) -> u64 {
+/// What the findings of any group of `agent` depend on besides the group's rules.
+fn agent_key(agent: &hir::Agent, options: &SmtOptions) -> u64 {
     let mut hasher = DefaultHasher::new();
     agent.name.hash(&mut hasher);
     format!(
@@ -123,10 +111,16 @@ fn cache_key(agent: &hir::Agent, component: &[usize], options: &SmtOptions) -> u
         agent.blocks_named("egress").collect::<Vec<_>>()
     )
     .hash(&mut hasher);
+    options.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn component_key(agent_key: u64, agent: &hir::Agent, component: &[usize]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    agent_key.hash(&mut hasher);
     for index in component {
         format!("{:?}", agent.rules[*index]).hash(&mut hasher);
     }
-    options.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -186,33 +180,53 @@ struct AgentChecker<'a, 's> {
     agent: &'a hir::Agent,
     encoder: Encoder<'a>,
     formulas: Vec<RuleFormulas>,
-    axioms: Vec<T>,
+    axioms: Axioms,
+    fresh_state: Vec<T>,
     solver: &'s mut dyn Solver,
     replayer: &'s Replayer,
     out: Vec<Diagnostic>,
     internal: Vec<InternalError>,
 }
 
+impl<'a, 's> AgentChecker<'a, 's> {
+    /// Encodes every rule of `agent` once, for all its groups.
+    fn new(agent: &'a hir::Agent, solver: &'s mut dyn Solver, replayer: &'s Replayer) -> Self {
+        let mut encoder = Encoder::new(agent);
+        let formulas = agent.rules.iter().map(|rule| encoder.rule(rule)).collect();
+        AgentChecker {
+            agent,
+            axioms: Axioms::new(encoder.axioms()),
+            fresh_state: encoder.fresh_state(),
+            encoder,
+            formulas,
+            solver,
+            replayer,
+            out: Vec::new(),
+            internal: Vec::new(),
+        }
+    }
+}
+
 impl AgentChecker<'_, '_> {
+    /// Checks the rules of one group, in evaluation order.
     fn run(&mut self, component: &[usize]) {
-        let agent = self.agent;
-        self.formulas = agent
-            .rules
-            .iter()
-            .map(|rule| self.encoder.rule(rule))
-            .collect();
-        self.axioms = self.encoder.axioms();
         for (position, &index) in component.iter().enumerate() {
             let earlier = &component[..position];
             self.check_rule(index, earlier);
         }
     }
 
+    /// The findings since the last call, and the witnesses that did not reproduce.
+    fn take_findings(&mut self) -> (Vec<Diagnostic>, Vec<InternalError>) {
+        (
+            std::mem::take(&mut self.out),
+            std::mem::take(&mut self.internal),
+        )
+    }
+
     /// `Unsat` of the goal: proved; `Sat`: refuted.
     fn prove_unsat(&mut self, goal: &[T]) -> Check {
-        let mut all = self.axioms.clone();
-        all.extend(goal.iter().cloned());
-        match self.solver.check(&all) {
+        match self.solve(goal.to_vec()) {
             SatResult::Unsat => Check::Proved,
             SatResult::Sat(_) => Check::Refuted,
             SatResult::Unknown => Check::Unknown,
@@ -221,13 +235,19 @@ impl AgentChecker<'_, '_> {
 
     /// A replayable witness of `goal`, if the solver finds one.
     fn witness(&mut self, goal: &[T]) -> Option<String> {
-        let mut all = self.axioms.clone();
-        all.extend(goal.iter().cloned());
-        all.extend(self.encoder.fresh_state());
-        match self.solver.check(&all) {
+        let mut query = goal.to_vec();
+        query.extend(self.fresh_state.iter().cloned());
+        match self.solve(query) {
             SatResult::Sat(model) => Some(self.encoder.witness(&model)),
             _ => None,
         }
+    }
+
+    /// Checks `goal` with the facts about the variables it reads.
+    fn solve(&mut self, goal: Vec<T>) -> SatResult {
+        let mut query = self.axioms.relevant(&goal);
+        query.extend(goal);
+        self.solver.check(&query)
     }
 
     /// Replays a witness; `None` when it did not reproduce (recorded as an internal error, or

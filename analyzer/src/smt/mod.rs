@@ -6,6 +6,7 @@
 //! refuted with a witness, or unknown (reported as `S0306`, never taken as a pass). Every witness
 //! is replayed through `fpl-runtime` before it is shown.
 
+mod axioms;
 pub mod diff;
 pub mod encode;
 mod findings;
@@ -14,6 +15,7 @@ pub mod regex;
 mod replay;
 pub mod solver;
 pub mod term;
+mod union_find;
 
 use std::time::Duration;
 
