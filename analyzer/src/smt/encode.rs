@@ -181,15 +181,20 @@ impl<'a> Encoder<'a> {
     /// Whether the tool matches `pattern`.
     pub fn tool_matches(&self, pattern: &str) -> T {
         if glob::is_literal(pattern) {
+            if !glob::is_valid_tool(pattern) {
+                return term::bool(false);
+            }
             return term::eq(&self.tool, &term::string(pattern));
         }
         std::rc::Rc::new(Term::InRe(self.tool.clone(), glob::pattern_regex(pattern)))
     }
 
-    /// The facts every request satisfies (valid tool, well-formed values).
+    /// The facts every request satisfies (well-formed values). The tool needs none: it is
+    /// read only together with a rule pattern that must match it, and [`Self::tool_matches`]
+    /// holds for valid tool names only (leaving the fact out spares z3 a costly regex
+    /// intersection per query).
     pub fn axioms(&self) -> Vec<T> {
         let mut out = vec![
-            std::rc::Rc::new(Term::InRe(self.tool.clone(), glob::valid_tool())),
             term::bin(Term::Le, &term::int(0), &self.phase),
             term::bin(
                 Term::Le,
