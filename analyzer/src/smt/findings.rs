@@ -390,8 +390,15 @@ impl AgentChecker<'_, '_> {
                 Check::Refuted => {}
             }
         }
+        // Earlier rules whose patterns share no tool with this one cannot decide its requests:
+        // they need no query.
+        let before: Vec<usize> = earlier
+            .iter()
+            .copied()
+            .filter(|q| self.overlaps(*q, index))
+            .collect();
         // S0302: permit or defer against mandatory denies.
-        let mandatory: Vec<usize> = earlier
+        let mandatory: Vec<usize> = before
             .iter()
             .copied()
             .filter(|q| self.agent.rules[*q].mandatory)
@@ -401,11 +408,6 @@ impl AgentChecker<'_, '_> {
             let mandatory_matches = term::or(mandatory.iter().map(|q| self.formulas[*q].matches()));
             let approx = approximate || mandatory.iter().any(|q| self.formulas[*q].approximate);
             let own = formulas.matches();
-            let labels: Vec<usize> = mandatory
-                .iter()
-                .copied()
-                .filter(|q| glob::overlap(&self.agent.rules[*q].pattern, &rule.pattern))
-                .collect();
             match self.prove_unsat(&[own.clone(), term::not(&mandatory_hits)]) {
                 Check::Proved => {
                     if matches!(self.prove_unsat(std::slice::from_ref(&own)), Check::Refuted) {
@@ -424,7 +426,7 @@ impl AgentChecker<'_, '_> {
                         .with_note("mandatory denies are tried before every other rule, so this rule can never decide")
                         .with_note(format!("for example: {witness}"))
                         .with_fix(self.remove_fix(index));
-                        for q in &labels {
+                        for q in &mandatory {
                             diagnostic = diagnostic.with_label(
                                 self.agent.rules[*q].span,
                                 format!("`{}` denies first", self.id(*q)),
@@ -451,7 +453,7 @@ impl AgentChecker<'_, '_> {
                             .with_note("some requests this rule matches are denied first by a mandatory deny")
                             .with_note(format!("for example: {witness}"));
                             diagnostic.severity = Severity::Warning;
-                            for q in &labels {
+                            for q in &mandatory {
                                 diagnostic = diagnostic.with_label(
                                     self.agent.rules[*q].span,
                                     format!("`{}` overlaps", self.id(*q)),
@@ -465,12 +467,11 @@ impl AgentChecker<'_, '_> {
         }
         let hits = formulas.hits();
         // S0305: an earlier rule with the same effect and the same match set.
-        for &q in earlier {
+        for &q in &before {
             let other = &self.agent.rules[q];
             if other.effect != rule.effect
                 || other.mandatory != rule.mandatory
                 || other.phase != rule.phase
-                || !glob::overlap(&other.pattern, &rule.pattern)
             {
                 continue;
             }
@@ -522,7 +523,7 @@ impl AgentChecker<'_, '_> {
             }
         }
         // S0301: covered by earlier rules (errors included).
-        if earlier.is_empty() {
+        if before.is_empty() {
             return;
         }
         let reached = self.reached(index, earlier);
@@ -535,11 +536,9 @@ impl AgentChecker<'_, '_> {
                     return;
                 }
                 let mut covering = Vec::new();
-                for &q in earlier {
-                    if covering.len() >= 8
-                        || !glob::overlap(&self.agent.rules[q].pattern, &rule.pattern)
-                    {
-                        continue;
+                for &q in &before {
+                    if covering.len() >= 8 {
+                        break;
                     }
                     if let Check::Refuted =
                         self.prove_unsat(&[hits.clone(), self.formulas[q].hits()])
@@ -551,10 +550,7 @@ impl AgentChecker<'_, '_> {
                 let Some(witness) = self.witness(std::slice::from_ref(&hits)) else {
                     return self.unknown(index, "is reachable");
                 };
-                let numbers = earlier
-                    .iter()
-                    .map(|q| self.agent.rules[*q].number)
-                    .collect();
+                let numbers = before.iter().map(|q| self.agent.rules[*q].number).collect();
                 if !self.confirm(index, &witness, &Claim::DecidedBy(numbers), approx) {
                     return;
                 }
@@ -579,8 +575,19 @@ impl AgentChecker<'_, '_> {
         }
     }
 
-    /// No earlier rule decides the request.
-    fn reached(&self, _index: usize, earlier: &[usize]) -> T {
-        term::and(earlier.iter().map(|q| term::not(&self.formulas[*q].hits())))
+    /// No earlier rule decides the request, given that rule `index` applies to it (so rules
+    /// whose patterns share no tool with it are left out).
+    fn reached(&self, index: usize, earlier: &[usize]) -> T {
+        term::and(
+            earlier
+                .iter()
+                .filter(|q| self.overlaps(**q, index))
+                .map(|q| term::not(&self.formulas[*q].hits())),
+        )
+    }
+
+    /// Whether the patterns of two rules match a common tool.
+    fn overlaps(&self, a: usize, b: usize) -> bool {
+        glob::overlap(&self.agent.rules[a].pattern, &self.agent.rules[b].pattern)
     }
 }

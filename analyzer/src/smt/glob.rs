@@ -102,8 +102,9 @@ pub fn overlap(a: &str, b: &str) -> bool {
     segments_overlap(&a, &b)
 }
 
+/// A last segment of stars only (`*`, `**`): one or more segments.
 fn final_star(pattern: &[&str]) -> bool {
-    pattern == ["*"]
+    matches!(pattern, [last] if !last.is_empty() && last.bytes().all(|b| b == b'*'))
 }
 
 fn satisfiable(pattern: &[&str]) -> bool {
@@ -223,5 +224,7 @@ mod tests {
         assert!(!overlap("read_?", "read_ab"));
         assert!(overlap("*", "a/b/c"));
         assert!(!overlap("a/b", "a/c"));
+        assert!(overlap("a/**", "a/b/c"));
+        assert!(!overlap("a/**", "a"));
     }
 }
