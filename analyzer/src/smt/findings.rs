@@ -24,31 +24,37 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
     }
     let replayer = Replayer::new(analysis)?;
     let mut report = SmtReport::default();
-    let context = Z3Context::new();
-    let mut solver = Z3Solver::new(&context, options.timeout);
+    let mut missing = Vec::new();
     for agent in &analysis.policy.agents {
         let agent_key = agent_key(agent, options);
-        let mut missing = Vec::new();
+        let mut groups = Vec::new();
         for component in components(agent) {
             let key = component_key(agent_key, agent, &component);
             match cache_get(key) {
                 Some(cached) => report.diagnostics.extend(cached),
-                None => missing.push((key, component)),
+                None => groups.push((key, component)),
             }
         }
-        if missing.is_empty() {
-            continue;
+        if !groups.is_empty() {
+            missing.push((agent, groups));
         }
-        // The agent is encoded once for all the groups the cache did not answer.
-        let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
-        for (key, component) in missing {
-            checker.run(&component);
-            let (diagnostics, internal) = checker.take_findings();
-            if internal.is_empty() {
-                cache_put(key, diagnostics.clone());
+    }
+    // z3 is set up only when the cache leaves something to check.
+    if !missing.is_empty() {
+        let context = Z3Context::new();
+        let mut solver = Z3Solver::new(&context, options.timeout);
+        for (agent, groups) in missing {
+            // The agent is encoded once for all the groups the cache did not answer.
+            let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
+            for (key, component) in groups {
+                checker.run(&component);
+                let (diagnostics, internal) = checker.take_findings();
+                if internal.is_empty() {
+                    cache_put(key, diagnostics.clone());
+                }
+                report.diagnostics.extend(diagnostics);
+                report.internal_errors.extend(internal);
             }
-            report.diagnostics.extend(diagnostics);
-            report.internal_errors.extend(internal);
         }
     }
     report.diagnostics.sort_by_key(|diagnostic| {
@@ -104,13 +110,11 @@ pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
 fn agent_key(agent: &hir::Agent, options: &SmtOptions) -> u64 {
     let mut hasher = DefaultHasher::new();
     agent.name.hash(&mut hasher);
-    format!(
-        "{:?}{:?}{:?}",
-        agent.phases,
-        agent.vars,
-        agent.blocks_named("egress").collect::<Vec<_>>()
-    )
-    .hash(&mut hasher);
+    hash_debug(&agent.phases, &mut hasher);
+    hash_debug(&agent.vars, &mut hasher);
+    for egress in agent.blocks_named("egress") {
+        hash_debug(egress, &mut hasher);
+    }
     options.hash(&mut hasher);
     hasher.finish()
 }
@@ -119,9 +123,23 @@ fn component_key(agent_key: u64, agent: &hir::Agent, component: &[usize]) -> u64
     let mut hasher = DefaultHasher::new();
     agent_key.hash(&mut hasher);
     for index in component {
-        format!("{:?}", agent.rules[*index]).hash(&mut hasher);
+        hash_debug(&agent.rules[*index], &mut hasher);
     }
     hasher.finish()
+}
+
+/// Feeds what `Debug` prints for `value` to `hasher`, without building the text.
+fn hash_debug(value: &impl std::fmt::Debug, hasher: &mut DefaultHasher) {
+    struct Sink<'h>(&'h mut DefaultHasher);
+    impl std::fmt::Write for Sink<'_> {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0.write(text.as_bytes());
+            Ok(())
+        }
+    }
+    // Writing to the sink cannot fail.
+    let _ = std::fmt::write(&mut Sink(hasher), format_args!("{value:?}"));
+    hasher.write_u8(0xff);
 }
 
 fn cache() -> &'static Mutex<HashMap<u64, Vec<Diagnostic>>> {
