@@ -214,8 +214,11 @@ impl<'a> Encoder<'a> {
             if vars.segments.is_empty() {
                 out.push(is(&vars.tag, OBJ));
             }
+            // A root is always an object, so only a nested path needs the link to its parent
+            // (leaving the root out keeps unrelated top-level arguments in separate groups).
             if let Some((_, parent_key)) = parent_key(key)
                 && let Some(parent) = self.paths.get(&parent_key)
+                && !parent.segments.is_empty()
             {
                 out.push(term::implies(
                     &term::not(&is(&vars.tag, NULL)),
