@@ -171,8 +171,8 @@ codes! {
     }
     E0221 "ordering-on-non-numbers" Error {
         summary: "`<`, `<=`, `>` and `>=` compare numbers only, never strings or booleans.",
-        invalid: "agent a {\n  default deny\n  permit x when tool.name < \"b\"\n}\n",
-        valid: "agent a {\n  default deny\n  permit x when tool.name starts_with \"b\"\n}\n",
+        invalid: "agent a {\n  default deny\n  permit x/* when tool.name < \"x/b\"\n}\n",
+        valid: "agent a {\n  default deny\n  permit x/* when tool.name starts_with \"x/b\"\n}\n",
     }
     E0222 "regex-not-literal" Error {
         summary: "The right side of `matches` is a regular expression written as a string literal.",
@@ -206,33 +206,33 @@ codes! {
     }
     S0301 "unreachable-rule" Warning {
         summary: "Every request the rule matches is decided earlier, by earlier rules or by mandatory denies.",
-        invalid: "",
-        valid: "",
+        invalid: "agent a {\n  default deny\n  permit shell/*\n  deny shell/rm\n}\n",
+        valid: "agent a {\n  default deny\n  deny shell/rm\n  permit shell/*\n}\n",
     }
     S0302 "overridden-by-mandatory-deny" Error {
         summary: "A permit or defer rule matches requests that a `deny!` rule also matches; it can never fire there.",
-        invalid: "",
-        valid: "",
+        invalid: "agent a {\n  default deny\n  deny! shell/*\n  permit shell/ls\n}\n",
+        valid: "agent a {\n  default deny\n  deny! shell/rm\n  permit shell/ls\n}\n",
     }
     S0303 "never-matches" Warning {
         summary: "The rule's condition can never hold.",
-        invalid: "",
-        valid: "",
+        invalid: "agent a {\n  default deny\n  permit stripe/refund when amount < $5 and amount > $10\n}\n",
+        valid: "agent a {\n  default deny\n  permit stripe/refund when amount > $5 and amount < $10\n}\n",
     }
     S0304 "always-true-condition" Warning {
         summary: "The condition holds for every request that has its arguments.",
-        invalid: "",
-        valid: "",
+        invalid: "agent a {\n  default deny\n  permit stripe/refund when amount < $100 or amount >= $100\n}\n",
+        valid: "agent a {\n  default deny\n  permit stripe/refund when amount < $100\n}\n",
     }
     S0305 "duplicate-rule" Warning {
         summary: "Two rules with the same effect match the same requests.",
-        invalid: "",
-        valid: "",
+        invalid: "agent a {\n  default deny\n  permit stripe/refund when amount < $100\n  permit stripe/refund when $100 > amount\n}\n",
+        valid: "agent a {\n  default deny\n  permit stripe/refund when amount < $100\n  defer stripe/refund when amount < $500\n}\n",
     }
     S0306 "analysis-unknown" Warning {
-        summary: "The solver gave up within its time limit; the property is not proved either way.",
-        invalid: "",
-        valid: "",
+        summary: "The analysis could not decide a property: the solver gave up within its time limit, or no request a fresh evaluator decides shows the finding (it needs session history). The property is not proved either way.",
+        invalid: "agent a {\n  default deny\n  permit stripe/refund when amount <= 500\n  defer stripe/refund when amount > 500\n  deny stripe/refund when history_tool_count(\"stripe/refund\") > 20\n}\n",
+        valid: "agent a {\n  default deny\n  deny stripe/refund when history_tool_count(\"stripe/refund\") > 20\n  permit stripe/refund when amount <= 500\n  defer stripe/refund when amount > 500\n}\n",
     }
     W0401 "shadowed-import-agent" Warning {
         summary: "A local agent has the name of an imported agent; the local one wins and the imported one is ignored.",

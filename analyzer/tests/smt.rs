@@ -51,7 +51,7 @@ fn stripe_glob_in_the_middle() {
 }
 
 #[test]
-fn partial_overlap_is_not_unreachable() {
+fn partial_condition_overlap_is_not_unreachable() {
     let text = agent(
         "  permit stripe/refund when amount < 100\n  defer stripe/refund when amount < 500\n",
     );
@@ -116,6 +116,118 @@ fn null_rule_of_equality() {
     let text =
         agent("  permit crm/read when customer.tenant == principal.tenant\n  deny crm/read\n");
     assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn specific_rule_before_a_glob_is_reachable() {
+    let text = agent("  deny shell/ls\n  permit shell/*\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn glob_within_a_segment() {
+    let text = agent("  permit files/read_*\n  deny files/read_secrets\n");
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+    let text = agent("  permit files/read_*\n  deny files/write_secrets\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn partial_glob_overlap_is_not_unreachable() {
+    let text = agent("  permit stripe/*/list\n  deny stripe/customers/*\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn a_last_segment_of_stars_matches_one_or_more_segments() {
+    let text = agent("  permit shell/**\n  deny shell/exec/bash\n");
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+    let text = agent("  permit shell/**\n  deny shell\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn mandatory_deny_of_other_tools_overrides_nothing() {
+    // `shell/*` needs at least one segment after `shell`.
+    let text = agent("  deny! shell/*\n  permit stripe/refund\n  permit shell\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn mandatory_deny_with_a_regex_overrides_partly() {
+    let text = agent("  deny! shell/* when cmd matches \"rm -rf\"\n  permit shell/exec\n");
+    assert_eq!(check(&text), ["S0302@4 warning"]);
+}
+
+#[test]
+fn regex_condition_that_never_holds() {
+    let text =
+        agent("  permit sql/run when query matches \"^SELECT\" and query matches \"^DROP\"\n");
+    assert_eq!(check(&text), ["S0303@3 warning"]);
+    let text =
+        agent("  permit sql/run when query matches \"^SELECT\" and query matches \"FROM\"\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn always_true_condition_with_durations() {
+    let text = agent("  permit job/run when timeout <= 1h or timeout > 3600\n");
+    assert_eq!(check(&text), ["S0304@3 warning"]);
+    let text = agent("  permit job/run when timeout <= 1h or timeout > 3601\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn condition_that_can_fail_is_not_always_true() {
+    let text = agent("  permit a/b when x == null\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn rules_with_different_match_sets_are_not_duplicates() {
+    let text = agent("  permit a/b when amount < $10\n  permit a/b when amount < $20\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn unknown_when_only_session_history_shows_the_finding() {
+    // Unreachable, but a witness would need 21 earlier refunds: not proved either way.
+    let history = "  deny stripe/refund when history_tool_count(\"stripe/refund\") > 20\n";
+    let amounts =
+        "  permit stripe/refund when amount <= 500\n  defer stripe/refund when amount > 500\n";
+    assert_eq!(
+        check(&agent(&format!("{amounts}{history}"))),
+        ["S0306@5 warning"]
+    );
+    assert_eq!(
+        check(&agent(&format!("{history}{amounts}"))),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn rules_of_another_phase_do_not_cover() {
+    let text = "agent a {\n  default deny\n  phase intake {\n    permit crm/read\n  }\n  deny crm/read\n}\n";
+    assert_eq!(check(text), Vec::<String>::new());
+}
+
+#[test]
+fn a_sound_payments_policy_reports_nothing() {
+    let text = "agent payments {
+  default deny
+  budget session {
+    max $500
+    on_exceed deny
+  }
+  rate_limit stripe/*: 10 per minute
+  deny! shell/*
+  permit stripe/refund when amount <= $500
+  defer stripe/refund when amount > $500
+  permit stripe/charges/list
+  defer stripe/*
+}
+";
+    assert_eq!(check(text), Vec::<String>::new());
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::encode::{Encoder, RuleFormulas};
 use super::findings::components;
 use super::glob;
 use super::replay::{Outcome, Replayer};
-use super::solver::{SatResult, Solver, Z3Solver};
+use super::solver::{SatResult, Solver, Z3Context, Z3Solver};
 use super::term::{self, T};
 use super::{SmtError, SmtOptions};
 use crate::analysis::Analysis;
@@ -77,7 +77,8 @@ pub fn semantic_diff(
     }
     let old_replayer = Replayer::new(old)?;
     let new_replayer = Replayer::new(new)?;
-    let mut solver = Z3Solver::new(options.timeout);
+    let context = Z3Context::new();
+    let mut solver = Z3Solver::new(&context, options.timeout);
     let mut report = DiffReport::default();
     let names: BTreeSet<&str> = old
         .policy
@@ -132,7 +133,7 @@ fn side(agent: &str, outcome: &Outcome) -> Side {
 struct AgentDiff<'a, 's> {
     old: &'a hir::Agent,
     new: &'a hir::Agent,
-    solver: &'s mut Z3Solver,
+    solver: &'s mut dyn Solver,
     replayers: (&'s Replayer, &'s Replayer),
     report: &'s mut DiffReport,
 }

@@ -36,35 +36,37 @@ pub struct RuleFormulas {
     pub val: T,
     /// Whether anything in it was approximated.
     pub approximate: bool,
+    matches: T,
+    hits: T,
 }
 
 impl RuleFormulas {
-    /// The rule matches.
-    pub fn matches(&self) -> T {
-        term::and([
-            self.scope.clone(),
-            self.applies.clone(),
-            self.ok.clone(),
-            self.val.clone(),
-        ])
+    fn new(scope: T, applies: T, ok: T, val: T, approximate: bool) -> Self {
+        let matches = term::and([scope.clone(), applies.clone(), ok.clone(), val.clone()]);
+        let hits = term::and([
+            scope.clone(),
+            applies.clone(),
+            term::or2(&term::not(&ok), &val),
+        ]);
+        RuleFormulas {
+            scope,
+            applies,
+            ok,
+            val,
+            approximate,
+            matches,
+            hits,
+        }
     }
 
-    /// The rule decides `CONDITION_ERROR`.
-    pub fn errors(&self) -> T {
-        term::and([
-            self.scope.clone(),
-            self.applies.clone(),
-            term::not(&self.ok),
-        ])
+    /// The rule matches. Built once, so every query shares (and translates once) the term.
+    pub fn matches(&self) -> T {
+        self.matches.clone()
     }
 
     /// The rule decides the request when it is reached (matches or errors).
     pub fn hits(&self) -> T {
-        term::and([
-            self.scope.clone(),
-            self.applies.clone(),
-            term::or2(&term::not(&self.ok), &self.val),
-        ])
+        self.hits.clone()
     }
 }
 
@@ -173,27 +175,26 @@ impl<'a> Encoder<'a> {
                 (term::and2(&term::not(&sym.err), &is(&sym.tag, BOOL)), sym.b)
             }
         };
-        RuleFormulas {
-            scope,
-            applies: term::and(applies),
-            ok,
-            val,
-            approximate: self.approximate,
-        }
+        RuleFormulas::new(scope, term::and(applies), ok, val, self.approximate)
     }
 
     /// Whether the tool matches `pattern`.
     pub fn tool_matches(&self, pattern: &str) -> T {
         if glob::is_literal(pattern) {
+            if !glob::is_valid_tool(pattern) {
+                return term::bool(false);
+            }
             return term::eq(&self.tool, &term::string(pattern));
         }
         std::rc::Rc::new(Term::InRe(self.tool.clone(), glob::pattern_regex(pattern)))
     }
 
-    /// The facts every request satisfies (valid tool, well-formed values).
+    /// The facts every request satisfies (well-formed values). The tool needs none: it is
+    /// read only together with a rule pattern that must match it, and [`Self::tool_matches`]
+    /// holds for valid tool names only (leaving the fact out spares z3 a costly regex
+    /// intersection per query).
     pub fn axioms(&self) -> Vec<T> {
         let mut out = vec![
-            std::rc::Rc::new(Term::InRe(self.tool.clone(), glob::valid_tool())),
             term::bin(Term::Le, &term::int(0), &self.phase),
             term::bin(
                 Term::Le,
@@ -213,8 +214,11 @@ impl<'a> Encoder<'a> {
             if vars.segments.is_empty() {
                 out.push(is(&vars.tag, OBJ));
             }
+            // A root is always an object, so only a nested path needs the link to its parent
+            // (leaving the root out keeps unrelated top-level arguments in separate groups).
             if let Some((_, parent_key)) = parent_key(key)
                 && let Some(parent) = self.paths.get(&parent_key)
+                && !parent.segments.is_empty()
             {
                 out.push(term::implies(
                     &term::not(&is(&vars.tag, NULL)),

@@ -4,11 +4,13 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Mutex, OnceLock};
 
+use super::axioms::Axioms;
 use super::encode::{Encoder, RuleFormulas};
 use super::glob;
 use super::replay::{Outcome, Replayer};
-use super::solver::{SatResult, Solver, Z3Solver};
+use super::solver::{SatResult, Solver, Z3Context, Z3Solver};
 use super::term::{self, T};
+use super::union_find::UnionFind;
 use super::{InternalError, SmtError, SmtOptions, SmtReport};
 use crate::analysis::Analysis;
 use crate::codes::Code;
@@ -22,30 +24,37 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
     }
     let replayer = Replayer::new(analysis)?;
     let mut report = SmtReport::default();
-    let mut solver = Z3Solver::new(options.timeout);
+    let mut missing = Vec::new();
     for agent in &analysis.policy.agents {
+        let agent_key = agent_key(agent, options);
+        let mut groups = Vec::new();
         for component in components(agent) {
-            let key = cache_key(agent, &component, options);
-            if let Some(cached) = cache_get(key) {
-                report.diagnostics.extend(cached);
-                continue;
+            let key = component_key(agent_key, agent, &component);
+            match cache_get(key) {
+                Some(cached) => report.diagnostics.extend(cached),
+                None => groups.push((key, component)),
             }
-            let mut checker = AgentChecker {
-                agent,
-                encoder: Encoder::new(agent),
-                formulas: Vec::new(),
-                axioms: Vec::new(),
-                solver: &mut solver,
-                replayer: &replayer,
-                out: Vec::new(),
-                internal: Vec::new(),
-            };
-            checker.run(&component);
-            if checker.internal.is_empty() {
-                cache_put(key, checker.out.clone());
+        }
+        if !groups.is_empty() {
+            missing.push((agent, groups));
+        }
+    }
+    // z3 is set up only when the cache leaves something to check.
+    if !missing.is_empty() {
+        let context = Z3Context::new();
+        let mut solver = Z3Solver::new(&context, options.timeout);
+        for (agent, groups) in missing {
+            // The agent is encoded once for all the groups the cache did not answer.
+            let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
+            for (key, component) in groups {
+                checker.run(&component);
+                let (diagnostics, internal) = checker.take_findings();
+                if internal.is_empty() {
+                    cache_put(key, diagnostics.clone());
+                }
+                report.diagnostics.extend(diagnostics);
+                report.internal_errors.extend(internal);
             }
-            report.diagnostics.extend(checker.out);
-            report.internal_errors.extend(checker.internal);
         }
     }
     report.diagnostics.sort_by_key(|diagnostic| {
@@ -62,20 +71,7 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
 /// Each group is in evaluation order: mandatory denies first, then the others, in source order.
 pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
     let count = agent.rules.len();
-    let mut parent: Vec<usize> = (0..count).collect();
-    fn find(parent: &mut [usize], at: usize) -> usize {
-        let mut root = at;
-        while parent[root] != root {
-            root = parent[root];
-        }
-        let mut walk = at;
-        while parent[walk] != root {
-            let next = parent[walk];
-            parent[walk] = root;
-            walk = next;
-        }
-        root
-    }
+    let mut sets = UnionFind::new(count);
     // Literal patterns group by exact name; globs are compared with everything.
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     let globs: Vec<usize> = (0..count)
@@ -83,26 +79,24 @@ pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
         .collect();
     for (index, rule) in agent.rules.iter().enumerate() {
         if glob::is_literal(&rule.pattern) {
-            if let Some(first) = by_name.get(rule.pattern.as_str()) {
-                let (a, b) = (find(&mut parent, *first), find(&mut parent, index));
-                parent[a] = b;
-            } else {
-                by_name.insert(&rule.pattern, index);
+            match by_name.get(rule.pattern.as_str()) {
+                Some(first) => sets.union(*first, index),
+                None => {
+                    by_name.insert(&rule.pattern, index);
+                }
             }
         }
     }
     for &g in &globs {
         for index in 0..count {
             if index != g && glob::overlap(&agent.rules[g].pattern, &agent.rules[index].pattern) {
-                let (a, b) = (find(&mut parent, g), find(&mut parent, index));
-                parent[a] = b;
+                sets.union(g, index);
             }
         }
     }
     let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
     for index in 0..count {
-        let root = find(&mut parent, index);
-        groups.entry(root).or_default().push(index);
+        groups.entry(sets.find(index)).or_default().push(index);
     }
     let mut out: Vec<Vec<usize>> = groups.into_values().collect();
     for group in &mut out {
@@ -112,21 +106,40 @@ pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
     out
 }
 
-fn cache_key(agent: &hir::Agent, component: &[usize], options: &SmtOptions) -> u64 {
+/// What the findings of any group of `agent` depend on besides the group's rules.
+fn agent_key(agent: &hir::Agent, options: &SmtOptions) -> u64 {
     let mut hasher = DefaultHasher::new();
     agent.name.hash(&mut hasher);
-    format!(
-        "{:?}{:?}{:?}",
-        agent.phases,
-        agent.vars,
-        agent.blocks_named("egress").collect::<Vec<_>>()
-    )
-    .hash(&mut hasher);
-    for index in component {
-        format!("{:?}", agent.rules[*index]).hash(&mut hasher);
+    hash_debug(&agent.phases, &mut hasher);
+    hash_debug(&agent.vars, &mut hasher);
+    for egress in agent.blocks_named("egress") {
+        hash_debug(egress, &mut hasher);
     }
     options.hash(&mut hasher);
     hasher.finish()
+}
+
+fn component_key(agent_key: u64, agent: &hir::Agent, component: &[usize]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    agent_key.hash(&mut hasher);
+    for index in component {
+        hash_debug(&agent.rules[*index], &mut hasher);
+    }
+    hasher.finish()
+}
+
+/// Feeds what `Debug` prints for `value` to `hasher`, without building the text.
+fn hash_debug(value: &impl std::fmt::Debug, hasher: &mut DefaultHasher) {
+    struct Sink<'h>(&'h mut DefaultHasher);
+    impl std::fmt::Write for Sink<'_> {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0.write(text.as_bytes());
+            Ok(())
+        }
+    }
+    // Writing to the sink cannot fail.
+    let _ = std::fmt::write(&mut Sink(hasher), format_args!("{value:?}"));
+    hasher.write_u8(0xff);
 }
 
 fn cache() -> &'static Mutex<HashMap<u64, Vec<Diagnostic>>> {
@@ -185,33 +198,53 @@ struct AgentChecker<'a, 's> {
     agent: &'a hir::Agent,
     encoder: Encoder<'a>,
     formulas: Vec<RuleFormulas>,
-    axioms: Vec<T>,
-    solver: &'s mut Z3Solver,
+    axioms: Axioms,
+    fresh_state: Vec<T>,
+    solver: &'s mut dyn Solver,
     replayer: &'s Replayer,
     out: Vec<Diagnostic>,
     internal: Vec<InternalError>,
 }
 
+impl<'a, 's> AgentChecker<'a, 's> {
+    /// Encodes every rule of `agent` once, for all its groups.
+    fn new(agent: &'a hir::Agent, solver: &'s mut dyn Solver, replayer: &'s Replayer) -> Self {
+        let mut encoder = Encoder::new(agent);
+        let formulas = agent.rules.iter().map(|rule| encoder.rule(rule)).collect();
+        AgentChecker {
+            agent,
+            axioms: Axioms::new(encoder.axioms()),
+            fresh_state: encoder.fresh_state(),
+            encoder,
+            formulas,
+            solver,
+            replayer,
+            out: Vec::new(),
+            internal: Vec::new(),
+        }
+    }
+}
+
 impl AgentChecker<'_, '_> {
+    /// Checks the rules of one group, in evaluation order.
     fn run(&mut self, component: &[usize]) {
-        let agent = self.agent;
-        self.formulas = agent
-            .rules
-            .iter()
-            .map(|rule| self.encoder.rule(rule))
-            .collect();
-        self.axioms = self.encoder.axioms();
         for (position, &index) in component.iter().enumerate() {
             let earlier = &component[..position];
             self.check_rule(index, earlier);
         }
     }
 
+    /// The findings since the last call, and the witnesses that did not reproduce.
+    fn take_findings(&mut self) -> (Vec<Diagnostic>, Vec<InternalError>) {
+        (
+            std::mem::take(&mut self.out),
+            std::mem::take(&mut self.internal),
+        )
+    }
+
     /// `Unsat` of the goal: proved; `Sat`: refuted.
     fn prove_unsat(&mut self, goal: &[T]) -> Check {
-        let mut all = self.axioms.clone();
-        all.extend(goal.iter().cloned());
-        match self.solver.check(&all) {
+        match self.solve(goal.to_vec()) {
             SatResult::Unsat => Check::Proved,
             SatResult::Sat(_) => Check::Refuted,
             SatResult::Unknown => Check::Unknown,
@@ -220,13 +253,19 @@ impl AgentChecker<'_, '_> {
 
     /// A replayable witness of `goal`, if the solver finds one.
     fn witness(&mut self, goal: &[T]) -> Option<String> {
-        let mut all = self.axioms.clone();
-        all.extend(goal.iter().cloned());
-        all.extend(self.encoder.fresh_state());
-        match self.solver.check(&all) {
+        let mut query = goal.to_vec();
+        query.extend(self.fresh_state.iter().cloned());
+        match self.solve(query) {
             SatResult::Sat(model) => Some(self.encoder.witness(&model)),
             _ => None,
         }
+    }
+
+    /// Checks `goal` with the facts about the variables it reads.
+    fn solve(&mut self, goal: Vec<T>) -> SatResult {
+        let mut query = self.axioms.relevant(&goal);
+        query.extend(goal);
+        self.solver.check(&query)
     }
 
     /// Replays a witness; `None` when it did not reproduce (recorded as an internal error, or
@@ -369,8 +408,15 @@ impl AgentChecker<'_, '_> {
                 Check::Refuted => {}
             }
         }
+        // Earlier rules whose patterns share no tool with this one cannot decide its requests:
+        // they need no query.
+        let before: Vec<usize> = earlier
+            .iter()
+            .copied()
+            .filter(|q| self.overlaps(*q, index))
+            .collect();
         // S0302: permit or defer against mandatory denies.
-        let mandatory: Vec<usize> = earlier
+        let mandatory: Vec<usize> = before
             .iter()
             .copied()
             .filter(|q| self.agent.rules[*q].mandatory)
@@ -380,11 +426,6 @@ impl AgentChecker<'_, '_> {
             let mandatory_matches = term::or(mandatory.iter().map(|q| self.formulas[*q].matches()));
             let approx = approximate || mandatory.iter().any(|q| self.formulas[*q].approximate);
             let own = formulas.matches();
-            let labels: Vec<usize> = mandatory
-                .iter()
-                .copied()
-                .filter(|q| glob::overlap(&self.agent.rules[*q].pattern, &rule.pattern))
-                .collect();
             match self.prove_unsat(&[own.clone(), term::not(&mandatory_hits)]) {
                 Check::Proved => {
                     if matches!(self.prove_unsat(std::slice::from_ref(&own)), Check::Refuted) {
@@ -403,7 +444,7 @@ impl AgentChecker<'_, '_> {
                         .with_note("mandatory denies are tried before every other rule, so this rule can never decide")
                         .with_note(format!("for example: {witness}"))
                         .with_fix(self.remove_fix(index));
-                        for q in &labels {
+                        for q in &mandatory {
                             diagnostic = diagnostic.with_label(
                                 self.agent.rules[*q].span,
                                 format!("`{}` denies first", self.id(*q)),
@@ -430,7 +471,7 @@ impl AgentChecker<'_, '_> {
                             .with_note("some requests this rule matches are denied first by a mandatory deny")
                             .with_note(format!("for example: {witness}"));
                             diagnostic.severity = Severity::Warning;
-                            for q in &labels {
+                            for q in &mandatory {
                                 diagnostic = diagnostic.with_label(
                                     self.agent.rules[*q].span,
                                     format!("`{}` overlaps", self.id(*q)),
@@ -444,12 +485,11 @@ impl AgentChecker<'_, '_> {
         }
         let hits = formulas.hits();
         // S0305: an earlier rule with the same effect and the same match set.
-        for &q in earlier {
+        for &q in &before {
             let other = &self.agent.rules[q];
             if other.effect != rule.effect
                 || other.mandatory != rule.mandatory
                 || other.phase != rule.phase
-                || !glob::overlap(&other.pattern, &rule.pattern)
             {
                 continue;
             }
@@ -501,7 +541,7 @@ impl AgentChecker<'_, '_> {
             }
         }
         // S0301: covered by earlier rules (errors included).
-        if earlier.is_empty() {
+        if before.is_empty() {
             return;
         }
         let reached = self.reached(index, earlier);
@@ -514,11 +554,9 @@ impl AgentChecker<'_, '_> {
                     return;
                 }
                 let mut covering = Vec::new();
-                for &q in earlier {
-                    if covering.len() >= 8
-                        || !glob::overlap(&self.agent.rules[q].pattern, &rule.pattern)
-                    {
-                        continue;
+                for &q in &before {
+                    if covering.len() >= 8 {
+                        break;
                     }
                     if let Check::Refuted =
                         self.prove_unsat(&[hits.clone(), self.formulas[q].hits()])
@@ -530,10 +568,7 @@ impl AgentChecker<'_, '_> {
                 let Some(witness) = self.witness(std::slice::from_ref(&hits)) else {
                     return self.unknown(index, "is reachable");
                 };
-                let numbers = earlier
-                    .iter()
-                    .map(|q| self.agent.rules[*q].number)
-                    .collect();
+                let numbers = before.iter().map(|q| self.agent.rules[*q].number).collect();
                 if !self.confirm(index, &witness, &Claim::DecidedBy(numbers), approx) {
                     return;
                 }
@@ -558,8 +593,19 @@ impl AgentChecker<'_, '_> {
         }
     }
 
-    /// No earlier rule decides the request.
-    fn reached(&self, _index: usize, earlier: &[usize]) -> T {
-        term::and(earlier.iter().map(|q| term::not(&self.formulas[*q].hits())))
+    /// No earlier rule decides the request, given that rule `index` applies to it (so rules
+    /// whose patterns share no tool with it are left out).
+    fn reached(&self, index: usize, earlier: &[usize]) -> T {
+        term::and(
+            earlier
+                .iter()
+                .filter(|q| self.overlaps(**q, index))
+                .map(|q| term::not(&self.formulas[*q].hits())),
+        )
+    }
+
+    /// Whether the patterns of two rules match a common tool.
+    fn overlaps(&self, a: usize, b: usize) -> bool {
+        glob::overlap(&self.agent.rules[a].pattern, &self.agent.rules[b].pattern)
     }
 }

@@ -4,6 +4,10 @@
 use super::term::Re;
 
 /// The characters a tool segment may hold (SPEC §5: `[A-Za-z0-9_.-]`, `/` separates segments).
+fn is_segment_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
 fn segment_char() -> Re {
     Re::Union(vec![
         Re::Range('a', 'z'),
@@ -15,35 +19,52 @@ fn segment_char() -> Re {
     ])
 }
 
+/// One non-empty segment.
+fn segment() -> Re {
+    Re::Concat(vec![segment_char(), Re::Star(Box::new(segment_char()))])
+}
+
+/// One or more segments: every valid tool name.
 fn segments() -> Re {
-    let segment = Re::Concat(vec![segment_char(), Re::Star(Box::new(segment_char()))]);
     Re::Concat(vec![
-        segment.clone(),
-        Re::Star(Box::new(Re::Concat(vec![Re::Literal("/".into()), segment]))),
+        segment(),
+        Re::Star(Box::new(Re::Concat(vec![
+            Re::Literal("/".into()),
+            segment(),
+        ]))),
     ])
 }
 
-/// Every valid tool name.
-pub fn valid_tool() -> Re {
-    segments()
+/// Whether `name` is a valid tool name (SPEC §5): non-empty segments of valid characters.
+pub fn is_valid_tool(name: &str) -> bool {
+    name.split('/')
+        .all(|part| !part.is_empty() && part.chars().all(is_segment_char))
 }
 
-/// The tool names `pattern` matches, intersected with valid names by the caller.
+/// The tool names `pattern` matches (SPEC §6.2). Only valid tool names are in the language, so
+/// a query that requires some pattern to match needs no separate fact that the tool is valid.
 pub fn pattern_regex(pattern: &str) -> Re {
-    if pattern == "*" {
-        return segments();
-    }
     let parts: Vec<&str> = pattern.split('/').collect();
     let mut out = Vec::new();
     for (index, part) in parts.iter().enumerate() {
         if index > 0 {
             out.push(Re::Literal("/".into()));
         }
-        if *part == "*" && index + 1 == parts.len() {
-            out.push(segments());
+        let all_stars = !part.is_empty() && part.chars().all(|c| c == '*');
+        if all_stars {
+            // A final `*` (or `**`) is one or more segments, any other one segment.
+            out.push(if index + 1 == parts.len() {
+                segments()
+            } else {
+                segment()
+            });
             continue;
         }
-        if part.is_empty() {
+        if part.is_empty()
+            || !part
+                .chars()
+                .all(|c| matches!(c, '*' | '?') || is_segment_char(c))
+        {
             return Re::Empty;
         }
         let mut literal = String::new();
@@ -81,8 +102,9 @@ pub fn overlap(a: &str, b: &str) -> bool {
     segments_overlap(&a, &b)
 }
 
+/// A last segment of stars only (`*`, `**`): one or more segments.
 fn final_star(pattern: &[&str]) -> bool {
-    pattern == ["*"]
+    matches!(pattern, [last] if !last.is_empty() && last.bytes().all(|b| b == b'*'))
 }
 
 fn satisfiable(pattern: &[&str]) -> bool {
@@ -143,7 +165,53 @@ fn glob_overlap(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::overlap;
+    use fpl_runtime::pattern::Pattern;
+    use proptest::prelude::*;
+
+    use super::{is_valid_tool, overlap, pattern_regex};
+    use crate::smt::term::Re;
+
+    /// The language as a `regex` crate expression, to test it against the runtime's matcher.
+    fn to_regex(re: &Re) -> String {
+        match re {
+            Re::Literal(text) => regex::escape(text),
+            Re::Range(low, high) => format!("[\\x{{{:x}}}-\\x{{{:x}}}]", *low as u32, *high as u32),
+            Re::AnyChar => "(?s:.)".to_string(),
+            Re::All => "(?s:.)*".to_string(),
+            Re::Empty => "[^\\s\\S]".to_string(),
+            Re::Union(items) if items.is_empty() => to_regex(&Re::Empty),
+            Re::Union(items) => format!(
+                "(?:{})",
+                items.iter().map(to_regex).collect::<Vec<_>>().join("|")
+            ),
+            Re::Concat(items) => items
+                .iter()
+                .map(|item| format!("(?:{})", to_regex(item)))
+                .collect(),
+            Re::Star(inner) => format!("(?:{})*", to_regex(inner)),
+            Re::Loop(inner, min, max) => format!("(?:{}){{{min},{max}}}", to_regex(inner)),
+        }
+    }
+
+    fn joined(parts: &'static [&'static str], max: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(parts), 1..=max)
+            .prop_map(|parts| parts.join("/"))
+    }
+
+    proptest! {
+        /// A pattern's language is exactly the valid tool names the runtime matches with it, so
+        /// a query that requires a pattern to match needs no fact that the tool is valid.
+        #[test]
+        fn pattern_languages_agree_with_the_runtime(
+            pattern in joined(&["*", "**", "a", "ab", "a*", "*b", "?", "a?b", "a b"], 3),
+            tool in joined(&["a", "ab", "b", "aab", "", "a b", "x.y-z"], 4),
+        ) {
+            let language = regex::Regex::new(&format!("^(?:{})$", to_regex(&pattern_regex(&pattern))))
+                .expect("the language compiles");
+            let runtime = Pattern::tool(&pattern).is_ok_and(|compiled| compiled.matches(&tool));
+            prop_assert_eq!(language.is_match(&tool), is_valid_tool(&tool) && runtime);
+        }
+    }
 
     #[test]
     fn overlaps() {
@@ -156,5 +224,7 @@ mod tests {
         assert!(!overlap("read_?", "read_ab"));
         assert!(overlap("*", "a/b/c"));
         assert!(!overlap("a/b", "a/c"));
+        assert!(overlap("a/**", "a/b/c"));
+        assert!(!overlap("a/**", "a"));
     }
 }

@@ -2,10 +2,11 @@
 //! that never or always hold, duplicate rules, and the semantic diff of two policy versions.
 //!
 //! Rules are encoded by [`encode`] into solver-independent [`term`]s and checked through the
-//! [`solver::Solver`] trait; z3 lives only in [`solver::Z3Solver`]. A result is proved (unsat),
+//! [`solver::Solver`] trait; z3 lives only in [`solver`]. A result is proved (unsat),
 //! refuted with a witness, or unknown (reported as `S0306`, never taken as a pass). Every witness
 //! is replayed through `fpl-runtime` before it is shown.
 
+mod axioms;
 pub mod diff;
 pub mod encode;
 mod findings;
@@ -14,6 +15,7 @@ pub mod regex;
 mod replay;
 pub mod solver;
 pub mod term;
+mod union_find;
 
 use std::time::Duration;
 

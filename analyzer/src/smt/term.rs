@@ -1,5 +1,6 @@
 //! The solver-independent formula language the encoding produces and every backend reads.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 /// A shared term; sharing keeps formulas linear in the size of the policy.
@@ -171,7 +172,70 @@ pub fn bin(make: fn(T, T) -> Term, a: &T, b: &T) -> T {
     Rc::new(make(a.clone(), b.clone()))
 }
 
+/// The free variables of `terms`, each name once, in the order they are first met.
+pub fn free_vars(terms: &[T]) -> Vec<T> {
+    let mut seen: HashSet<*const Term> = HashSet::new();
+    let mut names: HashSet<&str> = HashSet::new();
+    let mut out = Vec::new();
+    let mut stack: Vec<&T> = terms.iter().rev().collect();
+    while let Some(term) = stack.pop() {
+        if !seen.insert(Rc::as_ptr(term)) {
+            continue;
+        }
+        match &**term {
+            Term::Bool(_) | Term::Int(_) | Term::Str(_) => {}
+            Term::BoolVar(name) | Term::IntVar(name) | Term::StrVar(name) => {
+                if names.insert(name) {
+                    out.push(term.clone());
+                }
+            }
+            Term::Not(inner)
+            | Term::Div(inner, _)
+            | Term::Mod(inner, _)
+            | Term::AddConst(inner, _)
+            | Term::MulConst(inner, _)
+            | Term::InRe(inner, _) => stack.push(inner),
+            Term::And(items) | Term::Or(items) => stack.extend(items.iter().rev()),
+            Term::Eq(a, b)
+            | Term::Lt(a, b)
+            | Term::Le(a, b)
+            | Term::Contains(a, b)
+            | Term::StartsWith(a, b)
+            | Term::EndsWith(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+        }
+    }
+    out
+}
+
+/// The name of a free variable, `None` for any other term.
+pub fn var_name(term: &Term) -> Option<&str> {
+    match term {
+        Term::BoolVar(name) | Term::IntVar(name) | Term::StrVar(name) => Some(name),
+        _ => None,
+    }
+}
+
 /// Whether the term is the constant `false`.
 pub fn is_false(term: &T) -> bool {
     matches!(**term, Term::Bool(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_vars_are_listed_once_in_order() {
+        let x = int_var("x");
+        let shared = bin(Term::Lt, &x, &int_var("y"));
+        let formula = and([shared.clone(), not(&shared), eq(&int_var("x"), &int(1))]);
+        let names: Vec<String> = free_vars(&[formula, bool_var("b")])
+            .iter()
+            .filter_map(|var| var_name(var).map(str::to_string))
+            .collect();
+        assert_eq!(names, ["x", "y", "b"]);
+    }
 }
