@@ -312,3 +312,24 @@ fn diff_finds_changed_regions_and_limits() {
     let new = agent("  deny shell/*\n  permit shell/ls\n");
     assert_eq!(diff(&old, &new), ["permit -> deny"]);
 }
+
+#[test]
+fn a_stopped_analysis_says_so_instead_of_reporting_nothing() {
+    let analysis = analyze(
+        vec![SourceFile::new(
+            "stop.fpl",
+            agent("  deny stop/*\n  permit stop/now\n"),
+        )],
+        &CheckOptions::default(),
+    );
+    // A timeout of its own keeps the per-group cache from answering first.
+    let options = SmtOptions {
+        timeout: std::time::Duration::from_millis(1_777),
+    };
+    assert_eq!(
+        smt::analyze_smt_until(&analysis, &options, &|| true),
+        Err(smt::SmtError::Stopped)
+    );
+    let report = smt::analyze_smt_until(&analysis, &options, &|| false).expect("runs");
+    assert_eq!(report.diagnostics[0].code.as_str(), "S0301");
+}

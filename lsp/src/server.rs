@@ -391,6 +391,10 @@ async fn publish_smt(
     let Some(ctx) = shared.context(&uri) else {
         return;
     };
+    let stop = {
+        let shared = shared.clone();
+        move || !shared.is_current(generation)
+    };
     let findings = run_blocking(move || {
         let Ctx {
             snapshot,
@@ -405,11 +409,12 @@ async fn publish_smt(
             sources,
             &CheckOptions::default(),
             &SmtOptions::default(),
+            &stop,
         );
         Ok((findings, ids, files))
     })
     .await;
-    let Some((findings, ids, files)) = findings else {
+    let Some((Some(findings), ids, files)) = findings else {
         return;
     };
     if !shared.is_current(generation) {

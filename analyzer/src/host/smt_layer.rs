@@ -4,22 +4,30 @@
 use crate::analysis::analyze;
 use crate::checks::CheckOptions;
 use crate::diagnostic::Diagnostic;
-use crate::smt::{self, SmtOptions};
+use crate::smt::{self, SmtError, SmtOptions};
 use crate::source::{FileId, SourceFile};
 
 /// The `S03xx` findings (SPEC §7) of the policy made of `sources` (in policy order, as
 /// [`super::Snapshot::policy_sources`] lists them), with every span in the host's file ids.
-/// Empty when the policy has errors.
+/// Empty when the policy has errors; `None` when `stop` said to give up first.
 pub fn smt_findings(
     sources: Vec<(FileId, SourceFile)>,
     check: &CheckOptions,
     options: &SmtOptions,
-) -> Vec<Diagnostic> {
+    stop: &dyn Fn() -> bool,
+) -> Option<Vec<Diagnostic>> {
     let (ids, files): (Vec<FileId>, Vec<SourceFile>) = sources.into_iter().unzip();
     let analysis = analyze(files, check);
     let host_id = |file: FileId| ids.get(file.0 as usize).copied().unwrap_or(file);
-    smt::findings(&analysis, options)
-        .into_iter()
-        .map(|diagnostic| diagnostic.map_files(host_id))
-        .collect()
+    match smt::analyze_smt_until(&analysis, options, stop) {
+        Ok(report) => Some(
+            report
+                .diagnostics
+                .into_iter()
+                .map(|diagnostic| diagnostic.map_files(host_id))
+                .collect(),
+        ),
+        Err(SmtError::Stopped) => None,
+        Err(_) => Some(Vec::new()),
+    }
 }

@@ -19,6 +19,16 @@ use crate::hir::{self, EffectKind};
 
 /// Runs every SMT check on an error-free analysed policy.
 pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtReport, SmtError> {
+    analyze_smt_until(analysis, options, &|| false)
+}
+
+/// [`analyze_smt`], giving up with [`SmtError::Stopped`] as soon as `stop` says so; it is asked
+/// before each group of rules, so an editor can drop a run its user has typed past.
+pub fn analyze_smt_until(
+    analysis: &Analysis,
+    options: &SmtOptions,
+    stop: &dyn Fn() -> bool,
+) -> Result<SmtReport, SmtError> {
     if analysis.has_errors() {
         return Err(SmtError::PolicyHasErrors);
     }
@@ -47,6 +57,9 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
             // The agent is encoded once for all the groups the cache did not answer.
             let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
             for (key, component) in groups {
+                if stop() {
+                    return Err(SmtError::Stopped);
+                }
                 checker.run(&component);
                 let (diagnostics, internal) = checker.take_findings();
                 if internal.is_empty() {
@@ -57,13 +70,7 @@ pub fn analyze_smt(analysis: &Analysis, options: &SmtOptions) -> Result<SmtRepor
             }
         }
     }
-    report.diagnostics.sort_by_key(|diagnostic| {
-        (
-            diagnostic.span.file,
-            diagnostic.span.range.start(),
-            diagnostic.code,
-        )
-    });
+    crate::analysis::sort_diagnostics(&mut report.diagnostics);
     Ok(report)
 }
 

@@ -20,7 +20,7 @@ mod union_find;
 use std::time::Duration;
 
 pub use diff::{DiffReport, LimitChange, RegionChange, Side, semantic_diff};
-pub use findings::analyze_smt;
+pub use findings::{analyze_smt, analyze_smt_until};
 
 use crate::analysis::Analysis;
 use crate::diagnostic::Diagnostic;
@@ -73,6 +73,9 @@ pub enum SmtError {
     /// The policy has errors, so it cannot be compiled and witnesses cannot be replayed.
     #[error("the policy has errors; the SMT analysis needs an error-free policy")]
     PolicyHasErrors,
+    /// The caller asked the analysis to stop before it finished.
+    #[error("the analysis was stopped before it finished")]
+    Stopped,
     /// The runtime refused the compiled policy.
     #[error("the runtime refused the compiled policy: {0}")]
     Load(String),
