@@ -11,12 +11,29 @@ fn server() -> Client {
     Client::spawn(env!("CARGO_BIN_EXE_faramesh"), &["lsp"])
 }
 
+/// A fresh server with `text` open as `URI`.
+async fn opened(text: &str) -> Client {
+    let mut client = server();
+    client.initialize(None).await;
+    client.open(URI, text).await;
+    client
+}
+
+/// The first diagnostic with `code` published for `URI`, waiting for the layer that has it.
+async fn diagnostic_with(client: &mut Client, code: &str) -> Value {
+    let diagnostics = client
+        .diagnostics_until(URI, |d| d.iter().any(|d| d["code"] == code))
+        .await;
+    diagnostics
+        .into_iter()
+        .find(|d| d["code"] == code)
+        .expect("the layer has the code")
+}
+
 /// Opens `fixture` (cursor stripped) in a fresh server and sends `method` at the cursor.
 async fn at_cursor(fixture: &str, method: &str, extra: Value) -> Value {
     let (text, position) = cursor(fixture);
-    let mut client = server();
-    client.initialize(None).await;
-    client.open(URI, &text).await;
+    let mut client = opened(&text).await;
     let mut params = json!({"textDocument": {"uri": URI}, "position": position});
     if let (Some(params), Some(extra)) = (params.as_object_mut(), extra.as_object()) {
         params.extend(extra.clone());
@@ -38,14 +55,8 @@ async fn completions(fixture: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diagnostics_are_published_in_layers_with_codes() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(
-            URI,
-            "agent a {\n  permit x when amount < \"five\"\n  permit y when (\n}\n",
-        )
-        .await;
+    let mut client =
+        opened("agent a {\n  permit x when amount < \"five\"\n  permit y when (\n}\n").await;
     let syntax = client.diagnostics_until(URI, |d| !d.is_empty()).await;
     assert!(
         syntax
@@ -73,11 +84,7 @@ async fn diagnostics_are_published_in_layers_with_codes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incremental_edits_apply_in_order() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(URI, "agent a {\n  default deny\n  permit x\n}\n")
-        .await;
+    let mut client = opened("agent a {\n  default deny\n  permit x\n}\n").await;
     client.diagnostics_until(URI, |d| d.is_empty()).await;
     // Two edits in one notification: the second is relative to the first's result.
     client
@@ -217,9 +224,7 @@ async fn definition_references_and_rename_follow_names() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn structure_requests_answer() {
     let text = "# one\n# two\nagent a {\n  default deny\n  permit x when amount < 5\n}\n";
-    let mut client = server();
-    client.initialize(None).await;
-    client.open(URI, text).await;
+    let mut client = opened(text).await;
     let doc = json!({"textDocument": {"uri": URI}});
     let folds = client
         .request("textDocument/foldingRange", doc.clone())
@@ -265,14 +270,7 @@ async fn structure_requests_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_actions_offer_fixes_and_if_when_conversion() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(
-            URI,
-            "agent a {\n  default permit\n  permit x if amount < 5\n}\n",
-        )
-        .await;
+    let mut client = opened("agent a {\n  default permit\n  permit x if amount < 5\n}\n").await;
     let actions = client
         .request("textDocument/codeAction", json!({"textDocument": {"uri": URI}, "range": {"start": {"line": 1, "character": 3}, "end": {"line": 1, "character": 3}}, "context": {"diagnostics": []}}))
         .await;
@@ -286,11 +284,7 @@ async fn code_actions_offer_fixes_and_if_when_conversion() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn formatting_uses_the_formatter() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(URI, "agent a{default deny permit x when amount<5}")
-        .await;
+    let mut client = opened("agent a{default deny permit x when amount<5}").await;
     let edits = client
         .request(
             "textDocument/formatting",
@@ -379,54 +373,34 @@ async fn code_actions(client: &mut Client, position: Value) -> Vec<Value> {
     actions.as_array().cloned().unwrap_or_default()
 }
 
+/// The action titled `title`.
+fn action<'a>(actions: &'a [Value], title: &str) -> &'a Value {
+    actions
+        .iter()
+        .find(|a| a["title"] == title)
+        .unwrap_or_else(|| panic!("no `{title}` in {actions:?}"))
+}
+
 fn titles(actions: &[Value]) -> Vec<&str> {
     actions.iter().filter_map(|a| a["title"].as_str()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typo_is_reported_at_its_place_with_a_did_you_mean_fix() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(
-            URI,
-            "agent a {\n  defualt deny\n  permit x when amount > 5\n}\n",
-        )
-        .await;
-    let diagnostics = client
-        .diagnostics_until(URI, |d| d.iter().any(|d| d["code"] == "E0104"))
-        .await;
-    let typo = diagnostics
-        .iter()
-        .find(|d| d["code"] == "E0104")
-        .expect("E0104");
+    let mut client = opened("agent a {\n  defualt deny\n  permit x when amount > 5\n}\n").await;
+    let typo = diagnostic_with(&mut client, "E0104").await;
     assert_eq!(typo["range"]["start"], json!({"line": 1, "character": 2}));
     let actions = code_actions(&mut client, json!({"line": 1, "character": 4})).await;
-    let fix = actions
-        .iter()
-        .find(|a| a["title"] == "replace with `default`")
-        .unwrap_or_else(|| panic!("no did-you-mean fix in {actions:?}"));
+    let fix = action(&actions, "replace with `default`");
     assert_eq!(fix["kind"], "quickfix");
     assert_eq!(fix["edit"]["changes"][URI][0]["newText"], "default");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smt_findings_arrive_later_tagged_unnecessary_with_a_removal_fix() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(
-            URI,
-            "agent a {\n  default deny\n  deny shell/*\n  permit shell/ls\n}\n",
-        )
-        .await;
-    let diagnostics = client
-        .diagnostics_until(URI, |d| d.iter().any(|d| d["code"] == "S0301"))
-        .await;
-    let unreachable = diagnostics
-        .iter()
-        .find(|d| d["code"] == "S0301")
-        .expect("S0301");
+    let mut client =
+        opened("agent a {\n  default deny\n  deny shell/*\n  permit shell/ls\n}\n").await;
+    let unreachable = diagnostic_with(&mut client, "S0301").await;
     assert_eq!(unreachable["range"]["start"]["line"], 3);
     assert_eq!(unreachable["tags"], json!([1]), "the Unnecessary tag");
     assert!(
@@ -434,10 +408,7 @@ async fn smt_findings_arrive_later_tagged_unnecessary_with_a_removal_fix() {
         "the covering rule is related: {unreachable}"
     );
     let actions = code_actions(&mut client, json!({"line": 3, "character": 4})).await;
-    let removal = actions
-        .iter()
-        .find(|a| a["title"] == "remove the rule")
-        .unwrap_or_else(|| panic!("no removal in {actions:?}"));
+    let removal = action(&actions, "remove the rule");
     let edit = &removal["edit"]["changes"][URI][0];
     assert_eq!(edit["newText"], "");
     assert_eq!(edit["range"]["start"]["line"], 3);
@@ -445,24 +416,14 @@ async fn smt_findings_arrive_later_tagged_unnecessary_with_a_removal_fix() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regex_operators_and_condition_keywords_convert_both_ways() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(
-            URI,
-            "agent a {\n  default deny\n  permit x when path =~ \"^/tmp\"\n  deny y if path !~ \"a\"\n  permit z when path not matches \"b\"\n}\n",
-        )
-        .await;
+    let mut client = opened("agent a {\n  default deny\n  permit x when path =~ \"^/tmp\"\n  deny y if path !~ \"a\"\n  permit z when path not matches \"b\"\n}\n").await;
     let symbol = code_actions(&mut client, json!({"line": 2, "character": 22})).await;
     assert!(titles(&symbol).contains(&"use `matches`"), "{symbol:?}");
     assert!(
         titles(&symbol).contains(&"convert `when` to `if`"),
         "{symbol:?}"
     );
-    let refactor = symbol
-        .iter()
-        .find(|a| a["title"] == "use `matches`")
-        .expect("refactoring");
+    let refactor = action(&symbol, "use `matches`");
     assert_eq!(refactor["kind"], "refactor.rewrite");
     assert_eq!(
         refactor["edit"]["changes"][URI][0]["range"],
@@ -484,9 +445,7 @@ async fn regex_operators_and_condition_keywords_convert_both_ways() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn range_formatting_touches_only_the_range() {
     let text = "agent a {\n  default deny\n  permit x   when amount<5\n  permit   y\n}\n";
-    let mut client = server();
-    client.initialize(None).await;
-    client.open(URI, text).await;
+    let mut client = opened(text).await;
     let edits = client
         .request(
             "textDocument/rangeFormatting",
@@ -519,11 +478,7 @@ fn apply(text: &str, edits: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn semantic_token_deltas_follow_edits() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(URI, "agent a {\n  default deny\n  permit x\n}\n")
-        .await;
+    let mut client = opened("agent a {\n  default deny\n  permit x\n}\n").await;
     let doc = json!({"textDocument": {"uri": URI}});
     let full = client
         .request("textDocument/semanticTokens/full", doc)
@@ -592,14 +547,10 @@ async fn agents_credentials_and_providers_navigate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn document_symbols_nest_rules_under_agents() {
-    let mut client = server();
-    client.initialize(None).await;
-    client
-        .open(
-            URI,
-            "agent a {\n  default deny\n  phase one { }\n  permit x\n}\nagent b {\n  default deny\n}\n",
-        )
-        .await;
+    let mut client = opened(
+        "agent a {\n  default deny\n  phase one { }\n  permit x\n}\nagent b {\n  default deny\n}\n",
+    )
+    .await;
     let symbols = client
         .request(
             "textDocument/documentSymbol",

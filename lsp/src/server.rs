@@ -798,12 +798,7 @@ impl LanguageServer for Backend {
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
         let uri = params.text_document.uri;
-        let tokens = self
-            .query(&uri, |ctx| {
-                let highlights = ctx.snapshot.highlights(ctx.file)?;
-                Ok(Some(convert::semantic_tokens(&ctx.lines, &highlights)))
-            })
-            .await?;
+        let tokens = self.semantic_tokens(&uri).await?;
         let Some(tokens) = tokens else {
             return Ok(None);
         };
@@ -824,12 +819,7 @@ impl LanguageServer for Backend {
             .get(&uri)
             .filter(|(id, _)| *id == params.previous_result_id)
             .map(|(_, tokens)| tokens.clone());
-        let tokens = self
-            .query(&uri, |ctx| {
-                let highlights = ctx.snapshot.highlights(ctx.file)?;
-                Ok(Some(convert::semantic_tokens(&ctx.lines, &highlights)))
-            })
-            .await?;
+        let tokens = self.semantic_tokens(&uri).await?;
         let Some(tokens) = tokens else {
             return Ok(None);
         };
@@ -923,6 +913,15 @@ impl Backend {
     /// Answers a message that was not valid JSON-RPC (see `sanitize`).
     pub async fn invalid_message(&self) -> Result<()> {
         Err(Error::parse_error())
+    }
+
+    /// The semantic tokens of `uri`'s file, encoded.
+    async fn semantic_tokens(&self, uri: &Uri) -> Result<Option<Vec<SemanticToken>>> {
+        self.query(uri, |ctx| {
+            let highlights = ctx.snapshot.highlights(ctx.file)?;
+            Ok(Some(convert::semantic_tokens(&ctx.lines, &highlights)))
+        })
+        .await
     }
 
     fn remember_tokens(&self, uri: &Uri, tokens: Vec<SemanticToken>) -> String {
