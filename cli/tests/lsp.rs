@@ -155,6 +155,9 @@ async fn completion_depends_on_context() {
             "{expected} missing from {condition:?}"
         );
     }
+    let arguments =
+        completions("agent a {\n  permit x when amount > 1 and args.currency == \"usd\"\n  permit y when args.$0\n}").await;
+    assert_eq!(arguments, vec!["amount", "currency"]);
     let fields = completions("agent a {\n  permit y when time.$0\n}").await;
     assert!(fields.contains(&"weekday".to_string()), "{fields:?}");
     let keys = completions("agent a {\n  alert { $0 }\n}").await;
