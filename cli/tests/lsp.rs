@@ -575,3 +575,25 @@ async fn document_symbols_nest_rules_under_agents() {
         .collect();
     assert!(children.contains(&"one"), "{children:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_rule_and_a_missing_default_have_fixes() {
+    let mut client = opened(
+        "agent a {\n  permit stripe/refund when amount < 100\n  permit stripe/refund when 100 > amount\n}\n",
+    )
+    .await;
+    let duplicate = diagnostic_with(&mut client, "S0305").await;
+    assert_eq!(duplicate["range"]["start"]["line"], 2);
+    let actions = code_actions(&mut client, json!({"line": 2, "character": 4})).await;
+    let removal = action(&actions, "remove the rule");
+    assert_eq!(
+        removal["edit"]["changes"][URI][0]["range"]["start"]["line"],
+        2
+    );
+    let actions = code_actions(&mut client, json!({"line": 0, "character": 6})).await;
+    let default = action(&actions, "add `default deny`");
+    assert_eq!(
+        default["edit"]["changes"][URI][0]["newText"],
+        "\n  default deny"
+    );
+}
