@@ -333,3 +333,52 @@ fn a_stopped_analysis_says_so_instead_of_reporting_nothing() {
     let report = smt::analyze_smt_until(&analysis, &options, &|| false).expect("runs");
     assert_eq!(report.diagnostics[0].code.as_str(), "S0301");
 }
+
+/// Codes with their primary, label and fix places: what a cached finding must get right.
+fn places(report: &smt::SmtReport) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let labels: Vec<_> = d.labels.iter().map(|l| l.span).collect();
+            let edits: Vec<_> = d
+                .fixes
+                .iter()
+                .flat_map(|f| &f.edits)
+                .map(|e| e.range)
+                .collect();
+            format!("{} {:?} {labels:?} {edits:?}", d.code.as_str(), d.span)
+        })
+        .collect()
+}
+
+#[test]
+fn findings_of_rules_that_only_moved_come_from_the_cache_at_their_new_place() {
+    let analysed = |text: &str| {
+        analyze(
+            vec![SourceFile::new("moved.fpl", text)],
+            &CheckOptions::default(),
+        )
+    };
+    let timeout = |millis| SmtOptions {
+        timeout: std::time::Duration::from_millis(millis),
+    };
+    let text = agent("  deny moved/*\n  permit moved/now\n  permit moved/x when amount > 5\n");
+    let before = smt::analyze_smt_until(&analysed(&text), &timeout(1_888), &|| false)
+        .expect("the first run solves");
+    // Two comment lines above the agent move every rule.
+    let moved = analysed(&format!("# one\n# two\n{text}"));
+    let cached = smt::analyze_smt_until(&moved, &timeout(1_888), &|| true)
+        .expect("answered by the cache, without a solver query");
+    // Another timeout gives other cache keys, so this run solves from scratch.
+    let fresh = smt::analyze_smt_until(&moved, &timeout(1_889), &|| false).expect("solves");
+    assert_eq!(places(&cached), places(&fresh));
+    assert_ne!(places(&cached), places(&before));
+    assert_eq!(cached.diagnostics.len(), 2, "{:?}", places(&cached));
+    // A changed rule is not answered from the cache.
+    let changed = analysed(&text.replace("amount > 5", "amount > 6"));
+    assert_eq!(
+        smt::analyze_smt_until(&changed, &timeout(1_888), &|| true),
+        Err(smt::SmtError::Stopped)
+    );
+}

@@ -1,10 +1,9 @@
 //! The `S0301`–`S0306` checks over the encoding of each agent, with replayed witnesses.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Mutex, OnceLock};
 
 use super::axioms::Axioms;
+use super::cache;
 use super::encode::{Encoder, RuleFormulas};
 use super::glob;
 use super::replay::{Outcome, Replayer};
@@ -14,7 +13,7 @@ use super::union_find::UnionFind;
 use super::{InternalError, SmtError, SmtOptions, SmtReport};
 use crate::analysis::Analysis;
 use crate::codes::Code;
-use crate::diagnostic::{Diagnostic, Fix, Severity, TextEdit};
+use crate::diagnostic::{Diagnostic, Fix, Severity, Span, TextEdit};
 use crate::hir::{self, EffectKind};
 
 /// Runs every SMT check on an error-free analysed policy.
@@ -36,11 +35,10 @@ pub fn analyze_smt_until(
     let mut report = SmtReport::default();
     let mut missing = Vec::new();
     for agent in &analysis.policy.agents {
-        let agent_key = agent_key(agent, options);
         let mut groups = Vec::new();
         for component in components(agent) {
-            let key = component_key(agent_key, agent, &component);
-            match cache_get(key) {
+            let key = cache::group_key(analysis, agent, &component, options);
+            match cache::get(key, &rule_spans(agent, &component)) {
                 Some(cached) => report.diagnostics.extend(cached),
                 None => groups.push((key, component)),
             }
@@ -63,7 +61,7 @@ pub fn analyze_smt_until(
                 checker.run(&component);
                 let (diagnostics, internal) = checker.take_findings();
                 if internal.is_empty() {
-                    cache_put(key, diagnostics.clone());
+                    cache::put(key, rule_spans(agent, &component), diagnostics.clone());
                 }
                 report.diagnostics.extend(diagnostics);
                 report.internal_errors.extend(internal);
@@ -72,6 +70,11 @@ pub fn analyze_smt_until(
     }
     crate::analysis::sort_diagnostics(&mut report.diagnostics);
     Ok(report)
+}
+
+/// Where the rules of a group are, in the group's order.
+fn rule_spans(agent: &hir::Agent, group: &[usize]) -> Vec<Span> {
+    group.iter().map(|&index| agent.rules[index].span).collect()
 }
 
 /// Groups an agent's rules (by index) so that rules of different groups match no common tool.
@@ -111,60 +114,6 @@ pub fn components(agent: &hir::Agent) -> Vec<Vec<usize>> {
     }
     out.sort();
     out
-}
-
-/// What the findings of any group of `agent` depend on besides the group's rules.
-fn agent_key(agent: &hir::Agent, options: &SmtOptions) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    agent.name.hash(&mut hasher);
-    hash_debug(&agent.phases, &mut hasher);
-    hash_debug(&agent.vars, &mut hasher);
-    for egress in agent.blocks_named("egress") {
-        hash_debug(egress, &mut hasher);
-    }
-    options.hash(&mut hasher);
-    hasher.finish()
-}
-
-fn component_key(agent_key: u64, agent: &hir::Agent, component: &[usize]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    agent_key.hash(&mut hasher);
-    for index in component {
-        hash_debug(&agent.rules[*index], &mut hasher);
-    }
-    hasher.finish()
-}
-
-/// Feeds what `Debug` prints for `value` to `hasher`, without building the text.
-fn hash_debug(value: &impl std::fmt::Debug, hasher: &mut DefaultHasher) {
-    struct Sink<'h>(&'h mut DefaultHasher);
-    impl std::fmt::Write for Sink<'_> {
-        fn write_str(&mut self, text: &str) -> std::fmt::Result {
-            self.0.write(text.as_bytes());
-            Ok(())
-        }
-    }
-    // Writing to the sink cannot fail.
-    let _ = std::fmt::write(&mut Sink(hasher), format_args!("{value:?}"));
-    hasher.write_u8(0xff);
-}
-
-fn cache() -> &'static Mutex<HashMap<u64, Vec<Diagnostic>>> {
-    static CACHE: OnceLock<Mutex<HashMap<u64, Vec<Diagnostic>>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn cache_get(key: u64) -> Option<Vec<Diagnostic>> {
-    cache().lock().ok()?.get(&key).cloned()
-}
-
-fn cache_put(key: u64, value: Vec<Diagnostic>) {
-    if let Ok(mut map) = cache().lock() {
-        if map.len() > 100_000 {
-            map.clear();
-        }
-        map.insert(key, value);
-    }
 }
 
 /// What a witness must reproduce.

@@ -7,6 +7,7 @@
 //! is replayed through `fpl-runtime` before it is shown.
 
 mod axioms;
+mod cache;
 pub mod diff;
 pub mod encode;
 mod findings;
