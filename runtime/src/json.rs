@@ -487,83 +487,86 @@ impl Parser<'_, '_> {
     }
 
     fn array(&mut self, depth: usize) -> Result<(), JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("nested too deeply"));
-        }
-        let at = self.index()?;
-        self.doc.nodes.push(Node::Array { count: 0, end: 0 });
-        self.pos += 1;
-        self.skip_ws();
-        let mut count = 0u32;
-        if self.bytes.get(self.pos) == Some(&b']') {
-            self.pos += 1;
-        } else {
-            loop {
-                self.skip_ws();
-                self.value(depth)?;
-                count += 1;
-                self.skip_ws();
-                match self.bytes.get(self.pos) {
-                    Some(b',') => self.pos += 1,
-                    Some(b']') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.err("expected `,` or `]`")),
-                }
-            }
-        }
-        let end = self.index()?;
-        self.doc.nodes[at as usize] = Node::Array { count, end };
-        Ok(())
+        self.container(
+            depth,
+            b']',
+            "expected `,` or `]`",
+            |parser, _, _| parser.value(depth),
+            |count, end| Node::Array { count, end },
+        )
     }
 
     fn object(&mut self, depth: usize) -> Result<(), JsonError> {
+        self.container(
+            depth,
+            b'}',
+            "expected `,` or `}`",
+            |parser, at, count| parser.member(at, count, depth),
+            |count, end| Node::Object { count, end },
+        )
+    }
+
+    /// Parses an array or object from its opening bracket through `close`: elements parsed by
+    /// `element` (given the container's node and how many elements came before it), separated
+    /// by commas; `node` makes the container's node from its element count and end.
+    fn container(
+        &mut self,
+        depth: usize,
+        close: u8,
+        unexpected: &'static str,
+        mut element: impl FnMut(&mut Self, u32, u32) -> Result<(), JsonError>,
+        node: fn(u32, u32) -> Node,
+    ) -> Result<(), JsonError> {
         if depth > MAX_DEPTH {
             return Err(self.err("nested too deeply"));
         }
         let at = self.index()?;
-        self.doc.nodes.push(Node::Object { count: 0, end: 0 });
+        self.doc.nodes.push(node(0, 0));
         self.pos += 1;
         self.skip_ws();
         let mut count = 0u32;
-        if self.bytes.get(self.pos) == Some(&b'}') {
+        if self.bytes.get(self.pos) == Some(&close) {
             self.pos += 1;
         } else {
             loop {
                 self.skip_ws();
-                if self.bytes.get(self.pos) != Some(&b'"') {
-                    return Err(self.err("expected a member name"));
-                }
-                let key_pos = self.pos;
-                let (start, len) = self.string()?;
-                if self.has_member(at, count, start, len) {
-                    self.pos = key_pos;
-                    return Err(self.err("duplicate member name"));
-                }
-                self.doc.nodes.push(Node::String { start, len });
-                self.skip_ws();
-                if self.bytes.get(self.pos) != Some(&b':') {
-                    return Err(self.err("expected `:`"));
-                }
-                self.pos += 1;
-                self.skip_ws();
-                self.value(depth)?;
+                element(self, at, count)?;
                 count += 1;
                 self.skip_ws();
                 match self.bytes.get(self.pos) {
                     Some(b',') => self.pos += 1,
-                    Some(b'}') => {
+                    Some(&byte) if byte == close => {
                         self.pos += 1;
                         break;
                     }
-                    _ => return Err(self.err("expected `,` or `}`")),
+                    _ => return Err(self.err(unexpected)),
                 }
             }
         }
         let end = self.index()?;
-        self.doc.nodes[at as usize] = Node::Object { count, end };
+        self.doc.nodes[at as usize] = node(count, end);
         Ok(())
+    }
+
+    /// One `"name": value` member of the object at `at`, after `count` members.
+    fn member(&mut self, at: u32, count: u32, depth: usize) -> Result<(), JsonError> {
+        if self.bytes.get(self.pos) != Some(&b'"') {
+            return Err(self.err("expected a member name"));
+        }
+        let key_pos = self.pos;
+        let (start, len) = self.string()?;
+        if self.has_member(at, count, start, len) {
+            self.pos = key_pos;
+            return Err(self.err("duplicate member name"));
+        }
+        self.doc.nodes.push(Node::String { start, len });
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return Err(self.err("expected `:`"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        self.value(depth)
     }
 
     /// Whether the object at `at` (with `count` members parsed so far) already has this key.
