@@ -8,12 +8,7 @@ use std::path::Path;
 #[test]
 fn fixtures() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixture directory")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "fpl"))
-        .collect();
-    paths.sort();
+    let paths = fpl_testdata::policy_files(&dir);
     assert!(!paths.is_empty());
     for path in paths {
         let input = std::fs::read_to_string(&path).expect("fixture is UTF-8");
