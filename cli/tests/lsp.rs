@@ -41,6 +41,15 @@ async fn at_cursor(fixture: &str, method: &str, extra: Value) -> Value {
     client.request(method, params).await
 }
 
+/// The edits to `URI` of renaming the name at the cursor of `fixture` to `new_name`.
+async fn rename_edits(fixture: &str, new_name: &str) -> Vec<Value> {
+    let rename = at_cursor(fixture, "textDocument/rename", json!({"newName": new_name})).await;
+    rename["changes"][URI]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 async fn hover(fixture: &str) -> String {
     let result = at_cursor(fixture, "textDocument/hover", json!({})).await;
     result["contents"]["value"]
@@ -207,16 +216,7 @@ async fn definition_references_and_rename_follow_names() {
         references[0]["range"]["start"],
         json!({"line": 1, "character": 21})
     );
-    let rename = at_cursor(
-        phase,
-        "textDocument/rename",
-        json!({"newName": "review step"}),
-    )
-    .await;
-    let edits = rename["changes"][URI]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let edits = rename_edits(phase, "review step").await;
     assert_eq!(edits.len(), 2);
     assert!(
         edits.iter().all(|e| e["newText"] == "\"review step\""),
@@ -534,17 +534,8 @@ async fn agents_credentials_and_providers_navigate() {
         .filter_map(|r| r["range"]["start"]["line"].as_u64())
         .collect();
     assert_eq!(lines, vec![0, 3]);
-    let rename = at_cursor(
-        &marked("stripe {"),
-        "textDocument/rename",
-        json!({"newName": "card"}),
-    )
-    .await;
-    let edits = rename["changes"][URI]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(edits.len(), 1, "{rename}");
+    let edits = rename_edits(&marked("stripe {"), "card").await;
+    assert_eq!(edits.len(), 1, "{edits:?}");
     assert_eq!(edits[0]["newText"], "card");
 }
 

@@ -65,13 +65,6 @@ impl FileViews {
         self.0.get(&file)
     }
 
-    /// The id of the file at `uri`.
-    pub(crate) fn file_of(&self, uri: &Uri) -> Option<FileId> {
-        self.0
-            .iter()
-            .find_map(|(file, view)| (view.uri == *uri).then_some(*file))
-    }
-
     pub(crate) fn location(&self, file: FileId, range: fpl_syntax::TextRange) -> Option<Location> {
         let view = self.get(file)?;
         Some(Location::new(view.uri.clone(), view.lines.range(range)))
@@ -95,7 +88,13 @@ impl Ctx {
 }
 
 /// The diagnostics of one file, ready to publish.
-type Published = (Uri, Vec<Diagnostic>, Option<i32>);
+#[derive(Clone)]
+struct Published {
+    file: FileId,
+    uri: Uri,
+    diagnostics: Vec<Diagnostic>,
+    version: Option<i32>,
+}
 
 #[derive(Default)]
 struct SemanticCache {
@@ -343,8 +342,12 @@ impl Backend {
             for file in ctx.snapshot.policy_files(ctx.file)? {
                 let diagnostics = ctx.snapshot.diagnostics(file)?;
                 if let Some(view) = ctx.files.get(file) {
-                    let converted = convert::diagnostics_of(&ctx.files, file, &diagnostics);
-                    out.push((view.uri.clone(), converted, view.version));
+                    out.push(Published {
+                        file,
+                        uri: view.uri.clone(),
+                        diagnostics: convert::diagnostics_of(&ctx.files, file, &diagnostics),
+                        version: view.version,
+                    });
                 }
             }
             Ok(out)
@@ -356,9 +359,9 @@ impl Backend {
         if !self.shared.is_current(generation) {
             return;
         }
-        for (uri, diagnostics, version) in semantic.clone() {
+        for published in semantic.clone() {
             self.client
-                .publish_diagnostics(uri, diagnostics, version)
+                .publish_diagnostics(published.uri, published.diagnostics, published.version)
                 .await;
         }
         tokio::spawn(publish_smt(
@@ -404,32 +407,32 @@ async fn publish_smt(
         } = ctx;
         let sources = snapshot.policy_sources(file)?;
         drop(snapshot);
-        let ids: Vec<FileId> = sources.iter().map(|(id, _)| *id).collect();
         let findings = fpl_analyzer::host::smt_findings(
             sources,
             &CheckOptions::default(),
             &SmtOptions::default(),
             &stop,
         );
-        Ok((findings, ids, files))
+        Ok((findings, files))
     })
     .await;
-    let Some((Some(findings), ids, files)) = findings else {
+    let Some((Some(findings), files)) = findings else {
         return;
     };
     if !shared.is_current(generation) {
         return;
     }
+    let ids: Vec<FileId> = semantic.iter().map(|published| published.file).collect();
     shared.remember_smt(generation, &ids, &findings);
     if findings.is_empty() {
         return;
     }
-    for (uri, mut diagnostics, version) in semantic {
-        let Some(file) = files.file_of(&uri) else {
-            continue;
-        };
-        diagnostics.extend(convert::diagnostics_of(&files, file, &findings));
-        client.publish_diagnostics(uri, diagnostics, version).await;
+    for published in semantic {
+        let mut diagnostics = published.diagnostics;
+        diagnostics.extend(convert::diagnostics_of(&files, published.file, &findings));
+        client
+            .publish_diagnostics(published.uri, diagnostics, published.version)
+            .await;
     }
 }
 

@@ -38,9 +38,10 @@ pub fn analyze_smt_until(
         let mut groups = Vec::new();
         for component in components(agent) {
             let key = cache::group_key(analysis, agent, &component, options);
-            match cache::get(key, &rule_spans(agent, &component)) {
+            let spans = rule_spans(agent, &component);
+            match cache::get(key, &spans) {
                 Some(cached) => report.diagnostics.extend(cached),
-                None => groups.push((key, component)),
+                None => groups.push((key, component, spans)),
             }
         }
         if !groups.is_empty() {
@@ -54,14 +55,14 @@ pub fn analyze_smt_until(
         for (agent, groups) in missing {
             // The agent is encoded once for all the groups the cache did not answer.
             let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
-            for (key, component) in groups {
+            for (key, component, spans) in groups {
                 if stop() {
                     return Err(SmtError::Stopped);
                 }
                 checker.run(&component);
                 let (diagnostics, internal) = checker.take_findings();
                 if internal.is_empty() {
-                    cache::put(key, rule_spans(agent, &component), diagnostics.clone());
+                    cache::put(key, spans, diagnostics.clone());
                 }
                 report.diagnostics.extend(diagnostics);
                 report.internal_errors.extend(internal);
