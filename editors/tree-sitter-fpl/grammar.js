@@ -8,6 +8,11 @@
  * key characters is one `public_key` token (§3 note 7). Where a value is expected, a run that
  * lexes as one literal is that literal: the literal token rules come before `pattern`, and
  * Tree-sitter prefers the earlier of two tokens of the same length, the longer of two otherwise.
+ *
+ * The parser is generated for ABI 14 (`tree-sitter generate --abi 14`) so that every Neovim from
+ * 0.7 on, and other editors on tree-sitter 0.20–0.24, can load it. ABI 14 has no reserved-word
+ * sets, so the words that SPEC §3 note 5 reserves inside expressions (`in`, `and`, …) parse as
+ * names there; fpl-syntax, and so `faramesh check` and the language server, report them.
  */
 
 /// <reference types="tree-sitter-cli/dsl" />
@@ -52,23 +57,12 @@ function commaList(item) {
   return optional(seq(item, repeat(seq(',', item)), optional(',')));
 }
 
-/** The words reserved inside expressions (SPEC §3 note 5). */
-const EXPRESSION_RESERVED = [
-  'and', 'or', 'not', 'in', 'matches', 'contains', 'starts_with', 'ends_with',
-  'true', 'false', 'null', 'nil',
-];
-
 module.exports = grammar({
   name: 'fpl',
 
   word: ($) => $.identifier,
 
   extras: ($) => [/[ \t\r\n]/, $.comment],
-
-  reserved: {
-    global: (_) => [],
-    expression: (_) => EXPRESSION_RESERVED,
-  },
 
   supertypes: ($) => [$._expression],
 
@@ -431,11 +425,11 @@ module.exports = grammar({
 
     // `amount`, `principal.role`, `args["in"]`: a name, then glued `.name` or `["key"]`.
     path_expression: ($) =>
-      seq(reserved('expression', field('root', $.identifier)), optional($._path_segments)),
+      seq(field('root', $.identifier), optional($._path_segments)),
 
     // A path of at least two segments: the callee of a call that can be no built-in.
     _dotted_path: ($) =>
-      seq(reserved('expression', field('root', $.identifier)), $._path_segments),
+      seq(field('root', $.identifier), $._path_segments),
 
     _path_segments: ($) =>
       repeat1(

@@ -6,7 +6,7 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #endif
 
-#define LANGUAGE_VERSION 15
+#define LANGUAGE_VERSION 14
 #define STATE_COUNT 340
 #define LARGE_STATE_COUNT 23
 #define SYMBOL_COUNT 207
@@ -15,9 +15,9 @@
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 33
 #define MAX_ALIAS_SEQUENCE_LENGTH 8
-#define MAX_RESERVED_WORD_SET_SIZE 12
+#define MAX_RESERVED_WORD_SET_SIZE 0
 #define PRODUCTION_ID_COUNT 49
-#define SUPERTYPE_COUNT 1
+#define SUPERTYPE_COUNT 0
 
 enum ts_symbol_identifiers {
   sym_identifier = 1,
@@ -2099,32 +2099,6 @@ static const TSStateId ts_primary_state_ids[STATE_COUNT] = {
   [337] = 330,
   [338] = 319,
   [339] = 318,
-};
-
-static const TSSymbol ts_supertype_symbols[SUPERTYPE_COUNT] = {
-  sym__expression,
-};
-
-static const TSMapSlice ts_supertype_map_slices[] = {
-  [sym__expression] = {.index = 0, .length = 14},
-};
-
-static const TSSymbol ts_supertype_map_entries[] = {
-  [0] =
-    sym_binary_expression,
-    sym_boolean,
-    sym_call_expression,
-    sym_comparison_expression,
-    sym_duration,
-    sym_list_expression,
-    sym_money,
-    sym_null,
-    sym_number,
-    sym_parenthesized_expression,
-    sym_path_expression,
-    sym_size,
-    sym_string,
-    sym_unary_expression,
 };
 
 static bool ts_lex(TSLexer *lexer, TSStateId state) {
@@ -4380,7 +4354,7 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
   }
 }
 
-static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
+static const TSLexMode ts_lex_modes[STATE_COUNT] = {
   [0] = {.lex_state = 0},
   [1] = {.lex_state = 0},
   [2] = {.lex_state = 43},
@@ -4467,31 +4441,31 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [83] = {.lex_state = 0},
   [84] = {.lex_state = 0},
   [85] = {.lex_state = 0},
-  [86] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [87] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [88] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [89] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [90] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [91] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [92] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [93] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [94] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [95] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [96] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [97] = {.lex_state = 1, .reserved_word_set_id = 2},
-  [98] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [99] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [100] = {.lex_state = 1, .reserved_word_set_id = 1},
-  [101] = {.lex_state = 1, .reserved_word_set_id = 1},
+  [86] = {.lex_state = 1},
+  [87] = {.lex_state = 1},
+  [88] = {.lex_state = 1},
+  [89] = {.lex_state = 1},
+  [90] = {.lex_state = 1},
+  [91] = {.lex_state = 1},
+  [92] = {.lex_state = 1},
+  [93] = {.lex_state = 1},
+  [94] = {.lex_state = 1},
+  [95] = {.lex_state = 1},
+  [96] = {.lex_state = 1},
+  [97] = {.lex_state = 1},
+  [98] = {.lex_state = 1},
+  [99] = {.lex_state = 1},
+  [100] = {.lex_state = 1},
+  [101] = {.lex_state = 1},
   [102] = {.lex_state = 43},
   [103] = {.lex_state = 43},
   [104] = {.lex_state = 43},
   [105] = {.lex_state = 43},
   [106] = {.lex_state = 43},
   [107] = {.lex_state = 43},
-  [108] = {.lex_state = 1, .reserved_word_set_id = 3},
+  [108] = {.lex_state = 1},
   [109] = {.lex_state = 3},
-  [110] = {.lex_state = 1, .reserved_word_set_id = 3},
+  [110] = {.lex_state = 1},
   [111] = {.lex_state = 43},
   [112] = {.lex_state = 3},
   [113] = {.lex_state = 43},
@@ -4721,42 +4695,6 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [337] = {.lex_state = 0},
   [338] = {.lex_state = 0},
   [339] = {.lex_state = 0},
-};
-
-static const TSSymbol ts_reserved_words[4][MAX_RESERVED_WORD_SET_SIZE] = {
-  [1] = {
-    anon_sym_or,
-    anon_sym_and,
-    anon_sym_in,
-    anon_sym_matches,
-    anon_sym_contains,
-    anon_sym_starts_with,
-    anon_sym_ends_with,
-  },
-  [2] = {
-    anon_sym_true,
-    anon_sym_false,
-    anon_sym_null,
-    anon_sym_nil,
-    anon_sym_or,
-    anon_sym_and,
-    anon_sym_not,
-    anon_sym_in,
-    anon_sym_matches,
-    anon_sym_contains,
-    anon_sym_starts_with,
-    anon_sym_ends_with,
-  },
-  [3] = {
-    anon_sym_or,
-    anon_sym_and,
-    anon_sym_not,
-    anon_sym_in,
-    anon_sym_matches,
-    anon_sym_contains,
-    anon_sym_starts_with,
-    anon_sym_ends_with,
-  },
 };
 
 static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
@@ -14766,7 +14704,6 @@ TS_PUBLIC const TSLanguage *tree_sitter_fpl(void) {
     .state_count = STATE_COUNT,
     .large_state_count = LARGE_STATE_COUNT,
     .production_id_count = PRODUCTION_ID_COUNT,
-    .supertype_count = SUPERTYPE_COUNT,
     .field_count = FIELD_COUNT,
     .max_alias_sequence_length = MAX_ALIAS_SEQUENCE_LENGTH,
     .parse_table = &ts_parse_table[0][0],
@@ -14777,9 +14714,6 @@ TS_PUBLIC const TSLanguage *tree_sitter_fpl(void) {
     .field_names = ts_field_names,
     .field_map_slices = ts_field_map_slices,
     .field_map_entries = ts_field_map_entries,
-    .supertype_map_slices = ts_supertype_map_slices,
-    .supertype_map_entries = ts_supertype_map_entries,
-    .supertype_symbols = ts_supertype_symbols,
     .symbol_metadata = ts_symbol_metadata,
     .public_symbol_map = ts_symbol_map,
     .alias_map = ts_non_terminal_alias_map,
@@ -14789,14 +14723,6 @@ TS_PUBLIC const TSLanguage *tree_sitter_fpl(void) {
     .keyword_lex_fn = ts_lex_keywords,
     .keyword_capture_token = sym_identifier,
     .primary_state_ids = ts_primary_state_ids,
-    .name = "fpl",
-    .reserved_words = &ts_reserved_words[0][0],
-    .max_reserved_word_set_size = 12,
-    .metadata = {
-      .major_version = 0,
-      .minor_version = 1,
-      .patch_version = 0,
-    },
   };
   return &language;
 }
