@@ -9,10 +9,11 @@
  * lexes as one literal is that literal: the literal token rules come before `pattern`, and
  * Tree-sitter prefers the earlier of two tokens of the same length, the longer of two otherwise.
  *
- * The parser is generated for ABI 14 (`tree-sitter generate --abi 14`) so that every Neovim from
- * 0.7 on, and other editors on tree-sitter 0.20–0.24, can load it. ABI 14 has no reserved-word
- * sets, so the words that SPEC §3 note 5 reserves inside expressions (`in`, `and`, …) parse as
- * names there; fpl-syntax, and so `faramesh check` and the language server, report them.
+ * The parser is generated for ABI 14 (`tree-sitter generate --abi 14`) so that runtimes from
+ * tree-sitter 0.20.7 on can load it (Debian's Neovim 0.7.2; ABI 15 would need Neovim 0.11).
+ * ABI 14 has no reserved-word sets, so the words that SPEC §3 note 5 reserves inside
+ * expressions (`in`, `and`, …) parse as names there; fpl-syntax, and so `faramesh check` and
+ * the language server, report them.
  */
 
 /// <reference types="tree-sitter-cli/dsl" />
