@@ -63,6 +63,7 @@ local function test_diagnostics_and_formatting()
   local clients = require('faramesh.lsp').clients()
   check(#clients == 1, 'one faramesh client runs, got ' .. #clients)
   check(clients[1].config.root_dir == project, 'the client serves the policy root')
+  check(vim.bo[bufnr].omnifunc == 'v:lua.vim.lsp.omnifunc', 'completion goes to the server')
 
   local original = text_of(bufnr)
   local expected = vim.fn.system({ binary, 'fmt', '-' }, original)

@@ -45,7 +45,15 @@ local function client_config(root)
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
     capabilities = options.capabilities or vim.lsp.protocol.make_client_capabilities(),
-    on_attach = options.on_attach,
+    on_attach = function(client, bufnr)
+      -- <C-x><C-o> completes from the server (Neovim 0.7 sets no default omnifunc).
+      if vim.bo[bufnr].omnifunc == '' then
+        vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+      end
+      if options.on_attach then
+        options.on_attach(client, bufnr)
+      end
+    end,
   }
 end
 
