@@ -59,9 +59,9 @@ class Server implements vscode.Disposable {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (client?.isRunning() === true) {
-      await client.stop();
-    }
+    // Stops a client that is running or still starting (a restart never leaves two servers)
+    // and releases it; a client that never started just goes.
+    await client?.dispose();
   }
 
   async restart(): Promise<void> {
