@@ -38,6 +38,20 @@ pub fn invalid_policies() -> Vec<PathBuf> {
     policy_files(&corpus_dir().join("invalid"))
 }
 
+/// The example policies of the repository (`examples/`).
+pub fn example_policies() -> Vec<PathBuf> {
+    policy_files(&repository_dir().join("examples"))
+}
+
+/// The parser fixtures of `fpl-syntax` that must parse without errors (`fixtures/ok`).
+pub fn parser_fixtures_ok() -> Vec<PathBuf> {
+    policy_files(&repository_dir().join("analyzer/syntax/tests/fixtures/ok"))
+}
+
+fn repository_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 /// A policy with `rules` rules spread over several agents; every other rule has a condition.
 ///
 /// Each agent has a default, a budget, a rate limit and a `deny!`, so the text exercises the
