@@ -15,6 +15,7 @@ pub mod project;
 pub mod reference;
 pub mod registry_path;
 pub mod resolve;
+pub mod serve;
 pub mod source;
 pub mod trust;
 

@@ -16,10 +16,16 @@ impl RegistryPath {
 
     /// An artifact path as the catalog writes it (relative to `catalog/`).
     pub fn artifact(catalog_path: &str) -> Result<RegistryPath, String> {
-        if catalog_path.starts_with('/') || catalog_path.starts_with('\\') {
+        RegistryPath::parse(catalog_path)?;
+        Ok(RegistryPath(format!("catalog/{catalog_path}")))
+    }
+
+    /// Any path relative to the registry's root, e.g. one a mirror is asked for.
+    pub fn parse(path: &str) -> Result<RegistryPath, String> {
+        if path.starts_with('/') || path.starts_with('\\') {
             return Err("it is absolute".to_string());
         }
-        for segment in catalog_path.split('/') {
+        for segment in path.split('/') {
             match segment {
                 "" => return Err("it has an empty segment".to_string()),
                 "." | ".." => return Err(format!("it has a `{segment}` segment")),
@@ -32,7 +38,7 @@ impl RegistryPath {
                 return Err(format!("it contains `{}`", bad.escape_default()));
             }
         }
-        Ok(RegistryPath(format!("catalog/{catalog_path}")))
+        Ok(RegistryPath(path.to_string()))
     }
 
     /// The detached signature beside this file (`policy.fpl.sig`).

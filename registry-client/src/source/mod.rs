@@ -2,7 +2,7 @@
 //! read at one pinned commit) or an HTTP(S) base URL. Every read takes a checked
 //! [`RegistryPath`] and a size limit.
 
-mod dir;
+pub(crate) mod dir;
 mod git;
 mod http;
 
