@@ -6,7 +6,7 @@
 pub mod cache;
 pub mod catalog;
 mod error;
-mod files;
+pub mod files;
 pub mod imports;
 pub mod lockfile;
 pub mod manifest;

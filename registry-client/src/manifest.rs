@@ -121,6 +121,15 @@ impl Manifest {
 
     /// Sets `[registries.<name>] url`, creating the table; every other line is kept as written.
     pub fn set_registry_url(&mut self, name: &str, url: &str) {
+        self.set_registry_key(name, "url", url);
+    }
+
+    /// Sets `[registries.<name>] id`, creating the table.
+    pub fn set_registry_id(&mut self, name: &str, id: &str) {
+        self.set_registry_key(name, "id", id);
+    }
+
+    fn set_registry_key(&mut self, name: &str, key: &str, text: &str) {
         let registries = self.document.entry("registries").or_insert_with(|| {
             let mut table = Table::new();
             table.set_implicit(true);
@@ -131,7 +140,7 @@ impl Manifest {
                 .entry(name)
                 .or_insert_with(|| Item::Table(Table::new()));
             if let Some(registry) = registry.as_table_like_mut() {
-                registry.insert("url", value(url));
+                registry.insert(key, value(text));
             }
         }
     }

@@ -141,18 +141,13 @@ pub fn resolve(
 /// Reads the catalog of a configured registry (cached copy only when `fetch` is `Never`, or
 /// when the source is on the network and `fetch` is `Offline`).
 pub fn read_catalog(
-    project: &Project,
+    root: &std::path::Path,
     registry: &RegistryConfig,
     cache: &Cache,
     fetch: Fetch,
     progress: &dyn Progress,
 ) -> Result<Catalog, Error> {
-    let source = Source::open(
-        &registry.url,
-        &registry.name,
-        &project.root,
-        registry.timeout,
-    )?;
+    let source = Source::open(&registry.url, &registry.name, root, registry.timeout)?;
     let from_cache = fetch == Fetch::Never || (fetch == Fetch::Offline && source.is_network());
     if from_cache {
         let bytes = cache

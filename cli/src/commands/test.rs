@@ -23,7 +23,7 @@ enum TestError {
     #[error(transparent)]
     File(#[from] testing::TestFileError),
     #[error(transparent)]
-    Load(#[from] fpl_analyzer::discover::LoadError),
+    Load(#[from] super::imports::LoadError),
     #[error("no `*.fmtest.yaml` files under {0}")]
     NoTests(String),
     #[error(transparent)]
