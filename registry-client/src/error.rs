@@ -57,14 +57,12 @@ pub enum Error {
         why: String,
     },
     /// The catalog has no entry of that name.
-    #[error("`{reference}`: {kind} `{name}` is not in the catalog of {registry}")]
+    #[error("`{reference}`: {entry} is not in the catalog of {registry}")]
     NotInCatalog {
         /// The reference.
         reference: String,
-        /// The kind (`policies`, …).
-        kind: String,
-        /// The catalog name.
-        name: String,
+        /// The kind and name (``policies `faramesh/stripe` ``).
+        entry: String,
         /// The registry source.
         registry: String,
         /// A close name from the catalog.
@@ -79,10 +77,8 @@ pub enum Error {
         problem: String,
         /// The registry source.
         registry: String,
-        /// The reference to write instead, with the catalog's latest version.
-        fix: Option<String>,
-        /// Every version the catalog lists.
-        available: Vec<String>,
+        /// The reference to write instead and the versions the catalog lists.
+        help: String,
     },
     /// Reading from the registry failed.
     #[error("cannot read {what} from {registry}: {message}")]
@@ -282,13 +278,7 @@ impl Error {
             Error::NotInCatalog { .. } => {
                 "`faramesh registry list` shows what the registry offers".to_string()
             }
-            Error::VersionNotInCatalog { fix, available, .. } => match fix {
-                Some(fix) => format!(
-                    "write `{fix}` (available: {})",
-                    available.join(", ")
-                ),
-                None => format!("available versions: {}", available.join(", ")),
-            },
+            Error::VersionNotInCatalog { help, .. } => help.clone(),
             Error::Unavailable { .. } => {
                 "check the registry URL and the network, then run `faramesh lock` again".to_string()
             }

@@ -3,12 +3,12 @@
 //! fetching is allowed, from the pinned source and commit; without one the registry's catalog
 //! names the artifact, which must carry a signature by a trusted key.
 
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::Entry as Slot;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 
 use crate::cache::{Cache, Cached};
-use crate::catalog::{Catalog, MAX_CATALOG_SIZE};
+use crate::catalog::{Catalog, Entry, MAX_CATALOG_SIZE};
 use crate::error::Error;
 use crate::files::sha256_hex;
 use crate::imports::import_statements;
@@ -331,8 +331,8 @@ impl Resolver<'_> {
     fn registry(&mut self, id: &str) -> Result<&mut OpenRegistry, Error> {
         let project = self.project;
         match self.registries.entry(id.to_string()) {
-            Entry::Occupied(open) => Ok(open.into_mut()),
-            Entry::Vacant(vacant) => {
+            Slot::Occupied(open) => Ok(open.into_mut()),
+            Slot::Vacant(vacant) => {
                 let config =
                     project
                         .manifest
@@ -393,28 +393,14 @@ impl Resolver<'_> {
                 .map(|e| e.name.as_str());
             return Err(Error::NotInCatalog {
                 reference: text,
-                kind: package.kind.to_string(),
-                name: package.name.clone(),
+                entry: format!("{} `{}`", package.kind, package.name),
                 registry: url,
                 suggestion: fpl_syntax::keywords::did_you_mean(&package.name, names)
                     .map(str::to_string),
             });
         };
         let Some(catalog_path) = entry.versions.get(&reference.version) else {
-            return Err(Error::VersionNotInCatalog {
-                problem: format!(
-                    "version `{}` of `{}` is not",
-                    reference.version, package.name
-                ),
-                reference: text,
-                registry: url,
-                fix: entry.latest().map(|latest| package.at(latest).to_string()),
-                available: entry
-                    .sorted_versions()
-                    .iter()
-                    .map(|v| v.to_string())
-                    .collect(),
-            });
+            return Err(version_missing(reference, entry, &url));
         };
         let path = RegistryPath::artifact(catalog_path).map_err(|why| Error::PathEscapes {
             reference: text.clone(),
@@ -627,6 +613,27 @@ impl Resolver<'_> {
                 || "the cache".to_string(),
                 |r| format!("`{}`", r.config.url),
             )
+    }
+}
+
+/// The error for a version the catalog `entry` lacks; the help names its latest version.
+pub fn version_missing(reference: &Reference, entry: &Entry, registry: &str) -> Error {
+    let available = entry.sorted_versions().join(", ");
+    let help = match entry.latest() {
+        Some(latest) => format!(
+            "write `{}` (available: {available})",
+            reference.package.at(latest)
+        ),
+        None => "the catalog lists no version of it".to_string(),
+    };
+    Error::VersionNotInCatalog {
+        reference: reference.to_string(),
+        problem: format!(
+            "version `{}` of `{}` is not",
+            reference.version, reference.package.name
+        ),
+        registry: registry.to_string(),
+        help,
     }
 }
 

@@ -3,7 +3,7 @@
 //! and verifies every import, and pins them in faramesh.lock. Nothing is written unless all
 //! of it succeeds.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use fpl_analyzer::SourceFile;
@@ -53,7 +53,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     };
     let index = match files
         .iter()
-        .position(|file| PathBuf::from(&file.path) == target)
+        .position(|file| Path::new(&file.path) == target)
     {
         Some(index) => index,
         None => {
@@ -108,11 +108,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
 }
 
 /// The manifest with `url` recorded for the registry of `reference`.
-fn with_registry(
-    root: &std::path::Path,
-    reference: &str,
-    url: &str,
-) -> Result<Manifest, fpl_registry::Error> {
+fn with_registry(root: &Path, reference: &str, url: &str) -> Result<Manifest, fpl_registry::Error> {
     let mut manifest = Manifest::load(root)?;
     let registry = parse_loose(reference)
         .map(|(package, _)| package.registry)

@@ -10,7 +10,7 @@ use fpl_registry::catalog::{Catalog, Entry};
 use fpl_registry::lockfile::{Lockfile, Signer};
 use fpl_registry::manifest::{DEFAULT_TIMEOUT, Manifest, RegistryConfig};
 use fpl_registry::reference::parse_loose;
-use fpl_registry::resolve::read_catalog;
+use fpl_registry::resolve::{read_catalog, version_missing};
 use fpl_registry::{Error, Fetch, Kind, PUBLIC_REGISTRY};
 
 use crate::commands::registry_error;
@@ -90,8 +90,7 @@ pub fn info(args: &InfoArgs) -> ExitCode {
     let Some(entry) = catalog.find(&package) else {
         return registry_error::fail(Error::NotInCatalog {
             reference: args.reference.clone(),
-            kind: package.kind.to_string(),
-            name: package.name.clone(),
+            entry: format!("{} `{}`", package.kind, package.name),
             registry: format!("`{}`", config.url),
             suggestion: None,
         });
@@ -109,19 +108,13 @@ pub fn info(args: &InfoArgs) -> ExitCode {
     field("category", entry.category.as_deref().unwrap_or(""));
     if let Some(version) = version {
         match entry.versions.get(version) {
-            Some(path) => field(&format!("{version}"), path),
+            Some(path) => field(version, path),
             None => {
-                return registry_error::fail(Error::VersionNotInCatalog {
-                    reference: args.reference.clone(),
-                    problem: format!("version `{version}` of `{}` is not", package.name),
-                    registry: format!("`{}`", config.url),
-                    fix: entry.latest().map(|latest| package.at(latest).to_string()),
-                    available: entry
-                        .sorted_versions()
-                        .iter()
-                        .map(|v| v.to_string())
-                        .collect(),
-                });
+                return registry_error::fail(version_missing(
+                    &package.at(version),
+                    entry,
+                    &format!("`{}`", config.url),
+                ));
             }
         }
     }
