@@ -672,6 +672,54 @@ fn the_docs_examples_of_import_codes_hold() {
     }
 }
 
+#[tokio::test]
+async fn the_language_server_opens_and_describes_locked_imports() {
+    use fpl_testdata::lsp_client::Client;
+    use serde_json::json;
+    let env = Env::new();
+    env.ok(&["import", &stripe("1.0.0")]);
+    let text = env.policy();
+    let uri = format!("file://{}", env.project.join("governance.fms").display());
+    let mut client = Client::spawn_with_env(
+        env!("CARGO_BIN_EXE_faramesh"),
+        &["lsp"],
+        &[("XDG_CACHE_HOME", &env.cache)],
+    );
+    client.initialize(None).await;
+    client.open(&uri, &text).await;
+    let line = text
+        .lines()
+        .position(|line| line.starts_with("import"))
+        .expect("import line");
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}});
+    let hover = client.request("textDocument/hover", at.clone()).await;
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.contains("**faramesh/stripe** `1.0.0`"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("The faramesh/stripe policies entry"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("signed by `faramesh-ed25519-2026`"),
+        "{markdown}"
+    );
+    let definition = client.request("textDocument/definition", at).await;
+    let target = definition["uri"].as_str().unwrap_or_default();
+    let path = target.strip_prefix("file://").expect("a file URI");
+    assert!(
+        path.starts_with(&env.cache.display().to_string()),
+        "{target}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(path).expect("cached file"),
+        STRIPE_1_0
+    );
+    client.shutdown_and_exit().await;
+}
+
 /// `faramesh registry serve` on a free port, stopped when dropped.
 struct Server {
     child: Child,
