@@ -263,6 +263,14 @@ fn check_without_lock_or_cache_says_to_run_faramesh_lock() {
         "E0408",
         "not in the cache",
     );
+    std::fs::write(env.project.join("faramesh.lock"), "version = 7\n").expect("lock");
+    env.fails(&["check"], "E0409", "format version 7 is not supported");
+    let request = r#"{"agent":"a","tool":"t"}"#;
+    env.fails(
+        &["eval", "--policy", ".", "--request", request],
+        "E0409",
+        "format version 7",
+    );
 }
 
 #[test]

@@ -36,7 +36,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     };
     let loaded = match super::imports::load(&paths) {
         Ok(loaded) => loaded,
-        Err(error) => return super::fail(error),
+        Err(error) => return super::imports::fail(error),
     };
     let mut analysis = check_policy(
         loaded.sources,

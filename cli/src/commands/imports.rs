@@ -31,6 +31,14 @@ pub enum LoadError {
     Registry(#[from] fpl_registry::Error),
 }
 
+/// Prints a load error (registry errors with their `E04xx` code) and returns exit code 2.
+pub fn fail(error: LoadError) -> std::process::ExitCode {
+    match error {
+        LoadError::Registry(error) => super::registry_error::fail(error),
+        LoadError::Files(error) => super::fail(error),
+    }
+}
+
 /// Reads the policy that `paths` name, with its imports from the lockfile and the cache.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     let local = discover::load(&discover::policy_paths(paths)?)?;

@@ -42,7 +42,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
     match run_all(&roots) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(TestError::Load(error)) => super::fail(error),
+        Err(TestError::Load(error)) => super::imports::fail(error),
         Err(error) => super::fail(error),
     }
 }
