@@ -323,28 +323,6 @@ impl Error {
         })
     }
 
-    /// The reference the error is about, if it is about one.
-    pub fn reference(&self) -> Option<&str> {
-        match self {
-            Error::InvalidReference { reference, .. }
-            | Error::UnknownRegistry { reference, .. }
-            | Error::NotInCatalog { reference, .. }
-            | Error::VersionNotInCatalog { reference, .. }
-            | Error::Offline { reference, .. }
-            | Error::PinnedCommitGone { reference, .. }
-            | Error::PathEscapes { reference, .. }
-            | Error::MissingSignature { reference, .. }
-            | Error::InvalidSignatureFile { reference, .. }
-            | Error::UntrustedKey { reference, .. }
-            | Error::BadSignature { reference, .. }
-            | Error::DigestMismatch { reference, .. }
-            | Error::NotLocked { reference, .. }
-            | Error::NotCached { reference, .. } => Some(reference),
-            Error::Unavailable { reference, .. } => reference.as_deref(),
-            _ => None,
-        }
-    }
-
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }

@@ -67,11 +67,6 @@ impl Manifest {
         Ok(Manifest { path, document })
     }
 
-    /// The manifest's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Every configured registry, in file order.
     pub fn registries(&self) -> Result<Vec<RegistryConfig>, Error> {
         let Some(item) = self.document.get("registries") else {
@@ -147,7 +142,7 @@ impl Manifest {
 
     /// Writes the manifest back atomically.
     pub fn save(&self) -> Result<(), Error> {
-        write_atomic(&self.path, self.document.to_string().as_bytes())
+        write_atomic(&self.path, self.text().as_bytes())
     }
 
     /// The manifest as it would be written.

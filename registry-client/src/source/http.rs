@@ -34,7 +34,7 @@ impl HttpSource {
     }
 
     /// The URL of a registry file.
-    pub fn url(&self, path: &RegistryPath) -> String {
+    fn url(&self, path: &RegistryPath) -> String {
         format!("{}/{path}", self.base)
     }
 
