@@ -398,8 +398,8 @@ fn registry_list_search_and_info() {
     env.ok(&["import", &stripe("1.0.0")]);
     let info = format!("{REGISTRY_ID}/policies/faramesh/stripe");
     let out = env.ok(&["registry", "info", &info]);
-    assert!(out.contains("versions:   1.0.0, 1.1.0"), "{out}");
-    assert!(out.contains("latest:     1.1.0"), "{out}");
+    assert!(out.contains("versions:    1.0.0, 1.1.0"), "{out}");
+    assert!(out.contains("latest:      1.1.0"), "{out}");
     assert!(out.contains("signed by `faramesh-ed25519-2026`"), "{out}");
     env.fails(
         &["registry", "info", &format!("{info}@2.0.0")],

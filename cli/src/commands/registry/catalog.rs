@@ -98,7 +98,7 @@ pub fn info(args: &InfoArgs) -> ExitCode {
     let mut out = format!("{package}\n");
     let mut field = |name: &str, value: &str| {
         if !value.is_empty() {
-            let _ = writeln!(out, "  {:<12}{value}", format!("{name}:"));
+            let _ = writeln!(out, "  {:<13}{value}", format!("{name}:"));
         }
     };
     field("description", &entry.description);
