@@ -7,7 +7,7 @@ use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::hir;
 use crate::lower::PolicyBuilder;
-use crate::source::{FileId, LineCol, LineIndex, SourceFile};
+use crate::source::{FileId, LineCol, LineIndex, Origin, SourceFile};
 
 /// The result of analysing a policy.
 #[derive(Debug, Clone)]
@@ -34,6 +34,7 @@ pub struct AnalyzedFile {
 pub fn analyze(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysis {
     let mut diagnostics = Vec::new();
     let mut builder = PolicyBuilder::default();
+    let mut imported = Vec::new();
     let mut files = Vec::with_capacity(sources.len());
     for (index, source) in sources.into_iter().enumerate() {
         let file = FileId(index as u32);
@@ -52,7 +53,14 @@ pub fn analyze(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysis {
                 .iter()
                 .map(|error| syntax_diagnostic(file, error)),
         );
-        builder.add_file(file, &parse.tree());
+        match &source.origin {
+            Origin::Local => builder.add_file(file, &parse.tree()),
+            Origin::Import(reference) => {
+                let mut own = PolicyBuilder::default();
+                own.add_file(file, &parse.tree());
+                imported.push((reference.clone(), own.finish()));
+            }
+        }
         let lines = LineIndex::new(&source.text);
         files.push(AnalyzedFile {
             source,
@@ -60,7 +68,8 @@ pub fn analyze(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysis {
             lines,
         });
     }
-    let policy = builder.finish();
+    let mut policy = builder.finish();
+    policy.join_imports(imported);
     diagnostics.extend(checks::run(&policy, options));
     Analysis::new(files, policy, diagnostics)
 }

@@ -65,6 +65,12 @@ impl Code {
             .find(|code| code.as_str().eq_ignore_ascii_case(text) || code.name() == text)
     }
 
+    /// Whether the code is about imports and registries (`E04xx`, `W04xx`): its examples need a
+    /// registry, so the CLI's tests check them against a fixture registry.
+    pub fn needs_registry(self) -> bool {
+        self.as_str()[1..].starts_with("04")
+    }
+
     /// The code of a syntax error.
     pub fn from_syntax(code: fpl_syntax::ErrorCode) -> Code {
         use fpl_syntax::ErrorCode as E;
@@ -235,7 +241,52 @@ codes! {
         valid: "agent a {\n  default deny\n  deny stripe/refund when history_tool_count(\"stripe/refund\") > 20\n  permit stripe/refund when amount <= 500\n  defer stripe/refund when amount > 500\n}\n",
     }
     W0401 "shadowed-import-agent" Warning {
-        summary: "A local agent has the name of an imported agent; the local one wins and the imported one is ignored.",
+        summary: "A local agent has the name of an imported agent; the local one wins and the imported one is ignored. (In the examples, the imported policy declares `stripe-payments`.)",
+        invalid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent stripe-payments {\n  default deny\n}\n",
+        valid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent payments-bot {\n  default deny\n}\n",
+    }
+    E0401 "invalid-import-reference" Error {
+        summary: "An import names `<registry>/<kind>/<name>@<version>` with `frameworks`, `policies` or `providers` and an exact version: `@latest` and a missing version are errors, and the fix names the catalog's latest version.",
+        invalid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@latest\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
+        valid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
+    }
+    E0402 "unknown-registry" Error {
+        summary: "No `[registries.*]` table of faramesh.toml serves the import's registry (`default` serves `github.com/faramesh/faramesh-registry`; others say `id = \"…\"`), or its `url` cannot be used: `git+https://` and `git+ssh://` are not supported (use an `https://` base URL, a `git+file://` clone or a directory).",
+        invalid: "import \"git.example.com/acme/registry/policies/acme/crm@1.0.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
+        valid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
+    }
+    E0403 "import-not-found" Error {
+        summary: "The registry's catalog has no entry of that kind and name, or not that version; the fix names the versions it has.",
+        invalid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@9.9.9\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
+        valid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
+    }
+    E0404 "registry-unavailable" Error {
+        summary: "The registry could not be read: a connection error, a timeout, an HTTP error status, a body cut short or larger than its limit, `--offline` for a network registry, or a git commit pinned in faramesh.lock that no branch or tag contains any more (force-pushed away).",
+        invalid: "",
+        valid: "",
+    }
+    E0405 "invalid-registry-data" Error {
+        summary: "The registry serves data that is refused: a malformed catalog, one over 8 MiB or of another `registry_id`, an artifact path that leaves the registry (`..`, absolute, a symbolic link pointing out), or more than 256 imports in all.",
+        invalid: "",
+        valid: "",
+    }
+    E0406 "untrusted-signature" Error {
+        summary: "The artifact has no `.sig`, an invalid one, a signature by a key that `[trust] keys` and `trust { key … }` do not list, or a signature that does not match its bytes. The public key inside a `.sig` and the registry's `keys.json` are never trusted. `--allow-unsigned` accepts the artifact and records `unsigned = true` in faramesh.lock.",
+        invalid: "",
+        valid: "",
+    }
+    E0407 "digest-mismatch" Error {
+        summary: "The artifact's bytes (from the registry or the cache) do not have the SHA-256 pinned in faramesh.lock: the artifact changed since it was locked. Nothing is written.",
+        invalid: "",
+        valid: "",
+    }
+    E0408 "lockfile-out-of-date" Error {
+        summary: "faramesh.lock does not pin an import, the cache lacks a pinned artifact (`check`, `eval` and `test` read only the lockfile and the cache: run `faramesh lock`), or `--locked` was given and the lockfile would change.",
+        invalid: "",
+        valid: "",
+    }
+    E0409 "project-file-error" Error {
+        summary: "faramesh.toml, faramesh.lock, a `trust { key … }` entry or the cache cannot be read or written: the message says which file and what is wrong.",
         invalid: "",
         valid: "",
     }

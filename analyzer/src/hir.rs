@@ -18,12 +18,46 @@ pub struct Policy {
     pub agents: Vec<Agent>,
     /// Top-level blocks carried into bundles: `runtime`, `provider`, `identity`, `system`, `trust`.
     pub blocks: Vec<ConfigBlock>,
+    /// Imported agents that a local agent of the same name replaces (`W0401`): not part of the
+    /// policy.
+    pub shadowed: Vec<ShadowedAgent>,
+}
+
+/// An imported agent replaced by a local agent of the same name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowedAgent {
+    /// The reference of the import that declares it.
+    pub import: String,
+    /// The imported agent.
+    pub agent: Agent,
 }
 
 impl Policy {
     /// The agent called `name`.
     pub fn agent(&self, name: &str) -> Option<&Agent> {
         self.agents.iter().find(|agent| agent.name == name)
+    }
+
+    /// Joins imported policies, each with the reference that imports it (SPEC §9.2): their
+    /// agents and blocks join this one, except that an agent whose name a local agent has is
+    /// set aside in `shadowed`. Call once, on the policy of the local files.
+    pub fn join_imports(&mut self, imported: Vec<(String, Policy)>) {
+        let local: std::collections::HashSet<String> =
+            self.agents.iter().map(|agent| agent.name.clone()).collect();
+        for (import, policy) in imported {
+            self.imports.extend(policy.imports);
+            self.blocks.extend(policy.blocks);
+            for agent in policy.agents {
+                if local.contains(&agent.name) {
+                    self.shadowed.push(ShadowedAgent {
+                        import: import.clone(),
+                        agent,
+                    });
+                } else {
+                    self.agents.push(agent);
+                }
+            }
+        }
     }
 
     /// The names of declared providers.

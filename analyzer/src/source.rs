@@ -6,6 +6,17 @@ use fpl_syntax::TextSize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
+/// Where a file of a policy comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// One of the project's own files.
+    #[default]
+    Local,
+    /// An imported artifact (SPEC §9.2): its agents join the policy, but a local agent of the
+    /// same name wins (`W0401`).
+    Import(String),
+}
+
 /// A policy file: its path as given to the toolchain and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -15,6 +26,8 @@ pub struct SourceFile {
     pub text: String,
     /// The byte offset of the first invalid UTF-8 sequence in the original bytes, if any.
     pub invalid_utf8_at: Option<usize>,
+    /// Whether the file is the project's own or imported.
+    pub origin: Origin,
 }
 
 impl SourceFile {
@@ -24,6 +37,7 @@ impl SourceFile {
             path: path.into(),
             text: text.into(),
             invalid_utf8_at: None,
+            origin: Origin::Local,
         }
     }
 
@@ -35,7 +49,16 @@ impl SourceFile {
                 path: path.into(),
                 text: String::from_utf8_lossy(bytes).into_owned(),
                 invalid_utf8_at: Some(String::from_utf8_lossy(&bytes[..error.valid_up_to()]).len()),
+                origin: Origin::Local,
             },
+        }
+    }
+
+    /// The file marked as the artifact that `reference` imports.
+    pub fn imported_as(self, reference: impl Into<String>) -> Self {
+        SourceFile {
+            origin: Origin::Import(reference.into()),
+            ..self
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `faramesh` command: one module per subcommand, renderers for diagnostics.
 
 mod commands;
+mod progress;
 mod render;
 
 use std::process::ExitCode;
@@ -31,6 +32,12 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
     Diff(commands::diff::DiffArgs),
+    /// Add an import to the policy, resolve and verify it, and pin it in faramesh.lock.
+    Import(commands::import::ImportArgs),
+    /// Resolve, verify and pin every import in faramesh.lock.
+    Lock(commands::lock::LockArgs),
+    /// List, search and describe a registry's catalog, or serve a registry directory.
+    Registry(commands::registry::RegistryArgs),
     /// Run the language server over stdio (for editors).
     Lsp(commands::lsp::LspArgs),
     /// Print a shell completion script.
@@ -47,6 +54,9 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Import(args) => commands::import::run(&args),
+        Command::Lock(args) => commands::lock::run(&args),
+        Command::Registry(args) => commands::registry::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }

@@ -4,6 +4,7 @@
 //! the edge ([`line_index`]).
 
 mod convert;
+mod imports;
 pub mod line_index;
 mod sanitize;
 mod server;

@@ -81,6 +81,16 @@ pub(crate) struct Ctx {
     generation: u64,
 }
 
+/// The import under the cursor, when the document is a file with a locked, cached import there.
+fn import_at(
+    ctx: &Ctx,
+    document: Option<&std::path::Path>,
+    offset: fpl_syntax::TextSize,
+) -> Option<crate::imports::ImportInfo> {
+    let text = ctx.snapshot.text(ctx.file)?;
+    crate::imports::import_at(document?, &text, offset)
+}
+
 impl Ctx {
     pub(crate) fn location(&self, file: FileId, range: fpl_syntax::TextRange) -> Option<Location> {
         self.files.location(file, range)
@@ -618,8 +628,18 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let position = params.text_document_position_params.position;
         let uri = params.text_document_position_params.text_document.uri;
+        let document = uri.to_file_path().map(|path| path.into_owned());
         self.query(&uri, move |ctx| {
             let offset = ctx.lines.offset(position);
+            if let Some(import) = import_at(ctx, document.as_deref(), offset) {
+                return Ok(Some(Hover {
+                    contents: HoverContents::Markup(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: import.markdown,
+                    }),
+                    range: Some(ctx.lines.range(import.range)),
+                }));
+            }
             Ok(ctx.snapshot.hover(ctx.file, offset)?.map(|info| Hover {
                 contents: HoverContents::Markup(MarkupContent {
                     kind: MarkupKind::Markdown,
@@ -650,8 +670,18 @@ impl LanguageServer for Backend {
     ) -> Result<Option<GotoDefinitionResponse>> {
         let position = params.text_document_position_params.position;
         let uri = params.text_document_position_params.text_document.uri;
+        let document = uri.to_file_path().map(|path| path.into_owned());
         self.query(&uri, move |ctx| {
             let offset = ctx.lines.offset(position);
+            if let Some(import) = import_at(ctx, document.as_deref(), offset)
+                && let Some(target) = Uri::from_file_path(&import.cached)
+            {
+                let start = tower_lsp_server::ls_types::Position::new(0, 0);
+                return Ok(Some(GotoDefinitionResponse::Scalar(Location {
+                    uri: target,
+                    range: tower_lsp_server::ls_types::Range::new(start, start),
+                })));
+            }
             let targets = ctx.snapshot.definition(ctx.file, offset)?;
             let locations: Vec<Location> = targets
                 .into_iter()

@@ -1,6 +1,7 @@
 //! Generated FPL policies for benchmarks and tests: deterministic, in the SPEC's style.
 
 pub mod lsp_client;
+pub mod registry;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -25,8 +25,18 @@ pub struct Client {
 impl Client {
     /// Starts `program` with `args` and talks to it over its stdin and stdout.
     pub fn spawn(program: impl AsRef<Path>, args: &[&str]) -> Client {
+        Client::spawn_with_env(program, args, &[])
+    }
+
+    /// Starts `program` with `args` and these environment variables set.
+    pub fn spawn_with_env(
+        program: impl AsRef<Path>,
+        args: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Client {
         let mut child = tokio::process::Command::new(program.as_ref())
             .args(args)
+            .envs(env.iter().copied())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)

@@ -1,4 +1,5 @@
-//! Names: unique agents and phases, `next` targets, credential backends, `env("X")` (E0201–E0204).
+//! Names: unique agents and phases, `next` targets, credential backends, `env("X")` (E0201–E0204),
+//! and local agents that replace imported ones (W0401).
 
 use std::collections::HashMap;
 
@@ -11,6 +12,7 @@ use crate::hir::{self, span};
 
 pub(super) fn check(policy: &hir::Policy, options: &CheckOptions, out: &mut Vec<Diagnostic>) {
     duplicate_agents(policy, out);
+    shadowed_imports(policy, out);
     for agent in &policy.agents {
         phases(agent, out);
         credential_backends(policy, agent, out);
@@ -50,6 +52,30 @@ fn duplicate_agents(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
             .with_note("agent names are global across all files of a policy")
         };
         out.push(diagnostic);
+    }
+}
+
+/// `W0401`: a local agent replaces an imported agent of the same name.
+fn shadowed_imports(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
+    for shadowed in &policy.shadowed {
+        let Some(local) = policy.agent(&shadowed.agent.name) else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                Code::W0401,
+                local.name_span,
+                format!(
+                    "agent `{}` replaces the agent of the same name imported from `{}`",
+                    local.name, shadowed.import
+                ),
+            )
+            .with_label(shadowed.agent.name_span, "imported agent, not used")
+            .with_note(
+                "a local agent wins over an imported one; the imported agent's rules are ignored",
+            )
+            .with_help("rename the local agent to keep both, or remove it to use the imported one"),
+        );
     }
 }
 

@@ -18,7 +18,7 @@ use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::hir;
 use crate::lower::PolicyBuilder;
-use crate::source::FileId;
+use crate::source::{FileId, Origin};
 
 /// The database: salsa's storage and nothing else.
 #[salsa::db]
@@ -54,6 +54,9 @@ pub struct FileInput {
     /// Where the original bytes stopped being UTF-8, if they did.
     #[returns(copy)]
     pub invalid_utf8_at: Option<usize>,
+    /// Whether the file is the project's own or imported.
+    #[returns(ref)]
+    pub origin: Origin,
     /// The previous parse and the edit that led to this text, for incremental reparsing.
     #[returns(ref)]
     pub hint: Option<Arc<ReparseHint>>,
@@ -294,31 +297,43 @@ pub fn item_diagnostics<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> V
 /// policy-level checks read.
 #[salsa::tracked(returns(ref))]
 pub fn policy_skeleton(db: &dyn salsa::Database, policy: PolicyInput) -> hir::Policy {
-    let mut merged = Merged::default();
-    for file in policy.files(db) {
-        for item in file_items(db, *file) {
-            let offset = item.offset(db);
-            let mut skeleton = item_skeleton(db, *item).clone();
-            shift::policy(&mut skeleton, &|range| range + offset);
-            merged.add(skeleton);
-        }
-    }
-    merged.finish()
+    join_files(db, policy, |item| item_skeleton(db, item).clone())
 }
 
 /// The whole policy with absolute positions, rules included.
 #[salsa::tracked(returns(ref))]
 pub fn policy_model(db: &dyn salsa::Database, policy: PolicyInput) -> hir::Policy {
-    let mut merged = Merged::default();
+    join_files(db, policy, |item| item_hir(db, item).clone())
+}
+
+/// Joins the models of a policy's items, with absolute positions: the local files into one
+/// policy, each imported file into its own, then the imports into the local one.
+fn join_files<'db>(
+    db: &'db dyn salsa::Database,
+    policy: PolicyInput,
+    model: impl Fn(Item<'db>) -> hir::Policy,
+) -> hir::Policy {
+    let mut local = Merged::default();
+    let mut imported = Vec::new();
     for file in policy.files(db) {
+        let mut own = Merged::default();
+        let merged = match file.origin(db) {
+            Origin::Local => &mut local,
+            Origin::Import(_) => &mut own,
+        };
         for item in file_items(db, *file) {
             let offset = item.offset(db);
-            let mut model = item_hir(db, *item).clone();
-            shift::policy(&mut model, &|range| range + offset);
-            merged.add(model);
+            let mut part = model(*item);
+            shift::policy(&mut part, &|range| range + offset);
+            merged.add(part);
+        }
+        if let Origin::Import(reference) = file.origin(db) {
+            imported.push((reference.clone(), own.finish()));
         }
     }
-    merged.finish()
+    let mut joined = local.finish();
+    joined.join_imports(imported);
+    joined
 }
 
 /// The diagnostics of the checks that look at the whole policy (names, values, hygiene).

@@ -223,6 +223,9 @@ impl AnalysisHost {
                 input
                     .set_invalid_utf8_at(&mut self.db)
                     .to(source.invalid_utf8_at);
+                if input.origin(&self.db) != &source.origin {
+                    input.set_origin(&mut self.db).to(source.origin);
+                }
                 input.set_hint(&mut self.db).to(None);
                 false
             }
@@ -233,6 +236,7 @@ impl AnalysisHost {
                     source.path,
                     text,
                     source.invalid_utf8_at,
+                    source.origin,
                     None,
                 );
                 self.files.insert(file, input);
@@ -389,8 +393,9 @@ impl Snapshot {
                 .files(db)
                 .iter()
                 .map(|input| {
-                    let source =
+                    let mut source =
                         SourceFile::new(input.path(db).clone(), input.text(db).to_string());
+                    source.origin = input.origin(db).clone();
                     (input.id(db), source)
                 })
                 .collect()
@@ -451,6 +456,7 @@ impl Snapshot {
                         path: input.path(db).clone(),
                         text: text.to_string(),
                         invalid_utf8_at: input.invalid_utf8_at(db),
+                        origin: input.origin(db).clone(),
                     },
                     parse: fpl_syntax::Parse::new(parse.green.0.clone(), parse.errors.clone()),
                     lines: LineIndex::new(text),

@@ -39,6 +39,9 @@ pub(crate) fn policy(policy: &mut hir::Policy, map: Map<'_>) {
     for block in &mut policy.blocks {
         config_block(block, map);
     }
+    for shadowed in &mut policy.shadowed {
+        self::agent(&mut shadowed.agent, map);
+    }
 }
 
 fn span(span: &mut crate::diagnostic::Span, map: Map<'_>) {

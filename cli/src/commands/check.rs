@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fpl_analyzer::{CheckOptions, discover, host::check_policy};
+use fpl_analyzer::{CheckOptions, host::check_policy};
 
 use crate::render::{self, Format};
 
@@ -34,16 +34,17 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let sources = match discover::policy_paths(&paths).and_then(|paths| discover::load(&paths)) {
-        Ok(sources) => sources,
-        Err(error) => return super::fail(error),
+    let loaded = match super::imports::load(&paths) {
+        Ok(loaded) => loaded,
+        Err(error) => return super::imports::fail(error),
     };
     let mut analysis = check_policy(
-        sources,
+        loaded.sources,
         &CheckOptions {
             require_env: args.require_env,
         },
     );
+    super::imports::add_diagnostics(&mut analysis, loaded.diagnostics);
     if !args.no_smt && !analysis.has_errors() {
         let options = fpl_analyzer::smt::SmtOptions {
             timeout: std::time::Duration::from_secs_f64(args.smt_timeout.clamp(0.001, 3600.0)),
@@ -53,8 +54,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 for error in &report.internal_errors {
                     eprintln!("faramesh: {error}");
                 }
-                analysis.diagnostics.extend(report.diagnostics);
-                fpl_analyzer::sort_diagnostics(&mut analysis.diagnostics);
+                super::imports::add_diagnostics(&mut analysis, report.diagnostics);
             }
             Err(error) => eprintln!("faramesh: SMT analysis skipped: {error}"),
         }

@@ -32,7 +32,7 @@ pub fn run(args: &EvalArgs) -> ExitCode {
     let compiled = match compile_paths(&args.policy) {
         Ok(compiled) => compiled,
         Err(PolicyError::Invalid(_)) => return ExitCode::from(1),
-        Err(PolicyError::Load(error)) => return super::fail(error),
+        Err(PolicyError::Load(error)) => return super::imports::fail(error),
     };
     let mut evaluator = match Evaluator::new(compiled) {
         Ok(evaluator) => evaluator,

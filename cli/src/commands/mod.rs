@@ -7,8 +7,13 @@ pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod import;
+mod imports;
+pub mod lock;
 pub mod lsp;
 mod policy;
+pub mod registry;
+mod registry_error;
 pub mod test;
 
 use std::process::ExitCode;

@@ -1,16 +1,17 @@
-//! Loading, checking and compiling a policy for the commands that evaluate it.
+//! Loading, checking and compiling a policy (with its locked imports) for the commands that
+//! evaluate it.
 
 use std::path::PathBuf;
 
-use fpl_analyzer::{CheckOptions, compile::compile, discover, host::check_policy};
+use fpl_analyzer::{CheckOptions, compile::compile, host::check_policy};
 use fpl_runtime::ir::CompiledPolicy;
 
 /// Why a policy could not be compiled; the diagnostics were already printed.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    /// Files could not be read.
+    /// Files, the lockfile or the cache could not be read.
     #[error(transparent)]
-    Load(#[from] discover::LoadError),
+    Load(#[from] super::imports::LoadError),
     /// The policy has errors (printed to stderr).
     #[error("the policy has {0} error(s)")]
     Invalid(usize),
@@ -18,8 +19,9 @@ pub enum PolicyError {
 
 /// Reads, checks and compiles the policy in `paths`; on errors prints them to stderr.
 pub fn compile_paths(paths: &[PathBuf]) -> Result<CompiledPolicy, PolicyError> {
-    let sources = discover::load(&discover::policy_paths(paths)?)?;
-    let analysis = check_policy(sources, &CheckOptions::default());
+    let loaded = super::imports::load(paths)?;
+    let mut analysis = check_policy(loaded.sources, &CheckOptions::default());
+    super::imports::add_diagnostics(&mut analysis, loaded.diagnostics);
     compile(&analysis).map_err(|fpl_analyzer::compile::CompileError::HasErrors(count)| {
         eprint!(
             "{}",

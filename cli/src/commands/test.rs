@@ -23,7 +23,7 @@ enum TestError {
     #[error(transparent)]
     File(#[from] testing::TestFileError),
     #[error(transparent)]
-    Load(#[from] fpl_analyzer::discover::LoadError),
+    Load(#[from] super::imports::LoadError),
     #[error("no `*.fmtest.yaml` files under {0}")]
     NoTests(String),
     #[error(transparent)]
@@ -42,7 +42,7 @@ pub fn run(args: &TestArgs) -> ExitCode {
     match run_all(&roots) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(TestError::Load(error)) => super::fail(error),
+        Err(TestError::Load(error)) => super::imports::fail(error),
         Err(error) => super::fail(error),
     }
 }

@@ -1,0 +1,36 @@
+//! `faramesh registry`: list, search and describe a registry's catalog, and serve a registry
+//! directory over HTTP.
+
+mod catalog;
+mod serve;
+
+use std::process::ExitCode;
+
+/// Arguments of `faramesh registry`.
+#[derive(Debug, clap::Args)]
+pub struct RegistryArgs {
+    #[command(subcommand)]
+    command: RegistryCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum RegistryCommand {
+    /// List the catalog's entries.
+    List(catalog::ListArgs),
+    /// List the entries whose name, description or category contains TEXT.
+    Search(catalog::SearchArgs),
+    /// Describe one entry: description, versions, trust tier and what faramesh.lock pins.
+    Info(catalog::InfoArgs),
+    /// Serve a registry directory over HTTP (for internal mirrors).
+    Serve(serve::ServeArgs),
+}
+
+/// Runs the command.
+pub fn run(args: &RegistryArgs) -> ExitCode {
+    match &args.command {
+        RegistryCommand::List(args) => catalog::list(args),
+        RegistryCommand::Search(args) => catalog::search(args),
+        RegistryCommand::Info(args) => catalog::info(args),
+        RegistryCommand::Serve(args) => serve::run(args),
+    }
+}

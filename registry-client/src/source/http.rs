@@ -1,0 +1,149 @@
+//! A registry served over HTTP(S) under a base URL (`reqwest` with rustls): connect and read
+//! time limits, a size limit on every body, and a body shorter than its `Content-Length` is an
+//! error, never a shorter file.
+
+use std::io::Read as _;
+use std::time::Duration;
+
+use super::ReadError;
+use crate::progress::Progress;
+use crate::registry_path::RegistryPath;
+
+/// An HTTP(S) registry.
+#[derive(Debug)]
+pub struct HttpSource {
+    base: String,
+    timeout: Duration,
+    client: reqwest::blocking::Client,
+}
+
+impl HttpSource {
+    /// A registry under `base`; `timeout` limits connecting and each request.
+    pub fn new(base: &str, timeout: Duration) -> Result<HttpSource, String> {
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .user_agent(concat!("faramesh/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| error.to_string())?;
+        Ok(HttpSource {
+            base: base.trim_end_matches('/').to_string(),
+            timeout,
+            client,
+        })
+    }
+
+    /// The URL of a registry file.
+    fn url(&self, path: &RegistryPath) -> String {
+        format!("{}/{path}", self.base)
+    }
+
+    /// Downloads `path`; `Ok(None)` on 404.
+    pub fn read(
+        &self,
+        path: &RegistryPath,
+        limit: u64,
+        progress: &dyn Progress,
+    ) -> Result<Option<Vec<u8>>, ReadError> {
+        let url = self.url(path);
+        let mut response = self
+            .client
+            .get(&url)
+            .send()
+            .map_err(|error| ReadError::Failed(self.describe(&url, &error)))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(ReadError::Failed(format!("`{url}` answered HTTP {status}")));
+        }
+        let expected = response.content_length();
+        if expected.is_some_and(|length| length > limit) {
+            return Err(ReadError::TooLarge(limit));
+        }
+        progress.start(&url, expected);
+        let body = self.body(&url, &mut response, limit, progress);
+        progress.finish();
+        let body = body?;
+        if let Some(expected) = expected
+            && body.len() as u64 != expected
+        {
+            return Err(truncated(&url, body.len(), expected));
+        }
+        Ok(Some(body))
+    }
+
+    fn body(
+        &self,
+        url: &str,
+        response: &mut reqwest::blocking::Response,
+        limit: u64,
+        progress: &dyn Progress,
+    ) -> Result<Vec<u8>, ReadError> {
+        let mut body = Vec::new();
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            let read = match response.read(&mut chunk) {
+                Ok(0) => return Ok(body),
+                Ok(read) => read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    return Err(ReadError::Failed(self.describe_body(
+                        url,
+                        &error,
+                        body.len(),
+                    )));
+                }
+            };
+            body.extend_from_slice(&chunk[..read]);
+            progress.advance(read as u64);
+            if body.len() as u64 > limit {
+                return Err(ReadError::TooLarge(limit));
+            }
+        }
+    }
+
+    fn describe(&self, url: &str, error: &reqwest::Error) -> String {
+        if error.is_timeout() {
+            format!("`{url}` did not answer within {:?}", self.timeout)
+        } else if error.is_connect() {
+            format!("cannot connect to `{url}`: {}", root_cause(error))
+        } else {
+            format!("`{url}`: {}", root_cause(error))
+        }
+    }
+
+    fn describe_body(&self, url: &str, error: &std::io::Error, received: usize) -> String {
+        let timed_out = error.kind() == std::io::ErrorKind::TimedOut
+            || error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                .is_some_and(reqwest::Error::is_timeout);
+        if timed_out {
+            format!(
+                "`{url}` stopped sending after {received} bytes and did not go on within {:?}",
+                self.timeout
+            )
+        } else {
+            format!(
+                "the body of `{url}` broke off after {received} bytes (truncated): {}",
+                root_cause(error)
+            )
+        }
+    }
+}
+
+fn truncated(url: &str, received: usize, expected: u64) -> ReadError {
+    ReadError::Failed(format!(
+        "the body of `{url}` is truncated: {received} of {expected} bytes arrived"
+    ))
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

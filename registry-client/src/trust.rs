@@ -1,0 +1,225 @@
+//! Trusted keys and detached signatures. Trust comes only from `[trust] keys` in
+//! `faramesh.toml` and `trust { key … }` in the project's own policy files: never from the
+//! `public_key_b64` of a `.sig`, never from the registry's `keys.json`, never from an import.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signature, VerifyingKey};
+use fpl_syntax::ast::{self, AstNode};
+use serde::Deserialize;
+
+/// The largest `.sig` accepted, in bytes.
+pub const MAX_SIGNATURE_SIZE: u64 = 64 * 1024;
+
+/// One trusted Ed25519 public key and its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKey {
+    /// The key id (`faramesh-ed25519-2026`, or a registry id).
+    pub id: String,
+    /// The public key.
+    pub key: VerifyingKey,
+}
+
+impl TrustedKey {
+    /// A key from `[trust] keys`: `"<key_id>:<base64>"` (also `"<key_id>:ed25519:<base64>"`).
+    pub fn parse_entry(entry: &str) -> Result<TrustedKey, String> {
+        let Some((id, key)) = entry.rsplit_once(':') else {
+            return Err(format!("`{entry}` is not `<key_id>:<base64 public key>`"));
+        };
+        let id = id.strip_suffix(":ed25519").unwrap_or(id);
+        TrustedKey::new(id, key)
+    }
+
+    /// A key from its id and its text, `ed25519:<base64>` or `<base64>`.
+    pub fn new(id: &str, key: &str) -> Result<TrustedKey, String> {
+        if id.is_empty() {
+            return Err("a trusted key needs a key id".to_string());
+        }
+        let encoded = key.strip_prefix("ed25519:").unwrap_or(key);
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|error| format!("key `{id}` is not base64: {error}"))?;
+        let bytes: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+            format!(
+                "key `{id}` has {} bytes; an Ed25519 public key has 32",
+                bytes.len()
+            )
+        })?;
+        let key = VerifyingKey::from_bytes(&bytes)
+            .map_err(|error| format!("key `{id}` is not an Ed25519 public key: {error}"))?;
+        Ok(TrustedKey {
+            id: id.to_string(),
+            key,
+        })
+    }
+}
+
+/// The `trust { key "<id>" "<key>" }` entries of a policy file, with a message for each entry
+/// that is not a valid key.
+pub fn policy_keys(text: &str) -> (Vec<TrustedKey>, Vec<String>) {
+    let mut keys = Vec::new();
+    let mut problems = Vec::new();
+    let tree = fpl_syntax::parse(text).tree();
+    for item in tree.items() {
+        let ast::Item::Trust(trust) = item else {
+            continue;
+        };
+        for entry in trust.keys() {
+            let strings: Vec<String> = entry.strings().map(|s| ast::token_value(&s)).collect();
+            let [id, key] = strings.as_slice() else {
+                continue;
+            };
+            match TrustedKey::new(id, key) {
+                Ok(key) => keys.push(key),
+                Err(problem) => problems.push(format!(
+                    "{problem} (in `{}`)",
+                    entry.syntax().text().to_string().trim()
+                )),
+            }
+        }
+    }
+    (keys, problems)
+}
+
+/// A detached signature: `{key_id, algorithm, value_b64, public_key_b64}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DetachedSignature {
+    /// The signer's key id.
+    pub key_id: String,
+    /// Must be `ed25519`.
+    pub algorithm: String,
+    /// The signature, base64.
+    pub value_b64: String,
+    /// The signer's public key as the publisher shipped it: read only to tell the user that it
+    /// is ignored.
+    #[serde(default)]
+    pub public_key_b64: Option<String>,
+}
+
+/// How a signature failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Verified by the trusted key with this id.
+    Trusted(String),
+    /// No trusted key has the signature's key id (or the registry's id).
+    Untrusted,
+    /// A trusted key matched the id but the signature does not verify.
+    Mismatch,
+}
+
+impl DetachedSignature {
+    /// Parses a `.sig` file.
+    pub fn parse(bytes: &[u8]) -> Result<DetachedSignature, String> {
+        let signature: DetachedSignature =
+            serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
+        if !signature.algorithm.eq_ignore_ascii_case("ed25519") {
+            return Err(format!(
+                "algorithm `{}` is not supported (only `ed25519`)",
+                signature.algorithm
+            ));
+        }
+        Ok(signature)
+    }
+
+    /// Verifies the signature over `bytes` with the trusted keys whose id is the signature's
+    /// key id or the registry's id. The key shipped in the `.sig` is never used.
+    pub fn verify(&self, bytes: &[u8], registry: &str, trusted: &[TrustedKey]) -> Verdict {
+        let candidates: Vec<&TrustedKey> = trusted
+            .iter()
+            .filter(|key| key.id == self.key_id || key.id == registry)
+            .collect();
+        if candidates.is_empty() {
+            return Verdict::Untrusted;
+        }
+        let Some(signature) = STANDARD
+            .decode(&self.value_b64)
+            .ok()
+            .and_then(|raw| Signature::from_slice(&raw).ok())
+        else {
+            return Verdict::Mismatch;
+        };
+        candidates
+            .into_iter()
+            .find(|key| key.key.verify_strict(bytes, &signature).is_ok())
+            .map_or(Verdict::Mismatch, |key| Verdict::Trusted(key.id.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer, SigningKey};
+
+    fn signing_key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn sig_json(key: &SigningKey, key_id: &str, bytes: &[u8], shipped: &SigningKey) -> Vec<u8> {
+        serde_json::json!({
+            "key_id": key_id,
+            "algorithm": "ed25519",
+            "value_b64": STANDARD.encode(key.sign(bytes).to_bytes()),
+            "public_key_b64": STANDARD.encode(shipped.verifying_key().to_bytes()),
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    fn trusted(key: &SigningKey, id: &str) -> TrustedKey {
+        TrustedKey::parse_entry(&format!(
+            "{id}:{}",
+            STANDARD.encode(key.verifying_key().to_bytes())
+        ))
+        .expect("valid key")
+    }
+
+    #[test]
+    fn only_trusted_keys_verify() {
+        let publisher = signing_key(1);
+        let attacker = signing_key(2);
+        let trust = [trusted(&publisher, "pub-2026")];
+        let good = DetachedSignature::parse(&sig_json(&publisher, "pub-2026", b"x", &publisher))
+            .expect("parses");
+        assert_eq!(
+            good.verify(b"x", "r", &trust),
+            Verdict::Trusted("pub-2026".into())
+        );
+        assert_eq!(good.verify(b"y", "r", &trust), Verdict::Mismatch);
+        // The attacker signs with their key and ships their public key in the .sig.
+        let forged = DetachedSignature::parse(&sig_json(&attacker, "evil", b"x", &attacker))
+            .expect("parses");
+        assert_eq!(forged.verify(b"x", "r", &trust), Verdict::Untrusted);
+        // ... or claims the publisher's key id.
+        let claimed = DetachedSignature::parse(&sig_json(&attacker, "pub-2026", b"x", &attacker))
+            .expect("parses");
+        assert_eq!(claimed.verify(b"x", "r", &trust), Verdict::Mismatch);
+    }
+
+    #[test]
+    fn a_key_trusted_under_the_registry_id_verifies() {
+        let publisher = signing_key(3);
+        let trust = [trusted(&publisher, "github.com/faramesh/faramesh-registry")];
+        let signature = DetachedSignature::parse(&sig_json(&publisher, "k1", b"x", &publisher))
+            .expect("parses");
+        assert!(matches!(
+            signature.verify(b"x", "github.com/faramesh/faramesh-registry", &trust),
+            Verdict::Trusted(_)
+        ));
+    }
+
+    #[test]
+    fn keys_come_from_policy_trust_blocks() {
+        let key = STANDARD.encode(signing_key(4).verifying_key().to_bytes());
+        let (keys, problems) = policy_keys(&format!(
+            "trust {{\n  key \"acme\" \"ed25519:{key}\"\n  key \"bad\" \"ed25519:AAAA\"\n}}\n"
+        ));
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].id, "acme");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(TrustedKey::parse_entry("no-colon").is_err());
+        assert!(
+            DetachedSignature::parse(br#"{"key_id":"k","algorithm":"rsa","value_b64":""}"#)
+                .is_err()
+        );
+    }
+}
