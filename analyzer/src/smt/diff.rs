@@ -78,7 +78,20 @@ pub fn semantic_diff(
     let old_replayer = Replayer::new(old)?;
     let new_replayer = Replayer::new(new)?;
     let context = Z3Context::new();
-    let mut solver = Z3Solver::new(&context, options.timeout);
+    context.with_watchdog(|watchdog| {
+        let mut solver = Z3Solver::new(&context, watchdog, options.timeout);
+        diff_agents(old, new, (&old_replayer, &new_replayer), &mut solver)
+    })
+}
+
+/// Compares every agent of the two versions.
+fn diff_agents(
+    old: &Analysis,
+    new: &Analysis,
+    replayers: (&Replayer, &Replayer),
+    solver: &mut dyn Solver,
+) -> Result<DiffReport, SmtError> {
+    let (old_replayer, new_replayer) = replayers;
     let mut report = DiffReport::default();
     let names: BTreeSet<&str> = old
         .policy
@@ -88,13 +101,12 @@ pub fn semantic_diff(
         .map(|agent| agent.name.as_str())
         .collect();
     for name in names {
-        let replayers = (&old_replayer, &new_replayer);
         match (old.policy.agent(name), new.policy.agent(name)) {
             (Some(old_agent), Some(new_agent)) => {
                 let mut differ = AgentDiff {
                     old: old_agent,
                     new: new_agent,
-                    solver: &mut solver,
+                    solver: &mut *solver,
                     replayers,
                     report: &mut report,
                 };
@@ -218,6 +230,7 @@ impl AgentDiff<'_, '_> {
             .cloned()
             .collect();
         let old_count = self.old.rules.len();
+        let mut cut = false;
         for group in components(&combined) {
             let old_indices: Vec<usize> =
                 group.iter().copied().filter(|i| *i < old_count).collect();
@@ -235,6 +248,10 @@ impl AgentDiff<'_, '_> {
                 && self.old.default_effect() == self.new.default_effect()
             {
                 continue;
+            }
+            if self.solver.exhausted() {
+                cut = true;
+                break;
             }
             let in_group = term::or(
                 group
@@ -267,6 +284,10 @@ impl AgentDiff<'_, '_> {
                             break;
                         }
                     },
+                    SatResult::Unknown if self.solver.exhausted() => {
+                        cut = true;
+                        break;
+                    }
                     SatResult::Unknown => {
                         self.report.unknown.push(format!(
                             "`{}`: the solver could not finish comparing rules of `{}`",
@@ -275,7 +296,13 @@ impl AgentDiff<'_, '_> {
                         break;
                     }
                 };
-                let witness = old_encoder.witness(&model);
+                let Some(witness) = old_encoder.witness(&model) else {
+                    self.report.unknown.push(format!(
+                        "`{}`: a change needs a request too large to show; not confirmed",
+                        self.old.name
+                    ));
+                    break;
+                };
                 let (Some(old_outcome), Some(new_outcome)) = (
                     self.replayers.0.decide(&witness),
                     self.replayers.1.decide(&witness),
@@ -303,6 +330,12 @@ impl AgentDiff<'_, '_> {
                     });
                 }
             }
+        }
+        if cut {
+            self.report.unknown.push(format!(
+                "`{}`: the time budget (`--smt-timeout`) ran out before every rule was compared",
+                self.old.name
+            ));
         }
         // Tools no pattern of either version matches: the defaults decide.
         if self.old.default_effect() != self.new.default_effect() {

@@ -18,8 +18,9 @@ pub struct DiffArgs {
     /// How to print the changes.
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
-    /// Time limit of one SMT query, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    /// Time budget of the whole comparison, in seconds; agents it leaves unfinished are listed
+    /// as not compared (each solver query also stops after 2 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub smt_timeout: f64,
 }
 
