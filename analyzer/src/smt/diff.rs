@@ -152,8 +152,8 @@ struct AgentDiff<'a, 's> {
 
 /// The decision of one version as formulas: which rule fires, and the effect.
 struct Decision {
-    /// (rule number, fires) in evaluation order.
-    fires: Vec<(usize, T)>,
+    /// (rule number, matches, errs) of each rule reached, in evaluation order.
+    fires: Vec<(usize, T, T)>,
     /// No rule fires.
     none: T,
     permit: T,
@@ -168,16 +168,21 @@ fn decision(agent: &hir::Agent, formulas: &[RuleFormulas], order: &[usize]) -> D
     for &index in order {
         let rule = &agent.rules[index];
         let formula = &formulas[index];
-        let fired = term::and2(&reached, &formula.hits());
         let matched = term::and2(&reached, &formula.matches());
+        let errs = term::and([
+            reached.clone(),
+            formula.scope.clone(),
+            formula.applies.clone(),
+            term::not(&formula.ok),
+        ]);
         if !rule.mandatory {
             match rule.effect {
-                EffectKind::Permit => permit.push(matched),
-                EffectKind::Defer => defer.push(matched),
+                EffectKind::Permit => permit.push(matched.clone()),
+                EffectKind::Defer => defer.push(matched.clone()),
                 EffectKind::Deny => {}
             }
         }
-        fires.push((rule.number, fired));
+        fires.push((rule.number, matched.clone(), errs));
         reached = term::and2(&reached, &term::not(&formula.hits()));
     }
     match agent.default_effect() {
@@ -219,6 +224,9 @@ impl AgentDiff<'_, '_> {
         axioms.extend(new_encoder.axioms());
         let mut fresh = old_encoder.fresh_state();
         fresh.extend(new_encoder.fresh_state());
+        // Witnesses are written by the old version's encoder: it must know every argument the
+        // new version reads too.
+        old_encoder.adopt_paths(&new_encoder);
 
         // Group the rules of both versions by pattern overlap.
         let mut combined = hir::Agent::new(self.old.name.clone(), self.old.name_span, false);
@@ -309,17 +317,28 @@ impl AgentDiff<'_, '_> {
                 ) else {
                     break;
                 };
-                let fired = |decision: &Decision, rule: Option<usize>| match rule {
+                // The requests decided the way this witness was (the same rule, by matching or
+                // by erring) on both sides need no other witness.
+                let fired = |decision: &Decision, outcome: &Outcome| match outcome.rule {
                     Some(n) => decision
                         .fires
                         .iter()
-                        .find(|(number, _)| *number == n)
-                        .map_or_else(|| term::bool(true), |(_, fires)| fires.clone()),
+                        .find(|(number, _, _)| *number == n)
+                        .map_or_else(
+                            || term::bool(true),
+                            |(_, matches, errs)| {
+                                if outcome.reason_code == "CONDITION_ERROR" {
+                                    errs.clone()
+                                } else {
+                                    matches.clone()
+                                }
+                            },
+                        ),
                     None => decision.none.clone(),
                 };
                 blocked.push(term::not(&term::and2(
-                    &fired(&before, old_outcome.rule),
-                    &fired(&after, new_outcome.rule),
+                    &fired(&before, &old_outcome),
+                    &fired(&after, &new_outcome),
                 )));
                 if old_outcome.effect != new_outcome.effect {
                     self.report.regions.push(RegionChange {

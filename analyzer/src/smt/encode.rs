@@ -269,6 +269,16 @@ impl<'a> Encoder<'a> {
         out
     }
 
+    /// Takes on the argument paths `other` reads (over the same request), so that
+    /// [`Self::witness`] writes them too.
+    pub fn adopt_paths(&mut self, other: &Encoder<'_>) {
+        for (key, vars) in &other.paths {
+            self.paths
+                .entry(key.clone())
+                .or_insert_with(|| vars.clone());
+        }
+    }
+
     /// The request JSON a model describes; `None` when it names a list too long to write out.
     pub fn witness(&self, model: &Model) -> Option<String> {
         let int = |name: &str| match model.get(name) {
