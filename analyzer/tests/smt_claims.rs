@@ -121,8 +121,11 @@ fn requests() -> Vec<String> {
     out
 }
 
-/// What the runtime decides for `request`: (effect, reason code, rule number).
-fn decide(analysis: &Analysis, request: &str) -> (String, String, Option<usize>) {
+/// A runtime decision: effect, reason code, deciding rule's number.
+type Outcome = (String, String, Option<usize>);
+
+/// What the runtime decides for `request`.
+fn decide(analysis: &Analysis, request: &str) -> Outcome {
     let compiled = compile(analysis).expect("compiles");
     let mut evaluator = Evaluator::from_compiled(&compiled).expect("loads");
     let decision = evaluator.decide_json(request);
@@ -168,7 +171,7 @@ proptest! {
         prop_assume!(!analysis.has_errors());
         let report = smt::analyze_smt(&analysis, &SmtOptions::default()).expect("runs");
         prop_assert!(report.internal_errors.is_empty(), "{:?}", report.internal_errors);
-        let decisions: Vec<(String, (String, String, Option<usize>))> = requests()
+        let decisions: Vec<(String, Outcome)> = requests()
             .into_iter()
             .map(|request| {
                 let decision = decide(&analysis, &request);
