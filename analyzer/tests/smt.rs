@@ -382,3 +382,49 @@ fn findings_of_rules_that_only_moved_come_from_the_cache_at_their_new_place() {
         Err(smt::SmtError::Stopped)
     );
 }
+
+/// Issue 10: the encoding assumed |x| ≤ 10¹²; every request number (i128 millionths) counts.
+#[test]
+fn numbers_beyond_a_trillion_are_exact() {
+    // `amount = 1e24` reaches the deny.
+    let text = agent("  permit pay/x when amount < 10000000000000\n  deny pay/x\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  permit tok/x when expires_ms > 1700000000000\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    // Beyond the largest request number nothing matches.
+    let text = agent(
+        "  permit pay/x when amount > 170141183460469231731687303715884.105727\n  deny pay/x when amount > 10000000000000000000000000000000\n",
+    );
+    assert_eq!(check(&text), ["S0303@3 warning"]);
+    let policy = |limit: &str| {
+        format!("agent a {{\n  default permit\n  deny! up/x when size > {limit}\n}}\n")
+    };
+    let (old, new) = (policy("1tb"), policy("4tb"));
+    assert_eq!(diff(&old, &new), ["deny -> permit"]);
+}
+
+/// Issue 10: `time.unix` was whole seconds of 1970–2100.
+#[test]
+fn time_is_exact_to_the_microsecond_and_spans_every_rfc_3339_year() {
+    let text = agent("  permit t/x when time.unix > 1700000000.5 and time.unix < 1700000001\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  permit t/x when time.unix > 5000000000\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  permit t/x when time.unix < -1000\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  permit t/x when time.unix > 253402387140\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  permit t/x when time.unix > 253402387141\n");
+    assert_eq!(check(&text), ["S0303@3 warning"]);
+}
+
+/// Issue 10: lists were at most 8 long; strings beyond ASCII were bytes to the solver.
+#[test]
+fn lists_and_strings_have_no_length_cap() {
+    let text = agent("  permit a/x when args_array_len(\"items\") > 20\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  permit a/x when name matches \"^.$\" and name == \"é\"\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  permit a/x when name matches \"^.$\" and name == \"\\n\"\n");
+    assert_eq!(check(&text), ["S0303@3 warning"]);
+}

@@ -285,3 +285,46 @@ fn version_and_completions() {
         .success()
         .stdout(predicate::str::contains("_faramesh"));
 }
+
+/// Regression (issue 10): `amount = 1e24` reaches the deny, which the encoding (bounded to
+/// 10¹²) called unreachable, offering to delete it.
+#[test]
+fn a_rule_reachable_only_by_huge_numbers_is_not_unreachable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "policy.fpl",
+        "agent a {\n  default deny\n  permit pay/x when amount < 10000000000000\n  deny pay/x\n}\n",
+    );
+    let output = faramesh()
+        .args(["check", "--format", "json", "policy.fpl"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert_eq!(
+        json_of(&output.stdout)["diagnostics"],
+        serde_json::json!([])
+    );
+}
+
+/// Regression (issue 10): `expires_ms > 1700000000000` was "can never hold".
+#[test]
+fn a_millisecond_timestamp_condition_can_hold() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "policy.fpl",
+        "agent a {\n  default deny\n  permit tok/x when expires_ms > 1700000000000\n}\n",
+    );
+    let output = faramesh()
+        .args(["check", "--format", "json", "policy.fpl"])
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert_eq!(
+        json_of(&output.stdout)["diagnostics"],
+        serde_json::json!([])
+    );
+}

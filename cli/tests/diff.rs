@@ -132,3 +132,39 @@ fn check_reports_smt_findings_unless_disabled() {
         .expect("runs");
     assert!(!String::from_utf8_lossy(&output.stdout).contains("S0301"));
 }
+
+/// Regression (issue 10): numbers above 10¹² were outside the encoding, so raising a `deny!`
+/// from 1 TiB to 4 TiB was "no decision changed" although a 2 TiB upload flips to permit.
+#[test]
+fn a_threshold_beyond_a_trillion_is_compared() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let policy = |limit: &str| {
+        format!("agent a {{\n  default permit\n  deny! up/x when size > {limit}\n}}\n")
+    };
+    std::fs::write(dir.path().join("old.fpl"), policy("1tb")).expect("write");
+    std::fs::write(dir.path().join("new.fpl"), policy("4tb")).expect("write");
+    let output = faramesh()
+        .current_dir(dir.path())
+        .args(["diff", "old.fpl", "new.fpl", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let regions = json["regions"].as_array().expect("regions");
+    assert_eq!(regions.len(), 1, "{json}");
+    assert_eq!(regions[0]["old"]["effect"], "deny");
+    assert_eq!(regions[0]["new"]["effect"], "permit");
+    // The witness is a size in the changed range, printed exactly (not through a float).
+    let text = String::from_utf8_lossy(&output.stdout);
+    let size = text
+        .split("\"size\":")
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|number| fpl_runtime::Decimal::parse(number.trim()).ok())
+        .expect("the witness has a size");
+    let tib = fpl_runtime::Decimal::from_int(1 << 40);
+    assert!(
+        size > tib && size <= fpl_runtime::Decimal::from_int(4 << 40),
+        "{text}"
+    );
+}

@@ -101,6 +101,50 @@ pub fn large_policy(rules: usize) -> String {
     out
 }
 
+/// One agent whose `rules` rules all apply to `stripe/charge` and overlap one another: amount
+/// ranges that intersect their neighbours', currencies and customer-id conditions (`in`,
+/// `starts_with`, a regular expression) shared by many rules, and every effect. The worst case
+/// of the SMT analysis, which compares each rule with all the rules before it.
+pub fn overlapping_policy(rules: usize) -> String {
+    const CURRENCIES: [&str; 4] = ["usd", "eur", "gbp", "jpy"];
+    let mut out = String::with_capacity(rules * 120);
+    out.push_str("# Generated: mutually overlapping rules for SMT benchmarks.\n");
+    out.push_str("agent overlap {\n  default deny\n  rules {\n");
+    for index in 0..rules {
+        let effect = ["permit", "defer", "deny"][index % 3];
+        let low = (index * 37) % 1_000;
+        let high = low + 250;
+        let currency = CURRENCIES[index % CURRENCIES.len()];
+        let other = CURRENCIES[(index + 1) % CURRENCIES.len()];
+        let _ = match index % 3 {
+            0 => writeln!(
+                out,
+                "    {effect} stripe/charge when amount > {low} and amount <= {high} and currency == \"{currency}\""
+            ),
+            1 => writeln!(
+                out,
+                "    {effect} stripe/charge when amount >= {low} and currency in [\"{currency}\", \"{other}\"] and customer starts_with \"cus_{}\"",
+                index % 10
+            ),
+            _ => writeln!(
+                out,
+                "    {effect} stripe/charge when amount < {high} and customer matches \"^cus_[0-9]*{}$\"",
+                index % 10
+            ),
+        };
+    }
+    out.push_str("  }\n}\n");
+    out
+}
+
+/// One agent with one rule comparing an argument with a string literal of `chars` characters.
+pub fn long_string_policy(chars: usize) -> String {
+    let text: String = "abcdefghij".chars().cycle().take(chars).collect();
+    format!(
+        "agent long {{\n  default deny\n  permit files/write when content == \"{text}\" or content contains \"{text}x\"\n}}\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -114,5 +158,17 @@ mod tests {
                 || line.starts_with("deny! ")
         });
         assert_eq!(rules.count(), 100);
+    }
+
+    #[test]
+    fn overlapping_rules_all_apply_to_one_tool() {
+        let text = super::overlapping_policy(40);
+        assert_eq!(text.matches("stripe/charge when").count(), 40);
+    }
+
+    #[test]
+    fn long_string_has_its_length() {
+        let text = super::long_string_policy(1_000);
+        assert!(text.contains(&"abcdefghij".repeat(100)));
     }
 }

@@ -78,7 +78,20 @@ pub fn semantic_diff(
     let old_replayer = Replayer::new(old)?;
     let new_replayer = Replayer::new(new)?;
     let context = Z3Context::new();
-    let mut solver = Z3Solver::new(&context, options.timeout);
+    context.with_watchdog(|watchdog| {
+        let mut solver = Z3Solver::new(&context, watchdog, options.timeout);
+        diff_agents(old, new, (&old_replayer, &new_replayer), &mut solver)
+    })
+}
+
+/// Compares every agent of the two versions.
+fn diff_agents(
+    old: &Analysis,
+    new: &Analysis,
+    replayers: (&Replayer, &Replayer),
+    solver: &mut dyn Solver,
+) -> Result<DiffReport, SmtError> {
+    let (old_replayer, new_replayer) = replayers;
     let mut report = DiffReport::default();
     let names: BTreeSet<&str> = old
         .policy
@@ -88,13 +101,12 @@ pub fn semantic_diff(
         .map(|agent| agent.name.as_str())
         .collect();
     for name in names {
-        let replayers = (&old_replayer, &new_replayer);
         match (old.policy.agent(name), new.policy.agent(name)) {
             (Some(old_agent), Some(new_agent)) => {
                 let mut differ = AgentDiff {
                     old: old_agent,
                     new: new_agent,
-                    solver: &mut solver,
+                    solver: &mut *solver,
                     replayers,
                     report: &mut report,
                 };
@@ -140,8 +152,8 @@ struct AgentDiff<'a, 's> {
 
 /// The decision of one version as formulas: which rule fires, and the effect.
 struct Decision {
-    /// (rule number, fires) in evaluation order.
-    fires: Vec<(usize, T)>,
+    /// (rule number, matches, errs) of each rule reached, in evaluation order.
+    fires: Vec<(usize, T, T)>,
     /// No rule fires.
     none: T,
     permit: T,
@@ -156,16 +168,21 @@ fn decision(agent: &hir::Agent, formulas: &[RuleFormulas], order: &[usize]) -> D
     for &index in order {
         let rule = &agent.rules[index];
         let formula = &formulas[index];
-        let fired = term::and2(&reached, &formula.hits());
         let matched = term::and2(&reached, &formula.matches());
+        let errs = term::and([
+            reached.clone(),
+            formula.scope.clone(),
+            formula.applies.clone(),
+            term::not(&formula.ok),
+        ]);
         if !rule.mandatory {
             match rule.effect {
-                EffectKind::Permit => permit.push(matched),
-                EffectKind::Defer => defer.push(matched),
+                EffectKind::Permit => permit.push(matched.clone()),
+                EffectKind::Defer => defer.push(matched.clone()),
                 EffectKind::Deny => {}
             }
         }
-        fires.push((rule.number, fired));
+        fires.push((rule.number, matched.clone(), errs));
         reached = term::and2(&reached, &term::not(&formula.hits()));
     }
     match agent.default_effect() {
@@ -207,6 +224,9 @@ impl AgentDiff<'_, '_> {
         axioms.extend(new_encoder.axioms());
         let mut fresh = old_encoder.fresh_state();
         fresh.extend(new_encoder.fresh_state());
+        // Witnesses are written by the old version's encoder: it must know every argument the
+        // new version reads too.
+        old_encoder.adopt_paths(&new_encoder);
 
         // Group the rules of both versions by pattern overlap.
         let mut combined = hir::Agent::new(self.old.name.clone(), self.old.name_span, false);
@@ -218,6 +238,7 @@ impl AgentDiff<'_, '_> {
             .cloned()
             .collect();
         let old_count = self.old.rules.len();
+        let mut cut = false;
         for group in components(&combined) {
             let old_indices: Vec<usize> =
                 group.iter().copied().filter(|i| *i < old_count).collect();
@@ -235,6 +256,10 @@ impl AgentDiff<'_, '_> {
                 && self.old.default_effect() == self.new.default_effect()
             {
                 continue;
+            }
+            if self.solver.exhausted() {
+                cut = true;
+                break;
             }
             let in_group = term::or(
                 group
@@ -267,6 +292,10 @@ impl AgentDiff<'_, '_> {
                             break;
                         }
                     },
+                    SatResult::Unknown if self.solver.exhausted() => {
+                        cut = true;
+                        break;
+                    }
                     SatResult::Unknown => {
                         self.report.unknown.push(format!(
                             "`{}`: the solver could not finish comparing rules of `{}`",
@@ -275,24 +304,41 @@ impl AgentDiff<'_, '_> {
                         break;
                     }
                 };
-                let witness = old_encoder.witness(&model);
+                let Some(witness) = old_encoder.witness(&model) else {
+                    self.report.unknown.push(format!(
+                        "`{}`: a change needs a request too large to show; not confirmed",
+                        self.old.name
+                    ));
+                    break;
+                };
                 let (Some(old_outcome), Some(new_outcome)) = (
                     self.replayers.0.decide(&witness),
                     self.replayers.1.decide(&witness),
                 ) else {
                     break;
                 };
-                let fired = |decision: &Decision, rule: Option<usize>| match rule {
+                // The requests decided the way this witness was (the same rule, by matching or
+                // by erring) on both sides need no other witness.
+                let fired = |decision: &Decision, outcome: &Outcome| match outcome.rule {
                     Some(n) => decision
                         .fires
                         .iter()
-                        .find(|(number, _)| *number == n)
-                        .map_or_else(|| term::bool(true), |(_, fires)| fires.clone()),
+                        .find(|(number, _, _)| *number == n)
+                        .map_or_else(
+                            || term::bool(true),
+                            |(_, matches, errs)| {
+                                if outcome.reason_code == "CONDITION_ERROR" {
+                                    errs.clone()
+                                } else {
+                                    matches.clone()
+                                }
+                            },
+                        ),
                     None => decision.none.clone(),
                 };
                 blocked.push(term::not(&term::and2(
-                    &fired(&before, old_outcome.rule),
-                    &fired(&after, new_outcome.rule),
+                    &fired(&before, &old_outcome),
+                    &fired(&after, &new_outcome),
                 )));
                 if old_outcome.effect != new_outcome.effect {
                     self.report.regions.push(RegionChange {
@@ -303,6 +349,12 @@ impl AgentDiff<'_, '_> {
                     });
                 }
             }
+        }
+        if cut {
+            self.report.unknown.push(format!(
+                "`{}`: the time budget (`--smt-timeout`) ran out before every rule was compared",
+                self.old.name
+            ));
         }
         // Tools no pattern of either version matches: the defaults decide.
         if self.old.default_effect() != self.new.default_effect() {

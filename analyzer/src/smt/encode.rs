@@ -13,6 +13,7 @@ use super::glob;
 use super::regex;
 use super::solver::{Model, ModelValue};
 use super::term::{self, T, Term};
+use super::time;
 use crate::hir::{self, BinaryOp, ExprKind, Literal, Root};
 
 const NULL: i128 = 0;
@@ -22,6 +23,15 @@ const STR: i128 = 3;
 const OBJ: i128 = 4;
 const LIST: i128 = 5;
 const INEXACT: i128 = 6;
+
+/// The longest list a witness writes out (a model may ask for any length).
+const MAX_WITNESS_LIST: usize = 100_000;
+
+/// String literals longer than this are free strings to the solver: z3 4.8 spends minutes on
+/// a query over a literal of thousands of characters, whatever its time limit. The rule is
+/// then approximate: a witness that does not replay is `S0306`, and a proof over the free
+/// string holds for the literal too.
+const LONG_LITERAL: usize = 256;
 
 /// One rule's formulas.
 #[derive(Debug, Clone)]
@@ -103,6 +113,7 @@ pub struct Encoder<'a> {
     pub phase: T,
     paths: BTreeMap<String, PathVars>,
     free: BTreeMap<String, T>,
+    long_literals: std::collections::HashMap<String, T>,
     approximate: bool,
     /// Variables that read the evaluator's state, with their value in a fresh evaluator.
     fresh_state: Vec<(T, T)>,
@@ -119,6 +130,7 @@ impl<'a> Encoder<'a> {
             phase: term::int_var("phase"),
             paths: BTreeMap::new(),
             free: BTreeMap::new(),
+            long_literals: std::collections::HashMap::new(),
             approximate: false,
             fresh_state: Vec::new(),
             phase_names: agent
@@ -202,15 +214,16 @@ impl<'a> Encoder<'a> {
                 &term::int(self.phase_names.len() as i128),
             ),
         ];
-        let bound = term::int(1_000_000_000_000_000_000);
-        let low = term::int(-1_000_000_000_000_000_000);
+        // Exactly the numbers a request can hold (SPEC §2: i128 millionths); any other number
+        // in a request is INEXACT.
+        let high = term::int(fpl_runtime::Decimal::MAX.millionths());
+        let low = term::int(-fpl_runtime::Decimal::MAX.millionths());
         for (key, vars) in &self.paths {
             out.push(term::bin(Term::Le, &term::int(NULL), &vars.tag));
             out.push(term::bin(Term::Le, &vars.tag, &term::int(INEXACT)));
-            out.push(term::bin(Term::Le, &vars.n, &bound));
+            out.push(term::bin(Term::Le, &vars.n, &high));
             out.push(term::bin(Term::Le, &low, &vars.n));
             out.push(term::bin(Term::Le, &term::int(0), &vars.len));
-            out.push(term::bin(Term::Le, &vars.len, &term::int(8)));
             if vars.segments.is_empty() {
                 out.push(is(&vars.tag, OBJ));
             }
@@ -226,9 +239,10 @@ impl<'a> Encoder<'a> {
                 ));
             }
         }
-        let unix = term::int_var("time.unix");
-        out.push(term::bin(Term::Le, &term::int(0), &unix));
-        out.push(term::bin(Term::Le, &unix, &term::int(4_102_444_800)));
+        let (first, last) = time::range();
+        let micros = term::int_var(time::VAR);
+        out.push(term::bin(Term::Le, &term::int(first), &micros));
+        out.push(term::bin(Term::Le, &micros, &term::int(last)));
         for (name, var) in &self.free {
             if let Some((low, high)) = bounds(name) {
                 out.push(term::bin(Term::Le, &term::int(low), var));
@@ -255,8 +269,18 @@ impl<'a> Encoder<'a> {
         out
     }
 
-    /// The request JSON a model describes.
-    pub fn witness(&self, model: &Model) -> String {
+    /// Takes on the argument paths `other` reads (over the same request), so that
+    /// [`Self::witness`] writes them too.
+    pub fn adopt_paths(&mut self, other: &Encoder<'_>) {
+        for (key, vars) in &other.paths {
+            self.paths
+                .entry(key.clone())
+                .or_insert_with(|| vars.clone());
+        }
+    }
+
+    /// The request JSON a model describes; `None` when it names a list too long to write out.
+    pub fn witness(&self, model: &Model) -> Option<String> {
         let int = |name: &str| match model.get(name) {
             Some(ModelValue::Int(value)) => *value,
             _ => 0,
@@ -278,10 +302,12 @@ impl<'a> Encoder<'a> {
                 )))),
                 STR => Node::Raw(json_string(&text(&format!("{key}#s")))),
                 OBJ => Node::Object(BTreeMap::new()),
-                LIST => Node::Raw(format!(
-                    "[{}]",
-                    vec!["null"; int(&format!("{key}#len")).clamp(0, 8) as usize].join(",")
-                )),
+                LIST => {
+                    let len = usize::try_from(int(&format!("{key}#len")))
+                        .ok()
+                        .filter(|len| *len <= MAX_WITNESS_LIST)?;
+                    Node::Raw(format!("[{}]", vec!["null"; len].join(",")))
+                }
                 INEXACT => Node::Raw("0.0000001".into()),
                 _ => continue,
             };
@@ -308,11 +334,11 @@ impl<'a> Encoder<'a> {
         if !session.is_empty() {
             let _ = write!(out, ",\"session\":{}", json_string(&session));
         }
-        let _ = write!(out, ",\"time\":\"{}\"", rfc3339(int("time.unix")));
+        let _ = write!(out, ",\"time\":\"{}\"", time::rfc3339(int(time::VAR))?);
         let _ = write!(out, ",\"args\":{}", args.render());
         let _ = write!(out, ",\"principal\":{}", principal.render());
         out.push('}');
-        out
+        Some(out)
     }
 
     fn selector(&mut self, selector: &hir::Selector) -> T {
@@ -337,6 +363,26 @@ impl<'a> Encoder<'a> {
             term::not(&is(&vars.tag, NULL))
         };
         term::and2(&chosen, &typed)
+    }
+
+    fn literal_sym(&mut self, literal: &Literal) -> Sym {
+        match literal {
+            Literal::String(text) => string_sym(self.string_literal(text)),
+            other => literal_sym(other),
+        }
+    }
+
+    /// A string literal, or for a long one a free string (the same for equal literals).
+    fn string_literal(&mut self, text: &str) -> T {
+        if text.len() <= LONG_LITERAL {
+            return term::string(text);
+        }
+        self.approximate = true;
+        let count = self.long_literals.len();
+        self.long_literals
+            .entry(text.to_string())
+            .or_insert_with(|| term::str_var(format!("long-literal#{count}")))
+            .clone()
     }
 
     fn free_bool(&mut self, key: &str) -> T {
@@ -383,7 +429,7 @@ impl<'a> Encoder<'a> {
 
     fn expr(&mut self, expr: &hir::Expr) -> Sym {
         match &expr.kind {
-            ExprKind::Literal(literal) => literal_sym(literal),
+            ExprKind::Literal(literal) => self.literal_sym(literal),
             ExprKind::List(items) => Sym {
                 list: Some(items.clone()),
                 ..constant(LIST)
@@ -451,7 +497,7 @@ impl<'a> Encoder<'a> {
                         for item in items {
                             let item_sym = Sym {
                                 literal_null: *item == Literal::Null,
-                                ..literal_sym(item)
+                                ..self.literal_sym(item)
                             };
                             let (err, eq) = self.equal(&left, &item_sym);
                             // Short circuit: an item is compared only if no earlier one was equal.
@@ -477,7 +523,12 @@ impl<'a> Encoder<'a> {
                 let strings = term::and2(&is(&left.tag, STR), &is(&right.tag, STR));
                 let value = match &rhs.kind {
                     ExprKind::Literal(Literal::String(pattern)) => {
-                        match regex::search_language(pattern) {
+                        let language = if pattern.len() <= LONG_LITERAL {
+                            regex::search_language(pattern)
+                        } else {
+                            None
+                        };
+                        match language {
                             Some(language) => {
                                 std::rc::Rc::new(Term::InRe(left.s.clone(), language))
                             }
@@ -581,7 +632,7 @@ impl<'a> Encoder<'a> {
                 }
             }
             Root::Tool => string_sym(self.tool.clone()),
-            Root::Agent => string_sym(term::string(&self.agent.name)),
+            Root::Agent => string_sym(self.string_literal(&self.agent.name)),
             Root::Vars => {
                 let var = self.agent.vars.iter().find(|var| var.name == field);
                 match var.map(|var| &var.value.kind) {
@@ -601,7 +652,7 @@ impl<'a> Encoder<'a> {
                         hir::ValueKind::String(text)
                         | hir::ValueKind::Ident(text)
                         | hir::ValueKind::Pattern(text),
-                    ) if path.segments.len() == 1 => string_sym(term::string(text)),
+                    ) if path.segments.len() == 1 => string_sym(self.string_literal(text)),
                     Some(_) => {
                         self.approximate = true;
                         self.opaque(&format!("vars.{field}"))
@@ -624,16 +675,17 @@ impl<'a> Encoder<'a> {
                 }
             },
             Root::Time => {
-                let unix = self.free_int("time.unix");
-                let seconds = match field {
+                let micros = self.free_int(time::VAR);
+                let seconds = std::rc::Rc::new(Term::Div(micros.clone(), 1_000_000));
+                let whole = match field {
                     "hour" => std::rc::Rc::new(Term::Div(
-                        std::rc::Rc::new(Term::Mod(unix.clone(), 86_400)),
+                        std::rc::Rc::new(Term::Mod(seconds, 86_400)),
                         3600,
                     )),
                     "weekday" => std::rc::Rc::new(Term::AddConst(
                         std::rc::Rc::new(Term::Mod(
                             std::rc::Rc::new(Term::AddConst(
-                                std::rc::Rc::new(Term::Div(unix.clone(), 86_400)),
+                                std::rc::Rc::new(Term::Div(seconds, 86_400)),
                                 3,
                             )),
                             7,
@@ -644,10 +696,16 @@ impl<'a> Encoder<'a> {
                         self.approximate = true;
                         self.free_int(&format!("time.{field}"))
                     }
-                    _ => unix,
+                    // `time.unix` is exact seconds: in millionths, the microseconds.
+                    _ => {
+                        return Sym {
+                            n: micros,
+                            ..constant(NUM)
+                        };
+                    }
                 };
                 Sym {
-                    n: std::rc::Rc::new(Term::MulConst(seconds, 1_000_000)),
+                    n: std::rc::Rc::new(Term::MulConst(whole, 1_000_000)),
                     ..constant(NUM)
                 }
             }
@@ -779,6 +837,7 @@ fn string_sym(value: T) -> Sym {
 
 fn literal_sym(literal: &Literal) -> Sym {
     match literal {
+        Literal::String(text) => string_sym(term::string(text)),
         Literal::Null => Sym {
             literal_null: true,
             ..constant(NULL)
@@ -791,7 +850,6 @@ fn literal_sym(literal: &Literal) -> Sym {
             n: term::int(*value),
             ..constant(NUM)
         },
-        Literal::String(text) => string_sym(term::string(text)),
     }
 }
 
@@ -857,18 +915,4 @@ impl Node {
 
 fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
-}
-
-/// Unix seconds as RFC 3339 UTC.
-pub fn rfc3339(seconds: i128) -> String {
-    let seconds = seconds.clamp(0, 4_102_444_800) as i64;
-    let days = seconds.div_euclid(86_400);
-    let rest = seconds.rem_euclid(86_400);
-    let (year, month, day) = crate::calendar::civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
 }

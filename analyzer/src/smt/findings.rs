@@ -51,23 +51,27 @@ pub fn analyze_smt_until(
     // z3 is set up only when the cache leaves something to check.
     if !missing.is_empty() {
         let context = Z3Context::new();
-        let mut solver = Z3Solver::new(&context, options.timeout);
-        for (agent, groups) in missing {
-            // The agent is encoded once for all the groups the cache did not answer.
-            let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
-            for (key, component, spans) in groups {
-                if stop() {
-                    return Err(SmtError::Stopped);
+        context.with_watchdog(|watchdog| {
+            let mut solver = Z3Solver::new(&context, watchdog, options.timeout);
+            for (agent, groups) in missing {
+                // The agent is encoded once for all the groups the cache did not answer.
+                let mut checker = AgentChecker::new(agent, &mut solver, &replayer);
+                for (key, component, spans) in groups {
+                    if stop() {
+                        return Err(SmtError::Stopped);
+                    }
+                    let complete = checker.run(&component);
+                    let (diagnostics, internal) = checker.take_findings();
+                    if internal.is_empty() && complete {
+                        cache::put(key, spans, diagnostics.clone());
+                    }
+                    report.diagnostics.extend(diagnostics);
+                    report.internal_errors.extend(internal);
                 }
-                checker.run(&component);
-                let (diagnostics, internal) = checker.take_findings();
-                if internal.is_empty() {
-                    cache::put(key, spans, diagnostics.clone());
-                }
-                report.diagnostics.extend(diagnostics);
-                report.internal_errors.extend(internal);
+                report.diagnostics.extend(checker.budget_finding());
             }
-        }
+            Ok(())
+        })?;
     }
     crate::analysis::sort_diagnostics(&mut report.diagnostics);
     Ok(report)
@@ -161,6 +165,8 @@ struct AgentChecker<'a, 's> {
     replayer: &'s Replayer,
     out: Vec<Diagnostic>,
     internal: Vec<InternalError>,
+    /// Rules the run's time budget left unanalysed (or analysed in part).
+    not_analysed: Vec<usize>,
 }
 
 impl<'a, 's> AgentChecker<'a, 's> {
@@ -178,17 +184,65 @@ impl<'a, 's> AgentChecker<'a, 's> {
             replayer,
             out: Vec::new(),
             internal: Vec::new(),
+            not_analysed: Vec::new(),
         }
     }
 }
 
 impl AgentChecker<'_, '_> {
-    /// Checks the rules of one group, in evaluation order.
-    fn run(&mut self, component: &[usize]) {
+    /// Checks the rules of one group, in evaluation order; false when the run's time budget
+    /// ran out before every rule was checked.
+    fn run(&mut self, component: &[usize]) -> bool {
+        let mut complete = true;
         for (position, &index) in component.iter().enumerate() {
-            let earlier = &component[..position];
-            self.check_rule(index, earlier);
+            if !self.solver.exhausted() {
+                let earlier = &component[..position];
+                self.check_rule(index, earlier);
+            }
+            if self.solver.exhausted() {
+                self.not_analysed.push(index);
+                complete = false;
+            }
         }
+        complete
+    }
+
+    /// One `S0306` for the rules of the agent the run's time budget left unanalysed: a reader
+    /// sees once that the budget ran out and which rules it left, instead of one warning per
+    /// rule.
+    fn budget_finding(&mut self) -> Option<Diagnostic> {
+        if self.not_analysed.is_empty() {
+            return None;
+        }
+        let mut rules: Vec<usize> = std::mem::take(&mut self.not_analysed)
+            .into_iter()
+            .map(|index| self.agent.rules[index].number)
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        const LISTED: usize = 10;
+        let mut listed: Vec<String> = rules
+            .iter()
+            .take(LISTED)
+            .map(|number| format!("`{}/{number}`", self.agent.name))
+            .collect();
+        if rules.len() > LISTED {
+            listed.push(format!("and {} more", rules.len() - LISTED));
+        }
+        Some(
+            Diagnostic::new(
+                Code::S0306,
+                self.agent.name_span,
+                format!(
+                    "the SMT analysis of `{}` ran out of time: {} of its {} rules were not analysed",
+                    self.agent.name,
+                    rules.len(),
+                    self.agent.rules.len()
+                ),
+            )
+            .with_note(format!("not analysed: {}; this is not a pass", listed.join(", ")))
+            .with_help("raise the time budget of the whole analysis with `--smt-timeout <SECONDS>`"),
+        )
     }
 
     /// The findings since the last call, and the witnesses that did not reproduce.
@@ -213,7 +267,7 @@ impl AgentChecker<'_, '_> {
         let mut query = goal.to_vec();
         query.extend(self.fresh_state.iter().cloned());
         match self.solve(query) {
-            SatResult::Sat(model) => Some(self.encoder.witness(&model)),
+            SatResult::Sat(model) => self.encoder.witness(&model),
             _ => None,
         }
     }
@@ -259,6 +313,10 @@ impl AgentChecker<'_, '_> {
     }
 
     fn unknown(&mut self, index: usize, property: &str) {
+        if self.solver.exhausted() {
+            // The budget finding of the agent names the rule.
+            return;
+        }
         let rule = &self.agent.rules[index];
         self.out.push(
             Diagnostic::new(
@@ -272,7 +330,10 @@ impl AgentChecker<'_, '_> {
             .with_note(
                 "the query ran out of time or left the decidable fragment; this is not a pass",
             )
-            .with_help("raise the limit with `--smt-timeout <SECONDS>`"),
+            .with_help(format!(
+                "each query may take {} s; simplify the condition, or split the rule",
+                super::solver::QUERY_LIMIT.as_secs()
+            )),
         );
     }
 

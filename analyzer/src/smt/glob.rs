@@ -176,7 +176,8 @@ mod tests {
         match re {
             Re::Literal(text) => regex::escape(text),
             Re::Range(low, high) => format!("[\\x{{{:x}}}-\\x{{{:x}}}]", *low as u32, *high as u32),
-            Re::AnyChar => "(?s:.)".to_string(),
+            Re::AnyExcept(set) if set.is_empty() => "(?s:.)".to_string(),
+            Re::AnyExcept(set) => format!("[^{}]", regex::escape(set)),
             Re::All => "(?s:.)*".to_string(),
             Re::Empty => "[^\\s\\S]".to_string(),
             Re::Union(items) if items.is_empty() => to_regex(&Re::Empty),

@@ -16,6 +16,7 @@ pub mod regex;
 mod replay;
 pub mod solver;
 pub mod term;
+mod time;
 mod union_find;
 
 use std::time::Duration;
@@ -29,14 +30,19 @@ use crate::diagnostic::Diagnostic;
 /// Settings of the SMT analysis.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SmtOptions {
-    /// Time limit of one solver query; a query that runs out is reported as `S0306`.
+    /// Time budget of the whole run (every query of every agent together). What is left when
+    /// it is spent is reported as `S0306`; each query is also limited to
+    /// [`solver::QUERY_LIMIT`].
     pub timeout: Duration,
 }
+
+/// The default budget of a whole run.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
 
 impl Default for SmtOptions {
     fn default() -> Self {
         SmtOptions {
-            timeout: Duration::from_secs(2),
+            timeout: DEFAULT_BUDGET,
         }
     }
 }

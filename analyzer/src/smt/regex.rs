@@ -1,9 +1,10 @@
 //! A fragment of Rust regular-expression syntax translated to solver regular expressions.
 //!
-//! Supported: literals, escaped punctuation, `.`, classes `[a-z0-9_]` (not negated), `\d \w \s`,
-//! groups, alternation, `* + ? {n} {n,} {n,m}`, and `^`/`$` at the ends. Anything else (flags,
-//! negated classes, word boundaries, look-arounds) is outside the fragment: the caller then
-//! treats the match as an uninterpreted predicate.
+//! Supported: literals, escaped punctuation, `.`, classes `[a-z0-9_]` (not negated), `\d \s`
+//! (with their Unicode meaning, as the runtime's `regex` crate reads them), groups, alternation,
+//! `* + ? {n} {n,} {n,m}`, and `^`/`$` at the ends. Anything else (flags, `\w`, negated classes,
+//! word boundaries, look-arounds) is outside the fragment: the caller then treats the match as
+//! an uninterpreted predicate.
 
 use super::term::Re;
 
@@ -126,10 +127,7 @@ impl Parser<'_> {
         let c = self.peek()?;
         self.at += 1;
         match c {
-            '.' => Some(Re::Union(vec![
-                Re::Range('\u{1}', '\u{9}'),
-                Re::Range('\u{b}', '\u{ff}'),
-            ])),
+            '.' => Some(Re::AnyExcept("\n".into())),
             '(' => {
                 if self.peek() == Some('?') {
                     if self.chars.get(self.at + 1) == Some(&':') {
@@ -150,12 +148,7 @@ impl Parser<'_> {
                 let escaped = self.peek()?;
                 self.at += 1;
                 match escaped {
-                    'd' => Some(Re::Range('0', '9')),
-                    'w' => Some(word()),
-                    's' => Some(Re::Union(vec![
-                        Re::Literal(" ".into()),
-                        Re::Range('\t', '\r'),
-                    ])),
+                    'd' | 's' => perl_class(escaped),
                     'n' => Some(Re::Literal("\n".into())),
                     't' => Some(Re::Literal("\t".into())),
                     c if c.is_ascii_punctuation() => Some(Re::Literal(c.to_string())),
@@ -186,12 +179,8 @@ impl Parser<'_> {
                     let escaped = self.peek()?;
                     self.at += 1;
                     match escaped {
-                        'd' => {
-                            items.push(Re::Range('0', '9'));
-                            continue;
-                        }
-                        'w' => {
-                            items.push(word());
+                        'd' | 's' => {
+                            items.push(perl_class(escaped)?);
                             continue;
                         }
                         c if c.is_ascii_punctuation() => c,
@@ -217,13 +206,19 @@ impl Parser<'_> {
     }
 }
 
-fn word() -> Re {
-    Re::Union(vec![
-        Re::Range('a', 'z'),
-        Re::Range('A', 'Z'),
-        Re::Range('0', '9'),
-        Re::Literal("_".into()),
-    ])
+/// `\d` or `\s` as the `regex` crate reads them: Unicode decimal digits or white space.
+fn perl_class(name: char) -> Option<Re> {
+    use regex_syntax::hir::{Class, HirKind};
+    let hir = regex_syntax::parse(&format!("\\{name}")).ok()?;
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(class)) => Some(Re::Union(
+            class
+                .iter()
+                .map(|range| Re::Range(range.start(), range.end()))
+                .collect(),
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -237,5 +232,8 @@ mod tests {
         assert!(search_language("(?i)drop").is_none());
         assert!(search_language("\\bdrop\\b").is_none());
         assert!(search_language("[^a]").is_none());
+        // `\w` holds letters beyond the characters the solver's strings hold.
+        assert!(search_language("\\w+").is_none());
+        assert!(search_language("[\\d\\s]").is_some());
     }
 }

@@ -1,12 +1,31 @@
 //! The solver trait the analysis talks to, and its z3 implementation (the only place z3 is used).
+//!
+//! Strings reach z3 with every character outside printable ASCII written as a `\u{…}` escape:
+//! z3 4.8 reads the bytes of a plain string as characters, so `é` would be two. z3's strings
+//! hold characters up to U+2FFFF; a literal with a larger one is not translated (the query is
+//! unknown). Requests may hold such characters, but every character class the encoding uses
+//! either holds all of them (`.`) or none (ASCII ranges, `\d`, `\s`), so each of them behaves
+//! like some smaller character no literal uses, and the answers stay exact.
+//!
+//! A regular-expression membership is written in SMT-LIB text (the z3 crate builds character
+//! ranges from raw bytes only) and defined, behind a guard, as a fresh boolean; a query assumes
+//! the guards of the memberships it reads, so the others cost it nothing.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::rc::Rc;
-use std::time::Duration;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use z3::ast::{self, Ast as _};
 
 use super::term::{self, Re, T, Term};
+
+/// The largest character z3 4.8's strings hold.
+const MAX_CHAR: u32 = 0x2FFFF;
+
+/// The time limit of one query (SPEC §7); the run's budget may cut it shorter.
+pub const QUERY_LIMIT: Duration = Duration::from_secs(2);
 
 /// A value a model gives a free variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +56,9 @@ pub enum SatResult {
 pub trait Solver {
     /// Checks the conjunction of `formulas`.
     fn check(&mut self, formulas: &[T]) -> SatResult;
+
+    /// Whether the run's time budget is spent: every later query answers unknown at once.
+    fn exhausted(&self) -> bool;
 }
 
 /// A z3 context: terms are translated into it once and reused by every query of a
@@ -52,6 +74,20 @@ impl Z3Context {
             ctx: z3::Context::new(&z3::Config::new()),
         }
     }
+
+    /// Runs `work` beside a watchdog thread that interrupts z3 when a query outlives its limit:
+    /// z3's own `timeout` is not looked at in every long computation (a string literal of
+    /// thousands of characters), an interrupt is.
+    pub fn with_watchdog<R>(&self, work: impl FnOnce(&Watchdog) -> R) -> R {
+        let watchdog = Watchdog::default();
+        let handle = self.ctx.handle();
+        std::thread::scope(|scope| {
+            scope.spawn(|| watchdog.watch(&handle));
+            let result = work(&watchdog);
+            watchdog.shut_down();
+            result
+        })
+    }
 }
 
 impl Default for Z3Context {
@@ -60,49 +96,136 @@ impl Default for Z3Context {
     }
 }
 
-/// The z3 solver with a per-query time limit. Each query runs on a fresh z3 solver (so no
-/// query sees another's assertions) over the shared context and translation memo.
+/// Interrupts z3 when the query it is armed for runs past its deadline.
+#[derive(Default)]
+pub struct Watchdog {
+    state: Mutex<WatchState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct WatchState {
+    deadline: Option<Instant>,
+    stop: bool,
+}
+
+impl Watchdog {
+    fn lock(&self) -> MutexGuard<'_, WatchState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn arm(&self, deadline: Instant) {
+        self.lock().deadline = Some(deadline);
+        self.wake.notify_one();
+    }
+
+    fn disarm(&self) {
+        self.lock().deadline = None;
+    }
+
+    fn shut_down(&self) {
+        self.lock().stop = true;
+        self.wake.notify_one();
+    }
+
+    fn watch(&self, handle: &z3::ContextHandle<'_>) {
+        let mut state = self.lock();
+        while !state.stop {
+            state = match state.deadline {
+                None => self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        // An interrupt that arrives after the query ended is harmless: z3
+                        // clears it when the next query starts.
+                        handle.interrupt();
+                        state.deadline = None;
+                        state
+                    } else {
+                        self.wake
+                            .wait_timeout(state, deadline - now)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .0
+                    }
+                }
+            };
+        }
+    }
+}
+
+/// The z3 solver: each query runs in its own scope of one solver over the shared context and
+/// translation memo, limited to [`QUERY_LIMIT`] and to what is left of the run's budget.
 pub struct Z3Solver<'c> {
     solver: z3::Solver<'c>,
     translator: Translator<'c>,
+    watchdog: &'c Watchdog,
+    deadline: Instant,
+    exhausted: bool,
 }
 
 impl<'c> Z3Solver<'c> {
-    /// A solver over `context` giving up after `timeout` per query.
-    pub fn new(context: &'c Z3Context, timeout: Duration) -> Self {
+    /// A solver over `context` whose queries together stop after `budget`.
+    pub fn new(context: &'c Z3Context, watchdog: &'c Watchdog, budget: Duration) -> Self {
         let ctx = &context.ctx;
-        let mut params = z3::Params::new(ctx);
-        let millis = u32::try_from(timeout.as_millis())
-            .unwrap_or(u32::MAX)
-            .max(1);
-        params.set_u32("timeout", millis);
         let solver = z3::Solver::new(ctx);
-        solver.set_params(&params);
         Z3Solver {
-            solver,
             translator: Translator {
                 ctx,
+                definitions: Vec::new(),
                 memo: HashMap::new(),
+                guards: HashMap::new(),
             },
+            solver,
+            watchdog,
+            deadline: Instant::now() + budget,
+            exhausted: false,
         }
     }
 
     /// Asserts `formulas` (on a pushed scope) and checks them.
-    fn check_pushed(&mut self, formulas: &[T]) -> SatResult {
-        for formula in formulas {
-            match self.translator.bool(formula) {
-                Some(term) => self.solver.assert(&term),
-                None => return SatResult::Unknown,
-            }
+    fn check_translated(
+        &mut self,
+        formulas: &[ast::Bool<'c>],
+        guards: &[ast::Bool<'c>],
+        originals: &[T],
+    ) -> SatResult {
+        let now = Instant::now();
+        if now >= self.deadline {
+            self.exhausted = true;
+            return SatResult::Unknown;
         }
-        match self.solver.check() {
+        let limit = QUERY_LIMIT.min(self.deadline - now);
+        let mut params = z3::Params::new(self.translator.ctx);
+        params.set_u32(
+            "timeout",
+            u32::try_from(limit.as_millis()).unwrap_or(u32::MAX).max(1),
+        );
+        self.solver.set_params(&params);
+        self.solver.push();
+        for formula in formulas {
+            self.solver.assert(formula);
+        }
+        self.watchdog.arm(now + limit);
+        let result = self.solver.check_assumptions(guards);
+        self.watchdog.disarm();
+        let out = match result {
             z3::SatResult::Unsat => SatResult::Unsat,
             z3::SatResult::Unknown => SatResult::Unknown,
             z3::SatResult::Sat => match self.solver.get_model() {
-                Some(model) => self.model_values(&model, formulas),
+                Some(model) => self.model_values(&model, originals),
                 None => SatResult::Unknown,
             },
+        };
+        self.solver.pop(1);
+        if out == SatResult::Unknown && Instant::now() >= self.deadline {
+            self.exhausted = true;
         }
+        out
     }
 
     /// The values `model` gives the free variables of `formulas`.
@@ -122,10 +245,7 @@ impl<'c> Z3Solver<'c> {
                     .eval(&term, true)
                     .and_then(|value| parse_int(&value.to_string()))
                     .map(ModelValue::Int),
-                Dyn::Str(term) => model
-                    .eval(&term, true)
-                    .and_then(|value| value.as_string())
-                    .map(|text| ModelValue::Str(unescape(&text))),
+                Dyn::Str(term) => self.model_string(model, &term).map(ModelValue::Str),
             };
             match value {
                 Some(value) => {
@@ -136,14 +256,49 @@ impl<'c> Z3Solver<'c> {
         }
         SatResult::Sat(values)
     }
+
+    /// The value of a string variable. z3 prints `\u{…}` escapes but a backslash as itself, so
+    /// the text is ambiguous when it holds a backslash: the reading the model agrees with wins.
+    fn model_string(&self, model: &z3::Model<'c>, var: &ast::String<'c>) -> Option<String> {
+        let text = model.eval(var, true)?.as_string()?;
+        let mut readings = vec![unescape(&text)];
+        if text.contains('\\') {
+            readings.push(text);
+        }
+        readings.into_iter().find(|reading| {
+            escape(reading)
+                .and_then(|escaped| ast::String::from_str(self.translator.ctx, &escaped).ok())
+                .and_then(|constant| model.eval(&var._eq(&constant), true))
+                .and_then(|same| same.as_bool())
+                == Some(true)
+        })
+    }
 }
 
 impl Solver for Z3Solver<'_> {
     fn check(&mut self, formulas: &[T]) -> SatResult {
-        self.solver.push();
-        let result = self.check_pushed(formulas);
-        self.solver.pop(1);
-        result
+        if self.exhausted {
+            return SatResult::Unknown;
+        }
+        // Translation comes first: it defines regular-expression memberships at the base level.
+        let mut translated = Vec::with_capacity(formulas.len());
+        for formula in formulas {
+            match self.translator.bool(formula) {
+                Some(term) => translated.push(term),
+                None => return SatResult::Unknown,
+            }
+        }
+        // At the base level, so they outlive the query's scope; one at a time, as each
+        // declares its subject.
+        for definition in std::mem::take(&mut self.translator.definitions) {
+            self.solver.from_string(definition);
+        }
+        let guards = self.translator.guards_of(formulas);
+        self.check_translated(&translated, &guards, formulas)
+    }
+
+    fn exhausted(&self) -> bool {
+        self.exhausted
     }
 }
 
@@ -158,7 +313,26 @@ fn parse_int(text: &str) -> Option<i128> {
     }
 }
 
-/// z3 4.8 prints non-printable characters of string values as `\u{…}` escapes.
+/// `text` as z3 reads a string: printable ASCII but `\` and `"` as itself, anything else as
+/// `\u{…}`. `None` when a character is beyond what z3's strings hold.
+fn escape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let code = u32::from(c);
+        if code > MAX_CHAR {
+            return None;
+        }
+        if (0x20..0x7f).contains(&code) && c != '\\' && c != '"' {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{{{code:x}}}");
+        }
+    }
+    Some(out)
+}
+
+/// z3 4.8 prints characters outside printable ASCII as `\u{…}` escapes (and everything else
+/// as itself, so an escape of a printable character is text that was in the string).
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -169,6 +343,7 @@ fn unescape(text: &str) -> String {
             u32::from_str_radix(&after[..end], 16)
                 .ok()
                 .and_then(char::from_u32)
+                .filter(|c| !(' '..='~').contains(c))
                 .map(|c| (c, end))
         }) {
             Some((c, end)) => {
@@ -196,7 +371,11 @@ enum Dyn<'c> {
 /// term alive, so an address is never reused for another term while the memo lives.
 struct Translator<'c> {
     ctx: &'c z3::Context,
+    /// Guarded definitions of memberships, not yet given to the solver.
+    definitions: Vec<String>,
     memo: HashMap<*const Term, (T, Dyn<'c>)>,
+    /// The guard of each membership term.
+    guards: HashMap<*const Term, ast::Bool<'c>>,
 }
 
 impl<'c> Translator<'c> {
@@ -225,6 +404,17 @@ impl<'c> Translator<'c> {
         ast::Int::from_str(self.ctx, &value.to_string())
     }
 
+    /// The guards of the memberships `formulas` read (translated already).
+    fn guards_of(&self, formulas: &[T]) -> Vec<ast::Bool<'c>> {
+        if self.guards.is_empty() {
+            return Vec::new();
+        }
+        term::regex_atoms(formulas)
+            .iter()
+            .filter_map(|atom| self.guards.get(&Rc::as_ptr(atom)).cloned())
+            .collect()
+    }
+
     fn term(&mut self, term: &T) -> Option<Dyn<'c>> {
         let key = Rc::as_ptr(term);
         if let Some((_, done)) = self.memo.get(&key) {
@@ -234,7 +424,7 @@ impl<'c> Translator<'c> {
         let result = match &**term {
             Term::Bool(value) => Dyn::Bool(ast::Bool::from_bool(ctx, *value)),
             Term::Int(value) => Dyn::Int(self.int_const(*value)?),
-            Term::Str(value) => Dyn::Str(ast::String::from_str(ctx, value).ok()?),
+            Term::Str(value) => Dyn::Str(ast::String::from_str(ctx, &escape(value)?).ok()?),
             Term::BoolVar(name) => Dyn::Bool(ast::Bool::new_const(ctx, name.as_str())),
             Term::IntVar(name) => Dyn::Int(ast::Int::new_const(ctx, name.as_str())),
             Term::StrVar(name) => Dyn::Str(ast::String::new_const(ctx, name.as_str())),
@@ -267,10 +457,7 @@ impl<'c> Translator<'c> {
             Term::MulConst(a, by) => {
                 Dyn::Int(ast::Int::mul(ctx, &[&self.int(a)?, &self.int_const(*by)?]))
             }
-            Term::InRe(a, re) => {
-                let regex = self.regex(re);
-                Dyn::Bool(self.str(a)?.regex_matches(&regex))
-            }
+            Term::InRe(a, re) => Dyn::Bool(self.membership(key, a, re)?),
             Term::Contains(a, b) => Dyn::Bool(self.str(a)?.contains(&self.str(b)?)),
             Term::StartsWith(a, b) => Dyn::Bool(self.str(b)?.prefix(&self.str(a)?)),
             Term::EndsWith(a, b) => Dyn::Bool(self.str(b)?.suffix(&self.str(a)?)),
@@ -279,28 +466,75 @@ impl<'c> Translator<'c> {
         Some(result)
     }
 
-    fn regex(&self, re: &Re) -> ast::Regexp<'c> {
-        let ctx = self.ctx;
-        match re {
-            Re::Literal(text) => ast::Regexp::literal(ctx, text),
-            Re::Range(low, high) => ast::Regexp::range(ctx, low, high),
-            Re::AnyChar => ast::Regexp::range(ctx, &'\u{1}', &'\u{ff}'),
-            Re::All => ast::Regexp::full(ctx),
-            Re::Empty => ast::Regexp::empty(ctx),
-            Re::Concat(items) | Re::Union(items) => {
-                let items: Vec<_> = items.iter().map(|item| self.regex(item)).collect();
-                let refs: Vec<&ast::Regexp<'c>> = items.iter().collect();
-                match (re, refs.len()) {
-                    (Re::Concat(_), 0) => ast::Regexp::literal(ctx, ""),
-                    (Re::Union(_), 0) => ast::Regexp::empty(ctx),
-                    (_, 1) => items[0].clone(),
-                    (Re::Concat(_), _) => ast::Regexp::concat(ctx, &refs),
-                    _ => ast::Regexp::union(ctx, &refs),
+    /// `subject ∈ re` as a fresh boolean defined (behind a fresh guard) in SMT-LIB text.
+    fn membership(&mut self, key: *const Term, subject: &T, re: &Re) -> Option<ast::Bool<'c>> {
+        let regex = regex_text(re)?;
+        let (declaration, subject) = match &**subject {
+            Term::StrVar(name) if !name.contains(['|', '\\']) => (
+                format!("(declare-const |{name}| String)"),
+                format!("|{name}|"),
+            ),
+            Term::Str(text) => (String::new(), format!("\"{}\"", escape(text)?)),
+            _ => return None,
+        };
+        let id = self.guards.len();
+        let (atom, guard) = (format!("re!{id}"), format!("re-guard!{id}"));
+        self.definitions.push(format!(
+            "{declaration}(declare-const |{atom}| Bool)(declare-const |{guard}| Bool)\
+             (assert (=> |{guard}| (= |{atom}| (str.in_re {subject} {regex}))))"
+        ));
+        self.guards
+            .insert(key, ast::Bool::new_const(self.ctx, guard.as_str()));
+        Some(ast::Bool::new_const(self.ctx, atom.as_str()))
+    }
+}
+
+/// A regular expression in SMT-LIB syntax, `None` when it holds a character z3 cannot.
+fn regex_text(re: &Re) -> Option<String> {
+    let char_text = |c: char| escape(&c.to_string()).map(|text| format!("\"{text}\""));
+    Some(match re {
+        Re::Literal(text) => format!("(str.to_re \"{}\")", escape(text)?),
+        Re::Range(low, high) => format!("(re.range {} {})", char_text(*low)?, char_text(*high)?),
+        Re::AnyExcept(excluded) => {
+            let mut ranges = Vec::new();
+            let mut next = 0u32;
+            let mut excluded: Vec<u32> = excluded.chars().map(u32::from).collect();
+            excluded.sort_unstable();
+            for code in excluded.into_iter().chain([MAX_CHAR + 1]) {
+                if code > next {
+                    ranges.push(format!(
+                        "(re.range {} {})",
+                        char_text(char::from_u32(next)?)?,
+                        char_text(char::from_u32(code - 1)?)?
+                    ));
                 }
+                next = next.max(code + 1);
             }
-            Re::Star(inner) => self.regex(inner).star(),
-            Re::Loop(inner, min, max) => self.regex(inner).r#loop(*min, *max),
+            join("re.union", "re.none", ranges)
         }
+        Re::All => "re.all".to_string(),
+        Re::Empty => "re.none".to_string(),
+        Re::Concat(items) => join(
+            "re.++",
+            "(str.to_re \"\")",
+            items.iter().map(regex_text).collect::<Option<_>>()?,
+        ),
+        Re::Union(items) => join(
+            "re.union",
+            "re.none",
+            items.iter().map(regex_text).collect::<Option<_>>()?,
+        ),
+        Re::Star(inner) => format!("(re.* {})", regex_text(inner)?),
+        Re::Loop(inner, min, max) => format!("((_ re.loop {min} {max}) {})", regex_text(inner)?),
+    })
+}
+
+/// `(op a b …)`, the only item alone, or `empty` when there is none.
+fn join(op: &str, empty: &str, mut items: Vec<String>) -> String {
+    match items.len() {
+        0 => empty.to_string(),
+        1 => items.pop().unwrap_or_default(),
+        _ => format!("({op} {})", items.join(" ")),
     }
 }
 
@@ -308,8 +542,10 @@ impl<'c> Translator<'c> {
 mod tests {
     use std::time::Duration;
 
+    use std::rc::Rc;
+
     use super::{ModelValue, SatResult, Solver, Z3Context, Z3Solver, parse_int, unescape};
-    use crate::smt::term::{self, T, Term};
+    use crate::smt::term::{self, Re, T, Term};
 
     /// Ten pigeons in nine holes: unsatisfiable, and far beyond a short time limit.
     fn pigeonhole() -> T {
@@ -328,23 +564,104 @@ mod tests {
         term::and(facts)
     }
 
-    #[test]
-    fn a_timeout_is_unknown_and_the_solver_goes_on() {
+    /// Checks `formulas` on a fresh solver with `budget`, and whether the budget is spent.
+    fn solve(budget: Duration, queries: &[&[T]]) -> Vec<(SatResult, bool)> {
         let context = Z3Context::new();
-        let mut solver = Z3Solver::new(&context, Duration::from_millis(100));
-        assert_eq!(solver.check(&[pigeonhole()]), SatResult::Unknown);
+        context.with_watchdog(|watchdog| {
+            let mut solver = Z3Solver::new(&context, watchdog, budget);
+            queries
+                .iter()
+                .map(|formulas| (solver.check(formulas), solver.exhausted()))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_spent_budget_is_unknown_for_every_later_query() {
+        let easy = term::bin(Term::Lt, &term::int_var("x"), &term::int(-3));
+        let results = solve(Duration::from_millis(200), &[&[pigeonhole()], &[easy]]);
+        assert_eq!(
+            results,
+            [(SatResult::Unknown, true), (SatResult::Unknown, true)]
+        );
+    }
+
+    #[test]
+    fn queries_within_the_budget_are_solved() {
         let x = term::int_var("x");
         let small = term::bin(Term::Lt, &x, &term::int(-3));
-        match solver.check(std::slice::from_ref(&small)) {
+        let results = solve(
+            Duration::from_secs(30),
+            &[
+                std::slice::from_ref(&small),
+                &[small.clone(), term::bin(Term::Lt, &term::int(0), &x)],
+            ],
+        );
+        match &results[0].0 {
             SatResult::Sat(model) => {
                 assert!(matches!(model.get("x"), Some(ModelValue::Int(value)) if *value < -3));
             }
             other => panic!("expected a model, got {other:?}"),
         }
-        assert_eq!(
-            solver.check(&[small, term::bin(Term::Lt, &term::int(0), &x)]),
-            SatResult::Unsat
+        assert_eq!(results[1], (SatResult::Unsat, false));
+    }
+
+    #[test]
+    fn numbers_are_unbounded() {
+        let x = term::int_var("x");
+        let huge = term::int(1_000_000_000_000_000_000_000_000_000_000);
+        let results = solve(
+            Duration::from_secs(30),
+            &[&[term::bin(Term::Lt, &huge, &x)]],
         );
+        assert!(
+            matches!(&results[0].0, SatResult::Sat(model) if matches!(model.get("x"), Some(ModelValue::Int(v)) if *v > 1_000_000_000_000_000_000_000_000_000_000)),
+            "{results:?}"
+        );
+    }
+
+    #[test]
+    fn a_character_beyond_ascii_is_one_character() {
+        let s = term::str_var("s");
+        let dot = |text: &str| {
+            vec![
+                term::eq(&s, &term::string(text)),
+                Rc::new(Term::InRe(
+                    s.clone(),
+                    Re::Concat(vec![Re::AnyExcept("\n".into())]),
+                )),
+            ]
+        };
+        let results = solve(
+            Duration::from_secs(30),
+            &[&dot("é"), &dot("\u{20000}"), &dot("\n"), &dot("ab")],
+        );
+        let answers: Vec<&SatResult> = results.iter().map(|(result, _)| result).collect();
+        assert!(
+            matches!(answers[0], SatResult::Sat(model) if model.get("s") == Some(&ModelValue::Str("é".into())))
+        );
+        assert!(
+            matches!(answers[1], SatResult::Sat(model) if model.get("s") == Some(&ModelValue::Str("\u{20000}".into())))
+        );
+        assert_eq!(answers[2..], [&SatResult::Unsat, &SatResult::Unsat]);
+    }
+
+    #[test]
+    fn strings_with_backslashes_and_large_characters() {
+        let s = term::str_var("s");
+        let text = "a\\u{41}\u{0}\"";
+        let results = solve(
+            Duration::from_secs(30),
+            &[
+                &[term::eq(&s, &term::string(text))],
+                &[term::eq(&s, &term::string("\u{10ffff}"))],
+            ],
+        );
+        assert!(
+            matches!(&results[0].0, SatResult::Sat(model) if model.get("s") == Some(&ModelValue::Str(text.into()))),
+            "{results:?}"
+        );
+        assert_eq!(results[1].0, SatResult::Unknown);
     }
 
     #[test]
@@ -362,5 +679,6 @@ mod tests {
     fn unescapes_string_values() {
         assert_eq!(unescape("rm -rf\\u{17}ls"), "rm -rf\u{17}ls");
         assert_eq!(unescape("a\\u{zz}b"), "a\\u{zz}b");
+        assert_eq!(unescape("a\\u{41}\\u{e9}"), "a\\u{41}é");
     }
 }

@@ -58,8 +58,9 @@ pub enum Re {
     Literal(String),
     /// One character in the inclusive range.
     Range(char, char),
-    /// Any one character.
-    AnyChar,
+    /// Any one character except those listed (all ASCII); `AnyExcept("\n")` is the `.` of a
+    /// regular expression.
+    AnyExcept(String),
     /// Any string.
     All,
     /// Nothing.
@@ -205,6 +206,29 @@ pub fn free_vars(terms: &[T]) -> Vec<T> {
                 stack.push(b);
                 stack.push(a);
             }
+        }
+    }
+    out
+}
+
+/// The regular-expression memberships in `terms`, each once.
+pub fn regex_atoms(terms: &[T]) -> Vec<T> {
+    let mut seen: HashSet<*const Term> = HashSet::new();
+    let mut out = Vec::new();
+    let mut stack: Vec<&T> = terms.iter().collect();
+    while let Some(term) = stack.pop() {
+        if !seen.insert(Rc::as_ptr(term)) {
+            continue;
+        }
+        match &**term {
+            Term::InRe(..) => out.push(term.clone()),
+            Term::Not(inner) => stack.push(inner),
+            Term::And(items) | Term::Or(items) => stack.extend(items.iter()),
+            Term::Eq(a, b) => {
+                stack.push(a);
+                stack.push(b);
+            }
+            _ => {}
         }
     }
     out

@@ -18,8 +18,9 @@ pub struct DiffArgs {
     /// How to print the changes.
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
-    /// Time limit of one SMT query, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    /// Time budget of the whole comparison, in seconds; agents it leaves unfinished are listed
+    /// as not compared (each solver query also stops after 2 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     pub smt_timeout: f64,
 }
 
@@ -174,24 +175,47 @@ fn human(report: &DiffReport) -> String {
     out
 }
 
+/// One changed region as JSON; the witness is written verbatim, since a number read into a
+/// `serde_json::Value` passes through `f64` and loses digits.
+#[derive(serde::Serialize)]
+struct JsonRegion<'a> {
+    agent: &'a str,
+    old: serde_json::Value,
+    new: serde_json::Value,
+    witness: Option<Box<serde_json::value::RawValue>>,
+}
+
 fn json(report: &DiffReport) -> String {
     let side = |side: &fpl_analyzer::smt::Side| serde_json::json!({"effect": side.effect, "reason_code": side.reason_code, "rule": side.rule});
-    let value = serde_json::json!({
-        "regions": report.regions.iter().map(|region| serde_json::json!({
-            "agent": region.agent,
-            "old": side(&region.old),
-            "new": side(&region.new),
-            "witness": serde_json::from_str::<serde_json::Value>(&region.witness).unwrap_or(serde_json::Value::Null),
-        })).collect::<Vec<_>>(),
-        "limits": report.limits.iter().map(|limit| serde_json::json!({
-            "agent": limit.agent,
-            "change": limit.description,
-        })).collect::<Vec<_>>(),
-        "unknown": report.unknown,
-    });
+    let regions: Vec<JsonRegion<'_>> = report
+        .regions
+        .iter()
+        .map(|region| JsonRegion {
+            agent: &region.agent,
+            old: side(&region.old),
+            new: side(&region.new),
+            witness: serde_json::value::RawValue::from_string(region.witness.clone()).ok(),
+        })
+        .collect();
+    let limits: Vec<serde_json::Value> = report
+        .limits
+        .iter()
+        .map(|limit| serde_json::json!({"agent": limit.agent, "change": limit.description}))
+        .collect();
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        regions: Vec<JsonRegion<'a>>,
+        limits: Vec<serde_json::Value>,
+        unknown: &'a [String],
+    }
+    let document = Document {
+        regions,
+        limits,
+        unknown: &report.unknown,
+    };
     format!(
         "{}\n",
-        serde_json::to_string_pretty(&value).unwrap_or_default()
+        serde_json::to_string_pretty(&document).unwrap_or_default()
     )
 }
 
