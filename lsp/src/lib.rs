@@ -1,10 +1,10 @@
 //! The FPL language server: speaks LSP over stdio and answers from the analyzer's analysis host.
 //!
 //! Only this crate knows LSP types; positions are byte offsets inside and UTF-16 line/columns at
-//! the edge ([`line_index`]).
+//! the edge ([`lines`]).
 
 mod convert;
-pub mod line_index;
+pub mod lines;
 mod sanitize;
 mod server;
 
