@@ -913,11 +913,6 @@ impl LanguageServer for Backend {
 }
 
 impl Backend {
-    /// Answers a message that was not valid JSON-RPC (see `sanitize`).
-    pub async fn invalid_message(&self) -> Result<()> {
-        Err(Error::parse_error())
-    }
-
     /// The semantic tokens of `uri`'s file, encoded.
     async fn semantic_tokens(&self, uri: &Uri) -> Result<Option<Vec<SemanticToken>>> {
         self.query(uri, |ctx| {
