@@ -44,9 +44,8 @@ fn a_comment_ended_by_a_lone_cr_does_not_swallow_the_next_line() {
     assert_eq!(other["effect"], "permit", "{other}");
 }
 
-#[test]
-fn diagnostics_count_every_line_end() {
-    let text = "agent a {\r  default deny\r\n  permit x # \u{202E} }\n  deny y\r}\r";
+/// `(code, line, column)` of every diagnostic `faramesh check --format json` reports for `text`.
+fn check(text: &str) -> Vec<(String, u64, u64)> {
     let dir = policy(text);
     let output = faramesh()
         .current_dir(dir.path())
@@ -54,19 +53,27 @@ fn diagnostics_count_every_line_end() {
         .output()
         .expect("runs");
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
-    let found: Vec<(&str, u64, u64)> = report["diagnostics"]
+    report["diagnostics"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|d| {
             (
-                d["code"].as_str().unwrap_or_default(),
+                d["code"].as_str().unwrap_or_default().to_string(),
                 d["line"].as_u64().unwrap_or_default(),
                 d["column"].as_u64().unwrap_or_default(),
             )
         })
-        .collect();
-    assert_eq!(found, vec![("E0001", 3, 14)], "{report}");
+        .collect()
+}
+
+#[test]
+fn diagnostics_count_every_line_end() {
+    // The repeated clause of the rule after the lone CR is on line 2.
+    let repeated = HIDDEN_DENY.replace('\n', " reason: \"a\" reason: \"b\"\n");
+    assert_eq!(check(&repeated), vec![("E0103".to_string(), 2, 29)]);
+    let hidden = "agent a {\r  default deny\r\n  permit x # \u{202E} }\n  deny y\r}\r";
+    assert_eq!(check(hidden), vec![("E0001".to_string(), 3, 14)]);
 }
 
 #[test]
