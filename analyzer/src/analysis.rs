@@ -1,13 +1,13 @@
 //! One analysis of a policy: parse every file, build the model, run the checks.
 
-use fpl_syntax::{Parse, TextRange, TextSize};
+use fpl_syntax::{LineIndex, Parse, TextRange, TextSize};
 
 use crate::checks::{self, CheckOptions};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::hir;
 use crate::lower::PolicyBuilder;
-use crate::source::{FileId, LineCol, LineIndex, Origin, SourceFile};
+use crate::source::{FileId, LineCol, Origin, SourceFile};
 
 /// The result of analysing a policy.
 #[derive(Debug, Clone)]
@@ -123,11 +123,10 @@ impl Analysis {
 
     /// The line and column where a span starts and ends.
     pub fn line_cols(&self, span: Span) -> (LineCol, LineCol) {
-        let file = self.file(span.file);
-        let text = &file.source.text;
+        let lines = &self.file(span.file).lines;
         (
-            file.lines.line_col(text, span.range.start()),
-            file.lines.line_col(text, span.range.end()),
+            LineCol::of(lines, span.range.start()),
+            LineCol::of(lines, span.range.end()),
         )
     }
 }

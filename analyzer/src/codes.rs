@@ -91,12 +91,12 @@ impl Code {
 
 codes! {
     E0001 "invalid-character" Error {
-        summary: "A character that may not appear outside strings and comments (a control character, a non-ASCII character, or bytes that are not UTF-8).",
+        summary: "A character that may not appear where it stands: outside strings and comments, a control character, a non-ASCII character, or bytes that are not UTF-8; inside a comment or string, a control character other than tab, U+2028, U+2029 or a bidirectional control (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), which could make the text read differently from how it parses. Lines end at LF, CRLF or a lone CR, so a comment never runs on past what an editor shows as its line.",
         invalid: "agent a {\n  default deny\n  permit x when amount > 5 ; \n}\n",
         valid: "agent a {\n  default deny\n  permit x when amount > 5\n}\n",
     }
     E0002 "invalid-string" Error {
-        summary: "A string with an unknown escape, a raw newline or no closing quote. Escapes are \\\\ \\\" \\' \\n \\t \\r and \\u{HEX}.",
+        summary: "A string with an unknown escape, a line end (LF, CRLF or a lone CR) or no closing quote. Escapes are \\\\ \\\" \\' \\n \\t \\r and \\u{HEX}.",
         invalid: "agent a {\n  default deny\n  deny x reason: \"bad \\q\"\n}\n",
         valid: "agent a {\n  default deny\n  deny x reason: \"bad \\\\q\"\n}\n",
     }

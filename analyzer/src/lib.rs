@@ -22,4 +22,5 @@ pub use analysis::{Analysis, AnalyzedFile, analyze, sort_diagnostics};
 pub use checks::CheckOptions;
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Fix, Label, Severity, Span, TextEdit};
-pub use source::{FileId, LineCol, LineIndex, Origin, SourceFile};
+pub use fpl_syntax::LineIndex;
+pub use source::{FileId, LineCol, Origin, SourceFile};

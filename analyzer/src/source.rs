@@ -1,6 +1,6 @@
-//! Source files, their ids and line/column conversion.
+//! Source files, their ids and the 1-based lines and columns shown to people.
 
-use fpl_syntax::TextSize;
+use fpl_syntax::{ColumnUnit, LineIndex, TextSize};
 
 /// Identifies a file within one analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,7 +63,8 @@ impl SourceFile {
     }
 }
 
-/// A 1-based line and column; columns count characters (SPEC §8).
+/// A 1-based line and column for people to read; columns count characters (SPEC §8). Made by
+/// [`LineCol::of`] from the one line index of `fpl_syntax`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LineCol {
     /// 1-based line.
@@ -72,42 +73,14 @@ pub struct LineCol {
     pub column: u32,
 }
 
-/// Converts byte offsets of one text to lines and columns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineIndex {
-    line_starts: Vec<usize>,
-}
-
-impl LineIndex {
-    /// Indexes `text`.
-    pub fn new(text: &str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        LineIndex { line_starts }
-    }
-
-    /// The line and column of a byte offset of `text` (clamped to the text).
-    pub fn line_col(&self, text: &str, offset: TextSize) -> LineCol {
-        let offset = usize::from(offset).min(text.len());
-        let line = self.line_starts.partition_point(|start| *start <= offset) - 1;
-        let start = self.line_starts[line];
-        let column = text
-            .get(start..offset)
-            .map_or(offset - start, |prefix| prefix.chars().count());
+impl LineCol {
+    /// The line and column of byte `offset` of the text `lines` indexes.
+    pub fn of(lines: &LineIndex, offset: TextSize) -> LineCol {
+        let at = lines.line_column(offset, ColumnUnit::Char);
         LineCol {
-            line: line as u32 + 1,
-            column: column as u32 + 1,
+            line: at.line + 1,
+            column: at.column + 1,
         }
-    }
-
-    /// The byte offset where a 0-based line starts.
-    pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts.get(line).copied()
     }
 }
 
@@ -116,21 +89,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_count_characters() {
-        let text = "a\n—b\n";
-        let index = LineIndex::new(text);
-        assert_eq!(
-            index.line_col(text, TextSize::from(0)),
-            LineCol { line: 1, column: 1 }
-        );
-        assert_eq!(
-            index.line_col(text, TextSize::from(5)),
-            LineCol { line: 2, column: 2 }
-        );
-        assert_eq!(
-            index.line_col(text, TextSize::from(7)),
-            LineCol { line: 3, column: 1 }
-        );
+    fn columns_count_characters_and_every_line_end_counts() {
+        let text = "a\n—b\rc\r\nd";
+        let lines = LineIndex::new(text);
+        let at = |offset: u32| {
+            let LineCol { line, column } = LineCol::of(&lines, TextSize::from(offset));
+            (line, column)
+        };
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(5), (2, 2));
+        assert_eq!(at(7), (3, 1));
+        assert_eq!(at(10), (4, 1));
     }
 
     #[test]

@@ -134,6 +134,28 @@ fn syntax_errors_are_reported_and_the_file_is_left_untouched() {
 }
 
 #[test]
+fn lone_cr_files_are_formatted_and_their_errors_located_by_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // SPEC §2: a lone CR ends a line (and a comment), as in an editor.
+    write(dir.path(), "broken.fpl", &BROKEN.replace('\n', "\r"));
+    write(
+        dir.path(),
+        "messy.fpl",
+        "permit * # temp\r  deny! shell/*\r",
+    );
+    faramesh()
+        .current_dir(dir.path())
+        .args(["fmt", "broken.fpl", "messy.fpl"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match(r"^broken\.fpl:3:1: error\[E0101\]: ").expect("regex"));
+    assert_eq!(
+        read(dir.path(), "messy.fpl"),
+        "permit *       # temp\ndeny!  shell/*\n"
+    );
+}
+
+#[test]
 fn missing_files_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");
     faramesh()

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use fpl_syntax::line_index::count_line_ends;
 use fpl_syntax::{GreenNode, SyntaxKind, SyntaxToken};
 
 /// A comment on its own line.
@@ -51,7 +52,7 @@ impl<'a> Comments<'a> {
         for (kind, start, end) in green_tokens(root) {
             if kind == SyntaxKind::WHITESPACE as u16 {
                 let whitespace = text.get(start..end).unwrap_or_default();
-                newlines += whitespace.bytes().filter(|&byte| byte == b'\n').count();
+                newlines += count_line_ends(whitespace);
                 continue;
             }
             if kind == SyntaxKind::COMMENT as u16 {

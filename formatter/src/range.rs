@@ -6,6 +6,7 @@
 //! touched statements with the formatted text between the same atoms.
 
 use fpl_syntax::SyntaxKind::{self, *};
+use fpl_syntax::line_index::has_line_end;
 use fpl_syntax::{SyntaxNode, TextRange, TextSize};
 
 use crate::error::FormatError;
@@ -128,7 +129,7 @@ fn extend_to_leading_comments(atoms: &[Atom], text: &str, mut first: usize) -> u
             text,
             TextRange::new(gap_start, atoms[first - 1].range.start()),
         );
-        if first >= 2 && !gap.contains('\n') {
+        if first >= 2 && !has_line_end(gap) {
             break;
         }
         first -= 1;
@@ -144,7 +145,7 @@ fn extend_to_trailing_comment(atoms: &[Atom], text: &str, last: usize) -> usize 
                 text,
                 TextRange::new(atoms[last].range.end(), next.range.start()),
             );
-            if gap.contains('\n') { last } else { last + 1 }
+            if has_line_end(gap) { last } else { last + 1 }
         }
         _ => last,
     }

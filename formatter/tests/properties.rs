@@ -235,6 +235,17 @@ proptest! {
         let output = common::format_checked(&text);
         prop_assert_eq!(common::comments(&text), common::comments(&output));
     }
+
+    #[test]
+    fn every_line_end_formats_the_same(text in policy_text()) {
+        // SPEC §2: LF, CRLF and a lone CR all end a line, so a file written with any of them
+        // formats (idempotently, keeping every token and comment) to the same LF output.
+        let output = common::format_checked(&text);
+        for line_end in ["\r", "\r\n"] {
+            let other = text.replace('\n', line_end);
+            prop_assert_eq!(&common::format_checked(&other), &output, "line end {:?}", line_end);
+        }
+    }
 }
 
 /// A rule whose length straddles the line width once aligned with its neighbours.

@@ -9,7 +9,7 @@ use fpl_analyzer::host::ide::{
 use fpl_analyzer::{Diagnostic as FplDiagnostic, Severity};
 use tower_lsp_server::ls_types::*;
 
-use crate::line_index::LineIndex;
+use crate::lines::DocumentLines;
 use crate::server::{Ctx, FileViews, code_href};
 
 /// What the server can do.
@@ -111,7 +111,7 @@ pub(crate) fn diagnostics_of(
         .collect()
 }
 
-fn diagnostic(files: &FileViews, lines: &LineIndex, d: &FplDiagnostic) -> Diagnostic {
+fn diagnostic(files: &FileViews, lines: &DocumentLines, d: &FplDiagnostic) -> Diagnostic {
     let mut message = d.message.clone();
     for note in &d.notes {
         message.push_str(&format!("\nnote: {note}"));
@@ -173,7 +173,7 @@ pub(crate) fn completion(item: Completion) -> CompletionItem {
 
 /// A document symbol and its children.
 #[allow(deprecated)]
-pub(crate) fn document_symbol(lines: &LineIndex, symbol: Symbol) -> DocumentSymbol {
+pub(crate) fn document_symbol(lines: &DocumentLines, symbol: Symbol) -> DocumentSymbol {
     let children: Vec<DocumentSymbol> = symbol
         .children
         .into_iter()
@@ -206,7 +206,7 @@ pub(crate) fn symbol_kind(kind: Kind) -> SymbolKind {
 }
 
 /// A folding range, if it spans lines.
-pub(crate) fn folding_range(lines: &LineIndex, fold: Fold) -> Option<FoldingRange> {
+pub(crate) fn folding_range(lines: &DocumentLines, fold: Fold) -> Option<FoldingRange> {
     let range = lines.range(fold.range);
     (range.start.line < range.end.line).then_some(FoldingRange {
         start_line: range.start.line,
@@ -223,7 +223,7 @@ pub(crate) fn folding_range(lines: &LineIndex, fold: Fold) -> Option<FoldingRang
 
 /// Semantic tokens, relative-encoded.
 pub(crate) fn semantic_tokens(
-    lines: &LineIndex,
+    lines: &DocumentLines,
     highlights: &[TokenHighlight],
 ) -> Vec<SemanticToken> {
     let mut out = Vec::with_capacity(highlights.len());
@@ -276,7 +276,7 @@ pub(crate) fn token_edits(old: &[SemanticToken], new: &[SemanticToken]) -> Vec<S
 }
 
 /// An inlay hint.
-pub(crate) fn inlay_hint(lines: &LineIndex, hint: Hint) -> InlayHint {
+pub(crate) fn inlay_hint(lines: &DocumentLines, hint: Hint) -> InlayHint {
     InlayHint {
         position: lines.position(hint.offset),
         label: InlayHintLabel::String(hint.label),

@@ -19,14 +19,14 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use crate::convert;
-use crate::line_index::LineIndex;
+use crate::lines::DocumentLines;
 
 /// One file the server knows: open in the editor, or part of a workspace policy.
 #[derive(Debug, Clone)]
 struct Document {
     file: FileId,
     version: Option<i32>,
-    lines: Arc<LineIndex>,
+    lines: Arc<DocumentLines>,
     open: bool,
     in_project: bool,
 }
@@ -52,7 +52,7 @@ impl Documents {
 #[derive(Debug, Clone)]
 pub(crate) struct FileView {
     pub(crate) uri: Uri,
-    pub(crate) lines: Arc<LineIndex>,
+    pub(crate) lines: Arc<DocumentLines>,
     pub(crate) version: Option<i32>,
 }
 
@@ -75,7 +75,7 @@ impl FileViews {
 pub(crate) struct Ctx {
     pub(crate) snapshot: Snapshot,
     pub(crate) file: FileId,
-    pub(crate) lines: Arc<LineIndex>,
+    pub(crate) lines: Arc<DocumentLines>,
     pub(crate) files: Arc<FileViews>,
     /// The number of changes applied when the snapshot was taken.
     generation: u64,
@@ -297,7 +297,7 @@ impl Backend {
                     .to_string();
                 let source = SourceFile::from_bytes(relative, &bytes);
                 let file = documents.new_file(&uri);
-                let lines = Arc::new(LineIndex::new(Arc::from(source.text.as_str())));
+                let lines = Arc::new(DocumentLines::new(Arc::from(source.text.as_str())));
                 change.set_file(file, source);
                 documents.by_uri.insert(
                     uri,
@@ -517,7 +517,7 @@ impl LanguageServer for Backend {
             let path = uri
                 .to_file_path()
                 .map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
-            let lines = Arc::new(LineIndex::new(Arc::from(text.as_str())));
+            let lines = Arc::new(DocumentLines::new(Arc::from(text.as_str())));
             let in_project = known.is_some();
             documents.by_uri.insert(
                 uri.clone(),
@@ -578,7 +578,7 @@ impl LanguageServer for Backend {
                         );
                     }
                 }
-                lines = Arc::new(LineIndex::new(Arc::from(text)));
+                lines = Arc::new(DocumentLines::new(Arc::from(text)));
             }
             document.lines = lines;
             document.version = Some(params.text_document.version);
@@ -605,7 +605,7 @@ impl LanguageServer for Backend {
                     && let Ok(bytes) = std::fs::read(&path)
                 {
                     let source = SourceFile::from_bytes(path.display().to_string(), &bytes);
-                    document.lines = Arc::new(LineIndex::new(Arc::from(source.text.as_str())));
+                    document.lines = Arc::new(DocumentLines::new(Arc::from(source.text.as_str())));
                     change.set_file(file, source);
                 }
                 false
@@ -943,11 +943,6 @@ impl LanguageServer for Backend {
 }
 
 impl Backend {
-    /// Answers a message that was not valid JSON-RPC (see `sanitize`).
-    pub async fn invalid_message(&self) -> Result<()> {
-        Err(Error::parse_error())
-    }
-
     /// The semantic tokens of `uri`'s file, encoded.
     async fn semantic_tokens(&self, uri: &Uri) -> Result<Option<Vec<SemanticToken>>> {
         self.query(uri, |ctx| {

@@ -72,11 +72,31 @@ impl Client {
     /// Sends raw bytes as one framed message.
     pub async fn send_raw(&mut self, body: &str) {
         let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-        self.writer
-            .write_all(frame.as_bytes())
-            .await
-            .expect("write");
+        self.write_bytes(frame.as_bytes()).await;
+    }
+
+    /// Writes `bytes` to the server as they are, framing and all (for malformed input).
+    pub async fn write_bytes(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("write");
         self.writer.flush().await.expect("flush");
+    }
+
+    /// The next error response without a request id (the server's answer to input it could
+    /// not read), from the kept messages or, failing that, from the server.
+    pub async fn unattributed_error(&mut self) -> Value {
+        let is_error = |message: &Value| message.get("error").is_some() && message["id"].is_null();
+        if let Some(index) = self.notifications.iter().position(is_error)
+            && let Some(message) = self.notifications.remove(index)
+        {
+            return message;
+        }
+        loop {
+            let message = self.receive().await;
+            if is_error(&message) {
+                return message;
+            }
+            self.keep(message).await;
+        }
     }
 
     /// Sends a notification (`params` left out when null).

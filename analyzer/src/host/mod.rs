@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 pub use salsa::Cancelled;
 
-use fpl_syntax::TextRange;
+use fpl_syntax::{LineIndex, TextRange};
 use salsa::Setter;
 
 pub use self::db::FileParse;
@@ -39,7 +39,7 @@ pub use self::smt_layer::smt_findings;
 use crate::analysis::{Analysis, AnalyzedFile};
 use crate::checks::CheckOptions;
 use crate::diagnostic::Diagnostic;
-use crate::source::{FileId, LineIndex, SourceFile};
+use crate::source::{FileId, SourceFile};
 
 /// Why a change could not be applied.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -3,6 +3,8 @@
 //! Lexing is on demand because a PATTERN token depends on context: where the grammar expects a
 //! pattern, the longest run of pattern characters is one token however it would lex elsewhere.
 
+use std::ops::Range;
+
 use crate::SyntaxKind::{self, *};
 use crate::error::ErrorCode;
 
@@ -63,7 +65,12 @@ pub(crate) fn lex(text: &str, pos: usize) -> RawToken {
                 .take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
                 .count(),
         ),
-        b'#' => RawToken::ok(COMMENT, rest.iter().take_while(|&&c| c != b'\n').count()),
+        b'#' => RawToken::ok(
+            COMMENT,
+            rest.iter()
+                .take_while(|&&c| c != b'\n' && c != b'\r')
+                .count(),
+        ),
         b'"' | b'\'' => lex_string(rest),
         b'A'..=b'Z' | b'a'..=b'z' | b'_' => RawToken::ok(IDENT, ident_len(rest)),
         b'0'..=b'9' => lex_number(rest, 0),
@@ -174,7 +181,7 @@ fn lex_string(rest: &[u8]) -> RawToken {
                     Some(message) => RawToken::err(STRING, i + 1, ErrorCode::E0002, message),
                 };
             }
-            b'\n' => break,
+            b'\n' | b'\r' => break,
             b'\\' => {
                 let escape_len = escape_len(&rest[i + 1..]);
                 if escape_len == 0 {
@@ -264,6 +271,54 @@ fn lex_bad_chars(text: &str, pos: usize) -> RawToken {
     )
 }
 
+/// The runs of characters in the text of a comment or string token that could make it read
+/// differently from how it parses (SPEC §2): each run's byte range within `token` and its first
+/// character.
+pub(crate) fn hidden_char_runs(token: &str) -> impl Iterator<Item = (Range<usize>, char)> + '_ {
+    let plain = token
+        .bytes()
+        .all(|byte| byte == b'\t' || (b' '..=b'~').contains(&byte));
+    let mut chars = token.char_indices().peekable();
+    std::iter::from_fn(move || {
+        if plain {
+            return None;
+        }
+        let (start, first) = chars.find(|&(_, c)| is_hidden_char(c))?;
+        let mut end = start + first.len_utf8();
+        while let Some((at, c)) = chars.next_if(|&(_, c)| is_hidden_char(c)) {
+            end = at + c.len_utf8();
+        }
+        Some((start..end, first))
+    })
+}
+
+/// The message for a run of hidden characters starting with `c` inside a `what` (`comment`,
+/// `string`).
+pub(crate) fn hidden_char_message(c: char, what: &str) -> String {
+    let kind = match c {
+        '\u{85}' | '\u{2028}' | '\u{2029}' => "line break character",
+        c if is_bidi_control(c) => "bidirectional control character",
+        _ => "control character",
+    };
+    format!("{kind} `U+{:04X}` in a {what}", u32::from(c))
+}
+
+/// Whether `c` may not appear in a comment or string because it could make the text read
+/// differently from how it parses (SPEC §2): controls other than tab (C0, DEL, C1 with NEL), the
+/// Unicode line and paragraph separators and the bidirectional controls. Line ends end a comment
+/// or string before this question arises.
+pub fn is_hidden_char(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}') || is_bidi_control(c)
+}
+
+/// The characters with the Unicode property `Bidi_Control`.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
 fn bytes_str(bytes: &[u8]) -> &str {
     // Callers only slice ASCII runs, which are always valid UTF-8.
     std::str::from_utf8(bytes).unwrap_or_default()
@@ -317,6 +372,24 @@ mod tests {
         assert_eq!(
             kinds("\u{0}\u{0}é"),
             vec![(ERROR_TOKEN, "\u{0}\u{0}é", true)]
+        );
+    }
+
+    #[test]
+    fn comments_and_strings_end_at_any_line_end() {
+        assert_eq!(kinds("# a\rb")[0], (COMMENT, "# a", false));
+        assert_eq!(kinds("# a\r\nb")[0], (COMMENT, "# a", false));
+        assert_eq!(kinds("\"a\rb\"")[0], (STRING, "\"a", true));
+    }
+
+    #[test]
+    fn hidden_characters_are_found_in_runs() {
+        let runs: Vec<_> = hidden_char_runs("# a\u{202E}\u{2066}b\tc\u{85}").collect();
+        assert_eq!(runs, vec![(3..9, '\u{202E}'), (12..14, '\u{85}')]);
+        assert_eq!(hidden_char_runs("# plain\ttext é").count(), 0);
+        assert_eq!(
+            hidden_char_message('\u{2028}', "comment"),
+            "line break character `U+2028` in a comment"
         );
     }
 }

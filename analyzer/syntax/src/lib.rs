@@ -8,12 +8,14 @@ mod error;
 mod grammar;
 pub mod keywords;
 mod lexer;
+pub mod line_index;
 pub mod literal;
 mod parser;
 mod syntax_kind;
 
 pub use error::{ErrorCode, SyntaxError};
-pub use lexer::is_pattern_char;
+pub use lexer::{is_hidden_char, is_pattern_char};
+pub use line_index::{ColumnUnit, LineColumn, LineIndex};
 pub use rowan::{GreenNode, TextRange, TextSize};
 pub use syntax_kind::{FplLanguage, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 

@@ -8,6 +8,7 @@ use rowan::{Checkpoint, GreenNode, GreenNodeBuilder, TextRange, TextSize};
 use crate::SyntaxKind::{self, *};
 use crate::error::{ErrorCode, SyntaxError};
 use crate::lexer::{self, RawToken};
+use crate::line_index;
 
 /// Deepest nesting of blocks, lists and expressions (SPEC §3 note 6).
 pub(crate) const MAX_DEPTH: u32 = 64;
@@ -126,7 +127,7 @@ impl<'t> Parser<'t> {
     /// Whether a line break separates the next token from the previous one.
     pub(crate) fn at_line_start(&mut self) -> bool {
         let start = self.peek().start;
-        self.pos == 0 || self.text[self.pos..start].contains('\n')
+        self.pos == 0 || line_index::has_line_end(&self.text[self.pos..start])
     }
 
     /// Whether the next token starts right after the previous one, with no trivia between.
@@ -140,6 +141,7 @@ impl<'t> Parser<'t> {
         let start = self.peek().start;
         while self.pos < start {
             let token = lexer::lex(self.text, self.pos);
+            self.report_hidden_chars(self.pos, token.len, token.kind);
             self.emit(token.kind, token.len);
         }
     }
@@ -158,6 +160,27 @@ impl<'t> Parser<'t> {
                 error.message.to_string(),
                 start,
                 start + token.len,
+                None,
+            );
+        }
+        self.report_hidden_chars(start, token.len, token.kind);
+    }
+
+    /// Reports the characters that could hide text from a reader (SPEC §2) inside the comment
+    /// or string token of `kind` at `start..start + len`, one error per run.
+    fn report_hidden_chars(&mut self, start: usize, len: usize, kind: SyntaxKind) {
+        let what = match kind {
+            COMMENT => "comment",
+            STRING => "string",
+            _ => return,
+        };
+        let text = self.text;
+        for (range, first) in lexer::hidden_char_runs(&text[start..start + len]) {
+            self.push_error(
+                ErrorCode::E0001,
+                lexer::hidden_char_message(first, what),
+                start + range.start,
+                start + range.end,
                 None,
             );
         }
@@ -417,6 +440,12 @@ impl<'t> Parser<'t> {
         }
         self.open_brackets = self.open_brackets.min(base);
         self.next = None;
+        let mut pos = start;
+        while pos < end {
+            let token = lexer::lex(self.text, pos);
+            self.report_hidden_chars(pos, token.len, token.kind);
+            pos += token.len;
+        }
         if end > start {
             self.start_node(ERROR);
             self.emit(ERROR_TOKEN, end - start);

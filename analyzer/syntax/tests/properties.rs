@@ -48,6 +48,11 @@ const FRAGMENTS: &[&str] = &[
     ",",
     ".",
     "#c\n",
+    "#c\r",
+    "\r",
+    "\r\n",
+    "\u{202E}",
+    "\u{2028}",
     "rules",
     "phase",
     "budget",
@@ -101,6 +106,43 @@ proptest! {
         let parse = fpl_syntax::parse(&text);
         for error in parse.errors() {
             prop_assert!(usize::from(error.range.end()) <= text.len());
+        }
+    }
+}
+
+/// Text made of line ends and characters of every UTF-8 and UTF-16 width.
+fn lines_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(&["a", "\n", "\r", "\r\n", "é", "—", "😀"][..]),
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #[test]
+    fn line_index_round_trips_and_counts_line_ends(text in lines_text()) {
+        use fpl_syntax::{ColumnUnit, LineIndex, TextSize, line_index::count_line_ends};
+        let index = LineIndex::new(&text);
+        prop_assert_eq!(index.line_count() as usize, count_line_ends(&text) + 1);
+        for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let before = &text[..offset];
+            let inside_crlf = before.ends_with('\r') && text[offset..].starts_with('\n');
+            if inside_crlf {
+                continue;
+            }
+            let line_start = before.rfind(['\n', '\r']).map_or(0, |at| at + 1);
+            let line_text = &before[line_start..];
+            for (unit, expected) in [
+                (ColumnUnit::Utf8, line_text.len()),
+                (ColumnUnit::Char, line_text.chars().count()),
+                (ColumnUnit::Utf16, line_text.encode_utf16().count()),
+            ] {
+                let at = index.line_column(TextSize::from(offset as u32), unit);
+                prop_assert_eq!(at.line as usize, count_line_ends(before));
+                prop_assert_eq!(at.column as usize, expected);
+                prop_assert_eq!(usize::from(index.offset(at, unit)), offset);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use fpl_analyzer::{LineCol, LineIndex};
 use fpl_fmt::FormatError;
 
 /// Arguments of `faramesh fmt`.
@@ -78,8 +79,9 @@ fn formatted(name: &str, text: &str, outcome: &mut Outcome) -> Option<String> {
     match fpl_fmt::format_text(text) {
         Ok(formatted) => Some(formatted),
         Err(FormatError::Syntax(errors)) => {
+            let lines = LineIndex::new(text);
             for error in &errors {
-                let (line, column) = line_column(text, u32::from(error.range.start()) as usize);
+                let LineCol { line, column } = LineCol::of(&lines, error.range.start());
                 outcome.error(&format!(
                     "{name}:{line}:{column}: error[{}]: {}",
                     error.code.as_str(),
@@ -221,25 +223,4 @@ fn is_policy_file(path: &Path) -> bool {
 fn display_path(path: &Path) -> String {
     let text = path.to_string_lossy();
     text.strip_prefix("./").unwrap_or(&text).to_string()
-}
-
-/// The 1-based line and column (in characters) of byte `offset` in `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_columns_are_one_based_characters() {
-        assert_eq!(line_column("ab\ncé d", 0), (1, 1));
-        assert_eq!(line_column("ab\ncé d", 3), (2, 1));
-        assert_eq!(line_column("ab\ncé d", 7), (2, 4));
-    }
 }

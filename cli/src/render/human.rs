@@ -18,7 +18,8 @@ pub(super) fn render(analysis: &Analysis) -> String {
         .files()
         .iter()
         .map(|file| {
-            NamedSource::new(&file.source.path, file.source.text.clone()).with_language("fpl")
+            NamedSource::new(&file.source.path, display_text(&file.source.text))
+                .with_language("fpl")
         })
         .collect();
     let mut out = String::new();
@@ -34,6 +35,27 @@ pub(super) fn render(analysis: &Analysis) -> String {
         out.push('\n');
     }
     out.push_str(&summary(analysis));
+    out
+}
+
+/// The text as the code frames show it, byte for byte as long as the original so spans still
+/// fit: a lone CR becomes LF (miette only breaks lines at LF, SPEC §2 also at a lone CR), and a
+/// character that could reorder or hide the frame's text is shown as a placeholder.
+fn display_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() != Some(&'\n') => out.push('\n'),
+            '\r' | '\n' | '\t' => out.push(c),
+            c if fpl_syntax::is_hidden_char(c) => out.push(match c.len_utf8() {
+                1 => '?',
+                2 => '¿',
+                _ => '\u{FFFD}',
+            }),
+            c => out.push(c),
+        }
+    }
     out
 }
 
@@ -152,5 +174,18 @@ impl miette::Diagnostic for Frame<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_text_keeps_offsets_and_shows_every_line_end() {
+        let text = "a\rb\r\nc # \u{202E}\u{85}\u{7}";
+        let shown = display_text(text);
+        assert_eq!(shown, "a\nb\r\nc # \u{FFFD}¿?");
+        assert_eq!(shown.len(), text.len());
     }
 }

@@ -2,6 +2,7 @@
 //! alone on its line; comments inside an otherwise empty block stay inside it.
 
 use fpl_syntax::SyntaxKind::*;
+use fpl_syntax::line_index::has_line_end;
 use fpl_syntax::{SyntaxNode, SyntaxToken};
 
 use super::{config, list, significant_children};
@@ -107,7 +108,7 @@ fn braced<'a>(
         let written_open = close.is_some_and(|close| {
             let span =
                 usize::from(open.text_range().start())..usize::from(close.text_range().end());
-            ctx.text.get(span).is_some_and(|text| text.contains('\n'))
+            ctx.text.get(span).is_some_and(has_line_end)
         });
         let separator = if written_open {
             Doc::HardLine

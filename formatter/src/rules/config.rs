@@ -3,6 +3,7 @@
 
 use fpl_syntax::SyntaxKind::*;
 use fpl_syntax::SyntaxNode;
+use fpl_syntax::line_index::has_line_end;
 
 use super::block;
 use crate::context::{Ctx, push_own_line_comments};
@@ -14,7 +15,7 @@ pub fn is_multiline(ctx: &Ctx<'_>, node: &SyntaxNode) -> bool {
     let range = node.text_range();
     ctx.text
         .get(usize::from(range.start())..usize::from(range.end()))
-        .is_some_and(|text| text.contains('\n'))
+        .is_some_and(has_line_end)
 }
 
 /// A `[ … ]` value list with one item per line.

@@ -2,6 +2,7 @@
 //! inlay hints.
 
 use fpl_syntax::ast::{self, AstNode};
+use fpl_syntax::line_index::count_line_ends;
 use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 
 use crate::hir;
@@ -232,7 +233,7 @@ pub(super) fn folds(root: &SyntaxNode) -> Vec<Fold> {
                     None => (token.text_range(), 1),
                 });
             }
-            SyntaxKind::WHITESPACE if token.text().matches('\n').count() <= 1 => {}
+            SyntaxKind::WHITESPACE if count_line_ends(token.text()) <= 1 => {}
             _ => flush(&mut run, &mut out),
         }
     }
