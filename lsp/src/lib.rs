@@ -4,8 +4,8 @@
 //! the edge ([`lines`]).
 
 mod convert;
-mod imports;
 pub mod framing;
+mod imports;
 pub mod lines;
 pub mod message;
 mod server;
