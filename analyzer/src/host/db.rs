@@ -6,6 +6,7 @@
 //! one rule changes the inputs of that rule's check only: the other rules' checks are validated,
 //! not re-run, even when the edit moves them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use fpl_syntax::ast::{self, AstNode};
@@ -157,13 +158,20 @@ pub fn syntax_diagnostics(db: &dyn salsa::Database, file: FileInput) -> Vec<Diag
     out
 }
 
-/// What identifies an item across edits: its kind and name.
+/// What identifies an item across edits: its kind, name and how many items of the same kind
+/// and name come before it in the file.
+///
+/// The ordinal is what salsa would use to tell such items apart anyway; being part of the key,
+/// it also gives them distinct hashes, so salsa's identity table stays a hash table instead of
+/// one long probe chain (which made files of many flat rules quadratic).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ItemKey {
     /// The node kind.
     pub kind: SyntaxKind,
     /// The item's name, if it has one.
     pub name: String,
+    /// The number of earlier items of the file with the same kind and name.
+    pub ordinal: u32,
 }
 
 /// A top-level statement of a file.
@@ -187,6 +195,7 @@ pub struct Item<'db> {
 /// The top-level statements of a file, in order.
 #[salsa::tracked(returns(ref))]
 pub fn file_items<'db>(db: &'db dyn salsa::Database, file: FileInput) -> Vec<Item<'db>> {
+    let mut seen: HashMap<(SyntaxKind, String), u32> = HashMap::new();
     parse(db, file)
         .syntax()
         .children()
@@ -196,10 +205,13 @@ pub fn file_items<'db>(db: &'db dyn salsa::Database, file: FileInput) -> Vec<Ite
                 .find_map(ast::Name::cast)
                 .map(|name| name.text())
                 .unwrap_or_default();
+            let count = seen.entry((node.kind(), name.clone())).or_default();
             let key = ItemKey {
                 kind: node.kind(),
                 name,
+                ordinal: *count,
             };
+            *count += 1;
             Item::new(
                 db,
                 file,
@@ -241,6 +253,10 @@ pub fn item_skeleton<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> hir:
 pub struct RuleSlot<'db> {
     /// The item it is in.
     pub item: Item<'db>,
+    /// The rule's index within the item. It identifies the slot as salsa's disambiguator would,
+    /// and gives the slots of one item distinct hashes: without it every slot of a
+    /// 10,000-rule agent landed in one probe chain of salsa's identity table (quadratic time).
+    pub index: u32,
     /// The rule, rebased to its own start, without number or phase.
     #[tracked]
     #[returns(ref)]
@@ -258,13 +274,14 @@ pub fn rule_slots<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> Vec<(Ru
     for agent in &item_hir(db, item).agents {
         let context = Arc::new(agent_context(agent));
         for rule in &agent.rules {
+            let index = out.len() as u32;
             let start = rule.span.range.start();
             let mut rebased = rule.clone();
             shift::rule(&mut rebased, &|range| shift::back(range, start));
             rebased.number = 0;
             rebased.phase = None;
             out.push((
-                RuleSlot::new(db, item, rebased, context.clone()),
+                RuleSlot::new(db, item, index, rebased, context.clone()),
                 u32::from(start),
             ));
         }
