@@ -72,6 +72,14 @@ impl Decimal {
         self.0.checked_mul(other.0).map(|p| Decimal(p / SCALE))
     }
 
+    /// `self × factor` exactly, or `None` on overflow (`1.5 × 3` is `4.5`).
+    pub const fn checked_mul_int(self, factor: i128) -> Option<Decimal> {
+        match self.0.checked_mul(factor) {
+            Some(v) => Some(Decimal(v)),
+            None => None,
+        }
+    }
+
     /// True for a value below zero.
     pub const fn is_negative(self) -> bool {
         self.0 < 0
@@ -308,5 +316,10 @@ mod tests {
         assert!(b < a);
         assert_eq!(a.saturating_add(b).to_string(), "-0.5");
         assert_eq!(Decimal::MAX.saturating_add(a), Decimal::MAX);
+        assert_eq!(
+            a.checked_mul_int(3).map(|d| d.to_string()).as_deref(),
+            Some("4.5")
+        );
+        assert_eq!(a.checked_mul_int(i128::MAX), None);
     }
 }

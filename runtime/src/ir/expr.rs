@@ -162,8 +162,9 @@ impl RegexId {
     pub const UNASSIGNED: RegexId = RegexId(u32::MAX);
 }
 
-/// Built-in functions (§6.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Built-in functions (§6.4): the one list of their names, signatures and documentation that
+/// the analyzer's checks, lowering, SMT encoding and editor help all read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Builtin {
     /// `len(x)`.
@@ -187,6 +188,19 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    /// Every built-in function, in the order SPEC §6.4 lists them.
+    pub const ALL: [Builtin; 9] = [
+        Builtin::Len,
+        Builtin::Lower,
+        Builtin::Upper,
+        Builtin::HistoryContainsWithin,
+        Builtin::HistorySequence,
+        Builtin::HistoryToolCount,
+        Builtin::DenyCountWithin,
+        Builtin::Purpose,
+        Builtin::ArgsArrayLen,
+    ];
+
     /// The function's name in FPL.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -199,6 +213,69 @@ impl Builtin {
             Builtin::DenyCountWithin => "deny_count_within",
             Builtin::Purpose => "purpose",
             Builtin::ArgsArrayLen => "args_array_len",
+        }
+    }
+
+    /// The built-in called `name`.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Builtin::ALL
+            .into_iter()
+            .find(|builtin| builtin.as_str() == name)
+    }
+
+    /// How many arguments it takes at least.
+    pub const fn min_args(self) -> usize {
+        match self {
+            Builtin::HistoryContainsWithin => 2,
+            _ => 1,
+        }
+    }
+
+    /// How many arguments it takes at most; `None` for any number.
+    pub const fn max_args(self) -> Option<usize> {
+        match self {
+            Builtin::HistorySequence => None,
+            Builtin::HistoryContainsWithin => Some(2),
+            _ => Some(1),
+        }
+    }
+
+    /// Whether argument `index` (from 0) must be a string literal: a tool pattern or an
+    /// argument name.
+    pub const fn literal_arg(self, index: usize) -> bool {
+        match self {
+            Builtin::HistoryContainsWithin => index == 0,
+            Builtin::HistorySequence | Builtin::HistoryToolCount | Builtin::ArgsArrayLen => true,
+            Builtin::Len
+            | Builtin::Lower
+            | Builtin::Upper
+            | Builtin::DenyCountWithin
+            | Builtin::Purpose => false,
+        }
+    }
+
+    /// What the function does, in Markdown (shown by editors).
+    pub const fn doc(self) -> &'static str {
+        match self {
+            Builtin::Len => "`len(x)`: the length of a string (in characters) or a list.",
+            Builtin::Lower => "`lower(s)`: `s` in lower case.",
+            Builtin::Upper => "`upper(s)`: `s` in upper case.",
+            Builtin::HistoryContainsWithin => {
+                "`history_contains_within(\"pattern\", seconds)`: a permitted call matching the pattern happened within `seconds` before now."
+            }
+            Builtin::HistorySequence => {
+                "`history_sequence(\"p1\", \"p2\", …)`: permitted calls matching the patterns happened in this order."
+            }
+            Builtin::HistoryToolCount => {
+                "`history_tool_count(\"pattern\")`: how many permitted calls in the session history match."
+            }
+            Builtin::DenyCountWithin => {
+                "`deny_count_within(seconds)`: how many calls were denied within `seconds` before now."
+            }
+            Builtin::Purpose => "`purpose(\"s\")`: `args.purpose` equals `s`, ignoring ASCII case.",
+            Builtin::ArgsArrayLen => {
+                "`args_array_len(\"p\")`: `len(args.p)`; an error unless it is a list."
+            }
         }
     }
 }
