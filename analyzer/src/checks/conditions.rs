@@ -3,7 +3,7 @@
 
 use fpl_syntax::keywords::did_you_mean;
 
-use super::regex_syntax::compile_regex;
+use super::regex::compile_regex;
 use crate::builtins;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;

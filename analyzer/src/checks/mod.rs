@@ -3,10 +3,10 @@
 mod conditions;
 mod hygiene;
 mod names;
-mod regex_syntax;
+mod regex;
 mod values;
 
-pub use regex_syntax::{compile_regex, translate_regex};
+pub use regex::compile_regex;
 
 use crate::diagnostic::Diagnostic;
 use crate::hir;
