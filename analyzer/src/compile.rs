@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use fpl_runtime::Decimal;
 use fpl_runtime::ir;
 
 use crate::analysis::Analysis;
@@ -174,11 +173,20 @@ fn expr(expr_: &hir::Expr) -> ir::Expr {
             _ => compare(ir::CompareOp::Eq, lhs, rhs),
         },
         ExprKind::Binary { op, lhs, rhs } => compare(compare_op(*op), lhs, rhs),
-        ExprKind::Call { function, args } => ir::Expr::Call {
-            function: builtin(function),
+        ExprKind::Call {
+            function: hir::Callee::Builtin(function),
+            args,
+        } => ir::Expr::Call {
+            function: *function,
             args: args.iter().map(expr).collect(),
         },
-        ExprKind::Missing => ir::Expr::Literal(ir::Value::Null),
+        // The checks allow none of these in an error-free policy.
+        ExprKind::Call {
+            function: hir::Callee::Unknown(_),
+            ..
+        }
+        | ExprKind::Missing
+        | ExprKind::OutOfRange => ir::Expr::Literal(ir::Value::Null),
     }
 }
 
@@ -221,21 +229,6 @@ fn compare_op(op: BinaryOp) -> ir::CompareOp {
     }
 }
 
-fn builtin(name: &str) -> ir::Builtin {
-    match name {
-        "len" => ir::Builtin::Len,
-        "lower" => ir::Builtin::Lower,
-        "upper" => ir::Builtin::Upper,
-        "history_contains_within" => ir::Builtin::HistoryContainsWithin,
-        "history_sequence" => ir::Builtin::HistorySequence,
-        "history_tool_count" => ir::Builtin::HistoryToolCount,
-        "deny_count_within" => ir::Builtin::DenyCountWithin,
-        "purpose" => ir::Builtin::Purpose,
-        // The checks allow no other name in an error-free policy.
-        _ => ir::Builtin::ArgsArrayLen,
-    }
-}
-
 fn root(root: hir::Root) -> ir::Root {
     match root {
         hir::Root::Args => ir::Root::Args,
@@ -252,7 +245,7 @@ fn literal_value(literal: &Literal) -> ir::Value {
     match literal {
         Literal::Null => ir::Value::Null,
         Literal::Bool(flag) => ir::Value::Bool(*flag),
-        Literal::Number(n) => ir::Value::Number(Decimal::from_millionths(*n)),
+        Literal::Number(n) => ir::Value::Number(*n),
         Literal::String(text) => ir::Value::String(text.clone()),
     }
 }
@@ -260,17 +253,15 @@ fn literal_value(literal: &Literal) -> ir::Value {
 fn value(value_: &hir::Value) -> ir::Value {
     match &value_.kind {
         ValueKind::Bool(flag) => ir::Value::Bool(*flag),
-        ValueKind::Number(n) | ValueKind::Money(n) | ValueKind::Duration(n) => {
-            ir::Value::Number(Decimal::from_millionths(*n))
-        }
-        ValueKind::Size(bytes) => bytes.checked_mul(1_000_000).map_or(ir::Value::Null, |n| {
-            ir::Value::Number(Decimal::from_millionths(n))
-        }),
+        ValueKind::Number(n)
+        | ValueKind::Money(n)
+        | ValueKind::Duration(n)
+        | ValueKind::Size(n) => ir::Value::Number(*n),
         ValueKind::String(text) | ValueKind::Ident(text) | ValueKind::Pattern(text) => {
             ir::Value::String(text.clone())
         }
         ValueKind::List(items) => ir::Value::List(items.iter().map(value).collect()),
-        ValueKind::Env(_) | ValueKind::Invalid => ir::Value::Null,
+        ValueKind::Env(_) | ValueKind::Invalid | ValueKind::OutOfRange => ir::Value::Null,
     }
 }
 
@@ -281,9 +272,13 @@ fn rate_limit(limit: &hir::RateLimit) -> Option<ir::RateLimit> {
         "hour" => ir::Window::Hour,
         _ => ir::Window::Day,
     };
+    let count = match limit.limit.as_ref()?.kind {
+        ValueKind::Number(count) => u64::try_from(count.floor_int()).ok()?,
+        _ => return None,
+    };
     Some(ir::RateLimit {
         pattern: limit.pattern.clone(),
-        limit: u64::try_from(limit.limit? / 1_000_000).ok()?,
+        limit: count,
         window,
     })
 }
@@ -295,12 +290,12 @@ fn budget(budget: &hir::Budget) -> ir::Budget {
         } else {
             ir::BudgetScope::Session
         },
-        max: budget.number("max").map(Decimal::from_millionths),
-        daily: budget.number("daily").map(Decimal::from_millionths),
+        max: budget.number("max"),
+        daily: budget.number("daily"),
         max_calls: budget
             .number("max_calls")
-            .and_then(|n| u64::try_from(n / 1_000_000).ok()),
-        warn_at: budget.number("warn_at").map(Decimal::from_millionths),
+            .and_then(|n| u64::try_from(n.floor_int()).ok()),
+        warn_at: budget.number("warn_at"),
         on_exceed: if budget.defers_on_exceed() {
             ir::Effect::Defer
         } else {

@@ -3,6 +3,8 @@
 //! Plain data with spans, built from syntax trees by `lower` and read by the checks, the
 //! lowering to the runtime IR and the reference evaluator.
 
+use fpl_runtime::Decimal;
+pub use fpl_runtime::ir::Builtin;
 use fpl_syntax::TextRange;
 pub use fpl_syntax::ast::{BinaryOp, EffectKind};
 
@@ -176,8 +178,8 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// The amount or count of `key` (`max`, `daily`, `max_calls`, `warn_at`) in millionths.
-    pub fn number(&self, key: &str) -> Option<i128> {
+    /// The amount or count of `key` (`max`, `daily`, `max_calls`, `warn_at`).
+    pub fn number(&self, key: &str) -> Option<Decimal> {
         self.items
             .iter()
             .find(|(name, _)| name == key)
@@ -269,7 +271,7 @@ pub struct RateLimit {
     /// The tool pattern.
     pub pattern: String,
     /// The count as written.
-    pub limit: Option<i128>,
+    pub limit: Option<Value>,
     /// The window word as written.
     pub window: Option<String>,
     /// The whole statement.
@@ -349,14 +351,14 @@ pub struct Value {
 pub enum ValueKind {
     /// `true`/`false`
     Bool(bool),
-    /// A plain number, in millionths.
-    Number(i128),
-    /// `$…`, in millionths of a dollar.
-    Money(i128),
-    /// A duration, in millionths of a second.
-    Duration(i128),
+    /// A plain number.
+    Number(Decimal),
+    /// `$…`, in dollars.
+    Money(Decimal),
+    /// A duration, in seconds.
+    Duration(Decimal),
     /// A size, in bytes.
-    Size(i128),
+    Size(Decimal),
     /// A quoted string.
     String(String),
     /// A bare identifier.
@@ -369,6 +371,8 @@ pub enum ValueKind {
     Env(String),
     /// Malformed (already reported as a syntax error).
     Invalid,
+    /// A number, money, duration or size too large to represent (`E0003`).
+    OutOfRange,
 }
 
 impl Value {
@@ -395,7 +399,7 @@ impl Value {
             ValueKind::Pattern(_) => "pattern",
             ValueKind::List(_) => "list",
             ValueKind::Env(_) => "env(…)",
-            ValueKind::Invalid => "invalid value",
+            ValueKind::Invalid | ValueKind::OutOfRange => "invalid value",
         }
     }
 }
@@ -431,13 +435,39 @@ pub enum ExprKind {
     },
     /// `name(args)`
     Call {
-        /// The function's name as written (`session.sum` for a dotted one).
-        function: String,
+        /// The function called.
+        function: Callee,
         /// The arguments (empty when they could not be read).
         args: Vec<Expr>,
     },
     /// A piece the parser could not read (a syntax error was reported).
     Missing,
+    /// A literal (or a list holding one) whose number is too large to represent (`E0003`).
+    OutOfRange,
+}
+
+/// The function a call names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Callee {
+    /// A built-in function.
+    Builtin(Builtin),
+    /// Any other name, as written (`session.sum` for a dotted one): an error (`E0224`).
+    Unknown(String),
+}
+
+impl Callee {
+    /// The callee of a call written `name(…)`.
+    pub fn from_name(name: &str) -> Callee {
+        Builtin::from_name(name).map_or_else(|| Callee::Unknown(name.to_string()), Callee::Builtin)
+    }
+
+    /// The name as written.
+    pub fn name(&self) -> &str {
+        match self {
+            Callee::Builtin(builtin) => builtin.as_str(),
+            Callee::Unknown(name) => name,
+        }
+    }
 }
 
 /// A literal value in a condition.
@@ -447,8 +477,8 @@ pub enum Literal {
     Null,
     /// `true`, `false`
     Bool(bool),
-    /// A number (money, durations and sizes included), in millionths.
-    Number(i128),
+    /// A number (money, durations and sizes included).
+    Number(Decimal),
     /// A string.
     String(String),
 }

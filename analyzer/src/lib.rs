@@ -2,8 +2,6 @@
 //! shared by the CLI, the language server and the GitHub Action.
 
 pub mod analysis;
-pub mod builtins;
-mod calendar;
 pub mod checks;
 pub mod codes;
 pub mod compile;

@@ -2,9 +2,13 @@
 //!
 //! Lowering never fails: pieces the parser could not read become `Missing`/`Invalid` (their
 //! syntax errors were already reported), so the checks can still look at everything else.
+//! Numeric literals get their exact values here, with the runtime's `Decimal`; one too large to
+//! represent becomes `OutOfRange`, which the checks report (`E0003`).
 
+use fpl_runtime::Decimal;
 use fpl_syntax::ast::{self, AstNode, LiteralKind};
-use fpl_syntax::{SyntaxKind, SyntaxNode, TextRange};
+use fpl_syntax::literal::Numeric;
+use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange};
 
 use crate::hir::{self, span};
 use crate::source::FileId;
@@ -145,9 +149,10 @@ fn lower_agent_item(file: FileId, agent: &mut hir::Agent, item: ast::AgentItem) 
                 .pattern()
                 .map(|pattern| pattern.text())
                 .unwrap_or_default(),
-            limit: limit
-                .count()
-                .and_then(|count| fpl_syntax::literal::decimal_millionths(count.text())),
+            limit: limit.count().map(|count| hir::Value {
+                kind: scalar_value(&count),
+                range: count.text_range(),
+            }),
             window: limit.window().map(|window| window.text().to_string()),
             span: span(file, limit.syntax().text_range()),
         }),
@@ -435,18 +440,23 @@ pub fn lower_value(value: &ast::Value) -> hir::Value {
     hir::Value { kind, range }
 }
 
-fn scalar_value(token: &fpl_syntax::SyntaxToken) -> hir::ValueKind {
-    use fpl_syntax::literal::*;
+fn scalar_value(token: &SyntaxToken) -> hir::ValueKind {
     let text = token.text();
     let decoded = match token.kind() {
-        SyntaxKind::STRING => unescape_string(text).map(hir::ValueKind::String),
-        SyntaxKind::NUMBER => decimal_millionths(text).map(hir::ValueKind::Number),
-        SyntaxKind::MONEY => text
-            .strip_prefix('$')
-            .and_then(decimal_millionths)
-            .map(hir::ValueKind::Money),
-        SyntaxKind::DURATION => duration_millionths(text).map(hir::ValueKind::Duration),
-        SyntaxKind::SIZE => size_bytes(text).map(hir::ValueKind::Size),
+        SyntaxKind::STRING => {
+            fpl_syntax::literal::unescape_string(text).map(hir::ValueKind::String)
+        }
+        SyntaxKind::NUMBER | SyntaxKind::MONEY | SyntaxKind::DURATION | SyntaxKind::SIZE => {
+            fpl_syntax::literal::numeric(token.kind(), text).map(|numeric| {
+                let kind = match numeric {
+                    Numeric::Number(_) => hir::ValueKind::Number,
+                    Numeric::Money(_) => hir::ValueKind::Money,
+                    Numeric::Duration(_) => hir::ValueKind::Duration,
+                    Numeric::Size(..) => hir::ValueKind::Size,
+                };
+                numeric_value(&numeric).map_or(hir::ValueKind::OutOfRange, kind)
+            })
+        }
         SyntaxKind::IDENT => Some(match text {
             "true" => hir::ValueKind::Bool(true),
             "false" => hir::ValueKind::Bool(false),
@@ -496,21 +506,31 @@ pub fn lower_expr(expr: &ast::Expr) -> hir::Expr {
         }
         ast::Expr::Path(path) => lower_path(path),
         ast::Expr::Literal(literal) => match literal.kind() {
-            Some(kind) => hir::ExprKind::Literal(literal_value(kind)),
+            Some(kind) => {
+                literal_value(kind).map_or(hir::ExprKind::OutOfRange, hir::ExprKind::Literal)
+            }
             None => hir::ExprKind::Missing,
         },
         ast::Expr::List(list) => {
-            let items: Option<Vec<hir::Literal>> = list
+            let items: Option<Vec<Option<hir::Literal>>> = list
                 .items()
                 .map(|item| item.kind().map(literal_value))
                 .collect();
-            items.map_or(hir::ExprKind::Missing, hir::ExprKind::List)
+            match items {
+                None => hir::ExprKind::Missing,
+                Some(items) => items
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map_or(hir::ExprKind::OutOfRange, hir::ExprKind::List),
+            }
         }
         ast::Expr::Call(call) => hir::ExprKind::Call {
-            function: call
-                .callee()
-                .map(|callee| callee.segments().join("."))
-                .unwrap_or_default(),
+            function: hir::Callee::from_name(
+                &call
+                    .callee()
+                    .map(|callee| callee.segments().join("."))
+                    .unwrap_or_default(),
+            ),
             args: call.args().iter().map(lower_expr).collect(),
         },
     };
@@ -536,11 +556,33 @@ fn lower_path(path: &ast::PathExpr) -> hir::ExprKind {
     })
 }
 
-fn literal_value(kind: LiteralKind) -> hir::Literal {
-    match kind {
+/// A condition literal; `None` for a number too large to represent.
+fn literal_value(kind: LiteralKind) -> Option<hir::Literal> {
+    Some(match kind {
         LiteralKind::Null => hir::Literal::Null,
         LiteralKind::Bool(value) => hir::Literal::Bool(value),
-        LiteralKind::Number(value) => hir::Literal::Number(value),
+        LiteralKind::Number(token) => hir::Literal::Number(
+            fpl_syntax::literal::numeric(token.kind(), token.text())
+                .as_ref()
+                .and_then(numeric_value)?,
+        ),
         LiteralKind::String(value) => hir::Literal::String(value),
+    })
+}
+
+/// The exact value of a numeric literal (SPEC §2): money in dollars, a duration in seconds, a
+/// size in bytes; `None` when it is too large to represent.
+fn numeric_value(numeric: &Numeric<'_>) -> Option<Decimal> {
+    match numeric {
+        Numeric::Number(text) | Numeric::Money(text) => Decimal::parse(text).ok(),
+        Numeric::Duration(parts) => parts.iter().try_fold(Decimal::ZERO, |total, part| {
+            // A millisecond is 0.001 s: the unit's length in milliseconds, in thousandths.
+            let unit = Decimal::from_millionths(i128::from(part.unit.milliseconds()) * 1_000);
+            total.checked_add(unit.checked_mul_int(part.amount.parse().ok()?)?)
+        }),
+        Numeric::Size(amount, unit) => {
+            let unit = Decimal::from_int(i64::try_from(unit.bytes()).ok()?);
+            unit.checked_mul_int(amount.parse().ok()?)
+        }
     }
 }

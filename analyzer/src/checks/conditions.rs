@@ -4,10 +4,9 @@
 use fpl_syntax::keywords::did_you_mean;
 
 use super::regex::compile_regex;
-use crate::builtins;
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::hir::{self, BinaryOp, ExprKind, Literal, Root, span};
+use crate::hir::{self, BinaryOp, Builtin, Callee, ExprKind, Literal, Root, span};
 use crate::source::FileId;
 
 /// A type known before evaluation; `Unknown` for request data.
@@ -74,8 +73,23 @@ impl Checker<'_> {
                 Ty::Bool
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
-            ExprKind::Call { function, args } => self.call(expr, function, args),
+            ExprKind::Call {
+                function: Callee::Builtin(builtin),
+                args,
+            } => self.call(expr, *builtin, args),
+            ExprKind::Call {
+                function: Callee::Unknown(name),
+                ..
+            } => {
+                self.unknown_function(expr, name);
+                Ty::Unknown
+            }
             ExprKind::Missing => Ty::Unknown,
+            ExprKind::OutOfRange => {
+                self.out
+                    .push(super::out_of_range(span(self.file, expr.range)));
+                Ty::Unknown
+            }
         }
     }
 
@@ -234,34 +248,34 @@ impl Checker<'_> {
         }
     }
 
-    fn call(&mut self, expr: &hir::Expr, function: &str, args: &[hir::Expr]) -> Ty {
-        let Some(builtin) = builtins::lookup(function) else {
-            let mut diagnostic = Diagnostic::new(
-                Code::E0224,
-                span(self.file, expr.range),
-                format!("unknown function `{function}`"),
-            )
-            .with_note(format!(
-                "the built-in functions are {}",
-                builtins::BUILTINS
-                    .iter()
-                    .map(|b| format!("`{}`", b.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            if let Some(suggestion) =
-                did_you_mean(function, builtins::BUILTINS.iter().map(|b| b.name))
-            {
-                diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-            }
-            self.out.push(diagnostic);
-            return Ty::Unknown;
-        };
-        if args.len() < builtin.min_args || args.len() > builtin.max_args {
-            let wanted = match (builtin.min_args, builtin.max_args) {
-                (min, usize::MAX) => format!("at least {min}"),
-                (min, max) if min == max => min.to_string(),
-                (min, max) => format!("{min} to {max}"),
+    fn unknown_function(&mut self, expr: &hir::Expr, function: &str) {
+        let names = || Builtin::ALL.into_iter().map(Builtin::as_str);
+        let mut diagnostic = Diagnostic::new(
+            Code::E0224,
+            span(self.file, expr.range),
+            format!("unknown function `{function}`"),
+        )
+        .with_note(format!(
+            "the built-in functions are {}",
+            names()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if let Some(suggestion) = did_you_mean(function, names()) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+        }
+        self.out.push(diagnostic);
+    }
+
+    fn call(&mut self, expr: &hir::Expr, builtin: Builtin, args: &[hir::Expr]) -> Ty {
+        let function = builtin.as_str();
+        let (min, max) = (builtin.min_args(), builtin.max_args());
+        if args.len() < min || max.is_some_and(|max| args.len() > max) {
+            let wanted = match max {
+                None => format!("at least {min}"),
+                Some(max) if min == max => min.to_string(),
+                Some(max) => format!("{min} to {max}"),
             };
             self.report(
                 Code::E0224,
@@ -273,9 +287,7 @@ impl Checker<'_> {
             );
         }
         for (index, arg) in args.iter().enumerate() {
-            let needs_literal = builtin.literal_string_args
-                || (function == "history_contains_within" && index == 0);
-            if needs_literal
+            if builtin.literal_arg(index)
                 && !matches!(
                     arg.kind,
                     ExprKind::Literal(Literal::String(_)) | ExprKind::Missing
@@ -293,13 +305,7 @@ impl Checker<'_> {
                 self.expr(arg);
             }
         }
-        if builtins::returns_number(function) {
-            Ty::Number
-        } else if builtins::returns_bool(function) {
-            Ty::Bool
-        } else {
-            Ty::String
-        }
+        returns(builtin)
     }
 
     fn path(&mut self, expr: &hir::Expr, path: &hir::Path) -> Ty {
@@ -386,6 +392,18 @@ fn field_list(root: Root, fields: &[&str]) -> String {
         .join(", ")
 }
 
+/// What a built-in returns.
+fn returns(builtin: Builtin) -> Ty {
+    match builtin {
+        Builtin::Len
+        | Builtin::HistoryToolCount
+        | Builtin::DenyCountWithin
+        | Builtin::ArgsArrayLen => Ty::Number,
+        Builtin::HistoryContainsWithin | Builtin::HistorySequence | Builtin::Purpose => Ty::Bool,
+        Builtin::Lower | Builtin::Upper => Ty::String,
+    }
+}
+
 fn literal_type(literal: &Literal) -> Ty {
     match literal {
         Literal::Null => Ty::Null,
@@ -413,6 +431,8 @@ fn value_type(value: &hir::Value) -> Ty {
             Ty::String
         }
         hir::ValueKind::List(_) => Ty::List,
-        hir::ValueKind::Env(_) | hir::ValueKind::Invalid => Ty::Unknown,
+        hir::ValueKind::Env(_) | hir::ValueKind::Invalid | hir::ValueKind::OutOfRange => {
+            Ty::Unknown
+        }
     }
 }

@@ -149,7 +149,7 @@ fn credential_backends(policy: &hir::Policy, agent: &hir::Agent, out: &mut Vec<D
 }
 
 fn unset_env(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
-    let mut report = |file, value: &hir::Value| {
+    super::values::each_value(policy, &mut |file, value| {
         visit_env(value, &mut |name, range| {
             if std::env::var_os(name).is_none() {
                 out.push(Diagnostic::new(
@@ -159,56 +159,7 @@ fn unset_env(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
                 ));
             }
         });
-    };
-    for block in &policy.blocks {
-        for_each_config_value(&block.entries, &mut |value| report(block.span.file, value));
-    }
-    for agent in &policy.agents {
-        let file = agent.name_span.file;
-        let values = agent
-            .attributes
-            .iter()
-            .map(|(_, value)| value)
-            .chain(agent.vars.iter().map(|var| &var.value))
-            .chain(
-                agent
-                    .budgets
-                    .iter()
-                    .flat_map(|budget| budget.items.iter().map(|(_, value)| value)),
-            )
-            .chain(
-                agent
-                    .credentials
-                    .iter()
-                    .flat_map(|c| c.attributes.iter().map(|(_, value)| value)),
-            )
-            .chain(
-                agent
-                    .phases
-                    .iter()
-                    .flat_map(|phase| phase.attributes.iter().map(|(_, value)| value)),
-            );
-        for value in values {
-            report(file, value);
-        }
-        for block in &agent.blocks {
-            for_each_config_value(&block.entries, &mut |value| report(file, value));
-        }
-    }
-}
-
-/// Calls `visit` on every value of a configuration block, nested blocks included.
-pub(super) fn for_each_config_value(
-    entries: &[hir::ConfigEntry],
-    visit: &mut impl FnMut(&hir::Value),
-) {
-    for entry in entries {
-        match &entry.value {
-            hir::ConfigValue::Value(value) => visit(value),
-            hir::ConfigValue::Block(nested) => for_each_config_value(nested, visit),
-            hir::ConfigValue::Missing => {}
-        }
-    }
+    });
 }
 
 fn visit_env(value: &hir::Value, visit: &mut impl FnMut(&str, fpl_syntax::TextRange)) {

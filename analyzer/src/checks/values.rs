@@ -1,8 +1,8 @@
-//! Values in blocks: budgets, phases, rate limits, credentials and configuration keys
-//! (E0210, W0211).
+//! Values in blocks: numbers too large to represent (E0003), budgets, phases, rate limits,
+//! credentials and configuration keys (E0210, W0211).
 
+use fpl_runtime::Decimal;
 use fpl_syntax::keywords::did_you_mean;
-use fpl_syntax::literal::SCALE;
 
 use crate::codes::Code;
 use crate::config_keys::{KeyType, PROVIDER_TYPES, known_keys};
@@ -11,6 +11,7 @@ use crate::hir::{self, ValueKind, span};
 use crate::source::FileId;
 
 pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
+    each_value(policy, &mut |file, value| out_of_range(file, value, out));
     for block in &policy.blocks {
         config_block(block.span.file, block, out);
     }
@@ -31,6 +32,73 @@ pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
         for block in &agent.blocks {
             config_block(file, block, out);
         }
+    }
+}
+
+/// Calls `visit` on every value of the policy outside rules, with its file: values of blocks
+/// (nested blocks included), agent attributes, `var`s, budgets, credentials, phases and
+/// rate-limit counts. Lists are not opened.
+pub(super) fn each_value(policy: &hir::Policy, visit: &mut impl FnMut(FileId, &hir::Value)) {
+    for block in &policy.blocks {
+        for_each_config_value(&block.entries, &mut |value| visit(block.span.file, value));
+    }
+    for agent in &policy.agents {
+        let file = agent.name_span.file;
+        let values = agent
+            .attributes
+            .iter()
+            .map(|(_, value)| value)
+            .chain(agent.vars.iter().map(|var| &var.value))
+            .chain(
+                agent
+                    .budgets
+                    .iter()
+                    .flat_map(|budget| budget.items.iter().map(|(_, value)| value)),
+            )
+            .chain(
+                agent
+                    .credentials
+                    .iter()
+                    .flat_map(|c| c.attributes.iter().map(|(_, value)| value)),
+            )
+            .chain(
+                agent
+                    .phases
+                    .iter()
+                    .flat_map(|phase| phase.attributes.iter().map(|(_, value)| value)),
+            )
+            .chain(
+                agent
+                    .rate_limits
+                    .iter()
+                    .filter_map(|limit| limit.limit.as_ref()),
+            );
+        for value in values {
+            visit(file, value);
+        }
+        for block in &agent.blocks {
+            for_each_config_value(&block.entries, &mut |value| visit(file, value));
+        }
+    }
+}
+
+/// Calls `visit` on every value of a configuration block, nested blocks included.
+fn for_each_config_value(entries: &[hir::ConfigEntry], visit: &mut impl FnMut(&hir::Value)) {
+    for entry in entries {
+        match &entry.value {
+            hir::ConfigValue::Value(value) => visit(value),
+            hir::ConfigValue::Block(nested) => for_each_config_value(nested, visit),
+            hir::ConfigValue::Missing => {}
+        }
+    }
+}
+
+/// `E0003` on `value` and on every list item in it whose number is out of range.
+fn out_of_range(file: FileId, value: &hir::Value, out: &mut Vec<Diagnostic>) {
+    match &value.kind {
+        ValueKind::OutOfRange => out.push(super::out_of_range(span(file, value.range))),
+        ValueKind::List(items) => items.iter().for_each(|item| out_of_range(file, item, out)),
+        _ => {}
     }
 }
 
@@ -62,7 +130,7 @@ fn expect(
     wanted: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    if ok || value.kind == ValueKind::Invalid {
+    if ok || matches!(value.kind, ValueKind::Invalid | ValueKind::OutOfRange) {
         return;
     }
     out.push(Diagnostic::new(
@@ -84,18 +152,18 @@ fn article(word: &str) -> String {
 fn value_text(value: &hir::Value) -> String {
     match &value.kind {
         ValueKind::Bool(flag) => flag.to_string(),
-        ValueKind::Number(n) | ValueKind::Duration(n) => fpl_syntax::literal::format_millionths(*n),
-        ValueKind::Money(n) => format!("${}", fpl_syntax::literal::format_millionths(*n)),
+        ValueKind::Number(n) | ValueKind::Duration(n) => n.to_string(),
+        ValueKind::Money(n) => format!("${n}"),
         ValueKind::Size(bytes) => format!("{bytes}b"),
         ValueKind::String(text) | ValueKind::Ident(text) | ValueKind::Pattern(text) => text.clone(),
         ValueKind::List(_) => "[…]".to_string(),
         ValueKind::Env(name) => format!("env(\"{name}\")"),
-        ValueKind::Invalid => "…".to_string(),
+        ValueKind::Invalid | ValueKind::OutOfRange => "…".to_string(),
     }
 }
 
 fn is_integer(value: &hir::Value) -> bool {
-    matches!(value.kind, ValueKind::Number(n) if n >= 0 && n % SCALE == 0)
+    matches!(value.kind, ValueKind::Number(n) if !n.is_negative() && n.is_integer())
 }
 
 fn budget_block(file: FileId, budget: &hir::Budget, out: &mut Vec<Diagnostic>) {
@@ -108,7 +176,7 @@ fn budget_block(file: FileId, budget: &hir::Budget, out: &mut Vec<Diagnostic>) {
     for (key, value) in &budget.items {
         match key.as_str() {
             "max" | "daily" => {
-                let ok = matches!(value.kind, ValueKind::Money(n) | ValueKind::Number(n) if n >= 0);
+                let ok = matches!(value.kind, ValueKind::Money(n) | ValueKind::Number(n) if !n.is_negative());
                 expect(file, key, value, ok, "a non-negative amount of money", out);
             }
             "max_calls" => expect(
@@ -120,7 +188,7 @@ fn budget_block(file: FileId, budget: &hir::Budget, out: &mut Vec<Diagnostic>) {
                 out,
             ),
             "warn_at" => {
-                let ok = matches!(value.kind, ValueKind::Number(n) if n > 0 && n < SCALE);
+                let ok = matches!(value.kind, ValueKind::Number(n) if n > Decimal::ZERO && n < Decimal::from_int(1));
                 expect(file, key, value, ok, "a number between 0 and 1", out);
             }
             _ => {
@@ -132,17 +200,13 @@ fn budget_block(file: FileId, budget: &hir::Budget, out: &mut Vec<Diagnostic>) {
 }
 
 fn rate_limit(limit: &hir::RateLimit, out: &mut Vec<Diagnostic>) {
-    if let Some(count) = limit
-        .limit
-        .filter(|count| *count <= 0 || count % SCALE != 0)
+    if let Some(ValueKind::Number(count)) = limit.limit.as_ref().map(|value| &value.kind)
+        && (*count <= Decimal::ZERO || !count.is_integer())
     {
         out.push(Diagnostic::new(
             Code::E0210,
             limit.span,
-            format!(
-                "`rate_limit` takes a positive whole number of calls, not `{}`",
-                fpl_syntax::literal::format_millionths(count)
-            ),
+            format!("`rate_limit` takes a positive whole number of calls, not `{count}`"),
         ));
     }
     if let Some(window) = limit

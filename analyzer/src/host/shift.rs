@@ -80,6 +80,9 @@ fn agent(agent: &mut hir::Agent, map: Map<'_>) {
     }
     for limit in &mut agent.rate_limits {
         span(&mut limit.span, map);
+        if let Some(count) = &mut limit.limit {
+            self::value(count, map);
+        }
     }
     for redact in &mut agent.redacts {
         span(&mut redact.span, map);
@@ -123,7 +126,8 @@ fn expr(expr: &mut hir::Expr, map: Map<'_>) {
         hir::ExprKind::Literal(_)
         | hir::ExprKind::List(_)
         | hir::ExprKind::Path(_)
-        | hir::ExprKind::Missing => {}
+        | hir::ExprKind::Missing
+        | hir::ExprKind::OutOfRange => {}
     }
 }
 

@@ -1,10 +1,12 @@
 //! Conditions (SPEC §6.3) and built-in functions (§6.4), evaluated to a boolean or an error text.
 
+use fpl_runtime::{Decimal, Timestamp};
+
 use super::matching::tool_matches;
 use super::request::Request;
 use super::state::State;
 use super::value::Value;
-use crate::hir::{self, BinaryOp, ExprKind, Literal, Root};
+use crate::hir::{self, BinaryOp, Builtin, Callee, ExprKind, Literal, Root};
 
 /// An evaluated operand: a value, and whether it came from the literal `null`.
 struct Operand {
@@ -53,8 +55,17 @@ impl Context<'_> {
             ExprKind::Path(path) => self.path(path)?,
             ExprKind::Not(operand) => Value::Bool(!self.boolean("not", operand)?),
             ExprKind::Binary { op, lhs, rhs } => Value::Bool(self.binary(*op, lhs, rhs)?),
-            ExprKind::Call { function, args } => self.call(function, args)?,
-            ExprKind::Missing => return Err("condition could not be read".to_string()),
+            ExprKind::Call {
+                function: Callee::Builtin(function),
+                args,
+            } => self.call(*function, args)?,
+            ExprKind::Call {
+                function: Callee::Unknown(name),
+                ..
+            } => return Err(format!("unknown function `{name}`")),
+            ExprKind::Missing | ExprKind::OutOfRange => {
+                return Err("condition could not be read".to_string());
+            }
         };
         Ok(Operand {
             value,
@@ -177,7 +188,6 @@ impl Context<'_> {
     fn path(&self, path: &hir::Path) -> Result<Value, String> {
         let request = self.request;
         let field = path.segments.first().map(String::as_str);
-        let seconds = request.time.div_euclid(1_000_000) as i64;
         Ok(match path.root {
             Root::Args => request.args.at(&path.segments).clone(),
             Root::Principal => request.principal.at(&path.segments).clone(),
@@ -196,23 +206,24 @@ impl Context<'_> {
             Root::Session => match field {
                 Some("id") => Value::String(request.session.clone()),
                 Some("calls") => number(i128::from(self.state.session_calls(self.agent, request))),
-                Some("cost") => Value::Number(Some(self.state.session_spend(self.agent, request))),
-                _ => Value::Number(Some(self.state.day_spend(self.agent, request))),
+                Some("cost") => millionths(self.state.session_spend(self.agent, request)),
+                _ => millionths(self.state.day_spend(self.agent, request)),
             },
             Root::Time => {
-                let (_, month, day) = crate::calendar::civil_from_days(seconds.div_euclid(86_400));
-                number(i128::from(match field {
-                    Some("hour") => seconds.rem_euclid(86_400) / 3600,
-                    Some("weekday") => (seconds.div_euclid(86_400) + 3).rem_euclid(7) + 1,
-                    Some("day") => day,
-                    Some("month") => month,
-                    _ => seconds,
-                }))
+                let civil = request.time.civil();
+                number(match field {
+                    Some("hour") => i128::from(civil.hour),
+                    Some("weekday") => i128::from(civil.weekday),
+                    Some("day") => i128::from(civil.day),
+                    Some("month") => i128::from(civil.month),
+                    _ => i128::from(request.time.unix_floor()),
+                })
             }
         })
     }
 
-    fn call(&self, function: &str, args: &[hir::Expr]) -> Result<Value, String> {
+    fn call(&self, builtin: Builtin, args: &[hir::Expr]) -> Result<Value, String> {
+        let function = builtin.as_str();
         let values = || {
             args.iter()
                 .map(|arg| self.eval(arg).map(|operand| operand.value))
@@ -224,12 +235,12 @@ impl Context<'_> {
         };
         let history = self.state.history(self.agent, self.request);
         let now = self.request.time;
-        let within = |time: i128, seconds: i128| {
-            let age = now - time;
-            age >= 0 && age <= seconds
+        let within = |time: Timestamp, seconds: Decimal| {
+            let age = i128::from(now.unix_micros()) - i128::from(time.unix_micros());
+            age >= 0 && age <= seconds.millionths()
         };
-        match function {
-            "len" => match values()?.first() {
+        match builtin {
+            Builtin::Len => match values()?.first() {
                 Some(Value::String(text)) => Ok(number(text.chars().count() as i128)),
                 Some(Value::List(items)) => Ok(number(items.len() as i128)),
                 other => Err(format!(
@@ -237,8 +248,8 @@ impl Context<'_> {
                     other.map_or("nothing", Value::type_name)
                 )),
             },
-            "lower" | "upper" => match values()?.first() {
-                Some(Value::String(text)) => Ok(Value::String(if function == "lower" {
+            Builtin::Lower | Builtin::Upper => match values()?.first() {
+                Some(Value::String(text)) => Ok(Value::String(if builtin == Builtin::Lower {
                     text.to_lowercase()
                 } else {
                     text.to_uppercase()
@@ -248,7 +259,7 @@ impl Context<'_> {
                     other.map_or("nothing", Value::type_name)
                 )),
             },
-            "history_contains_within" => {
+            Builtin::HistoryContainsWithin => {
                 let pattern = text_arg(0)?;
                 let seconds = seconds_arg(&values()?, 1, function)?;
                 Ok(Value::Bool(history.iter().any(|entry| {
@@ -257,7 +268,7 @@ impl Context<'_> {
                         && tool_matches(&pattern, &entry.tool)
                 })))
             }
-            "history_sequence" => {
+            Builtin::HistorySequence => {
                 let mut permitted: Vec<_> = history
                     .iter()
                     .enumerate()
@@ -276,7 +287,7 @@ impl Context<'_> {
                 }
                 Ok(Value::Bool(true))
             }
-            "history_tool_count" => {
+            Builtin::HistoryToolCount => {
                 let pattern = text_arg(0)?;
                 Ok(number(
                     history
@@ -285,7 +296,7 @@ impl Context<'_> {
                         .count() as i128,
                 ))
             }
-            "deny_count_within" => {
+            Builtin::DenyCountWithin => {
                 let seconds = seconds_arg(&values()?, 0, function)?;
                 Ok(number(
                     history
@@ -294,7 +305,7 @@ impl Context<'_> {
                         .count() as i128,
                 ))
             }
-            "purpose" => {
+            Builtin::Purpose => {
                 let wanted = values()?;
                 match (
                     self.request.args.at(&["purpose".to_string()]),
@@ -310,7 +321,7 @@ impl Context<'_> {
                     )),
                 }
             }
-            "args_array_len" => {
+            Builtin::ArgsArrayLen => {
                 let name = text_arg(0)?;
                 match self.request.args.at(std::slice::from_ref(&name)) {
                     Value::List(items) => Ok(number(items.len() as i128)),
@@ -320,12 +331,11 @@ impl Context<'_> {
                     )),
                 }
             }
-            _ => Err(format!("unknown function `{function}`")),
         }
     }
 }
 
-fn seconds_arg(values: &[Value], index: usize, function: &str) -> Result<i128, String> {
+fn seconds_arg(values: &[Value], index: usize, function: &str) -> Result<Decimal, String> {
     match values.get(index) {
         Some(Value::Number(value)) => exact(*value),
         other => Err(format!(
@@ -373,12 +383,17 @@ fn structural_equal(a: &Value, b: &Value) -> Result<bool, String> {
     })
 }
 
-fn exact(value: Option<i128>) -> Result<i128, String> {
+fn exact(value: Option<Decimal>) -> Result<Decimal, String> {
     value.ok_or_else(|| "number cannot be represented exactly".to_string())
 }
 
+/// A whole number.
 fn number(value: i128) -> Value {
-    Value::Number(Some(value * 1_000_000))
+    millionths(value * 1_000_000)
+}
+
+fn millionths(value: i128) -> Value {
+    Value::Number(Some(Decimal::from_millionths(value)))
 }
 
 fn literal_value(literal: &Literal) -> Value {
@@ -394,11 +409,10 @@ fn var_value(value: &hir::Value) -> Value {
     use hir::ValueKind::*;
     match &value.kind {
         Bool(flag) => Value::Bool(*flag),
-        Number(n) | Money(n) | Duration(n) => Value::Number(Some(*n)),
-        Size(bytes) => Value::Number(bytes.checked_mul(1_000_000)),
+        Number(n) | Money(n) | Duration(n) | Size(n) => Value::Number(Some(*n)),
         String(text) | Ident(text) | Pattern(text) => Value::String(text.clone()),
         List(items) => Value::List(items.iter().map(var_value).collect()),
-        Env(_) | Invalid => Value::Null,
+        Env(_) | Invalid | OutOfRange => Value::Null,
     }
 }
 

@@ -1,45 +1,17 @@
-//! Tool patterns (§6.2), selector clauses and egress (§6.1 step 3), written plainly.
+//! Tool patterns (§6.2, with the runtime's one matcher), selector clauses and egress (§6.1
+//! step 3), written plainly.
+
+use fpl_runtime::pattern::Pattern;
 
 use super::Decision;
 use super::request::Request;
 use super::value::Value;
 use crate::hir;
 
-/// Whether `pattern` matches `tool` (SPEC §6.2).
+/// Whether `pattern` matches `tool` (SPEC §6.2). Patterns with empty segments (HTTP paths
+/// such as `/v1/*`) are read as written.
 pub fn tool_matches(pattern: &str, tool: &str) -> bool {
-    if pattern == "*" {
-        return true;
-    }
-    let pattern_segments: Vec<&str> = pattern.split('/').collect();
-    let tool_segments: Vec<&str> = tool.split('/').collect();
-    segments_match(&pattern_segments, &tool_segments)
-}
-
-fn segments_match(pattern: &[&str], tool: &[&str]) -> bool {
-    match (pattern, tool) {
-        ([], []) => true,
-        (["*"], rest) => !rest.is_empty(),
-        ([first, pattern_rest @ ..], [segment, tool_rest @ ..]) => {
-            glob(first.as_bytes(), segment.as_bytes()) && segments_match(pattern_rest, tool_rest)
-        }
-        _ => false,
-    }
-}
-
-/// `*` matches any run (`**` too), `?` one character; within one segment.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.first() {
-        None => text.is_empty(),
-        Some(b'*') => (0..=text.len()).any(|skip| glob(&pattern[1..], &text[skip..])),
-        Some(b'?') => match std::str::from_utf8(text)
-            .ok()
-            .and_then(|t| t.chars().next())
-        {
-            Some(c) => glob(&pattern[1..], &text[c.len_utf8()..]),
-            None => false,
-        },
-        Some(c) => text.first() == Some(c) && glob(&pattern[1..], &text[1..]),
-    }
+    Pattern::lenient(pattern).is_ok_and(|pattern| pattern.matches(tool))
 }
 
 /// Whether every selector clause of `rule` matches the request's arguments.
@@ -88,8 +60,8 @@ fn keyed(args: &Value, table: &str, key: &str, patterns: &[String]) -> bool {
 
 fn port_of(value: &Value) -> Option<u64> {
     match value {
-        Value::Number(Some(millionths)) if *millionths >= 0 && millionths % 1_000_000 == 0 => {
-            u64::try_from(millionths / 1_000_000).ok()
+        Value::Number(Some(number)) if !number.is_negative() && number.is_integer() => {
+            u64::try_from(number.floor_int()).ok()
         }
         Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
             text.parse().ok()

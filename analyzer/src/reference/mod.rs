@@ -1,6 +1,8 @@
 //! The reference evaluator: a slow, obviously-correct interpreter of SPEC §6 over the semantic
-//! model, written independently of `fpl-runtime` so that property tests comparing the two mean
-//! something. Each step of §6.1 is one function, in the order the SPEC gives them.
+//! model, written independently of `fpl-runtime`'s evaluator so that property tests comparing
+//! the two mean something. It shares only the runtime's primitives (exact decimals, time, the
+//! regular-expression dialect and the tool-pattern matcher), which have tests of their own.
+//! Each step of §6.1 is one function, in the order the SPEC gives them.
 
 mod conditions;
 mod matching;

@@ -1,5 +1,7 @@
 //! Requests (SPEC §5): parsing and validation; anything invalid is `INVALID_REQUEST`.
 
+use fpl_runtime::{Decimal, Timestamp};
+
 use super::value::Value;
 
 /// A validated request.
@@ -17,10 +19,10 @@ pub struct Request {
     pub session: String,
     /// The phase, if any.
     pub phase: Option<String>,
-    /// Declared cost in millionths of a dollar.
-    pub cost: i128,
-    /// Decision time in millionths of a second since the Unix epoch.
-    pub time: i128,
+    /// Declared cost in dollars.
+    pub cost: Decimal,
+    /// Decision time.
+    pub time: Timestamp,
 }
 
 /// Parses and validates a request; `None` means `INVALID_REQUEST`. `now` is Unix seconds.
@@ -45,15 +47,15 @@ pub fn parse_request(json: &str, now: i64) -> Option<Request> {
         Some(_) => None,
     };
     let cost = match object.get("cost") {
-        None => 0,
-        Some(serde_json::Value::Number(number)) => {
-            super::value::exact_number(&number.to_string()).filter(|cost| *cost >= 0)?
-        }
+        None => Decimal::ZERO,
+        Some(serde_json::Value::Number(number)) => Decimal::parse(&number.to_string())
+            .ok()
+            .filter(|cost| !cost.is_negative())?,
         Some(_) => return None,
     };
     let time = match text("time")? {
-        None => i128::from(now) * 1_000_000,
-        Some(stamp) => rfc3339_millionths(&stamp)?,
+        None => Timestamp::from_unix_seconds(now),
+        Some(stamp) => Timestamp::parse_rfc3339(&stamp)?,
     };
     Some(Request {
         agent,
@@ -76,102 +78,25 @@ fn valid_tool(tool: &str) -> bool {
         && tool.split('/').all(|segment| !segment.is_empty())
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as millionths of a second since the epoch.
-fn rfc3339_millionths(stamp: &str) -> Option<i128> {
-    let bytes = stamp.as_bytes();
-    let number = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = stamp.get(range)?;
-        part.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    if bytes.len() < 20
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !matches!(bytes[10], b'T' | b't' | b' ')
-        || bytes[13] != b':'
-        || bytes[16] != b':'
-    {
-        return None;
-    }
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    let mut rest = &stamp[19..];
-    let mut micros: i128 = 0;
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        let kept = &fraction[..digits.min(6)];
-        micros = kept.parse::<i128>().ok()? * 10i128.pow(6 - kept.len() as u32);
-        rest = &fraction[digits..];
-    }
-    let offset_seconds: i64 = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
-                return None;
-            }
-            let hours: i64 = rest[1..3].parse().ok()?;
-            let minutes: i64 = rest[4..6].parse().ok()?;
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            sign * (hours * 3600 + minutes * 60)
-        }
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > month_days[(month - 1) as usize]
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let seconds = crate::calendar::days_from_civil(year, month, day) * 86_400
-        + hour * 3600
-        + minute * 60
-        + second
-        - offset_seconds;
-    Some(i128::from(seconds) * 1_000_000 + micros)
-}
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn times() {
-        assert_eq!(rfc3339_millionths("1970-01-01T00:00:00Z"), Some(0));
+        let micros = |stamp: &str| {
+            let json = format!(r#"{{"agent":"a","tool":"x","time":"{stamp}"}}"#);
+            parse_request(&json, 0).map(|request| i128::from(request.time.unix_micros()))
+        };
+        assert_eq!(micros("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(
-            rfc3339_millionths("2026-11-23T18:00:00Z"),
+            micros("2026-11-23T18:00:00Z"),
             Some(1_795_456_800 * 1_000_000)
         );
-        assert_eq!(rfc3339_millionths("1970-01-01T01:00:00+01:00"), Some(0));
-        assert_eq!(rfc3339_millionths("1970-01-01T00:00:00.5Z"), Some(500_000));
-        assert_eq!(rfc3339_millionths("2026-02-30T00:00:00Z"), None);
-        assert_eq!(rfc3339_millionths("yesterday"), None);
+        assert_eq!(micros("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(micros("1970-01-01T00:00:00.5Z"), Some(500_000));
+        assert_eq!(micros("2026-02-30T00:00:00Z"), None);
+        assert_eq!(micros("yesterday"), None);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use fpl_runtime::{Decimal, Timestamp};
+
 use super::Decision;
 use super::matching::tool_matches;
 use super::request::Request;
@@ -10,7 +12,6 @@ use crate::hir;
 
 /// How many decisions a session's history keeps.
 const HISTORY_LENGTH: usize = 64;
-const SECONDS_PER_DAY: i128 = 86_400;
 
 /// One decision in a session's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +20,8 @@ pub struct Entry {
     pub tool: String,
     /// `permit`, `deny` or `defer`.
     pub effect: &'static str,
-    /// When, in millionths of a second.
-    pub time: i128,
+    /// When.
+    pub time: Timestamp,
 }
 
 impl Entry {
@@ -46,14 +47,14 @@ struct Session {
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// (agent, rate limit index) → (window number, calls permitted in it).
-    windows: HashMap<(String, usize), (i128, u64)>,
+    windows: HashMap<(String, usize), (i64, u64)>,
     sessions: HashMap<(String, String), Session>,
     /// (agent, UTC day number) → totals.
-    days: HashMap<(String, i128), Counter>,
+    days: HashMap<(String, i64), Counter>,
 }
 
-fn day_of(request: &Request) -> i128 {
-    request.time.div_euclid(1_000_000 * SECONDS_PER_DAY)
+fn day_of(request: &Request) -> i64 {
+    request.time.day_number()
 }
 
 impl State {
@@ -115,13 +116,13 @@ impl State {
                 .entry((agent.name.clone(), request.session.clone()))
                 .or_default();
             session.totals.calls += 1;
-            session.totals.spend += request.cost;
+            session.totals.spend += request.cost.millionths();
             let day = self
                 .days
                 .entry((agent.name.clone(), day_of(request)))
                 .or_default();
             day.calls += 1;
-            day.spend += request.cost;
+            day.spend += request.cost.millionths();
         }
         let session = self
             .sessions
@@ -139,15 +140,23 @@ impl State {
 }
 
 /// The window number of `time` for a rate limit, if its window is valid.
-fn window_of(limit: &hir::RateLimit, request: &Request) -> Option<i128> {
-    let seconds: i128 = match limit.window.as_deref()? {
+fn window_of(limit: &hir::RateLimit, request: &Request) -> Option<i64> {
+    let seconds: i64 = match limit.window.as_deref()? {
         "second" => 1,
         "minute" => 60,
         "hour" => 3600,
-        "day" => SECONDS_PER_DAY,
+        "day" => 86_400,
         _ => return None,
     };
-    Some(request.time.div_euclid(seconds * 1_000_000))
+    Some(request.time.unix_floor().div_euclid(seconds))
+}
+
+/// The count of a rate limit in millionths, if it is a number.
+fn limit_of(limit: &hir::RateLimit) -> Option<i128> {
+    match limit.limit.as_ref()?.kind {
+        hir::ValueKind::Number(count) => Some(count.millionths()),
+        _ => None,
+    }
 }
 
 /// Step 6: rate limits, then budgets, on a permit.
@@ -158,7 +167,7 @@ pub(super) fn apply_limits(
     decision: &mut Decision,
 ) {
     for (index, limit) in agent.rate_limits.iter().enumerate() {
-        let (Some(window), Some(max)) = (window_of(limit, request), limit.limit) else {
+        let (Some(window), Some(max)) = (window_of(limit, request), limit_of(limit)) else {
             continue;
         };
         if !tool_matches(&limit.pattern, &request.tool) {
@@ -186,16 +195,14 @@ pub(super) fn apply_limits(
         } else {
             (session.calls, session.spend)
         };
-        let caps = [
-            (budget.number("max"), spend),
-            (budget.number("daily"), day.spend),
-        ];
-        let calls_exceeded = budget
-            .number("max_calls")
-            .is_some_and(|max| i128::from(calls) * 1_000_000 >= max);
+        let number = |key: &str| budget.number(key).map(Decimal::millionths);
+        let cost = request.cost.millionths();
+        let caps = [(number("max"), spend), (number("daily"), day.spend)];
+        let calls_exceeded =
+            number("max_calls").is_some_and(|max| i128::from(calls) * 1_000_000 >= max);
         let spend_exceeded = caps
             .iter()
-            .any(|(cap, spent)| cap.is_some_and(|cap| spent + request.cost > cap));
+            .any(|(cap, spent)| cap.is_some_and(|cap| spent + cost > cap));
         if calls_exceeded || spend_exceeded {
             decision.effect = if budget.defers_on_exceed() {
                 "defer"
@@ -205,12 +212,12 @@ pub(super) fn apply_limits(
             decision.reason_code = "BUDGET_EXCEEDED";
             return;
         }
-        if let Some(warn_at) = budget.number("warn_at") {
+        if let Some(warn_at) = number("warn_at") {
             for (cap, spent) in caps {
                 let Some(cap) = cap else { continue };
                 let threshold = warn_at * cap;
                 if spent * 1_000_000 < threshold
-                    && (spent + request.cost) * 1_000_000 >= threshold
+                    && (spent + cost) * 1_000_000 >= threshold
                     && !warnings.contains(&"BUDGET_WARNING")
                 {
                     warnings.push("BUDGET_WARNING");

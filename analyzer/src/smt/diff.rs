@@ -429,7 +429,8 @@ fn limits(old: &hir::Agent, new: &hir::Agent, report: &mut DiffReport) {
             limit.pattern,
             limit
                 .limit
-                .map_or_else(|| "?".to_string(), fpl_syntax::literal::format_millionths),
+                .as_ref()
+                .map_or_else(|| "?".to_string(), value_text),
             limit.window.as_deref().unwrap_or("?")
         )
     };
@@ -471,9 +472,9 @@ fn value_text(value: &hir::Value) -> String {
     use hir::ValueKind::*;
     match &value.kind {
         Bool(flag) => flag.to_string(),
-        Number(n) => fpl_syntax::literal::format_millionths(*n),
-        Money(n) => format!("${}", fpl_syntax::literal::format_millionths(*n)),
-        Duration(n) => format!("{}s", fpl_syntax::literal::format_millionths(*n)),
+        Number(n) => n.to_string(),
+        Money(n) => format!("${n}"),
+        Duration(n) => format!("{n}s"),
         Size(n) => format!("{n}b"),
         String(text) | Ident(text) | Pattern(text) => text.clone(),
         List(items) => format!(
@@ -481,6 +482,6 @@ fn value_text(value: &hir::Value) -> String {
             items.iter().map(value_text).collect::<Vec<_>>().join(", ")
         ),
         Env(name) => format!("env({name})"),
-        Invalid => "?".to_string(),
+        Invalid | OutOfRange => "?".to_string(),
     }
 }

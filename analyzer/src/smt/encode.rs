@@ -297,9 +297,9 @@ impl<'a> Encoder<'a> {
                     matches!(model.get(&format!("{key}#b")), Some(ModelValue::Bool(true)))
                         .to_string(),
                 ),
-                NUM => Node::Raw(fpl_syntax::literal::format_millionths(int(&format!(
-                    "{key}#n"
-                )))),
+                NUM => Node::Raw(
+                    fpl_runtime::Decimal::from_millionths(int(&format!("{key}#n"))).to_string(),
+                ),
                 STR => Node::Raw(json_string(&text(&format!("{key}#s")))),
                 OBJ => Node::Object(BTreeMap::new()),
                 LIST => {
@@ -443,8 +443,10 @@ impl<'a> Encoder<'a> {
                 )
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
-            ExprKind::Call { function, args } => self.call(function, args),
-            ExprKind::Missing => boolean(term::bool(true), term::bool(false)),
+            ExprKind::Call { function, args } => self.call(function.name(), args),
+            ExprKind::Missing | ExprKind::OutOfRange => {
+                boolean(term::bool(true), term::bool(false))
+            }
         }
     }
 
@@ -645,7 +647,7 @@ impl<'a> Encoder<'a> {
                         | hir::ValueKind::Money(n)
                         | hir::ValueKind::Duration(n),
                     ) if path.segments.len() == 1 => Sym {
-                        n: term::int(*n),
+                        n: term::int(n.millionths()),
                         ..constant(NUM)
                     },
                     Some(
@@ -847,7 +849,7 @@ fn literal_sym(literal: &Literal) -> Sym {
             ..constant(BOOL)
         },
         Literal::Number(value) => Sym {
-            n: term::int(*value),
+            n: term::int(value.millionths()),
             ..constant(NUM)
         },
     }

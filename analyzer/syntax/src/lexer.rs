@@ -103,23 +103,24 @@ fn lex_number(rest: &[u8], sign: usize) -> RawToken {
         .take_while(|c| c.is_ascii_alphanumeric())
         .count();
     if suffix_len == 0 {
-        return match crate::literal::decimal_millionths(bytes_str(&rest[..len])) {
-            Some(_) => RawToken::ok(NUMBER, len),
-            None => RawToken::err(
-                NUMBER,
-                len,
-                ErrorCode::E0003,
-                "number out of range or more than 6 decimals",
-            ),
-        };
+        // Only the shape: whether the value is in range is the analyzer's to judge.
+        if crate::literal::is_number(bytes_str(&rest[..len])) {
+            return RawToken::ok(NUMBER, len);
+        }
+        return RawToken::err(
+            NUMBER,
+            len,
+            ErrorCode::E0003,
+            "number out of range or more than 6 decimals",
+        );
     }
     let full = len + suffix_len;
     let text = bytes_str(&rest[..full]);
     if sign == 0 && !fractional {
-        if crate::literal::duration_millionths(text).is_some() {
+        if crate::literal::duration_parts(text).is_some() {
             return RawToken::ok(DURATION, full);
         }
-        if crate::literal::size_bytes(text).is_some() {
+        if crate::literal::size_parts(text).is_some() {
             return RawToken::ok(SIZE, full);
         }
     }
@@ -157,14 +158,15 @@ fn lex_money(rest: &[u8]) -> RawToken {
             "money amount followed by a unit",
         );
     }
-    match crate::literal::decimal_millionths(bytes_str(&rest[1..len])) {
-        Some(_) => RawToken::ok(MONEY, len),
-        None => RawToken::err(
+    if crate::literal::is_number(bytes_str(&rest[1..len])) {
+        RawToken::ok(MONEY, len)
+    } else {
+        RawToken::err(
             MONEY,
             len,
             ErrorCode::E0003,
             "money amount out of range or more than 6 decimals",
-        ),
+        )
     }
 }
 

@@ -361,10 +361,10 @@ fn condition_operands(names: &ItemNames, out: &mut Vec<Completion>) {
             Completion::new(arg.clone(), CompletionKind::Argument).detail(format!("args.{arg}")),
         );
     }
-    for builtin in crate::builtins::BUILTINS {
+    for builtin in crate::hir::Builtin::ALL {
         let mut completion =
-            Completion::new(builtin.name, CompletionKind::Function).detail("built-in function");
-        completion.snippet = Some(format!("{}($1)$0", builtin.name));
+            Completion::new(builtin.as_str(), CompletionKind::Function).detail("built-in function");
+        completion.snippet = Some(format!("{}($1)$0", builtin.as_str()));
         out.push(completion);
     }
     words(

@@ -1,4 +1,5 @@
-//! Short documentation of keywords, blocks, roots and built-in functions (SPEC §3, §6, §14).
+//! Short documentation of keywords, blocks and roots (SPEC §3, §6, §14); built-in functions
+//! carry their own (`ir::Builtin::doc`).
 
 /// The documentation of a keyword or block word, in Markdown.
 pub(crate) fn keyword(word: &str) -> Option<&'static str> {
@@ -145,24 +146,5 @@ pub(crate) fn root(name: &str) -> Option<&'static str> {
 
 /// The documentation of a built-in function.
 pub(crate) fn function(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "len" => "`len(x)`: the length of a string (in characters) or a list.",
-        "lower" => "`lower(s)`: `s` in lower case.",
-        "upper" => "`upper(s)`: `s` in upper case.",
-        "history_contains_within" => {
-            "`history_contains_within(\"pattern\", seconds)`: a permitted call matching the pattern happened within `seconds` before now."
-        }
-        "history_sequence" => {
-            "`history_sequence(\"p1\", \"p2\", …)`: permitted calls matching the patterns happened in this order."
-        }
-        "history_tool_count" => {
-            "`history_tool_count(\"pattern\")`: how many permitted calls in the session history match."
-        }
-        "deny_count_within" => {
-            "`deny_count_within(seconds)`: how many calls were denied within `seconds` before now."
-        }
-        "purpose" => "`purpose(\"s\")`: `args.purpose` equals `s`, ignoring ASCII case.",
-        "args_array_len" => "`args_array_len(\"p\")`: `len(args.p)`; an error unless it is a list.",
-        _ => return None,
-    })
+    crate::hir::Builtin::from_name(name).map(crate::hir::Builtin::doc)
 }

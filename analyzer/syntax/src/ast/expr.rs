@@ -189,15 +189,16 @@ impl PathExpr {
     }
 }
 
-/// The value of a literal.
+/// What a literal is: its value, or for a number, money, duration or size its token, whose value
+/// the analyzer computes (`crate::literal::numeric` reads its shape).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LiteralKind {
     /// `null` or `nil`
     Null,
     /// `true` or `false`
     Bool(bool),
-    /// A number, money, duration or size, in millionths.
-    Number(i128),
+    /// A well-formed NUMBER, MONEY, DURATION or SIZE token.
+    Number(SyntaxToken),
     /// A string.
     String(String),
 }
@@ -207,7 +208,7 @@ impl Literal {
     pub fn token(&self) -> Option<SyntaxToken> {
         tokens(&self.0).next()
     }
-    /// The decoded value; `None` when the literal is malformed (already a syntax error).
+    /// What the literal is; `None` when it is malformed (already a syntax error).
     pub fn kind(&self) -> Option<LiteralKind> {
         literal_kind(&self.token()?)
     }
@@ -215,14 +216,13 @@ impl Literal {
 
 /// Decodes a literal token of a condition or a block value.
 pub fn literal_kind(token: &SyntaxToken) -> Option<LiteralKind> {
-    use crate::literal::*;
     let text = token.text();
     Some(match token.kind() {
-        STRING => LiteralKind::String(unescape_string(text)?),
-        NUMBER => LiteralKind::Number(decimal_millionths(text)?),
-        MONEY => LiteralKind::Number(decimal_millionths(text.strip_prefix('$')?)?),
-        DURATION => LiteralKind::Number(duration_millionths(text)?),
-        SIZE => LiteralKind::Number(size_bytes(text)?.checked_mul(SCALE)?),
+        STRING => LiteralKind::String(crate::literal::unescape_string(text)?),
+        NUMBER | MONEY | DURATION | SIZE => {
+            crate::literal::numeric(token.kind(), text)?;
+            LiteralKind::Number(token.clone())
+        }
         KEYWORD | IDENT => match text {
             "true" => LiteralKind::Bool(true),
             "false" => LiteralKind::Bool(false),
