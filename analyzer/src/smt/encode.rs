@@ -14,7 +14,7 @@ use super::regex;
 use super::solver::{Model, ModelValue};
 use super::term::{self, T, Term};
 use super::time;
-use crate::hir::{self, BinaryOp, ExprKind, Literal, Root};
+use crate::hir::{self, BinaryOp, Builtin, Callee, ExprKind, Literal, Root};
 
 const NULL: i128 = 0;
 const BOOL: i128 = 1;
@@ -443,7 +443,7 @@ impl<'a> Encoder<'a> {
                 )
             }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
-            ExprKind::Call { function, args } => self.call(function.name(), args),
+            ExprKind::Call { function, args } => self.call(function, args),
             ExprKind::Missing | ExprKind::OutOfRange => {
                 boolean(term::bool(true), term::bool(false))
             }
@@ -726,15 +726,25 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    fn call(&mut self, function: &str, args: &[hir::Expr]) -> Sym {
-        let key = format!("call:{function}:{args:?}");
+    fn call(&mut self, callee: &Callee, args: &[hir::Expr]) -> Sym {
+        let key = format!("call:{}:{args:?}", callee.name());
         let evaluated: Vec<Sym> = args.iter().map(|arg| self.expr(arg)).collect();
         let args_err = term::or(evaluated.iter().map(|sym| sym.err.clone()));
-        match function {
-            "history_contains_within" | "history_sequence" => {
+        let builtin = match callee {
+            Callee::Builtin(builtin) => *builtin,
+            // An unknown function is an error (E0224) wherever it is evaluated.
+            Callee::Unknown(_) => {
+                return Sym {
+                    err: term::bool(true),
+                    ..constant(NULL)
+                };
+            }
+        };
+        match builtin {
+            Builtin::HistoryContainsWithin | Builtin::HistorySequence => {
                 self.approximate = true;
                 let var = self.free_bool(&key);
-                let fresh = function == "history_sequence" && args.is_empty();
+                let fresh = builtin == Builtin::HistorySequence && args.is_empty();
                 self.fresh_state.push((var.clone(), term::bool(fresh)));
                 Sym {
                     err: args_err,
@@ -742,7 +752,7 @@ impl<'a> Encoder<'a> {
                     ..constant(BOOL)
                 }
             }
-            "history_tool_count" | "deny_count_within" => {
+            Builtin::HistoryToolCount | Builtin::DenyCountWithin => {
                 self.approximate = true;
                 let var = self.free_int(&key);
                 self.fresh_state.push((var.clone(), term::int(0)));
@@ -752,7 +762,7 @@ impl<'a> Encoder<'a> {
                     ..constant(NUM)
                 }
             }
-            "purpose" => {
+            Builtin::Purpose => {
                 let vars = self.path_vars(Root::Args, &["purpose".to_string()]);
                 self.approximate = true;
                 let same = self.free_bool(&key);
@@ -770,7 +780,7 @@ impl<'a> Encoder<'a> {
                     ..constant(BOOL)
                 }
             }
-            "args_array_len" => {
+            Builtin::ArgsArrayLen => {
                 let name = match args.first().map(|arg| &arg.kind) {
                     Some(ExprKind::Literal(Literal::String(name))) => name.clone(),
                     _ => String::new(),
@@ -782,13 +792,15 @@ impl<'a> Encoder<'a> {
                     ..constant(NUM)
                 }
             }
-            _ => {
-                // `len`, `lower`, `upper`: typed results, values left free.
+            Builtin::Len | Builtin::Lower | Builtin::Upper => {
+                // Typed results, values left free.
                 self.approximate = true;
-                let (tag, ok) = match (function, evaluated.first()) {
-                    ("len", Some(arg)) => (NUM, term::or2(&is(&arg.tag, STR), &is(&arg.tag, LIST))),
-                    ("lower" | "upper", Some(arg)) => (STR, is(&arg.tag, STR)),
-                    _ => (NULL, term::bool(false)),
+                let (tag, ok) = match evaluated.first() {
+                    Some(arg) if builtin == Builtin::Len => {
+                        (NUM, term::or2(&is(&arg.tag, STR), &is(&arg.tag, LIST)))
+                    }
+                    Some(arg) => (STR, is(&arg.tag, STR)),
+                    None => (NULL, term::bool(false)),
                 };
                 let n = self.free_int(&format!("{key}#n"));
                 let s = self.free_str(&format!("{key}#s"));
