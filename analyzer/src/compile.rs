@@ -146,7 +146,7 @@ fn expr(expr_: &hir::Expr) -> ir::Expr {
             ir::Expr::Literal(ir::Value::List(items.iter().map(literal_value).collect()))
         }
         ExprKind::Path(path) => ir::Expr::Path(ir::Path {
-            root: root(path.root),
+            root: path.root,
             segments: path.segments.clone(),
         }),
         ExprKind::Not(inner) => ir::Expr::Not(Box::new(expr(inner))),
@@ -226,18 +226,6 @@ fn compare_op(op: BinaryOp) -> ir::CompareOp {
         BinaryOp::And | BinaryOp::Or | BinaryOp::Matches | BinaryOp::NotMatches => {
             ir::CompareOp::Eq
         }
-    }
-}
-
-fn root(root: hir::Root) -> ir::Root {
-    match root {
-        hir::Root::Args => ir::Root::Args,
-        hir::Root::Principal => ir::Root::Principal,
-        hir::Root::Session => ir::Root::Session,
-        hir::Root::Time => ir::Root::Time,
-        hir::Root::Tool => ir::Root::Tool,
-        hir::Root::Agent => ir::Root::Agent,
-        hir::Root::Vars => ir::Root::Vars,
     }
 }
 

@@ -4,7 +4,7 @@
 //! lowering to the runtime IR and the reference evaluator.
 
 use fpl_runtime::Decimal;
-pub use fpl_runtime::ir::Builtin;
+pub use fpl_runtime::ir::{Builtin, Root};
 use fpl_syntax::TextRange;
 pub use fpl_syntax::ast::{BinaryOp, EffectKind};
 
@@ -491,64 +491,6 @@ impl Literal {
             Literal::Bool(_) => "boolean",
             Literal::Number(_) => "number",
             Literal::String(_) => "string",
-        }
-    }
-}
-
-/// Where a path starts (SPEC §6.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Root {
-    /// `args` (also the implicit root)
-    Args,
-    /// `principal`
-    Principal,
-    /// `session`
-    Session,
-    /// `time`
-    Time,
-    /// `tool`
-    Tool,
-    /// `agent`
-    Agent,
-    /// `vars`
-    Vars,
-}
-
-impl Root {
-    /// The root a path's first name denotes, if it is one.
-    pub fn from_name(name: &str) -> Option<Root> {
-        Some(match name {
-            "args" => Root::Args,
-            "principal" => Root::Principal,
-            "session" => Root::Session,
-            "time" => Root::Time,
-            "tool" => Root::Tool,
-            "agent" => Root::Agent,
-            "vars" => Root::Vars,
-            _ => return None,
-        })
-    }
-
-    /// The root's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Root::Args => "args",
-            Root::Principal => "principal",
-            Root::Session => "session",
-            Root::Time => "time",
-            Root::Tool => "tool",
-            Root::Agent => "agent",
-            Root::Vars => "vars",
-        }
-    }
-
-    /// The built-in fields of a root that has them (SPEC §6.3).
-    pub fn builtin_fields(self) -> Option<&'static [&'static str]> {
-        match self {
-            Root::Session => Some(&["id", "calls", "cost", "daily_cost"]),
-            Root::Time => Some(&["hour", "weekday", "day", "month", "unix"]),
-            Root::Tool | Root::Agent => Some(&["name"]),
-            Root::Args | Root::Principal | Root::Vars => None,
         }
     }
 }

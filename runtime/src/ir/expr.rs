@@ -66,7 +66,7 @@ pub struct Path {
 }
 
 /// The root of a [`Path`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Root {
     /// `args.*` — the request's arguments (also bare names).
@@ -86,6 +86,33 @@ pub enum Root {
 }
 
 impl Root {
+    /// Every root, in the order SPEC §6.3 lists them.
+    pub const ALL: [Root; 7] = [
+        Root::Args,
+        Root::Principal,
+        Root::Session,
+        Root::Time,
+        Root::Tool,
+        Root::Agent,
+        Root::Vars,
+    ];
+
+    /// The root a path's first name denotes, if it is one.
+    pub fn from_name(name: &str) -> Option<Root> {
+        Root::ALL.into_iter().find(|root| root.as_str() == name)
+    }
+
+    /// The built-in fields of a root that has them (SPEC §6.3); `None` for the roots whose
+    /// members are data (`args`, `principal`, `vars`).
+    pub const fn builtin_fields(self) -> Option<&'static [&'static str]> {
+        match self {
+            Root::Session => Some(&["id", "calls", "cost", "daily_cost"]),
+            Root::Time => Some(&["hour", "weekday", "day", "month", "unix"]),
+            Root::Tool | Root::Agent => Some(&["name"]),
+            Root::Args | Root::Principal | Root::Vars => None,
+        }
+    }
+
     /// The root's name in FPL source.
     pub const fn as_str(self) -> &'static str {
         match self {
