@@ -253,6 +253,100 @@ fn incremental_reparse_equals_a_full_parse() {
     );
 }
 
+/// Edits inside and at the end of every rule of a small policy, with replacements that extend,
+/// cut or split a rule: wherever the rule alone is reparsed, the tree and the errors are those
+/// of a full parse.
+#[test]
+fn rule_reparse_equals_a_full_parse() {
+    let texts = [
+        "agent a {\n  default deny\n  permit x/y when a > 1 and b in [1, 2] reason: \"r\"\n  deny! z\n  rules {\n    defer q method: GET when c == \"s\"\n  }\n  phase p {\n    permit t when d\n    duration = 5m\n  }\n}\n",
+        "permit flat when e < 2\ndeny other reason: \"no\"\npermit last when f\n",
+    ];
+    let replacements = [
+        "",
+        "x",
+        "9",
+        " and f",
+        " or",
+        " reason: \"n\"",
+        "\n  permit w",
+        " deny v",
+        "\n  }",
+        " when g",
+        "(",
+        ")",
+        "\"",
+        "!",
+        " #c",
+        "\n",
+        ".h",
+        "[1]",
+        " notify: \"x\"",
+        "\n  var k = 1",
+    ];
+    let mut rule_level = 0;
+    for text in texts {
+        rule_level += reparse_every_rule(text, &replacements);
+    }
+    assert!(
+        rule_level > 200,
+        "only {rule_level} edits reparsed one rule"
+    );
+}
+
+/// Applies each replacement inside and at the end of every rule of `text`, checks each
+/// incremental reparse against a full one, and counts the reparses that kept the first rule's
+/// tree (only the edited rule was reparsed).
+fn reparse_every_rule(text: &str, replacements: &[&str]) -> usize {
+    let parse = fpl_syntax::parse(text);
+    assert!(parse.errors().is_empty(), "{:?}", parse.errors());
+    let old = db::FileParse {
+        green: db::Green(parse.green().clone()),
+        errors: parse.errors().to_vec(),
+    };
+    let rules: Vec<TextRange> = parse
+        .syntax_node()
+        .descendants()
+        .filter(|node| node.kind() == fpl_syntax::SyntaxKind::RULE)
+        .map(|node| node.text_range())
+        .collect();
+    let mut rule_level = 0;
+    for rule in &rules {
+        let (start, end) = (usize::from(rule.start()), usize::from(rule.end()));
+        for at in start + 1..=end {
+            for (round, replacement) in replacements.iter().enumerate() {
+                let cut = (at + round % 2).min(end);
+                let mut new_text = text.to_string();
+                new_text.replace_range(at..cut, replacement);
+                let hint = ReparseHint {
+                    old: old.clone(),
+                    edit: TextRange::new(TextSize::from(at as u32), TextSize::from(cut as u32)),
+                    inserted: TextSize::from(replacement.len() as u32),
+                };
+                let Some(incremental) = reparse::incremental(&hint, &new_text) else {
+                    continue;
+                };
+                let full = fpl_syntax::parse(&new_text);
+                assert_eq!(incremental.green.0, *full.green(), "{new_text}");
+                assert_eq!(incremental.errors, full.errors(), "{new_text}");
+                // Another rule keeping its very tree shows that only this rule was reparsed.
+                let first_rule = |green: &fpl_syntax::GreenNode| {
+                    fpl_syntax::SyntaxNode::new_root(green.clone())
+                        .descendants()
+                        .find(|node| node.kind() == fpl_syntax::SyntaxKind::RULE)
+                        .map(|node| std::ptr::from_ref(node.green()) as usize)
+                };
+                if at > usize::from(rules[0].end())
+                    && first_rule(&incremental.green.0) == first_rule(&old.green.0)
+                {
+                    rule_level += 1;
+                }
+            }
+        }
+    }
+    rule_level
+}
+
 #[test]
 fn a_snapshot_is_cancelled_by_a_newer_change() {
     let mut host = host_with(&[("a.fpl".to_string(), generated(2_000))]);
