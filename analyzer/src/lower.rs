@@ -14,19 +14,47 @@ use crate::hir::{self, span};
 use crate::source::FileId;
 
 /// Collects the agents and blocks of files into one policy, in file order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PolicyBuilder {
     policy: hir::Policy,
     flat: Option<hir::Agent>,
+    agent_rules: bool,
+}
+
+impl Default for PolicyBuilder {
+    fn default() -> Self {
+        PolicyBuilder {
+            policy: hir::Policy::default(),
+            flat: None,
+            agent_rules: true,
+        }
+    }
 }
 
 impl PolicyBuilder {
+    /// A builder that leaves out the rules of `agent` blocks (flat rules stay): the model the
+    /// policy-level checks read, and the frame the rules lowered one by one go into.
+    pub fn without_agent_rules() -> Self {
+        PolicyBuilder {
+            agent_rules: false,
+            ..PolicyBuilder::default()
+        }
+    }
+
     /// Adds the items of one file.
     pub fn add_file(&mut self, file: FileId, tree: &ast::SourceFile) {
         for item in tree.items() {
             match item {
                 ast::Item::Import(import) => self.add_import(file, &import),
-                ast::Item::Agent(agent) => self.policy.agents.push(lower_agent(file, &agent)),
+                ast::Item::Agent(agent) => {
+                    let mut lowered = lower_agent(file, &agent);
+                    if self.agent_rules {
+                        for (rule, phase) in agent_rules(&agent) {
+                            push_rule(file, &mut lowered, &rule, phase);
+                        }
+                    }
+                    self.policy.agents.push(lowered);
+                }
                 ast::Item::Rule(rule) => self.add_flat_rule(file, &rule),
                 ast::Item::Config(config) => {
                     self.policy.blocks.push(lower_config_item(file, &config))
@@ -80,6 +108,39 @@ impl PolicyBuilder {
     }
 }
 
+/// The rules of an agent in the order they are numbered (SPEC §8 rule ids), each with the index
+/// of its phase among the agent's phases.
+pub fn agent_rules(agent: &ast::Agent) -> Vec<(ast::Rule, Option<usize>)> {
+    let mut out = Vec::new();
+    let mut phases = 0;
+    for item in agent.items() {
+        match item {
+            ast::AgentItem::Rule(rule) => out.push((rule, None)),
+            ast::AgentItem::Rules(block) => out.extend(block.rules().map(|rule| (rule, None))),
+            ast::AgentItem::Phase(phase) => {
+                for item in phase.items() {
+                    match item {
+                        ast::PhaseItem::Rule(rule) => out.push((rule, Some(phases))),
+                        ast::PhaseItem::Rules(block) => {
+                            out.extend(block.rules().map(|rule| (rule, Some(phases))))
+                        }
+                        ast::PhaseItem::Attr(_) => {}
+                    }
+                }
+                phases += 1;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One rule on its own: numbered 0, in no phase (its agent places it).
+pub fn lower_lone_rule(file: FileId, rule: &ast::Rule) -> Option<hir::Rule> {
+    lower_rule(file, rule, 0, None)
+}
+
+/// An agent without its rules.
 fn lower_agent(file: FileId, agent: &ast::Agent) -> hir::Agent {
     let (name, name_range) = match agent.name() {
         Some(name) => (name.text(), name.syntax().text_range()),
@@ -138,12 +199,8 @@ fn lower_agent_item(file: FileId, agent: &mut hir::Agent, item: ast::AgentItem) 
                 .collect(),
         }),
         ast::AgentItem::Phase(phase) => lower_phase(file, agent, &phase),
-        ast::AgentItem::Rules(block) => {
-            for rule in block.rules() {
-                push_rule(file, agent, &rule, None);
-            }
-        }
-        ast::AgentItem::Rule(rule) => push_rule(file, agent, &rule, None),
+        // Rules are lowered apart, in `agent_rules` order.
+        ast::AgentItem::Rules(_) | ast::AgentItem::Rule(_) => {}
         ast::AgentItem::RateLimit(limit) => agent.rate_limits.push(hir::RateLimit {
             pattern: limit
                 .pattern()
@@ -181,6 +238,7 @@ fn lower_agent_item(file: FileId, agent: &mut hir::Agent, item: ast::AgentItem) 
     }
 }
 
+/// A phase's name and attributes; its rules are lowered apart.
 fn lower_phase(file: FileId, agent: &mut hir::Agent, phase: &ast::Phase) {
     let index = agent.phases.len();
     let name = phase.name();
@@ -195,18 +253,10 @@ fn lower_phase(file: FileId, agent: &mut hir::Agent, phase: &ast::Phase) {
         attributes: Vec::new(),
     });
     for item in phase.items() {
-        match item {
-            ast::PhaseItem::Rule(rule) => push_rule(file, agent, &rule, Some(index)),
-            ast::PhaseItem::Rules(block) => {
-                for rule in block.rules() {
-                    push_rule(file, agent, &rule, Some(index));
-                }
-            }
-            ast::PhaseItem::Attr(attr) => {
-                if let Some(pair) = keyword_value(attr.keyword(), attr.value()) {
-                    agent.phases[index].attributes.push(pair);
-                }
-            }
+        if let ast::PhaseItem::Attr(attr) = item
+            && let Some(pair) = keyword_value(attr.keyword(), attr.value())
+        {
+            agent.phases[index].attributes.push(pair);
         }
     }
 }

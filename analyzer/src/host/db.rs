@@ -81,8 +81,26 @@ pub struct Green(pub GreenNode);
 
 impl PartialEq for Green {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(&*self.0, &*other.0) || self.0 == other.0
+        same_green(&self.0, &other.0)
     }
+}
+
+/// Structural equality of two green trees that skips shared subtrees: after an incremental
+/// reparse an item differs from its old tree in one path only, so the comparison costs one
+/// pointer test per unchanged child instead of a walk over the whole item.
+fn same_green(a: &fpl_syntax::GreenNodeData, b: &fpl_syntax::GreenNodeData) -> bool {
+    use fpl_syntax::NodeOrToken;
+    if std::ptr::eq(a, b) {
+        return true;
+    }
+    a.kind() == b.kind()
+        && a.text_len() == b.text_len()
+        && a.children().len() == b.children().len()
+        && a.children().zip(b.children()).all(|pair| match pair {
+            (NodeOrToken::Node(a), NodeOrToken::Node(b)) => same_green(a, b),
+            (NodeOrToken::Token(a), NodeOrToken::Token(b)) => a == b,
+            _ => false,
+        })
 }
 
 /// The tree and syntax errors of one file.
@@ -223,87 +241,142 @@ pub fn file_items<'db>(db: &'db dyn salsa::Database, file: FileInput) -> Vec<Ite
         .collect()
 }
 
-/// The semantic model of one item, with ranges relative to the item's start.
-#[salsa::tracked(returns(ref))]
-pub fn item_hir<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> hir::Policy {
+/// An item's tree as the root of its own tree (a `SOURCE_FILE` holding the one item), so that
+/// ranges are relative to the item's start.
+fn item_root<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> Option<ast::SourceFile> {
     let green = GreenNode::new(
         SyntaxKind::SOURCE_FILE.into(),
         [item.green(db).0.clone().into()],
     );
-    let mut builder = PolicyBuilder::default();
-    if let Some(root) = ast::SourceFile::cast(SyntaxNode::new_root(green)) {
-        builder.add_file(item.file(db).id(db), &root);
+    ast::SourceFile::cast(SyntaxNode::new_root(green))
+}
+
+/// The semantic model of one item, with ranges relative to the item's start: its skeleton with
+/// the rules of its agent put back, each lowered on its own.
+#[salsa::tracked(returns(ref))]
+pub fn item_hir<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> hir::Policy {
+    let mut policy = item_skeleton(db, item).clone();
+    let Some(agent) = policy.agents.iter_mut().find(|agent| !agent.is_flat) else {
+        return policy;
+    };
+    for entry in item_rules(db, item) {
+        let Some(rule) = rule_model(db, entry.node) else {
+            continue;
+        };
+        let mut rule = rule.clone();
+        shift::rule(&mut rule, &|range| range + entry.offset);
+        rule.number = agent.rules.len() + 1;
+        rule.phase = entry.phase.map(|phase| phase as usize);
+        agent.rules.push(rule);
     }
-    builder.finish()
+    policy
 }
 
 /// The model the policy-level checks need from an item: everything but the rules of explicit
 /// agents (flat rules stay: the implicit agent is placed by its first rule).
 #[salsa::tracked(returns(ref))]
 pub fn item_skeleton<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> hir::Policy {
-    let mut policy = item_hir(db, item).clone();
-    for agent in policy.agents.iter_mut().filter(|agent| !agent.is_flat) {
-        agent.rules.clear();
+    let mut builder = PolicyBuilder::without_agent_rules();
+    if let Some(root) = item_root(db, item) {
+        builder.add_file(item.file(db).id(db), &root);
     }
-    policy
+    builder.finish()
 }
 
-/// One rule of an item, with what its checks read, relative to the rule's start.
+/// One rule whose checks run on their own: a rule of an agent, or a flat rule item.
 #[salsa::tracked]
-pub struct RuleSlot<'db> {
+pub struct RuleNode<'db> {
     /// The item it is in.
     pub item: Item<'db>,
-    /// The rule's index within the item. It identifies the slot as salsa's disambiguator would,
-    /// and gives the slots of one item distinct hashes: without it every slot of a
+    /// The rule's index among the item's rules. It identifies the node as salsa's disambiguator
+    /// would, and gives the nodes of one item distinct hashes: without it every node of a
     /// 10,000-rule agent landed in one probe chain of salsa's identity table (quadratic time).
     pub index: u32,
-    /// The rule, rebased to its own start, without number or phase.
+    /// Its green tree.
     #[tracked]
     #[returns(ref)]
-    pub rule: hir::Rule,
-    /// The agent's name and `var`s, without positions.
-    #[tracked]
-    #[returns(ref)]
-    pub context: Arc<hir::Agent>,
+    pub green: Green,
 }
 
-/// The rules of an item and where each starts, relative to the item.
+/// A rule of an item and where it is.
+#[derive(Clone, Copy, PartialEq, Eq, salsa::SalsaValue)]
+pub struct RuleEntry<'db> {
+    /// The rule.
+    pub node: RuleNode<'db>,
+    /// Where it starts, relative to the item.
+    pub offset: TextSize,
+    /// The index of its phase among the agent's phases.
+    pub phase: Option<u32>,
+}
+
+/// The rules of an item in numbering order: the rules of its agent, or the item itself when it
+/// is a flat rule. Finding them walks the syntax tree only; nothing is lowered.
+///
+/// Positions are part of the answer, not fields of the nodes: one dependency then carries the
+/// positions of every rule, instead of one per rule that each edit would make salsa verify.
 #[salsa::tracked(returns(ref))]
-pub fn rule_slots<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> Vec<(RuleSlot<'db>, u32)> {
-    let mut out = Vec::new();
-    for agent in &item_hir(db, item).agents {
-        let context = Arc::new(agent_context(agent));
-        for rule in &agent.rules {
-            let index = out.len() as u32;
-            let start = rule.span.range.start();
-            let mut rebased = rule.clone();
-            shift::rule(&mut rebased, &|range| shift::back(range, start));
-            rebased.number = 0;
-            rebased.phase = None;
-            out.push((
-                RuleSlot::new(db, item, index, rebased, context.clone()),
-                u32::from(start),
-            ));
-        }
+pub fn item_rules<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> Vec<RuleEntry<'db>> {
+    let Some(root) = item_root(db, item) else {
+        return Vec::new();
+    };
+    let rules: Vec<(ast::Rule, Option<usize>)> = root
+        .items()
+        .flat_map(|item| match item {
+            ast::Item::Agent(agent) => crate::lower::agent_rules(&agent),
+            ast::Item::Rule(rule) => vec![(rule, None)],
+            _ => Vec::new(),
+        })
+        .collect();
+    rules
+        .into_iter()
+        .enumerate()
+        .map(|(index, (rule, phase))| {
+            let syntax = rule.syntax();
+            RuleEntry {
+                node: RuleNode::new(db, item, index as u32, Green(syntax.green().to_owned())),
+                offset: syntax.text_range().start(),
+                phase: phase.map(|phase| phase as u32),
+            }
+        })
+        .collect()
+}
+
+/// One rule lowered on its own, relative to its start, numbered 0 and in no phase.
+#[salsa::tracked(returns(ref))]
+pub fn rule_model<'db>(db: &'db dyn salsa::Database, node: RuleNode<'db>) -> Option<hir::Rule> {
+    lower_rule_node(db, node)
+}
+
+fn lower_rule_node(db: &dyn salsa::Database, node: RuleNode<'_>) -> Option<hir::Rule> {
+    let rule = ast::Rule::cast(SyntaxNode::new_root(node.green(db).0.clone()))?;
+    crate::lower::lower_lone_rule(node.item(db).file(db).id(db), &rule)
+}
+
+/// What the checks of an item's rules read of their agent: its name and `var`s, without
+/// positions. Unchanged by edits of the rules, so their checks stay valid.
+#[salsa::tracked(returns(ref))]
+pub fn rule_context<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> Option<hir::Agent> {
+    item_skeleton(db, item).agents.first().map(agent_context)
+}
+
+/// The diagnostics of one rule, relative to its start. It lowers the rule itself rather than
+/// read [`rule_model`]: each memo on this path is one more that every edit makes salsa verify.
+#[salsa::tracked(returns(ref))]
+pub fn rule_diagnostics<'db>(db: &'db dyn salsa::Database, node: RuleNode<'db>) -> Vec<Diagnostic> {
+    match (rule_context(db, *node.item(db)), lower_rule_node(db, node)) {
+        (Some(agent), Some(rule)) => checks::run_rule(agent, &rule),
+        _ => Vec::new(),
     }
-    out
-}
-
-/// The diagnostics of one rule, relative to its start.
-#[salsa::tracked(returns(ref))]
-pub fn rule_diagnostics<'db>(db: &'db dyn salsa::Database, slot: RuleSlot<'db>) -> Vec<Diagnostic> {
-    checks::run_rule(slot.context(db), slot.rule(db))
 }
 
 /// The per-rule diagnostics of an item, relative to the item's start.
 #[salsa::tracked(returns(ref))]
 pub fn item_diagnostics<'db>(db: &'db dyn salsa::Database, item: Item<'db>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (slot, start) in rule_slots(db, item) {
-        for diagnostic in rule_diagnostics(db, *slot) {
+    for entry in item_rules(db, item) {
+        for diagnostic in rule_diagnostics(db, entry.node) {
             let mut diagnostic = diagnostic.clone();
-            let start = TextSize::from(*start);
-            shift::diagnostic(&mut diagnostic, &|range| range + start);
+            shift::diagnostic(&mut diagnostic, &|range| range + entry.offset);
             out.push(diagnostic);
         }
     }

@@ -1,19 +1,13 @@
 //! Moving the ranges of model pieces and diagnostics: items are lowered relative to their start
 //! and rules checked relative to theirs; these helpers move results back into place.
 
-use fpl_syntax::{TextRange, TextSize};
+use fpl_syntax::TextRange;
 
 use crate::diagnostic::Diagnostic;
 use crate::hir;
 
 /// A map over ranges.
 pub(crate) type Map<'a> = &'a dyn Fn(TextRange) -> TextRange;
-
-/// `range` moved back by `by` (saturating at zero).
-pub(crate) fn back(range: TextRange, by: TextSize) -> TextRange {
-    let start = range.start().checked_sub(by).unwrap_or_default();
-    TextRange::at(start, range.len())
-}
 
 /// Maps every range of a diagnostic: primary span, labels and fix edits.
 pub(crate) fn diagnostic(diagnostic: &mut Diagnostic, map: Map<'_>) {

@@ -16,7 +16,7 @@ mod syntax_kind;
 pub use error::{ErrorCode, SyntaxError};
 pub use lexer::{is_hidden_char, is_pattern_char};
 pub use line_index::{ColumnUnit, LineColumn, LineIndex};
-pub use rowan::{GreenNode, TextRange, TextSize};
+pub use rowan::{GreenNode, GreenNodeData, NodeOrToken, TextRange, TextSize};
 pub use syntax_kind::{FplLanguage, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};
 
 use ast::AstNode;
