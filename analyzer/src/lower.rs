@@ -300,16 +300,14 @@ fn lower_rule(
         span: span(file, rule.syntax().text_range()),
     };
     for clause in rule.clauses() {
-        let keyword = clause
-            .keyword()
-            .map(|k| k.text().to_string())
-            .unwrap_or_default();
+        let keyword_token = clause.keyword();
+        let keyword = keyword_token.as_ref().map_or("", |token| token.text());
         match clause {
             ast::Clause::Condition(condition) => {
                 out.condition = Some(lower_optional_expr(condition.expr(), condition.syntax()))
             }
             ast::Clause::Selector(selector) => {
-                let kind = match keyword.as_str() {
+                let kind = match keyword {
                     "method" => hir::SelectorKind::Method,
                     "host" => hir::SelectorKind::Host,
                     "path" => hir::SelectorKind::Path,
@@ -323,7 +321,7 @@ fn lower_rule(
                     .key()
                     .map(|key| ast::token_value(&key).to_ascii_lowercase())
                     .unwrap_or_default();
-                let kind = match keyword.as_str() {
+                let kind = match keyword {
                     "query" => hir::SelectorKind::Query(key),
                     _ => hir::SelectorKind::Header(key),
                 };

@@ -138,30 +138,33 @@ impl BinExpr {
     }
     /// The operator.
     pub fn op(&self) -> Option<BinaryOp> {
-        let texts: Vec<String> = self
-            .op_tokens()
-            .iter()
-            .map(|token| token.text().to_string())
-            .collect();
-        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        Some(match texts.as_slice() {
-            ["or"] | ["||"] => BinaryOp::Or,
-            ["and"] | ["&&"] => BinaryOp::And,
-            ["=="] => BinaryOp::Eq,
-            ["!="] => BinaryOp::NotEq,
-            ["<"] => BinaryOp::Lt,
-            ["<="] => BinaryOp::LtEq,
-            [">"] => BinaryOp::Gt,
-            [">="] => BinaryOp::GtEq,
-            ["in"] => BinaryOp::In,
-            ["not", "in"] => BinaryOp::NotIn,
-            ["matches"] | ["=~"] => BinaryOp::Matches,
-            ["not", "matches"] | ["!~"] => BinaryOp::NotMatches,
-            ["contains"] => BinaryOp::Contains,
-            ["starts_with"] => BinaryOp::StartsWith,
-            ["ends_with"] => BinaryOp::EndsWith,
-            _ => return None,
-        })
+        // Read without collecting: this runs once per operator of every condition lowered.
+        let mut tokens = tokens(&self.0);
+        let first = tokens.next()?;
+        let second = tokens.next();
+        if tokens.next().is_some() {
+            return None;
+        }
+        Some(
+            match (first.text(), second.as_ref().map(SyntaxToken::text)) {
+                ("or" | "||", None) => BinaryOp::Or,
+                ("and" | "&&", None) => BinaryOp::And,
+                ("==", None) => BinaryOp::Eq,
+                ("!=", None) => BinaryOp::NotEq,
+                ("<", None) => BinaryOp::Lt,
+                ("<=", None) => BinaryOp::LtEq,
+                (">", None) => BinaryOp::Gt,
+                (">=", None) => BinaryOp::GtEq,
+                ("in", None) => BinaryOp::In,
+                ("not", Some("in")) => BinaryOp::NotIn,
+                ("matches" | "=~", None) => BinaryOp::Matches,
+                ("not", Some("matches")) | ("!~", None) => BinaryOp::NotMatches,
+                ("contains", None) => BinaryOp::Contains,
+                ("starts_with", None) => BinaryOp::StartsWith,
+                ("ends_with", None) => BinaryOp::EndsWith,
+                _ => return None,
+            },
+        )
     }
 }
 
