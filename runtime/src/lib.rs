@@ -25,7 +25,7 @@ pub use decimal::{Decimal, DecimalError};
 pub use decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
 pub use error::{LoadError, ValidationError, ValidationKind};
 pub use eval::{ConditionError, Evaluator};
-pub use host::{HostPattern, host_of_url, normalize_host};
+pub use host::{HostError, HostPattern, read_host, read_url_host};
 pub use json::{JsonDoc, JsonError, JsonKind, JsonRef};
 pub use request::Request;
 pub use time::{Civil, Timestamp};

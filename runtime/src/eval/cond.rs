@@ -223,6 +223,22 @@ pub struct ConditionError<'p> {
     found: &'static str,
 }
 
+impl ConditionError<'_> {
+    /// A selector clause (`operator`, e.g. `host`) that read an argument it cannot interpret.
+    pub(crate) fn unreadable(
+        operator: &'static str,
+        argument: &'static str,
+        found: &'static str,
+    ) -> Self {
+        ConditionError {
+            operator,
+            operand: Operand::Named(argument),
+            expected: "a readable value",
+            found,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Operand<'p> {
     Expr(&'p CExpr),
