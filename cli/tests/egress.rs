@@ -3,44 +3,16 @@
 //! `args.host` and `args.url` are checked, malformed hosts are denied, and a `host` selector
 //! reading an unreadable host is a condition error naming its rule.
 
+mod support;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
-
-fn faramesh() -> Command {
-    let mut command = Command::cargo_bin("faramesh").expect("binary is built");
-    command.env("NO_COLOR", "1");
-    command
-}
+use support::{eval_stdin, faramesh};
 
 /// `(effect, reason_code, rule id)` of each request, decided against `policy` in order.
 fn decide(policy: &Path, requests: &[String]) -> Vec<(String, String, String)> {
-    let output = faramesh()
-        .arg("eval")
-        .arg("--policy")
-        .arg(policy)
-        .args(["--requests", "-"])
-        .write_stdin(requests.join("\n"))
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| {
-            let decision: serde_json::Value = serde_json::from_str(line).expect("decision JSON");
-            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_string();
-            (
-                text(&decision["effect"]),
-                text(&decision["reason_code"]),
-                text(&decision["rule"]["id"]),
-            )
-        })
-        .collect()
+    eval_stdin(policy, requests.join("\n"))
 }
 
 fn example() -> std::path::PathBuf {

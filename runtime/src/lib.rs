@@ -16,6 +16,7 @@ mod host;
 pub mod ir;
 mod json;
 pub mod log;
+mod path;
 pub mod pattern;
 pub mod regex_source;
 mod request;
@@ -26,8 +27,9 @@ pub use decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
 pub use error::{LoadError, ValidationError, ValidationKind};
 pub use eval::{ConditionError, Evaluator};
 pub use host::{HostError, HostPattern, read_host, read_url_host};
-pub use json::{JsonDoc, JsonError, JsonKind, JsonRef};
-pub use request::Request;
+pub use json::{JsonDoc, JsonError, JsonKind, JsonRef, MAX_DEPTH, MAX_VALUES};
+pub use path::{ClimbsAboveRoot, normalize_path};
+pub use request::{MAX_REQUEST_BYTES, Request};
 pub use time::{Civil, Timestamp};
 
 /// Canonical JSON (RFC 8785) helpers shared with the toolchain.

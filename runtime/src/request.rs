@@ -1,8 +1,14 @@
 //! Requests (§5): parsed once with the strict JSON parser, validated, then read without copying.
+//! Limits: [`MAX_REQUEST_BYTES`] of UTF-8, [`json::MAX_VALUES`] keys and values,
+//! [`json::MAX_DEPTH`] levels.
 
 use crate::decimal::Decimal;
-use crate::json::{JsonDoc, JsonKind, JsonRef};
+use crate::json::{self, JsonDoc, JsonKind, JsonRef};
+use crate::path::{ClimbsAboveRoot, normalize_path};
 use crate::time::Timestamp;
+
+/// The largest request accepted, in bytes of JSON text; a larger one is `INVALID_REQUEST`.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 /// One request to decide. Parsing never fails: a request that breaks §5 is kept with the reason,
 /// and the evaluator decides it `deny` with `INVALID_REQUEST`.
@@ -11,6 +17,9 @@ pub struct Request {
     doc: JsonDoc,
     fields: Fields,
     invalid: Option<&'static str>,
+    /// `args.path` normalised (§6.2), when it is a string.
+    path: Option<Result<(), ClimbsAboveRoot>>,
+    normalized_path: String,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,11 +48,37 @@ impl Request {
 
     /// Parses into this request, reusing its buffers.
     pub fn parse_into(&mut self, text: &str) {
+        self.parse_bytes_into(text.as_bytes());
+    }
+
+    /// Parses a request from bytes into this request, reusing its buffers: bytes that are not
+    /// UTF-8, or more than [`MAX_REQUEST_BYTES`] of them, make it invalid.
+    pub fn parse_bytes_into(&mut self, bytes: &[u8]) {
         self.fields = Fields::default();
-        self.invalid = match self.doc.parse_into(text) {
-            Ok(()) => read_fields(&self.doc, &mut self.fields).err(),
-            Err(_) => Some("the request is not valid JSON"),
+        self.path = None;
+        self.invalid = if bytes.len() > MAX_REQUEST_BYTES {
+            self.doc.parse_into("null").ok();
+            Some("the request is larger than 4 MiB")
+        } else {
+            match self.doc.parse_bytes_into(bytes) {
+                Ok(()) => read_fields(&mut self.doc, &mut self.fields).err(),
+                Err(error) => Some(match error.message {
+                    json::TOO_DEEP => "the request nests more than 128 levels deep",
+                    json::TOO_MANY_VALUES => "the request has more than 500000 keys and values",
+                    json::INVALID_UTF8 => "the request is not valid UTF-8",
+                    _ => "the request is not valid JSON",
+                }),
+            }
         };
+        if self.invalid.is_none() {
+            let path = self
+                .fields
+                .args
+                .and_then(|args| self.doc.at(args).get("path"));
+            if let Some(path) = path.and_then(JsonRef::as_str) {
+                self.path = Some(normalize_path(path, &mut self.normalized_path));
+            }
+        }
         let span = |index: Option<u32>| {
             index
                 .and_then(|i| self.doc.at(i).string_span())
@@ -98,9 +133,15 @@ impl Request {
     pub fn principal(&self) -> Option<JsonRef<'_>> {
         self.fields.principal.map(|i| self.doc.at(i))
     }
+
+    /// `args.path` normalised for `path` selectors (§6.2), when it is a string.
+    pub fn normalized_path(&self) -> Option<Result<&str, ClimbsAboveRoot>> {
+        self.path
+            .map(|reading| reading.map(|()| self.normalized_path.as_str()))
+    }
 }
 
-fn read_fields(doc: &JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
+fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
     let root = doc
         .root()
         .filter(|r| r.is_object())
@@ -115,6 +156,10 @@ fn read_fields(doc: &JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
     if let Some(args) = root.get("args") {
         fields.args = Some(object(args).ok_or("`args` is not an object")?);
     }
+    let tables = fields.args.map(|args| {
+        let args = doc.at(args);
+        [args.get("query"), args.get("headers")].map(|t| t.and_then(object))
+    });
     if let Some(principal) = root.get("principal") {
         fields.principal = Some(object(principal).ok_or("`principal` is not an object")?);
     }
@@ -137,6 +182,15 @@ fn read_fields(doc: &JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
         fields.time =
             Some(Timestamp::parse_rfc3339(text).ok_or("`time` is not an RFC 3339 date-time")?);
     }
+    // §6.2: `query`/`header` selectors compare keys ignoring case, so two such keys are
+    // ambiguous (`{"X-Debug":"off","x-debug":"on"}`).
+    let [query, headers] = tables.unwrap_or_default();
+    if query.is_some_and(|t| doc.has_keys_equal_ignoring_case(t)) {
+        return Err("`args.query` has two keys equal ignoring case");
+    }
+    if headers.is_some_and(|t| doc.has_keys_equal_ignoring_case(t)) {
+        return Err("`args.headers` has two keys equal ignoring case");
+    }
     Ok(())
 }
 
@@ -144,7 +198,7 @@ fn object(value: JsonRef<'_>) -> Option<u32> {
     value.is_object().then(|| value.index())
 }
 
-/// §5 and §6.2: non-empty, characters `[A-Za-z0-9_./-]`, no empty segment.
+/// §5 and §6.2: non-empty, characters `[A-Za-z0-9_./-]`, no empty, `.` or `..` segment.
 fn check_tool(name: &str) -> Result<(), &'static str> {
     if name.is_empty() {
         return Err("`tool` is empty");
@@ -157,6 +211,12 @@ fn check_tool(name: &str) -> Result<(), &'static str> {
     }
     if name.split('/').any(str::is_empty) {
         return Err("`tool` has an empty segment");
+    }
+    if name
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Err("`tool` has a `.` or `..` segment");
     }
     Ok(())
 }
@@ -187,6 +247,28 @@ mod tests {
                 r#"{"agent":"a","tool":"a//b"}"#,
                 Some("`tool` has an empty segment"),
             ),
+            (
+                r#"{"agent":"a","tool":"./shell/exec"}"#,
+                Some("`tool` has a `.` or `..` segment"),
+            ),
+            (
+                r#"{"agent":"a","tool":"x/../shell/exec"}"#,
+                Some("`tool` has a `.` or `..` segment"),
+            ),
+            (r#"{"agent":"a","tool":"x/.../y.z"}"#, None),
+            (
+                r#"{"agent":"a","tool":"t","args":{"headers":{"X-Debug":"off","x-debug":"on"}}}"#,
+                Some("`args.headers` has two keys equal ignoring case"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","args":{"query":{"Q":"a","q":"b"}}}"#,
+                Some("`args.query` has two keys equal ignoring case"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","args":{"query":{"Q":"a"},"headers":{"q":"b"},"x":{"A":1,"a":2}}}"#,
+                None,
+            ),
+            (" \t ", Some("the request is not valid JSON")),
             (
                 r#"{"agent":"a","tool":"t","args":[]}"#,
                 Some("`args` is not an object"),

@@ -69,7 +69,13 @@ fn selector_matches(selector: &hir::Selector, args: &Value) -> Result<bool, Stri
                 selector.values.iter().any(|pattern| host_matches(pattern, &host))
             }
         },
-        hir::SelectorKind::Path => string_arg("path").is_some_and(|path| selector.values.iter().any(|pattern| tool_matches(pattern, &path))),
+        hir::SelectorKind::Path => match string_arg("path") {
+            None => false,
+            Some(path) => {
+                let path = normalize_path(&path).ok_or("`path` cannot read `args.path`: it climbs above `/`")?;
+                selector.values.iter().any(|pattern| tool_matches(pattern, &path))
+            }
+        },
         hir::SelectorKind::Port => port_of(args.at(&["port".to_string()])).is_some_and(|port| {
             selector.values.iter().any(|value| match value.split_once('-') {
                 Some((low, high)) => matches!((low.parse::<u64>(), high.parse::<u64>()), (Ok(low), Ok(high)) if low <= port && port <= high),
@@ -79,6 +85,40 @@ fn selector_matches(selector: &hir::Selector, args: &Value) -> Result<bool, Stri
         hir::SelectorKind::Query(key) => keyed(args, "query", key, &selector.values),
         hir::SelectorKind::Header(key) => keyed(args, "headers", key, &selector.values),
     })
+}
+
+/// `args.path` as a `path` selector sees it (SPEC §6.2): `.` and `..` segments (also spelled
+/// `%2e`) resolved, empty segments dropped, `\` read as `/`; `None` when `..` climbs above the
+/// start. A leading `/` and a final directory `/` are kept.
+fn normalize_path(path: &str) -> Option<String> {
+    let mut kept: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split(['/', '\\']).collect();
+    for segment in &segments {
+        match segment.to_ascii_lowercase().as_str() {
+            "" | "." | "%2e" => {}
+            ".." | ".%2e" | "%2e." | "%2e%2e" => {
+                kept.pop()?;
+            }
+            _ => kept.push(segment),
+        }
+    }
+    let absolute = path.starts_with(['/', '\\']);
+    let last = segments
+        .last()
+        .map(|s| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    let directory = matches!(
+        last.as_str(),
+        "" | "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e"
+    );
+    let mut out = kept.join("/");
+    if absolute {
+        out.insert(0, '/');
+    }
+    if directory && !kept.is_empty() {
+        out.push('/');
+    }
+    Some(out)
 }
 
 fn keyed(args: &Value, table: &str, key: &str, patterns: &[String]) -> bool {

@@ -26,7 +26,7 @@ pub(crate) fn rule_matches<'p: 'r, 'r>(
         return Ok(false);
     }
     if let Some(selectors) = &rule.selectors
-        && !selectors_match(selectors, cx.args)?
+        && !selectors_match(selectors, cx)?
     {
         return Ok(false);
     }
@@ -53,12 +53,11 @@ fn host_value<'r>(
     value.as_str().ok_or(HostError::NotAString).and_then(read)
 }
 
-/// Every selector clause must match; a selector on a missing argument does not match, and a
-/// `host` clause reading a value that is not a readable host is a condition error (§6.1).
-fn selectors_match<'p>(
-    selectors: &CSelectors,
-    args: Option<JsonRef<'_>>,
-) -> Result<bool, ConditionError<'p>> {
+/// Every selector clause must match; a selector on a missing argument does not match. A `host`
+/// clause reading a value that is not a readable host (§6.1), and a `path` clause reading a path
+/// that climbs above its root, are condition errors.
+fn selectors_match<'p>(selectors: &CSelectors, cx: &Ctx<'_>) -> Result<bool, ConditionError<'p>> {
+    let args = cx.args;
     if !selectors.method.is_empty() {
         let Some(method) = arg(args, "method").and_then(JsonRef::as_str) else {
             return Ok(false);
@@ -82,9 +81,12 @@ fn selectors_match<'p>(
         }
     }
     if !selectors.path.is_empty() {
-        let Some(path) = arg(args, "path").and_then(JsonRef::as_str) else {
+        let Some(path) = cx.path else {
             return Ok(false);
         };
+        let path = path.map_err(|_| {
+            ConditionError::unreadable("path", "args.path", "a path that climbs above `/`")
+        })?;
         if !selectors.path.iter().any(|p| p.matches(path)) {
             return Ok(false);
         }
