@@ -1,6 +1,7 @@
 //! The `faramesh` command: one module per subcommand, renderers for diagnostics.
 
 mod commands;
+mod lines;
 mod render;
 
 use std::process::ExitCode;

@@ -54,21 +54,19 @@ impl Request {
     /// Parses a request from bytes into this request, reusing its buffers: bytes that are not
     /// UTF-8, or more than [`MAX_REQUEST_BYTES`] of them, make it invalid.
     pub fn parse_bytes_into(&mut self, bytes: &[u8]) {
+        if bytes.len() > MAX_REQUEST_BYTES {
+            return self.set_too_large();
+        }
         self.fields = Fields::default();
         self.path = None;
-        self.invalid = if bytes.len() > MAX_REQUEST_BYTES {
-            self.doc.parse_into("null").ok();
-            Some("the request is larger than 4 MiB")
-        } else {
-            match self.doc.parse_bytes_into(bytes) {
-                Ok(()) => read_fields(&mut self.doc, &mut self.fields).err(),
-                Err(error) => Some(match error.message {
-                    json::TOO_DEEP => "the request nests more than 128 levels deep",
-                    json::TOO_MANY_VALUES => "the request has more than 500000 keys and values",
-                    json::INVALID_UTF8 => "the request is not valid UTF-8",
-                    _ => "the request is not valid JSON",
-                }),
-            }
+        self.invalid = match self.doc.parse_bytes_into(bytes) {
+            Ok(()) => read_fields(&mut self.doc, &mut self.fields).err(),
+            Err(error) => Some(match error.message {
+                json::TOO_DEEP => "the request nests more than 128 levels deep",
+                json::TOO_MANY_VALUES => "the request has more than 500000 keys and values",
+                json::INVALID_UTF8 => "the request is not valid UTF-8",
+                _ => "the request is not valid JSON",
+            }),
         };
         if self.invalid.is_none() {
             let path = self
@@ -87,6 +85,16 @@ impl Request {
         self.fields.agent_span = span(self.fields.agent);
         self.fields.tool_span = span(self.fields.tool);
         self.fields.session_span = span(self.fields.session);
+    }
+
+    /// Makes this the request of an input larger than [`MAX_REQUEST_BYTES`], which is invalid;
+    /// a reader that stopped reading such an input at the limit decides it with this.
+    pub fn set_too_large(&mut self) {
+        self.fields = Fields::default();
+        self.path = None;
+        // An empty document: `agent()`, `tool()` and friends read nothing.
+        self.doc = JsonDoc::default();
+        self.invalid = Some("the request is larger than 4 MiB");
     }
 
     /// Why the request is invalid (§5), if it is.
@@ -270,6 +278,10 @@ mod tests {
             ),
             (" \t ", Some("the request is not valid JSON")),
             (
+                "{\"agent\":\"a\",\"tool\":\"t\",\"args\":{\"x\":\"\u{fffd}\"}}",
+                None,
+            ),
+            (
                 r#"{"agent":"a","tool":"t","args":[]}"#,
                 Some("`args` is not an object"),
             ),
@@ -305,6 +317,37 @@ mod tests {
         for (text, expect) in cases {
             assert_eq!(Request::parse(text).invalid_reason(), *expect, "{text}");
         }
+    }
+
+    #[test]
+    fn limits() {
+        let mut request = Request::default();
+        request.parse_bytes_into(b"{\"agent\":\"a\",\"tool\":\"t\",\"args\":{\"x\":\"\xff\"}}");
+        assert_eq!(
+            request.invalid_reason(),
+            Some("the request is not valid UTF-8")
+        );
+        let head = r#"{"agent":"a","tool":"t"}"#;
+        let at_limit = format!("{head}{}", " ".repeat(MAX_REQUEST_BYTES - head.len()));
+        assert_eq!(at_limit.len(), MAX_REQUEST_BYTES);
+        request.parse_into(&at_limit);
+        assert_eq!(request.invalid_reason(), None);
+        request.parse_into(&format!("{at_limit} "));
+        assert_eq!(
+            request.invalid_reason(),
+            Some("the request is larger than 4 MiB")
+        );
+        assert_eq!((request.agent(), request.tool()), ("", ""));
+        let deep = format!(
+            "{{\"agent\":\"a\",\"tool\":\"t\",\"args\":{{\"x\":{}1{}}}}}",
+            "[".repeat(128),
+            "]".repeat(128)
+        );
+        request.parse_into(&deep);
+        assert_eq!(
+            request.invalid_reason(),
+            Some("the request nests more than 128 levels deep")
+        );
     }
 
     #[test]
