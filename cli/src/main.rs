@@ -1,7 +1,6 @@
 //! The `faramesh` command: one module per subcommand, renderers for diagnostics.
 
 mod commands;
-mod lines;
 mod render;
 
 use std::process::ExitCode;

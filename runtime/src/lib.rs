@@ -15,6 +15,7 @@ mod hex;
 mod host;
 pub mod ir;
 mod json;
+pub mod lines;
 pub mod log;
 mod path;
 pub mod pattern;

@@ -4,11 +4,11 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use fpl_runtime::lines::{BoundedLines, Line};
 use fpl_runtime::log::{DecisionLog, LogOptions};
 use fpl_runtime::{Evaluator, MAX_REQUEST_BYTES, Request};
 
 use super::policy::{PolicyError, compile_paths};
-use crate::lines::{BoundedLines, Line};
 
 /// Arguments of `faramesh eval`.
 #[derive(Debug, clap::Args)]

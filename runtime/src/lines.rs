@@ -1,5 +1,6 @@
 //! Reading untrusted input one line at a time without ever buffering more than a limit: a
 //! longer line is reported once, as soon as it passes the limit, and the rest of it is skipped.
+//! Used for request streams and decision logs.
 
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -19,6 +20,8 @@ pub struct BoundedLines<R> {
     line: Vec<u8>,
     /// The previous line was too long and its end has not been reached yet.
     skipping: bool,
+    /// The last line returned ended with `\n`.
+    newline: bool,
 }
 
 impl<R: Read> BoundedLines<R> {
@@ -29,7 +32,14 @@ impl<R: Read> BoundedLines<R> {
             limit,
             line: Vec::new(),
             skipping: false,
+            newline: false,
         }
+    }
+
+    /// Whether the last line returned ended with a newline (false for a last line without
+    /// one, and for a line too long to read to its end yet).
+    pub fn ended_with_newline(&self) -> bool {
+        self.newline
     }
 
     /// The next line, or `None` at the end of the input. `before_wait` runs before every read
@@ -39,6 +49,7 @@ impl<R: Read> BoundedLines<R> {
         before_wait: &mut impl FnMut() -> io::Result<()>,
     ) -> io::Result<Option<Line<'_>>> {
         self.line.clear();
+        self.newline = false;
         if self.skipping {
             self.skipping = false;
             if !self.skip_rest(before_wait)? {
@@ -61,12 +72,14 @@ impl<R: Read> BoundedLines<R> {
                 let consumed = if end { taken + 1 } else { taken };
                 self.input.consume(consumed);
                 self.skipping = !end;
+                self.newline = end;
                 self.line.clear();
                 return Ok(Some(Line::TooLong));
             }
             self.line.extend_from_slice(&buffer[..taken]);
             self.input.consume(if end { taken + 1 } else { taken });
             if end {
+                self.newline = true;
                 return Ok(Some(Line::Text(&self.line)));
             }
         }
