@@ -33,6 +33,11 @@ pub use path::{ClimbsAboveRoot, normalize_path};
 pub use request::{MAX_REQUEST_BYTES, Request};
 pub use time::{Civil, Timestamp};
 
+/// The [`JsonError::message`]s for input beyond the JSON reader's limits or not UTF-8.
+pub mod json_limits {
+    pub use crate::json::{INVALID_UTF8, TOO_DEEP, TOO_MANY_VALUES};
+}
+
 /// Canonical JSON (RFC 8785) helpers shared with the toolchain.
 pub mod canonical_json {
     pub use crate::canonical::{compare_keys, to_canonical_string, write_string};
