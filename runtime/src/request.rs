@@ -34,6 +34,8 @@ struct Fields {
     principal: Option<u32>,
     session: Option<u32>,
     phase: Option<u32>,
+    /// `args.path` when it is a string.
+    path: Option<u32>,
     cost: Decimal,
     time: Option<Timestamp>,
 }
@@ -68,14 +70,10 @@ impl Request {
                 _ => "the request is not valid JSON",
             }),
         };
-        if self.invalid.is_none() {
-            let path = self
-                .fields
-                .args
-                .and_then(|args| self.doc.at(args).get("path"));
-            if let Some(path) = path.and_then(JsonRef::as_str) {
-                self.path = Some(normalize_path(path, &mut self.normalized_path));
-            }
+        if self.invalid.is_none()
+            && let Some(path) = self.fields.path.and_then(|i| self.doc.at(i).as_str())
+        {
+            self.path = Some(normalize_path(path, &mut self.normalized_path));
         }
         let span = |index: Option<u32>| {
             index
@@ -164,10 +162,21 @@ fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static st
     if let Some(args) = root.get("args") {
         fields.args = Some(object(args).ok_or("`args` is not an object")?);
     }
-    let tables = fields.args.map(|args| {
-        let args = doc.at(args);
-        [args.get("query"), args.get("headers")].map(|t| t.and_then(object))
-    });
+    // The arguments the selectors read specially, found in one pass.
+    let (mut query, mut headers) = (None, None);
+    for (key, value) in fields
+        .args
+        .map(|args| doc.at(args).members())
+        .into_iter()
+        .flatten()
+    {
+        match key {
+            "query" => query = object(value),
+            "headers" => headers = object(value),
+            "path" => fields.path = value.as_str().map(|_| value.index()),
+            _ => {}
+        }
+    }
     if let Some(principal) = root.get("principal") {
         fields.principal = Some(object(principal).ok_or("`principal` is not an object")?);
     }
@@ -192,7 +201,6 @@ fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static st
     }
     // §6.2: `query`/`header` selectors compare keys ignoring case, so two such keys are
     // ambiguous (`{"X-Debug":"off","x-debug":"on"}`).
-    let [query, headers] = tables.unwrap_or_default();
     if query.is_some_and(|t| doc.has_keys_equal_ignoring_case(t)) {
         return Err("`args.query` has two keys equal ignoring case");
     }
