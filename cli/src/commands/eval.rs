@@ -120,17 +120,14 @@ fn stream(
     mut log: Option<&mut DecisionLog>,
     path: &Path,
 ) -> Result<(), EvalError> {
-    let input: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(|source| EvalError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?)
-    };
     let read_error = |source| EvalError::Read {
         path: path.to_path_buf(),
         source,
+    };
+    let input: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(read_error)?)
     };
     let flush_each = stdout_is_watched();
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
