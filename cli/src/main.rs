@@ -31,6 +31,8 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
     Diff(commands::diff::DiffArgs),
+    /// Write policies: `faramesh policy compile INTENT.txt` turns English statements into FPL.
+    Policy(commands::policy_group::PolicyArgs),
     /// Run the language server over stdio (for editors).
     Lsp(commands::lsp::LspArgs),
     /// Print a shell completion script.
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Policy(args) => commands::policy_group::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }
