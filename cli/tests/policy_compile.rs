@@ -250,6 +250,18 @@ fn the_vocabulary_comes_from_the_manifest_the_policy_and_the_history() {
     }
     assert!(policy.contains("agent support-bot {"));
 
+    // Without a project marker the current directory's stray policy files are not read; named
+    // with --policy they are.
+    let stray = project("Allow read customer.\n");
+    std::fs::write(
+        stray.path().join("stray.fpl"),
+        "agent a {\n  default deny\n  permit read_customer\n}\n",
+    )
+    .expect("write");
+    assert_eq!(compile(stray.path(), &[]).status.code(), Some(1));
+    let named = compile(stray.path(), &["--policy", "stray.fpl"]);
+    assert!(named.status.success(), "{}", text(&named.stderr));
+
     std::fs::write(
         dir.path().join("faramesh.toml"),
         "[intent.tools]\n\"x\" = 3\n",

@@ -319,13 +319,22 @@ fn read_intent(path: &Path) -> Result<String, CompileIntentError> {
     })
 }
 
-/// Adds the project's `[intent.tools]` and the tool names of its policy. The project is
-/// `--policy`, else the current directory when it has a policy.
+/// Adds the project's `[intent.tools]` and the tool names of its policy. The project is the
+/// directory of `--policy` (its first directory, else the first file's), else the current
+/// directory; without `--policy`, the current directory's policy counts only when it has a
+/// `faramesh.toml` or a `governance.fms`, so no unrelated tree is walked.
 fn add_project(vocabulary: &mut Vocabulary, paths: &[PathBuf]) -> Result<(), CompileIntentError> {
     let root = paths
         .iter()
         .find(|path| path.is_dir())
         .cloned()
+        .or_else(|| {
+            paths
+                .first()
+                .and_then(|file| file.parent())
+                .map(Path::to_path_buf)
+        })
+        .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
     let manifest = if root == Path::new(".") {
         PathBuf::from("faramesh.toml")
@@ -345,14 +354,16 @@ fn add_project(vocabulary: &mut Vocabulary, paths: &[PathBuf]) -> Result<(), Com
                 source,
             })?;
     }
-    let policy_paths = if paths.is_empty() {
+    let policy_paths = if !paths.is_empty() {
+        discover::policy_paths(paths)?
+    } else if manifest.is_file() || root.join("governance.fms").is_file() {
         match discover::policy_paths(&[root]) {
             Ok(found) => found,
             Err(discover::LoadError::NoPolicyFiles(_)) => return Ok(()),
             Err(error) => return Err(error.into()),
         }
     } else {
-        discover::policy_paths(paths)?
+        return Ok(());
     };
     let analysis = check_policy(discover::load(&policy_paths)?, &CheckOptions::default());
     vocabulary.add_policy(&analysis.policy);
