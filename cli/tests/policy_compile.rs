@@ -606,3 +606,19 @@ fn a_model_endpoint_needs_a_model_name() {
     assert_eq!(output.status.code(), Some(2));
     assert!(flat(&output.stderr).contains("a model endpoint needs a model name"));
 }
+
+#[test]
+fn reports_quote_the_right_line_whatever_the_line_ends() {
+    let dir = project("Allow refunds.\rDeny all shel commands.\r\nDeny payouts.\n");
+    let output = compile(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("error: intent.txt:2:10: expected a tool"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 | Deny all shel commands.\n  |          ^^^^\n"),
+        "{stderr}"
+    );
+}

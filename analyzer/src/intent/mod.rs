@@ -33,7 +33,7 @@ mod words;
 
 pub use lexicon::Effect;
 pub use vocabulary::{Source, Vocabulary, VocabularyError};
-pub use words::{Sentence, sentences};
+pub use words::{Sentence, lines, sentences};
 
 use fpl_syntax::keywords::did_you_mean;
 

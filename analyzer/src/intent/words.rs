@@ -95,8 +95,9 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
     out
 }
 
-/// The lines of `text`, split at LF, CRLF and a lone CR.
-fn lines(text: &str) -> impl Iterator<Item = &str> {
+/// The lines of an intent file, split at LF, CRLF and a lone CR (SPEC §2), as [`sentences`]
+/// numbers them.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split('\n')
         .flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'))
 }

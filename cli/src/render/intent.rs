@@ -16,7 +16,7 @@ const SENTENCE_WIDTH: usize = 56;
 /// Every sentence not understood, with its line, a caret under the word where reading stopped,
 /// a "did you mean" and the nearest known phrases.
 pub fn unclear(items: &[Unclear], path: &str, text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = fpl_analyzer::intent::lines(text).collect();
     let mut out = String::new();
     for item in items {
         let _ = writeln!(
