@@ -89,6 +89,10 @@ pub(crate) const EFFECT_PHRASES: &[EffectPhrase] = &[
     phrase("should not", Effect::Deny),
     phrase("shouldn't", Effect::Deny),
     phrase("mustn't", Effect::Deny),
+    phrase("do not", Effect::Deny),
+    phrase("don't", Effect::Deny),
+    phrase("does not", Effect::Deny),
+    phrase("doesn't", Effect::Deny),
     phrase("do not allow", Effect::Deny),
     phrase("don't allow", Effect::Deny),
     phrase("does not allow", Effect::Deny),
@@ -262,7 +266,8 @@ pub(crate) const ENVIRONMENT_ARG: &str = "environment";
 /// The argument that money amounts compare when none is named.
 pub(crate) const AMOUNT_ARG: &str = "amount";
 
-/// Words that name a person who approves rather than a team: dropped from notify targets.
+/// Words that name a person who approves rather than a team, or say how: dropped from notify
+/// targets ("a finance reviewer" is `finance`, "explicit approval" names no one).
 pub(crate) const APPROVER_WORDS: &[&str] = &[
     "reviewer",
     "reviewers",
@@ -274,15 +279,29 @@ pub(crate) const APPROVER_WORDS: &[&str] = &[
     "someone",
     "member",
     "members",
+    "explicit",
+    "prior",
+    "written",
+    "manual",
+    "additional",
+    "extra",
+    "separate",
 ];
 
-/// Words after a notify target that add nothing: "to finance for approval".
+/// Words after a tool or a notify target that add nothing: "to finance for approval",
+/// "refunds only up to $100 per transaction".
 pub(crate) const TARGET_TAIL: &[&str] = &[
     "for approval",
     "for review",
     "for sign-off",
     "first",
     "before running",
+    "only",
+    "per transaction",
+    "per call",
+    "per request",
+    "each time",
+    "at a time",
 ];
 
 /// Audit fields: phrase → the field `audit { include … }` records.

@@ -641,16 +641,12 @@ impl<'a> Grammar<'a> {
         let (tokens, mandatory_marker) = remove_phrases(tokens, &self.mandatory);
         let (tokens, default_marker) = remove_phrases(&tokens, &self.defaults);
         let tokens = trim_commas(&tokens);
-        let candidates: Vec<(usize, &EffectPhrase, usize)> = (0..tokens.len())
-            .filter_map(|i| {
-                self.effect_at(tokens, i)
-                    .map(|(phrase, end)| (i, phrase, end))
-            })
+        let candidates: Vec<Verb> = (0..tokens.len())
+            .filter_map(|i| self.verb_at(tokens, i))
             .collect();
         let mut first_miss = None;
-        for (at, phrase, end) in candidates {
-            let read = self.rule_with(tokens, at, phrase, end, mandatory_marker, default_marker);
-            match read {
+        for verb in candidates {
+            match self.rule_with(tokens, &verb, mandatory_marker, default_marker) {
                 Ok(statement) => return Ok(Some(statement)),
                 Err(miss) => {
                     first_miss.get_or_insert(miss);
@@ -663,15 +659,57 @@ impl<'a> Grammar<'a> {
         }
     }
 
+    /// The verb of a rule at `tokens[at..]`: an effect phrase, or "require/need <team>
+    /// approval" (`need finance approval` defers and notifies `finance`).
+    fn verb_at(&self, tokens: &[Token], at: usize) -> Option<Verb> {
+        if let Some((phrase, end)) = self.effect_at(tokens, at) {
+            return Some(Verb {
+                at,
+                end,
+                effect: phrase.effect,
+                mandatory: phrase.mandatory,
+                target_follows: phrase.target_follows,
+                approver: None,
+            });
+        }
+        if !is_one_of(tokens.get(at)?, &["require", "need"]) {
+            return None;
+        }
+        let start = skip_all(tokens, at + 1, &["a", "an", "the"]);
+        let words = (start..tokens.len().min(start + 3)).find(|end| {
+            tokens
+                .get(*end)
+                .is_some_and(|t| is_one_of(t, &["approval", "review", "sign-off"]))
+        })?;
+        let mut team = Vec::new();
+        for token in &tokens[start..words] {
+            let word = token.text.to_lowercase();
+            let word = word.strip_suffix("'s").unwrap_or(&word).to_string();
+            if !token.is_word() || !is_identifier(&word) || is_one_of(token, STOP_WORDS) {
+                return None;
+            }
+            if !is_one_of(token, APPROVER_WORDS) {
+                team.push(word);
+            }
+        }
+        Some(Verb {
+            at,
+            end: words + 1,
+            effect: Effect::Defer,
+            mandatory: false,
+            target_follows: false,
+            approver: (!team.is_empty()).then(|| team.join("-")),
+        })
+    }
+
     fn rule_with(
         &self,
         tokens: &[Token],
-        at: usize,
-        phrase: &EffectPhrase,
-        end: usize,
+        verb: &Verb,
         mandatory_marker: bool,
         default_marker: bool,
     ) -> Parsed<StatementKind> {
+        let Verb { at, end, .. } = *verb;
         let left_start = self.subject_end(tokens, 0).min(at);
         let mut left_end = at;
         while left_end > left_start && is_one_of(&tokens[left_end - 1], LINKING_WORDS) {
@@ -679,9 +717,12 @@ impl<'a> Grammar<'a> {
         }
         let left = &tokens[left_start..left_end];
         let mut right_start = self.subject_end(tokens, end);
-        let mandatory = phrase.mandatory || mandatory_marker;
-        let mut qualified = Qualified::default();
-        if phrase.target_follows {
+        let mandatory = verb.mandatory || mandatory_marker;
+        let mut qualified = Qualified {
+            notify: verb.approver.clone(),
+            ..Qualified::default()
+        };
+        if verb.target_follows {
             let (target, after) = self.target(tokens, right_start)?;
             qualified.notify = target;
             right_start = after;
@@ -690,7 +731,7 @@ impl<'a> Grammar<'a> {
         let (tools, left_rest, right) = if left.is_empty() {
             let start = skip_all(right, 0, &["for", "before", "on", "that"]);
             if start == right.len() && default_marker {
-                return self.default_statement(tokens, phrase, mandatory, &qualified, at);
+                return default_statement(tokens, verb, mandatory, &qualified);
             }
             let (tools, after) = self.tools(right, start)?;
             (tools, &right[after..], &right[right.len()..])
@@ -698,8 +739,8 @@ impl<'a> Grammar<'a> {
             let (tools, after) = self.tools(left, 0)?;
             (tools, &left[after..], right)
         };
-        self.qualifiers(left_rest, phrase.effect, &mut qualified)?;
-        self.qualifiers(right, phrase.effect, &mut qualified)?;
+        self.qualifiers(left_rest, verb.effect, &mut qualified)?;
+        self.qualifiers(right, verb.effect, &mut qualified)?;
         let ToolList::Patterns {
             patterns,
             conditions,
@@ -712,9 +753,9 @@ impl<'a> Grammar<'a> {
                     "the default decides every call no rule matches; it cannot have conditions",
                 ));
             }
-            return self.default_statement(tokens, phrase, mandatory, &qualified, at);
+            return default_statement(tokens, verb, mandatory, &qualified);
         };
-        if mandatory && phrase.effect != Effect::Deny {
+        if mandatory && verb.effect != Effect::Deny {
             return Err(Miss::at(
                 tokens,
                 at,
@@ -724,7 +765,7 @@ impl<'a> Grammar<'a> {
         let mut all_conditions = conditions;
         all_conditions.extend(qualified.conditions);
         Ok(StatementKind::Rule(RuleSpec {
-            effect: phrase.effect,
+            effect: verb.effect,
             mandatory,
             patterns,
             conditions: all_conditions,
@@ -732,31 +773,6 @@ impl<'a> Grammar<'a> {
             notify: qualified.notify,
             fallback: default_marker,
         }))
-    }
-
-    fn default_statement(
-        &self,
-        tokens: &[Token],
-        phrase: &EffectPhrase,
-        mandatory: bool,
-        qualified: &Qualified,
-        at: usize,
-    ) -> Parsed<StatementKind> {
-        if mandatory {
-            return Err(Miss::at(
-                tokens,
-                at,
-                "the default already decides everything no rule matches; `never` and `no exceptions` apply to rules",
-            ));
-        }
-        if qualified.notify.is_some() {
-            return Err(Miss::at(
-                tokens,
-                at,
-                "the default cannot notify; name the tools to route",
-            ));
-        }
-        Ok(StatementKind::Default(phrase.effect))
     }
 
     /// The longest effect phrase at `tokens[at..]`.
@@ -1188,6 +1204,41 @@ impl<'a> Grammar<'a> {
         }
         Ok(((!words.is_empty()).then(|| words.join("-")), i))
     }
+}
+
+/// The default statement: "deny everything else", "by default, require approval".
+fn default_statement(
+    tokens: &[Token],
+    verb: &Verb,
+    mandatory: bool,
+    qualified: &Qualified,
+) -> Parsed<StatementKind> {
+    if mandatory {
+        return Err(Miss::at(
+            tokens,
+            verb.at,
+            "the default already decides everything no rule matches; `never` and `no exceptions` apply to rules",
+        ));
+    }
+    if qualified.notify.is_some() {
+        return Err(Miss::at(
+            tokens,
+            verb.at,
+            "the default cannot notify; name the tools to route",
+        ));
+    }
+    Ok(StatementKind::Default(verb.effect))
+}
+
+/// The verb of a rule: where it is and what it decides.
+struct Verb {
+    at: usize,
+    end: usize,
+    effect: Effect,
+    mandatory: bool,
+    target_follows: bool,
+    /// Who approves, when the verb names it ("need finance approval").
+    approver: Option<String>,
 }
 
 /// What [`Grammar::tools`] found.

@@ -97,6 +97,28 @@ fn effects_and_their_phrasings() {
             &["defer issue_credit notify: \"support-lead\""],
         ),
         ("require_approval `crm/delete`", &["defer crm/delete"]),
+        ("Do not run shell commands.", &["deny shell/*"]),
+        ("The agent doesn't issue payouts.", &["deny stripe/payouts"]),
+        (
+            "Refunds over $500 need finance approval.",
+            &["defer stripe/refund when amount > $500 notify: \"finance\""],
+        ),
+        (
+            "Charges over $1000 require a manager's sign-off.",
+            &["defer stripe/charge when amount > $1000 notify: \"manager\""],
+        ),
+        (
+            "Database writes require explicit approval.",
+            &["defer db/write"],
+        ),
+        (
+            "Payouts need security team review.",
+            &["defer stripe/payouts notify: \"security-team\""],
+        ),
+        (
+            "Allow refunds only up to $100 per transaction.",
+            &["permit stripe/refund when amount <= $100"],
+        ),
     ];
     for (sentence, expected) in cases {
         assert_eq!(phrase(sentence), *expected, "{sentence}");
@@ -386,6 +408,10 @@ fn unknown_words_are_reported_with_their_place_and_nearest_phrases() {
 fn sentences_that_would_need_a_guess_are_refused() {
     for (sentence, message) in [
         ("Allow teleportation.", "expected a tool"),
+        (
+            "Deploying requires a manager's sign-off.",
+            "expected a tool",
+        ),
         (
             "Allow refunds unless they are large.",
             "did not understand this part",
