@@ -43,20 +43,44 @@ pub struct HistoryRecord {
     pub digest_only: bool,
 }
 
+/// Why a line is not a history record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// Over [`MAX_LINE`] bytes.
+    #[error("longer than {} KiB", MAX_LINE / 1024)]
+    TooLong,
+    /// Not JSON.
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// JSON, but not an object.
+    #[error("not a JSON object")]
+    NotAnObject,
+    /// A required key is missing.
+    #[error("no `{0}`")]
+    Missing(&'static str),
+    /// A key is not a non-empty string.
+    #[error("`{0}` is not a non-empty string")]
+    NotAString(&'static str),
+    /// `effect` is not an effect.
+    #[error("`effect` is `{0}`, not permit, deny or defer")]
+    UnknownEffect(String),
+}
+
 /// Reads one line of a history.
-pub fn parse_line(line: &str) -> Result<HistoryRecord, String> {
+pub fn parse_line(line: &str) -> Result<HistoryRecord, LineError> {
     if line.len() > MAX_LINE {
-        return Err(format!("longer than {} KiB", MAX_LINE / 1024));
+        return Err(LineError::TooLong);
     }
-    let value: Value = serde_json::from_str(line).map_err(|error| format!("not JSON: {error}"))?;
+    let value: Value =
+        serde_json::from_str(line).map_err(|error| LineError::NotJson(error.to_string()))?;
     let Value::Object(map) = value else {
-        return Err("not a JSON object".into());
+        return Err(LineError::NotAnObject);
     };
-    let text = |key: &str| -> Result<String, String> {
+    let text = |key: &'static str| -> Result<String, LineError> {
         match map.get(key) {
             Some(Value::String(text)) if !text.is_empty() => Ok(text.clone()),
-            Some(_) => Err(format!("`{key}` is not a non-empty string")),
-            None => Err(format!("no `{key}`")),
+            Some(_) => Err(LineError::NotAString(key)),
+            None => Err(LineError::Missing(key)),
         }
     };
     let agent = text("agent")?;
@@ -65,7 +89,7 @@ pub fn parse_line(line: &str) -> Result<HistoryRecord, String> {
         "permit" => Effect::Permit,
         "deny" => Effect::Deny,
         "defer" => Effect::Defer,
-        other => return Err(format!("`effect` is `{other}`, not permit, deny or defer")),
+        other => return Err(LineError::UnknownEffect(other.to_string())),
     };
     let digest_only = map.contains_key("args_digest") && !map.contains_key("args");
     let (request, args) = if digest_only {
@@ -188,7 +212,7 @@ impl Backtest {
             Err(why) => {
                 self.report.invalid += 1;
                 if self.report.invalid_examples.len() < EXAMPLES_PER_FLIP {
-                    self.report.invalid_examples.push((number, why));
+                    self.report.invalid_examples.push((number, why.to_string()));
                 }
                 return;
             }
@@ -365,13 +389,14 @@ mod tests {
 
     #[test]
     fn bad_lines_say_why() {
-        assert_eq!(parse_line("[1]"), Err("not a JSON object".into()));
+        assert_eq!(parse_line("[1]"), Err(LineError::NotAnObject));
         assert_eq!(
             parse_line(r#"{"agent":"a","tool":"t"}"#),
-            Err("no `effect`".into())
+            Err(LineError::Missing("effect"))
         );
         assert_eq!(
-            parse_line(r#"{"agent":"a","tool":"t","effect":"maybe"}"#),
+            parse_line(r#"{"agent":"a","tool":"t","effect":"maybe"}"#)
+                .map_err(|error| error.to_string()),
             Err("`effect` is `maybe`, not permit, deny or defer".into())
         );
         assert_eq!(

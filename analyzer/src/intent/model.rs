@@ -105,8 +105,25 @@ pub fn request_body(model: &str, messages: &[ChatMessage]) -> String {
     .unwrap_or_default()
 }
 
+/// Why a response body is not a chat completion.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseError {
+    /// Over [`MAX_RESPONSE_SIZE`].
+    #[error("larger than {MAX_RESPONSE_SIZE} bytes")]
+    TooLarge,
+    /// Not the JSON of a chat completion.
+    #[error("{0}")]
+    Json(String),
+    /// `choices` is empty.
+    #[error("no choices")]
+    NoChoices,
+    /// The first choice has no text.
+    #[error("the first choice has no content")]
+    NoContent,
+}
+
 /// The text of the first choice of a chat-completion response body.
-pub fn parse_response(body: &[u8]) -> Result<String, String> {
+pub fn parse_response(body: &[u8]) -> Result<String, ResponseError> {
     #[derive(Deserialize)]
     struct Completion {
         choices: Vec<Choice>,
@@ -120,17 +137,18 @@ pub fn parse_response(body: &[u8]) -> Result<String, String> {
         content: Option<String>,
     }
     if body.len() > MAX_RESPONSE_SIZE {
-        return Err(format!("larger than {MAX_RESPONSE_SIZE} bytes"));
+        return Err(ResponseError::TooLarge);
     }
-    let completion: Completion = serde_json::from_slice(body).map_err(|error| error.to_string())?;
+    let completion: Completion =
+        serde_json::from_slice(body).map_err(|error| ResponseError::Json(error.to_string()))?;
     completion
         .choices
         .into_iter()
         .next()
-        .ok_or_else(|| "no choices".to_string())?
+        .ok_or(ResponseError::NoChoices)?
         .message
         .content
-        .ok_or_else(|| "the first choice has no content".to_string())
+        .ok_or(ResponseError::NoContent)
 }
 
 /// The policy in an answer: the first fenced code block, or the whole answer.
@@ -383,7 +401,7 @@ mod tests {
         assert!(parse_response(b"<html>").is_err());
         assert_eq!(
             parse_response(br#"{"choices":[]}"#),
-            Err("no choices".into())
+            Err(ResponseError::NoChoices)
         );
         assert_eq!(
             extract_policy("text\n```fpl\nagent a {}\n```\nmore"),

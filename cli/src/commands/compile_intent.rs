@@ -22,7 +22,8 @@ use crate::render::{self, Format};
 /// Arguments of `faramesh policy compile`.
 #[derive(Debug, clap::Args)]
 pub struct CompileArgs {
-    /// The intent file: English policy statements, one per line or sentence; `#` starts a comment.
+    /// The intent file: English policy statements, one per line or sentence; `#` starts a
+    /// comment; `-` reads standard input.
     pub intent: PathBuf,
     /// The agent's name (default: the name a sentence gives, else `default`).
     #[arg(long)]

@@ -93,9 +93,9 @@ impl HttpModel {
                 body: text.chars().take(200).collect(),
             });
         }
-        parse_response(&body).map_err(|message| ModelError::BadResponse {
+        parse_response(&body).map_err(|error| ModelError::BadResponse {
             url: self.url.clone(),
-            message,
+            message: error.to_string(),
         })
     }
 
