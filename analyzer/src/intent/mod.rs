@@ -27,6 +27,7 @@ mod order;
 mod prompt;
 mod sentence;
 mod statement;
+mod suggest;
 pub mod validate;
 pub mod vocabulary;
 mod words;
@@ -35,11 +36,10 @@ pub use lexicon::Effect;
 pub use vocabulary::{Source, Vocabulary, VocabularyError};
 pub use words::{Sentence, lines, sentences};
 
-use fpl_syntax::keywords::did_you_mean;
-
-use self::sentence::{Grammar, Miss};
+use self::sentence::Grammar;
 use self::statement::{Statement, StatementKind};
-use self::words::{phrase_stems, tokenize};
+use self::suggest::Suggestions;
+use self::words::tokenize;
 
 /// Intent files larger than this are refused.
 pub const MAX_INTENT_SIZE: usize = 1024 * 1024;
@@ -108,6 +108,7 @@ pub fn compile(
         ))]);
     }
     let grammar = Grammar::new(vocabulary);
+    let mut suggestions: Option<Suggestions> = None;
     let mut statements = Vec::new();
     let mut unclear = Vec::new();
     for sentence in sentences(text) {
@@ -118,7 +119,10 @@ pub fn compile(
                 sentence: sentence.text.clone(),
                 kind,
             })),
-            Err(miss) => unclear.push(explain_miss(&sentence, miss, vocabulary)),
+            Err(miss) => {
+                let suggestions = suggestions.get_or_insert_with(|| Suggestions::new(vocabulary));
+                unclear.push(suggestions.explain(&sentence, miss));
+            }
         }
     }
     if statements.is_empty() && unclear.is_empty() {
@@ -239,69 +243,6 @@ fn agent_name(
         .clone()
         .or_else(|| named.map(|(name, _)| name.to_string()))
         .unwrap_or_else(|| "default".to_string())
-}
-
-/// Turns a [`Miss`] into a report: the word that stopped reading, a known word close to it, and
-/// the known phrases that share the most words with the sentence.
-fn explain_miss(sentence: &Sentence, miss: Miss, vocabulary: &Vocabulary) -> Unclear {
-    let mut known: Vec<String> = lexicon::grammar_words();
-    known.extend(vocabulary.phrases().flat_map(|phrase| {
-        phrase
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-    }));
-    known.sort();
-    known.dedup();
-    let did_you_mean = miss.word.as_deref().and_then(|word| {
-        let lower = word.to_lowercase();
-        did_you_mean(&lower, known.iter().map(String::as_str))
-            .filter(|suggestion| *suggestion != lower)
-            .map(str::to_string)
-    });
-    Unclear {
-        line: sentence.line,
-        column: miss
-            .column
-            .unwrap_or(sentence.column + sentence.text.chars().count()),
-        sentence: sentence.text.clone(),
-        word: miss.word,
-        message: miss.message,
-        did_you_mean,
-        nearest: nearest_phrases(&sentence.text, vocabulary),
-    }
-}
-
-/// The three example sentences and tool phrases sharing the most stems with `text`.
-fn nearest_phrases(text: &str, vocabulary: &Vocabulary) -> Vec<String> {
-    let stems = phrase_stems(text);
-    let score = |phrase: &str| {
-        let other = phrase_stems(phrase);
-        let shared = other.iter().filter(|stem| stems.contains(stem)).count();
-        let union = stems.len() + other.len() - shared;
-        (shared * 1000).checked_div(union).unwrap_or(0)
-    };
-    let mut candidates: Vec<(usize, String)> = lexicon::EXAMPLES
-        .iter()
-        .map(|example| (score(example), example.to_string()))
-        .chain(
-            vocabulary
-                .phrases()
-                .map(|phrase| (score(phrase), format!("{phrase} (a tool)"))),
-        )
-        .filter(|(score, _)| *score > 0)
-        .collect();
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    candidates.dedup_by(|a, b| a.1 == b.1);
-    let mut nearest: Vec<String> = candidates.into_iter().take(3).map(|(_, p)| p).collect();
-    if nearest.is_empty() {
-        nearest = lexicon::EXAMPLES
-            .iter()
-            .take(3)
-            .map(|e| e.to_string())
-            .collect();
-    }
-    nearest
 }
 
 #[cfg(test)]

@@ -28,20 +28,7 @@ pub fn unclear(items: &[Unclear], path: &str, text: &str) -> String {
             .get(item.line.wrapping_sub(1))
             .filter(|_| !item.sentence.is_empty())
         {
-            let gutter = item.line.to_string();
-            let _ = writeln!(out, "{gutter} | {line}");
-            let pad: String = line
-                .chars()
-                .take(item.column.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            let width = item.word.as_deref().map_or(1, |w| w.chars().count().max(1));
-            let _ = writeln!(
-                out,
-                "{} | {pad}{}",
-                " ".repeat(gutter.len()),
-                "^".repeat(width)
-            );
+            out.push_str(&frame(item, line));
         }
         if let Some(suggestion) = &item.did_you_mean {
             let _ = writeln!(out, "  = help: did you mean `{suggestion}`?");
@@ -207,6 +194,39 @@ pub fn rejected(headline: &str, rejected: &Rejected) -> String {
     out
 }
 
+/// Columns of a quoted line shown on each side of the caret; a longer line is cut with `…`.
+const FRAME_CONTEXT: usize = 60;
+
+/// The line of a report with a caret under the word where reading stopped.
+fn frame(item: &Unclear, line: &str) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let column = item.column.saturating_sub(1).min(chars.len());
+    let start = column.saturating_sub(FRAME_CONTEXT);
+    let end = (column + FRAME_CONTEXT).min(chars.len());
+    let mut shown: String = chars[start..end].iter().collect();
+    let mut pad: String = chars[start..column]
+        .iter()
+        .map(|c| if *c == '\t' { '\t' } else { ' ' })
+        .collect();
+    if start > 0 {
+        shown.insert(0, '…');
+        pad.insert(0, ' ');
+    }
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let gutter = item.line.to_string();
+    let width = item
+        .word
+        .as_deref()
+        .map_or(1, |w| w.chars().count().clamp(1, FRAME_CONTEXT));
+    format!(
+        "{gutter} | {shown}\n{} | {pad}{}\n",
+        " ".repeat(gutter.len()),
+        "^".repeat(width)
+    )
+}
+
 /// `text` cut to `width` characters, with `…` when cut.
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -215,4 +235,33 @@ fn cut(text: &str, width: usize) -> String {
     let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let item = Unclear {
+            line: 1,
+            column: 201,
+            sentence: "…".into(),
+            word: Some("zzz".into()),
+            message: "did not understand this part".into(),
+            did_you_mean: None,
+            nearest: Vec::new(),
+        };
+        let line = format!("{}zzz{}", "a".repeat(200), "b".repeat(200));
+        assert_eq!(
+            frame(&item, &line),
+            format!(
+                "1 | …{}zzz{}…\n  |  {}^^^\n",
+                "a".repeat(60),
+                "b".repeat(57),
+                " ".repeat(60)
+            )
+        );
+        assert_eq!(frame(&item, "short zzz"), "1 | short zzz\n  |          ^^^\n");
+    }
 }
