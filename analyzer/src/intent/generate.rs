@@ -133,6 +133,7 @@ pub(crate) fn generate(
     let ordered: Vec<Ordered<'_>> = rules
         .iter()
         .map(|(spec, pattern, _)| Ordered {
+            effect: spec.effect,
             mandatory: spec.mandatory,
             fallback: spec.fallback,
             pattern,

@@ -1,15 +1,21 @@
 //! The order of generated rules, so that first-match-wins gives each sentence its meaning:
 //! mandatory denies first, then every rule before any rule that matches strictly more requests
-//! (a narrower tool pattern, or the same pattern with a narrower condition), fallback rules
-//! ("by default") last. Rules that are not comparable keep the order of their sentences.
+//! (a narrower tool pattern, or the same pattern with a narrower condition), and where two
+//! rules may match the same call but neither is narrower, the stricter first (deny, then defer,
+//! then permit: the safe reading); fallback rules ("by default") last. Rules with no such
+//! relation keep the order of their sentences.
 
 use fpl_runtime::pattern::Pattern;
 
+use super::lexicon::Effect;
 use super::statement::{Condition, Op, Value};
+use crate::smt::glob::overlap;
 
 /// What ordering needs to know of one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Ordered<'a> {
+    /// What it decides.
+    pub effect: Effect,
     /// `deny!`
     pub mandatory: bool,
     /// Written as "… by default".
@@ -31,26 +37,72 @@ pub(crate) fn order(rules: &[Ordered<'_>]) -> Vec<usize> {
         .map(|(index, _)| index)
         .collect();
     for fallback in [false, true] {
-        let mut placed: Vec<usize> = Vec::new();
-        for (index, rule) in rules.iter().enumerate() {
-            if rule.mandatory || rule.fallback != fallback {
-                continue;
-            }
-            let at = placed
+        let mut remaining: Vec<usize> = (0..rules.len())
+            .filter(|index| !rules[*index].mandatory && rules[*index].fallback == fallback)
+            .collect();
+        // The first rule, in sentence order, that no remaining rule must precede. The
+        // relation has no cycle through narrower rules; should the safe-reading preferences
+        // close one, the first remaining rule breaks it.
+        while !remaining.is_empty() {
+            let next = remaining
                 .iter()
-                .position(|other| strictly_narrower(rule, &rules[*other]))
-                .unwrap_or(placed.len());
-            placed.insert(at, index);
+                .position(|rule| {
+                    !remaining
+                        .iter()
+                        .any(|other| other != rule && goes_before(&rules[*other], &rules[*rule]))
+                })
+                .unwrap_or(0);
+            out.push(remaining.remove(next));
         }
-        out.extend(placed);
     }
     out
 }
 
-/// Whether `narrow` matches a strict subset of what `wide` matches (as far as can be told
-/// without a solver; incomparable rules are not narrower).
-fn strictly_narrower(narrow: &Ordered<'_>, wide: &Ordered<'_>) -> bool {
-    covers(wide, narrow) && !covers(narrow, wide)
+/// Whether `first` must be written before `second`.
+fn goes_before(first: &Ordered<'_>, second: &Ordered<'_>) -> bool {
+    let first_in_second = covers(second, first);
+    let second_in_first = covers(first, second);
+    if first_in_second || second_in_first {
+        return first_in_second && !second_in_first;
+    }
+    strictness(first.effect) > strictness(second.effect)
+        && overlap(first.pattern, second.pattern)
+        && !disjoint(first.conditions, second.conditions)
+}
+
+/// Whether no request meets both sets of conditions, as far as single comparisons of one
+/// argument tell (`amount <= $500` and `amount > $500`; `environment == "staging"` and
+/// `environment == "production"`).
+fn disjoint(first: &[Condition], second: &[Condition]) -> bool {
+    first.iter().any(|a| {
+        second
+            .iter()
+            .any(|b| a.arg == b.arg && (excludes(a, b) || excludes(b, a)))
+    })
+}
+
+/// Whether `a` and `b`, on the same argument, cannot both hold.
+fn excludes(a: &Condition, b: &Condition) -> bool {
+    let single = |condition: &Condition| match condition.values.as_slice() {
+        [value] => value.number(),
+        _ => None,
+    };
+    match (a.op, b.op, single(a), single(b)) {
+        (Op::Lt | Op::Le, Op::Gt | Op::Ge, Some(upper), Some(lower)) => {
+            upper < lower || (upper == lower && !(a.op == Op::Le && b.op == Op::Ge))
+        }
+        (Op::Eq, Op::Eq, _, _) => !a.values.iter().any(|value| contains(&b.values, value)),
+        (Op::Eq, Op::Ne, _, _) => a.values.iter().all(|value| contains(&b.values, value)),
+        _ => false,
+    }
+}
+
+fn strictness(effect: Effect) -> u8 {
+    match effect {
+        Effect::Permit => 0,
+        Effect::Defer => 1,
+        Effect::Deny => 2,
+    }
 }
 
 /// Whether every request `specific` matches is matched by `general`.
@@ -131,6 +183,7 @@ mod tests {
 
     fn rule<'a>(pattern: &'a str, conditions: &'a [Condition]) -> Ordered<'a> {
         Ordered {
+            effect: Effect::Permit,
             mandatory: false,
             fallback: false,
             pattern,
@@ -161,6 +214,40 @@ mod tests {
         never.mandatory = true;
         let rules = [wide, rule("b", &[]), never, rule("a", &[])];
         assert_eq!(order(&rules), vec![2, 1, 3, 0]);
+    }
+
+    #[test]
+    fn where_neither_is_narrower_the_stricter_goes_first() {
+        let gold = [Condition {
+            arg: "tier".into(),
+            op: Op::Eq,
+            values: vec![Value::Text("gold".into())],
+        }];
+        let large = [amount(Op::Gt, 1000)];
+        let mut deny = rule("stripe/refund", &large);
+        deny.effect = Effect::Deny;
+        let mut defer_other_tool = rule("email/send", &[]);
+        defer_other_tool.effect = Effect::Defer;
+        let rules = [rule("stripe/refund", &gold), defer_other_tool, deny];
+        assert_eq!(order(&rules), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn disjoint_conditions_keep_their_order() {
+        let small = [amount(Op::Le, 500)];
+        let large = [amount(Op::Gt, 500)];
+        let mut defer = rule("stripe/charge", &large);
+        defer.effect = Effect::Defer;
+        assert_eq!(order(&[rule("stripe/charge", &small), defer]), vec![0, 1]);
+        assert!(disjoint(&small, &large));
+        assert!(!disjoint(&[amount(Op::Le, 500)], &[amount(Op::Ge, 500)]));
+        let env = |name: &str| Condition {
+            arg: "environment".into(),
+            op: Op::Eq,
+            values: vec![Value::Text(name.into())],
+        };
+        assert!(disjoint(&[env("staging")], &[env("production")]));
+        assert!(!disjoint(&[env("staging")], &[env("staging")]));
     }
 
     #[test]

@@ -515,3 +515,42 @@ fn the_agent_is_named_by_option_then_sentence_then_default() {
     );
     assert_eq!(name("Agent: payments-bot\nAllow refunds.", Some("x")), "x");
 }
+
+#[test]
+fn rules_are_ordered_narrower_first_then_stricter_first() {
+    let rules = |text: &str| -> Vec<String> {
+        let compiled = compile(text, &vocabulary(), &CompileOptions::default()).expect("compiles");
+        compiled
+            .fpl
+            .lines()
+            .filter(|line| line.starts_with(['p', 'd']) && line.contains(" reason: "))
+            .map(|line| line[..line.find(" reason: ").unwrap_or(line.len())].to_string())
+            .collect()
+    };
+    assert_eq!(
+        rules("Deny refunds.\nAllow refunds up to $100.\nDefer refunds over $5,000.\n"),
+        vec![
+            "permit stripe/refund when amount <= $100",
+            "defer stripe/refund when amount > $5000",
+            "deny stripe/refund",
+        ]
+    );
+    assert_eq!(
+        rules("Allow refunds when the customer tier is gold.\nDeny refunds over $1,000.\n"),
+        vec![
+            "deny stripe/refund when amount > $1000",
+            "permit stripe/refund when customer_tier == \"gold\"",
+        ]
+    );
+    assert_eq!(
+        rules(
+            "Allow http requests by default.\nBlock http post requests.\nNever run shell commands.\n"
+        ),
+        vec![
+            "deny! shell/*",
+            "deny http/post",
+            "deny http/post/*",
+            "permit http/*",
+        ]
+    );
+}

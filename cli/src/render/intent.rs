@@ -262,6 +262,9 @@ mod tests {
                 " ".repeat(60)
             )
         );
-        assert_eq!(frame(&item, "short zzz"), "1 | short zzz\n  |          ^^^\n");
+        assert_eq!(
+            frame(&item, "short zzz"),
+            "1 | short zzz\n  |          ^^^\n"
+        );
     }
 }
