@@ -108,37 +108,41 @@ fn compile(args: &CompileArgs) -> Result<ExitCode, CompileIntentError> {
             }
         })?;
     }
-    let options = ValidateOptions {
-        path: args
-            .output
-            .as_deref()
-            .map_or_else(|| "policy.fpl".to_string(), display),
-        agent: String::new(),
-        smt: SmtOptions {
-            timeout: Duration::from_secs_f64(args.smt_timeout.clamp(0.001, 3600.0)),
-        },
+    let path = args
+        .output
+        .as_deref()
+        .map_or_else(|| "policy.fpl".to_string(), display);
+    let smt = SmtOptions {
+        timeout: Duration::from_secs_f64(args.smt_timeout.clamp(0.001, 3600.0)),
+    };
+    let options_for = |agent: String| ValidateOptions {
+        path: path.clone(),
+        agent,
+        smt: smt.clone(),
     };
     let mut stderr = std::io::stderr().lock();
     let produced = match model(args)? {
         Some(backend) => {
-            let options = ValidateOptions {
-                agent: args
-                    .agent
-                    .clone()
-                    .or_else(|| intent::agent_named_in(&text))
-                    .unwrap_or_else(|| "default".into()),
-                ..options
+            let agent = args
+                .agent
+                .clone()
+                .or_else(|| intent::agent_named_in(&text))
+                .unwrap_or_else(|| "default".into());
+            let request = ModelRequest {
+                intent: &text,
+                vocabulary: &vocabulary,
+                validate: &options_for(agent),
             };
-            ask_model(
-                &backend,
-                &text,
-                &vocabulary,
-                &options,
-                args.explain,
-                &mut stderr,
-            )?
+            ask_model(&backend, &request, args.explain, &mut stderr)?
         }
-        None => compile_phrases(args, &text, &intent_name, &vocabulary, options, &mut stderr),
+        None => compile_phrases(
+            args,
+            &text,
+            &intent_name,
+            &vocabulary,
+            options_for,
+            &mut stderr,
+        ),
     };
     let Some(validated) = produced else {
         return Ok(ExitCode::from(1));
@@ -186,7 +190,7 @@ fn compile_phrases(
     text: &str,
     intent_name: &str,
     vocabulary: &Vocabulary,
-    options: ValidateOptions,
+    options_for: impl Fn(String) -> ValidateOptions,
     stderr: &mut impl std::io::Write,
 ) -> Option<Validated> {
     let compile_options = CompileOptions {
@@ -204,11 +208,7 @@ fn compile_phrases(
             return None;
         }
     };
-    let options = ValidateOptions {
-        agent: compiled.agent.clone(),
-        ..options
-    };
-    match validate(&compiled.fpl, &options) {
+    match validate(&compiled.fpl, &options_for(compiled.agent.clone())) {
         Ok(validated) => {
             if args.explain {
                 let _ = write!(
@@ -236,22 +236,15 @@ fn compile_phrases(
 /// The model backend, then validation with up to three rounds. `None` after reporting failure.
 fn ask_model(
     backend: &HttpModel,
-    text: &str,
-    vocabulary: &Vocabulary,
-    options: &ValidateOptions,
+    request: &ModelRequest<'_>,
     explain: bool,
     stderr: &mut impl std::io::Write,
 ) -> Result<Option<Validated>, CompileIntentError> {
-    let request = ModelRequest {
-        intent: text,
-        vocabulary,
-        validate: options,
-    };
-    match compile_with_model(backend, &request)? {
+    match compile_with_model(backend, request)? {
         ModelOutcome::Passed { validated, rounds } => {
             let _ = write!(stderr, "{}", render::intent::rounds(&rounds, false));
             if explain {
-                let explanations = intent::explain_by_reason(text, &validated);
+                let explanations = intent::explain_by_reason(request.intent, &validated);
                 let _ = write!(stderr, "{}", render::intent::explain(&explanations));
             }
             Ok(Some(*validated))
