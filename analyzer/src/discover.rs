@@ -57,17 +57,30 @@ pub fn policy_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 /// Reads the files, keeping the paths as given; invalid UTF-8 is reported later, not here.
+/// A file is read up to one byte past [`fpl_syntax::MAX_FILE_SIZE`], so a larger one (or an
+/// endless one such as `/dev/zero`) is refused by the parser with `E0006`.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<SourceFile>, LoadError> {
     paths
         .iter()
         .map(|path| {
-            let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+            let bytes = read_capped(path).map_err(|source| LoadError::Io {
                 path: path.clone(),
                 source,
             })?;
             Ok(SourceFile::from_bytes(display_path(path), &bytes))
         })
         .collect()
+}
+
+/// Reads at most [`fpl_syntax::MAX_FILE_SIZE`] + 1 bytes of a file: enough to tell that it is
+/// too large without reading all of it.
+pub fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(fpl_syntax::MAX_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn display_path(path: &Path) -> String {
