@@ -3,8 +3,8 @@
 //! [`super::order`]. Each rule carries its sentence as `reason`; every other statement is
 //! preceded by its sentence as a comment. The text is unformatted; validation formats it.
 
+use fpl_runtime::Decimal;
 use fpl_syntax::keywords::EXPR_RESERVED;
-use fpl_syntax::literal::format_millionths;
 
 use super::lexicon::Effect;
 use super::order::{Ordered, order};
@@ -255,13 +255,13 @@ fn merge_budget<'a>(
 fn budget_text(spec: &BudgetSpec, separator: &str) -> String {
     let mut entries = Vec::new();
     if let Some(max) = spec.max {
-        entries.push(format!("max ${}", format_millionths(max)));
+        entries.push(format!("max ${}", Decimal::from_millionths(max)));
     }
     if let Some(calls) = spec.max_calls {
         entries.push(format!("max_calls {calls}"));
     }
     if let Some(warn) = spec.warn_at {
-        entries.push(format!("warn_at {}", format_millionths(warn)));
+        entries.push(format!("warn_at {}", Decimal::from_millionths(warn)));
     }
     if let Some(effect) = spec.on_exceed {
         entries.push(format!("on_exceed {}", effect.keyword()));
@@ -344,8 +344,8 @@ fn path_text(path: &str) -> String {
 
 fn value_text(value: &Value) -> String {
     match value {
-        Value::Money(n) => format!("${}", format_millionths(*n)),
-        Value::Number(n) => format_millionths(*n),
+        Value::Money(n) => format!("${}", Decimal::from_millionths(*n)),
+        Value::Number(n) => Decimal::from_millionths(*n).to_string(),
         Value::Text(text) => quote(text),
         Value::Bool(flag) => flag.to_string(),
     }

@@ -2,7 +2,7 @@
 //! tokens (words, money, numbers, percentages, quoted text, `#channels`), and words reduced to
 //! stems so that "refunds", "refund" and "refunding" compare equal.
 
-use fpl_syntax::literal::{SCALE, decimal_millionths};
+use fpl_runtime::Decimal;
 
 /// One sentence of an intent file, with where it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,13 +231,23 @@ fn amount(text: &str) -> Option<i128> {
     if plain.starts_with('-') {
         return None;
     }
-    decimal_millionths(&plain)?.checked_mul(factor)
+    if !fpl_syntax::literal::is_number(&plain) {
+        return None;
+    }
+    Some(
+        Decimal::parse(&plain)
+            .ok()?
+            .checked_mul_int(factor)?
+            .millionths(),
+    )
 }
 
 /// A number token's value as a whole count, when it is one.
 pub(crate) fn whole(millionths: i128) -> Option<u64> {
-    (millionths % SCALE == 0)
-        .then(|| u64::try_from(millionths / SCALE).ok())
+    let number = Decimal::from_millionths(millionths);
+    number
+        .is_integer()
+        .then(|| u64::try_from(number.floor_int()).ok())
         .flatten()
 }
 
