@@ -634,3 +634,40 @@ fn numeric_value(numeric: &Numeric<'_>) -> Option<Decimal> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fpl_syntax::SyntaxKind;
+    use fpl_syntax::literal::numeric;
+
+    use super::numeric_value;
+
+    const SCALE: i128 = 1_000_000;
+
+    fn duration_millionths(text: &str) -> Option<i128> {
+        let numeric = numeric(SyntaxKind::DURATION, text)?;
+        numeric_value(&numeric).map(fpl_runtime::Decimal::millionths)
+    }
+
+    fn size_bytes(text: &str) -> Option<i128> {
+        let numeric = numeric(SyntaxKind::SIZE, text)?;
+        numeric_value(&numeric).map(fpl_runtime::Decimal::floor_int)
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_millionths("500ms"), Some(500_000));
+        assert_eq!(duration_millionths("1h30m"), Some(5_400 * SCALE));
+        assert_eq!(duration_millionths("7d"), Some(604_800 * SCALE));
+        assert_eq!(duration_millionths("30m1h"), None);
+        assert_eq!(duration_millionths("1m1m"), None);
+        assert_eq!(duration_millionths("1s500ms"), Some(1_500_000));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size_bytes("10mb"), Some(10 << 20));
+        assert_eq!(size_bytes("1KB"), Some(1024));
+        assert_eq!(size_bytes("1kib"), None);
+    }
+}

@@ -278,6 +278,19 @@ mod tests {
     }
 
     #[test]
+    fn decimals() {
+        let decimal_millionths = |text: &str| Decimal::parse(text).ok().map(Decimal::millionths);
+        let format_millionths = |millionths: i128| Decimal::from_millionths(millionths).to_string();
+        assert_eq!(decimal_millionths("10.5"), Some(10_500_000));
+        assert_eq!(decimal_millionths("-0.000001"), Some(-1));
+        assert_eq!(decimal_millionths("1.0000001"), None);
+        assert_eq!(decimal_millionths("1."), None);
+        assert_eq!(decimal_millionths(&"9".repeat(40)), None);
+        assert_eq!(format_millionths(-1_500_000), "-1.5");
+        assert_eq!(format_millionths(2_000_000), "2");
+    }
+
+    #[test]
     fn parses_and_prints_exactly() {
         let cases: &[(&str, Result<&str, DecimalError>)] = &[
             ("0", Ok("0")),

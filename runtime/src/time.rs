@@ -279,4 +279,13 @@ mod tests {
         let before = Timestamp::from_unix_seconds(-1).civil();
         assert_eq!((before.year, before.hour, before.weekday), (1969, 23, 3));
     }
+
+    #[test]
+    fn round_trips() {
+        for days in [-719_468, -1, 0, 59, 365, 10_957, 20_780, 2_932_896] {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(days_from_civil(year, month, day), days);
+        }
+        assert_eq!(civil_from_days(20_780), (2026, 11, 23));
+    }
 }

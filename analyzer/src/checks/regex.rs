@@ -40,6 +40,18 @@ mod tests {
     }
 
     #[test]
+    fn braces_without_repetition_are_literal() {
+        let fork_bomb = ":(){:|:&};:";
+        let regex = compile_regex(fork_bomb).expect("valid as in RE2");
+        assert!(regex.is_match("run :(){:|:&};: now"));
+        assert!(compile_regex("a{2}").expect("repetition").is_match("aa"));
+        assert!(!compile_regex("^a{2}$").expect("repetition").is_match("a"));
+        assert!(compile_regex("x{").expect("literal").is_match("x{"));
+        assert!(compile_regex("[{}]").expect("class").is_match("}"));
+        assert!(compile_regex("(unclosed").is_err());
+    }
+
+    #[test]
     fn checks_and_runtime_agree_on_braces() {
         // (pattern, a text it must match, a text it must not match); `None`: invalid.
         let cases: &[(&str, Option<(&str, &str)>)] = &[

@@ -326,7 +326,8 @@ impl Context<'_> {
                 match self.request.args.at(std::slice::from_ref(&name)) {
                     Value::List(items) => Ok(number(items.len() as i128)),
                     other => Err(format!(
-                        "`args_array_len` needs a list `args.{name}`, found {}",
+                        "`{}` needs a list `args.{name}`, found {}",
+                        Builtin::ArgsArrayLen.as_str(),
                         other.type_name()
                     )),
                 }

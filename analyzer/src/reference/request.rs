@@ -101,19 +101,19 @@ mod tests {
 
     #[test]
     fn times() {
-        let micros = |stamp: &str| {
+        let rfc3339_millionths = |stamp: &str| {
             let json = format!(r#"{{"agent":"a","tool":"x","time":"{stamp}"}}"#);
             parse_request(&json, 0).map(|request| i128::from(request.time.unix_micros()))
         };
-        assert_eq!(micros("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339_millionths("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(
-            micros("2026-11-23T18:00:00Z"),
+            rfc3339_millionths("2026-11-23T18:00:00Z"),
             Some(1_795_456_800 * 1_000_000)
         );
-        assert_eq!(micros("1970-01-01T01:00:00+01:00"), Some(0));
-        assert_eq!(micros("1970-01-01T00:00:00.5Z"), Some(500_000));
-        assert_eq!(micros("2026-02-30T00:00:00Z"), None);
-        assert_eq!(micros("yesterday"), None);
+        assert_eq!(rfc3339_millionths("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(rfc3339_millionths("1970-01-01T00:00:00.5Z"), Some(500_000));
+        assert_eq!(rfc3339_millionths("2026-02-30T00:00:00Z"), None);
+        assert_eq!(rfc3339_millionths("yesterday"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use regex::Regex;
 
 use super::state::SessionState;
 use crate::decimal::Decimal;
-use crate::ir::{CompareOp, Effect, Value};
+use crate::ir::{Builtin, CompareOp, Effect, Value};
 use crate::json::{Children, JsonKind, JsonRef};
 use crate::path::ClimbsAboveRoot;
 use crate::pattern::Pattern;
@@ -69,6 +69,23 @@ pub(crate) enum CCall {
     HistorySequence(Box<[(Pattern, Box<str>)]>),
     HistoryToolCount(Pattern, Box<str>),
     ArgsArrayLen(Box<[Box<str>]>, Box<str>),
+}
+
+impl CCall {
+    /// The built-in this call compiles.
+    fn builtin(&self) -> Builtin {
+        match self {
+            CCall::Len(_) => Builtin::Len,
+            CCall::Lower(_) => Builtin::Lower,
+            CCall::Upper(_) => Builtin::Upper,
+            CCall::Purpose(_) => Builtin::Purpose,
+            CCall::DenyCountWithin(_) => Builtin::DenyCountWithin,
+            CCall::HistoryContainsWithin(..) => Builtin::HistoryContainsWithin,
+            CCall::HistorySequence(_) => Builtin::HistorySequence,
+            CCall::HistoryToolCount(..) => Builtin::HistoryToolCount,
+            CCall::ArgsArrayLen(..) => Builtin::ArgsArrayLen,
+        }
+    }
 }
 
 /// What a condition reads besides the policy.
@@ -573,33 +590,28 @@ fn eval_call<'p: 'r, 'r>(call: &'p CCall, cx: &Ctx<'r>, scratch: &mut Scratch) -
             } else if let Some(items) = value.list() {
                 Val::Num(count(items.count() as u64))
             } else {
-                return fail("len", arg, "a string or a list", value);
+                return fail(Builtin::Len.as_str(), arg, "a string or a list", value);
             }
         }
         CCall::Lower(arg) | CCall::Upper(arg) => {
             let value = eval(arg, cx, scratch)?;
             let upper = matches!(call, CCall::Upper(_));
             if value.as_str(scratch).is_none() {
-                return fail(
-                    if upper { "upper" } else { "lower" },
-                    arg,
-                    "a string",
-                    value,
-                );
+                return fail(call.builtin().as_str(), arg, "a string", value);
             }
             Val::Scratch(scratch.push_mapped(value, upper))
         }
         CCall::Purpose(arg) => {
             let value = eval(arg, cx, scratch)?;
             let Some(wanted) = value.as_str(scratch) else {
-                return fail("purpose", arg, "a string", value);
+                return fail(Builtin::Purpose.as_str(), arg, "a string", value);
             };
             match purpose_of(cx.args) {
                 Val::Null => Val::Bool(false),
                 Val::Str(actual) => Val::Bool(actual.eq_ignore_ascii_case(wanted)),
                 other => {
                     return Err(ConditionError {
-                        operator: "purpose",
+                        operator: Builtin::Purpose.as_str(),
                         operand: Operand::Named("args.purpose"),
                         expected: "a string",
                         found: other.type_name(),
@@ -613,7 +625,7 @@ fn eval_call<'p: 'r, 'r>(call: &'p CCall, cx: &Ctx<'r>, scratch: &mut Scratch) -
                 Some(items) => Val::Num(count(items.count() as u64)),
                 None => {
                     return Err(ConditionError {
-                        operator: "args_array_len",
+                        operator: Builtin::ArgsArrayLen.as_str(),
                         operand: Operand::Arg(source),
                         expected: "a list",
                         found: value.type_name(),
@@ -622,14 +634,19 @@ fn eval_call<'p: 'r, 'r>(call: &'p CCall, cx: &Ctx<'r>, scratch: &mut Scratch) -
             }
         }
         CCall::DenyCountWithin(seconds) => {
-            let seconds = seconds_arg(seconds, "deny_count_within", cx, scratch)?;
+            let seconds = seconds_arg(seconds, Builtin::DenyCountWithin.as_str(), cx, scratch)?;
             let n = entries()
                 .filter(|e| e.effect == Effect::Deny && within(cx.now, e.time, seconds))
                 .count();
             Val::Num(count(n as u64))
         }
         CCall::HistoryContainsWithin(pattern, _, seconds) => {
-            let seconds = seconds_arg(seconds, "history_contains_within", cx, scratch)?;
+            let seconds = seconds_arg(
+                seconds,
+                Builtin::HistoryContainsWithin.as_str(),
+                cx,
+                scratch,
+            )?;
             Val::Bool(entries().any(|e| {
                 e.effect == Effect::Permit
                     && within(cx.now, e.time, seconds)
@@ -725,28 +742,29 @@ impl fmt::Display for CExpr {
                     if *negated { "not matches" } else { "matches" }
                 )
             }
-            CExpr::Call(call) => match call {
-                CCall::Len(a) => write!(f, "len({a})"),
-                CCall::Lower(a) => write!(f, "lower({a})"),
-                CCall::Upper(a) => write!(f, "upper({a})"),
-                CCall::Purpose(a) => write!(f, "purpose({a})"),
-                CCall::DenyCountWithin(a) => write!(f, "deny_count_within({a})"),
-                CCall::HistoryContainsWithin(_, p, a) => {
-                    write!(f, "history_contains_within({p:?}, {a})")
-                }
-                CCall::HistoryToolCount(_, p) => write!(f, "history_tool_count({p:?})"),
-                CCall::ArgsArrayLen(_, p) => write!(f, "args_array_len({p:?})"),
-                CCall::HistorySequence(items) => {
-                    f.write_str("history_sequence(")?;
-                    for (i, (_, p)) in items.iter().enumerate() {
-                        if i > 0 {
-                            f.write_str(", ")?;
-                        }
+            CExpr::Call(call) => {
+                write!(f, "{}(", call.builtin().as_str())?;
+                match call {
+                    CCall::Len(a)
+                    | CCall::Lower(a)
+                    | CCall::Upper(a)
+                    | CCall::Purpose(a)
+                    | CCall::DenyCountWithin(a) => write!(f, "{a}")?,
+                    CCall::HistoryContainsWithin(_, p, a) => write!(f, "{p:?}, {a}")?,
+                    CCall::HistoryToolCount(_, p) | CCall::ArgsArrayLen(_, p) => {
                         write!(f, "{p:?}")?;
                     }
-                    f.write_str(")")
+                    CCall::HistorySequence(items) => {
+                        for (i, (_, p)) in items.iter().enumerate() {
+                            if i > 0 {
+                                f.write_str(", ")?;
+                            }
+                            write!(f, "{p:?}")?;
+                        }
+                    }
                 }
-            },
+                f.write_str(")")
+            }
         }
     }
 }
