@@ -1,5 +1,6 @@
 //! The server on a 10,000-rule policy, over JSON-RPC in process: a one-character edit until
 //! both diagnostic layers are published, a completion and a hover. Prints the resident memory.
+//! The edit is measured on both shapes: ten agents of 1,000 rules and one agent of 10,000.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fpl_testdata::lsp_client::Client;
@@ -20,58 +21,83 @@ fn resident_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+/// A multi-threaded runtime like the server's.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("runtime");
-    let text = fpl_testdata::large_policy(10_000);
-    let before = resident_kib();
-    let mut client = runtime.block_on(async {
+        .expect("runtime")
+}
+
+/// A server with `text` open at [`URI`], both diagnostic layers published.
+fn open(runtime: &tokio::runtime::Runtime, text: &str) -> Client {
+    runtime.block_on(async {
         let (client_side, server_side) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_side);
         tokio::spawn(fpl_lsp::serve(server_read, server_write));
         let (read, write) = tokio::io::split(client_side);
         let mut client = Client::connect(read, write);
         client.initialize(None).await;
-        client.open(URI, &text).await;
+        client.open(URI, text).await;
         client.diagnostics_until(URI, |_| true).await;
         client.diagnostics_until(URI, |_| true).await;
         client
-    });
-    if let (Some(before), Some(after)) = (before, resident_kib()) {
-        eprintln!(
-            "resident memory: {after} KiB after opening (+{} KiB for the server)",
-            after.saturating_sub(before)
-        );
-    }
-    // A digit inside the condition of a rule in the middle of the file.
+    })
+}
+
+/// Benchmarks `name`: a digit inside the condition of a rule in the middle of `text` changes,
+/// until both diagnostic layers are published.
+fn bench_edit(
+    c: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    client: &mut Client,
+    text: &str,
+    name: &str,
+) {
     let middle = text.len() / 2;
     let digit = middle + text[middle..].find("amount > ").expect("a condition") + "amount > ".len();
-    let at = position(&text, digit);
+    let at = position(text, digit);
     let end = json!({"line": at["line"], "character": at["character"].as_u64().unwrap_or(0) + 1});
     let mut version = 1;
-    c.bench_function(
-        "edit one character → syntax and semantic diagnostics",
-        |b| {
-            b.iter(|| {
-                version += 1;
-                let digit = if version % 2 == 0 { "7" } else { "1" };
-                runtime.block_on(async {
-                    client
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            version += 1;
+            let digit = if version % 2 == 0 { "7" } else { "1" };
+            runtime.block_on(async {
+                client
                     .notify(
                         "textDocument/didChange",
                         json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [
                             {"range": {"start": at, "end": end}, "text": digit}]}),
                     )
                     .await;
-                    client.diagnostics_until(URI, |_| true).await;
-                    client.diagnostics_until(URI, |_| true).await;
-                })
+                client.diagnostics_until(URI, |_| true).await;
+                client.diagnostics_until(URI, |_| true).await;
             })
-        },
+        })
+    });
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = runtime();
+    let text = fpl_testdata::large_policy(10_000);
+    let before = resident_kib();
+    let mut client = open(&runtime, &text);
+    if let (Some(before), Some(after)) = (before, resident_kib()) {
+        eprintln!(
+            "resident memory: {after} KiB after opening (+{} KiB for the server)",
+            after.saturating_sub(before)
+        );
+    }
+    bench_edit(
+        c,
+        &runtime,
+        &mut client,
+        &text,
+        "edit one character → syntax and semantic diagnostics",
     );
+    let middle = text.len() / 2;
     let condition = middle + text[middle..].find(" and ").expect("and") + " and ".len();
     let completion_at = position(&text, condition);
     c.bench_function("completion in a condition", |b| {
@@ -97,9 +123,24 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// The edit on one agent of 10,000 rules, where per-rule work that looks at the whole agent
+/// would show.
+fn bench_one_agent(c: &mut Criterion) {
+    let runtime = runtime();
+    let text = fpl_testdata::one_agent_policy(10_000);
+    let mut client = open(&runtime, &text);
+    bench_edit(
+        c,
+        &runtime,
+        &mut client,
+        &text,
+        "one agent × 10,000 rules: edit one character → syntax and semantic diagnostics",
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30);
-    targets = bench
+    targets = bench, bench_one_agent
 }
 criterion_main!(benches);
