@@ -9,16 +9,16 @@ pub mod codes;
 pub mod compile;
 pub mod config_keys;
 pub mod diagnostic;
-pub mod discover;
 pub mod hir;
 pub mod host;
 pub mod lower;
+pub mod project;
 pub mod reference;
 pub mod smt;
 pub mod source;
 pub mod testing;
 
-pub use analysis::{Analysis, AnalyzedFile, analyze, sort_diagnostics};
+pub use analysis::{Analysis, AnalyzedFile, sort_diagnostics};
 pub use checks::CheckOptions;
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Fix, Label, Severity, Span, TextEdit};
