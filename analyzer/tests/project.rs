@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use fpl_analyzer::host::check_project;
 use fpl_analyzer::project::{GitTree, Project, ProjectError, Scope};
 use fpl_analyzer::{CheckOptions, Code};
+use fpl_testdata::registry::git_commit_all;
 
 const POLICY: &str = "agent a {\n  default deny\n}\n";
 
@@ -191,37 +192,21 @@ fn a_file_over_16_mib_is_e0006_and_is_not_read() {
     assert_eq!(analysis.diagnostics[0].message, "file larger than 16 MiB");
 }
 
-/// Commits `files` (path, text) as the whole tree on top of HEAD; returns the commit.
-fn commit(repository: &git2::Repository, files: &[(&str, &[u8])]) -> git2::Oid {
-    let workdir = repository.workdir().expect("a work tree");
-    let mut index = repository.index().expect("index");
-    index.clear().expect("clear");
+/// Writes `files` (path, bytes) into the repository at `dir` and commits the work tree.
+fn commit(dir: &Path, files: &[(&str, &[u8])]) {
     for (path, bytes) in files {
-        let full = workdir.join(path);
+        let full = dir.join(path);
         std::fs::create_dir_all(full.parent().expect("parent")).expect("dir");
         std::fs::write(&full, bytes).expect("write");
-        index.add_path(Path::new(path)).expect("add");
     }
-    let tree = repository
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let signature = git2::Signature::now("t", "t@example.com").expect("signature");
-    let parent = repository
-        .head()
-        .ok()
-        .and_then(|head| head.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repository
-        .commit(Some("HEAD"), &signature, &signature, "v", &tree, &parents)
-        .expect("commit")
+    git_commit_all(dir, "v");
 }
 
 #[test]
 fn a_revision_is_read_from_the_object_database_with_its_manifest() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repository = git2::Repository::init(dir.path()).expect("init");
     commit(
-        &repository,
+        dir.path(),
         &[
             (
                 "policy/faramesh.toml",
@@ -267,33 +252,12 @@ fn a_revision_is_read_from_the_object_database_with_its_manifest() {
 #[test]
 fn a_revisions_tree_holds_no_links_and_no_oversized_file() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repository = git2::Repository::init(dir.path()).expect("init");
     let big = vec![b'#'; fpl_syntax::MAX_FILE_SIZE + 1];
+    std::os::unix::fs::symlink("a.fpl", dir.path().join("link.fpl")).expect("symlink");
     commit(
-        &repository,
+        dir.path(),
         &[("a.fpl", POLICY.as_bytes()), ("big.fpl", &big)],
     );
-    std::os::unix::fs::symlink("a.fpl", dir.path().join("link.fpl")).expect("symlink");
-    let mut index = repository.index().expect("index");
-    index.add_path(Path::new("link.fpl")).expect("add link");
-    let tree = repository
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let signature = git2::Signature::now("t", "t@example.com").expect("signature");
-    let head = repository
-        .head()
-        .and_then(|h| h.peel_to_commit())
-        .expect("head");
-    repository
-        .commit(
-            Some("HEAD"),
-            &signature,
-            &signature,
-            "link",
-            &tree,
-            &[&head],
-        )
-        .expect("commit");
 
     let tree = GitTree::open(dir.path(), "HEAD").expect("opens");
     let project = Project::load_dir(&tree, Path::new("")).expect("loads");
@@ -308,8 +272,7 @@ fn a_revisions_tree_holds_no_links_and_no_oversized_file() {
 #[test]
 fn the_prefix_is_where_a_directory_is_in_the_work_tree() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let repository = git2::Repository::init(dir.path()).expect("init");
-    commit(&repository, &[("sub/dir/a.fpl", POLICY.as_bytes())]);
+    commit(dir.path(), &[("sub/dir/a.fpl", POLICY.as_bytes())]);
     let tree = GitTree::open(&dir.path().join("sub"), "HEAD~0").expect("opens");
     assert_eq!(
         tree.prefix_of(&dir.path().join("sub/dir")),

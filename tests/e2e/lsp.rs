@@ -8,7 +8,7 @@ const URI: &str = "file:///ws/test.fpl";
 
 /// A fresh `faramesh lsp` process.
 fn server() -> Client {
-    Client::spawn(env!("CARGO_BIN_EXE_faramesh"), &["lsp"])
+    Client::spawn(faramesh_e2e::binary(), &["lsp"])
 }
 
 /// A fresh server with `text` open as `URI`.

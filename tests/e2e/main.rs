@@ -1,0 +1,16 @@
+//! End-to-end tests: each module drives the real `faramesh` binary (built by
+//! [`faramesh_e2e::binary`]) through one command or feature, with real files, git repositories
+//! in temporary directories and servers on 127.0.0.1; `corpus` runs every corpus policy through
+//! it. One test executable, so the binary is located and built once.
+
+mod check;
+mod corpus;
+mod diff;
+mod eval;
+mod fmt;
+mod fmt_meaning;
+mod line_ends;
+mod lsp;
+mod lsp_framing;
+mod project;
+mod registry;
