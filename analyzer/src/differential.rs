@@ -1,9 +1,11 @@
 //! The reference evaluator and `fpl-runtime` give identical decisions on random policies and
 //! random request sequences (shared state included).
 
-use fpl_analyzer::host::check_policy;
-use fpl_analyzer::{CheckOptions, SourceFile, compile::compile, reference};
 use proptest::prelude::*;
+
+use crate::compile::compile;
+use crate::host::check_policy;
+use crate::{CheckOptions, SourceFile, reference};
 
 const PATTERNS: &[&str] = &["*", "t/*", "t/a", "t/b", "u/*", "t/*/x", "t/a?", "t/a*"];
 const CONDITIONS: &[&str] = &[

@@ -3,17 +3,21 @@
 
 pub mod analysis;
 pub mod builtins;
+#[cfg(test)]
 mod calendar;
 pub mod checks;
 pub mod codes;
 pub mod compile;
 pub mod config_keys;
 pub mod diagnostic;
+#[cfg(test)]
+mod differential;
 pub mod hir;
 pub mod host;
-pub mod lower;
+mod lower;
 pub mod project;
-pub mod reference;
+#[cfg(test)]
+mod reference;
 pub mod smt;
 pub mod source;
 pub mod testing;
