@@ -100,6 +100,8 @@ fn eval_streams_requests_with_shared_state_and_survives_bad_lines() {
             "RULE_PERMIT",
             "INVALID_REQUEST",
             "RULE_PERMIT",
+            // The blank line is answered too, so decision N answers line N.
+            "INVALID_REQUEST",
             "RATE_EXCEEDED",
             "MANDATORY_DENY",
             "CONDITION_ERROR"

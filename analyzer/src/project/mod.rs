@@ -29,7 +29,7 @@ pub use self::git::GitTree;
 pub use self::imports::{ImportProblem, ImportSite, Imported, ImportedFile};
 pub use self::manifest::MANIFEST;
 use self::manifest::{Listed, MAX_MANIFEST_SIZE};
-pub use self::source::{Contents, Disk, EntryKind, FileSource};
+pub use self::source::{Contents, Disk, EntryKind, FileSource, read_capped};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::source::{FileId, SourceFile};

@@ -106,22 +106,7 @@ impl FileSource for Disk {
     }
 
     fn read(&self, path: &Path, limit: usize) -> Result<Contents, ProjectError> {
-        let io = self.io(path);
-        let file = std::fs::File::open(self.full(path)).map_err(&io)?;
-        // The length of a regular file says it is too large without reading it; a device or a
-        // pipe (length 0) is read up to one byte past the limit.
-        if file.metadata().map_err(&io)?.len() > limit as u64 {
-            return Ok(Contents::TooLarge);
-        }
-        let mut bytes = Vec::new();
-        file.take(limit as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(&io)?;
-        Ok(if bytes.len() > limit {
-            Contents::TooLarge
-        } else {
-            Contents::Bytes(bytes)
-        })
+        read_capped(&self.full(path), limit).map_err(self.io(path))
     }
 
     fn display(&self, path: &Path) -> String {
@@ -133,4 +118,21 @@ impl FileSource for Disk {
     fn disk_path(&self, path: &Path) -> Option<PathBuf> {
         Some(self.full(path))
     }
+}
+
+/// Reads the file at `path` if it holds at most `limit` bytes, reading no more than `limit + 1`
+/// bytes: the length of a regular file says it is too large without reading it, and a device
+/// or a pipe (length 0, perhaps endless like `/dev/zero`) is read up to one byte past the limit.
+pub fn read_capped(path: &Path, limit: usize) -> std::io::Result<Contents> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() > limit as u64 {
+        return Ok(Contents::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(if bytes.len() > limit {
+        Contents::TooLarge
+    } else {
+        Contents::Bytes(bytes)
+    })
 }

@@ -61,10 +61,16 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
         return Err(TestError::NoTests(shown.join(", ")));
     }
     let (mut passed, mut failed) = (0, 0);
+    // Test files whose policy has errors: a failure even when they hold no case.
+    let mut unusable = 0;
     let mut out = String::new();
     for file in files {
         let tests = testing::read_test_file(&file)?;
-        let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // A bare file name has the empty path as its parent.
+        let dir = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         let policy_paths = vec![match &tests.policy {
             Some(policy) => dir.join(policy),
             None => dir.clone(),
@@ -79,6 +85,7 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
                     file.display()
                 );
                 failed += tests.cases.len();
+                unusable += 1;
                 continue;
             }
         };
@@ -98,7 +105,7 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     print!("{out}");
-    Ok(failed == 0)
+    Ok(failed == 0 && unusable == 0)
 }
 
 /// `path` if it is a file, else every `*.fmtest.yaml` below it (in the directories the project

@@ -1,12 +1,16 @@
 //! Policy tests (`*.fmtest.yaml`, SPEC §12): cases of requests with expected decisions, run
 //! against the compiled policy, with rule coverage.
 
+mod strict;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use fpl_runtime::Evaluator;
 use fpl_runtime::ir::CompiledPolicy;
 use serde::Deserialize;
+
+use crate::project::{Contents, read_capped};
 
 /// A parsed test file.
 #[derive(Debug, Clone, Deserialize)]
@@ -25,12 +29,16 @@ pub struct TestCase {
     /// What the case checks.
     pub name: String,
     /// One request.
+    #[serde(default, deserialize_with = "strict::value")]
     pub request: Option<serde_json::Value>,
     /// Requests evaluated in order with shared state.
+    #[serde(default, deserialize_with = "strict::values")]
     pub requests: Option<Vec<serde_json::Value>>,
-    /// Expected fields of the decision of `request`.
+    /// Expected fields of the decision of `request` (at least one).
+    #[serde(default, deserialize_with = "strict::expectation")]
     pub expect: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Expected fields of the decision of the last of `requests`.
+    /// Expected fields of the decision of the last of `requests` (at least one).
+    #[serde(default, deserialize_with = "strict::expectation")]
     pub expect_last: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -69,12 +77,23 @@ pub enum TestFileError {
     },
 }
 
-/// Reads and validates a test file.
+/// Reads and validates a test file (at most [`fpl_syntax::MAX_FILE_SIZE`] bytes).
 pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TestFileError::Io {
+    let io = |source| TestFileError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let bytes = match read_capped(path, fpl_syntax::MAX_FILE_SIZE).map_err(io)? {
+        Contents::Bytes(bytes) => bytes,
+        Contents::TooLarge => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "larger than 16 MiB",
+            )));
+        }
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|error| io(std::io::Error::new(std::io::ErrorKind::InvalidData, error)))?;
     let file: TestFile = serde_norway::from_str(&text).map_err(|error| {
         let location = error.location();
         TestFileError::Syntax {
