@@ -14,6 +14,7 @@ pub mod diagnostic;
 mod differential;
 pub mod hir;
 pub mod host;
+pub mod intent;
 mod lower;
 pub mod project;
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod fmtest;
 mod line_ends;
 mod lsp;
 mod lsp_framing;
+mod policy_compile;
 mod project;
 mod registry;
 mod requests;

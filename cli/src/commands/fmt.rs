@@ -5,7 +5,7 @@
 //! untouched and its errors are printed as `file:line:col: error[CODE]: message`).
 
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use fpl_analyzer::project::{Project, ProjectFile, Scope};
@@ -144,7 +144,7 @@ fn format_file(args: &FmtArgs, file: &ProjectFile, outcome: &mut Outcome) {
         }
         return;
     }
-    if let Err(error) = write_atomically(path, &new_text) {
+    if let Err(error) = super::write_atomically(path, &new_text) {
         outcome.error(&format!("{name}: cannot write: {error}"));
     }
 }
@@ -189,24 +189,4 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
         .to_string()
-}
-
-/// Replaces `path` with `text` through a temporary file in the same directory, so a reader never
-/// sees a half-written file and a crash leaves the old file intact. A symbolic link is kept: its
-/// target is replaced.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let path = target.as_path();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.as_file().sync_all()?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        file.as_file().set_permissions(metadata.permissions())?;
-    }
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
 }
