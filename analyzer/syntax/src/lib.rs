@@ -12,6 +12,7 @@ pub mod line_index;
 pub mod literal;
 mod parser;
 mod syntax_kind;
+mod tree_builder;
 
 pub use error::{ErrorCode, SyntaxError};
 pub use lexer::{is_hidden_char, is_pattern_char};

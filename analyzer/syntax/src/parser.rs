@@ -3,12 +3,13 @@
 //! The grammar itself lives in `grammar/`. Trivia are flushed into the enclosing node before a
 //! node starts, so every node begins and ends with a real token and comments sit between nodes.
 
-use rowan::{Checkpoint, GreenNode, GreenNodeBuilder, TextRange, TextSize};
+use rowan::{GreenNode, TextRange, TextSize};
 
 use crate::SyntaxKind::{self, *};
 use crate::error::{ErrorCode, SyntaxError};
 use crate::lexer::{self, RawToken};
 use crate::line_index;
+use crate::tree_builder::{Checkpoint, TreeBuilder};
 
 /// Deepest nesting of blocks, lists and expressions (SPEC §3 note 6).
 pub(crate) const MAX_DEPTH: u32 = 64;
@@ -26,7 +27,7 @@ pub(crate) struct Parser<'t> {
     /// Everything before `pos` is in the tree.
     pos: usize,
     next: Option<Lookahead>,
-    builder: GreenNodeBuilder<'static>,
+    builder: TreeBuilder,
     errors: Vec<SyntaxError>,
     depth: u32,
     /// Parentheses and brackets opened and not yet closed.
@@ -39,7 +40,7 @@ impl<'t> Parser<'t> {
             text,
             pos: 0,
             next: None,
-            builder: GreenNodeBuilder::new(),
+            builder: TreeBuilder::default(),
             errors: Vec::new(),
             depth: 0,
             open_brackets: 0,
@@ -148,7 +149,7 @@ impl<'t> Parser<'t> {
 
     fn emit(&mut self, kind: SyntaxKind, len: usize) {
         let text = &self.text[self.pos..self.pos + len];
-        self.builder.token(kind.into(), text);
+        self.builder.token(kind, text);
         self.pos += len;
         self.next = None;
     }
@@ -287,7 +288,7 @@ impl<'t> Parser<'t> {
 
     pub(crate) fn start_node(&mut self, kind: SyntaxKind) {
         self.flush_trivia();
-        self.builder.start_node(kind.into());
+        self.builder.start_node(kind);
     }
 
     pub(crate) fn checkpoint(&mut self) -> Checkpoint {
@@ -296,7 +297,7 @@ impl<'t> Parser<'t> {
     }
 
     pub(crate) fn start_node_at(&mut self, checkpoint: Checkpoint, kind: SyntaxKind) {
-        self.builder.start_node_at(checkpoint, kind.into());
+        self.builder.start_node_at(checkpoint, kind);
     }
 
     pub(crate) fn finish_node(&mut self) {
