@@ -283,7 +283,7 @@ impl<'t> Parser<'t> {
 
     /// Starts the root node, before any trivia.
     pub(crate) fn start_root(&mut self) {
-        self.builder.start_node(SOURCE_FILE.into());
+        self.builder.start_node(SOURCE_FILE);
     }
 
     pub(crate) fn start_node(&mut self, kind: SyntaxKind) {
