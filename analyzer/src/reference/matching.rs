@@ -1,4 +1,4 @@
-//! Tool patterns (§6.2, with the runtime's one matcher), selector clauses and egress (§6.1
+//! Tool and host patterns (§6.2, with the runtime's matchers), selector clauses and egress (§6.1
 //! step 3), written plainly.
 
 use fpl_runtime::pattern::Pattern;
@@ -134,15 +134,10 @@ fn read_host(value: &Value, read: HostReader) -> Result<String, String> {
     }
 }
 
-/// Host patterns: exact, `*.suffix` (also the bare suffix) or `*`; a trailing dot is ignored.
+/// Whether host pattern `pattern` (exact, `*.suffix` or `*`) matches `host`, with the runtime's
+/// one host-pattern matcher; a pattern it cannot read matches nothing (the checks reject it).
 pub fn host_matches(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.to_ascii_lowercase();
-    let pattern = pattern.strip_suffix('.').unwrap_or(&pattern);
-    match pattern.strip_prefix("*.") {
-        _ if pattern == "*" => true,
-        Some(suffix) => host == suffix || host.ends_with(&format!(".{suffix}")),
-        None => host == pattern,
-    }
+    fpl_runtime::HostPattern::parse(pattern).is_some_and(|pattern| pattern.matches(host))
 }
 
 /// Step 3: the egress decision, if the agent has `egress` and the request names a host:
