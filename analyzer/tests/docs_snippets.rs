@@ -149,6 +149,40 @@ fn provider_types_and_runtime_keys_of_the_docs_are_known() {
 }
 
 #[test]
+fn durations_written_as_strings_are_durations() {
+    check_clean_and_decide(
+        r#"agent payments {
+  default deny
+  phase "audit-only" {
+    duration = "24h"
+    next = "enforce"
+    rules {
+      permit stripe/charge
+    }
+  }
+  phase "enforce" {
+    duration = 7d
+    deny stripe/charge
+  }
+  credential stripe { ttl = "15m" }
+}
+"#,
+        &[
+            (
+                r#"{"agent":"payments","tool":"stripe/charge","phase":"audit-only"}"#,
+                "permit",
+                "RULE_PERMIT",
+            ),
+            (
+                r#"{"agent":"payments","tool":"stripe/charge","phase":"enforce"}"#,
+                "deny",
+                "RULE_DENY",
+            ),
+        ],
+    );
+}
+
+#[test]
 fn values_the_docs_do_not_use_still_draw_their_codes() {
     let analysis = check(
         r#"runtime { backend = "mongo" cold_start_deny_window = "soon" }
@@ -156,22 +190,12 @@ provider p { type = "ftp" }
 agent a {
   default deny
   delegate { target_agent = "b" ceiling = "always" ttl = "10 minutes" }
+  phase p { duration = "a day" }
 }
 "#,
     );
     let codes: Vec<Code> = analysis.diagnostics.iter().map(|d| d.code).collect();
-    assert_eq!(
-        codes,
-        [
-            Code::E0210,
-            Code::E0210,
-            Code::E0210,
-            Code::E0210,
-            Code::E0210
-        ],
-        "{:?}",
-        analysis.diagnostics
-    );
+    assert_eq!(codes, [Code::E0210; 6], "{:?}", analysis.diagnostics);
 }
 
 /// Applies the edits of the one fix of `diagnostic` to `text`.
