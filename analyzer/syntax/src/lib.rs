@@ -14,7 +14,7 @@ mod parser;
 mod syntax_kind;
 mod tree_builder;
 
-pub use error::{ErrorCode, SyntaxError};
+pub use error::{ErrorCode, SyntaxEdit, SyntaxError, SyntaxFix};
 pub use lexer::{is_hidden_char, is_pattern_char};
 pub use line_index::{ColumnUnit, LineColumn, LineIndex};
 pub use rowan::{GreenNode, GreenNodeData, NodeOrToken, TextRange, TextSize};
