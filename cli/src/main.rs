@@ -32,6 +32,8 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
     Diff(commands::diff::DiffArgs),
+    /// Gate a change of policy: `ci report` locally, `ci github` inside GitHub Actions.
+    Ci(commands::ci::CiArgs),
     /// Add an import to the policy, resolve and verify it, and pin it in faramesh.lock.
     Import(commands::import::ImportArgs),
     /// Resolve, verify and pin every import in faramesh.lock.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Ci(args) => commands::ci::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Lock(args) => commands::lock::run(&args),
         Command::Registry(args) => commands::registry::run(&args),

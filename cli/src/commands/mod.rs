@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod ci;
 mod compile_intent;
 pub mod completions;
 pub mod diff;
