@@ -5,6 +5,7 @@
 
 mod audit;
 mod check;
+mod ci;
 mod corpus;
 mod diff;
 mod egress;

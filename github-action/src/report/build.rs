@@ -220,7 +220,9 @@ fn rule_at(analysis: &Analysis, id: &str) -> Option<RuleAt> {
         .get(usize::from(rule.span.range.start())..)
         .and_then(|rest| rest.lines().next())
         .unwrap_or_default()
-        .trim();
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     Some(RuleAt {
         id: id.to_string(),
         file: file.source.path.clone(),

@@ -147,7 +147,7 @@ pub struct RuleAt {
     pub file: String,
     /// 1-based line.
     pub line: u32,
-    /// The rule's first line of source, trimmed (at most 120 characters).
+    /// The rule's first line of source with runs of spaces made one (at most 120 characters).
     pub text: String,
 }
 
