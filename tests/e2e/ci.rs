@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use assert_cmd::Command;
 
-const BASE: &str = "agent payments-bot {
+pub(crate) const BASE: &str = "agent payments-bot {
   default deny
   permit stripe/charge if amount <= 100
   defer stripe/refund if amount > 100
@@ -18,7 +18,7 @@ const BASE: &str = "agent payments-bot {
 }
 ";
 
-const HEAD: &str = "agent payments-bot {
+pub(crate) const HEAD: &str = "agent payments-bot {
   default deny
   permit stripe/charge if amount <= 50
   defer stripe/refund if amount > 500
@@ -32,14 +32,14 @@ const PR: u64 = 7;
 
 /// A repository with one commit per version of `policies/governance.fms` (each formatted unless
 /// `raw`), and the directory the workflow's files go to.
-struct Repo {
+pub(crate) struct Repo {
     dir: tempfile::TempDir,
     runner: tempfile::TempDir,
     commits: Vec<String>,
 }
 
 impl Repo {
-    fn new(versions: &[&str]) -> Repo {
+    pub(crate) fn new(versions: &[&str]) -> Repo {
         Repo::with(versions, true)
     }
 
@@ -106,7 +106,7 @@ impl Repo {
     }
 
     /// `faramesh ci github` in the repository with the environment of a `pull_request` run.
-    fn ci_github(&self, api: &FakeGithub) -> Command {
+    pub(crate) fn ci_github(&self, api: &FakeGithub) -> Command {
         let event = serde_json::json!({
             "action": "synchronize",
             "number": PR,
@@ -145,14 +145,14 @@ impl Repo {
             .replace(&self.runner.path().display().to_string(), "<runner>")
     }
 
-    fn read_runner(&self, name: &str) -> String {
+    pub(crate) fn read_runner(&self, name: &str) -> String {
         self.redact(&std::fs::read_to_string(self.runner_file(name)).unwrap_or_default())
     }
 }
 
 /// How the fake API answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     /// Like GitHub.
     Normal,
     /// 403 to everything.
@@ -172,13 +172,13 @@ struct State {
 }
 
 /// A fake GitHub REST API on 127.0.0.1: the issue-comment endpoints octocrab calls.
-struct FakeGithub {
+pub(crate) struct FakeGithub {
     url: String,
     state: Arc<Mutex<State>>,
 }
 
 impl FakeGithub {
-    fn start(mode: Mode) -> FakeGithub {
+    pub(crate) fn start(mode: Mode) -> FakeGithub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let state = Arc::new(Mutex::new(State::default()));
