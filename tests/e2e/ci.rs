@@ -691,3 +691,83 @@ fn a_rate_limit_is_waited_out_then_reported() {
     assert!(text.contains("wait 1 s"), "{text}");
     assert_eq!(always.log().len(), 3, "one request and two retries");
 }
+
+#[test]
+fn a_decision_log_is_replayed_through_both_revisions() {
+    let repo = Repo::new(&[BASE, HEAD]);
+    let log = repo.runner_file("requests.jsonl");
+    let lines = [
+        r#"{"agent":"payments-bot","tool":"stripe/refund","args":{"amount":300}}"#,
+        r#"{"agent":"payments-bot","tool":"stripe/refund","args":{"amount":50}}"#,
+        "",
+        r#"{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":80}}"#,
+        r#"{"agent":"payments-bot","tool":"stripe/refund","args":{"amount":200}}"#,
+        "not json",
+        r#"{"seq":1,"agent":"payments-bot","tool":"stripe/refund","args_digest":"ab","effect":"deny"}"#,
+    ];
+    std::fs::write(&log, lines.join("\n")).expect("write");
+    let output = faramesh_e2e::faramesh()
+        .current_dir(repo.dir.path())
+        .args([
+            "ci", "report", "--base", "HEAD~1", "--path", "policies", "--format", "json",
+        ])
+        .arg("--decision-log")
+        .arg(&log)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let backtest = &json["backtest"];
+    assert_eq!(backtest["requests"], 6);
+    assert_eq!(backtest["invalid"], 1);
+    assert_eq!(backtest["not_comparable"], 1);
+    let flips: Vec<(String, String, u64, Vec<u64>)> = backtest["flips"]
+        .as_array()
+        .expect("flips")
+        .iter()
+        .map(|flip| {
+            (
+                flip["base"].as_str().unwrap_or_default().to_string(),
+                flip["head"].as_str().unwrap_or_default().to_string(),
+                flip["count"].as_u64().unwrap_or_default(),
+                flip["examples"]
+                    .as_array()
+                    .expect("examples")
+                    .iter()
+                    .filter_map(|example| example["line"].as_u64())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flips,
+        [
+            ("defer".into(), "permit".into(), 2, vec![1, 5]),
+            ("permit".into(), "deny".into(), 1, vec![4]),
+        ]
+    );
+
+    let output = faramesh_e2e::faramesh()
+        .current_dir(repo.dir.path())
+        .args(["ci", "report", "--base", "HEAD~1", "--path", "policies"])
+        .arg("--decision-log")
+        .arg(&log)
+        .output()
+        .expect("runs");
+    let markdown = repo.redact(&stdout(&output));
+    let backtest = &markdown[markdown.find("Backtest of").expect("a backtest line")..];
+    insta::assert_snapshot!("report_backtest", backtest);
+
+    let output = faramesh_e2e::faramesh()
+        .current_dir(repo.dir.path())
+        .args(["ci", "report", "--base", "HEAD~1", "--path", "policies"])
+        .args(["--decision-log", "no-such-log.jsonl"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no-such-log.jsonl"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -45,6 +45,10 @@ struct GateArgs {
     /// Time budget, in seconds, of the SMT analysis of the head and again of the diff.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
     smt_timeout: f64,
+    /// Recorded requests (JSONL, one request a line, as `faramesh eval --requests` reads them)
+    /// to replay through both revisions; the report counts the decisions that flip.
+    #[arg(long, value_name = "FILE")]
+    decision_log: Option<PathBuf>,
 }
 
 /// Arguments of `faramesh ci report`.
@@ -140,20 +144,20 @@ impl GateArgs {
         }
     }
 
-    fn build(&self, base: &str, head: &str) -> Result<Report, ReportError> {
-        let options = report::ReportOptions {
+    fn options(&self, base: &str, head: &str) -> report::ReportOptions {
+        report::ReportOptions {
             dir: self.path.clone(),
             base: base.to_string(),
             head: head.to_string(),
             smt_timeout: Duration::from_secs_f64(self.smt_timeout.clamp(0.001, 3600.0)),
-        };
-        report::build(&options).map(|(report, _)| report)
+            decision_log: self.decision_log.clone(),
+        }
     }
 }
 
 /// `ci report`: prints the report; `Ok(true)` when the gate fails.
 fn report_command(args: &ReportArgs) -> Result<bool, CiError> {
-    let report = args.gate.build(&args.base, &args.head)?;
+    let (report, _) = report::build(&args.gate.options(&args.base, &args.head))?;
     let text = match args.format {
         ReportFormat::Json => report.to_json(),
         ReportFormat::Markdown => report::markdown(
@@ -177,13 +181,7 @@ fn github_command(args: &GithubArgs) -> Result<bool, CiError> {
         return Err(CommentError::NoToken.into());
     }
     let pull = &context.pull_request;
-    let options = report::ReportOptions {
-        dir: args.gate.path.clone(),
-        base: pull.base_sha.clone(),
-        head: pull.head_sha.clone(),
-        smt_timeout: Duration::from_secs_f64(args.gate.smt_timeout.clamp(0.001, 3600.0)),
-    };
-    let (report, head) = report::build(&options)?;
+    let (report, head) = report::build(&args.gate.options(&pull.base_sha, &pull.head_sha))?;
 
     let changed = ChangedLines::between(&args.gate.path, &pull.base_sha, &pull.head_sha)?;
     let selection = annotations::select(&all_annotations(&report), &|path, first, last| {

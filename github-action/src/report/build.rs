@@ -25,6 +25,8 @@ pub struct ReportOptions {
     pub head: String,
     /// Time budget of the SMT analysis of the head, and again of the diff.
     pub smt_timeout: Duration,
+    /// Recorded requests (JSONL) to replay through both revisions.
+    pub decision_log: Option<PathBuf>,
 }
 
 /// Why no report could be made.
@@ -36,6 +38,9 @@ pub enum ReportError {
     /// The analysis could not run.
     #[error("the semantic diff could not run: {0}")]
     Smt(#[from] smt::SmtError),
+    /// The backtest could not run.
+    #[error(transparent)]
+    Backtest(#[from] super::BacktestError),
 }
 
 /// The report of `options.head` against `options.base`, and the head's analysis (for SARIF).
@@ -77,6 +82,10 @@ pub fn build(options: &ReportOptions) -> Result<(Report, Analysis), ReportError>
             &smt::semantic_diff(&base, &head, &smt_options)?,
         )
     };
+    let backtest = match (&options.decision_log, &diff) {
+        (Some(log), DiffOutcome::Compared { .. }) => Some(super::backtest(&base, &head, log)?),
+        _ => None,
+    };
     let diagnostics: Vec<Finding> = located(&head).map(|it| Finding::of(&it)).collect();
     let mut counts = Counts {
         errors: diagnostics
@@ -112,6 +121,7 @@ pub fn build(options: &ReportOptions) -> Result<(Report, Analysis), ReportError>
         diagnostics,
         unformatted,
         diff,
+        backtest,
     };
     Ok((report, head))
 }

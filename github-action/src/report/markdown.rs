@@ -115,6 +115,25 @@ pub fn markdown(report: &Report, options: &MarkdownOptions) -> String {
             let _ = writeln!(out, "Decisions were not compared: {reason}.\n");
         }
     }
+    if let Some(backtest) = &report.backtest {
+        let flipped: usize = backtest.flips.iter().map(|flip| flip.count).sum();
+        let _ = writeln!(
+            out,
+            "Backtest of {}: {} lines replayed through both revisions, {flipped} decided \
+             differently{}{}.\n",
+            code(&backtest.log),
+            backtest.requests,
+            counted(backtest.invalid, "not a request"),
+            counted(
+                backtest.not_comparable,
+                "decision records without arguments (not replayed)"
+            ),
+        );
+        sections.push((
+            "Backtest flips".to_string(),
+            backtest.flips.iter().map(flip_item).collect(),
+        ));
+    }
     sections.push((
         "Errors and warnings".to_string(),
         report
@@ -172,6 +191,42 @@ pub fn markdown(report: &Report, options: &MarkdownOptions) -> String {
             out,
             "**{left_out} more not shown** (the comment has a size limit): {}.",
             options.full_report_hint
+        );
+    }
+    out
+}
+
+/// `, N what` when N is not 0.
+fn counted(count: usize, what: &str) -> String {
+    if count == 0 {
+        String::new()
+    } else {
+        format!(", {count} {what}")
+    }
+}
+
+fn flip_item(flip: &super::Flip) -> String {
+    let mut out = format!(
+        "- {} → **{}**: {} {}\n",
+        flip.base,
+        flip.head,
+        flip.count,
+        if flip.count == 1 {
+            "request"
+        } else {
+            "requests"
+        }
+    );
+    for example in &flip.examples {
+        let rule =
+            |rule: &Option<String>| rule.as_deref().map_or_else(|| "default".to_string(), code);
+        let _ = writeln!(
+            out,
+            "  - line {}: {} ({} → {})",
+            example.line,
+            code(&example.request),
+            rule(&example.base_rule),
+            rule(&example.head_rule)
         );
     }
     out

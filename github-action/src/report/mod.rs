@@ -3,12 +3,14 @@
 //! the one project loader and checked by the one host. Rendered as Markdown (the comment and the
 //! job summary) or JSON.
 
+mod backtest;
 mod build;
 mod markdown;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+pub use self::backtest::{Backtest, BacktestError, Flip, FlipExample, backtest};
 pub use self::build::{ReportError, ReportOptions, build};
 pub use self::markdown::{Links, MarkdownOptions, headline, markdown};
 
@@ -29,6 +31,9 @@ pub struct Report {
     pub unformatted: Vec<String>,
     /// The semantic diff base → head.
     pub diff: DiffOutcome,
+    /// Recorded requests replayed through both revisions, when a decision log was given and
+    /// both revisions are error-free.
+    pub backtest: Option<Backtest>,
 }
 
 /// Counts of what the report holds.
