@@ -150,7 +150,9 @@ pub fn backtest(base: &Analysis, head: &Analysis, log: &Path) -> Result<Backtest
         }
     }
     result.flips = flips.into_values().collect();
-    result.flips.sort_by_key(|flip| std::cmp::Reverse(flip.count));
+    result
+        .flips
+        .sort_by_key(|flip| std::cmp::Reverse(flip.count));
     Ok(result)
 }
 
