@@ -211,3 +211,87 @@ impl Report {
             }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direction_follows_strictness() {
+        let cases = [
+            ("deny", "permit", Some(Direction::Loosened)),
+            ("deny", "defer", Some(Direction::Loosened)),
+            ("defer", "permit", Some(Direction::Loosened)),
+            ("permit", "deny", Some(Direction::Tightened)),
+            ("permit", "defer", Some(Direction::Tightened)),
+            ("defer", "deny", Some(Direction::Tightened)),
+            ("deny", "deny", None),
+        ];
+        for (old, new, expected) in cases {
+            assert_eq!(direction(old, new), expected, "{old} -> {new}");
+        }
+    }
+
+    fn report(counts: Counts, diff: DiffOutcome) -> Report {
+        Report {
+            base: "b".into(),
+            head: "h".into(),
+            path: String::new(),
+            counts,
+            diagnostics: Vec::new(),
+            unformatted: Vec::new(),
+            diff,
+            backtest: None,
+        }
+    }
+
+    fn compared() -> DiffOutcome {
+        DiffOutcome::Compared {
+            regions: Vec::new(),
+            limits: Vec::new(),
+            unknown: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fail_on_matrix() {
+        let none = Counts::default();
+        let error = Counts { errors: 1, ..none };
+        let warning = Counts {
+            warnings: 1,
+            ..none
+        };
+        let loosened = Counts {
+            loosened: 1,
+            ..none
+        };
+        let tightened = Counts {
+            tightened: 1,
+            ..none
+        };
+        let unknown = Counts { unknown: 1, ..none };
+        // (counts, fails under error, warning, loosening)
+        let cases = [
+            (none, [false, false, false]),
+            (error, [true, true, true]),
+            (warning, [false, true, false]),
+            (loosened, [false, false, true]),
+            (tightened, [false, false, false]),
+            (unknown, [false, false, true]),
+        ];
+        for (counts, expected) in cases {
+            let report = report(counts, compared());
+            let actual =
+                [FailOn::Error, FailOn::Warning, FailOn::Loosening].map(|it| report.fails(it));
+            assert_eq!(actual, expected, "{counts:?}");
+        }
+        let skipped = report(
+            none,
+            DiffOutcome::Skipped {
+                reason: "the base revision has errors".into(),
+            },
+        );
+        assert!(skipped.fails(FailOn::Loosening));
+        assert!(!skipped.fails(FailOn::Error));
+    }
+}
