@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use super::cond::{CCall, CExpr, Field};
+use super::cond::{CCall, CExpr, Field, StateReads};
 use super::index::RuleIndex;
-use crate::error::{ValidationError, ValidationKind};
+use crate::error::{LoadError, ValidationError, ValidationKind};
 use crate::host::HostPattern;
 use crate::ir::{self, Builtin, CompareOp, CompiledPolicy, Effect, Expr, Root, Value};
 use crate::pattern::Pattern;
@@ -38,6 +38,8 @@ pub(crate) struct CAgent {
     pub credentials: Vec<CredentialScope>,
     /// Per budget: `warn_at × max` and `warn_at × daily`, computed once.
     pub warn_thresholds: Vec<(Option<crate::Decimal>, Option<crate::Decimal>)>,
+    /// The per-session state its conditions and budgets read (the rest is never kept).
+    pub reads: StateReads,
 }
 
 /// One compiled rule.
@@ -74,6 +76,17 @@ pub(crate) struct CEgress {
 pub(crate) enum CredentialScope {
     Patterns(Box<[Pattern]>),
     FirstSegment(Box<str>),
+}
+
+/// Checks the IR version, then validates and compiles a policy.
+pub(crate) fn load(compiled: &CompiledPolicy) -> Result<CPolicy, LoadError> {
+    if compiled.policy.version != ir::IR_VERSION {
+        return Err(LoadError::UnsupportedIr {
+            found: compiled.policy.version,
+            supported: ir::IR_VERSION,
+        });
+    }
+    Ok(compile(compiled)?)
 }
 
 /// Validates and compiles a policy.
@@ -309,7 +322,20 @@ fn compile_agent(
             (threshold(b.max), threshold(b.daily))
         })
         .collect();
+    let mut reads = StateReads {
+        sessions: agent
+            .budgets
+            .iter()
+            .any(|b| b.scope == ir::BudgetScope::Session),
+        history: false,
+        // Every budget reads the day: a daily scope, a `daily` cap or both.
+        days: !agent.budgets.is_empty(),
+    };
+    for condition in rules.iter().filter_map(|r| r.condition.as_ref()) {
+        condition.add_state_reads(&mut reads);
+    }
     Ok(CAgent {
+        reads,
         warn_thresholds,
         ir: agent.clone(),
         rules,
