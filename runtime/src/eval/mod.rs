@@ -12,6 +12,7 @@ use compile::{CAgent, CPolicy};
 use cond::{Ctx, Scratch};
 use state::{DayState, State};
 
+use crate::bundle::VerifiedBundle;
 use crate::decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
 use crate::error::LoadError;
 use crate::ir::{CompiledPolicy, Effect};
@@ -121,7 +122,12 @@ impl Evaluator {
 
     /// Decodes, validates and loads the binary form of a compiled policy.
     pub fn from_bytes(bytes: &[u8]) -> Result<Evaluator, LoadError> {
-        Evaluator::new(CompiledPolicy::from_bytes(bytes)?)
+        Evaluator::from_compiled(&CompiledPolicy::decode(bytes)?)
+    }
+
+    /// Loads the policy of a bundle whose signature and digests were verified.
+    pub fn from_bundle(bundle: VerifiedBundle) -> Evaluator {
+        Evaluator::loaded(bundle.into_policy())
     }
 
     fn loaded(policy: CPolicy) -> Evaluator {
