@@ -114,6 +114,22 @@ impl Manifest {
             .collect()
     }
 
+    /// `[bundle] signing_key`: the path of the private key that signs bundles (relative to the
+    /// project directory), when set.
+    pub fn signing_key(&self) -> Result<Option<PathBuf>, Error> {
+        let Some(item) = self
+            .document
+            .get("bundle")
+            .and_then(|bundle| bundle.get("signing_key"))
+        else {
+            return Ok(None);
+        };
+        let path = item
+            .as_str()
+            .ok_or_else(|| self.invalid("`bundle.signing_key` must be a string"))?;
+        Ok(Some(PathBuf::from(path)))
+    }
+
     /// Sets `[registries.<name>] url`, creating the table; every other line is kept as written.
     pub fn set_registry_url(&mut self, name: &str, url: &str) {
         self.set_registry_key(name, "url", url);

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod bundle;
 pub mod check;
 pub mod completions;
 pub mod diff;
@@ -9,6 +10,7 @@ pub mod explain;
 pub mod fmt;
 pub mod import;
 mod imports;
+pub mod keygen;
 pub mod lock;
 pub mod lsp;
 mod policy;
