@@ -11,7 +11,7 @@ mod verify;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use fpl_runtime::bundle::MAX_BUNDLE_BYTES;
+use fpl_runtime::bundle::{MAX_BUNDLE_BYTES, VerifiedBundle};
 
 /// Arguments of `faramesh bundle`.
 #[derive(Debug, clap::Args)]
@@ -66,6 +66,15 @@ pub fn read_bundle(path: &Path) -> Result<Vec<u8>, ReadError> {
             source,
         })?
         .ok_or_else(|| ReadError::TooLarge(path.to_path_buf()))
+}
+
+/// Reads the bundle at `path` and verifies it with the `--trust` keys, as a runtime loads it.
+/// On failure the reason is printed and the exit code returned: 1 when the bundle is refused,
+/// 2 when the keys or the file cannot be read.
+pub fn load_verified(path: &Path, trust: &[String]) -> Result<VerifiedBundle, ExitCode> {
+    let trusted = trust::trusted_keys(trust).map_err(crate::commands::fail)?;
+    let bytes = read_bundle(path).map_err(crate::commands::fail)?;
+    VerifiedBundle::verify(&bytes, &trusted).map_err(|error| refuse(path, &error))
 }
 
 /// Prints why a bundle was refused (`error: FILE: why`) and returns exit code 1.

@@ -4,11 +4,11 @@
 //! and the branch moved atomically, never through a work tree) or an HTTP(S) directory
 //! (`PUT <url>/<commit>.fmb`, then `PUT <url>/latest`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use fpl_runtime::bundle::{BundleError, UnverifiedBundle, VerifiedBundle};
+use fpl_runtime::bundle::{UnverifiedBundle, VerifiedBundle};
 
 use super::trust::trusted_keys;
 
@@ -78,7 +78,7 @@ pub fn run(args: &PublishArgs) -> ExitCode {
     let commit = match checked {
         Ok((_, None)) => return crate::commands::fail(PublishError::Unsigned(args.file.clone())),
         Ok((manifest, Some(_))) => manifest.commit,
-        Err(error) => return refuse(&args.file, &error),
+        Err(error) => return super::refuse(&args.file, &error),
     };
     let name = format!("{commit}.fmb");
     let published = match destination(&args.to) {
@@ -94,10 +94,6 @@ pub fn run(args: &PublishArgs) -> ExitCode {
         }
         Err(error) => crate::commands::fail(error),
     }
-}
-
-fn refuse(path: &Path, error: &BundleError) -> ExitCode {
-    super::refuse(path, error)
 }
 
 fn destination(to: &str) -> Destination<'_> {

@@ -3,10 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fpl_runtime::bundle::VerifiedBundle;
-
-use super::trust::trusted_keys;
-
 /// Arguments of `faramesh bundle verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
@@ -20,15 +16,7 @@ pub struct VerifyArgs {
 /// Runs the command: exit 0 when the bundle verifies, 1 when it is refused, 2 when it cannot
 /// be read.
 pub fn run(args: &VerifyArgs) -> ExitCode {
-    let trusted = match trusted_keys(&args.trust) {
-        Ok(trusted) => trusted,
-        Err(error) => return crate::commands::fail(error),
-    };
-    let bytes = match super::read_bundle(&args.file) {
-        Ok(bytes) => bytes,
-        Err(error) => return crate::commands::fail(error),
-    };
-    match VerifiedBundle::verify(&bytes, &trusted) {
+    match super::load_verified(&args.file, &args.trust) {
         Ok(bundle) => {
             let manifest = bundle.manifest();
             println!(
@@ -40,6 +28,6 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(error) => super::refuse(&args.file, &error),
+        Err(code) => code,
     }
 }
