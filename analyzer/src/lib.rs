@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod hir;
 pub mod host;
+pub mod intent;
 pub mod lower;
 pub mod reference;
 pub mod smt;

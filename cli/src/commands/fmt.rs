@@ -121,7 +121,7 @@ fn format_file(args: &FmtArgs, path: &Path, outcome: &mut Outcome) {
         }
         return;
     }
-    if let Err(error) = write_atomically(path, &new_text) {
+    if let Err(error) = super::write_atomically(path, &new_text) {
         outcome.error(&format!("{name}: cannot write: {error}"));
     }
 }
@@ -166,26 +166,6 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
         .to_string()
-}
-
-/// Replaces `path` with `text` through a temporary file in the same directory, so a reader never
-/// sees a half-written file and a crash leaves the old file intact. A symbolic link is kept: its
-/// target is replaced.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let path = target.as_path();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.as_file().sync_all()?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        file.as_file().set_permissions(metadata.permissions())?;
-    }
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
 }
 
 /// `path` itself if it is a file, else every `*.fpl` and `*.fms` under it (hidden directories
