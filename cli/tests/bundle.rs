@@ -509,3 +509,66 @@ fn publish_puts_the_bundle_then_latest_on_an_http_server() {
         "no `latest` after a refused bundle"
     );
 }
+
+#[test]
+fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
+    use fpl_testdata::registry::{FixtureRegistry, REGISTRY_ID};
+    let env = Env::new();
+    let mut registry = FixtureRegistry::new(&env.path("registry"));
+    let base = "agent base-guard {\n  default deny\n  deny! shell/*\n}\n";
+    registry.publish("policies", "faramesh/base", "1.0.0", base);
+    let reference = format!("{REGISTRY_ID}/policies/faramesh/base@1.0.0");
+    std::fs::write(
+        env.repo.join("faramesh.toml"),
+        format!(
+            "[registries.default]\nurl = \"{}\"\n\n[trust]\nkeys = [\"{}\"]\n",
+            registry.root().display(),
+            registry.trust_entry()
+        ),
+    )
+    .expect("manifest");
+    let output = Command::cargo_bin("faramesh")
+        .expect("binary is built")
+        .current_dir(&env.repo)
+        .env("XDG_CACHE_HOME", env.path("cache"))
+        .args(["import", &reference])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    git_commit_all(&env.repo, "import the base guard");
+    // The registry is gone: the build reads the locked bytes from the cache, offline.
+    std::fs::remove_dir_all(env.path("registry")).expect("registry removed");
+    env.build("HEAD", "a.fmb");
+    let manifest = &env.inspect_json("a.fmb")["manifest"];
+    let lock = std::fs::read_to_string(env.repo.join("faramesh.lock")).expect("lock");
+    let pinned = manifest["imports"][0]["sha256"]
+        .as_str()
+        .expect("import digest");
+    assert_eq!(manifest["imports"][0]["reference"], reference.as_str());
+    assert!(
+        lock.contains(pinned.trim_start_matches("sha256:")),
+        "{pinned} not in\n{lock}"
+    );
+    let paths: Vec<&str> = manifest["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter_map(|source| source["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["governance.fms"]);
+    let shell = r#"{"agent":"base-guard","tool":"shell/exec"}"#;
+    assert_eq!(env.effect("a.fmb", shell), "deny");
+
+    // Without the cached bytes the build refuses rather than fetch or skip the import.
+    std::fs::remove_dir_all(env.path("cache")).expect("cache removed");
+    let stderr = env.fails(
+        &["bundle", "build", "repo", "--key", "key", "-o", "b.fmb"],
+        1,
+    );
+    assert!(stderr.contains("no bundle was written"), "{stderr}");
+    assert!(!env.path("b.fmb").exists());
+}
