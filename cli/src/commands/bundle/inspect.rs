@@ -9,8 +9,6 @@ use std::process::ExitCode;
 
 use fpl_runtime::bundle::{UnverifiedBundle, VerifiedBundle};
 
-use super::trust::trusted_keys;
-
 /// Arguments of `faramesh bundle inspect`.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
@@ -66,13 +64,9 @@ impl Signature {
 /// Runs the command: exit 0 when the bundle is consistent (and verified, when `--trust` was
 /// given), 1 when it is not, 2 when it cannot be read.
 pub fn run(args: &InspectArgs) -> ExitCode {
-    let trusted = match trusted_keys(&args.trust) {
-        Ok(trusted) => trusted,
-        Err(error) => return crate::commands::fail(error),
-    };
-    let bytes = match super::read_bundle(&args.file) {
-        Ok(bytes) => bytes,
-        Err(error) => return crate::commands::fail(error),
+    let (bytes, trusted) = match super::read_with_trust(&args.file, &args.trust) {
+        Ok(read) => read,
+        Err(code) => return code,
     };
     let bundle = match UnverifiedBundle::read(&bytes) {
         Ok(bundle) => bundle,

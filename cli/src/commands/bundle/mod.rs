@@ -5,13 +5,13 @@ mod build;
 mod inspect;
 mod publish;
 mod revision;
-pub mod trust;
+mod trust;
 mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use fpl_runtime::bundle::{MAX_BUNDLE_BYTES, VerifiedBundle};
+use fpl_runtime::bundle::{MAX_BUNDLE_BYTES, TrustedKey, VerifiedBundle};
 
 /// Arguments of `faramesh bundle`.
 #[derive(Debug, clap::Args)]
@@ -44,7 +44,7 @@ pub fn run(args: &BundleArgs) -> ExitCode {
 
 /// A bundle file that could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+enum ReadError {
     /// Reading failed.
     #[error("cannot read `{path}`: {source}")]
     Io {
@@ -59,7 +59,7 @@ pub enum ReadError {
 }
 
 /// Reads a bundle file, at most [`MAX_BUNDLE_BYTES`] of it.
-pub fn read_bundle(path: &Path) -> Result<Vec<u8>, ReadError> {
+fn read_bundle(path: &Path) -> Result<Vec<u8>, ReadError> {
     fpl_registry::files::read_limited(path, MAX_BUNDLE_BYTES)
         .map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
@@ -72,9 +72,16 @@ pub fn read_bundle(path: &Path) -> Result<Vec<u8>, ReadError> {
 /// On failure the reason is printed and the exit code returned: 1 when the bundle is refused,
 /// 2 when the keys or the file cannot be read.
 pub fn load_verified(path: &Path, trust: &[String]) -> Result<VerifiedBundle, ExitCode> {
+    let (bytes, trusted) = read_with_trust(path, trust)?;
+    VerifiedBundle::verify(&bytes, &trusted).map_err(|error| refuse(path, &error))
+}
+
+/// The `--trust` keys, then the bundle's bytes; on failure the reason is printed and exit
+/// code 2 returned.
+fn read_with_trust(path: &Path, trust: &[String]) -> Result<(Vec<u8>, Vec<TrustedKey>), ExitCode> {
     let trusted = trust::trusted_keys(trust).map_err(crate::commands::fail)?;
     let bytes = read_bundle(path).map_err(crate::commands::fail)?;
-    VerifiedBundle::verify(&bytes, &trusted).map_err(|error| refuse(path, &error))
+    Ok((bytes, trusted))
 }
 
 /// Prints why a bundle was refused (`error: FILE: why`) and returns exit code 1.

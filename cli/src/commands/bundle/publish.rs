@@ -10,8 +10,6 @@ use std::time::Duration;
 
 use fpl_runtime::bundle::{UnverifiedBundle, VerifiedBundle};
 
-use super::trust::trusted_keys;
-
 /// The branch used when `DEST` names none.
 const DEFAULT_BRANCH: &str = "bundles";
 /// The pointer file's name.
@@ -61,13 +59,9 @@ enum Destination<'a> {
 
 /// Runs the command.
 pub fn run(args: &PublishArgs) -> ExitCode {
-    let trusted = match trusted_keys(&args.trust) {
-        Ok(trusted) => trusted,
-        Err(error) => return crate::commands::fail(error),
-    };
-    let bytes = match super::read_bundle(&args.file) {
-        Ok(bytes) => bytes,
-        Err(error) => return crate::commands::fail(error),
+    let (bytes, trusted) = match super::read_with_trust(&args.file, &args.trust) {
+        Ok(read) => read,
+        Err(code) => return code,
     };
     let checked = if trusted.is_empty() {
         UnverifiedBundle::read(&bytes).map(|bundle| (bundle.manifest, bundle.claimed_key_id))
