@@ -1,12 +1,13 @@
 //! Fixture tests of the SMT findings (S0301–S0306) and the semantic diff: each case is policy
 //! text in, the codes reported (with their rule and severity) out.
 
+use fpl_analyzer::host::check_policy;
 use fpl_analyzer::smt::{self, SmtOptions};
-use fpl_analyzer::{CheckOptions, SourceFile, analyze};
+use fpl_analyzer::{CheckOptions, SourceFile};
 
 /// `code@line severity` for each finding, and no internal errors.
 fn check(text: &str) -> Vec<String> {
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new("t.fpl", text)],
         &CheckOptions::default(),
     );
@@ -235,7 +236,7 @@ fn corpus_has_no_internal_errors() {
     let mut seen = 0;
     for path in fpl_testdata::upstream_policies() {
         let text = std::fs::read_to_string(&path).expect("corpus files are UTF-8");
-        let analysis = analyze(
+        let analysis = check_policy(
             vec![SourceFile::new(path.display().to_string(), text)],
             &CheckOptions::default(),
         );
@@ -264,11 +265,11 @@ fn corpus_has_no_internal_errors() {
 }
 
 fn diff(old: &str, new: &str) -> Vec<String> {
-    let old = analyze(
+    let old = check_policy(
         vec![SourceFile::new("old.fpl", old)],
         &CheckOptions::default(),
     );
-    let new = analyze(
+    let new = check_policy(
         vec![SourceFile::new("new.fpl", new)],
         &CheckOptions::default(),
     );
@@ -315,7 +316,7 @@ fn diff_finds_changed_regions_and_limits() {
 
 #[test]
 fn a_stopped_analysis_says_so_instead_of_reporting_nothing() {
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new(
             "stop.fpl",
             agent("  deny stop/*\n  permit stop/now\n"),
@@ -355,7 +356,7 @@ fn places(report: &smt::SmtReport) -> Vec<String> {
 #[test]
 fn findings_of_rules_that_only_moved_come_from_the_cache_at_their_new_place() {
     let analysed = |text: &str| {
-        analyze(
+        check_policy(
             vec![SourceFile::new("moved.fpl", text)],
             &CheckOptions::default(),
         )

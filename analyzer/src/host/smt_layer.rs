@@ -1,7 +1,7 @@
 //! The SMT findings of one policy of the host, computed without a snapshot: the solver may run
 //! for seconds, and a held snapshot would hold up every edit until it finished.
 
-use crate::analysis::analyze;
+use super::check_policy;
 use crate::checks::CheckOptions;
 use crate::diagnostic::Diagnostic;
 use crate::smt::{self, SmtError, SmtOptions};
@@ -17,7 +17,7 @@ pub fn smt_findings(
     stop: &dyn Fn() -> bool,
 ) -> Option<Vec<Diagnostic>> {
     let (ids, files): (Vec<FileId>, Vec<SourceFile>) = sources.into_iter().unzip();
-    let analysis = analyze(files, check);
+    let analysis = check_policy(files, check);
     let host_id = |file: FileId| ids.get(file.0 as usize).copied().unwrap_or(file);
     match smt::analyze_smt_until(&analysis, options, stop) {
         Ok(report) => Some(

@@ -10,7 +10,6 @@ mod value;
 
 pub use request::{Request, parse_request};
 pub use state::State;
-pub use value::Value;
 
 use crate::hir::{self, EffectKind};
 

@@ -10,6 +10,8 @@ use fpl_runtime::Evaluator;
 use fpl_runtime::ir::CompiledPolicy;
 use serde::Deserialize;
 
+use crate::project::{Contents, read_capped};
+
 /// A parsed test file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,13 +83,15 @@ pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
         path: path.to_path_buf(),
         source,
     };
-    let bytes = crate::discover::read_capped(path).map_err(io)?;
-    if bytes.len() > fpl_syntax::MAX_FILE_SIZE {
-        return Err(io(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            "larger than 16 MiB",
-        )));
-    }
+    let bytes = match read_capped(path, fpl_syntax::MAX_FILE_SIZE).map_err(io)? {
+        Contents::Bytes(bytes) => bytes,
+        Contents::TooLarge => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "larger than 16 MiB",
+            )));
+        }
+    };
     let text = String::from_utf8(bytes)
         .map_err(|error| io(std::io::Error::new(std::io::ErrorKind::InvalidData, error)))?;
     let file: TestFile = serde_norway::from_str(&text).map_err(|error| {

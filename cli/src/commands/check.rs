@@ -4,9 +4,8 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fpl_analyzer::{Analysis, CheckOptions, host::check_policy};
-
-use super::imports::Loaded;
+use fpl_analyzer::project::Project;
+use fpl_analyzer::{Analysis, CheckOptions, host::check_project};
 
 use crate::render::{self, Format};
 
@@ -50,16 +49,15 @@ pub struct Checked {
     pub smt_skipped: Option<String>,
 }
 
-/// Runs every check on a loaded policy: the checks, then, when they found no error, the SMT
+/// Runs every check on a loaded project: the checks, then, when they found no error, the SMT
 /// analysis.
-pub fn analyse(loaded: Loaded, settings: &CheckSettings) -> Checked {
-    let mut analysis = check_policy(
-        loaded.sources,
+pub fn analyse(project: Project, settings: &CheckSettings) -> Checked {
+    let analysis = check_project(
+        project,
         &CheckOptions {
             require_env: settings.require_env,
         },
     );
-    super::imports::add_diagnostics(&mut analysis, loaded.diagnostics);
     let mut checked = Checked {
         analysis,
         smt_internal_errors: Vec::new(),
@@ -81,7 +79,7 @@ pub fn analyse(loaded: Loaded, settings: &CheckSettings) -> Checked {
                 .iter()
                 .map(ToString::to_string)
                 .collect();
-            super::imports::add_diagnostics(&mut checked.analysis, report.diagnostics);
+            checked.analysis.add_diagnostics(report.diagnostics);
         }
         Err(error) => checked.smt_skipped = Some(error.to_string()),
     }
@@ -95,12 +93,12 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let loaded = match super::imports::load(&paths) {
-        Ok(loaded) => loaded,
+    let project = match super::imports::load(&paths) {
+        Ok(project) => project,
         Err(error) => return super::imports::fail(error),
     };
     let checked = analyse(
-        loaded,
+        project,
         &CheckSettings {
             require_env: args.require_env,
             smt_timeout: (!args.no_smt).then_some(args.smt_timeout),

@@ -13,8 +13,9 @@ use fpl_analyzer::intent::validate::{ValidateOptions, Validated, validate};
 use fpl_analyzer::intent::{
     self, CompileOptions, MAX_INTENT_SIZE, Source, Vocabulary, VocabularyError,
 };
+use fpl_analyzer::project::{Project, ProjectError};
 use fpl_analyzer::smt::SmtOptions;
-use fpl_analyzer::{CheckOptions, discover, host::check_policy};
+use fpl_analyzer::{CheckOptions, host::check_project};
 
 use super::model_http::HttpModel;
 use crate::render::{self, Format};
@@ -75,7 +76,7 @@ enum CompileIntentError {
         source: VocabularyError,
     },
     #[error(transparent)]
-    Load(#[from] discover::LoadError),
+    Load(#[from] ProjectError),
     #[error("{0}")]
     Usage(&'static str),
     #[error(transparent)]
@@ -348,18 +349,18 @@ fn add_project(vocabulary: &mut Vocabulary, paths: &[PathBuf]) -> Result<(), Com
                 source,
             })?;
     }
-    let policy_paths = if !paths.is_empty() {
-        discover::policy_paths(paths)?
+    let project = if !paths.is_empty() {
+        Project::load(paths)?
     } else if manifest.is_file() || root.join("governance.fms").is_file() {
-        match discover::policy_paths(&[root]) {
+        match Project::load(&[root]) {
             Ok(found) => found,
-            Err(discover::LoadError::NoPolicyFiles(_)) => return Ok(()),
+            Err(ProjectError::NoPolicyFiles(_)) => return Ok(()),
             Err(error) => return Err(error.into()),
         }
     } else {
         return Ok(());
     };
-    let analysis = check_policy(discover::load(&policy_paths)?, &CheckOptions::default());
+    let analysis = check_project(project, &CheckOptions::default());
     vocabulary.add_policy(&analysis.policy);
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use fpl_analyzer::project::{self, Disk, ProjectError};
 use fpl_analyzer::testing::{self, CaseResult};
 
 use super::policy::{PolicyError, compile_paths};
@@ -28,8 +29,8 @@ enum TestError {
     NoTests(String),
     #[error(transparent)]
     Runtime(#[from] fpl_runtime::LoadError),
-    #[error("cannot read `{0}`: {1}")]
-    Io(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Files(#[from] ProjectError),
 }
 
 /// Runs the command.
@@ -107,28 +108,20 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
     Ok(failed == 0 && unusable == 0)
 }
 
+/// `path` if it is a file, else every `*.fmtest.yaml` below it (in the directories the project
+/// loader searches), sorted.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), TestError> {
     if path.is_file() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let entries =
-        std::fs::read_dir(path).map_err(|error| TestError::Io(path.to_path_buf(), error))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .collect();
-    paths.sort();
-    for entry in paths {
-        let name = entry
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if entry.is_dir() && !name.starts_with('.') && name != "target" {
-            collect(&entry, out)?;
-        } else if name.ends_with(".fmtest.yaml") {
-            out.push(entry);
-        }
-    }
+    let is_test_file = |file: &Path| {
+        file.file_name()
+            .is_some_and(|name| name.to_string_lossy().ends_with(".fmtest.yaml"))
+    };
+    let mut found = project::files_below(&Disk::new(path), Path::new(""), &is_test_file)?;
+    found.sort();
+    out.extend(found.into_iter().map(|file| path.join(file)));
     Ok(())
 }
 

@@ -77,8 +77,9 @@ pub fn run(args: &BuildArgs) -> ExitCode {
             );
             ExitCode::from(1)
         }
-        Err(BuildError::Revision(RevisionError::Load(error))) => super::super::imports::fail(error),
-        Err(BuildError::Project(error)) => super::super::registry_error::fail(error),
+        Err(BuildError::Project(error) | BuildError::Revision(RevisionError::Registry(error))) => {
+            super::super::registry_error::fail(error)
+        }
         Err(error) => super::super::fail(error),
     }
 }
@@ -94,11 +95,12 @@ fn build(args: &BuildArgs) -> Result<Built, BuildError> {
         commit,
         tree,
         time,
-        loaded,
+        project,
     } = revision::load(&args.project, &args.rev)?;
     let mut sources = Vec::new();
     let mut imports = Vec::new();
-    for source in &loaded.sources {
+    for file in project.files() {
+        let source = &file.source;
         let sha256 = sha256_digest(source.text.as_bytes());
         match &source.origin {
             Origin::Local => sources.push(SourceDigest {
@@ -114,7 +116,7 @@ fn build(args: &BuildArgs) -> Result<Built, BuildError> {
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     imports.sort_by(|a, b| a.reference.cmp(&b.reference));
     let checked = analyse(
-        loaded,
+        project,
         &CheckSettings {
             require_env: false,
             smt_timeout: Some(args.smt_timeout),

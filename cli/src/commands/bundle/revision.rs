@@ -1,17 +1,16 @@
 //! The policy of a git revision, read from the repository's object database and never from the
 //! work tree (a dirty or untracked file cannot leak into a bundle): the commit, its tree, its
-//! time, and the project's files at that revision, loaded the way `check` loads a directory.
-//!
-//! Reading files is [`checkout`], one small function: the project's policy files, its
-//! `faramesh.toml` and its `faramesh.lock` at the revision are written to a fresh directory,
-//! which the same loader as `check` then reads (file discovery, the lockfile, imports from the
-//! cache). When the analyzer's project loader reads git trees itself, it replaces `checkout`.
+//! time, and the project at that revision read by the one project loader
+//! ([`Project::load_dir`] over a [`GitTree`]), with its imports from the `faramesh.lock` of
+//! that revision and the cache.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use fpl_analyzer::Origin;
+use fpl_analyzer::project::{Contents, FileSource, GitTree, Project, ProjectError};
+use fpl_registry::lockfile::{LOCKFILE, MAX_LOCKFILE_SIZE};
+use fpl_registry::manifest::{MANIFEST, MAX_MANIFEST_SIZE};
 
-use crate::commands::imports::{self, Loaded};
+use crate::commands::imports;
 
 /// A project at a git revision.
 #[derive(Debug)]
@@ -22,9 +21,9 @@ pub struct Revision {
     pub tree: String,
     /// The commit time, seconds since the epoch.
     pub time: i64,
-    /// The files, local ones named by their path inside the repository, imported ones by their
-    /// reference.
-    pub loaded: Loaded,
+    /// The project's files at the commit (named by their path inside the repository) and its
+    /// imports (named by their reference).
+    pub project: Project,
 }
 
 /// Why a revision could not be read.
@@ -38,153 +37,76 @@ pub enum RevisionError {
         /// What git said.
         message: String,
     },
-    /// The project directory is not inside the repository's work tree.
-    #[error("`{0}` is not inside the git repository's work tree")]
-    OutsideRepository(PathBuf),
-    /// The project directory does not exist at that revision.
-    #[error("`{path}` does not exist at revision `{revision}`")]
-    NotInRevision {
-        /// The project's path inside the repository.
-        path: String,
-        /// The revision.
-        revision: String,
-    },
-    /// Writing the checkout failed.
-    #[error("cannot write the checkout of `{revision}`: {source}")]
-    Checkout {
-        /// The revision.
-        revision: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The files, the lockfile or the cache could not be read.
+    /// A file of the revision could not be read.
     #[error(transparent)]
-    Load(#[from] imports::LoadError),
+    Files(#[from] ProjectError),
+    /// `faramesh.toml` or `faramesh.lock` of the revision is too large or not UTF-8.
+    #[error("`{file}` at revision `{revision}` is {problem}")]
+    ProjectFile {
+        /// The file's path in the tree.
+        file: String,
+        /// The revision.
+        revision: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `faramesh.toml`, `faramesh.lock` or the cache could not be read.
+    #[error(transparent)]
+    Registry(#[from] fpl_registry::Error),
 }
 
-/// Reads the project in directory `project` at `revision` of the repository around it.
-pub fn load(project: &Path, revision: &str) -> Result<Revision, RevisionError> {
+/// Reads the project in directory `dir` (inside a git work tree) at `revision` of its
+/// repository.
+pub fn load(dir: &Path, revision: &str) -> Result<Revision, RevisionError> {
     let git = |error: git2::Error| RevisionError::Git {
         revision: revision.to_owned(),
         message: error.message().to_owned(),
     };
-    let repository = git2::Repository::discover(project).map_err(git)?;
-    let prefix = project_prefix(&repository, project)?;
+    let repository = git2::Repository::discover(dir).map_err(git)?;
     let commit = repository
         .revparse_single(revision)
         .and_then(|object| object.peel_to_commit())
         .map_err(git)?;
-    let root = commit.tree().map_err(git)?;
-    let tree = if prefix.is_empty() {
-        root.clone()
-    } else {
-        root.get_path(Path::new(&prefix))
-            .and_then(|entry| entry.to_object(&repository))
-            .and_then(|object| object.peel_to_tree())
-            .map_err(|_| RevisionError::NotInRevision {
-                path: prefix.clone(),
-                revision: revision.to_owned(),
-            })?
-    };
-    let dir = tempfile::tempdir().map_err(|source| RevisionError::Checkout {
-        revision: revision.to_owned(),
-        source,
+    let commit_id = commit.id().to_string();
+    // The tree of the commit just resolved, so a branch moving meanwhile changes nothing.
+    let tree = GitTree::open(dir, &commit_id)?;
+    let prefix = tree.prefix_of(dir);
+    let mut project = Project::load_dir(&tree, &prefix)?;
+    let read = |name: &str, limit: u64| project_file(&tree, &prefix.join(name), limit, revision);
+    let manifest = read(MANIFEST, MAX_MANIFEST_SIZE)?;
+    let lock = read(LOCKFILE, MAX_LOCKFILE_SIZE)?;
+    let imported = imports::imported(&project, |files| {
+        fpl_registry::Project::from_texts(dir, manifest.as_deref(), lock.as_deref(), files)
     })?;
-    checkout(&repository, &tree, dir.path()).map_err(|error| match error {
-        CheckoutError::Git(error) => git(error),
-        CheckoutError::Io(source) => RevisionError::Checkout {
-            revision: revision.to_owned(),
-            source,
-        },
-    })?;
-    let mut loaded = imports::load(&[dir.path().to_path_buf()])?;
-    for source in &mut loaded.sources {
-        source.path = match &source.origin {
-            Origin::Import(reference) => reference.clone(),
-            Origin::Local => repository_path(&prefix, dir.path(), &source.path),
-        };
-    }
+    project.add_imports(imported);
     Ok(Revision {
-        commit: commit.id().to_string(),
-        tree: root.id().to_string(),
+        commit: commit_id,
+        tree: commit.tree_id().to_string(),
         time: commit.time().seconds(),
-        loaded,
+        project,
     })
 }
 
-enum CheckoutError {
-    Git(git2::Error),
-    Io(std::io::Error),
-}
-
-/// Writes the files of `tree` a policy is read from (`*.fpl`, `*.fms`, `faramesh.toml`,
-/// `faramesh.lock`; regular files only, no symbolic link) below `dir`.
-fn checkout(
-    repository: &git2::Repository,
-    tree: &git2::Tree<'_>,
-    dir: &Path,
-) -> Result<(), CheckoutError> {
-    let mut failure = None;
-    tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
-        let name = entry.name().unwrap_or_default();
-        let wanted = name.ends_with(".fpl")
-            || name.ends_with(".fms")
-            || name == "faramesh.toml"
-            || name == "faramesh.lock";
-        let regular_file = matches!(entry.filemode(), 0o100644 | 0o100755);
-        if !(wanted && regular_file && entry.kind() == Some(git2::ObjectType::Blob)) {
-            return git2::TreeWalkResult::Ok;
-        }
-        let written = repository
-            .find_blob(entry.id())
-            .map_err(CheckoutError::Git)
-            .and_then(|blob| {
-                let path = dir.join(parent).join(name);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(CheckoutError::Io)?;
-                }
-                std::fs::write(&path, blob.content()).map_err(CheckoutError::Io)
-            });
-        match written {
-            Ok(()) => git2::TreeWalkResult::Ok,
-            Err(error) => {
-                failure = Some(error);
-                git2::TreeWalkResult::Abort
-            }
-        }
-    })
-    .map_err(CheckoutError::Git)?;
-    failure.map_or(Ok(()), Err)
-}
-
-/// The path of `project` inside the repository's work tree (`""` for its root or a bare
-/// repository), with `/` separators.
-fn project_prefix(repository: &git2::Repository, project: &Path) -> Result<String, RevisionError> {
-    let Some(workdir) = repository.workdir() else {
-        return Ok(String::new());
+/// The text of `path` in `tree`, `None` when there is no such file.
+fn project_file(
+    tree: &GitTree,
+    path: &Path,
+    limit: u64,
+    revision: &str,
+) -> Result<Option<String>, RevisionError> {
+    let problem = |problem| RevisionError::ProjectFile {
+        file: path.display().to_string(),
+        revision: revision.to_owned(),
+        problem,
     };
-    let outside = || RevisionError::OutsideRepository(project.to_path_buf());
-    let workdir = std::fs::canonicalize(workdir).map_err(|_| outside())?;
-    let project = std::fs::canonicalize(project).map_err(|_| outside())?;
-    let relative = project.strip_prefix(&workdir).map_err(|_| outside())?;
-    let parts: Vec<String> = relative
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Ok(parts.join("/"))
-}
-
-/// The repository path of a file read from the checkout in `dir`.
-fn repository_path(prefix: &str, dir: &Path, path: &str) -> String {
-    let relative = Path::new(path).strip_prefix(dir).unwrap_or(Path::new(path));
-    let relative: Vec<String> = relative
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    let relative = relative.join("/");
-    if prefix.is_empty() {
-        relative
-    } else {
-        format!("{prefix}/{relative}")
+    if tree.kind(path)?.is_none() {
+        return Ok(None);
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    match tree.read(path, limit)? {
+        Contents::Bytes(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| problem("not UTF-8")),
+        Contents::TooLarge => Err(problem("larger than the limit")),
     }
 }

@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
-use fpl_analyzer::{CheckOptions, SourceFile, analyze, compile::compile};
+use fpl_analyzer::host::check_policy;
+use fpl_analyzer::{CheckOptions, SourceFile, compile::compile};
 
 /// The compiled digest, or the diagnostic codes when the policy does not compile.
 fn meaning(text: &str) -> Result<String, Vec<&'static str>> {
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new("policy.fpl", text)],
         &CheckOptions::default(),
     );

@@ -3,12 +3,10 @@
 //! `args.host` and `args.url` are checked, malformed hosts are denied, and a `host` selector
 //! reading an unreadable host is a condition error naming its rule.
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::{eval_stdin, faramesh};
 use predicates::prelude::*;
-use support::{eval_stdin, faramesh};
 
 /// `(effect, reason_code, rule id)` of each request, decided against `policy` in order.
 fn decide(policy: &Path, requests: &[String]) -> Vec<(String, String, String)> {

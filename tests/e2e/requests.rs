@@ -2,14 +2,12 @@
 //! that would slip past a `deny!`, ambiguous `query`/`headers` keys, oversized and malformed
 //! input, and streaming over a pipe.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
-use support::eval_stdin;
+use crate::support::{self, eval_stdin};
 
 /// A temp dir holding `governance.fms` with `policy`.
 fn project(policy: &str) -> tempfile::TempDir {
@@ -87,7 +85,7 @@ struct Conversation {
 
 impl Conversation {
     fn start(dir: &std::path::Path, requests: &str) -> Conversation {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("faramesh"))
+        let mut child = std::process::Command::new(faramesh_e2e::binary())
             .current_dir(dir)
             .args(["eval", "--policy", ".", "--requests", requests])
             .stdin(Stdio::piped())

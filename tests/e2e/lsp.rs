@@ -8,7 +8,7 @@ const URI: &str = "file:///ws/test.fpl";
 
 /// A fresh `faramesh lsp` process.
 fn server() -> Client {
-    Client::spawn(env!("CARGO_BIN_EXE_faramesh"), &["lsp"])
+    Client::spawn(faramesh_e2e::binary(), &["lsp"])
 }
 
 /// A fresh server with `text` open as `URI`.
@@ -362,6 +362,56 @@ async fn a_workspace_folder_is_one_policy() {
         diagnostics[0]["relatedInformation"][0]["location"]["uri"]
             .as_str()
             .is_some_and(|u| u.ends_with("a.fpl"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_folder_leaves_dependencies_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("node_modules/pkg")).expect("mkdir");
+    let duplicate = "agent dup {\n  default deny\n}\n";
+    std::fs::write(dir.path().join("node_modules/pkg/a.fpl"), duplicate).expect("write");
+    std::fs::write(dir.path().join("z.fpl"), "agent dup {\n  permit x\n}\n").expect("write");
+    let root = dir.path().canonicalize().expect("canonical");
+    let root_uri = format!("file://{}", root.display());
+    let mut client = server();
+    client.initialize(Some(&root_uri)).await;
+    let semantic = client
+        .diagnostics_until(&format!("{root_uri}/z.fpl"), |d| {
+            d.iter().any(|d| d["code"] == "W0230")
+        })
+        .await;
+    let codes: Vec<&Value> = semantic.iter().map(|d| &d["code"]).collect();
+    assert_eq!(codes, [&json!("W0230")], "no duplicate from node_modules/");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mistake_in_a_workspace_manifest_is_published_on_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("faramesh.toml"),
+        "[policy]\nfiles = [\"a.fpl\", \"missing.fpl\"]\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("a.fpl"), "agent a {\n  default deny\n}\n").expect("write");
+    let root = dir.path().canonicalize().expect("canonical");
+    let root_uri = format!("file://{}", root.display());
+    let mut client = server();
+    client.initialize(Some(&root_uri)).await;
+    let manifest = client
+        .diagnostics_until(&format!("{root_uri}/faramesh.toml"), |d| !d.is_empty())
+        .await;
+    assert_eq!(manifest.len(), 1, "{manifest:?}");
+    assert_eq!(manifest[0]["code"], "E0409");
+    assert_eq!(
+        manifest[0]["range"]["start"],
+        json!({"line": 1, "character": 18})
+    );
+    assert!(
+        manifest[0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("`missing.fpl`")),
+        "{manifest:?}"
     );
 }
 

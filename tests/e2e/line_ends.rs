@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 const HIDDEN_DENY: &str = "permit * # temp\r  deny! shell/*\n";
 
 fn faramesh() -> Command {
-    let mut command = Command::cargo_bin("faramesh").expect("binary is built");
+    let mut command = faramesh_e2e::faramesh();
     command.env("NO_COLOR", "1");
     command
 }
@@ -99,7 +99,7 @@ fn human_code_frames_show_the_lines_an_editor_shows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn language_server_positions_count_every_line_end() {
     const URI: &str = "file:///ws/line_ends.fpl";
-    let mut client = Client::spawn(env!("CARGO_BIN_EXE_faramesh"), &["lsp"]);
+    let mut client = Client::spawn(faramesh_e2e::binary(), &["lsp"]);
     client.initialize(None).await;
     client
         .open(URI, "permit * # temp\r  deny! shell/* # \u{202E}\n")

@@ -20,7 +20,7 @@ Log every action with the requesting user.
 ";
 
 fn faramesh(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("faramesh").expect("binary is built");
+    let mut command = faramesh_e2e::faramesh();
     command
         .current_dir(dir)
         .env("NO_COLOR", "1")

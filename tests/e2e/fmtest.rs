@@ -1,12 +1,10 @@
 //! `faramesh test` and policy reading, end to end: bare file names, strict test files, a policy
 //! with errors and no cases, unreadable paths named, and endless policy files refused.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::faramesh;
 use predicates::prelude::*;
-use support::faramesh;
 
 const POLICY: &str = "agent bot {\n  default deny\n  permit t/*\n}\n";
 

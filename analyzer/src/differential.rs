@@ -1,8 +1,11 @@
 //! The reference evaluator and `fpl-runtime` give identical decisions on random policies and
 //! random request sequences (shared state included).
 
-use fpl_analyzer::{CheckOptions, SourceFile, analyze, compile::compile, reference};
 use proptest::prelude::*;
+
+use crate::compile::compile;
+use crate::host::check_policy;
+use crate::{CheckOptions, SourceFile, reference};
 
 const PATTERNS: &[&str] = &["*", "t/*", "t/a", "t/b", "u/*", "t/*/x", "t/a?", "t/a*"];
 const CONDITIONS: &[&str] = &[
@@ -196,7 +199,7 @@ proptest! {
     #[test]
     fn reference_and_runtime_agree(a0 in agent("a0"), a1 in agent("a1"), requests in requests()) {
         let text = format!("{a0}{a1}");
-        let analysis = analyze(vec![SourceFile::new("p.fpl", text.clone())], &CheckOptions::default());
+        let analysis = check_policy(vec![SourceFile::new("p.fpl", text.clone())], &CheckOptions::default());
         let errors: Vec<_> = analysis.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
         prop_assert!(errors.is_empty(), "generated policy has errors: {errors:?}\n{text}");
         let compiled = compile(&analysis).expect("compiles");

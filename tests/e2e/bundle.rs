@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::sync::mpsc;
 
-use assert_cmd::Command;
+use faramesh_e2e::faramesh;
 use fpl_testdata::registry::{git_commit_all, git_commit_all_at};
 
 const POLICY: &str = "agent payments-bot {\n  default deny\n  rules {\n    permit stripe/charge if amount < 500\n    deny! shell/*\n  }\n}\n";
@@ -45,8 +45,7 @@ impl Env {
 
     /// Runs `faramesh` in the temp dir (the repository is `repo`, the key `key`).
     fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("faramesh")
-            .expect("binary is built")
+        faramesh()
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env("XDG_CACHE_HOME", self.path("cache"))
@@ -527,8 +526,7 @@ fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
         ),
     )
     .expect("manifest");
-    let output = Command::cargo_bin("faramesh")
-        .expect("binary is built")
+    let output = faramesh()
         .current_dir(&env.repo)
         .env("XDG_CACHE_HOME", env.path("cache"))
         .args(["import", &reference])

@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn faramesh() -> Command {
-    let mut command = Command::cargo_bin("faramesh").expect("binary is built");
+    let mut command = faramesh_e2e::faramesh();
     command.env("NO_COLOR", "1");
     command
 }
@@ -128,7 +128,7 @@ fn sarif_output_validates_against_the_schema() {
     assert_eq!(output.status.code(), Some(1));
     let log = json_of(&output.stdout);
     let schema_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/data/sarif-schema-2.1.0.json");
     let schema = json_of(&std::fs::read(schema_path).expect("schema"));
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let errors: Vec<String> = validator

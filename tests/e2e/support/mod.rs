@@ -7,7 +7,7 @@ use assert_cmd::Command;
 
 /// The `faramesh` binary, without colours.
 pub fn faramesh() -> Command {
-    let mut command = Command::cargo_bin("faramesh").expect("binary is built");
+    let mut command = faramesh_e2e::faramesh();
     command.env("NO_COLOR", "1");
     command
 }

@@ -11,7 +11,7 @@ const SWALLOWED: &str = r#"{"jsonrpc":"2.0","id":999,"method":"shutdown"}"#;
 
 /// A server with one document open.
 async fn server() -> Client {
-    let mut client = Client::spawn(env!("CARGO_BIN_EXE_faramesh"), &["lsp"]);
+    let mut client = Client::spawn(faramesh_e2e::binary(), &["lsp"]);
     client.initialize(None).await;
     client.open(URI, "agent pay {\n  default deny\n}\n").await;
     client

@@ -8,7 +8,6 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 
-use assert_cmd::Command;
 use fpl_testdata::registry::{
     FixtureRegistry, REGISTRY_ID, Signing, git_commit_all, git_force_push_new_history, signing_key,
     trust_entry,
@@ -63,8 +62,7 @@ impl Env {
     }
 
     fn faramesh(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("faramesh")
-            .expect("binary is built")
+        faramesh_e2e::faramesh()
             .current_dir(&self.project)
             .env("NO_COLOR", "1")
             .env("XDG_CACHE_HOME", &self.cache)
@@ -689,7 +687,7 @@ async fn the_language_server_opens_and_describes_locked_imports() {
     let text = env.policy();
     let uri = format!("file://{}", env.project.join("governance.fms").display());
     let mut client = Client::spawn_with_env(
-        env!("CARGO_BIN_EXE_faramesh"),
+        faramesh_e2e::binary(),
         &["lsp"],
         &[("XDG_CACHE_HOME", &env.cache)],
     );
@@ -736,7 +734,7 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path) -> Server {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("faramesh"))
+        let mut child = std::process::Command::new(faramesh_e2e::binary())
             .args(["registry", "serve"])
             .arg(dir)
             .args(["--addr", "127.0.0.1:0"])

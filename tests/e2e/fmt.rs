@@ -11,7 +11,7 @@ const FORMATTED: &str = "agent a {\n  default deny\n  permit x when amount < 5 #
 const BROKEN: &str = "agent a {\n  permit\n}\n";
 
 fn faramesh() -> Command {
-    let mut command = Command::cargo_bin("faramesh").expect("binary is built");
+    let mut command = faramesh_e2e::faramesh();
     command.env("NO_COLOR", "1");
     command
 }

@@ -1,10 +1,8 @@
 //! End-to-end tests of the decision log through the real binary: concurrent `eval --log`
 //! processes, strict record parsing in `audit verify`, and `--expect-head`.
 
-mod support;
-
+use crate::support::faramesh;
 use predicates::prelude::*;
-use support::faramesh;
 
 const POLICY: &str = "agent bot {\n  default deny\n  permit t/* when amount < 10\n}\n";
 
@@ -49,7 +47,7 @@ fn concurrent_eval_processes_extend_one_chain() {
     requests(dir.path(), EACH);
     let children: Vec<std::process::Child> = (0..PROCESSES)
         .map(|_| {
-            std::process::Command::new(assert_cmd::cargo::cargo_bin("faramesh"))
+            std::process::Command::new(faramesh_e2e::binary())
                 .current_dir(dir.path())
                 .args(["eval", "--policy", ".", "--requests", "requests.jsonl"])
                 .args(["--log", "decisions.log"])

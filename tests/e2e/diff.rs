@@ -9,7 +9,7 @@ const REORDERED: &str = "agent a {\n  default deny\n  permit b/x\n  permit a/x\n
 const ORIGINAL: &str = "agent a {\n  default deny\n  permit a/x\n  permit b/x\n}\n";
 
 fn faramesh() -> Command {
-    Command::cargo_bin("faramesh").expect("binary")
+    faramesh_e2e::faramesh()
 }
 
 #[test]
