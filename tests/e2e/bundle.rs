@@ -178,6 +178,43 @@ fn a_bundle_holds_the_committed_policy_only_and_is_the_same_bytes_every_time() {
 }
 
 #[test]
+fn a_project_in_a_subdirectory_is_read_as_check_reads_it_at_its_path_in_the_tree() {
+    let env = Env::new();
+    let project = env.repo.join("policies");
+    std::fs::create_dir_all(&project).expect("project dir");
+    std::fs::write(
+        project.join("faramesh.toml"),
+        "[policy]\nfiles = [\"main.fpl\"]\n",
+    )
+    .expect("manifest");
+    std::fs::write(project.join("main.fpl"), POLICY_V2).expect("listed policy");
+    std::fs::write(
+        project.join("draft.fpl"),
+        "agent draft {\n  default permit\n}\n",
+    )
+    .expect("unlisted policy");
+    git_commit_all(&env.repo, "a project below the root");
+    env.ok(&[
+        "bundle",
+        "build",
+        "repo/policies",
+        "--key",
+        "key",
+        "-o",
+        "a.fmb",
+    ]);
+    let inspected = env.inspect_json("a.fmb");
+    assert_eq!(
+        inspected["agents"],
+        serde_json::json!([{"name": "payments-bot", "rules": 2}])
+    );
+    let sources = &inspected["manifest"]["sources"];
+    assert_eq!(sources.as_array().map(Vec::len), Some(1), "{sources}");
+    assert_eq!(sources[0]["path"], "policies/main.fpl");
+    assert_eq!(env.effect("a.fmb", CHARGE_100), "deny");
+}
+
+#[test]
 fn a_policy_with_errors_at_the_revision_gets_no_bundle() {
     let cases = [
         ("agent broken {\n  default deny\n  permit\n", "error"),
