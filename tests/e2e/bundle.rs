@@ -5,7 +5,7 @@
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::mpsc;
 
@@ -45,8 +45,13 @@ impl Env {
 
     /// Runs `faramesh` in the temp dir (the repository is `repo`, the key `key`).
     fn run(&self, args: &[&str]) -> Output {
+        self.run_in(self.dir.path(), args)
+    }
+
+    /// Runs `faramesh` in `dir`, with the temp dir's cache.
+    fn run_in(&self, dir: &Path, args: &[&str]) -> Output {
         faramesh()
-            .current_dir(self.dir.path())
+            .current_dir(dir)
             .env("NO_COLOR", "1")
             .env("XDG_CACHE_HOME", self.path("cache"))
             .args(args)
@@ -55,7 +60,11 @@ impl Env {
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
+        self.ok_in(self.dir.path(), args)
+    }
+
+    fn ok_in(&self, dir: &Path, args: &[&str]) -> String {
+        let output = self.run_in(dir, args);
         assert!(
             output.status.success(),
             "{args:?}: {}",
@@ -563,17 +572,7 @@ fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
         ),
     )
     .expect("manifest");
-    let output = faramesh()
-        .current_dir(&env.repo)
-        .env("XDG_CACHE_HOME", env.path("cache"))
-        .args(["import", &reference])
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    env.ok_in(&env.repo, &["import", &reference]);
     git_commit_all(&env.repo, "import the base guard");
     // The registry is gone: the build reads the locked bytes from the cache, offline.
     std::fs::remove_dir_all(env.path("registry")).expect("registry removed");
