@@ -1,14 +1,12 @@
-//! Signed bundles of the 10,000-rule policy: `faramesh bundle build` as a whole process (git
-//! read, every check with the SMT analysis, compile, sign), loading a bundle in process
-//! (`VerifiedBundle::verify` + `Evaluator::from_bundle`, target ≤ 20 ms), and `faramesh eval
-//! --bundle` deciding one request as a whole process.
+//! Signed bundles of the 10,000-rule policy, as whole processes: `faramesh bundle build` (git
+//! read, every check with the SMT analysis, compile, sign) and `faramesh eval --bundle`
+//! deciding one request (verify, load, decide). Loading in process is `fpl-runtime`'s
+//! `bundle` bench.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fpl_runtime::Evaluator;
-use fpl_runtime::bundle::{TrustedKey, VerifiedBundle};
 
 /// Runs `faramesh ARGS` in `dir` and asserts it succeeded.
 fn faramesh(dir: &Path, args: &[&str]) -> Output {
@@ -34,9 +32,6 @@ fn bundles(c: &mut Criterion) {
     faramesh(dir.path(), &["keygen", "--out", "key"]);
     let build = ["bundle", "build", "repo", "--key", "key", "-o", "large.fmb"];
     faramesh(dir.path(), &build);
-    let bytes = std::fs::read(dir.path().join("large.fmb")).expect("bundle");
-    let public = std::fs::read_to_string(dir.path().join("key.pub")).expect("public key");
-    let trusted = [TrustedKey::parse_entry(public.trim()).expect("key line")];
 
     let mut group = c.benchmark_group("bundle");
     group.sample_size(10);
@@ -44,12 +39,6 @@ fn bundles(c: &mut Criterion) {
         b.iter(|| faramesh(dir.path(), &build))
     });
     group.sample_size(20);
-    group.bench_function("load_verify_10k_rules", |b| {
-        b.iter(|| {
-            let bundle = VerifiedBundle::verify(&bytes, &trusted).expect("verifies");
-            Evaluator::from_bundle(bundle)
-        })
-    });
     let request = r#"{"agent":"bench-0","tool":"svc0/op6","time":"2026-11-23T18:00:00Z"}"#;
     let eval = [
         "eval",
