@@ -277,12 +277,24 @@ fn a_manifest_that_disagrees_with_the_content_is_refused_even_when_signed() {
             .starts_with("manifest.json's policy sha256 is sha256:")
     );
 
-    let mut wrong_digest = good.clone();
-    wrong_digest.policy.digest = sha256_digest(b"another policy");
+    // The policy digest is attested by the signer (a runtime does not recompute it): a
+    // malformed one is refused on load, a wrong one by the unverified reader that tools use.
+    let mut malformed_digest = good.clone();
+    malformed_digest.policy.digest = "sha256:not-hex".into();
     let error = refusal(
-        &signed_with_manifest(BUNDLE_FORMAT_VERSION, &wrong_digest),
+        &signed_with_manifest(BUNDLE_FORMAT_VERSION, &malformed_digest),
         &trusted(1),
     );
+    assert!(matches!(error, BundleError::Manifest(_)), "{error}");
+    let mut wrong_digest = good.clone();
+    wrong_digest.policy.digest = sha256_digest(b"another policy");
+    let signed = signed_with_manifest(BUNDLE_FORMAT_VERSION, &wrong_digest);
+    let loaded = VerifiedBundle::verify(&signed, &trusted(1)).expect("the signer attests it");
+    assert_eq!(
+        Evaluator::from_bundle(loaded).policy_digest(),
+        wrong_digest.policy.digest
+    );
+    let error = UnverifiedBundle::read(&signed).expect_err("the digest is recomputed");
     assert!(
         matches!(
             error,

@@ -1,6 +1,10 @@
 //! A bundle's contents checked against each other: the manifest, its format version, the
-//! digests and versions of the compiled policy, and the policy loaded. Only for bytes whose
+//! SHA-256 and versions of the compiled policy, and the policy loaded. Only for bytes whose
 //! signature verified, or for tools that show a bundle and say it is unverified.
+//!
+//! The policy digest of SPEC §8 (the canonical JSON's SHA-256, most of a large policy's load
+//! time) is taken from the manifest, which the signature covers together with the policy bytes
+//! whose SHA-256 was checked; [`recompute_digest`] checks it too, for tools that inspect.
 
 use super::error::BundleError;
 use super::format::{BUNDLE_FORMAT_VERSION, Sections};
@@ -49,18 +53,36 @@ pub(crate) fn read(sections: &Sections<'_>) -> Result<Contents, BundleError> {
             });
         }
     }
-    let compiled = CompiledPolicy::decode(sections.policy)?;
-    let policy = compile::load(&compiled)?;
-    if manifest.policy.digest != policy.digest {
-        return Err(BundleError::DigestMismatch {
-            field: "digest",
-            manifest: manifest.policy.digest,
-            content: policy.digest,
-        });
+    if !is_sha256_digest(&manifest.policy.digest) {
+        return Err(BundleError::Manifest(format!(
+            "policy digest `{}` is not `sha256:` and 64 lowercase hex digits",
+            manifest.policy.digest
+        )));
     }
+    let compiled = CompiledPolicy::decode(sections.policy)?;
+    let policy = compile::load_with_digest(&compiled, manifest.policy.digest.clone())?;
     Ok(Contents {
         manifest,
         compiled,
         policy,
+    })
+}
+
+/// Computes the policy digest of the contents and checks that the manifest says the same.
+pub(crate) fn recompute_digest(contents: &Contents) -> Result<(), BundleError> {
+    let digest = contents.compiled.digest();
+    if contents.manifest.policy.digest != digest {
+        return Err(BundleError::DigestMismatch {
+            field: "digest",
+            manifest: contents.manifest.policy.digest.clone(),
+            content: digest,
+        });
+    }
+    Ok(())
+}
+
+fn is_sha256_digest(text: &str) -> bool {
+    text.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
     })
 }

@@ -19,14 +19,16 @@ pub struct UnverifiedBundle {
 }
 
 impl UnverifiedBundle {
-    /// Reads `bytes` and checks the manifest's digests and versions against the content,
-    /// without verifying the signature. Never panics.
+    /// Reads `bytes` and checks the manifest's digests (the policy digest recomputed too) and
+    /// versions against the content, without verifying the signature. Never panics.
     pub fn read(bytes: &[u8]) -> Result<UnverifiedBundle, BundleError> {
         let sections = format::split(bytes)?;
         let claimed_key_id = sections.signature()?.map(|s| s.key_id.to_owned());
+        let contents = contents::read(&sections)?;
+        contents::recompute_digest(&contents)?;
         let Contents {
             manifest, compiled, ..
-        } = contents::read(&sections)?;
+        } = contents;
         Ok(UnverifiedBundle {
             manifest,
             policy: compiled,

@@ -23,7 +23,9 @@ pub struct VerifiedBundle {
 
 impl VerifiedBundle {
     /// Verifies and loads `bytes`: the signature with the trusted key of the signer's key id,
-    /// then every digest and version in the manifest against the content. Never panics.
+    /// then the manifest's SHA-256 and versions of the compiled policy against the content; the
+    /// policy digest decisions report is the one the signed manifest attests (recomputed only
+    /// by [`super::UnverifiedBundle::read`]). Never panics.
     pub fn verify(bytes: &[u8], trusted: &[TrustedKey]) -> Result<VerifiedBundle, BundleError> {
         let sections = format::split(bytes)?;
         let signature = sections.signature()?.ok_or(BundleError::Unsigned)?;

@@ -78,19 +78,32 @@ pub(crate) enum CredentialScope {
     FirstSegment(Box<str>),
 }
 
-/// Checks the IR version, then validates and compiles a policy.
+/// Checks the IR version, then validates and compiles a policy, computing its digest.
 pub(crate) fn load(compiled: &CompiledPolicy) -> Result<CPolicy, LoadError> {
+    load_with_digest(compiled, compiled.digest())
+}
+
+/// [`load`] with the policy digest already known: attested by the signed manifest of a
+/// bundle whose bytes verified, so the canonical JSON (most of a large policy's load time) is
+/// not computed again.
+pub(crate) fn load_with_digest(
+    compiled: &CompiledPolicy,
+    digest: String,
+) -> Result<CPolicy, LoadError> {
     if compiled.policy.version != ir::IR_VERSION {
         return Err(LoadError::UnsupportedIr {
             found: compiled.policy.version,
             supported: ir::IR_VERSION,
         });
     }
-    Ok(compile(compiled)?)
+    Ok(compile(compiled, digest)?)
 }
 
-/// Validates and compiles a policy.
-pub(crate) fn compile(compiled: &CompiledPolicy) -> Result<CPolicy, ValidationError> {
+/// Validates and compiles a policy whose digest is `digest`.
+pub(crate) fn compile(
+    compiled: &CompiledPolicy,
+    digest: String,
+) -> Result<CPolicy, ValidationError> {
     let policy = &compiled.policy;
     let mut regexes = Vec::with_capacity(policy.regexes.len());
     for source in &policy.regexes {
@@ -128,7 +141,7 @@ pub(crate) fn compile(compiled: &CompiledPolicy) -> Result<CPolicy, ValidationEr
         agents,
         by_name,
         source_map: compiled.source_map.clone(),
-        digest: policy.digest(),
+        digest,
         max_redact_paths,
         max_credentials,
         max_alerts,
