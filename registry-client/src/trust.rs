@@ -15,8 +15,9 @@ pub const MAX_SIGNATURE_SIZE: u64 = 64 * 1024;
 /// runtime's, which bundles are verified with.
 pub use fpl_runtime::bundle::TrustedKey;
 
-/// The `trust { key "<id>" "<key>" }` entries of a policy file, with a message for each entry
-/// that is not a valid key.
+/// The `trust { key "<id>" "<key>" }` entries of a policy file (the key quoted or written
+/// without quotes, `key "<id>" ed25519:<base64>`), with a message for each entry that is not a
+/// valid key.
 pub fn policy_keys(text: &str) -> (Vec<TrustedKey>, Vec<String>) {
     let mut keys = Vec::new();
     let mut problems = Vec::new();
@@ -26,11 +27,10 @@ pub fn policy_keys(text: &str) -> (Vec<TrustedKey>, Vec<String>) {
             continue;
         };
         for entry in trust.keys() {
-            let strings: Vec<String> = entry.strings().map(|s| ast::token_value(&s)).collect();
-            let [id, key] = strings.as_slice() else {
+            let (Some(id), Some(key)) = (entry.id(), entry.key()) else {
                 continue;
             };
-            match TrustedKey::new(id, key) {
+            match TrustedKey::new(&ast::token_value(&id), &ast::token_value(&key)) {
                 Ok(key) => keys.push(key),
                 Err(problem) => problems.push(format!(
                     "{problem} (in `{}`)",
@@ -182,5 +182,18 @@ mod tests {
             DetachedSignature::parse(br#"{"key_id":"k","algorithm":"rsa","value_b64":""}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn unquoted_keys_in_policy_trust_blocks_are_trusted() {
+        let unquoted = signing_key(5).verifying_key();
+        let encoded = STANDARD.encode(unquoted.to_bytes());
+        let (keys, problems) = policy_keys(&format!(
+            "trust {{\n  key \"github.com/faramesh/faramesh-registry\" ed25519:{encoded}\n  key \"eq\" = ed25519:{encoded}\n  spiffe_federated \"spiffe://partner.example.com\" bundle_url = \"https://partner.example.com/bundle\"\n}}\n"
+        ));
+        assert_eq!(problems, Vec::<String>::new());
+        let ids: Vec<&str> = keys.iter().map(|key| key.id.as_str()).collect();
+        assert_eq!(ids, ["github.com/faramesh/faramesh-registry", "eq"]);
+        assert_eq!(keys[0].key, unquoted);
     }
 }
