@@ -30,6 +30,10 @@ enum Command {
     Test(commands::test::TestArgs),
     /// Work with decision logs.
     Audit(commands::audit::AuditArgs),
+    /// Build, verify, inspect and publish signed policy bundles.
+    Bundle(commands::bundle::BundleArgs),
+    /// Make an Ed25519 key for signing bundles; prints its public key line for `[trust]`.
+    Keygen(commands::keygen::KeygenArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
     Diff(commands::diff::DiffArgs),
     /// Gate a change of policy: `ci report` locally, `ci github` inside GitHub Actions.
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Bundle(args) => commands::bundle::run(&args),
+        Command::Keygen(args) => commands::keygen::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
         Command::Ci(args) => commands::ci::run(&args),
         Command::Import(args) => commands::import::run(&args),

@@ -5,6 +5,7 @@
 
 mod action;
 mod audit;
+mod bundle;
 mod check;
 mod ci;
 mod corpus;
