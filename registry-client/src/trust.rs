@@ -4,55 +4,16 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::Signature;
 use fpl_syntax::ast::{self, AstNode};
 use serde::Deserialize;
 
 /// The largest `.sig` accepted, in bytes.
 pub const MAX_SIGNATURE_SIZE: u64 = 64 * 1024;
 
-/// One trusted Ed25519 public key and its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedKey {
-    /// The key id (`faramesh-ed25519-2026`, or a registry id).
-    pub id: String,
-    /// The public key.
-    pub key: VerifyingKey,
-}
-
-impl TrustedKey {
-    /// A key from `[trust] keys`: `"<key_id>:<base64>"` (also `"<key_id>:ed25519:<base64>"`).
-    pub fn parse_entry(entry: &str) -> Result<TrustedKey, String> {
-        let Some((id, key)) = entry.rsplit_once(':') else {
-            return Err(format!("`{entry}` is not `<key_id>:<base64 public key>`"));
-        };
-        let id = id.strip_suffix(":ed25519").unwrap_or(id);
-        TrustedKey::new(id, key)
-    }
-
-    /// A key from its id and its text, `ed25519:<base64>` or `<base64>`.
-    pub fn new(id: &str, key: &str) -> Result<TrustedKey, String> {
-        if id.is_empty() {
-            return Err("a trusted key needs a key id".to_string());
-        }
-        let encoded = key.strip_prefix("ed25519:").unwrap_or(key);
-        let bytes = STANDARD
-            .decode(encoded)
-            .map_err(|error| format!("key `{id}` is not base64: {error}"))?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
-            format!(
-                "key `{id}` has {} bytes; an Ed25519 public key has 32",
-                bytes.len()
-            )
-        })?;
-        let key = VerifyingKey::from_bytes(&bytes)
-            .map_err(|error| format!("key `{id}` is not an Ed25519 public key: {error}"))?;
-        Ok(TrustedKey {
-            id: id.to_string(),
-            key,
-        })
-    }
-}
+/// One trusted Ed25519 public key and its id; its line format (`"<key_id>:<base64>"`) is the
+/// runtime's, which bundles are verified with.
+pub use fpl_runtime::bundle::TrustedKey;
 
 /// The `trust { key "<id>" "<key>" }` entries of a policy file (the key quoted or written
 /// without quotes, `key "<id>" ed25519:<base64>`), with a message for each entry that is not a
