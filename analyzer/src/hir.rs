@@ -441,7 +441,7 @@ pub enum ExprKind {
 }
 
 /// A literal value in a condition.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Literal {
     /// `null`, `nil`
     Null,

@@ -25,11 +25,11 @@ use super::term::{self, Re, T, Term};
 const MAX_CHAR: u32 = 0x2FFFF;
 
 /// The time limit of one query (SPEC §7); the run's budget may cut it shorter.
-pub const QUERY_LIMIT: Duration = Duration::from_secs(2);
+pub(crate) const QUERY_LIMIT: Duration = Duration::from_secs(2);
 
 /// A value a model gives a free variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModelValue {
+pub(crate) enum ModelValue {
     /// A boolean.
     Bool(bool),
     /// An integer.
@@ -39,11 +39,11 @@ pub enum ModelValue {
 }
 
 /// A satisfying assignment of the free variables of a query.
-pub type Model = HashMap<String, ModelValue>;
+pub(crate) type Model = HashMap<String, ModelValue>;
 
 /// What a solver says about a formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SatResult {
+pub(crate) enum SatResult {
     /// Satisfiable, with a model.
     Sat(Model),
     /// Unsatisfiable: the negated property is proved.
@@ -53,7 +53,7 @@ pub enum SatResult {
 }
 
 /// A satisfiability checker for formulas of [`Term`]s.
-pub trait Solver {
+pub(crate) trait Solver {
     /// Checks the conjunction of `formulas`.
     fn check(&mut self, formulas: &[T]) -> SatResult;
 
@@ -61,9 +61,30 @@ pub trait Solver {
     fn exhausted(&self) -> bool;
 }
 
+/// Makes the solver of one run. The analysis is handed a backend rather than building z3
+/// itself, so tests can give it another solver.
+pub(crate) trait Backend {
+    /// Runs `work` with a solver whose queries together stop after `budget`.
+    fn run(&self, budget: Duration, work: &mut dyn FnMut(&mut dyn Solver));
+}
+
+/// The z3 backend: one context, one solver and a watchdog thread per run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Z3Backend;
+
+impl Backend for Z3Backend {
+    fn run(&self, budget: Duration, work: &mut dyn FnMut(&mut dyn Solver)) {
+        let context = Z3Context::new();
+        context.with_watchdog(|watchdog| {
+            let mut solver = Z3Solver::new(&context, watchdog, budget);
+            work(&mut solver);
+        });
+    }
+}
+
 /// A z3 context: terms are translated into it once and reused by every query of a
 /// [`Z3Solver`] borrowing it, which saves setting up z3 for each query.
-pub struct Z3Context {
+pub(crate) struct Z3Context {
     ctx: z3::Context,
 }
 
@@ -83,9 +104,10 @@ impl Z3Context {
         let handle = self.ctx.handle();
         std::thread::scope(|scope| {
             scope.spawn(|| watchdog.watch(&handle));
-            let result = work(&watchdog);
-            watchdog.shut_down();
-            result
+            // Shut the watchdog down however `work` ends: the scope waits for it, so a panic
+            // that left it running would never return.
+            let _stop = ShutDown(&watchdog);
+            work(&watchdog)
         })
     }
 }
@@ -96,9 +118,18 @@ impl Default for Z3Context {
     }
 }
 
+/// Shuts a watchdog down when dropped.
+struct ShutDown<'w>(&'w Watchdog);
+
+impl Drop for ShutDown<'_> {
+    fn drop(&mut self) {
+        self.0.shut_down();
+    }
+}
+
 /// Interrupts z3 when the query it is armed for runs past its deadline.
 #[derive(Default)]
-pub struct Watchdog {
+pub(crate) struct Watchdog {
     state: Mutex<WatchState>,
     wake: Condvar,
 }
@@ -160,7 +191,7 @@ impl Watchdog {
 
 /// The z3 solver: each query runs in its own scope of one solver over the shared context and
 /// translation memo, limited to [`QUERY_LIMIT`] and to what is left of the run's budget.
-pub struct Z3Solver<'c> {
+pub(crate) struct Z3Solver<'c> {
     solver: z3::Solver<'c>,
     translator: Translator<'c>,
     watchdog: &'c Watchdog,
