@@ -126,7 +126,7 @@ impl Program {
             }
             if !expanded {
                 stack.push((next.clone(), true));
-                for child in children(&next).into_iter().rev() {
+                for child in super::term::children(&next).into_iter().rev() {
                     if !self.index.contains_key(&Rc::as_ptr(child)) {
                         stack.push((child.clone(), false));
                     }
@@ -280,31 +280,6 @@ impl Program {
             Some(Val::Bool(value)) => Some(*value),
             _ => None,
         }
-    }
-}
-
-/// The terms `term` reads directly.
-fn children(term: &T) -> Vec<&T> {
-    match &**term {
-        Term::Bool(_)
-        | Term::Int(_)
-        | Term::Str(_)
-        | Term::BoolVar(_)
-        | Term::IntVar(_)
-        | Term::StrVar(_) => Vec::new(),
-        Term::Not(inner)
-        | Term::Div(inner, _)
-        | Term::Mod(inner, _)
-        | Term::AddConst(inner, _)
-        | Term::MulConst(inner, _)
-        | Term::InRe(inner, _) => vec![inner],
-        Term::And(items) | Term::Or(items) => items.iter().collect(),
-        Term::Eq(a, b)
-        | Term::Lt(a, b)
-        | Term::Le(a, b)
-        | Term::Contains(a, b)
-        | Term::StartsWith(a, b)
-        | Term::EndsWith(a, b) => vec![a, b],
     }
 }
 

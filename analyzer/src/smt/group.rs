@@ -12,7 +12,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::agent::AgentContext;
-use super::concrete::{Point, Program};
+use super::cells::Cells;
+use super::concrete::{Point, Program, Val};
 use super::diff;
 use super::finding::Finding;
 use super::pool::{self, Pool, Status};
@@ -219,6 +220,7 @@ pub(crate) struct Group<'g, 'a> {
     effects: Vec<EffectKind>,
     program: Program,
     pool: Pool,
+    cells: Cells,
     solver: &'g mut dyn Solver,
     replayer: &'g mut Replayer,
     probes: HashMap<usize, Replayer>,
@@ -256,12 +258,14 @@ impl<'g, 'a> Group<'g, 'a> {
         roots.extend(axioms.iter().cloned());
         roots.extend(agent.fresh.iter().cloned());
         let program = Program::new(&roots);
+        let cells = Cells::new(&roots);
         let pool = Pool::new(&pool::Sources {
             program: &program,
             components: &components,
             axioms: &axioms,
             fresh: &agent.fresh,
             paths: agent.encoder.paths(),
+            cells: &cells,
         });
         let effects = order
             .iter()
@@ -275,6 +279,7 @@ impl<'g, 'a> Group<'g, 'a> {
             effects,
             program,
             pool,
+            cells,
             solver,
             replayer,
             probes: HashMap::new(),
@@ -362,12 +367,19 @@ impl<'g, 'a> Group<'g, 'a> {
             }
             let mut query = self.agent.axioms.relevant(&goal);
             query.extend(goal);
+            let mut query: Vec<T> = query.iter().map(|term| self.cells.rewrite(term)).collect();
+            query.extend(self.cells.facts(&query));
             let model = match self.solver.check(&query) {
                 SatResult::Unsat => return Search::None,
                 SatResult::Unknown => return Search::Unknown,
                 SatResult::Sat(model) => model,
             };
-            let point = self.program.point_of(&model, Some(&self.pool.base));
+            let mut point = self.program.point_of(&model, Some(&self.pool.base));
+            for (name, text) in self.cells.strings(&model) {
+                if let Some(slot) = self.program.slot(name) {
+                    point[slot] = Val::Str(std::rc::Rc::from(text));
+                }
+            }
             let Some(status) = self.status(&point) else {
                 return Search::Unknown;
             };

@@ -13,6 +13,7 @@
 mod agent;
 mod axioms;
 mod cache;
+mod cells;
 mod checks;
 mod components;
 mod concrete;

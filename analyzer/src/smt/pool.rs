@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
+use super::cells::Cells;
 use super::concrete::{Point, Program, Val};
 use super::encode::{self, PathVars};
 use super::term::{Re, T, Term};
@@ -119,6 +120,8 @@ pub(crate) struct Sources<'a> {
     pub fresh: &'a [T],
     /// The argument and principal paths of the agent.
     pub paths: &'a BTreeMap<String, PathVars>,
+    /// The cells of the group's string variables.
+    pub cells: &'a Cells,
 }
 
 impl Pool {
@@ -132,7 +135,7 @@ impl Pool {
             .iter()
             .map(|parts| {
                 let mut candidates = Candidates::default();
-                candidates.collect(parts, program);
+                candidates.collect(parts, program, sources.cells);
                 all_candidates.merge(&candidates);
                 candidates
             })
@@ -245,13 +248,23 @@ impl Candidates {
         self.values.get(&slot).map_or(&[], Vec::as_slice)
     }
 
-    /// Collects the values of the atoms under `roots`.
-    fn collect(&mut self, roots: &[T], program: &Program) {
+    /// Collects the values of the atoms under `roots` (and strings of the cells of atoms on
+    /// abstracted string variables).
+    fn collect(&mut self, roots: &[T], program: &Program, cells: &Cells) {
         let mut seen: HashSet<*const Term> = HashSet::new();
         let mut stack: Vec<&T> = roots.iter().collect();
         while let Some(term) = stack.pop() {
             if !seen.insert(Rc::as_ptr(term)) {
                 continue;
+            }
+            let examples = cells.examples(term, 2);
+            if !examples.is_empty()
+                && let Some(slot) =
+                    term_subject(term).and_then(|subject| var_slot(subject, program))
+            {
+                for example in examples {
+                    self.push(slot, Val::Str(Rc::from(example)));
+                }
             }
             match &**term {
                 Term::Not(inner) => stack.push(inner),
@@ -351,6 +364,17 @@ impl Candidates {
                 self.push(slot, Val::Str(Rc::from(value.as_str())));
             }
         }
+    }
+}
+
+/// The string an atom compares (the first operand of the string atoms, either of an equality).
+fn term_subject(term: &T) -> Option<&T> {
+    match &**term {
+        Term::Eq(a, b) => Some(if matches!(**a, Term::StrVar(_)) { a } else { b }),
+        Term::StartsWith(a, _) | Term::EndsWith(a, _) | Term::Contains(a, _) | Term::InRe(a, _) => {
+            Some(a)
+        }
+        _ => None,
     }
 }
 

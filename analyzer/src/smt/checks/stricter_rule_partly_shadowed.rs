@@ -1,16 +1,21 @@
 //! `S0307` stricter-rule-partly-shadowed: a `deny` or `defer` rule matches requests that an
 //! earlier, looser rule (a `permit`, or a `defer` before a `deny`) decides first, so there the
-//! stricter rule never applies (first match wins). One finding per pair of rules.
+//! stricter rule never applies (first match wins). One finding per stricter rule, naming the
+//! earliest looser rule found to shadow it: both fixes act on the stricter rule, and a finding
+//! per pair of rules would grow with the square of a policy's size (626 findings for 100
+//! mutually overlapping rules) and cost as many solver queries.
 //!
-//! The pairs come from the sample points first (a point the looser rule decides by matching
-//! and the stricter one matches), then from the solver: "the stricter rule matches and one of
-//! the looser rules not yet paired decides" is asked until it is unsatisfiable. A witness must
-//! be decided by the looser rule matching, and matched by the stricter rule replayed alone.
-//! Rules proved unreachable (`S0301`) are not reported again, and unreachable looser rules
-//! decide nothing.
+//! Candidate pairs come from the sample points first (a point the looser rule decides by
+//! matching and the stricter one matches), then from the solver ("the stricter rule matches
+//! and one of the looser rules not yet examined decides"). They are examined from the earliest
+//! looser rule on; the first that also decides requests the stricter rule does not match is
+//! the finding (an exception written before a general rule, as first match wins means, is
+//! not). A witness must be decided by the looser rule matching, and matched by the stricter
+//! rule replayed alone. Rules proved unreachable (`S0301`) are not reported again, and
+//! unreachable looser rules decide nothing.
 //!
 //! Fixes: moving the stricter rule right above the looser one, offered only when that changes
-//! no decision outside the overlap (the diff engine's encoding of the two orders, proved
+//! no decision outside their overlap (the diff engine's encoding of the two orders, proved
 //! unsatisfiable outside it), and for a `deny`, making it `deny!`.
 
 use super::Flow;
@@ -20,6 +25,9 @@ use crate::hir::EffectKind;
 use crate::smt::concrete::Point;
 use crate::smt::finding::{Finding, FixPlan};
 use crate::smt::group::{Check, Claim, Group, Prop, Search};
+
+/// What the check says when the solver cannot decide it.
+const UNDECIDED: &str = "is partly shadowed by an earlier, looser rule";
 
 /// Runs the check on the rule at `at`.
 pub(super) fn check(group: &mut Group<'_, '_>, at: usize) -> Flow {
@@ -54,8 +62,26 @@ pub(super) fn check(group: &mut Group<'_, '_>, at: usize) -> Flow {
             pairs.push((decider, point.clone()));
         }
     }
-    looser.retain(|i| !pairs.iter().any(|(paired, _)| paired == i));
-    while !looser.is_empty() {
+    pairs.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+    loop {
+        // The earliest pair known so far first.
+        while let Some((i, point)) = pairs.pop() {
+            looser.retain(|&l| l != i);
+            match also_decides_elsewhere(group, i, at) {
+                Check::Refuted => {
+                    report(group, i, at, &point);
+                    return Flow::Next;
+                }
+                Check::Proved => {}
+                Check::Unknown => {
+                    unknown(group, at, UNDECIDED);
+                    return Flow::Next;
+                }
+            }
+        }
+        if looser.is_empty() {
+            return Flow::Next;
+        }
         let shadowed = Prop::And(vec![
             Prop::matches(at),
             Prop::Or(looser.iter().map(|&i| Prop::decided(i)).collect()),
@@ -63,27 +89,23 @@ pub(super) fn check(group: &mut Group<'_, '_>, at: usize) -> Flow {
         match group.search(&shadowed, true) {
             Search::Found(point) => {
                 let Some(decider) = group.status(&point).map(|status| status.decider) else {
-                    break;
+                    return Flow::Next;
                 };
-                looser.retain(|&i| i != decider);
+                if !looser.contains(&decider) {
+                    // The search's point satisfies the question, so its decider is one of the
+                    // looser rules; anything else would loop.
+                    unknown(group, at, UNDECIDED);
+                    return Flow::Next;
+                }
                 pairs.push((decider, point));
             }
-            Search::None => break,
+            Search::None => return Flow::Next,
             Search::Unknown => {
-                unknown(group, at, "is partly shadowed by an earlier, looser rule");
-                break;
+                unknown(group, at, UNDECIDED);
+                return Flow::Next;
             }
         }
     }
-    pairs.sort_by_key(|(i, _)| *i);
-    for (i, point) in pairs {
-        match also_decides_elsewhere(group, i, at) {
-            Check::Refuted => report(group, i, at, &point),
-            Check::Proved => {}
-            Check::Unknown => unknown(group, at, "is partly shadowed by an earlier, looser rule"),
-        }
-    }
-    Flow::Next
 }
 
 /// Whether the looser rule decides requests the stricter one does not match: `Refuted` when it
