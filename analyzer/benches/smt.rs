@@ -5,12 +5,13 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use fpl_analyzer::host::check_policy;
 use fpl_analyzer::smt::{self, SmtOptions};
-use fpl_analyzer::{Analysis, CheckOptions, Diagnostic, SourceFile, analyze};
+use fpl_analyzer::{Analysis, CheckOptions, Diagnostic, SourceFile};
 
 fn bench(c: &mut Criterion) {
     let text = fpl_testdata::large_policy(1_000);
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new("large.fpl", text.clone())],
         &CheckOptions::default(),
     );
@@ -19,7 +20,7 @@ fn bench(c: &mut Criterion) {
         "defer svc0/op3 when amount > 30",
         1,
     );
-    let new = analyze(
+    let new = check_policy(
         vec![SourceFile::new("large.fpl", changed)],
         &CheckOptions::default(),
     );
@@ -47,7 +48,7 @@ fn bench(c: &mut Criterion) {
             fpl_testdata::long_string_policy(100_000),
         ),
     ] {
-        let analysis = analyze(
+        let analysis = check_policy(
             vec![SourceFile::new("bench.fpl", text)],
             &CheckOptions::default(),
         );

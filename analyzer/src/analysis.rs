@@ -1,12 +1,10 @@
-//! One analysis of a policy: parse every file, build the model, run the checks.
+//! The result of analysing one policy: its files, its semantic model and every diagnostic, as
+//! the analysis host ([`crate::host::check_project`]) gives it to the CLI and the Action.
 
-use fpl_syntax::{LineIndex, Parse, TextRange, TextSize};
+use fpl_syntax::LineIndex;
 
-use crate::checks::{self, CheckOptions};
-use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::hir;
-use crate::lower::PolicyBuilder;
 use crate::source::{FileId, LineCol, Origin, SourceFile};
 
 /// The result of analysing a policy.
@@ -19,75 +17,20 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A file with its parse and line index.
+/// A file with its line index.
 #[derive(Debug, Clone)]
 pub struct AnalyzedFile {
     /// The file.
     pub source: SourceFile,
-    /// Its syntax tree and syntax errors.
-    pub parse: Parse,
     /// Its line index.
     pub lines: LineIndex,
 }
 
-/// Analyses the files of one policy.
-pub fn analyze(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysis {
-    let mut diagnostics = Vec::new();
-    let mut builder = PolicyBuilder::default();
-    let mut imported = Vec::new();
-    let mut files = Vec::with_capacity(sources.len());
-    for (index, source) in sources.into_iter().enumerate() {
-        let file = FileId(index as u32);
-        let parse = fpl_syntax::parse(&source.text);
-        if let Some(offset) = source.invalid_utf8_at {
-            let at = TextRange::at(TextSize::from(offset as u32), TextSize::from(0));
-            diagnostics.push(Diagnostic::new(
-                Code::E0001,
-                Span { file, range: at },
-                "file is not valid UTF-8",
-            ));
-        }
-        diagnostics.extend(
-            parse
-                .errors()
-                .iter()
-                .map(|error| syntax_diagnostic(file, error)),
-        );
-        match &source.origin {
-            Origin::Local => builder.add_file(file, &parse.tree()),
-            Origin::Import(reference) => {
-                let mut own = PolicyBuilder::default();
-                own.add_file(file, &parse.tree());
-                imported.push((reference.clone(), own.finish()));
-            }
-        }
+impl AnalyzedFile {
+    /// A file and the line index of its text.
+    pub(crate) fn new(source: SourceFile) -> AnalyzedFile {
         let lines = LineIndex::new(&source.text);
-        files.push(AnalyzedFile {
-            source,
-            parse,
-            lines,
-        });
-    }
-    let mut policy = builder.finish();
-    policy.join_imports(imported);
-    diagnostics.extend(checks::run(&policy, options));
-    Analysis::new(files, policy, diagnostics)
-}
-
-fn syntax_diagnostic(file: FileId, error: &fpl_syntax::SyntaxError) -> Diagnostic {
-    let diagnostic = Diagnostic::new(
-        Code::from_syntax(error.code),
-        Span {
-            file,
-            range: error.range,
-        },
-        error.message.clone(),
-    );
-    match &error.suggestion {
-        Some(suggestion) => {
-            diagnostic.with_replacement(format!("replace with `{suggestion}`"), suggestion.clone())
-        }
-        None => diagnostic,
+        AnalyzedFile { source, lines }
     }
 }
 
@@ -106,7 +49,8 @@ impl Analysis {
         }
     }
 
-    /// The analysed files in order.
+    /// The analysed files in order: the policy's, then files that are not part of it but that
+    /// diagnostics point into (a `faramesh.toml` with mistakes).
     pub fn files(&self) -> &[AnalyzedFile] {
         &self.files
     }
@@ -128,6 +72,27 @@ impl Analysis {
             LineCol::of(lines, span.range.start()),
             LineCol::of(lines, span.range.end()),
         )
+    }
+
+    /// Adds diagnostics (of reading the project, of imports, of the SMT analysis), drops
+    /// warnings located in imported files (their authors, not this project, can fix them;
+    /// errors stay) and sorts.
+    pub fn add_diagnostics(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.diagnostics.extend(diagnostics);
+        let files = &self.files;
+        self.diagnostics.retain(|diagnostic| {
+            diagnostic.is_error()
+                || files
+                    .get(diagnostic.span.file.0 as usize)
+                    .is_none_or(|file| file.source.origin == Origin::Local)
+        });
+        sort_diagnostics(&mut self.diagnostics);
+    }
+
+    /// Adds a file that is not part of the policy for diagnostics to point into; returns its id.
+    pub(crate) fn attach(&mut self, source: SourceFile) -> FileId {
+        self.files.push(AnalyzedFile::new(source));
+        FileId(self.files.len() as u32 - 1)
     }
 }
 

@@ -3,22 +3,27 @@
 
 pub mod analysis;
 pub mod builtins;
+#[cfg(test)]
 mod calendar;
 pub mod checks;
 pub mod codes;
 pub mod compile;
 pub mod config_keys;
 pub mod diagnostic;
-pub mod discover;
+#[cfg(test)]
+mod differential;
 pub mod hir;
 pub mod host;
-pub mod lower;
-pub mod reference;
+pub mod intent;
+mod lower;
+pub mod project;
+#[cfg(test)]
+mod reference;
 pub mod smt;
 pub mod source;
 pub mod testing;
 
-pub use analysis::{Analysis, AnalyzedFile, analyze, sort_diagnostics};
+pub use analysis::{Analysis, AnalyzedFile, sort_diagnostics};
 pub use checks::CheckOptions;
 pub use codes::Code;
 pub use diagnostic::{Diagnostic, Fix, Label, Severity, Span, TextEdit};

@@ -26,6 +26,9 @@ pub struct SourceFile {
     pub text: String,
     /// The byte offset of the first invalid UTF-8 sequence in the original bytes, if any.
     pub invalid_utf8_at: Option<usize>,
+    /// The file is larger than [`fpl_syntax::MAX_FILE_SIZE`] and was not read: its text is
+    /// empty and it is reported as `E0006`.
+    pub too_large: bool,
     /// Whether the file is the project's own or imported.
     pub origin: Origin,
 }
@@ -37,18 +40,32 @@ impl SourceFile {
             path: path.into(),
             text: text.into(),
             invalid_utf8_at: None,
+            too_large: false,
             origin: Origin::Local,
         }
     }
 
-    /// A file from raw bytes: invalid UTF-8 becomes U+FFFD and is reported as `E0001`.
+    /// A file that was not read because it is larger than [`fpl_syntax::MAX_FILE_SIZE`].
+    pub fn too_large(path: impl Into<String>) -> Self {
+        SourceFile {
+            too_large: true,
+            ..SourceFile::new(path, "")
+        }
+    }
+
+    /// A file from raw bytes: invalid UTF-8 becomes U+FFFD and is reported as `E0001`; more
+    /// than [`fpl_syntax::MAX_FILE_SIZE`] bytes are dropped and reported as `E0006`.
     pub fn from_bytes(path: impl Into<String>, bytes: &[u8]) -> Self {
+        if bytes.len() > fpl_syntax::MAX_FILE_SIZE {
+            return SourceFile::too_large(path);
+        }
         match std::str::from_utf8(bytes) {
             Ok(text) => SourceFile::new(path, text),
             Err(error) => SourceFile {
                 path: path.into(),
                 text: String::from_utf8_lossy(bytes).into_owned(),
                 invalid_utf8_at: Some(String::from_utf8_lossy(&bytes[..error.valid_up_to()]).len()),
+                too_large: false,
                 origin: Origin::Local,
             },
         }

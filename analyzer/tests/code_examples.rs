@@ -2,8 +2,9 @@
 //! valid one reports nothing at all. Examples are checked the way `faramesh check` checks a
 //! policy: the checks, then the SMT analysis (`S03xx`) when the policy has no errors.
 
+use fpl_analyzer::host::check_policy;
 use fpl_analyzer::smt::{self, SmtOptions};
-use fpl_analyzer::{CheckOptions, Code, SourceFile, analyze};
+use fpl_analyzer::{CheckOptions, Code, SourceFile};
 
 /// The codes no single file can show, and why; every other code has both examples.
 const WITHOUT_EXAMPLES: &[(Code, &str)] = &[
@@ -24,7 +25,7 @@ const WITHOUT_EXAMPLES: &[(Code, &str)] = &[
 ];
 
 fn codes_of(text: &str) -> Vec<Code> {
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new("example.fpl", text)],
         &CheckOptions::default(),
     );

@@ -3,11 +3,12 @@
 
 use std::path::Path;
 
-use fpl_analyzer::{CheckOptions, Code, SourceFile, analyze};
+use fpl_analyzer::host::check_policy;
+use fpl_analyzer::{CheckOptions, Code, SourceFile};
 
 fn errors_of(path: &Path) -> Vec<(Code, u32, String)> {
     let text = std::fs::read_to_string(path).expect("UTF-8 corpus");
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new(path.display().to_string(), text)],
         &CheckOptions::default(),
     );

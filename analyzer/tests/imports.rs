@@ -1,10 +1,11 @@
 //! Imported files join the policy (SPEC §9.2): their agents are added, except where a local
-//! agent has the same name; that one wins and `W0401` says so. The batch analysis and the
-//! salsa host agree.
+//! agent has the same name; that one wins and `W0401` says so. The policy given as files and the
+//! project read from a directory with its imports handed over through the loader's seam agree.
 
 use fpl_analyzer::compile::compile;
-use fpl_analyzer::host::check_policy;
-use fpl_analyzer::{Analysis, CheckOptions, Code, SourceFile, analyze};
+use fpl_analyzer::host::{check_policy, check_project};
+use fpl_analyzer::project::{Imported, ImportedFile, Project};
+use fpl_analyzer::{Analysis, CheckOptions, Code, Origin, SourceFile};
 
 fn sources() -> Vec<SourceFile> {
     vec![
@@ -20,12 +21,31 @@ fn sources() -> Vec<SourceFile> {
     ]
 }
 
+/// `sources` as `faramesh check` reads them: the local files from a directory by the project
+/// loader, the imported ones through [`Project::add_imports`].
+fn loaded(sources: &[SourceFile]) -> Analysis {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut imported = Imported::default();
+    for source in sources {
+        match &source.origin {
+            Origin::Local => {
+                std::fs::write(dir.path().join(&source.path), &source.text).expect("write policy")
+            }
+            Origin::Import(reference) => imported.files.push(ImportedFile {
+                reference: reference.clone(),
+                path: source.path.clone(),
+                bytes: source.text.clone().into_bytes(),
+            }),
+        }
+    }
+    let mut project = Project::load(&[dir.path().to_path_buf()]).expect("loads");
+    project.add_imports(imported);
+    check_project(project, &CheckOptions::default())
+}
+
 fn both() -> [Analysis; 2] {
     let options = CheckOptions::default();
-    [
-        analyze(sources(), &options),
-        check_policy(sources(), &options),
-    ]
+    [check_policy(sources(), &options), loaded(&sources())]
 }
 
 #[test]
@@ -63,8 +83,8 @@ fn imported_agents_of_the_same_name_are_duplicates() {
         SourceFile::new("cache/other.fpl", "agent helper {\n  default deny\n}\n")
             .imported_as("r.io/policies/acme/y@1.0.0"),
     );
-    let analysis = analyze(sources.clone(), &CheckOptions::default());
-    let host = check_policy(sources, &CheckOptions::default());
+    let analysis = check_policy(sources.clone(), &CheckOptions::default());
+    let host = loaded(&sources);
     assert!(analysis.diagnostics.iter().any(|d| d.code == Code::E0201));
     assert_eq!(analysis.diagnostics, host.diagnostics);
 }

@@ -1,13 +1,13 @@
 //! Fixture tests of the SMT findings (S0301–S0306) and the semantic diff: each case is policy
 //! text in, the codes reported (with their rule and severity) out.
 
-use fpl_analyzer::host::{AnalysisHost, Change};
+use fpl_analyzer::host::{AnalysisHost, Change, check_policy};
 use fpl_analyzer::smt::{self, SmtOptions};
-use fpl_analyzer::{CheckOptions, FileId, SourceFile, analyze};
+use fpl_analyzer::{CheckOptions, FileId, SourceFile};
 
 /// `code@line severity` for each finding, and no internal errors.
 fn check(text: &str) -> Vec<String> {
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new("t.fpl", text)],
         &CheckOptions::default(),
     );
@@ -257,7 +257,7 @@ fn corpus_has_no_internal_errors() {
     let mut seen = 0;
     for path in fpl_testdata::upstream_policies() {
         let text = std::fs::read_to_string(&path).expect("corpus files are UTF-8");
-        let analysis = analyze(
+        let analysis = check_policy(
             vec![SourceFile::new(path.display().to_string(), text)],
             &CheckOptions::default(),
         );
@@ -286,11 +286,11 @@ fn corpus_has_no_internal_errors() {
 }
 
 fn diff(old: &str, new: &str) -> Vec<String> {
-    let old = analyze(
+    let old = check_policy(
         vec![SourceFile::new("old.fpl", old)],
         &CheckOptions::default(),
     );
-    let new = analyze(
+    let new = check_policy(
         vec![SourceFile::new("new.fpl", new)],
         &CheckOptions::default(),
     );
@@ -337,7 +337,7 @@ fn diff_finds_changed_regions_and_limits() {
 
 #[test]
 fn a_stopped_analysis_says_so_instead_of_reporting_nothing() {
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new(
             "stop.fpl",
             agent("  deny stop/*\n  permit stop/now\n"),

@@ -2,8 +2,9 @@
 //! number `n` and a string `s`, with literals up to 10²⁴; every "never" a finding or the diff
 //! claims is re-checked on requests around every literal, through the runtime evaluator.
 
+use fpl_analyzer::host::check_policy;
 use fpl_analyzer::smt::{self, SmtOptions};
-use fpl_analyzer::{Analysis, CheckOptions, Severity, SourceFile, analyze, compile::compile};
+use fpl_analyzer::{Analysis, CheckOptions, Severity, SourceFile, compile::compile};
 use fpl_runtime::Evaluator;
 use proptest::prelude::*;
 
@@ -137,7 +138,7 @@ fn decide(analysis: &Analysis, request: &str) -> Outcome {
 }
 
 fn analysed(text: &str) -> Analysis {
-    analyze(
+    check_policy(
         vec![SourceFile::new("p.fpl", text)],
         &CheckOptions::default(),
     )

@@ -38,6 +38,8 @@ enum Command {
     Lock(commands::lock::LockArgs),
     /// List, search and describe a registry's catalog, or serve a registry directory.
     Registry(commands::registry::RegistryArgs),
+    /// Write policies: `faramesh policy compile INTENT.txt` turns English statements into FPL.
+    Policy(commands::policy_group::PolicyArgs),
     /// Run the language server over stdio (for editors).
     Lsp(commands::lsp::LspArgs),
     /// Print a shell completion script.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(&args),
         Command::Lock(args) => commands::lock::run(&args),
         Command::Registry(args) => commands::registry::run(&args),
+        Command::Policy(args) => commands::policy_group::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use fpl_analyzer::host::ide::fixes_at;
 use fpl_analyzer::host::{AnalysisHost, Cancelled, Change, Snapshot};
+use fpl_analyzer::project::Project;
 use fpl_analyzer::smt::{SmtError, SmtOptions};
 use fpl_analyzer::{Diagnostic as FplDiagnostic, FileId, SourceFile};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
@@ -37,6 +38,8 @@ struct Documents {
     uris: HashMap<FileId, Uri>,
     next_file: u32,
     projects: Vec<Vec<FileId>>,
+    /// The mistakes of workspace manifests (`faramesh.toml`), published once initialized.
+    manifests: Vec<(Uri, Vec<Diagnostic>)>,
 }
 
 impl Documents {
@@ -273,20 +276,21 @@ impl Backend {
         }
     }
 
+    /// Loads each workspace folder's policy with the project loader, as `faramesh check` reads
+    /// it; a folder that cannot be read is left out.
     fn load_workspace(&self, folders: Vec<PathBuf>) {
         let mut documents = lock(&self.shared.documents);
         let mut change = Change::default();
         for folder in folders {
-            let Ok(paths) = fpl_analyzer::discover::policy_paths(std::slice::from_ref(&folder))
-            else {
+            let Ok(project) = Project::load(std::slice::from_ref(&folder)) else {
                 continue;
             };
             let mut group = Vec::new();
-            for path in paths {
-                let Ok(bytes) = std::fs::read(&path) else {
+            for file in project.files() {
+                let Some(path) = &file.disk_path else {
                     continue;
                 };
-                let path = path.canonicalize().unwrap_or(path);
+                let path = path.canonicalize().unwrap_or_else(|_| path.clone());
                 let Some(uri) = Uri::from_file_path(&path) else {
                     continue;
                 };
@@ -295,25 +299,29 @@ impl Backend {
                     .unwrap_or(&path)
                     .display()
                     .to_string();
-                let source = SourceFile::from_bytes(relative, &bytes);
-                let file = documents.new_file(&uri);
+                let source = SourceFile {
+                    path: relative,
+                    ..file.source.clone()
+                };
+                let id = documents.new_file(&uri);
                 let lines = Arc::new(DocumentLines::new(Arc::from(source.text.as_str())));
-                change.set_file(file, source);
+                change.set_file(id, source);
                 documents.by_uri.insert(
                     uri,
                     Document {
-                        file,
+                        file: id,
                         version: None,
                         lines,
                         open: false,
                         in_project: true,
                     },
                 );
-                group.push(file);
+                group.push(id);
             }
             if !group.is_empty() {
                 documents.projects.push(group);
             }
+            documents.manifests.extend(manifest_diagnostics(&project));
         }
         change.set_policies(documents.projects.clone());
         self.shared.apply(change);
@@ -446,6 +454,30 @@ async fn publish_smt(
     }
 }
 
+/// The mistakes of a project's manifests as LSP diagnostics, by the manifest's address.
+fn manifest_diagnostics(project: &Project) -> Vec<(Uri, Vec<Diagnostic>)> {
+    let mut out = Vec::new();
+    for (index, manifest) in project.manifests().iter().enumerate() {
+        let Some(path) = &manifest.disk_path else {
+            continue;
+        };
+        let path = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let Some(uri) = Uri::from_file_path(&path) else {
+            continue;
+        };
+        let file = FileId(index as u32);
+        let view = FileView {
+            uri: uri.clone(),
+            lines: Arc::new(DocumentLines::new(Arc::from(manifest.source.text.as_str()))),
+            version: None,
+        };
+        let views = FileViews(HashMap::from([(file, view)]));
+        let diagnostics = convert::diagnostics_of(&views, file, project.manifest_diagnostics());
+        out.push((uri, diagnostics));
+    }
+    out
+}
+
 /// Runs `work` on a blocking thread; `None` when it was cancelled or panicked.
 async fn run_blocking<T: Send + 'static>(
     work: impl FnOnce() -> std::result::Result<T, Cancelled> + Send + 'static,
@@ -499,6 +531,12 @@ impl LanguageServer for Backend {
         };
         for uri in uris {
             self.publish(uri).await;
+        }
+        let manifests = std::mem::take(&mut lock(&self.shared.documents).manifests);
+        for (uri, diagnostics) in manifests {
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
         }
     }
 

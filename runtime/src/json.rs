@@ -2,13 +2,31 @@
 //!
 //! Nodes are stored in pre-order. A container records where its subtree ends, so the next
 //! sibling of node `i` is `end(i)`. An object's members are a key node (a string) followed by
-//! the value's subtree. Duplicate keys, trailing commas, comments and lone surrogates are
-//! errors. Parsing into an existing [`JsonDoc`] reuses its buffers.
+//! the value's subtree. Duplicate keys, trailing commas, comments, lone surrogates and invalid
+//! UTF-8 are errors. Parsing into an existing [`JsonDoc`] reuses its buffers. Work is bounded:
+//! at most [`MAX_DEPTH`] levels and [`MAX_VALUES`] keys and values, and duplicate keys are found
+//! in O(n log n) per object however many members it has.
+
+use std::cmp::Ordering;
 
 use crate::decimal::Decimal;
 
 /// Maximum nesting of arrays and objects.
 pub const MAX_DEPTH: usize = 128;
+
+/// Maximum number of keys and values in one document (every object key, every value).
+pub const MAX_VALUES: usize = 500_000;
+
+/// Objects with more members than this are checked for duplicate keys by sorting their keys
+/// once they are complete; smaller ones by comparing each new key with the ones before it.
+const SMALL_OBJECT: u32 = 8;
+
+/// [`JsonError::message`] when the document nests deeper than [`MAX_DEPTH`].
+pub const TOO_DEEP: &str = "nested too deeply";
+/// [`JsonError::message`] when the document holds more than [`MAX_VALUES`] keys and values.
+pub const TOO_MANY_VALUES: &str = "too many keys and values";
+/// [`JsonError::message`] for bytes that are not UTF-8.
+pub const INVALID_UTF8: &str = "invalid UTF-8";
 
 /// Why a text is not strict JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +67,8 @@ enum Node {
 pub struct JsonDoc {
     nodes: Vec<Node>,
     text: String,
+    /// Key node indices of one object while its keys are compared; empty between uses.
+    keys: Vec<u32>,
 }
 
 /// A borrowed view of one value inside a [`JsonDoc`].
@@ -80,10 +100,15 @@ pub enum JsonKind<'a> {
 impl JsonDoc {
     /// Parses `text`, replacing this document's content and reusing its buffers.
     pub fn parse_into(&mut self, text: &str) -> Result<(), JsonError> {
+        self.parse_bytes_into(text.as_bytes())
+    }
+
+    /// Parses UTF-8 bytes (invalid UTF-8 is an error), replacing this document's content.
+    pub fn parse_bytes_into(&mut self, bytes: &[u8]) -> Result<(), JsonError> {
         self.nodes.clear();
         self.text.clear();
         let mut parser = Parser {
-            bytes: text.as_bytes(),
+            bytes,
             pos: 0,
             doc: self,
         };
@@ -136,6 +161,45 @@ impl JsonDoc {
         self.text
             .get(start as usize..(start + len) as usize)
             .unwrap_or("")
+    }
+
+    /// The text of the key node at `index`.
+    fn key_at(&self, index: u32) -> &str {
+        match self.nodes.get(index as usize) {
+            Some(Node::String { start, len }) => self.str_at(*start, *len),
+            _ => "",
+        }
+    }
+
+    /// Whether two members of the object at `at` have the same key, compared exactly or
+    /// ignoring ASCII case. Sorts the keys: O(n log n) comparisons, no allocation once warm.
+    fn has_duplicate_keys(&mut self, at: u32, ignore_case: bool) -> bool {
+        let count = match self.nodes.get(at as usize) {
+            Some(Node::Object { count, .. }) => *count,
+            _ => return false,
+        };
+        let mut keys = std::mem::take(&mut self.keys);
+        let mut next = at + 1;
+        for _ in 0..count {
+            keys.push(next);
+            next = self.end(next + 1);
+        }
+        let compare = |a: &str, b: &str| {
+            if ignore_case {
+                a.bytes()
+                    .map(|c| c.to_ascii_lowercase())
+                    .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+            } else {
+                a.cmp(b)
+            }
+        };
+        keys.sort_unstable_by(|&a, &b| compare(self.key_at(a), self.key_at(b)));
+        let duplicate = keys
+            .windows(2)
+            .any(|pair| compare(self.key_at(pair[0]), self.key_at(pair[1])) == Ordering::Equal);
+        keys.clear();
+        self.keys = keys;
+        duplicate
     }
 }
 
@@ -236,6 +300,14 @@ impl<'a> JsonRef<'a> {
     }
 }
 
+impl JsonDoc {
+    /// Whether the object at `value` has two keys equal ignoring ASCII case (`X-Debug` and
+    /// `x-debug`); false for anything but an object.
+    pub(crate) fn has_keys_equal_ignoring_case(&mut self, value: u32) -> bool {
+        self.has_duplicate_keys(value, true)
+    }
+}
+
 impl std::fmt::Debug for JsonRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "JsonRef({:?})", self.kind())
@@ -318,6 +390,15 @@ impl Parser<'_, '_> {
         u32::try_from(self.doc.nodes.len()).map_err(|_| self.err("document too large"))
     }
 
+    /// Adds a node, refusing more than [`MAX_VALUES`].
+    fn push(&mut self, node: Node) -> Result<(), JsonError> {
+        if self.doc.nodes.len() >= MAX_VALUES {
+            return Err(self.err(TOO_MANY_VALUES));
+        }
+        self.doc.nodes.push(node);
+        Ok(())
+    }
+
     fn value(&mut self, depth: usize) -> Result<(), JsonError> {
         match self.bytes.get(self.pos) {
             None => Err(self.err("unexpected end of input")),
@@ -325,8 +406,7 @@ impl Parser<'_, '_> {
             Some(b'[') => self.array(depth + 1),
             Some(b'"') => {
                 let (start, len) = self.string()?;
-                self.doc.nodes.push(Node::String { start, len });
-                Ok(())
+                self.push(Node::String { start, len })
             }
             Some(b't') => self.literal(b"true", Node::Bool(true)),
             Some(b'f') => self.literal(b"false", Node::Bool(false)),
@@ -339,8 +419,7 @@ impl Parser<'_, '_> {
     fn literal(&mut self, word: &[u8], node: Node) -> Result<(), JsonError> {
         if self.bytes[self.pos..].starts_with(word) {
             self.pos += word.len();
-            self.doc.nodes.push(node);
-            Ok(())
+            self.push(node)
         } else {
             Err(self.err("expected a value"))
         }
@@ -395,12 +474,11 @@ impl Parser<'_, '_> {
         let text_start =
             u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
         self.doc.text.push_str(text);
-        self.doc.nodes.push(Node::Number {
+        self.push(Node::Number {
             value,
             start: text_start,
             len: (p - start) as u32,
-        });
-        Ok(())
+        })
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
@@ -432,8 +510,12 @@ impl Parser<'_, '_> {
                 }
                 self.pos += 1;
             }
-            let run = std::str::from_utf8(&self.bytes[run_start..self.pos])
-                .map_err(|_| self.err("invalid UTF-8"))?;
+            let run = std::str::from_utf8(&self.bytes[run_start..self.pos]).map_err(|error| {
+                JsonError {
+                    offset: run_start + error.valid_up_to(),
+                    message: INVALID_UTF8,
+                }
+            })?;
             self.doc.text.push_str(run);
             match self.bytes.get(self.pos) {
                 None => return Err(self.err("unterminated string")),
@@ -494,21 +576,31 @@ impl Parser<'_, '_> {
             |parser, _, _| parser.value(depth),
             |count, end| Node::Array { count, end },
         )
+        .map(|_| ())
     }
 
     fn object(&mut self, depth: usize) -> Result<(), JsonError> {
-        self.container(
+        let open = self.pos;
+        let (at, count) = self.container(
             depth,
             b'}',
             "expected `,` or `}`",
             |parser, at, count| parser.member(at, count, depth),
             |count, end| Node::Object { count, end },
-        )
+        )?;
+        if count > SMALL_OBJECT && self.doc.has_duplicate_keys(at, false) {
+            return Err(JsonError {
+                offset: open,
+                message: "duplicate member name in this object",
+            });
+        }
+        Ok(())
     }
 
     /// Parses an array or object from its opening bracket through `close`: elements parsed by
     /// `element` (given the container's node and how many elements came before it), separated
-    /// by commas; `node` makes the container's node from its element count and end.
+    /// by commas; `node` makes the container's node from its element count and end. Returns
+    /// the container's node index and element count.
     fn container(
         &mut self,
         depth: usize,
@@ -516,12 +608,12 @@ impl Parser<'_, '_> {
         unexpected: &'static str,
         mut element: impl FnMut(&mut Self, u32, u32) -> Result<(), JsonError>,
         node: fn(u32, u32) -> Node,
-    ) -> Result<(), JsonError> {
+    ) -> Result<(u32, u32), JsonError> {
         if depth > MAX_DEPTH {
-            return Err(self.err("nested too deeply"));
+            return Err(self.err(TOO_DEEP));
         }
         let at = self.index()?;
-        self.doc.nodes.push(node(0, 0));
+        self.push(node(0, 0))?;
         self.pos += 1;
         self.skip_ws();
         let mut count = 0u32;
@@ -545,7 +637,7 @@ impl Parser<'_, '_> {
         }
         let end = self.index()?;
         self.doc.nodes[at as usize] = node(count, end);
-        Ok(())
+        Ok((at, count))
     }
 
     /// One `"name": value` member of the object at `at`, after `count` members.
@@ -555,11 +647,12 @@ impl Parser<'_, '_> {
         }
         let key_pos = self.pos;
         let (start, len) = self.string()?;
-        if self.has_member(at, count, start, len) {
+        // Larger objects are checked once complete (`object`).
+        if count < SMALL_OBJECT && self.has_member(at, count, start, len) {
             self.pos = key_pos;
             return Err(self.err("duplicate member name"));
         }
-        self.doc.nodes.push(Node::String { start, len });
+        self.push(Node::String { start, len })?;
         self.skip_ws();
         if self.bytes.get(self.pos) != Some(&b':') {
             return Err(self.err("expected `:`"));
@@ -625,7 +718,74 @@ mod tests {
             assert!(JsonDoc::parse(text).is_err(), "{text}");
         }
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
-        assert!(JsonDoc::parse(&deep).is_err());
+        assert_eq!(JsonDoc::parse(&deep).map_err(|e| e.message), Err(TOO_DEEP));
+        let ok_deep = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(JsonDoc::parse(&ok_deep).is_ok());
+        let many = format!("[{}0]", "0,".repeat(MAX_VALUES - 1));
+        assert_eq!(
+            JsonDoc::parse(&many).map_err(|e| e.message),
+            Err(TOO_MANY_VALUES)
+        );
+        let most = format!("[{}0]", "0,".repeat(MAX_VALUES - 2));
+        assert!(JsonDoc::parse(&most).is_ok());
+        let mut doc = JsonDoc::default();
+        assert_eq!(
+            doc.parse_bytes_into(b"[\"a\xff\"]")
+                .map_err(|e| (e.offset, e.message)),
+            Err((3, INVALID_UTF8))
+        );
+    }
+
+    /// An object of `count` members `"k0"`… with `duplicate` (if any) appended.
+    fn object(count: usize, duplicate: Option<usize>) -> String {
+        let mut text = String::from("{");
+        for i in 0..count {
+            text.push_str(&format!("\"k{i}\":{i},"));
+        }
+        if let Some(i) = duplicate {
+            text.push_str(&format!("\"k{i}\":0,"));
+        }
+        text.pop();
+        text.push('}');
+        text
+    }
+
+    #[test]
+    fn duplicate_keys_in_objects_of_every_size() {
+        for count in [1, 2, 7, 8, 9, 10, 100, 20_000] {
+            assert!(JsonDoc::parse(&object(count, None)).is_ok(), "{count}");
+            for duplicate in [0, count / 2, count - 1] {
+                let text = object(count, Some(duplicate));
+                let error = JsonDoc::parse(&text).expect_err("duplicate");
+                assert!(
+                    error.message.starts_with("duplicate member name"),
+                    "{count}"
+                );
+            }
+        }
+        // Nested objects are checked on their own; the same key in two objects is fine.
+        let nested = format!("{{\"a\":{},\"b\":{}}}", object(50, None), object(50, None));
+        assert!(JsonDoc::parse(&nested).is_ok());
+        let inner = format!("{{\"a\":{}}}", object(50, Some(3)));
+        assert!(JsonDoc::parse(&inner).is_err());
+    }
+
+    #[test]
+    fn keys_equal_ignoring_case() {
+        let mut doc = JsonDoc::default();
+        for (text, expect) in [
+            (r#"{"X-Debug":"off","x-debug":"on"}"#, true),
+            (r#"{"X-Debug":"off","x-debugger":"on"}"#, false),
+            (
+                r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"A":0}"#,
+                true,
+            ),
+            (r#"{"a":1}"#, false),
+            ("[1,1]", false),
+        ] {
+            doc.parse_into(text).expect("valid JSON");
+            assert_eq!(doc.has_keys_equal_ignoring_case(0), expect, "{text}");
+        }
     }
 
     #[test]

@@ -15,7 +15,9 @@ mod hex;
 mod host;
 pub mod ir;
 mod json;
+pub mod lines;
 pub mod log;
+mod path;
 pub mod pattern;
 pub mod regex_source;
 mod request;
@@ -25,10 +27,16 @@ pub use decimal::{Decimal, DecimalError};
 pub use decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
 pub use error::{LoadError, ValidationError, ValidationKind};
 pub use eval::{ConditionError, Evaluator};
-pub use host::{HostPattern, host_of_url, normalize_host};
-pub use json::{JsonDoc, JsonError, JsonKind, JsonRef};
-pub use request::Request;
+pub use host::{HostError, HostPattern, read_host, read_url_host};
+pub use json::{JsonDoc, JsonError, JsonKind, JsonRef, MAX_DEPTH, MAX_VALUES};
+pub use path::{ClimbsAboveRoot, normalize_path};
+pub use request::{MAX_REQUEST_BYTES, Request};
 pub use time::{Civil, Timestamp};
+
+/// The [`JsonError::message`]s for input beyond the JSON reader's limits or not UTF-8.
+pub mod json_limits {
+    pub use crate::json::{INVALID_UTF8, TOO_DEEP, TOO_MANY_VALUES};
+}
 
 /// Canonical JSON (RFC 8785) helpers shared with the toolchain.
 pub mod canonical_json {

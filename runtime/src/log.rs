@@ -1,9 +1,10 @@
 //! The hash-chained decision log (§8): one canonical JSON record a line, each record's `hash`
-//! covering the previous hash and its own canonical bytes. Append, verify and repair.
+//! covering the previous hash and its own canonical bytes. Append (under an exclusive file
+//! lock, so concurrent writers extend one chain), verify (streaming, strict JSON) and repair.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
+use std::io::{Read, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -12,6 +13,8 @@ use sha2::{Digest, Sha256};
 use crate::canonical;
 use crate::decision::Decision;
 use crate::hex::to_hex;
+use crate::json::JsonDoc;
+use crate::lines::{BoundedLines, Line};
 use crate::request::Request;
 
 /// The `prev` of the first record.
@@ -47,15 +50,40 @@ impl Default for LogOptions {
     }
 }
 
-/// An open decision log, positioned after its last record.
+/// An open decision log. Appends hold an exclusive lock on the file and first read what other
+/// writers appended since, so any number of processes extend one chain.
 #[derive(Debug)]
 pub struct DecisionLog {
     file: File,
     path: PathBuf,
-    seq: u64,
-    prev: String,
+    /// The chain as far as this log has read or written it.
+    chain: Chain,
     options: LogOptions,
     poisoned: bool,
+    /// A regular file, locked and read back; anything else (a pipe) is only appended to.
+    regular: bool,
+}
+
+/// Where a verified chain ends.
+#[derive(Debug, Clone)]
+struct Chain {
+    records: u64,
+    last_hash: String,
+    /// Bytes of the file holding those records.
+    bytes: u64,
+    /// The last record ends with `\n` (a complete record may lack it after a crash).
+    newline: bool,
+}
+
+impl Chain {
+    fn genesis() -> Chain {
+        Chain {
+            records: 0,
+            last_hash: GENESIS.to_owned(),
+            bytes: 0,
+            newline: true,
+        }
+    }
 }
 
 /// The first problem found by [`verify`].
@@ -78,6 +106,9 @@ pub enum ProblemKind {
     Reordered,
     /// The last line is incomplete (a crash while writing); [`repair`] cuts it off.
     TornLastLine,
+    /// The log ends before this record, which was read or written earlier: records were cut off
+    /// the end.
+    Truncated,
 }
 
 impl fmt::Display for LogProblem {
@@ -87,6 +118,7 @@ impl fmt::Display for LogProblem {
             ProblemKind::Removed => "follows removed records",
             ProblemKind::Reordered => "is out of order",
             ProblemKind::TornLastLine => "is a torn last line",
+            ProblemKind::Truncated => "was cut off the end of the log",
         };
         write!(f, "record {} {what}", self.record)
     }
@@ -107,33 +139,36 @@ impl DecisionLog {
     /// Opens (or creates) a log for appending; an existing regular file must verify. A path that
     /// is not a regular file (a pipe, a device) is appended to without reading it.
     pub fn open(path: &Path, options: LogOptions) -> Result<DecisionLog, LogError> {
-        let regular = fs::metadata(path).map(|m| m.is_file());
-        let report = if matches!(regular, Ok(true)) {
-            verify(path)?
-        } else {
-            VerifyReport {
-                records: 0,
-                last_hash: GENESIS.to_owned(),
-                problem: None,
-            }
+        let regular = match fs::metadata(path) {
+            Ok(metadata) => metadata.is_file(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
+            Err(error) => return Err(error.into()),
         };
-        if let Some(problem) = report.problem {
-            return Err(LogError::Broken(problem));
-        }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(DecisionLog {
+        let file = OpenOptions::new()
+            .create(true)
+            .read(regular)
+            .append(true)
+            .open(path)?;
+        let mut log = DecisionLog {
             file,
             path: path.to_owned(),
-            seq: report.records,
-            prev: report.last_hash,
+            chain: Chain::genesis(),
             options,
             poisoned: false,
-        })
+            regular,
+        };
+        if regular {
+            log.file.lock()?;
+            let caught_up = log.catch_up();
+            log.file.unlock()?;
+            caught_up?;
+        }
+        Ok(log)
     }
 
-    /// The number of records written so far.
+    /// The number of records in the log as far as this writer has seen it.
     pub fn records(&self) -> u64 {
-        self.seq
+        self.chain.records
     }
 
     /// The log's path.
@@ -141,19 +176,73 @@ impl DecisionLog {
         &self.path
     }
 
-    /// Writes the record of `decision` for `request` (and fsyncs it when configured).
+    /// Writes the record of `decision` for `request` (and fsyncs it when configured), after
+    /// the records other writers appended since this one last wrote.
     pub fn append(&mut self, request: &Request, decision: &Decision<'_>) -> Result<(), LogError> {
         if self.poisoned {
             return Err(LogError::Poisoned);
         }
-        let seq = self.seq + 1;
+        if !self.regular {
+            return self.write_record(request, decision);
+        }
+        self.file.lock()?;
+        let written = self
+            .catch_up()
+            .and_then(|()| self.write_record(request, decision));
+        let unlocked = self.file.unlock();
+        written?;
+        Ok(unlocked?)
+    }
+
+    /// Reads and verifies what was appended after `self.chain` (the whole file at first), and
+    /// ends a last record that lacks its newline. Called with the lock held.
+    fn catch_up(&mut self) -> Result<(), LogError> {
+        let length = self.file.metadata()?.len();
+        if length < self.chain.bytes {
+            return Err(LogError::Broken(LogProblem {
+                record: self.chain.records,
+                kind: ProblemKind::Truncated,
+            }));
+        }
+        if length > self.chain.bytes {
+            let mut reader = &self.file;
+            reader.seek(SeekFrom::Start(self.chain.bytes))?;
+            let mut chain = self.chain.clone();
+            let problem = verify_from(reader.take(length - self.chain.bytes), &mut chain, None)?;
+            if let Some(problem) = problem {
+                return Err(LogError::Broken(problem));
+            }
+            self.chain = chain;
+        }
+        if !self.chain.newline {
+            self.write_line(b"\n")?;
+            self.chain.bytes += 1;
+            self.chain.newline = true;
+        }
+        Ok(())
+    }
+
+    fn write_record(&mut self, request: &Request, decision: &Decision<'_>) -> Result<(), LogError> {
+        let seq = self.chain.records + 1;
         let mut record = record_fields(seq, request, decision);
-        record.insert("prev".into(), Value::String(self.prev.clone()));
-        let hash = chain_hash(&self.prev, &Value::Object(record.clone()));
+        record.insert("prev".into(), Value::String(self.chain.last_hash.clone()));
+        let hash = chain_hash(&self.chain.last_hash, &Value::Object(record.clone()));
         record.insert("hash".into(), Value::String(hash.clone()));
         let mut line = canonical::to_canonical_string(&Value::Object(record));
         line.push('\n');
-        let written = self.file.write_all(line.as_bytes()).and_then(|()| {
+        self.write_line(line.as_bytes())?;
+        self.chain = Chain {
+            records: seq,
+            last_hash: hash,
+            bytes: self.chain.bytes + line.len() as u64,
+            newline: true,
+        };
+        Ok(())
+    }
+
+    /// Appends bytes (fsynced when configured); a failure poisons the log.
+    fn write_line(&mut self, bytes: &[u8]) -> Result<(), LogError> {
+        let written = self.file.write_all(bytes).and_then(|()| {
             if self.options.sync {
                 self.file.sync_data()
             } else {
@@ -164,8 +253,6 @@ impl DecisionLog {
             self.poisoned = true;
             return Err(error.into());
         }
-        self.seq = seq;
-        self.prev = hash;
         Ok(())
     }
 }
@@ -235,77 +322,122 @@ fn chain_hash(prev: &str, record: &Value) -> String {
     to_hex(&hasher.finalize())
 }
 
+/// Longest line a record can take: its texts come from one request.
+const MAX_RECORD_BYTES: usize = crate::request::MAX_REQUEST_BYTES + 4096;
+
 /// Recomputes the chain and reports the first changed, removed, reordered or torn record.
+/// Reads one bounded line at a time, so a log of any size (or a device) is read in constant
+/// memory. A complete last record without its newline verifies.
 pub fn verify(path: &Path) -> Result<VerifyReport, LogError> {
-    let bytes = fs::read(path)?;
-    Ok(verify_bytes(&bytes).0)
+    Ok(verify_reader(File::open(path)?, None)?.0)
 }
 
-/// Verification over bytes; also returns the byte length of the verified prefix.
-fn verify_bytes(bytes: &[u8]) -> (VerifyReport, usize) {
-    let mut report = VerifyReport {
-        records: 0,
-        last_hash: GENESIS.to_owned(),
-        problem: None,
+/// [`verify`], also finding the record whose hash is `head`, if given (ignoring ASCII case): a
+/// head noted earlier that is no longer in the chain means records were cut off the end.
+pub fn verify_anchored(
+    path: &Path,
+    head: Option<&str>,
+) -> Result<(VerifyReport, Option<u64>), LogError> {
+    verify_reader(File::open(path)?, head)
+}
+
+/// [`verify`] over any reader, also finding the record whose hash is `head`, if given.
+pub fn verify_reader(
+    input: impl Read,
+    head: Option<&str>,
+) -> Result<(VerifyReport, Option<u64>), LogError> {
+    let mut chain = Chain::genesis();
+    let mut found = None;
+    let problem = verify_from(input, &mut chain, head.map(|head| (head, &mut found)))?;
+    let report = VerifyReport {
+        records: chain.records,
+        last_hash: chain.last_hash,
+        problem,
     };
-    let mut offset = 0usize;
-    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    // `split` yields a final empty piece after a trailing newline; anything else is torn.
-    let torn = matches!(lines.pop(), Some(last) if !last.is_empty());
-    let seqs: Vec<Option<u64>> = lines
-        .iter()
-        .map(|line| parse_record(line).map(|(seq, ..)| seq))
-        .collect();
-    for (i, line) in lines.iter().enumerate() {
-        let number = i as u64 + 1;
+    Ok((report, found))
+}
+
+/// Verifies the records of `input` as the continuation of `chain`, advancing it over every
+/// record that verifies; returns the first problem. `anchor` is a hash to look for and where
+/// its record number goes.
+fn verify_from(
+    input: impl Read,
+    chain: &mut Chain,
+    mut anchor: Option<(&str, &mut Option<u64>)>,
+) -> Result<Option<LogProblem>, LogError> {
+    let mut lines = BoundedLines::new(input, MAX_RECORD_BYTES);
+    let first = chain.records;
+    while let Some(line) = lines.next_line(&mut || Ok(()))? {
+        let number = chain.records + 1;
         let fail = |kind| {
-            Some(LogProblem {
+            Ok(Some(LogProblem {
                 record: number,
                 kind,
-            })
+            }))
         };
-        let Some((seq, prev, hash, computed)) = parse_record(line) else {
-            report.problem = fail(ProblemKind::Changed);
-            return (report, offset);
+        let (parsed, length) = match line {
+            Line::Text(bytes) => (parse_record(bytes), Some(bytes.len() as u64)),
+            Line::TooLong => (None, None),
+        };
+        let newline = lines.ended_with_newline();
+        let Some((seq, prev, hash, computed)) = parsed else {
+            let last = !newline && length.is_some();
+            return fail(if last {
+                ProblemKind::TornLastLine
+            } else {
+                ProblemKind::Changed
+            });
         };
         if hash != computed {
-            report.problem = fail(ProblemKind::Changed);
-            return (report, offset);
+            return fail(ProblemKind::Changed);
         }
         if seq != number {
-            let reordered = seq < number || seqs[i + 1..].contains(&Some(number));
-            report.problem = fail(if reordered {
+            let reordered = seq < number || later_seq(&mut lines, number)?;
+            return fail(if reordered {
                 ProblemKind::Reordered
             } else {
                 ProblemKind::Removed
             });
-            return (report, offset);
         }
-        if prev != report.last_hash {
+        if prev != chain.last_hash {
             // This record is intact, so the one before it was rewritten with a fresh hash.
-            report.problem = Some(LogProblem {
-                record: number.saturating_sub(1).max(1),
+            return Ok(Some(LogProblem {
+                record: number.saturating_sub(1).max(first + 1).max(1),
                 kind: ProblemKind::Changed,
-            });
-            return (report, offset);
+            }));
         }
-        report.records = number;
-        report.last_hash = hash;
-        offset += line.len() + 1;
+        if let Some((head, found)) = anchor.as_mut()
+            && hash.eq_ignore_ascii_case(head)
+        {
+            **found = Some(number);
+        }
+        *chain = Chain {
+            records: number,
+            last_hash: hash,
+            bytes: chain.bytes + length.unwrap_or(0) + u64::from(newline),
+            newline,
+        };
     }
-    if torn {
-        report.problem = Some(LogProblem {
-            record: report.records + 1,
-            kind: ProblemKind::TornLastLine,
-        });
-    }
-    (report, offset)
+    Ok(None)
 }
 
-/// Parses one line: `(seq, prev, hash, recomputed hash)`.
+/// Whether a later line holds record `number` (so it was moved, not removed).
+fn later_seq<R: Read>(lines: &mut BoundedLines<R>, number: u64) -> Result<bool, LogError> {
+    while let Some(line) = lines.next_line(&mut || Ok(()))? {
+        if let Line::Text(bytes) = line
+            && parse_record(bytes).is_some_and(|(seq, ..)| seq == number)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Parses one line: `(seq, prev, hash, recomputed hash)`. A line with duplicate keys (or any
+/// other strict-JSON fault) is not a record.
 fn parse_record(line: &[u8]) -> Option<(u64, String, String, String)> {
-    let text = std::str::from_utf8(line).ok()?;
-    let mut value: Value = serde_json::from_str(text).ok()?;
+    JsonDoc::parse(std::str::from_utf8(line).ok()?).ok()?;
+    let mut value: Value = serde_json::from_slice(line).ok()?;
     let map = value.as_object_mut()?;
     let hash = map.remove("hash")?.as_str()?.to_owned();
     let seq = map.get("seq")?.as_u64()?;
@@ -326,12 +458,13 @@ pub struct RepairReport {
 /// Cuts a torn last line off atomically (temp file, fsync, rename). Any other damage is
 /// refused with [`LogError::Broken`]: repair never hides tampering.
 pub fn repair(path: &Path) -> Result<RepairReport, LogError> {
-    let bytes = fs::read(path)?;
-    let (report, keep) = verify_bytes(&bytes);
-    match report.problem {
+    let mut file = File::open(path)?;
+    let length = file.metadata()?.len();
+    let mut chain = Chain::genesis();
+    match verify_from(&file, &mut chain, None)? {
         None => {
             return Ok(RepairReport {
-                records: report.records,
+                records: chain.records,
                 bytes_removed: 0,
             });
         }
@@ -348,9 +481,10 @@ pub fn repair(path: &Path) -> Result<RepairReport, LogError> {
     temp_name.push(".repair.tmp");
     let temp = path.with_file_name(temp_name);
     {
-        let mut file = File::create(&temp)?;
-        file.write_all(&bytes[..keep])?;
-        file.sync_all()?;
+        let mut out = File::create(&temp)?;
+        file.seek(SeekFrom::Start(0))?;
+        std::io::copy(&mut (&file).take(chain.bytes), &mut out)?;
+        out.sync_all()?;
     }
     fs::rename(&temp, path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
@@ -359,7 +493,7 @@ pub fn repair(path: &Path) -> Result<RepairReport, LogError> {
         let _ = dir.sync_all();
     }
     Ok(RepairReport {
-        records: report.records,
-        bytes_removed: (bytes.len() - keep) as u64,
+        records: chain.records,
+        bytes_removed: length - chain.bytes,
     })
 }

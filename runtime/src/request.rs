@@ -1,8 +1,14 @@
 //! Requests (§5): parsed once with the strict JSON parser, validated, then read without copying.
+//! Limits: [`MAX_REQUEST_BYTES`] of UTF-8, [`json::MAX_VALUES`] keys and values,
+//! [`json::MAX_DEPTH`] levels.
 
 use crate::decimal::Decimal;
-use crate::json::{JsonDoc, JsonKind, JsonRef};
+use crate::json::{self, JsonDoc, JsonKind, JsonRef};
+use crate::path::{ClimbsAboveRoot, normalize_path};
 use crate::time::Timestamp;
+
+/// The largest request accepted, in bytes of JSON text; a larger one is `INVALID_REQUEST`.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 /// One request to decide. Parsing never fails: a request that breaks §5 is kept with the reason,
 /// and the evaluator decides it `deny` with `INVALID_REQUEST`.
@@ -11,6 +17,9 @@ pub struct Request {
     doc: JsonDoc,
     fields: Fields,
     invalid: Option<&'static str>,
+    /// `args.path` normalised (§6.2), when it is a string.
+    path: Option<Result<(), ClimbsAboveRoot>>,
+    normalized_path: String,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,6 +34,8 @@ struct Fields {
     principal: Option<u32>,
     session: Option<u32>,
     phase: Option<u32>,
+    /// `args.path` when it is a string.
+    path: Option<u32>,
     cost: Decimal,
     time: Option<Timestamp>,
 }
@@ -39,11 +50,31 @@ impl Request {
 
     /// Parses into this request, reusing its buffers.
     pub fn parse_into(&mut self, text: &str) {
+        self.parse_bytes_into(text.as_bytes());
+    }
+
+    /// Parses a request from bytes into this request, reusing its buffers: bytes that are not
+    /// UTF-8, or more than [`MAX_REQUEST_BYTES`] of them, make it invalid.
+    pub fn parse_bytes_into(&mut self, bytes: &[u8]) {
+        if bytes.len() > MAX_REQUEST_BYTES {
+            return self.set_too_large();
+        }
         self.fields = Fields::default();
-        self.invalid = match self.doc.parse_into(text) {
-            Ok(()) => read_fields(&self.doc, &mut self.fields).err(),
-            Err(_) => Some("the request is not valid JSON"),
+        self.path = None;
+        self.invalid = match self.doc.parse_bytes_into(bytes) {
+            Ok(()) => read_fields(&mut self.doc, &mut self.fields).err(),
+            Err(error) => Some(match error.message {
+                json::TOO_DEEP => "the request nests more than 128 levels deep",
+                json::TOO_MANY_VALUES => "the request has more than 500000 keys and values",
+                json::INVALID_UTF8 => "the request is not valid UTF-8",
+                _ => "the request is not valid JSON",
+            }),
         };
+        if self.invalid.is_none()
+            && let Some(path) = self.fields.path.and_then(|i| self.doc.at(i).as_str())
+        {
+            self.path = Some(normalize_path(path, &mut self.normalized_path));
+        }
         let span = |index: Option<u32>| {
             index
                 .and_then(|i| self.doc.at(i).string_span())
@@ -52,6 +83,16 @@ impl Request {
         self.fields.agent_span = span(self.fields.agent);
         self.fields.tool_span = span(self.fields.tool);
         self.fields.session_span = span(self.fields.session);
+    }
+
+    /// Makes this the request of an input larger than [`MAX_REQUEST_BYTES`], which is invalid;
+    /// a reader that stopped reading such an input at the limit decides it with this.
+    pub fn set_too_large(&mut self) {
+        self.fields = Fields::default();
+        self.path = None;
+        // An empty document: `agent()`, `tool()` and friends read nothing.
+        self.doc = JsonDoc::default();
+        self.invalid = Some("the request is larger than 4 MiB");
     }
 
     /// Why the request is invalid (§5), if it is.
@@ -98,9 +139,15 @@ impl Request {
     pub fn principal(&self) -> Option<JsonRef<'_>> {
         self.fields.principal.map(|i| self.doc.at(i))
     }
+
+    /// `args.path` normalised for `path` selectors (§6.2), when it is a string.
+    pub fn normalized_path(&self) -> Option<Result<&str, ClimbsAboveRoot>> {
+        self.path
+            .map(|reading| reading.map(|()| self.normalized_path.as_str()))
+    }
 }
 
-fn read_fields(doc: &JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
+fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
     let root = doc
         .root()
         .filter(|r| r.is_object())
@@ -114,6 +161,21 @@ fn read_fields(doc: &JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
     fields.tool = Some(tool.index());
     if let Some(args) = root.get("args") {
         fields.args = Some(object(args).ok_or("`args` is not an object")?);
+    }
+    // The arguments the selectors read specially, found in one pass.
+    let (mut query, mut headers) = (None, None);
+    for (key, value) in fields
+        .args
+        .map(|args| doc.at(args).members())
+        .into_iter()
+        .flatten()
+    {
+        match key {
+            "query" => query = object(value),
+            "headers" => headers = object(value),
+            "path" => fields.path = value.as_str().map(|_| value.index()),
+            _ => {}
+        }
     }
     if let Some(principal) = root.get("principal") {
         fields.principal = Some(object(principal).ok_or("`principal` is not an object")?);
@@ -137,6 +199,14 @@ fn read_fields(doc: &JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
         fields.time =
             Some(Timestamp::parse_rfc3339(text).ok_or("`time` is not an RFC 3339 date-time")?);
     }
+    // §6.2: `query`/`header` selectors compare keys ignoring case, so two such keys are
+    // ambiguous (`{"X-Debug":"off","x-debug":"on"}`).
+    if query.is_some_and(|t| doc.has_keys_equal_ignoring_case(t)) {
+        return Err("`args.query` has two keys equal ignoring case");
+    }
+    if headers.is_some_and(|t| doc.has_keys_equal_ignoring_case(t)) {
+        return Err("`args.headers` has two keys equal ignoring case");
+    }
     Ok(())
 }
 
@@ -144,7 +214,7 @@ fn object(value: JsonRef<'_>) -> Option<u32> {
     value.is_object().then(|| value.index())
 }
 
-/// §5 and §6.2: non-empty, characters `[A-Za-z0-9_./-]`, no empty segment.
+/// §5 and §6.2: non-empty, characters `[A-Za-z0-9_./-]`, no empty, `.` or `..` segment.
 fn check_tool(name: &str) -> Result<(), &'static str> {
     if name.is_empty() {
         return Err("`tool` is empty");
@@ -157,6 +227,12 @@ fn check_tool(name: &str) -> Result<(), &'static str> {
     }
     if name.split('/').any(str::is_empty) {
         return Err("`tool` has an empty segment");
+    }
+    if name
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Err("`tool` has a `.` or `..` segment");
     }
     Ok(())
 }
@@ -186,6 +262,32 @@ mod tests {
             (
                 r#"{"agent":"a","tool":"a//b"}"#,
                 Some("`tool` has an empty segment"),
+            ),
+            (
+                r#"{"agent":"a","tool":"./shell/exec"}"#,
+                Some("`tool` has a `.` or `..` segment"),
+            ),
+            (
+                r#"{"agent":"a","tool":"x/../shell/exec"}"#,
+                Some("`tool` has a `.` or `..` segment"),
+            ),
+            (r#"{"agent":"a","tool":"x/.../y.z"}"#, None),
+            (
+                r#"{"agent":"a","tool":"t","args":{"headers":{"X-Debug":"off","x-debug":"on"}}}"#,
+                Some("`args.headers` has two keys equal ignoring case"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","args":{"query":{"Q":"a","q":"b"}}}"#,
+                Some("`args.query` has two keys equal ignoring case"),
+            ),
+            (
+                r#"{"agent":"a","tool":"t","args":{"query":{"Q":"a"},"headers":{"q":"b"},"x":{"A":1,"a":2}}}"#,
+                None,
+            ),
+            (" \t ", Some("the request is not valid JSON")),
+            (
+                "{\"agent\":\"a\",\"tool\":\"t\",\"args\":{\"x\":\"\u{fffd}\"}}",
+                None,
             ),
             (
                 r#"{"agent":"a","tool":"t","args":[]}"#,
@@ -223,6 +325,37 @@ mod tests {
         for (text, expect) in cases {
             assert_eq!(Request::parse(text).invalid_reason(), *expect, "{text}");
         }
+    }
+
+    #[test]
+    fn limits() {
+        let mut request = Request::default();
+        request.parse_bytes_into(b"{\"agent\":\"a\",\"tool\":\"t\",\"args\":{\"x\":\"\xff\"}}");
+        assert_eq!(
+            request.invalid_reason(),
+            Some("the request is not valid UTF-8")
+        );
+        let head = r#"{"agent":"a","tool":"t"}"#;
+        let at_limit = format!("{head}{}", " ".repeat(MAX_REQUEST_BYTES - head.len()));
+        assert_eq!(at_limit.len(), MAX_REQUEST_BYTES);
+        request.parse_into(&at_limit);
+        assert_eq!(request.invalid_reason(), None);
+        request.parse_into(&format!("{at_limit} "));
+        assert_eq!(
+            request.invalid_reason(),
+            Some("the request is larger than 4 MiB")
+        );
+        assert_eq!((request.agent(), request.tool()), ("", ""));
+        let deep = format!(
+            "{{\"agent\":\"a\",\"tool\":\"t\",\"args\":{{\"x\":{}1{}}}}}",
+            "[".repeat(128),
+            "]".repeat(128)
+        );
+        request.parse_into(&deep);
+        assert_eq!(
+            request.invalid_reason(),
+            Some("the request nests more than 128 levels deep")
+        );
     }
 
     #[test]

@@ -198,3 +198,112 @@ fn failed_write_denies() {
     );
     assert_eq!(decision.credentials().count(), 0);
 }
+
+#[test]
+fn a_record_with_duplicate_keys_is_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let text = std::fs::read_to_string(&path).expect("read");
+    // A lenient reader keeps the last `effect`, so the hash still matches; a strict one refuses.
+    let forged = text.replacen(
+        r#""effect":"permit""#,
+        r#""effect":"defer","effect":"permit""#,
+        1,
+    );
+    assert_ne!(forged, text);
+    std::fs::write(&path, forged).expect("write");
+    assert_eq!(
+        problem(&path),
+        Some(LogProblem {
+            record: 1,
+            kind: ProblemKind::Changed
+        })
+    );
+}
+
+#[test]
+fn a_complete_last_record_without_its_newline_verifies_and_is_continued() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let mut bytes = std::fs::read(&path).expect("read");
+    assert_eq!(bytes.pop(), Some(b'\n'));
+    std::fs::write(&path, &bytes).expect("write");
+    let report = log::verify(&path).expect("verify");
+    assert_eq!((report.records, report.problem), (RECORDS as u64, None));
+    assert_eq!(log::repair(&path).expect("repair").bytes_removed, 0);
+    let mut ev = evaluator(policy());
+    let mut log = DecisionLog::open(&path, LogOptions { sync: false }).expect("open");
+    ev.decide_logged(
+        &Request::parse(&req("pb", "stripe/charge", r#"{"amount":1}"#)),
+        &mut log,
+    );
+    let report = log::verify(&path).expect("verify");
+    assert_eq!((report.records, report.problem), (RECORDS as u64 + 1, None));
+}
+
+#[test]
+fn a_noted_head_shows_records_cut_off_the_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let head = log::verify(&path).expect("verify").last_hash;
+    let (report, found) =
+        log::verify_anchored(&path, Some(&head.to_ascii_uppercase())).expect("verify");
+    assert_eq!((report.problem, found), (None, Some(RECORDS as u64)));
+    // Cutting the last record off leaves a chain that verifies, without the noted head.
+    let text = std::fs::read_to_string(&path).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&path, lines[..RECORDS - 1].join("\n") + "\n").expect("write");
+    let (report, found) = log::verify_anchored(&path, Some(&head)).expect("verify");
+    assert_eq!((report.problem, found), (None, None));
+}
+
+#[test]
+fn concurrent_writers_extend_one_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    const WRITERS: usize = 4;
+    const EACH: usize = 25;
+    std::thread::scope(|scope| {
+        for _ in 0..WRITERS {
+            scope.spawn(|| {
+                let mut ev = evaluator(policy());
+                let mut log = DecisionLog::open(&path, LogOptions { sync: false }).expect("open");
+                let request = Request::parse(&req("pb", "stripe/charge", r#"{"amount":1}"#));
+                for _ in 0..EACH {
+                    let decision = ev.decide_logged(&request, &mut log);
+                    assert_ne!(decision.reason_code, ReasonCode::LogWriteFailed);
+                }
+            });
+        }
+    });
+    let report = log::verify(&path).expect("verify");
+    assert_eq!(
+        (report.records, report.problem),
+        ((WRITERS * EACH) as u64, None)
+    );
+}
+
+#[test]
+fn a_writer_refuses_a_log_cut_short_under_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let mut ev = evaluator(policy());
+    let mut log = DecisionLog::open(&path, LogOptions { sync: false }).expect("open");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let first = text.lines().next().expect("a record");
+    std::fs::write(&path, format!("{first}\n")).expect("truncate");
+    let request = Request::parse(&req("pb", "stripe/charge", r#"{"amount":1}"#));
+    let decision = ev.decide_logged(&request, &mut log);
+    assert_eq!(decision.reason_code, ReasonCode::LogWriteFailed);
+    assert!(matches!(
+        log.append(&request, &ev.decide(&request)),
+        Err(LogError::Broken(LogProblem {
+            kind: ProblemKind::Truncated,
+            ..
+        }))
+    ));
+}

@@ -848,8 +848,13 @@ fn egress_host_patterns() {
                 "permit RULE_PERMIT a/2",
             ),
             (
-                req("a", "net/get", r#"{"host":"user@api.openai.com:443"}"#),
+                req("a", "net/get", r#"{"host":"api.openai.com:443"}"#),
                 "permit RULE_PERMIT a/2",
+            ),
+            // A bare host holds no userinfo: `@` is read differently by different parsers.
+            (
+                req("a", "net/get", r#"{"host":"user@api.openai.com:443"}"#),
+                "deny EGRESS_DENIED -",
             ),
             (
                 req(
@@ -876,6 +881,15 @@ fn egress_host_patterns() {
                     "a",
                     "net/get",
                     r#"{"host":"example.com","url":"https://api.openai.com"}"#,
+                ),
+                "deny EGRESS_DENIED -",
+            ),
+            // Both are checked, whichever is the allowed one.
+            (
+                req(
+                    "a",
+                    "net/get",
+                    r#"{"host":"api.openai.com","url":"https://example.com"}"#,
                 ),
                 "deny EGRESS_DENIED -",
             ),

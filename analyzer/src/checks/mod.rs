@@ -26,22 +26,26 @@ pub fn run(policy: &hir::Policy, options: &CheckOptions) -> Vec<Diagnostic> {
     hygiene::check(policy, &mut out);
     for agent in &policy.agents {
         for rule in &agent.rules {
-            if let Some(condition) = &rule.condition {
-                conditions::check(agent, rule.span.file, condition, &mut out);
-            }
+            rule_checks(agent, rule, &mut out);
         }
     }
     out
 }
 
-/// Runs the checks of one rule: the type checks of its condition (E0220–E0225). `agent` supplies
-/// the agent's name and `var`s. Together with [`run_policy_level`] this is exactly [`run`].
+/// Runs the checks of one rule: its `host:` patterns (E0210) and the type checks of its condition
+/// (E0220–E0225). `agent` supplies the agent's name and `var`s. Together with
+/// [`run_policy_level`] this is exactly [`run`].
 pub fn run_rule(agent: &hir::Agent, rule: &hir::Rule) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if let Some(condition) = &rule.condition {
-        conditions::check(agent, rule.span.file, condition, &mut out);
-    }
+    rule_checks(agent, rule, &mut out);
     out
+}
+
+fn rule_checks(agent: &hir::Agent, rule: &hir::Rule, out: &mut Vec<Diagnostic>) {
+    values::host_selectors(rule, out);
+    if let Some(condition) = &rule.condition {
+        conditions::check(agent, rule.span.file, condition, out);
+    }
 }
 
 /// Runs every check that does not look inside rules: names, values and hygiene, in the order

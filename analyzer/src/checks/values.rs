@@ -289,15 +289,30 @@ fn host_patterns(file: FileId, key: &str, value: &hir::Value, out: &mut Vec<Diag
     }
 }
 
-/// Whether `pattern` is an exact host, `*.suffix` or `*` (SPEC §6.1 step 3).
-pub(crate) fn is_host_pattern(pattern: &str) -> bool {
-    let host = pattern.strip_prefix("*.").unwrap_or(pattern);
-    pattern == "*"
-        || (!host.is_empty()
-            && host.split('.').all(|label| {
-                !label.is_empty()
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            }))
+/// Whether `pattern` is an exact host, `*.suffix` or `*` (SPEC §6.1 step 3), as the runtime
+/// reads it: a pattern the runtime would refuse, or could never match, is `E0210`.
+fn is_host_pattern(pattern: &str) -> bool {
+    fpl_runtime::HostPattern::parse(pattern).is_some()
+}
+
+/// `E0210` on every `host:` selector value that is not a host pattern.
+pub(super) fn host_selectors(rule: &hir::Rule, out: &mut Vec<Diagnostic>) {
+    let file = rule.span.file;
+    let host_clauses = rule
+        .selectors
+        .iter()
+        .filter(|selector| selector.kind == hir::SelectorKind::Host);
+    for selector in host_clauses {
+        for value in selector
+            .values
+            .iter()
+            .filter(|value| !is_host_pattern(value))
+        {
+            out.push(Diagnostic::new(
+                Code::E0210,
+                span(file, selector.range),
+                format!("`host` takes host patterns: `example.com`, `*.example.com` or `*`, not `{value}`"),
+            ));
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::hir;
 use crate::lower::PolicyBuilder;
-use crate::source::{FileId, Origin};
+use crate::source::{FileId, Origin, SourceFile};
 
 /// The database: salsa's storage and nothing else.
 #[salsa::db]
@@ -54,12 +54,26 @@ pub struct FileInput {
     /// Where the original bytes stopped being UTF-8, if they did.
     #[returns(copy)]
     pub invalid_utf8_at: Option<usize>,
+    /// The file was too large to be read (`E0006`); its text is empty.
+    #[returns(copy)]
+    pub too_large: bool,
     /// Whether the file is the project's own or imported.
     #[returns(ref)]
     pub origin: Origin,
     /// The previous parse and the edit that led to this text, for incremental reparsing.
     #[returns(ref)]
     pub hint: Option<Arc<ReparseHint>>,
+}
+
+/// A file input as the source file it was made from.
+pub fn source_file(db: &dyn salsa::Database, file: FileInput) -> SourceFile {
+    SourceFile {
+        path: file.path(db).clone(),
+        text: file.text(db).to_string(),
+        invalid_utf8_at: file.invalid_utf8_at(db),
+        too_large: file.too_large(db),
+        origin: file.origin(db).clone(),
+    }
 }
 
 /// The files of one policy, in order, and the options of its checks.
@@ -123,7 +137,8 @@ pub fn parse(db: &dyn salsa::Database, file: FileInput) -> FileParse {
     }
 }
 
-/// The lexical and syntax diagnostics of a file, as `analyze` reports them.
+/// The lexical and syntax diagnostics of a file: bytes that were not UTF-8 (`E0001`), a file
+/// too large to read (`E0006`), then the parser's errors.
 #[salsa::tracked(returns(ref))]
 pub fn syntax_diagnostics(db: &dyn salsa::Database, file: FileInput) -> Vec<Diagnostic> {
     let id = file.id(db);
@@ -139,22 +154,34 @@ pub fn syntax_diagnostics(db: &dyn salsa::Database, file: FileInput) -> Vec<Diag
             "file is not valid UTF-8",
         ));
     }
-    for error in &parse(db, file).errors {
-        let diagnostic = Diagnostic::new(
-            Code::from_syntax(error.code),
-            Span {
-                file: id,
-                range: error.range,
-            },
-            error.message.clone(),
-        );
-        out.push(match &error.suggestion {
-            Some(suggestion) => diagnostic
-                .with_replacement(format!("replace with `{suggestion}`"), suggestion.clone()),
-            None => diagnostic,
-        });
+    if file.too_large(db) {
+        out.push(syntax_diagnostic(id, &SyntaxError::file_too_large()));
     }
+    out.extend(
+        parse(db, file)
+            .errors
+            .iter()
+            .map(|error| syntax_diagnostic(id, error)),
+    );
     out
+}
+
+/// A syntax error as a diagnostic of `file`, its suggestion as a fix.
+fn syntax_diagnostic(file: FileId, error: &SyntaxError) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::from_syntax(error.code),
+        Span {
+            file,
+            range: error.range,
+        },
+        error.message.clone(),
+    );
+    match &error.suggestion {
+        Some(suggestion) => {
+            diagnostic.with_replacement(format!("replace with `{suggestion}`"), suggestion.clone())
+        }
+        None => diagnostic,
+    }
 }
 
 /// What identifies an item across edits: its kind and name.
@@ -346,7 +373,7 @@ pub fn policy_diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Vec<
     checks::run_policy_level(policy_skeleton(db, policy), &CheckOptions { require_env })
 }
 
-/// Every diagnostic of a file, in the order `analyze` reports them.
+/// Every diagnostic of a file, sorted by position and code.
 #[salsa::tracked(returns(ref))]
 pub fn file_diagnostics(
     db: &dyn salsa::Database,

@@ -22,6 +22,7 @@ mod shift;
 mod smt_layer;
 #[cfg(test)]
 mod tests;
+mod whole;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -29,7 +30,7 @@ use std::sync::{Arc, Mutex};
 
 pub use salsa::Cancelled;
 
-use fpl_syntax::{LineIndex, TextRange};
+use fpl_syntax::TextRange;
 use salsa::Setter;
 
 pub use self::db::FileParse;
@@ -39,6 +40,7 @@ pub use self::smt_layer::SmtInput;
 use crate::analysis::{Analysis, AnalyzedFile};
 use crate::checks::CheckOptions;
 use crate::diagnostic::Diagnostic;
+use crate::project::Project;
 use crate::source::{FileId, SourceFile};
 
 /// Why a change could not be applied.
@@ -227,6 +229,9 @@ impl AnalysisHost {
                 input
                     .set_invalid_utf8_at(&mut self.db)
                     .to(source.invalid_utf8_at);
+                if input.too_large(&self.db) != source.too_large {
+                    input.set_too_large(&mut self.db).to(source.too_large);
+                }
                 if input.origin(&self.db) != &source.origin {
                     input.set_origin(&mut self.db).to(source.origin);
                 }
@@ -240,6 +245,7 @@ impl AnalysisHost {
                     source.path,
                     text,
                     source.invalid_utf8_at,
+                    source.too_large,
                     source.origin,
                     None,
                 );
@@ -280,6 +286,9 @@ impl AnalysisHost {
         input.set_text(&mut self.db).to(Arc::from(text));
         input.set_hint(&mut self.db).to(Some(Arc::new(hint)));
         input.set_invalid_utf8_at(&mut self.db).to(None);
+        if input.too_large(&self.db) {
+            input.set_too_large(&mut self.db).to(false);
+        }
         Ok(())
     }
 
@@ -326,10 +335,34 @@ impl AnalysisHost {
     }
 }
 
-/// Checks one policy through a fresh host, the way `faramesh check` does: file `i` of `sources`
-/// gets id `FileId(i)`, and the result equals [`crate::analyze`]'s.
+/// Checks one policy through a fresh host: file `i` of `sources` gets id `FileId(i)`. The
+/// files are parsed by the host's queries and the policy is checked in one pass (no edit will
+/// follow), which gives what a language server's host gives after any edits.
 pub fn check_policy(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysis {
-    let mut host = AnalysisHost::new(options.require_env, None);
+    let host = policy_host(sources, options.require_env);
+    host.snapshot()
+        .analysis()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Analysis::new(Vec::new(), Default::default(), Vec::new()))
+}
+
+/// Checks a project the way `faramesh check` does: its policy through [`check_policy`], then
+/// the diagnostics of reading it (mistakes in `faramesh.toml`, imports that could not be read),
+/// without the warnings located in imported files.
+pub fn check_project(project: Project, options: &CheckOptions) -> Analysis {
+    let parts = project.into_parts();
+    let mut analysis = check_policy(parts.policy, options);
+    for manifest in parts.manifests {
+        analysis.attach(manifest);
+    }
+    analysis.add_diagnostics(parts.diagnostics);
+    analysis
+}
+
+/// A host holding one policy made of `sources`, file `i` with id `FileId(i)`.
+fn policy_host(sources: Vec<SourceFile>, require_env: bool) -> AnalysisHost {
+    let mut host = AnalysisHost::new(require_env, None);
     let mut change = Change::default();
     let ids: Vec<FileId> = (0..sources.len() as u32).map(FileId).collect();
     for (id, source) in ids.iter().zip(sources) {
@@ -338,11 +371,7 @@ pub fn check_policy(sources: Vec<SourceFile>, options: &CheckOptions) -> Analysi
     change.set_policies(vec![ids]);
     // Whole files only: nothing can be out of range, and no snapshot exists to cancel.
     let _ = host.apply_change(change);
-    host.snapshot()
-        .analysis()
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| Analysis::new(Vec::new(), Default::default(), Vec::new()))
+    host
 }
 
 /// A consistent view of the host at one moment. Queries return [`Cancelled`] once the host
@@ -397,12 +426,7 @@ impl Snapshot {
             policy
                 .files(db)
                 .iter()
-                .map(|input| {
-                    let mut source =
-                        SourceFile::new(input.path(db).clone(), input.text(db).to_string());
-                    source.origin = input.origin(db).clone();
-                    (input.id(db), source)
-                })
+                .map(|input| (input.id(db), db::source_file(db, *input)))
                 .collect()
         })
     }
@@ -435,7 +459,7 @@ impl Snapshot {
         self.with(|db| db::syntax_diagnostics(db, *input).clone())
     }
 
-    /// Every diagnostic of a file — syntax and semantic — sorted as `analyze` sorts them.
+    /// Every diagnostic of a file — syntax and semantic — sorted by position and code.
     pub fn diagnostics(&self, file: FileId) -> Result<Vec<Diagnostic>, Cancelled> {
         let Some((input, policy)) = self.inputs(file) else {
             return Ok(Vec::new());
@@ -443,32 +467,19 @@ impl Snapshot {
         self.with(|db| db::file_diagnostics(db, policy, input).clone())
     }
 
-    /// The whole analysis of the policy whose files are `0..n` in policy order (as
-    /// [`check_policy`] sets them up), as [`crate::analyze`] would give it.
+    /// The whole analysis, in one pass, of the policy whose files are `0..n` in policy order
+    /// (as [`policy_host`] sets them up).
     fn analysis(&self) -> Result<Option<Analysis>, Cancelled> {
         let Some((_, policy)) = self.inputs(FileId(0)) else {
             return Ok(None);
         };
         self.with(|db| {
             let inputs = policy.files(db);
-            let mut files = Vec::with_capacity(inputs.len());
-            let mut diagnostics = Vec::new();
-            for input in inputs {
-                let text = input.text(db);
-                let parse = db::parse(db, *input);
-                files.push(AnalyzedFile {
-                    source: SourceFile {
-                        path: input.path(db).clone(),
-                        text: text.to_string(),
-                        invalid_utf8_at: input.invalid_utf8_at(db),
-                        origin: input.origin(db).clone(),
-                    },
-                    parse: fpl_syntax::Parse::new(parse.green.0.clone(), parse.errors.clone()),
-                    lines: LineIndex::new(text),
-                });
-                diagnostics.extend_from_slice(db::file_diagnostics(db, policy, *input));
-            }
-            let model = db::policy_model(db, policy).clone();
+            let files = inputs
+                .iter()
+                .map(|input| AnalyzedFile::new(db::source_file(db, *input)))
+                .collect();
+            let (model, diagnostics) = whole::check(db, policy);
             Some(Analysis::new(files, model, diagnostics))
         })
     }

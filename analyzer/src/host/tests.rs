@@ -1,12 +1,15 @@
-//! Tests of the host: same diagnostics as `analyze`, incrementality from salsa's event log, and
-//! incremental reparsing equal to a full parse.
+//! Tests of the host: the CLI's one-pass check and the language server's layered, edited host
+//! agree on every corpus file; incrementality from salsa's event log; incremental reparsing
+//! equal to a full parse.
 
 use fpl_syntax::{TextRange, TextSize};
 
 use super::reparse::{self, ReparseHint};
-use super::{AnalysisHost, Change, check_policy, db};
+use super::{AnalysisHost, Change, Snapshot, check_policy, db};
+use crate::CheckOptions;
+use crate::analysis::{Analysis, AnalyzedFile};
+use crate::compile::compile;
 use crate::source::{FileId, SourceFile};
-use crate::{CheckOptions, analyze};
 
 fn corpus() -> Vec<(String, String)> {
     fpl_testdata::upstream_policies()
@@ -41,60 +44,146 @@ fn generated(rules: usize) -> String {
 }
 
 fn host_with(files: &[(String, String)]) -> AnalysisHost {
+    host_of(&sources_of(files))
+}
+
+/// A host whose one policy is `sources`, file `i` with id `FileId(i)`.
+fn host_of(sources: &[SourceFile]) -> AnalysisHost {
     let mut host = AnalysisHost::default();
     let mut change = Change::default();
-    for (index, (path, text)) in files.iter().enumerate() {
-        change.set_file(
-            FileId(index as u32),
-            SourceFile::new(path.clone(), text.clone()),
-        );
+    for (index, source) in sources.iter().enumerate() {
+        change.set_file(FileId(index as u32), source.clone());
     }
-    change.set_policies(vec![(0..files.len() as u32).map(FileId).collect()]);
+    change.set_policies(vec![(0..sources.len() as u32).map(FileId).collect()]);
     host.apply_change(change).expect("change applies");
     host
 }
 
-fn assert_same_as_analyze(files: &[(String, String)]) {
-    let sources: Vec<SourceFile> = files
+fn sources_of(files: &[(String, String)]) -> Vec<SourceFile> {
+    files
         .iter()
         .map(|(path, text)| SourceFile::new(path.clone(), text.clone()))
-        .collect();
-    let analysis = analyze(sources.clone(), &CheckOptions::default());
-    let checked = check_policy(sources, &CheckOptions::default());
-    assert_eq!(checked.diagnostics, analysis.diagnostics);
-    assert_eq!(checked.policy, analysis.policy);
-    for (ours, theirs) in checked.files().iter().zip(analysis.files()) {
-        assert_eq!(ours.source, theirs.source);
-        assert_eq!(ours.parse, theirs.parse);
-    }
-    assert_eq!(checked.files().len(), analysis.files().len());
-    let expected = analysis.diagnostics;
-    let snapshot = host_with(files).snapshot();
-    let actual: Vec<_> = (0..files.len() as u32)
+        .collect()
+}
+
+/// The analysis of the policy of files `0..n` as the language server's host has it: every
+/// file's diagnostics (what it publishes) and the model, from the layered queries.
+fn layered(snapshot: &Snapshot, files: usize) -> Analysis {
+    let diagnostics = (0..files as u32)
         .flat_map(|file| snapshot.diagnostics(FileId(file)).expect("not cancelled"))
         .collect();
-    assert_eq!(
-        actual,
-        expected,
-        "{:?}",
-        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    let model = snapshot
+        .policy_model(FileId(0))
+        .expect("not cancelled")
+        .expect("a policy");
+    let sources = snapshot
+        .policy_sources(FileId(0))
+        .expect("not cancelled")
+        .into_iter()
+        .map(|(_, source)| AnalyzedFile::new(source))
+        .collect();
+    Analysis::new(sources, model, diagnostics)
+}
+
+/// The CLI's check of `sources` and the language server's host agree: same files, diagnostics,
+/// model and compiled policy.
+fn assert_same(sources: &[SourceFile], snapshot: &Snapshot) {
+    let checked = check_policy(sources.to_vec(), &CheckOptions::default());
+    let served = layered(snapshot, sources.len());
+    let names: Vec<&str> = sources.iter().map(|source| source.path.as_str()).collect();
+    let texts = |analysis: &Analysis| -> Vec<SourceFile> {
+        analysis
+            .files()
+            .iter()
+            .map(|file| file.source.clone())
+            .collect()
+    };
+    assert_eq!(texts(&served), texts(&checked), "{names:?}");
+    assert_eq!(served.diagnostics, checked.diagnostics, "{names:?}");
+    assert_eq!(served.policy, checked.policy, "{names:?}");
+    assert_eq!(compile(&served), compile(&checked), "{names:?}");
+}
+
+/// Replaces `range` of file `file` in both the host and `sources`, as an editor's change does.
+fn edit(
+    host: &mut AnalysisHost,
+    sources: &mut [SourceFile],
+    file: usize,
+    range: std::ops::Range<usize>,
+    replacement: &str,
+) {
+    let mut change = Change::default();
+    let at = TextRange::new(
+        TextSize::from(range.start as u32),
+        TextSize::from(range.end as u32),
     );
+    change.edit_file(FileId(file as u32), at, replacement);
+    host.apply_change(change).expect("applies");
+    sources[file].text.replace_range(range, replacement);
+}
+
+/// The character boundaries of `text` nearest below a third and two thirds of its length.
+fn thirds(text: &str) -> (usize, usize) {
+    let boundary = |mut at: usize| {
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    (boundary(text.len() / 3), boundary(2 * text.len() / 3))
+}
+
+/// A host built from whole files, and a host that reaches the same texts through edits (the
+/// middle third of each file typed back, then characters deleted and retyped one by one, the
+/// diagnostics read after each edit as an editor does), agree with the CLI's check of the same
+/// texts at every step.
+fn assert_cli_and_server_agree(sources: &[SourceFile]) {
+    assert_same(sources, &host_of(sources).snapshot());
+
+    let mut current: Vec<SourceFile> = sources.to_vec();
+    for source in &mut current {
+        let (start, end) = thirds(&source.text);
+        source.text.replace_range(start..end, "");
+    }
+    let mut host = host_of(&current);
+    assert_same(&current, &host.snapshot());
+    for (index, source) in sources.iter().enumerate() {
+        let text = &source.text;
+        let (start, end) = thirds(text);
+        edit(
+            &mut host,
+            &mut current,
+            index,
+            start..start,
+            &text[start..end],
+        );
+        assert_same(&current, &host.snapshot());
+        let step = (text.len() / 6).max(1);
+        for (at, removed) in text.char_indices().step_by(step) {
+            let end = at + removed.len_utf8();
+            edit(&mut host, &mut current, index, at..end, "");
+            assert_same(&current, &host.snapshot());
+            edit(&mut host, &mut current, index, at..at, &removed.to_string());
+        }
+    }
+    assert_eq!(current, sources, "the edits restore every text");
+    assert_same(sources, &host.snapshot());
 }
 
 #[test]
-fn corpus_files_get_the_diagnostics_of_analyze() {
+fn the_cli_and_the_language_server_agree_on_every_corpus_file() {
     let corpus = corpus();
     assert!(corpus.len() > 20, "corpus not found");
-    for file in &corpus {
-        assert_same_as_analyze(std::slice::from_ref(file));
+    for file in sources_of(&corpus) {
+        assert_cli_and_server_agree(&[file]);
     }
 }
 
 #[test]
-fn a_policy_of_many_files_gets_the_diagnostics_of_analyze() {
+fn the_cli_and_the_language_server_agree_on_policies_of_many_files() {
     let corpus = corpus();
-    assert_same_as_analyze(&corpus[..6]);
-    let flat = vec![
+    assert_cli_and_server_agree(&sources_of(&corpus[..6]));
+    let flat = sources_of(&[
         (
             "a.fpl".to_string(),
             "permit a/b when x > 1\ndeny c when vars.y == 1\n".to_string(),
@@ -107,8 +196,25 @@ fn a_policy_of_many_files_gets_the_diagnostics_of_analyze() {
             "c.fpl".to_string(),
             "defer q when amount < \"x\"\n".to_string(),
         ),
+    ]);
+    assert_cli_and_server_agree(&flat);
+    let with_imports = [
+        SourceFile::new(
+            "governance.fms",
+            "agent bot {\n  default deny\n  permit read\n}\n",
+        ),
+        SourceFile::new(
+            "cache/x.fpl",
+            "agent bot {\n  default permit\n}\nagent helper {\n  default deny\n}\n",
+        )
+        .imported_as("r.io/policies/acme/x@1.0.0"),
+        SourceFile::new(
+            "cache/y.fpl",
+            "agent helper {\n  permit q when amount < \"x\"\n}\n",
+        )
+        .imported_as("r.io/policies/acme/y@1.0.0"),
     ];
-    assert_same_as_analyze(&flat);
+    assert_cli_and_server_agree(&with_imports);
 }
 
 #[test]
@@ -175,7 +281,7 @@ fn an_edit_inside_one_rule_reruns_only_that_rules_checks() {
 }
 
 #[test]
-fn edited_files_get_the_diagnostics_of_analyze() {
+fn edited_files_get_the_diagnostics_of_a_fresh_check() {
     let text = "agent a {\n  default deny\n  var limit = 5\n  permit x when amount < vars.limit\n  deny y when z < \"q\"\n}\nagent b {\n  permit q when session.fo == 1\n}\n";
     let mut host = host_with(&[("a.fpl".to_string(), text.to_string())]);
     let mut current = text.to_string();
@@ -194,7 +300,7 @@ fn edited_files_get_the_diagnostics_of_analyze() {
         change.edit_file(FileId(0), range, replacement);
         host.apply_change(change).expect("applies");
         current.replace_range(at..at + needle.len(), replacement);
-        let expected = analyze(
+        let expected = check_policy(
             vec![SourceFile::new("a.fpl", current.clone())],
             &CheckOptions::default(),
         )

@@ -42,25 +42,40 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
-/// Whether every selector clause of `rule` matches the request's arguments.
-pub fn selectors_match(rule: &hir::Rule, request: &Request) -> bool {
-    rule.selectors
-        .iter()
-        .all(|selector| selector_matches(selector, &request.args))
+/// Whether every selector clause of `rule` matches the request's arguments; a `host` clause
+/// reading a value that is not a readable host is an error (the rule's condition error).
+pub fn selectors_match(rule: &hir::Rule, request: &Request) -> Result<bool, String> {
+    for selector in &rule.selectors {
+        if !selector_matches(selector, &request.args)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
-fn selector_matches(selector: &hir::Selector, args: &Value) -> bool {
+fn selector_matches(selector: &hir::Selector, args: &Value) -> Result<bool, String> {
     let string_arg = |name: &str| match args.at(&[name.to_string()]) {
         Value::String(text) => Some(text.clone()),
         _ => None,
     };
-    match &selector.kind {
+    Ok(match &selector.kind {
         hir::SelectorKind::Method => string_arg("method")
             .is_some_and(|method| selector.values.iter().any(|value| tool_matches(&value.to_ascii_lowercase(), &method.to_ascii_lowercase()))),
-        hir::SelectorKind::Host => string_arg("host")
-            .and_then(|host| normalize_host(&host))
-            .is_some_and(|host| selector.values.iter().any(|pattern| host_matches(pattern, &host))),
-        hir::SelectorKind::Path => string_arg("path").is_some_and(|path| selector.values.iter().any(|pattern| tool_matches(pattern, &path))),
+        hir::SelectorKind::Host => match args.at(&["host".to_string()]) {
+            Value::Null => false,
+            value => {
+                let host = read_host(value, fpl_runtime::read_host)
+                    .map_err(|why| format!("`host` cannot read `args.host`: {why}"))?;
+                selector.values.iter().any(|pattern| host_matches(pattern, &host))
+            }
+        },
+        hir::SelectorKind::Path => match string_arg("path") {
+            None => false,
+            Some(path) => {
+                let path = normalize_path(&path).ok_or("`path` cannot read `args.path`: it climbs above `/`")?;
+                selector.values.iter().any(|pattern| tool_matches(pattern, &path))
+            }
+        },
         hir::SelectorKind::Port => port_of(args.at(&["port".to_string()])).is_some_and(|port| {
             selector.values.iter().any(|value| match value.split_once('-') {
                 Some((low, high)) => matches!((low.parse::<u64>(), high.parse::<u64>()), (Ok(low), Ok(high)) if low <= port && port <= high),
@@ -69,7 +84,41 @@ fn selector_matches(selector: &hir::Selector, args: &Value) -> bool {
         }),
         hir::SelectorKind::Query(key) => keyed(args, "query", key, &selector.values),
         hir::SelectorKind::Header(key) => keyed(args, "headers", key, &selector.values),
+    })
+}
+
+/// `args.path` as a `path` selector sees it (SPEC §6.2): `.` and `..` segments (also spelled
+/// `%2e`) resolved, empty segments dropped, `\` read as `/`; `None` when `..` climbs above the
+/// start. A leading `/` and a final directory `/` are kept.
+fn normalize_path(path: &str) -> Option<String> {
+    let mut kept: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split(['/', '\\']).collect();
+    for segment in &segments {
+        match segment.to_ascii_lowercase().as_str() {
+            "" | "." | "%2e" => {}
+            ".." | ".%2e" | "%2e." | "%2e%2e" => {
+                kept.pop()?;
+            }
+            _ => kept.push(segment),
+        }
     }
+    let absolute = path.starts_with(['/', '\\']);
+    let last = segments
+        .last()
+        .map(|s| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    let directory = matches!(
+        last.as_str(),
+        "" | "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e"
+    );
+    let mut out = kept.join("/");
+    if absolute {
+        out.insert(0, '/');
+    }
+    if directory && !kept.is_empty() {
+        out.push('/');
+    }
+    Some(out)
 }
 
 fn keyed(args: &Value, table: &str, key: &str, patterns: &[String]) -> bool {
@@ -98,32 +147,25 @@ fn port_of(value: &Value) -> Option<u64> {
     }
 }
 
-/// Lowercases a host and strips a port, userinfo and a trailing dot.
-pub fn normalize_host(host: &str) -> Option<String> {
-    let host = host.rsplit('@').next()?;
-    let host = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next()?
-    } else {
-        host.split(':').next()?
-    };
-    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    let valid = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'));
-    valid.then_some(host)
+/// `fpl_runtime::read_host` or `fpl_runtime::read_url_host`.
+type HostReader = fn(&str) -> Result<&str, fpl_runtime::HostError>;
+
+/// A host read from a value, lowercased. The reading itself is the runtime's (one definition
+/// of the primitive; `fpl-runtime`'s tests compare it with the `url` crate, an independent
+/// WHATWG parser): what this module checks is how egress and selectors use it.
+fn read_host(value: &Value, read: HostReader) -> Result<String, String> {
+    match value {
+        Value::String(text) => read(text)
+            .map(str::to_ascii_lowercase)
+            .map_err(|error| error.to_string()),
+        _ => Err("not a string".to_string()),
+    }
 }
 
-/// The host of a URL such as `https://user@api.example.com:443/x`.
-pub fn host_of_url(url: &str) -> Option<String> {
-    let (_, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    normalize_host(authority)
-}
-
-/// Host patterns: exact, `*.suffix` (also the bare suffix) or `*`.
+/// Host patterns: exact, `*.suffix` (also the bare suffix) or `*`; a trailing dot is ignored.
 pub fn host_matches(pattern: &str, host: &str) -> bool {
     let pattern = pattern.to_ascii_lowercase();
+    let pattern = pattern.strip_suffix('.').unwrap_or(&pattern);
     match pattern.strip_prefix("*.") {
         _ if pattern == "*" => true,
         Some(suffix) => host == suffix || host.ends_with(&format!(".{suffix}")),
@@ -131,21 +173,25 @@ pub fn host_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
-/// Step 3: the egress decision, if the agent has `egress` and the request names a host.
+/// Step 3: the egress decision, if the agent has `egress` and the request names a host:
+/// `args.host` and the host of `args.url` are both checked; an unreadable one is denied.
 pub fn egress(agent: &hir::Agent, request: &Request) -> Option<Decision> {
     let block = agent.blocks_named("egress").next()?;
-    let host = match (
-        request.args.at(&["host".to_string()]),
-        request.args.at(&["url".to_string()]),
-    ) {
-        (Value::Null, Value::Null) => return None,
-        (Value::Null, Value::String(url)) => host_of_url(url),
-        (Value::Null, _) => None,
-        (Value::String(host), _) => normalize_host(host),
-        _ => None,
-    };
+    let mut hosts = Vec::new();
+    let readers: [(&str, HostReader); 2] = [
+        ("host", fpl_runtime::read_host),
+        ("url", fpl_runtime::read_url_host),
+    ];
+    for (name, read) in readers {
+        match request.args.at(&[name.to_string()]) {
+            Value::Null => {}
+            value => hosts.push(read_host(value, read)),
+        }
+    }
+    if hosts.is_empty() {
+        return None;
+    }
     let denied = Some(Decision::bare("deny", "EGRESS_DENIED"));
-    let Some(host) = host else { return denied };
     let list = |key: &str| -> Option<Vec<String>> {
         block
             .entries
@@ -164,11 +210,17 @@ pub fn egress(agent: &hir::Agent, request: &Request) -> Option<Decision> {
                 _ => None,
             })
     };
-    if list("deny").is_some_and(|deny| deny.iter().any(|pattern| host_matches(pattern, &host))) {
-        return denied;
+    for host in hosts {
+        let Ok(host) = host else { return denied };
+        if list("deny").is_some_and(|deny| deny.iter().any(|pattern| host_matches(pattern, &host)))
+        {
+            return denied;
+        }
+        if list("allow")
+            .is_some_and(|allow| !allow.iter().any(|pattern| host_matches(pattern, &host)))
+        {
+            return denied;
+        }
     }
-    match list("allow") {
-        Some(allow) if !allow.iter().any(|pattern| host_matches(pattern, &host)) => denied,
-        _ => None,
-    }
+    None
 }

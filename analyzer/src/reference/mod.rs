@@ -10,7 +10,6 @@ mod value;
 
 pub use request::{Request, parse_request};
 pub use state::State;
-pub use value::Value;
 
 use crate::hir::{self, EffectKind};
 
@@ -142,17 +141,19 @@ fn try_rule(
     rule: &hir::Rule,
     code: &'static str,
 ) -> Option<Decision> {
-    if !matching::tool_matches(&rule.pattern, &request.tool)
-        || !matching::selectors_match(rule, request)
-    {
+    if !matching::tool_matches(&rule.pattern, &request.tool) {
         return None;
     }
     let id = Some(format!("{}/{}", agent.name, rule.number));
-    match rule
-        .condition
-        .as_ref()
-        .map(|condition| conditions::holds(agent, state, request, condition))
-    {
+    let outcome = match matching::selectors_match(rule, request) {
+        Ok(false) => return None,
+        Err(error) => Some(Err(error)),
+        Ok(true) => rule
+            .condition
+            .as_ref()
+            .map(|condition| conditions::holds(agent, state, request, condition)),
+    };
+    match outcome {
         Some(Ok(false)) => None,
         Some(Err(error)) => Some(Decision {
             rule: id,

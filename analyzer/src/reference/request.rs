@@ -39,6 +39,21 @@ pub fn parse_request(json: &str, now: i64) -> Option<Request> {
     if !valid_tool(&tool) {
         return None;
     }
+    // `query`/`header` selectors compare keys ignoring case: two such keys are ambiguous.
+    let args_object = object.get("args").and_then(serde_json::Value::as_object);
+    for table in ["query", "headers"] {
+        if let Some(map) = args_object
+            .and_then(|args| args.get(table))
+            .and_then(serde_json::Value::as_object)
+        {
+            let mut lowered: Vec<String> = map.keys().map(|key| key.to_ascii_lowercase()).collect();
+            lowered.sort();
+            lowered.dedup();
+            if lowered.len() != map.len() {
+                return None;
+            }
+        }
+    }
     let object_or_null = |key: &str| match object.get(key) {
         None => Some(Value::Null),
         Some(value @ serde_json::Value::Object(_)) => Some(Value::from_json(value)),
@@ -67,13 +82,15 @@ pub fn parse_request(json: &str, now: i64) -> Option<Request> {
     })
 }
 
-/// A tool name: non-empty, `[A-Za-z0-9_./-]`, no empty segment.
+/// A tool name: non-empty, `[A-Za-z0-9_./-]`, no empty, `.` or `..` segment.
 fn valid_tool(tool: &str) -> bool {
     !tool.is_empty()
         && tool
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-'))
-        && tool.split('/').all(|segment| !segment.is_empty())
+        && tool
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` as millionths of a second since the epoch.
@@ -183,6 +200,9 @@ mod tests {
             r#"{"tool":"x"}"#,
             r#"{"agent":"a","tool":""}"#,
             r#"{"agent":"a","tool":"x//y"}"#,
+            r#"{"agent":"a","tool":"./x"}"#,
+            r#"{"agent":"a","tool":"x/../y"}"#,
+            r#"{"agent":"a","tool":"x","args":{"headers":{"A":"1","a":"2"}}}"#,
             r#"{"agent":"a","tool":"x y"}"#,
             r#"{"agent":"a","tool":"x","args":[]}"#,
             r#"{"agent":"a","tool":"x","session":1}"#,

@@ -210,10 +210,11 @@ impl Cond {
 #[cfg(test)]
 mod tests {
     use super::AgentRules;
-    use crate::{CheckOptions, SourceFile, analyze};
+    use crate::host::check_policy;
+    use crate::{CheckOptions, SourceFile};
 
     fn rules_of(text: &str) -> AgentRules {
-        let analysis = analyze(
+        let analysis = check_policy(
             vec![SourceFile::new("p.fpl", text)],
             &CheckOptions::default(),
         );

@@ -20,7 +20,7 @@ mod concrete;
 pub mod diff;
 pub(crate) mod encode;
 mod finding;
-mod glob;
+pub(crate) mod glob;
 mod group;
 mod input;
 mod pool;

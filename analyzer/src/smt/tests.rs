@@ -9,7 +9,8 @@ use super::run::{self, PolicyInput};
 use super::solver::{Backend, SatResult, Solver};
 use super::term::T;
 use super::{SmtOptions, SmtReport};
-use crate::{CheckOptions, SourceFile, analyze};
+use crate::host::check_policy;
+use crate::{CheckOptions, SourceFile};
 
 /// A backend whose solver answers every query "unknown" and counts them.
 #[derive(Default)]
@@ -41,7 +42,7 @@ impl Solver for UnknowingSolver<'_> {
 }
 
 fn analysed_with(backend: &dyn Backend, text: &str) -> SmtReport {
-    let analysis = analyze(
+    let analysis = check_policy(
         vec![SourceFile::new("p.fpl", text)],
         &CheckOptions::default(),
     );

@@ -57,3 +57,19 @@ pub struct SyntaxError {
     /// A replacement that fixes the error, e.g. the keyword a misspelling was close to.
     pub suggestion: Option<String>,
 }
+
+impl SyntaxError {
+    /// `E0006` at the start of a file larger than [`crate::MAX_FILE_SIZE`]: the parser's verdict
+    /// on such a text, and the loaders' on a file they refused to read.
+    pub fn file_too_large() -> SyntaxError {
+        SyntaxError {
+            code: ErrorCode::E0006,
+            message: format!(
+                "file larger than {} MiB",
+                crate::MAX_FILE_SIZE / (1024 * 1024)
+            ),
+            range: TextRange::empty(0.into()),
+            suggestion: None,
+        }
+    }
+}

@@ -78,15 +78,9 @@ fn refuse_oversized(text: &str) -> Parse {
     builder.start_node(SyntaxKind::SOURCE_FILE.into());
     builder.token(SyntaxKind::ERROR_TOKEN.into(), text);
     builder.finish_node();
-    let error = SyntaxError {
-        code: ErrorCode::E0006,
-        message: format!("file larger than {} MiB", MAX_FILE_SIZE / (1024 * 1024)),
-        range: TextRange::empty(TextSize::from(0)),
-        suggestion: None,
-    };
     Parse {
         green: builder.finish(),
-        errors: vec![error],
+        errors: vec![SyntaxError::file_too_large()],
     }
 }
 

@@ -1,9 +1,10 @@
-//! `faramesh audit verify`: check a decision log's hash chain, and cut off a torn last line.
+//! `faramesh audit verify`: check a decision log's hash chain, optionally that a head hash noted
+//! earlier is still in it, and cut off a torn last line.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fpl_runtime::log::{self, ProblemKind};
+use fpl_runtime::log::{self, LogError, ProblemKind};
 
 /// Arguments of `faramesh audit`.
 #[derive(Debug, clap::Args)]
@@ -21,19 +22,61 @@ enum AuditCommand {
         /// Cut off a torn last line (left by a crash while writing); never hides other damage.
         #[arg(long)]
         repair: bool,
+        /// A head hash printed by an earlier `verify`: it must still be in the chain, so records
+        /// cut off the end are caught.
+        #[arg(long, value_name = "HASH")]
+        expect_head: Option<String>,
     },
+}
+
+/// An error naming the log it concerns.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot verify `{path}`: {source}")]
+struct AuditError {
+    path: PathBuf,
+    source: LogError,
 }
 
 /// Runs the command: 0 when the log verifies (after repair), 1 when it does not.
 pub fn run(args: &AuditArgs) -> ExitCode {
-    let AuditCommand::Verify { file, repair } = &args.command;
-    let report = match log::verify(file) {
-        Ok(report) => report,
-        Err(error) => return super::fail(error),
+    let AuditCommand::Verify {
+        file,
+        repair,
+        expect_head,
+    } = &args.command;
+    let failed = |source| {
+        super::fail(AuditError {
+            path: file.clone(),
+            source,
+        })
+    };
+    let (report, head_at) = match log::verify_anchored(file, expect_head.as_deref()) {
+        Ok(verified) => verified,
+        Err(error) => return failed(error),
     };
     let Some(problem) = report.problem else {
-        println!("{}: {} records verified", file.display(), report.records);
-        return ExitCode::SUCCESS;
+        println!(
+            "{}: {} records verified; head {}",
+            file.display(),
+            report.records,
+            report.last_hash
+        );
+        return match (expect_head, head_at) {
+            (None, _) => ExitCode::SUCCESS,
+            (Some(_), Some(at)) => {
+                println!(
+                    "expected head is record {at}; {} records follow it",
+                    report.records - at
+                );
+                ExitCode::SUCCESS
+            }
+            (Some(head), None) => {
+                println!(
+                    "expected head {head} is not in the chain: records were cut off the end, or this is another log"
+                );
+                ExitCode::from(1)
+            }
+        };
     };
     if *repair && problem.kind == ProblemKind::TornLastLine {
         return match log::repair(file) {
@@ -46,7 +89,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Err(error) => super::fail(error),
+            Err(error) => failed(error),
         };
     }
     println!(

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use fpl_analyzer::{CheckOptions, host::check_policy};
+use fpl_analyzer::{CheckOptions, host::check_project};
 
 use crate::render::{self, Format};
 
@@ -35,17 +35,16 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let loaded = match super::imports::load(&paths) {
-        Ok(loaded) => loaded,
+    let project = match super::imports::load(&paths) {
+        Ok(project) => project,
         Err(error) => return super::imports::fail(error),
     };
-    let mut analysis = check_policy(
-        loaded.sources,
+    let mut analysis = check_project(
+        project,
         &CheckOptions {
             require_env: args.require_env,
         },
     );
-    super::imports::add_diagnostics(&mut analysis, loaded.diagnostics);
     if !args.no_smt && !analysis.has_errors() {
         let options = fpl_analyzer::smt::SmtOptions {
             timeout: std::time::Duration::from_secs_f64(args.smt_timeout.clamp(0.001, 3600.0)),
@@ -55,7 +54,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 for error in &report.internal_errors {
                     eprintln!("faramesh: {error}");
                 }
-                super::imports::add_diagnostics(&mut analysis, report.diagnostics);
+                analysis.add_diagnostics(report.diagnostics);
             }
             Err(error) => eprintln!("faramesh: SMT analysis skipped: {error}"),
         }

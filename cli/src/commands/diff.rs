@@ -1,12 +1,15 @@
 //! `faramesh diff OLD NEW`: the semantic diff of two policy versions, each a file, a directory
-//! or a git revision read from the repository's object database (not the work tree).
+//! or a git revision read from the repository's object database (not the work tree). Both are
+//! read by the project loader, so a revision's `faramesh.toml` counts as a directory's does; an
+//! argument that names both an existing path and a revision is refused as ambiguous.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use fpl_analyzer::project::{GitTree, Project, ProjectError};
 use fpl_analyzer::smt::{DiffReport, SmtOptions, Witness, semantic_diff};
-use fpl_analyzer::{Analysis, CheckOptions, SourceFile, discover, host::check_policy};
+use fpl_analyzer::{Analysis, CheckOptions, host::check_project};
 
 /// Arguments of `faramesh diff`.
 #[derive(Debug, clap::Args)]
@@ -38,17 +41,23 @@ pub enum DiffFormat {
 /// Why a version could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
-    /// Files could not be read.
+    /// Files or the revision could not be read.
     #[error(transparent)]
-    Load(#[from] discover::LoadError),
-    /// The revision or repository could not be read.
-    #[error("cannot read git revision `{revision}`: {message}")]
-    Git {
-        /// The revision.
-        revision: String,
-        /// What git said.
+    Load(#[from] ProjectError),
+    /// An argument names neither a path nor a revision.
+    #[error("`{spec}` is neither a file or directory nor a git revision ({message})")]
+    NotFound {
+        /// The argument.
+        spec: String,
+        /// What git said of it as a revision.
         message: String,
     },
+    /// An argument names both an existing path and a revision.
+    #[error(
+        "`{0}` is both a path and a git revision; write `./{0}` for the path or `{0}^{{commit}}` \
+         for the revision"
+    )]
+    Ambiguous(String),
     /// A version has errors.
     #[error("`{0}` has errors; run `faramesh check` on it")]
     Invalid(String),
@@ -94,52 +103,30 @@ fn diff(args: &DiffArgs) -> Result<(DiffReport, String), DiffError> {
     Ok((report, output))
 }
 
-/// Reads one version: a path on disk, else a git revision of the repository around `.`.
+/// Reads one version: a path on disk or a git revision of the repository around `.`, whose
+/// tree is read where `.` is in the work tree.
 fn load_version(spec: &str) -> Result<Analysis, DiffError> {
-    let sources = if Path::new(spec).exists() {
-        discover::load(&discover::policy_paths(&[PathBuf::from(spec)])?)?
-    } else {
-        git_sources(spec)?
+    let here = Path::new(".");
+    let project = match (Path::new(spec).exists(), GitTree::open(here, spec)) {
+        (true, Ok(_)) => return Err(DiffError::Ambiguous(spec.to_string())),
+        (true, Err(_)) => Project::load(&[PathBuf::from(spec)])?,
+        (false, Ok(tree)) => Project::load_dir(&tree, &tree.prefix_of(here))?,
+        (false, Err(error)) => {
+            let message = match error {
+                ProjectError::Git { message, .. } => message,
+                other => other.to_string(),
+            };
+            return Err(DiffError::NotFound {
+                spec: spec.to_string(),
+                message,
+            });
+        }
     };
-    let analysis = check_policy(sources, &CheckOptions::default());
+    let analysis = check_project(project, &CheckOptions::default());
     if analysis.has_errors() {
         return Err(DiffError::Invalid(spec.to_string()));
     }
     Ok(analysis)
-}
-
-fn git_sources(revision: &str) -> Result<Vec<SourceFile>, DiffError> {
-    let error = |message: String| DiffError::Git {
-        revision: revision.to_string(),
-        message,
-    };
-    let repository = git2::Repository::discover(".").map_err(|e| error(e.message().to_string()))?;
-    let tree = repository
-        .revparse_single(revision)
-        .and_then(|object| object.peel_to_tree())
-        .map_err(|e| error(e.message().to_string()))?;
-    let mut sources = Vec::new();
-    let mut walk_error = None;
-    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-        let name = entry.name().unwrap_or_default();
-        let wanted = name.ends_with(".fpl") || name.ends_with(".fms");
-        if wanted && entry.kind() == Some(git2::ObjectType::Blob) {
-            match repository.find_blob(entry.id()) {
-                Ok(blob) => sources.push(SourceFile::new(
-                    format!("{dir}{name}"),
-                    String::from_utf8_lossy(blob.content()).into_owned(),
-                )),
-                Err(e) => walk_error = Some(e.message().to_string()),
-            }
-        }
-        git2::TreeWalkResult::Ok
-    })
-    .map_err(|e| error(e.message().to_string()))?;
-    if let Some(message) = walk_error {
-        return Err(error(message));
-    }
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(sources)
 }
 
 fn rule_text(rule: &Option<String>) -> String {

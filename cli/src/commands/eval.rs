@@ -1,11 +1,12 @@
 //! `faramesh eval`: decide requests against a policy, one decision JSON per line.
 
-use std::io::{BufRead, BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use fpl_runtime::lines::{BoundedLines, Line};
 use fpl_runtime::log::{DecisionLog, LogOptions};
-use fpl_runtime::{Evaluator, Request};
+use fpl_runtime::{Evaluator, MAX_REQUEST_BYTES, Request};
 
 use super::policy::{PolicyError, compile_paths};
 
@@ -27,6 +28,23 @@ pub struct EvalArgs {
     pub log: Option<PathBuf>,
 }
 
+/// Why `eval` stopped (exit 2); decisions already made were written.
+#[derive(Debug, thiserror::Error)]
+enum EvalError {
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the decision log `{path}`: {source}")]
+    Log {
+        path: PathBuf,
+        source: fpl_runtime::log::LogError,
+    },
+    #[error("cannot write the decisions: {0}")]
+    Write(#[from] std::io::Error),
+}
+
 /// Runs the command.
 pub fn run(args: &EvalArgs) -> ExitCode {
     let compiled = match compile_paths(&args.policy) {
@@ -38,11 +56,12 @@ pub fn run(args: &EvalArgs) -> ExitCode {
         Ok(evaluator) => evaluator,
         Err(error) => return super::fail(error),
     };
-    let mut log = match args
-        .log
-        .as_deref()
-        .map(|path| DecisionLog::open(path, LogOptions::default()))
-    {
+    let mut log = match args.log.as_deref().map(|path| {
+        DecisionLog::open(path, LogOptions::default()).map_err(|source| EvalError::Log {
+            path: path.to_path_buf(),
+            source,
+        })
+    }) {
         None => None,
         Some(Ok(log)) => Some(log),
         Some(Err(error)) => return super::fail(error),
@@ -54,47 +73,106 @@ pub fn run(args: &EvalArgs) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(EvalError::Write(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(error) => super::fail(error),
     }
 }
 
+/// `--request JSON` or `--request @FILE`; a file is read up to the request size limit.
 fn single(
     evaluator: &mut Evaluator,
     log: Option<&mut DecisionLog>,
     request: &str,
-) -> std::io::Result<()> {
-    let text = match request.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)?,
-        None => request.to_string(),
+) -> Result<(), EvalError> {
+    let mut request_bytes = Vec::new();
+    let bytes = match request.strip_prefix('@') {
+        Some(path) => {
+            let read = |source| EvalError::Read {
+                path: PathBuf::from(path),
+                source,
+            };
+            // One byte past the limit is enough to know the request is too large.
+            std::fs::File::open(path)
+                .map_err(read)?
+                .take(MAX_REQUEST_BYTES as u64 + 1)
+                .read_to_end(&mut request_bytes)
+                .map_err(read)?;
+            request_bytes.as_slice()
+        }
+        None => request.as_bytes(),
     };
+    let mut parsed = Request::default();
+    parsed.parse_bytes_into(bytes);
     let mut stdout = std::io::stdout().lock();
-    decide(evaluator, log, &Request::parse(text.trim()), &mut stdout)?;
-    stdout.flush()
+    decide(evaluator, log, &parsed, &mut stdout)?;
+    Ok(stdout.flush()?)
 }
 
+/// `--requests FILE|-`: one decision a line, in order, for every line, also blank or invalid
+/// ones (`INVALID_REQUEST`), so decision N answers line N. Lines are read within the request
+/// size limit; a longer line is one `INVALID_REQUEST` and is skipped without being buffered.
+/// Decisions are flushed before every read that may wait for input, and after each one when
+/// standard output is a pipe, a socket or a terminal, so a caller can converse line by line.
 fn stream(
     evaluator: &mut Evaluator,
     mut log: Option<&mut DecisionLog>,
-    path: &std::path::Path,
-) -> std::io::Result<()> {
-    let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::io::BufReader::new(std::fs::File::open(path)?))
+    path: &Path,
+) -> Result<(), EvalError> {
+    let read_error = |source| EvalError::Read {
+        path: path.to_path_buf(),
+        source,
     };
+    let input: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(read_error)?)
+    };
+    let flush_each = stdout_is_watched();
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut request = Request::parse("{}");
-    for line in input.split(b'\n') {
-        let line = line?;
-        let text = String::from_utf8_lossy(&line);
-        if text.trim().is_empty() {
-            continue;
+    let mut lines = BoundedLines::new(input, MAX_REQUEST_BYTES);
+    let mut request = Request::default();
+    loop {
+        let mut written = Ok(());
+        let line = lines.next_line(&mut || {
+            written = out.flush();
+            Ok(())
+        });
+        written?;
+        match line.map_err(read_error)? {
+            None => break,
+            Some(Line::Text(bytes)) => request.parse_bytes_into(bytes),
+            // Its bytes were skipped, never kept.
+            Some(Line::TooLong) => request.set_too_large(),
         }
-        request.parse_into(&text);
         decide(evaluator, log.as_deref_mut(), &request, &mut out)?;
+        if flush_each {
+            out.flush()?;
+        }
     }
-    out.flush()
+    Ok(out.flush()?)
+}
+
+/// Whether standard output is a pipe, a socket or a terminal: someone may be waiting for each
+/// decision. A regular file (or `/dev/null`) is written in large blocks.
+fn stdout_is_watched() -> bool {
+    use std::io::IsTerminal as _;
+    use std::os::fd::AsFd as _;
+    use std::os::unix::fs::FileTypeExt as _;
+    let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        return true;
+    }
+    stdout
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|file| file.metadata())
+        .map_or(true, |metadata| {
+            let kind = metadata.file_type();
+            kind.is_fifo() || kind.is_socket()
+        })
 }
 
 fn decide(

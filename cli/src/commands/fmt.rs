@@ -5,17 +5,21 @@
 //! untouched and its errors are printed as `file:line:col: error[CODE]: message`).
 
 use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use fpl_analyzer::project::{Project, ProjectFile, Scope};
 use fpl_analyzer::{LineCol, LineIndex};
 use fpl_fmt::FormatError;
+use fpl_syntax::{SyntaxError, TextRange};
 
 /// Arguments of `faramesh fmt`.
 #[derive(Debug, clap::Args)]
 pub struct FmtArgs {
-    /// Files or directories to format (directories are searched for `*.fpl` and `*.fms`);
-    /// `-` reads standard input and writes standard output. Default: the current directory.
+    /// Files or directories to format (a directory: the files its `faramesh.toml` lists, else
+    /// every `*.fpl` and `*.fms` below it, outside hidden directories, `target/` and
+    /// `node_modules/`); `-` reads standard input and writes standard output. Default: the
+    /// current directory.
     pub paths: Vec<PathBuf>,
     /// Write nothing; list the files that would change and exit 1 if any.
     #[arg(long)]
@@ -38,13 +42,19 @@ pub fn run(args: &FmtArgs) -> ExitCode {
             format_stdin(args, &mut outcome);
             continue;
         }
-        match policy_files(path) {
-            Ok(files) => {
-                for file in files {
-                    format_file(args, &file, &mut outcome);
+        match Project::load_scope(std::slice::from_ref(path), Scope::Sources) {
+            Ok(project) => {
+                for diagnostic in project.manifest_diagnostics() {
+                    let manifest = &project.manifests()[diagnostic.span.file.0 as usize].source;
+                    let code = diagnostic.code.as_str();
+                    let at = located(&manifest.path, &manifest.text, diagnostic.span.range);
+                    outcome.error(&format!("{at}: error[{code}]: {}", diagnostic.message));
+                }
+                for file in project.files() {
+                    format_file(args, file, &mut outcome);
                 }
             }
-            Err(error) => outcome.error(&format!("{}: {error}", path.display())),
+            Err(error) => outcome.error(&error.to_string()),
         }
     }
     outcome.exit_code()
@@ -79,15 +89,7 @@ fn formatted(name: &str, text: &str, outcome: &mut Outcome) -> Option<String> {
     match fpl_fmt::format_text(text) {
         Ok(formatted) => Some(formatted),
         Err(FormatError::Syntax(errors)) => {
-            let lines = LineIndex::new(text);
-            for error in &errors {
-                let LineCol { line, column } = LineCol::of(&lines, error.range.start());
-                outcome.error(&format!(
-                    "{name}:{line}:{column}: error[{}]: {}",
-                    error.code.as_str(),
-                    error.message
-                ));
-            }
+            report_syntax(name, text, &errors, outcome);
             None
         }
         Err(error @ FormatError::Internal { .. }) => {
@@ -97,31 +99,52 @@ fn formatted(name: &str, text: &str, outcome: &mut Outcome) -> Option<String> {
     }
 }
 
-fn format_file(args: &FmtArgs, path: &Path, outcome: &mut Outcome) {
-    let name = display_path(path);
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => return outcome.error(&format!("{name}: not valid UTF-8")),
-        },
-        Err(error) => return outcome.error(&format!("{name}: cannot read: {error}")),
-    };
-    let Some(new_text) = formatted(&name, &text, outcome) else {
+/// Reports syntax errors as `file:line:col: error[CODE]: message`.
+fn report_syntax(name: &str, text: &str, errors: &[SyntaxError], outcome: &mut Outcome) {
+    for error in errors {
+        let at = located(name, text, error.range);
+        outcome.error(&format!(
+            "{at}: error[{}]: {}",
+            error.code.as_str(),
+            error.message
+        ));
+    }
+}
+
+/// `file:line:col` of the start of `range` in `text`.
+fn located(name: &str, text: &str, range: TextRange) -> String {
+    let LineCol { line, column } = LineCol::of(&LineIndex::new(text), range.start());
+    format!("{name}:{line}:{column}")
+}
+
+fn format_file(args: &FmtArgs, file: &ProjectFile, outcome: &mut Outcome) {
+    let (name, text) = (&file.source.path, &file.source.text);
+    // Every file `fmt` loads is on disk; only imports and git trees have none.
+    let Some(path) = &file.disk_path else {
         return;
     };
-    if new_text == text {
+    if file.source.too_large {
+        return report_syntax(name, "", &[SyntaxError::file_too_large()], outcome);
+    }
+    if file.source.invalid_utf8_at.is_some() {
+        return outcome.error(&format!("{name}: not valid UTF-8"));
+    }
+    let Some(new_text) = formatted(name, text, outcome) else {
+        return;
+    };
+    if new_text == *text {
         return;
     }
     if args.check || args.diff {
         outcome.changed = true;
         if args.diff {
-            print_stdout(&unified_diff(&name, &text, &new_text), outcome);
+            print_stdout(&unified_diff(name, text, &new_text), outcome);
         } else {
             print_stdout(&format!("{name}\n"), outcome);
         }
         return;
     }
-    if let Err(error) = write_atomically(path, &new_text) {
+    if let Err(error) = super::write_atomically(path, &new_text) {
         outcome.error(&format!("{name}: cannot write: {error}"));
     }
 }
@@ -166,61 +189,4 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
         .to_string()
-}
-
-/// Replaces `path` with `text` through a temporary file in the same directory, so a reader never
-/// sees a half-written file and a crash leaves the old file intact. A symbolic link is kept: its
-/// target is replaced.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let path = target.as_path();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.as_file().sync_all()?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        file.as_file().set_permissions(metadata.permissions())?;
-    }
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
-}
-
-/// `path` itself if it is a file, else every `*.fpl` and `*.fms` under it (hidden directories
-/// skipped), sorted.
-fn policy_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if !std::fs::metadata(path)?.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut files = Vec::new();
-    let mut pending = vec![path.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let entry_path = entry.path();
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            let file_type = entry.file_type()?;
-            if file_type.is_dir() {
-                if !hidden {
-                    pending.push(entry_path);
-                }
-            } else if is_policy_file(&entry_path) {
-                files.push(entry_path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-fn is_policy_file(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|extension| extension == "fpl" || extension == "fms")
-}
-
-fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    text.strip_prefix("./").unwrap_or(&text).to_string()
 }

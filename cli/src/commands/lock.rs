@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use fpl_analyzer::{SourceFile, discover};
+use fpl_analyzer::SourceFile;
+use fpl_analyzer::project::{self, ProjectError};
 use fpl_registry::cache::Cache;
 use fpl_registry::lockfile::Lockfile;
 use fpl_registry::manifest::Manifest;
@@ -76,9 +77,13 @@ pub fn options(offline: bool, allow_unsigned: bool) -> Options {
 /// The project's policy files (`faramesh.toml`'s `[policy] files`, `governance.fms` or every
 /// policy file); none is an empty list.
 pub fn project_files(root: &Path) -> Result<Vec<SourceFile>, ExitCode> {
-    match discover::policy_paths(&[root.to_path_buf()]).and_then(|paths| discover::load(&paths)) {
-        Ok(files) => Ok(files),
-        Err(discover::LoadError::NoPolicyFiles(_)) => Ok(Vec::new()),
+    match project::Project::load(&[root.to_path_buf()]) {
+        Ok(project) => Ok(project
+            .files()
+            .iter()
+            .map(|file| file.source.clone())
+            .collect()),
+        Err(ProjectError::NoPolicyFiles(_)) => Ok(Vec::new()),
         Err(error) => Err(super::fail(error)),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+mod compile_intent;
 pub mod completions;
 pub mod diff;
 pub mod eval;
@@ -11,11 +12,15 @@ pub mod import;
 mod imports;
 pub mod lock;
 pub mod lsp;
+mod model_http;
 mod policy;
+pub mod policy_group;
 pub mod registry;
 mod registry_error;
 pub mod test;
 
+use std::io::Write as _;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Exit code for usage and I/O errors (SPEC: 0 clean, 1 policy errors, 2 cannot run).
@@ -34,3 +39,27 @@ pub fn fail(error: impl std::error::Error + Send + Sync + 'static) -> ExitCode {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error(transparent)]
 struct OperationalError(Box<dyn std::error::Error + Send + Sync>);
+
+/// Replaces (or creates) `path` with `text` through a temporary file in the same directory, so a
+/// reader never sees a half-written file and a crash leaves the old file intact. A symbolic link
+/// is kept: its target is replaced, with its permissions.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(target) => target,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(error) => return Err(error),
+    };
+    let path = target.as_path();
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(text.as_bytes())?;
+    file.as_file().sync_all()?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        file.as_file().set_permissions(metadata.permissions())?;
+    }
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use fpl_analyzer::{CheckOptions, compile::compile, host::check_policy};
+use fpl_analyzer::{CheckOptions, compile::compile, host::check_project};
 use fpl_runtime::ir::CompiledPolicy;
 
 /// Why a policy could not be compiled; the diagnostics were already printed.
@@ -19,9 +19,7 @@ pub enum PolicyError {
 
 /// Reads, checks and compiles the policy in `paths`; on errors prints them to stderr.
 pub fn compile_paths(paths: &[PathBuf]) -> Result<CompiledPolicy, PolicyError> {
-    let loaded = super::imports::load(paths)?;
-    let mut analysis = check_policy(loaded.sources, &CheckOptions::default());
-    super::imports::add_diagnostics(&mut analysis, loaded.diagnostics);
+    let analysis = check_project(super::imports::load(paths)?, &CheckOptions::default());
     compile(&analysis).map_err(|fpl_analyzer::compile::CompileError::HasErrors(count)| {
         eprint!(
             "{}",

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use fpl_analyzer::project::{self, Disk, ProjectError};
 use fpl_analyzer::testing::{self, CaseResult};
 
 use super::policy::{PolicyError, compile_paths};
@@ -28,8 +29,8 @@ enum TestError {
     NoTests(String),
     #[error(transparent)]
     Runtime(#[from] fpl_runtime::LoadError),
-    #[error("cannot read `{0}`: {1}")]
-    Io(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Files(#[from] ProjectError),
 }
 
 /// Runs the command.
@@ -60,10 +61,16 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
         return Err(TestError::NoTests(shown.join(", ")));
     }
     let (mut passed, mut failed) = (0, 0);
+    // Test files whose policy has errors: a failure even when they hold no case.
+    let mut unusable = 0;
     let mut out = String::new();
     for file in files {
         let tests = testing::read_test_file(&file)?;
-        let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // A bare file name has the empty path as its parent.
+        let dir = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         let policy_paths = vec![match &tests.policy {
             Some(policy) => dir.join(policy),
             None => dir.clone(),
@@ -78,6 +85,7 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
                     file.display()
                 );
                 failed += tests.cases.len();
+                unusable += 1;
                 continue;
             }
         };
@@ -97,31 +105,23 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     print!("{out}");
-    Ok(failed == 0)
+    Ok(failed == 0 && unusable == 0)
 }
 
+/// `path` if it is a file, else every `*.fmtest.yaml` below it (in the directories the project
+/// loader searches), sorted.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), TestError> {
     if path.is_file() {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let entries =
-        std::fs::read_dir(path).map_err(|error| TestError::Io(path.to_path_buf(), error))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .collect();
-    paths.sort();
-    for entry in paths {
-        let name = entry
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if entry.is_dir() && !name.starts_with('.') && name != "target" {
-            collect(&entry, out)?;
-        } else if name.ends_with(".fmtest.yaml") {
-            out.push(entry);
-        }
-    }
+    let is_test_file = |file: &Path| {
+        file.file_name()
+            .is_some_and(|name| name.to_string_lossy().ends_with(".fmtest.yaml"))
+    };
+    let mut found = project::files_below(&Disk::new(path), Path::new(""), &is_test_file)?;
+    found.sort();
+    out.extend(found.into_iter().map(|file| path.join(file)));
     Ok(())
 }
 

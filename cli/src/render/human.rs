@@ -18,8 +18,13 @@ pub(super) fn render(analysis: &Analysis) -> String {
         .files()
         .iter()
         .map(|file| {
-            NamedSource::new(&file.source.path, display_text(&file.source.text))
-                .with_language("fpl")
+            // A file refused for its size (`E0006`) is not quoted: its one line could be 16 MiB.
+            let text = if file.source.text.len() > fpl_syntax::MAX_FILE_SIZE {
+                String::new()
+            } else {
+                display_text(&file.source.text)
+            };
+            NamedSource::new(&file.source.path, text).with_language("fpl")
         })
         .collect();
     let mut out = String::new();

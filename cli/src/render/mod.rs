@@ -3,6 +3,7 @@
 
 mod github;
 mod human;
+pub mod intent;
 mod json;
 mod sarif;
 

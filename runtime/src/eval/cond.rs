@@ -9,6 +9,7 @@ use super::state::SessionState;
 use crate::decimal::Decimal;
 use crate::ir::{CompareOp, Effect, Value};
 use crate::json::{Children, JsonKind, JsonRef};
+use crate::path::ClimbsAboveRoot;
 use crate::pattern::Pattern;
 use crate::time::Timestamp;
 
@@ -73,6 +74,8 @@ pub(crate) enum CCall {
 /// What a condition reads besides the policy.
 pub(crate) struct Ctx<'r> {
     pub args: Option<JsonRef<'r>>,
+    /// `args.path` normalised for `path` selectors, when it is a string.
+    pub path: Option<Result<&'r str, ClimbsAboveRoot>>,
     pub principal: Option<JsonRef<'r>>,
     pub tool: &'r str,
     pub agent_name: &'r str,
@@ -221,6 +224,22 @@ pub struct ConditionError<'p> {
     operand: Operand<'p>,
     expected: &'static str,
     found: &'static str,
+}
+
+impl ConditionError<'_> {
+    /// A selector clause (`operator`, e.g. `host`) that read an argument it cannot interpret.
+    pub(crate) fn unreadable(
+        operator: &'static str,
+        argument: &'static str,
+        found: &'static str,
+    ) -> Self {
+        ConditionError {
+            operator,
+            operand: Operand::Named(argument),
+            expected: "a readable value",
+            found,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

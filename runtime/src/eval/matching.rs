@@ -2,7 +2,7 @@
 
 use super::compile::{CAgent, CEgress, CSelectors, CredentialScope};
 use super::cond::{self, ConditionError, Ctx, Scratch};
-use crate::host::{host_of_url, normalize_host};
+use crate::host::{HostError, read_host, read_url_host};
 use crate::json::{JsonKind, JsonRef};
 
 /// Whether rule `index` of `agent` matches: phase, pattern, selectors, condition, in that order.
@@ -26,7 +26,7 @@ pub(crate) fn rule_matches<'p: 'r, 'r>(
         return Ok(false);
     }
     if let Some(selectors) = &rule.selectors
-        && !selectors_match(selectors, cx.args)
+        && !selectors_match(selectors, cx)?
     {
         return Ok(false);
     }
@@ -40,49 +40,67 @@ fn arg<'r>(args: Option<JsonRef<'r>>, name: &str) -> Option<JsonRef<'r>> {
     args?.get(name)
 }
 
-/// Every selector clause must match; a selector on a missing argument does not match.
-fn selectors_match(selectors: &CSelectors, args: Option<JsonRef<'_>>) -> bool {
+/// An argument that is present and not JSON `null`.
+fn present<'r>(args: Option<JsonRef<'r>>, name: &str) -> Option<JsonRef<'r>> {
+    arg(args, name).filter(|value| !matches!(value.kind(), JsonKind::Null))
+}
+
+/// Reads a host from a string value with `read`.
+fn host_value<'r>(
+    value: JsonRef<'r>,
+    read: fn(&str) -> Result<&str, HostError>,
+) -> Result<&'r str, HostError> {
+    value.as_str().ok_or(HostError::NotAString).and_then(read)
+}
+
+/// Every selector clause must match; a selector on a missing argument does not match. A `host`
+/// clause reading a value that is not a readable host (§6.1), and a `path` clause reading a path
+/// that climbs above its root, are condition errors.
+fn selectors_match<'p>(selectors: &CSelectors, cx: &Ctx<'_>) -> Result<bool, ConditionError<'p>> {
+    let args = cx.args;
     if !selectors.method.is_empty() {
         let Some(method) = arg(args, "method").and_then(JsonRef::as_str) else {
-            return false;
+            return Ok(false);
         };
         if !selectors
             .method
             .iter()
             .any(|m| m.eq_ignore_ascii_case(method))
         {
-            return false;
+            return Ok(false);
         }
     }
     if !selectors.host.is_empty() {
-        let Some(host) = arg(args, "host")
-            .and_then(JsonRef::as_str)
-            .and_then(normalize_host)
-        else {
-            return false;
+        let Some(value) = present(args, "host") else {
+            return Ok(false);
         };
+        let host = host_value(value, read_host)
+            .map_err(|error| ConditionError::unreadable("host", "args.host", error.as_str()))?;
         if !selectors.host.iter().any(|p| p.matches(host)) {
-            return false;
+            return Ok(false);
         }
     }
     if !selectors.path.is_empty() {
-        let Some(path) = arg(args, "path").and_then(JsonRef::as_str) else {
-            return false;
+        let Some(path) = cx.path else {
+            return Ok(false);
         };
+        let path = path.map_err(|_| {
+            ConditionError::unreadable("path", "args.path", "a path that climbs above `/`")
+        })?;
         if !selectors.path.iter().any(|p| p.matches(path)) {
-            return false;
+            return Ok(false);
         }
     }
     if !selectors.port.is_empty() {
         let Some(port) = arg(args, "port").and_then(port_of) else {
-            return false;
+            return Ok(false);
         };
         if !selectors
             .port
             .iter()
             .any(|&(lo, hi)| lo <= port && port <= hi)
         {
-            return false;
+            return Ok(false);
         }
     }
     for (table, clauses) in [("query", &selectors.query), ("headers", &selectors.header)] {
@@ -91,14 +109,14 @@ fn selectors_match(selectors: &CSelectors, args: Option<JsonRef<'_>>) -> bool {
                 .and_then(|t| t.get_ignore_ascii_case(key))
                 .and_then(JsonRef::as_str)
             else {
-                return false;
+                return Ok(false);
             };
             if !patterns.iter().any(|p| p.matches(value)) {
-                return false;
+                return Ok(false);
             }
         }
     }
-    true
+    Ok(true)
 }
 
 /// A port from a number or a string of digits.
@@ -114,24 +132,23 @@ fn port_of(value: JsonRef<'_>) -> Option<u32> {
     }
 }
 
-/// §6.1 step 3: whether egress to the request's host is denied.
+/// §6.1 step 3: whether egress is denied. `args.host` and the host of `args.url` are each
+/// checked when present; a value that is not a readable host is denied.
 pub(crate) fn egress_denied(egress: &CEgress, args: Option<JsonRef<'_>>) -> bool {
-    let named = |name| arg(args, name).filter(|v| !matches!(v.kind(), JsonKind::Null));
-    let host = if let Some(value) = named("host") {
-        value.as_str().and_then(normalize_host)
-    } else if let Some(value) = named("url") {
-        value.as_str().and_then(host_of_url)
-    } else {
-        return false;
-    };
-    let Some(host) = host else { return true };
-    if egress.deny.iter().any(|p| p.matches(host)) {
-        return true;
-    }
-    match &egress.allow {
-        Some(allow) => !allow.iter().any(|p| p.matches(host)),
-        None => false,
-    }
+    let readings = [
+        present(args, "host").map(|value| host_value(value, read_host)),
+        present(args, "url").map(|value| host_value(value, read_url_host)),
+    ];
+    readings.into_iter().flatten().any(|reading| match reading {
+        Err(_) => true,
+        Ok(host) => {
+            egress.deny.iter().any(|p| p.matches(host))
+                || egress
+                    .allow
+                    .as_ref()
+                    .is_some_and(|allow| !allow.iter().any(|p| p.matches(host)))
+        }
+    })
 }
 
 /// Whether a credential covers `tool`.

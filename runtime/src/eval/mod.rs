@@ -220,6 +220,7 @@ fn evaluate<'p>(
     let day = agent_state.day_view(now.day_number());
     let cx = Ctx {
         args: request.args(),
+        path: request.normalized_path(),
         principal: request.principal(),
         tool,
         agent_name: &agent.ir.name,

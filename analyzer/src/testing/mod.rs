@@ -1,0 +1,210 @@
+//! Policy tests (`*.fmtest.yaml`, SPEC §12): cases of requests with expected decisions, run
+//! against the compiled policy, with rule coverage.
+
+mod strict;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use fpl_runtime::Evaluator;
+use fpl_runtime::ir::CompiledPolicy;
+use serde::Deserialize;
+
+use crate::project::{Contents, read_capped};
+
+/// A parsed test file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestFile {
+    /// The policy file, relative to the test file; default: the project policy.
+    pub policy: Option<PathBuf>,
+    /// The cases in order.
+    pub cases: Vec<TestCase>,
+}
+
+/// One case: a request (or a sequence sharing state) and what the decision must be.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    /// What the case checks.
+    pub name: String,
+    /// One request.
+    #[serde(default, deserialize_with = "strict::value")]
+    pub request: Option<serde_json::Value>,
+    /// Requests evaluated in order with shared state.
+    #[serde(default, deserialize_with = "strict::values")]
+    pub requests: Option<Vec<serde_json::Value>>,
+    /// Expected fields of the decision of `request` (at least one).
+    #[serde(default, deserialize_with = "strict::expectation")]
+    pub expect: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Expected fields of the decision of the last of `requests` (at least one).
+    #[serde(default, deserialize_with = "strict::expectation")]
+    pub expect_last: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Why a test file cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum TestFileError {
+    /// The file could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The YAML is malformed or has unknown keys.
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A case is missing its request or its expectation.
+    #[error("{path}: case `{case}`: {message}")]
+    Case {
+        /// The file.
+        path: PathBuf,
+        /// The case's name.
+        case: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Reads and validates a test file (at most [`fpl_syntax::MAX_FILE_SIZE`] bytes).
+pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
+    let io = |source| TestFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = match read_capped(path, fpl_syntax::MAX_FILE_SIZE).map_err(io)? {
+        Contents::Bytes(bytes) => bytes,
+        Contents::TooLarge => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "larger than 16 MiB",
+            )));
+        }
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|error| io(std::io::Error::new(std::io::ErrorKind::InvalidData, error)))?;
+    let file: TestFile = serde_norway::from_str(&text).map_err(|error| {
+        let location = error.location();
+        TestFileError::Syntax {
+            path: path.to_path_buf(),
+            line: location.as_ref().map_or(1, |l| l.line()),
+            column: location.as_ref().map_or(1, |l| l.column()),
+            message: error.to_string(),
+        }
+    })?;
+    for case in &file.cases {
+        let problem = match (
+            &case.request,
+            &case.requests,
+            &case.expect,
+            &case.expect_last,
+        ) {
+            (Some(_), None, Some(_), None) | (None, Some(_), None, Some(_)) => None,
+            (Some(_), Some(_), _, _) => Some("has both `request` and `requests`"),
+            (Some(_), None, _, _) => Some("`request` needs `expect`"),
+            (None, Some(_), _, _) => Some("`requests` needs `expect_last`"),
+            (None, None, _, _) => Some("has neither `request` nor `requests`"),
+        };
+        if let Some(message) = problem {
+            return Err(TestFileError::Case {
+                path: path.to_path_buf(),
+                case: case.name.clone(),
+                message: message.to_string(),
+            });
+        }
+    }
+    Ok(file)
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseResult {
+    /// The case's name.
+    pub name: String,
+    /// The expected fields.
+    pub expected: serde_json::Value,
+    /// The same fields of the actual decision.
+    pub actual: serde_json::Value,
+}
+
+impl CaseResult {
+    /// Whether the decision had every expected field.
+    pub fn passed(&self) -> bool {
+        self.expected == self.actual
+    }
+}
+
+/// Results of a test file and the rule ids its decisions named.
+#[derive(Debug, Clone, Default)]
+pub struct FileResults {
+    /// One result per case, in order.
+    pub cases: Vec<CaseResult>,
+    /// Rule ids (`agent/n`) that decided at least one request.
+    pub reached: BTreeSet<String>,
+}
+
+/// Runs every case of a test file against a compiled policy; each case starts from fresh state.
+pub fn run(
+    file: &TestFile,
+    policy: &CompiledPolicy,
+) -> Result<FileResults, fpl_runtime::LoadError> {
+    let mut results = FileResults::default();
+    for case in &file.cases {
+        let mut evaluator = Evaluator::from_compiled(policy)?;
+        let (requests, expect) = match (
+            &case.request,
+            &case.requests,
+            &case.expect,
+            &case.expect_last,
+        ) {
+            (Some(request), _, Some(expect), _) => (std::slice::from_ref(request), expect),
+            (_, Some(requests), _, Some(expect)) => (requests.as_slice(), expect),
+            _ => continue,
+        };
+        let mut last = serde_json::Value::Null;
+        for request in requests {
+            let decision = evaluator.decide_json(&request.to_string()).to_json();
+            last = serde_json::from_str(&decision).unwrap_or(serde_json::Value::Null);
+            if let Some(id) = last["rule"]["id"].as_str() {
+                results.reached.insert(id.to_string());
+            }
+        }
+        results.cases.push(compare(&case.name, expect, &last));
+    }
+    Ok(results)
+}
+
+/// Keeps the expected keys of the actual decision; `rule` compares as its id.
+fn compare(
+    name: &str,
+    expect: &serde_json::Map<String, serde_json::Value>,
+    actual: &serde_json::Value,
+) -> CaseResult {
+    let mut shown = serde_json::Map::new();
+    for key in expect.keys() {
+        let value = match key.as_str() {
+            "rule" => actual["rule"]["id"].clone(),
+            other => actual
+                .get(other)
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+        };
+        shown.insert(key.clone(), value);
+    }
+    CaseResult {
+        name: name.to_string(),
+        expected: serde_json::Value::Object(expect.clone()),
+        actual: serde_json::Value::Object(shown),
+    }
+}

@@ -1,0 +1,22 @@
+//! End-to-end tests: each module drives the real `faramesh` binary (built by
+//! [`faramesh_e2e::binary`]) through one command or feature, with real files, git repositories
+//! in temporary directories and servers on 127.0.0.1; `corpus` runs every corpus policy through
+//! it. One test executable, so the binary is located and built once.
+
+mod audit;
+mod check;
+mod corpus;
+mod diff;
+mod egress;
+mod eval;
+mod fmt;
+mod fmt_meaning;
+mod fmtest;
+mod line_ends;
+mod lsp;
+mod lsp_framing;
+mod policy_compile;
+mod project;
+mod registry;
+mod requests;
+mod support;
