@@ -64,41 +64,53 @@ pub fn large_policy(rules: usize) -> String {
     out.push_str("# Generated policy for benchmarks.\n");
     let mut written = 0;
     for agent in 0..AGENTS {
-        let _ = writeln!(
-            out,
-            "\nagent bench-{agent} {{\n  default deny\n  model \"gpt-4o\"\n"
-        );
-        let _ = writeln!(
-            out,
-            "  budget session {{\n    max $500\n    max_calls 1000\n    on_exceed deny\n  }}\n"
-        );
-        let _ = writeln!(
-            out,
-            "  rate_limit svc{agent}/*: 100 per minute\n\n  rules {{"
-        );
-        let _ = writeln!(out, "    deny! shell/* reason: \"never shell\"");
-        written += 1;
-        for index in 1..per_agent {
-            if written >= rules {
-                break;
-            }
-            let effect = ["permit", "defer", "deny"][index % 3];
-            let tool = format!("svc{agent}/op{index}");
-            if index % 2 == 0 {
-                let _ = writeln!(out, "    {effect} {tool}");
-            } else {
-                let _ = writeln!(
-                    out,
-                    "    {effect} {tool} when amount > {} and principal.role == \"r{}\" reason: \"rule {index}\"",
-                    index * 10,
-                    index % 7
-                );
-            }
-            written += 1;
-        }
-        out.push_str("  }\n}\n");
+        let count = per_agent.min(rules.saturating_sub(written)).max(1);
+        write_agent(&mut out, agent, count);
+        written += count;
     }
     out
+}
+
+/// The agents of [`large_policy`] in one: a single agent with all `rules` rules, the shape in
+/// which per-rule work that looks at the whole agent shows as quadratic time.
+pub fn one_agent_policy(rules: usize) -> String {
+    let mut out = String::with_capacity(rules * 80);
+    out.push_str("# Generated one-agent policy for benchmarks.\n");
+    write_agent(&mut out, 0, rules.max(1));
+    out
+}
+
+/// Writes agent `bench-{agent}` with a default, a budget, a rate limit, a `deny!` and
+/// `rules - 1` more rules, a condition on every other one.
+fn write_agent(out: &mut String, agent: usize, rules: usize) {
+    let _ = writeln!(
+        out,
+        "\nagent bench-{agent} {{\n  default deny\n  model \"gpt-4o\"\n"
+    );
+    let _ = writeln!(
+        out,
+        "  budget session {{\n    max $500\n    max_calls 1000\n    on_exceed deny\n  }}\n"
+    );
+    let _ = writeln!(
+        out,
+        "  rate_limit svc{agent}/*: 100 per minute\n\n  rules {{"
+    );
+    let _ = writeln!(out, "    deny! shell/* reason: \"never shell\"");
+    for index in 1..rules {
+        let effect = ["permit", "defer", "deny"][index % 3];
+        let tool = format!("svc{agent}/op{index}");
+        if index % 2 == 0 {
+            let _ = writeln!(out, "    {effect} {tool}");
+        } else {
+            let _ = writeln!(
+                out,
+                "    {effect} {tool} when amount > {} and principal.role == \"r{}\" reason: \"rule {index}\"",
+                index * 10,
+                index % 7
+            );
+        }
+    }
+    out.push_str("  }\n}\n");
 }
 
 /// One agent whose `rules` rules all apply to `stripe/charge` and overlap one another: amount
@@ -158,6 +170,14 @@ mod tests {
                 || line.starts_with("deny! ")
         });
         assert_eq!(rules.count(), 100);
+    }
+
+    #[test]
+    fn one_agent_holds_every_rule() {
+        let text = super::one_agent_policy(250);
+        assert_eq!(text.matches("\nagent ").count(), 1);
+        assert_eq!(text.matches(" svc0/op").count(), 249);
+        assert!(text.contains("deny! shell/*"));
     }
 
     #[test]
