@@ -1,4 +1,4 @@
-//! Fixture tests of the SMT findings (S0301–S0306) and the semantic diff: each case is policy
+//! Fixture tests of the SMT findings (S0301–S0307) and the semantic diff: each case is policy
 //! text in, the codes reported (with their rule and severity) out.
 
 use fpl_analyzer::host::{AnalysisHost, Change, check_policy};
@@ -460,4 +460,125 @@ fn lists_and_strings_have_no_length_cap() {
     assert_eq!(check(&text), Vec::<String>::new());
     let text = agent("  permit a/x when name matches \"^.$\" and name == \"\\n\"\n");
     assert_eq!(check(&text), ["S0303@3 warning"]);
+}
+
+// S0307 stricter-rule-partly-shadowed (issue 22): each kind of overlap, and policies whose
+// rules do not overlap, which stay silent.
+
+#[test]
+fn stricter_rule_shadowed_by_a_regular_expression() {
+    let text = agent(
+        "  permit sql/query when statement matches \"^SELECT\"\n  deny sql/query when statement matches \"DROP\"\n",
+    );
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    let text = agent(
+        "  permit sql/query when statement matches \"^SELECT\"\n  deny sql/query when statement matches \"^DROP\"\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_by_a_numeric_range() {
+    let text = agent("  permit x/pay when amount < 1000\n  deny x/pay when amount > 500\n");
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    let text = agent("  permit x/pay when amount < 500\n  deny x/pay when amount > 500\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_by_in_and_equality() {
+    let text = agent(
+        "  permit x/pay when currency in [\"usd\", \"eur\"]\n  defer x/pay when currency == \"eur\" or amount > 10\n",
+    );
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    let text = agent(
+        "  permit x/pay when currency in [\"usd\", \"eur\"]\n  defer x/pay when currency == \"gbp\"\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_by_a_selector() {
+    let text = agent("  permit crm/* method get, POST\n  deny crm/tickets\n");
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    // Every method the deny matches is permitted first: unreachable, not partly shadowed.
+    let text = agent("  permit crm/* method GET, POST\n  deny crm/tickets method post\n");
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+    let text = agent("  permit crm/* method GET\n  deny crm/tickets method POST\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_inside_a_phase() {
+    let text = "agent a {\n  default deny\n  phase intake {\n    permit crm/* when amount < 100\n  }\n  defer crm/read when amount > 10\n}\n";
+    assert_eq!(check(text), ["S0307@6 warning"]);
+    // A defer before a deny is looser too.
+    let text =
+        agent("  defer x/pay when amount > 10\n  deny x/pay when amount > 100 or amount < 0\n");
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+}
+
+#[test]
+fn exceptions_and_stricter_rules_first_stay_silent() {
+    // An exception written before a general rule is what first match wins is for.
+    let text = agent("  permit stripe/charges/list\n  defer stripe/*\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  deny x/pay when amount > 500\n  permit x/pay when amount < 1000\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn moving_the_stricter_rule_above_changes_exactly_the_overlap() {
+    let text = agent(
+        "  permit x/pay when amount < 1000\n  permit x/list\n  deny x/pay when amount > 500\n",
+    );
+    let old = check_policy(
+        vec![SourceFile::new("t.fpl", text.as_str())],
+        &CheckOptions::default(),
+    );
+    let report = smt::analyze_smt(&old, &SmtOptions::default()).expect("smt runs");
+    let [finding] = report.diagnostics.as_slice() else {
+        panic!("one finding: {:?}", report.diagnostics);
+    };
+    assert_eq!(finding.code.as_str(), "S0307");
+    let titles: Vec<&str> = finding.fixes.iter().map(|fix| fix.title.as_str()).collect();
+    assert_eq!(titles, ["move `a/3` above `a/1`", "make it `deny!`"]);
+    let mut edits = finding.fixes[0].edits.clone();
+    edits.sort_by_key(|edit| std::cmp::Reverse(edit.range.start()));
+    let mut fixed = text.clone();
+    for edit in edits {
+        fixed.replace_range(
+            usize::from(edit.range.start())..usize::from(edit.range.end()),
+            &edit.replacement,
+        );
+    }
+    assert_eq!(
+        fixed,
+        agent(
+            "  deny x/pay when amount > 500\n  permit x/pay when amount < 1000\n  permit x/list\n"
+        )
+    );
+    assert_eq!(check(&fixed), Vec::<String>::new());
+    let new = check_policy(
+        vec![SourceFile::new("t.fpl", fixed.as_str())],
+        &CheckOptions::default(),
+    );
+    let diff = smt::semantic_diff(&old, &new, &SmtOptions::default()).expect("the diff runs");
+    assert!(
+        diff.unknown.is_empty() && diff.limits.is_empty(),
+        "{diff:?}"
+    );
+    assert!(!diff.regions.is_empty(), "the overlap changes");
+    for region in &diff.regions {
+        // Decided by the permit before, by the deny after: requests both rules match.
+        assert_eq!(
+            (region.old.rule.as_deref(), region.new.rule.as_deref()),
+            (Some("a/1"), Some("a/1")),
+            "{region:?}"
+        );
+        assert_eq!(
+            (region.old.effect.as_str(), region.new.effect.as_str()),
+            ("permit", "deny")
+        );
+    }
 }

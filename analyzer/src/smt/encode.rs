@@ -12,7 +12,7 @@ use super::glob;
 use super::input::{self, Cond, VarValue};
 use super::regex;
 use super::solver::{Model, ModelValue};
-use super::term::{self, T, Term};
+use super::term::{self, Re, T, Term};
 use super::time;
 use super::witness::{self, Witness};
 use crate::hir::{BinaryOp, Literal, Root, SelectorKind};
@@ -342,6 +342,9 @@ impl<'a> Encoder<'a> {
     }
 
     fn selector(&mut self, kind: &SelectorKind, values: &[String]) -> T {
+        if *kind == SelectorKind::Method {
+            return self.method_selector(values);
+        }
         let (name, string_typed) = match kind {
             SelectorKind::Method => ("method".to_string(), true),
             SelectorKind::Host => ("host".to_string(), true),
@@ -363,6 +366,33 @@ impl<'a> Encoder<'a> {
             term::not(&is(&vars.tag, NULL))
         };
         term::and2(&chosen, &typed)
+    }
+
+    /// `method V, W`, exactly: `args.method` is a string equal to one of the values ignoring
+    /// ASCII case (SPEC §6.1), each value the language of its ASCII case variants.
+    fn method_selector(&mut self, values: &[String]) -> T {
+        let vars = self.path_vars(Root::Args, &["method".to_string()]);
+        let any_case = |value: &str| {
+            Re::Concat(
+                value
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphabetic() {
+                            let (lower, upper) = (c.to_ascii_lowercase(), c.to_ascii_uppercase());
+                            Re::Union(vec![Re::Range(lower, lower), Re::Range(upper, upper)])
+                        } else {
+                            Re::Literal(c.to_string())
+                        }
+                    })
+                    .collect(),
+            )
+        };
+        let chosen = term::or(
+            values
+                .iter()
+                .map(|value| std::rc::Rc::new(Term::InRe(vars.s.clone(), any_case(value)))),
+        );
+        term::and2(&is(&vars.tag, STR), &chosen)
     }
 
     fn literal_sym(&mut self, literal: &Literal) -> Sym {
