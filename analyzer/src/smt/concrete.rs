@@ -229,6 +229,33 @@ impl Program {
         values
     }
 
+    /// The operations computing `roots` (and what they read), in dependency order.
+    pub fn cone(&self, roots: &[T]) -> Vec<usize> {
+        let mut needed = vec![false; self.ops.len()];
+        let mut stack: Vec<usize> = roots.iter().filter_map(|root| self.node(root)).collect();
+        while let Some(at) = stack.pop() {
+            if std::mem::replace(&mut needed[at], true) {
+                continue;
+            }
+            stack.extend(
+                super::term::children(&self.terms[at])
+                    .into_iter()
+                    .filter_map(|child| self.node(child)),
+            );
+        }
+        (0..self.ops.len()).filter(|&at| needed[at]).collect()
+    }
+
+    /// [`Self::run`] of the operations of `cone` (from [`Self::cone`]) only; the others are
+    /// `None`.
+    pub fn run_cone(&self, point: &Point, cone: &[usize]) -> Vec<Option<Val>> {
+        let mut values: Vec<Option<Val>> = vec![None; self.ops.len()];
+        for &at in cone {
+            values[at] = self.step(&self.ops[at], point, &values);
+        }
+        values
+    }
+
     fn step(&self, op: &Op, point: &Point, values: &[Option<Val>]) -> Option<Val> {
         let bool_at = |at: usize| match values[at] {
             Some(Val::Bool(value)) => Some(value),

@@ -167,6 +167,12 @@ impl Pool {
         let mut seen: HashSet<Point> = HashSet::new();
         for (position, candidates) in per_rule.iter().enumerate() {
             let mut kept = Kept::default();
+            // A point is first run on the axioms and this rule alone; only a point the rule
+            // wants is run on the whole group (most are not, and a group can be large).
+            let own = &sources.components[position..=position];
+            let mut roots: Vec<T> = sources.axioms.to_vec();
+            roots.extend(own.iter().flatten().cloned());
+            let cone = program.cone(&roots);
             for point in dims.combinations(candidates, &pool.base) {
                 if kept.full() || pool.points.len() >= MAX_POINTS {
                     break;
@@ -174,15 +180,27 @@ impl Pool {
                 if seen.contains(&point) {
                     continue;
                 }
+                let values = program.run_cone(&point, &cone);
+                let satisfies_axioms = sources
+                    .axioms
+                    .iter()
+                    .all(|axiom| program.bool_in(axiom, &values) == Some(true));
+                let Some(alone) = Status::of(program, own, &values).filter(|_| satisfies_axioms)
+                else {
+                    continue;
+                };
+                let mut next = kept;
+                if !next.wants(&alone, 0) {
+                    continue;
+                }
                 let Some((status, fresh)) = valid(&point) else {
                     continue;
                 };
-                if kept.wants(&status, position) {
-                    seen.insert(point.clone());
-                    pool.points.push(point);
-                    pool.statuses.push(status);
-                    pool.fresh.push(fresh);
-                }
+                kept = next;
+                seen.insert(point.clone());
+                pool.points.push(point);
+                pool.statuses.push(status);
+                pool.fresh.push(fresh);
             }
         }
         pool
@@ -191,7 +209,7 @@ impl Pool {
 
 /// Which points of one rule are kept: two where it matches, one where its condition is false
 /// and one where it errs.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Kept {
     matches: usize,
     fails: bool,
