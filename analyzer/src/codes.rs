@@ -240,6 +240,11 @@ codes! {
         invalid: "agent a {\n  default deny\n  permit stripe/refund when amount <= 500\n  defer stripe/refund when amount > 500\n  deny stripe/refund when history_tool_count(\"stripe/refund\") > 20\n}\n",
         valid: "agent a {\n  default deny\n  deny stripe/refund when history_tool_count(\"stripe/refund\") > 20\n  permit stripe/refund when amount <= 500\n  defer stripe/refund when amount > 500\n}\n",
     }
+    S0307 "stricter-rule-partly-shadowed" Warning {
+        summary: "A `deny` or `defer` rule matches some requests that an earlier, looser rule (a `permit`, or a `defer` before a `deny`) decides first: first match wins, so there the stricter rule never applies. One finding per stricter rule, naming the earliest such looser rule found, with a witness request from the overlap. Reported when the earlier rule also decides requests the stricter one does not match; an exception written before a general rule (`permit stripe/charges/list` before `defer stripe/*`) is not a finding. The fixes move the stricter rule above the looser one (offered only when that changes no other decision) or make a `deny` a `deny!`.",
+        invalid: "agent analyst {\n  default deny\n  permit sql/query when statement matches \"^SELECT\"\n  deny sql/query when statement matches \"DROP\"\n}\n",
+        valid: "agent analyst {\n  default deny\n  deny sql/query when statement matches \"DROP\"\n  permit sql/query when statement matches \"^SELECT\"\n}\n",
+    }
     W0401 "shadowed-import-agent" Warning {
         summary: "A local agent has the name of an imported agent; the local one wins and the imported one is ignored. (In the examples, the imported policy declares `stripe-payments`.)",
         invalid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent stripe-payments {\n  default deny\n}\n",

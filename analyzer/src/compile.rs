@@ -64,7 +64,8 @@ fn effect(kind: EffectKind) -> ir::Effect {
     }
 }
 
-fn lower_agent(agent: &hir::Agent) -> ir::Agent {
+/// One agent as the runtime holds it (its regexes not yet interned).
+pub(crate) fn lower_agent(agent: &hir::Agent) -> ir::Agent {
     ir::Agent {
         name: agent.name.clone(),
         default_effect: effect(agent.default_effect()),

@@ -471,7 +471,7 @@ impl Callee {
 }
 
 /// A literal value in a condition.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Literal {
     /// `null`, `nil`
     Null,

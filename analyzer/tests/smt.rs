@@ -1,9 +1,9 @@
-//! Fixture tests of the SMT findings (S0301–S0306) and the semantic diff: each case is policy
+//! Fixture tests of the SMT findings (S0301–S0307) and the semantic diff: each case is policy
 //! text in, the codes reported (with their rule and severity) out.
 
-use fpl_analyzer::host::check_policy;
+use fpl_analyzer::host::{AnalysisHost, Change, check_policy};
 use fpl_analyzer::smt::{self, SmtOptions};
-use fpl_analyzer::{CheckOptions, SourceFile};
+use fpl_analyzer::{CheckOptions, FileId, SourceFile};
 
 /// `code@line severity` for each finding, and no internal errors.
 fn check(text: &str) -> Vec<String> {
@@ -75,6 +75,25 @@ fn mandatory_deny_overrides_fully_and_partly() {
     assert_eq!(check(&text), ["S0302@4 warning"]);
 }
 
+/// A rule whose matches a `deny!` covers but whose condition errs where no `deny!` decides
+/// still decides there (`CONDITION_ERROR`): partly overridden, and not to be removed.
+#[test]
+fn a_rule_that_errs_outside_the_denies_is_only_partly_overridden() {
+    let text = agent(
+        "  deny! t/x when not (n > 5) and n < 1000000000000\n  defer t/x when s matches \"^a\" and n < 0\n",
+    );
+    assert_eq!(check(&text), ["S0302@4 warning"]);
+}
+
+/// Two rules with the same match set are duplicates only if the earlier one also decides
+/// wherever the later one errs: otherwise removing the later one changes decisions.
+#[test]
+fn a_rule_that_errs_where_its_twin_does_not_is_no_duplicate() {
+    let text =
+        agent("  permit a/b when s == \"a\" and n < 10\n  permit a/b when n < 10 and s == \"a\"\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
 #[test]
 fn never_matches_with_money_and_durations() {
     let text = agent("  permit stripe/refund when amount < $5 and amount > $10.50\n");
@@ -135,8 +154,10 @@ fn glob_within_a_segment() {
 
 #[test]
 fn partial_glob_overlap_is_not_unreachable() {
+    // Not unreachable; `stripe/customers/list` is permitted although the deny matches it
+    // (S0307, issue 22).
     let text = agent("  permit stripe/*/list\n  deny stripe/customers/*\n");
-    assert_eq!(check(&text), Vec::<String>::new());
+    assert_eq!(check(&text), ["S0307@4 warning"]);
 }
 
 #[test]
@@ -353,35 +374,46 @@ fn places(report: &smt::SmtReport) -> Vec<String> {
         .collect()
 }
 
+/// A host holding `text` as its only file.
+fn host_with(text: &str) -> AnalysisHost {
+    let mut host = AnalysisHost::default();
+    set_text(&mut host, text);
+    host
+}
+
+fn set_text(host: &mut AnalysisHost, text: &str) {
+    let mut change = Change::default();
+    change.set_file(FileId(0), SourceFile::new("moved.fpl", text));
+    host.apply_change(change).expect("a whole file applies");
+}
+
+/// The host's SMT analysis of its file: the value is taken from a snapshot, which is dropped
+/// before the solver runs.
+fn solve_in(host: &AnalysisHost, stop: &dyn Fn() -> bool) -> Result<smt::SmtReport, smt::SmtError> {
+    let input = host
+        .snapshot()
+        .smt_input(FileId(0))
+        .expect("not cancelled")?;
+    input.solve(&SmtOptions::default(), stop)
+}
+
 #[test]
 fn findings_of_rules_that_only_moved_come_from_the_cache_at_their_new_place() {
-    let analysed = |text: &str| {
-        check_policy(
-            vec![SourceFile::new("moved.fpl", text)],
-            &CheckOptions::default(),
-        )
-    };
-    let timeout = |millis| SmtOptions {
-        timeout: std::time::Duration::from_millis(millis),
-    };
     let text = agent("  deny moved/*\n  permit moved/now\n  permit moved/x when amount > 5\n");
-    let before = smt::analyze_smt_until(&analysed(&text), &timeout(1_888), &|| false)
-        .expect("the first run solves");
+    let mut host = host_with(&text);
+    let before = solve_in(&host, &|| false).expect("the first run solves");
     // Two comment lines above the agent move every rule.
-    let moved = analysed(&format!("# one\n# two\n{text}"));
-    let cached = smt::analyze_smt_until(&moved, &timeout(1_888), &|| true)
-        .expect("answered by the cache, without a solver query");
-    // Another timeout gives other cache keys, so this run solves from scratch.
-    let fresh = smt::analyze_smt_until(&moved, &timeout(1_889), &|| false).expect("solves");
+    let moved = format!("# one\n# two\n{text}");
+    set_text(&mut host, &moved);
+    let cached = solve_in(&host, &|| true).expect("answered by the cache, without a solver query");
+    // Another host has a cache of its own, so this run solves from scratch.
+    let fresh = solve_in(&host_with(&moved), &|| false).expect("solves");
     assert_eq!(places(&cached), places(&fresh));
     assert_ne!(places(&cached), places(&before));
     assert_eq!(cached.diagnostics.len(), 2, "{:?}", places(&cached));
     // A changed rule is not answered from the cache.
-    let changed = analysed(&text.replace("amount > 5", "amount > 6"));
-    assert_eq!(
-        smt::analyze_smt_until(&changed, &timeout(1_888), &|| true),
-        Err(smt::SmtError::Stopped)
-    );
+    set_text(&mut host, &text.replace("amount > 5", "amount > 6"));
+    assert_eq!(solve_in(&host, &|| true), Err(smt::SmtError::Stopped));
 }
 
 /// Issue 10: the encoding assumed |x| ≤ 10¹²; every request number (i128 millionths) counts.
@@ -428,4 +460,125 @@ fn lists_and_strings_have_no_length_cap() {
     assert_eq!(check(&text), Vec::<String>::new());
     let text = agent("  permit a/x when name matches \"^.$\" and name == \"\\n\"\n");
     assert_eq!(check(&text), ["S0303@3 warning"]);
+}
+
+// S0307 stricter-rule-partly-shadowed (issue 22): each kind of overlap, and policies whose
+// rules do not overlap, which stay silent.
+
+#[test]
+fn stricter_rule_shadowed_by_a_regular_expression() {
+    let text = agent(
+        "  permit sql/query when statement matches \"^SELECT\"\n  deny sql/query when statement matches \"DROP\"\n",
+    );
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    let text = agent(
+        "  permit sql/query when statement matches \"^SELECT\"\n  deny sql/query when statement matches \"^DROP\"\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_by_a_numeric_range() {
+    let text = agent("  permit x/pay when amount < 1000\n  deny x/pay when amount > 500\n");
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    let text = agent("  permit x/pay when amount < 500\n  deny x/pay when amount > 500\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_by_in_and_equality() {
+    let text = agent(
+        "  permit x/pay when currency in [\"usd\", \"eur\"]\n  defer x/pay when currency == \"eur\" or amount > 10\n",
+    );
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    let text = agent(
+        "  permit x/pay when currency in [\"usd\", \"eur\"]\n  defer x/pay when currency == \"gbp\"\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_by_a_selector() {
+    let text = agent("  permit crm/* method get, POST\n  deny crm/tickets\n");
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+    // Every method the deny matches is permitted first: unreachable, not partly shadowed.
+    let text = agent("  permit crm/* method GET, POST\n  deny crm/tickets method post\n");
+    assert_eq!(check(&text), ["S0301@4 warning"]);
+    let text = agent("  permit crm/* method GET\n  deny crm/tickets method POST\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn stricter_rule_shadowed_inside_a_phase() {
+    let text = "agent a {\n  default deny\n  phase intake {\n    permit crm/* when amount < 100\n  }\n  defer crm/read when amount > 10\n}\n";
+    assert_eq!(check(text), ["S0307@6 warning"]);
+    // A defer before a deny is looser too.
+    let text =
+        agent("  defer x/pay when amount > 10\n  deny x/pay when amount > 100 or amount < 0\n");
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+}
+
+#[test]
+fn exceptions_and_stricter_rules_first_stay_silent() {
+    // An exception written before a general rule is what first match wins is for.
+    let text = agent("  permit stripe/charges/list\n  defer stripe/*\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+    let text = agent("  deny x/pay when amount > 500\n  permit x/pay when amount < 1000\n");
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn moving_the_stricter_rule_above_changes_exactly_the_overlap() {
+    let text = agent(
+        "  permit x/pay when amount < 1000\n  permit x/list\n  deny x/pay when amount > 500\n",
+    );
+    let old = check_policy(
+        vec![SourceFile::new("t.fpl", text.as_str())],
+        &CheckOptions::default(),
+    );
+    let report = smt::analyze_smt(&old, &SmtOptions::default()).expect("smt runs");
+    let [finding] = report.diagnostics.as_slice() else {
+        panic!("one finding: {:?}", report.diagnostics);
+    };
+    assert_eq!(finding.code.as_str(), "S0307");
+    let titles: Vec<&str> = finding.fixes.iter().map(|fix| fix.title.as_str()).collect();
+    assert_eq!(titles, ["move `a/3` above `a/1`", "make it `deny!`"]);
+    let mut edits = finding.fixes[0].edits.clone();
+    edits.sort_by_key(|edit| std::cmp::Reverse(edit.range.start()));
+    let mut fixed = text.clone();
+    for edit in edits {
+        fixed.replace_range(
+            usize::from(edit.range.start())..usize::from(edit.range.end()),
+            &edit.replacement,
+        );
+    }
+    assert_eq!(
+        fixed,
+        agent(
+            "  deny x/pay when amount > 500\n  permit x/pay when amount < 1000\n  permit x/list\n"
+        )
+    );
+    assert_eq!(check(&fixed), Vec::<String>::new());
+    let new = check_policy(
+        vec![SourceFile::new("t.fpl", fixed.as_str())],
+        &CheckOptions::default(),
+    );
+    let diff = smt::semantic_diff(&old, &new, &SmtOptions::default()).expect("the diff runs");
+    assert!(
+        diff.unknown.is_empty() && diff.limits.is_empty(),
+        "{diff:?}"
+    );
+    assert!(!diff.regions.is_empty(), "the overlap changes");
+    for region in &diff.regions {
+        // Decided by the permit before, by the deny after: requests both rules match.
+        assert_eq!(
+            (region.old.rule.as_deref(), region.new.rule.as_deref()),
+            (Some("a/1"), Some("a/1")),
+            "{region:?}"
+        );
+        assert_eq!(
+            (region.old.effect.as_str(), region.new.effect.as_str()),
+            ("permit", "deny")
+        );
+    }
 }

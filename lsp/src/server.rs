@@ -13,8 +13,8 @@ use std::time::Duration;
 use fpl_analyzer::host::ide::fixes_at;
 use fpl_analyzer::host::{AnalysisHost, Cancelled, Change, Snapshot};
 use fpl_analyzer::project::Project;
-use fpl_analyzer::smt::SmtOptions;
-use fpl_analyzer::{CheckOptions, Diagnostic as FplDiagnostic, FileId, SourceFile};
+use fpl_analyzer::smt::{SmtError, SmtOptions};
+use fpl_analyzer::{Diagnostic as FplDiagnostic, FileId, SourceFile};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
@@ -423,14 +423,14 @@ async fn publish_smt(
             files,
             ..
         } = ctx;
-        let sources = snapshot.policy_sources(file)?;
+        let input = snapshot.smt_input(file)?;
         drop(snapshot);
-        let findings = fpl_analyzer::host::smt_findings(
-            sources,
-            &CheckOptions::default(),
-            &SmtOptions::default(),
-            &stop,
-        );
+        // A policy with errors has no findings; a run the user typed past has none to show.
+        let findings = match input.and_then(|input| input.solve(&SmtOptions::default(), &stop)) {
+            Ok(report) => Some(report.diagnostics),
+            Err(SmtError::Stopped) => None,
+            Err(_) => Some(Vec::new()),
+        };
         Ok((findings, files))
     })
     .await;

@@ -939,6 +939,32 @@ fn rate_limit_fixed_windows() {
     );
 }
 
+/// `reset_state` forgets counters and histories: the next request is decided as on a freshly
+/// loaded policy.
+#[test]
+fn reset_state_forgets_counters_and_histories() {
+    let mut evaluator = evaluator(policy(
+        Agent::new("a")
+            .rate_limit("api/*", 1, Window::Minute)
+            .rule(Rule::deny("api/x").when(Expr::cmp(
+                Expr::call(Builtin::HistoryToolCount, vec![l("api/*")]),
+                CompareOp::Gt,
+                l(0),
+            )))
+            .rule(Rule::permit("*")),
+    ));
+    let request = at("a", "api/x", "2026-01-01T00:00:10Z", "");
+    check(
+        &mut evaluator,
+        &[
+            (request.clone(), "permit RULE_PERMIT a/2"),
+            (request.clone(), "deny RULE_DENY a/1"),
+        ],
+    );
+    evaluator.reset_state();
+    check(&mut evaluator, &[(request, "permit RULE_PERMIT a/2")]);
+}
+
 #[test]
 fn rate_limits_in_source_order_first_exceeded_decides() {
     let p = policy(

@@ -36,7 +36,7 @@ use salsa::Setter;
 pub use self::db::FileParse;
 use self::db::{FileInput, PolicyInput, RootDatabase};
 use self::reparse::ReparseHint;
-pub use self::smt_layer::smt_findings;
+pub use self::smt_layer::SmtInput;
 use crate::analysis::{Analysis, AnalyzedFile};
 use crate::checks::CheckOptions;
 use crate::diagnostic::Diagnostic;
@@ -109,6 +109,8 @@ pub struct AnalysisHost {
     inputs: Arc<HashMap<FileId, FileInput>>,
     require_env: bool,
     log: Option<QueryLog>,
+    /// The SMT findings cache (`smt_layer.rs`), shared with every snapshot.
+    smt_cache: Arc<crate::smt::Cache>,
 }
 
 impl Default for AnalysisHost {
@@ -157,6 +159,7 @@ impl AnalysisHost {
             inputs: Arc::default(),
             require_env,
             log,
+            smt_cache: Arc::default(),
         }
     }
 
@@ -189,6 +192,7 @@ impl AnalysisHost {
             db: self.db.clone(),
             files: self.inputs.clone(),
             file_policy: self.file_policy.clone(),
+            smt_cache: self.smt_cache.clone(),
         }
     }
 
@@ -377,6 +381,7 @@ pub struct Snapshot {
     db: RootDatabase,
     files: Arc<HashMap<FileId, FileInput>>,
     file_policy: Arc<HashMap<FileId, PolicyInput>>,
+    smt_cache: Arc<crate::smt::Cache>,
 }
 
 impl std::fmt::Debug for Snapshot {

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeSet;
 
+use super::components::components;
 use super::encode::{Encoder, RuleFormulas};
-use super::findings::components;
 use super::glob;
+use super::input::{self, AgentRules};
 use super::replay::{Outcome, Replayer};
-use super::solver::{SatResult, Solver, Z3Context, Z3Solver};
+use super::solver::{Backend, SatResult, Solver, Z3Backend};
 use super::term::{self, T};
+use super::witness::Witness;
 use super::{SmtError, SmtOptions};
 use crate::analysis::Analysis;
 use crate::hir::{self, EffectKind};
@@ -34,7 +36,7 @@ pub struct RegionChange {
     /// The decision of the new version.
     pub new: Side,
     /// A request in the region (replayed on both sides).
-    pub witness: String,
+    pub witness: Witness,
 }
 
 /// A structural change of a rate limit or budget.
@@ -75,52 +77,56 @@ pub fn semantic_diff(
     if old.has_errors() || new.has_errors() {
         return Err(SmtError::PolicyHasErrors);
     }
-    let old_replayer = Replayer::new(old)?;
-    let new_replayer = Replayer::new(new)?;
-    let context = Z3Context::new();
-    context.with_watchdog(|watchdog| {
-        let mut solver = Z3Solver::new(&context, watchdog, options.timeout);
-        diff_agents(old, new, (&old_replayer, &new_replayer), &mut solver)
-    })
+    diff_policies(&old.policy, &new.policy, &Z3Backend, options)
 }
 
-/// Compares every agent of the two versions.
-fn diff_agents(
-    old: &Analysis,
-    new: &Analysis,
-    replayers: (&Replayer, &Replayer),
-    solver: &mut dyn Solver,
+/// Compares every agent of two error-free versions with the solver of `backend`.
+pub(crate) fn diff_policies(
+    old: &hir::Policy,
+    new: &hir::Policy,
+    backend: &dyn Backend,
+    options: &SmtOptions,
 ) -> Result<DiffReport, SmtError> {
-    let (old_replayer, new_replayer) = replayers;
     let mut report = DiffReport::default();
     let names: BTreeSet<&str> = old
-        .policy
         .agents
         .iter()
-        .chain(&new.policy.agents)
+        .chain(&new.agents)
         .map(|agent| agent.name.as_str())
         .collect();
-    for name in names {
-        match (old.policy.agent(name), new.policy.agent(name)) {
-            (Some(old_agent), Some(new_agent)) => {
-                let mut differ = AgentDiff {
-                    old: old_agent,
-                    new: new_agent,
-                    solver: &mut *solver,
-                    replayers,
-                    report: &mut report,
-                };
-                differ.run();
-                limits(old_agent, new_agent, &mut report);
-            }
-            _ => {
-                let witness = format!(
-                    "{{\"agent\":{},\"tool\":\"faramesh-diff/any\"}}",
-                    serde_json::to_string(name).unwrap_or_default()
-                );
-                if let (Some(before), Some(after)) =
-                    (old_replayer.decide(&witness), new_replayer.decide(&witness))
-                {
+    let mut failed = None;
+    backend.run(options.timeout, &mut |solver| {
+        for name in &names {
+            let (old_agent, new_agent) = (old.agent(name), new.agent(name));
+            let replayers = (
+                Replayer::new(&old_agent.into_iter().collect::<Vec<_>>()),
+                Replayer::new(&new_agent.into_iter().collect::<Vec<_>>()),
+            );
+            let (mut old_replayer, mut new_replayer) = match replayers {
+                (Ok(old), Ok(new)) => (old, new),
+                (Err(error), _) | (_, Err(error)) => {
+                    failed = Some(error);
+                    return;
+                }
+            };
+            match (old_agent, new_agent) {
+                (Some(old_agent), Some(new_agent)) => {
+                    let (old_rules, new_rules) =
+                        (AgentRules::of(old_agent), AgentRules::of(new_agent));
+                    let mut differ = AgentDiff {
+                        old: &old_rules,
+                        new: &new_rules,
+                        solver: &mut *solver,
+                        replayers: (&mut old_replayer, &mut new_replayer),
+                        report: &mut report,
+                    };
+                    differ.run();
+                    limits(old_agent, new_agent, &mut report);
+                }
+                _ => {
+                    let witness = Witness::bare(name, "faramesh-diff/any");
+                    let (before, after) =
+                        (old_replayer.decide(&witness), new_replayer.decide(&witness));
                     report.regions.push(RegionChange {
                         agent: name.to_string(),
                         old: side(name, &before),
@@ -130,8 +136,11 @@ fn diff_agents(
                 }
             }
         }
+    });
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(report),
     }
-    Ok(report)
 }
 
 fn side(agent: &str, outcome: &Outcome) -> Side {
@@ -143,15 +152,15 @@ fn side(agent: &str, outcome: &Outcome) -> Side {
 }
 
 struct AgentDiff<'a, 's> {
-    old: &'a hir::Agent,
-    new: &'a hir::Agent,
+    old: &'a AgentRules,
+    new: &'a AgentRules,
     solver: &'s mut dyn Solver,
-    replayers: (&'s Replayer, &'s Replayer),
+    replayers: (&'s mut Replayer, &'s mut Replayer),
     report: &'s mut DiffReport,
 }
 
-/// The decision of one version as formulas: which rule fires, and the effect.
-struct Decision {
+/// The decision of some rules as formulas: which rule fires, and the effect.
+pub(crate) struct Decision {
     /// (rule number, matches, errs) of each rule reached, in evaluation order.
     fires: Vec<(usize, T, T)>,
     /// No rule fires.
@@ -160,14 +169,36 @@ struct Decision {
     defer: T,
 }
 
-fn decision(agent: &hir::Agent, formulas: &[RuleFormulas], order: &[usize]) -> Decision {
+/// The decision of `rules` (each with its effect when it matches and its formulas), tried in
+/// order, when none of them deciding leaves the decision to something they share (the rules
+/// after them, or the default): the diff of two orders of the same rules.
+pub(crate) fn decision(rules: &[(EffectKind, &RuleFormulas)]) -> Decision {
+    decide(
+        rules
+            .iter()
+            .map(|(effect, formulas)| (0, *effect, *formulas)),
+        None,
+    )
+}
+
+/// Whether two decisions differ in effect.
+pub(crate) fn changed(before: &Decision, after: &Decision) -> T {
+    term::or2(
+        &term::not(&term::eq(&before.permit, &after.permit)),
+        &term::not(&term::eq(&before.defer, &after.defer)),
+    )
+}
+
+/// The decision of `rules` (number, effect when matched, formulas) and then `default`.
+fn decide<'f>(
+    rules: impl Iterator<Item = (usize, EffectKind, &'f RuleFormulas)>,
+    default: Option<EffectKind>,
+) -> Decision {
     let mut reached = term::bool(true);
     let mut fires = Vec::new();
     let mut permit = Vec::new();
     let mut defer = Vec::new();
-    for &index in order {
-        let rule = &agent.rules[index];
-        let formula = &formulas[index];
+    for (number, effect, formula) in rules {
         let matched = term::and2(&reached, &formula.matches());
         let errs = term::and([
             reached.clone(),
@@ -175,20 +206,18 @@ fn decision(agent: &hir::Agent, formulas: &[RuleFormulas], order: &[usize]) -> D
             formula.applies.clone(),
             term::not(&formula.ok),
         ]);
-        if !rule.mandatory {
-            match rule.effect {
-                EffectKind::Permit => permit.push(matched.clone()),
-                EffectKind::Defer => defer.push(matched.clone()),
-                EffectKind::Deny => {}
-            }
+        match effect {
+            EffectKind::Permit => permit.push(matched.clone()),
+            EffectKind::Defer => defer.push(matched.clone()),
+            EffectKind::Deny => {}
         }
-        fires.push((rule.number, matched.clone(), errs));
+        fires.push((number, matched, errs));
         reached = term::and2(&reached, &term::not(&formula.hits()));
     }
-    match agent.default_effect() {
-        EffectKind::Permit => permit.push(reached.clone()),
-        EffectKind::Defer => defer.push(reached.clone()),
-        EffectKind::Deny => {}
+    match default {
+        Some(EffectKind::Permit) => permit.push(reached.clone()),
+        Some(EffectKind::Defer) => defer.push(reached.clone()),
+        Some(EffectKind::Deny) | None => {}
     }
     Decision {
         fires,
@@ -198,16 +227,28 @@ fn decision(agent: &hir::Agent, formulas: &[RuleFormulas], order: &[usize]) -> D
     }
 }
 
+/// The decision of `agent`'s rules `order` (indexes, in evaluation order) and its default.
+fn agent_decision(agent: &AgentRules, formulas: &[RuleFormulas], order: &[usize]) -> Decision {
+    decide(
+        order.iter().map(|&index| {
+            let rule = &agent.rules[index];
+            (rule.number, rule.effect_when_matched(), &formulas[index])
+        }),
+        Some(agent.agent.default),
+    )
+}
+
 impl AgentDiff<'_, '_> {
     fn run(&mut self) {
+        let (old_name, new_name) = (&self.old.agent.name, &self.new.agent.name);
         let mut phases: Vec<String> = Vec::new();
-        for phase in self.old.phases.iter().chain(&self.new.phases) {
-            if !phases.contains(&phase.name) {
-                phases.push(phase.name.clone());
+        for phase in self.old.agent.phases.iter().chain(&self.new.agent.phases) {
+            if !phases.contains(phase) {
+                phases.push(phase.clone());
             }
         }
-        let mut old_encoder = Encoder::with_phases(self.old, &phases);
-        let mut new_encoder = Encoder::with_phases(self.new, &phases);
+        let mut old_encoder = Encoder::with_phases(&self.old.agent, &phases);
+        let mut new_encoder = Encoder::with_phases(&self.new.agent, &phases);
         let old_formulas: Vec<RuleFormulas> = self
             .old
             .rules
@@ -229,13 +270,12 @@ impl AgentDiff<'_, '_> {
         old_encoder.adopt_paths(&new_encoder);
 
         // Group the rules of both versions by pattern overlap.
-        let mut combined = hir::Agent::new(self.old.name.clone(), self.old.name_span, false);
-        combined.rules = self
+        let combined: Vec<&input::Rule> = self
             .old
             .rules
             .iter()
             .chain(&self.new.rules)
-            .cloned()
+            .map(|rule| &**rule)
             .collect();
         let old_count = self.old.rules.len();
         let mut cut = false;
@@ -252,8 +292,8 @@ impl AgentDiff<'_, '_> {
                 && old_indices
                     .iter()
                     .zip(&new_indices)
-                    .all(|(a, b)| same_rule(&self.old.rules[*a], &self.new.rules[*b]))
-                && self.old.default_effect() == self.new.default_effect()
+                    .all(|(a, b)| self.old.rules[*a].decides_like(&self.new.rules[*b]))
+                && self.old.agent.default == self.new.agent.default
             {
                 continue;
             }
@@ -264,14 +304,11 @@ impl AgentDiff<'_, '_> {
             let in_group = term::or(
                 group
                     .iter()
-                    .map(|i| old_encoder.tool_matches(&combined.rules[*i].pattern)),
+                    .map(|i| old_encoder.tool_matches(&combined[*i].pattern)),
             );
-            let before = decision(self.old, &old_formulas, &old_indices);
-            let after = decision(self.new, &new_formulas, &new_indices);
-            let changed = term::or2(
-                &term::not(&term::eq(&before.permit, &after.permit)),
-                &term::not(&term::eq(&before.defer, &after.defer)),
-            );
+            let before = agent_decision(self.old, &old_formulas, &old_indices);
+            let after = agent_decision(self.new, &new_formulas, &new_indices);
+            let changed = changed(&before, &after);
             let mut blocked: Vec<T> = Vec::new();
             for _ in 0..MAX_REGIONS_PER_GROUP {
                 let mut query = axioms.clone();
@@ -286,8 +323,7 @@ impl AgentDiff<'_, '_> {
                         SatResult::Unsat => break,
                         _ => {
                             self.report.unknown.push(format!(
-                                "`{}`: a change needs session history to show; not confirmed",
-                                self.old.name
+                                "`{old_name}`: a change needs session history to show; not confirmed"
                             ));
                             break;
                         }
@@ -298,25 +334,22 @@ impl AgentDiff<'_, '_> {
                     }
                     SatResult::Unknown => {
                         self.report.unknown.push(format!(
-                            "`{}`: the solver could not finish comparing rules of `{}`",
-                            self.old.name, combined.rules[group[0]].pattern
+                            "`{old_name}`: the solver could not finish comparing rules of `{}`",
+                            combined[group[0]].pattern
                         ));
                         break;
                     }
                 };
                 let Some(witness) = old_encoder.witness(&model) else {
                     self.report.unknown.push(format!(
-                        "`{}`: a change needs a request too large to show; not confirmed",
-                        self.old.name
+                        "`{old_name}`: a change needs a request too large to show; not confirmed"
                     ));
                     break;
                 };
-                let (Some(old_outcome), Some(new_outcome)) = (
+                let (old_outcome, new_outcome) = (
                     self.replayers.0.decide(&witness),
                     self.replayers.1.decide(&witness),
-                ) else {
-                    break;
-                };
+                );
                 // The requests decided the way this witness was (the same rule, by matching or
                 // by erring) on both sides need no other witness.
                 let fired = |decision: &Decision, outcome: &Outcome| match outcome.rule {
@@ -342,9 +375,9 @@ impl AgentDiff<'_, '_> {
                 )));
                 if old_outcome.effect != new_outcome.effect {
                     self.report.regions.push(RegionChange {
-                        agent: self.old.name.clone(),
-                        old: side(&self.old.name, &old_outcome),
-                        new: side(&self.new.name, &new_outcome),
+                        agent: old_name.clone(),
+                        old: side(old_name, &old_outcome),
+                        new: side(new_name, &new_outcome),
                         witness,
                     });
                 }
@@ -352,74 +385,32 @@ impl AgentDiff<'_, '_> {
         }
         if cut {
             self.report.unknown.push(format!(
-                "`{}`: the time budget (`--smt-timeout`) ran out before every rule was compared",
-                self.old.name
+                "`{old_name}`: the time budget (`--smt-timeout`) ran out before every rule was compared"
             ));
         }
         // Tools no pattern of either version matches: the defaults decide.
-        if self.old.default_effect() != self.new.default_effect() {
+        if self.old.agent.default != self.new.agent.default {
             let tool = "faramesh-diff-unmatched/tool";
             if !combined
-                .rules
                 .iter()
                 .any(|rule| glob::overlap(&rule.pattern, tool))
             {
-                let witness = format!(
-                    "{{\"agent\":{},\"tool\":\"{tool}\"}}",
-                    serde_json::to_string(&self.old.name).unwrap_or_default()
-                );
-                if let (Some(before), Some(after)) = (
+                let witness = Witness::bare(old_name, tool);
+                let (before, after) = (
                     self.replayers.0.decide(&witness),
                     self.replayers.1.decide(&witness),
-                ) && before.effect != after.effect
-                {
+                );
+                if before.effect != after.effect {
                     self.report.regions.push(RegionChange {
-                        agent: self.old.name.clone(),
-                        old: side(&self.old.name, &before),
-                        new: side(&self.new.name, &after),
+                        agent: old_name.clone(),
+                        old: side(old_name, &before),
+                        new: side(new_name, &after),
                         witness,
                     });
                 }
             }
         }
     }
-}
-
-/// Two rules that decide the same way wherever they apply (positions ignored).
-fn same_rule(a: &hir::Rule, b: &hir::Rule) -> bool {
-    a.effect == b.effect
-        && a.mandatory == b.mandatory
-        && a.pattern == b.pattern
-        && a.phase == b.phase
-        && format!(
-            "{:?}",
-            a.selectors
-                .iter()
-                .map(|s| (&s.kind, &s.values))
-                .collect::<Vec<_>>()
-        ) == format!(
-            "{:?}",
-            b.selectors
-                .iter()
-                .map(|s| (&s.kind, &s.values))
-                .collect::<Vec<_>>()
-        )
-        && strip(&a.condition) == strip(&b.condition)
-}
-
-fn strip(condition: &Option<hir::Expr>) -> String {
-    // The Debug text without ranges: ranges are the only position data in an expression.
-    let text = format!("{condition:?}");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("range: ") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at..];
-        let end = after.find(['}', ',']).map_or(after.len(), |end| end + 1);
-        rest = &after[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 fn limits(old: &hir::Agent, new: &hir::Agent, report: &mut DiffReport) {

@@ -7,22 +7,30 @@
 //! contents, case mapping) is a free value, and the encoder records that it approximated.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use super::glob;
+use super::input::{self, Cond, VarValue};
 use super::regex;
 use super::solver::{Model, ModelValue};
-use super::term::{self, T, Term};
+use super::term::{self, Re, T, Term};
 use super::time;
-use crate::hir::{self, BinaryOp, Builtin, Callee, ExprKind, Literal, Root};
+use super::witness::{self, Witness};
+use crate::hir::{BinaryOp, Builtin, Callee, Literal, Root, SelectorKind};
 
-const NULL: i128 = 0;
-const BOOL: i128 = 1;
-const NUM: i128 = 2;
-const STR: i128 = 3;
-const OBJ: i128 = 4;
-const LIST: i128 = 5;
-const INEXACT: i128 = 6;
+/// Type tag: absent or `null`.
+pub(crate) const NULL: i128 = 0;
+/// Type tag: a boolean.
+pub(crate) const BOOL: i128 = 1;
+/// Type tag: an exact number.
+pub(crate) const NUM: i128 = 2;
+/// Type tag: a string.
+pub(crate) const STR: i128 = 3;
+/// Type tag: an object.
+pub(crate) const OBJ: i128 = 4;
+/// Type tag: a list.
+pub(crate) const LIST: i128 = 5;
+/// Type tag: a number a request cannot hold exactly.
+pub(crate) const INEXACT: i128 = 6;
 
 /// The longest list a witness writes out (a model may ask for any length).
 const MAX_WITNESS_LIST: usize = 100_000;
@@ -80,15 +88,23 @@ impl RuleFormulas {
     }
 }
 
+/// The variables of one argument or principal path: its type tag and a value of each type.
 #[derive(Debug, Clone)]
-struct PathVars {
-    root: Root,
-    segments: Vec<String>,
-    tag: T,
-    b: T,
-    n: T,
-    s: T,
-    len: T,
+pub(crate) struct PathVars {
+    /// `args` or `principal`.
+    pub root: Root,
+    /// The names after the root.
+    pub segments: Vec<String>,
+    /// The type tag: [`NULL`] … [`INEXACT`].
+    pub tag: T,
+    /// The value when a boolean.
+    pub b: T,
+    /// The value when a number, in millionths.
+    pub n: T,
+    /// The value when a string.
+    pub s: T,
+    /// The length when a list.
+    pub len: T,
 }
 
 /// A symbolic operand.
@@ -103,10 +119,10 @@ struct Sym {
     list: Option<Vec<Literal>>,
 }
 
-/// Builds formulas for the rules of one agent over one symbolic request. `prefix` names the
-/// variables, so two encoders with the same prefix share the request (used by the diff).
+/// Builds formulas for the rules of one agent over one symbolic request. Two encoders name
+/// their variables alike, so they share the request (used by the diff).
 pub struct Encoder<'a> {
-    agent: &'a hir::Agent,
+    agent: &'a input::Agent,
     /// The tool name.
     pub tool: T,
     /// 0: no phase (or one naming no phase of the agent); i: the agent's phase i-1.
@@ -123,7 +139,7 @@ pub struct Encoder<'a> {
 
 impl<'a> Encoder<'a> {
     /// An encoder for `agent`'s rules.
-    pub fn new(agent: &'a hir::Agent) -> Self {
+    pub fn new(agent: &'a input::Agent) -> Self {
         Encoder {
             agent,
             tool: term::str_var("tool"),
@@ -133,39 +149,31 @@ impl<'a> Encoder<'a> {
             long_literals: std::collections::HashMap::new(),
             approximate: false,
             fresh_state: Vec::new(),
-            phase_names: agent
-                .phases
-                .iter()
-                .map(|phase| phase.name.clone())
-                .collect(),
+            phase_names: agent.phases.clone(),
         }
     }
 
     /// An encoder whose phase variable ranges over `phase_names` (a superset of the agent's
     /// phases), so that two versions of an agent share one symbolic request.
-    pub fn with_phases(agent: &'a hir::Agent, phase_names: &[String]) -> Self {
+    pub fn with_phases(agent: &'a input::Agent, phase_names: &[String]) -> Self {
         Encoder {
             phase_names: phase_names.to_vec(),
             ..Encoder::new(agent)
         }
     }
 
-    /// The agent.
-    pub fn agent(&self) -> &'a hir::Agent {
-        self.agent
+    /// The argument and principal paths the rules encoded so far read, by key (`args.amount`).
+    pub fn paths(&self) -> &BTreeMap<String, PathVars> {
+        &self.paths
     }
 
     /// Encodes one rule.
-    pub fn rule(&mut self, rule: &hir::Rule) -> RuleFormulas {
+    pub fn rule(&mut self, rule: &input::Rule) -> RuleFormulas {
         self.approximate = false;
         let scope = match rule.phase {
             None => term::bool(true),
             Some(index) => {
-                let name = self
-                    .agent
-                    .phases
-                    .get(index)
-                    .map(|phase| phase.name.as_str());
+                let name = self.agent.phases.get(index).map(String::as_str);
                 match self
                     .phase_names
                     .iter()
@@ -177,8 +185,8 @@ impl<'a> Encoder<'a> {
             }
         };
         let mut applies = vec![self.tool_matches(&rule.pattern)];
-        for selector in &rule.selectors {
-            applies.push(self.selector(selector));
+        for (kind, values) in &rule.selectors {
+            applies.push(self.selector(kind, values));
         }
         let (ok, val) = match &rule.condition {
             None => (term::bool(true), term::bool(true)),
@@ -259,7 +267,7 @@ impl<'a> Encoder<'a> {
             .iter()
             .map(|(var, value)| term::eq(var, value))
             .collect();
-        if self.agent.blocks_named("egress").next().is_some() {
+        if self.agent.egress {
             for name in ["host", "url"] {
                 if let Some(vars) = self.paths.get(&format!("args.{name}")) {
                     out.push(is(&vars.tag, NULL));
@@ -279,8 +287,9 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    /// The request JSON a model describes; `None` when it names a list too long to write out.
-    pub fn witness(&self, model: &Model) -> Option<String> {
+    /// The request a model describes; `None` when it names a list too long to write out or a
+    /// time outside RFC 3339.
+    pub fn witness(&self, model: &Model) -> Option<Witness> {
         let int = |name: &str| match model.get(name) {
             Some(ModelValue::Int(value)) => *value,
             _ => 0,
@@ -289,72 +298,66 @@ impl<'a> Encoder<'a> {
             Some(ModelValue::Str(value)) => value.clone(),
             _ => String::new(),
         };
-        let mut args = Node::Object(BTreeMap::new());
-        let mut principal = Node::Object(BTreeMap::new());
+        let mut args = witness::Object::new();
+        let mut principal = witness::Object::new();
         for (key, vars) in &self.paths {
             let value = match int(&format!("{key}#tag")) {
-                BOOL => Node::Raw(
-                    matches!(model.get(&format!("{key}#b")), Some(ModelValue::Bool(true)))
-                        .to_string(),
-                ),
-                NUM => Node::Raw(
-                    fpl_runtime::Decimal::from_millionths(int(&format!("{key}#n"))).to_string(),
-                ),
-                STR => Node::Raw(json_string(&text(&format!("{key}#s")))),
-                OBJ => Node::Object(BTreeMap::new()),
+                BOOL => witness::Value::Bool(matches!(
+                    model.get(&format!("{key}#b")),
+                    Some(ModelValue::Bool(true))
+                )),
+                NUM => witness::Value::Number(witness::Number::exact(
+                    fpl_runtime::Decimal::from_millionths(int(&format!("{key}#n"))),
+                )),
+                STR => witness::Value::String(text(&format!("{key}#s"))),
+                OBJ => witness::Value::Object(witness::Object::new()),
                 LIST => {
                     let len = usize::try_from(int(&format!("{key}#len")))
                         .ok()
                         .filter(|len| *len <= MAX_WITNESS_LIST)?;
-                    Node::Raw(format!("[{}]", vec!["null"; len].join(",")))
+                    witness::Value::List(vec![witness::Value::Null; len])
                 }
-                INEXACT => Node::Raw("0.0000001".into()),
+                INEXACT => witness::Value::Number(witness::Number::inexact()),
                 _ => continue,
             };
             let root = match vars.root {
                 Root::Principal => &mut principal,
                 _ => &mut args,
             };
-            root.insert(&vars.segments, value);
+            insert(root, &vars.segments, value);
         }
-        let mut out = String::from("{");
-        let _ = write!(
-            out,
-            "\"agent\":{},\"tool\":{}",
-            json_string(&self.agent.name),
-            json_string(&text("tool"))
-        );
         let phase = int("phase");
-        if phase >= 1
-            && let Some(found) = self.phase_names.get(phase as usize - 1)
-        {
-            let _ = write!(out, ",\"phase\":{}", json_string(found));
-        }
         let session = text("session.id");
-        if !session.is_empty() {
-            let _ = write!(out, ",\"session\":{}", json_string(&session));
-        }
-        let _ = write!(out, ",\"time\":\"{}\"", time::rfc3339(int(time::VAR))?);
-        let _ = write!(out, ",\"args\":{}", args.render());
-        let _ = write!(out, ",\"principal\":{}", principal.render());
-        out.push('}');
-        Some(out)
+        Some(Witness {
+            phase: usize::try_from(phase)
+                .ok()
+                .and_then(|phase| phase.checked_sub(1))
+                .and_then(|index| self.phase_names.get(index).cloned()),
+            session: (!session.is_empty()).then_some(session),
+            time: Some(time::rfc3339(int(time::VAR))?),
+            args: Some(args),
+            principal: Some(principal),
+            ..Witness::bare(&self.agent.name, &text("tool"))
+        })
     }
 
-    fn selector(&mut self, selector: &hir::Selector) -> T {
-        let (name, string_typed) = match &selector.kind {
-            hir::SelectorKind::Method => ("method".to_string(), true),
-            hir::SelectorKind::Host => ("host".to_string(), true),
-            hir::SelectorKind::Path => ("path".to_string(), true),
-            hir::SelectorKind::Port => ("port".to_string(), false),
-            hir::SelectorKind::Query(_) => ("query".to_string(), false),
-            hir::SelectorKind::Header(_) => ("headers".to_string(), false),
+    fn selector(&mut self, kind: &SelectorKind, values: &[String]) -> T {
+        if *kind == SelectorKind::Method {
+            return self.method_selector(values);
+        }
+        let (name, string_typed) = match kind {
+            SelectorKind::Method => ("method".to_string(), true),
+            SelectorKind::Host => ("host".to_string(), true),
+            SelectorKind::Path => ("path".to_string(), true),
+            SelectorKind::Port => ("port".to_string(), false),
+            SelectorKind::Query(_) => ("query".to_string(), false),
+            SelectorKind::Header(_) => ("headers".to_string(), false),
         };
         let vars = self.path_vars(Root::Args, &[name]);
-        let mut values = selector.values.clone();
+        let mut values = values.to_vec();
         values.sort();
         // Identical selectors share one variable, so identical rules compare equal.
-        let key = format!("selector:{:?}:{}", selector.kind, values.join(","));
+        let key = format!("selector:{kind:?}:{}", values.join(","));
         let chosen = self.free_bool(&key);
         self.approximate = true;
         let typed = if string_typed {
@@ -363,6 +366,33 @@ impl<'a> Encoder<'a> {
             term::not(&is(&vars.tag, NULL))
         };
         term::and2(&chosen, &typed)
+    }
+
+    /// `method V, W`, exactly: `args.method` is a string equal to one of the values ignoring
+    /// ASCII case (SPEC §6.1), each value the language of its ASCII case variants.
+    fn method_selector(&mut self, values: &[String]) -> T {
+        let vars = self.path_vars(Root::Args, &["method".to_string()]);
+        let any_case = |value: &str| {
+            Re::Concat(
+                value
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphabetic() {
+                            let (lower, upper) = (c.to_ascii_lowercase(), c.to_ascii_uppercase());
+                            Re::Union(vec![Re::Range(lower, lower), Re::Range(upper, upper)])
+                        } else {
+                            Re::Literal(c.to_string())
+                        }
+                    })
+                    .collect(),
+            )
+        };
+        let chosen = term::or(
+            values
+                .iter()
+                .map(|value| std::rc::Rc::new(Term::InRe(vars.s.clone(), any_case(value)))),
+        );
+        term::and2(&is(&vars.tag, STR), &chosen)
     }
 
     fn literal_sym(&mut self, literal: &Literal) -> Sym {
@@ -427,30 +457,28 @@ impl<'a> Encoder<'a> {
         vars
     }
 
-    fn expr(&mut self, expr: &hir::Expr) -> Sym {
-        match &expr.kind {
-            ExprKind::Literal(literal) => self.literal_sym(literal),
-            ExprKind::List(items) => Sym {
+    fn expr(&mut self, expr: &Cond) -> Sym {
+        match expr {
+            Cond::Literal(literal) => self.literal_sym(literal),
+            Cond::List(items) => Sym {
                 list: Some(items.clone()),
                 ..constant(LIST)
             },
-            ExprKind::Path(path) => self.path(path),
-            ExprKind::Not(inner) => {
+            Cond::Path(root, segments) => self.path(*root, segments),
+            Cond::Not(inner) => {
                 let inner = self.expr(inner);
                 boolean(
                     term::or2(&inner.err, &term::not(&is(&inner.tag, BOOL))),
                     term::not(&inner.b),
                 )
             }
-            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
-            ExprKind::Call { function, args } => self.call(function, args),
-            ExprKind::Missing | ExprKind::OutOfRange => {
-                boolean(term::bool(true), term::bool(false))
-            }
+            Cond::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs),
+            Cond::Call(function, args) => self.call(function, args),
+            Cond::Missing => boolean(term::bool(true), term::bool(false)),
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, lhs: &hir::Expr, rhs: &hir::Expr) -> Sym {
+    fn binary(&mut self, op: BinaryOp, lhs: &Cond, rhs: &Cond) -> Sym {
         let left = self.expr(lhs);
         let right = self.expr(rhs);
         let left_err = term::or2(&left.err, &term::not(&is(&left.tag, BOOL)));
@@ -510,7 +538,7 @@ impl<'a> Encoder<'a> {
                     }
                     None => {
                         self.approximate = true;
-                        let key = format!("in:{:?}:{:?}", lhs.kind, rhs.kind);
+                        let key = format!("in:{lhs:?}:{rhs:?}");
                         (term::not(&is(&right.tag, LIST)), self.free_bool(&key))
                     }
                 };
@@ -523,8 +551,8 @@ impl<'a> Encoder<'a> {
             }
             BinaryOp::Matches | BinaryOp::NotMatches => {
                 let strings = term::and2(&is(&left.tag, STR), &is(&right.tag, STR));
-                let value = match &rhs.kind {
-                    ExprKind::Literal(Literal::String(pattern)) => {
+                let value = match rhs {
+                    Cond::Literal(Literal::String(pattern)) => {
                         let language = if pattern.len() <= LONG_LITERAL {
                             regex::search_language(pattern)
                         } else {
@@ -536,13 +564,13 @@ impl<'a> Encoder<'a> {
                             }
                             None => {
                                 self.approximate = true;
-                                self.free_bool(&format!("matches:{:?}:{pattern}", lhs.kind))
+                                self.free_bool(&format!("matches:{lhs:?}:{pattern}"))
                             }
                         }
                     }
                     _ => {
                         self.approximate = true;
-                        self.free_bool(&format!("matches:{:?}:{:?}", lhs.kind, rhs.kind))
+                        self.free_bool(&format!("matches:{lhs:?}:{rhs:?}"))
                     }
                 };
                 let value = if op == BinaryOp::Matches {
@@ -556,7 +584,7 @@ impl<'a> Encoder<'a> {
                 let strings = term::and2(&is(&left.tag, STR), &is(&right.tag, STR));
                 let list = is(&left.tag, LIST);
                 self.approximate = true;
-                let in_list = self.free_bool(&format!("contains:{:?}:{:?}", lhs.kind, rhs.kind));
+                let in_list = self.free_bool(&format!("contains:{lhs:?}:{rhs:?}"));
                 let value = term::or2(
                     &term::and2(&strings, &term::bin(Term::Contains, &left.s, &right.s)),
                     &term::and2(&list, &in_list),
@@ -614,15 +642,11 @@ impl<'a> Encoder<'a> {
         (err, term::or(cases))
     }
 
-    fn path(&mut self, path: &hir::Path) -> Sym {
-        let field = path
-            .segments
-            .first()
-            .map(String::as_str)
-            .unwrap_or_default();
-        match path.root {
+    fn path(&mut self, root: Root, segments: &[String]) -> Sym {
+        let field = segments.first().map(String::as_str).unwrap_or_default();
+        match root {
             Root::Args | Root::Principal => {
-                let vars = self.path_vars(path.root, &path.segments);
+                let vars = self.path_vars(root, segments);
                 Sym {
                     err: term::bool(false),
                     tag: vars.tag.clone(),
@@ -636,25 +660,19 @@ impl<'a> Encoder<'a> {
             Root::Tool => string_sym(self.tool.clone()),
             Root::Agent => string_sym(self.string_literal(&self.agent.name)),
             Root::Vars => {
-                let var = self.agent.vars.iter().find(|var| var.name == field);
-                match var.map(|var| &var.value.kind) {
-                    Some(hir::ValueKind::Bool(flag)) if path.segments.len() == 1 => Sym {
+                let var = self.agent.vars.iter().find(|(name, _)| name == field);
+                let single = segments.len() == 1;
+                match var.map(|(_, value)| value) {
+                    Some(VarValue::Null) if single => constant(NULL),
+                    Some(VarValue::Bool(flag)) if single => Sym {
                         b: term::bool(*flag),
                         ..constant(BOOL)
                     },
-                    Some(
-                        hir::ValueKind::Number(n)
-                        | hir::ValueKind::Money(n)
-                        | hir::ValueKind::Duration(n),
-                    ) if path.segments.len() == 1 => Sym {
-                        n: term::int(n.millionths()),
+                    Some(VarValue::Number(n)) if single => Sym {
+                        n: term::int(*n),
                         ..constant(NUM)
                     },
-                    Some(
-                        hir::ValueKind::String(text)
-                        | hir::ValueKind::Ident(text)
-                        | hir::ValueKind::Pattern(text),
-                    ) if path.segments.len() == 1 => string_sym(self.string_literal(text)),
+                    Some(VarValue::Text(text)) if single => string_sym(self.string_literal(text)),
                     Some(_) => {
                         self.approximate = true;
                         self.opaque(&format!("vars.{field}"))
@@ -726,7 +744,7 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    fn call(&mut self, callee: &Callee, args: &[hir::Expr]) -> Sym {
+    fn call(&mut self, callee: &Callee, args: &[Cond]) -> Sym {
         let key = format!("call:{}:{args:?}", callee.name());
         let evaluated: Vec<Sym> = args.iter().map(|arg| self.expr(arg)).collect();
         let args_err = term::or(evaluated.iter().map(|sym| sym.err.clone()));
@@ -781,8 +799,8 @@ impl<'a> Encoder<'a> {
                 }
             }
             Builtin::ArgsArrayLen => {
-                let name = match args.first().map(|arg| &arg.kind) {
-                    Some(ExprKind::Literal(Literal::String(name))) => name.clone(),
+                let name = match args.first() {
+                    Some(Cond::Literal(Literal::String(name))) => name.clone(),
                     _ => String::new(),
                 };
                 let vars = self.path_vars(Root::Args, &[name]);
@@ -889,44 +907,25 @@ fn bounds(name: &str) -> Option<(i128, i128)> {
     }
 }
 
-enum Node {
-    Raw(String),
-    Object(BTreeMap<String, Node>),
-}
-
-impl Node {
-    fn insert(&mut self, segments: &[String], value: Node) {
-        let Node::Object(map) = self else { return };
-        match segments {
-            [] => {}
-            [last] => {
-                let keep = matches!(value, Node::Object(_))
-                    && matches!(map.get(last), Some(Node::Object(_)));
-                if !keep {
-                    map.insert(last.clone(), value);
-                }
+/// Puts `value` at `segments` of `object`, making the objects on the way; an object never
+/// replaces a value already there (a path and a longer path through it).
+fn insert(object: &mut witness::Object, segments: &[String], value: witness::Value) {
+    match segments {
+        [] => {}
+        [last] => {
+            let keep = matches!(value, witness::Value::Object(_))
+                && matches!(object.get(last), Some(witness::Value::Object(_)));
+            if !keep {
+                object.insert(last.clone(), value);
             }
-            [first, rest @ ..] => map
+        }
+        [first, rest @ ..] => {
+            let entry = object
                 .entry(first.clone())
-                .or_insert_with(|| Node::Object(BTreeMap::new()))
-                .insert(rest, value),
-        }
-    }
-
-    fn render(&self) -> String {
-        match self {
-            Node::Raw(text) => text.clone(),
-            Node::Object(map) => {
-                let items: Vec<String> = map
-                    .iter()
-                    .map(|(key, value)| format!("{}:{}", json_string(key), value.render()))
-                    .collect();
-                format!("{{{}}}", items.join(","))
+                .or_insert_with(|| witness::Value::Object(witness::Object::new()));
+            if let witness::Value::Object(inner) = entry {
+                insert(inner, rest, value);
             }
         }
     }
-}
-
-fn json_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
 }

@@ -8,8 +8,9 @@
 //! like some smaller character no literal uses, and the answers stay exact.
 //!
 //! A regular-expression membership is written in SMT-LIB text (the z3 crate builds character
-//! ranges from raw bytes only) and defined, behind a guard, as a fresh boolean; a query assumes
-//! the guards of the memberships it reads, so the others cost it nothing.
+//! ranges from raw bytes only) defining a fresh boolean, and a query asserts the definitions of
+//! the memberships it reads, in its own scope, and no others: definitions asserted once for all
+//! queries, even behind guards, made z3's string solver slower with every rule it had seen.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -25,11 +26,11 @@ use super::term::{self, Re, T, Term};
 const MAX_CHAR: u32 = 0x2FFFF;
 
 /// The time limit of one query (SPEC §7); the run's budget may cut it shorter.
-pub const QUERY_LIMIT: Duration = Duration::from_secs(2);
+pub(crate) const QUERY_LIMIT: Duration = Duration::from_secs(2);
 
 /// A value a model gives a free variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModelValue {
+pub(crate) enum ModelValue {
     /// A boolean.
     Bool(bool),
     /// An integer.
@@ -39,11 +40,11 @@ pub enum ModelValue {
 }
 
 /// A satisfying assignment of the free variables of a query.
-pub type Model = HashMap<String, ModelValue>;
+pub(crate) type Model = HashMap<String, ModelValue>;
 
 /// What a solver says about a formula.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SatResult {
+pub(crate) enum SatResult {
     /// Satisfiable, with a model.
     Sat(Model),
     /// Unsatisfiable: the negated property is proved.
@@ -53,7 +54,7 @@ pub enum SatResult {
 }
 
 /// A satisfiability checker for formulas of [`Term`]s.
-pub trait Solver {
+pub(crate) trait Solver {
     /// Checks the conjunction of `formulas`.
     fn check(&mut self, formulas: &[T]) -> SatResult;
 
@@ -61,9 +62,30 @@ pub trait Solver {
     fn exhausted(&self) -> bool;
 }
 
+/// Makes the solver of one run. The analysis is handed a backend rather than building z3
+/// itself, so tests can give it another solver.
+pub(crate) trait Backend {
+    /// Runs `work` with a solver whose queries together stop after `budget`.
+    fn run(&self, budget: Duration, work: &mut dyn FnMut(&mut dyn Solver));
+}
+
+/// The z3 backend: one context, one solver and a watchdog thread per run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Z3Backend;
+
+impl Backend for Z3Backend {
+    fn run(&self, budget: Duration, work: &mut dyn FnMut(&mut dyn Solver)) {
+        let context = Z3Context::new();
+        context.with_watchdog(|watchdog| {
+            let mut solver = Z3Solver::new(&context, watchdog, budget);
+            work(&mut solver);
+        });
+    }
+}
+
 /// A z3 context: terms are translated into it once and reused by every query of a
 /// [`Z3Solver`] borrowing it, which saves setting up z3 for each query.
-pub struct Z3Context {
+pub(crate) struct Z3Context {
     ctx: z3::Context,
 }
 
@@ -83,9 +105,10 @@ impl Z3Context {
         let handle = self.ctx.handle();
         std::thread::scope(|scope| {
             scope.spawn(|| watchdog.watch(&handle));
-            let result = work(&watchdog);
-            watchdog.shut_down();
-            result
+            // Shut the watchdog down however `work` ends: the scope waits for it, so a panic
+            // that left it running would never return.
+            let _stop = ShutDown(&watchdog);
+            work(&watchdog)
         })
     }
 }
@@ -96,9 +119,18 @@ impl Default for Z3Context {
     }
 }
 
+/// Shuts a watchdog down when dropped.
+struct ShutDown<'w>(&'w Watchdog);
+
+impl Drop for ShutDown<'_> {
+    fn drop(&mut self) {
+        self.0.shut_down();
+    }
+}
+
 /// Interrupts z3 when the query it is armed for runs past its deadline.
 #[derive(Default)]
-pub struct Watchdog {
+pub(crate) struct Watchdog {
     state: Mutex<WatchState>,
     wake: Condvar,
 }
@@ -160,12 +192,14 @@ impl Watchdog {
 
 /// The z3 solver: each query runs in its own scope of one solver over the shared context and
 /// translation memo, limited to [`QUERY_LIMIT`] and to what is left of the run's budget.
-pub struct Z3Solver<'c> {
+pub(crate) struct Z3Solver<'c> {
     solver: z3::Solver<'c>,
     translator: Translator<'c>,
     watchdog: &'c Watchdog,
     deadline: Instant,
     exhausted: bool,
+    /// The timeout z3 was last given, in milliseconds.
+    timeout: Option<u32>,
 }
 
 impl<'c> Z3Solver<'c> {
@@ -176,14 +210,14 @@ impl<'c> Z3Solver<'c> {
         Z3Solver {
             translator: Translator {
                 ctx,
-                definitions: Vec::new(),
+                memberships: HashMap::new(),
                 memo: HashMap::new(),
-                guards: HashMap::new(),
             },
             solver,
             watchdog,
             deadline: Instant::now() + budget,
             exhausted: false,
+            timeout: None,
         }
     }
 
@@ -191,7 +225,7 @@ impl<'c> Z3Solver<'c> {
     fn check_translated(
         &mut self,
         formulas: &[ast::Bool<'c>],
-        guards: &[ast::Bool<'c>],
+        definitions: &[String],
         originals: &[T],
     ) -> SatResult {
         let now = Instant::now();
@@ -200,18 +234,25 @@ impl<'c> Z3Solver<'c> {
             return SatResult::Unknown;
         }
         let limit = QUERY_LIMIT.min(self.deadline - now);
-        let mut params = z3::Params::new(self.translator.ctx);
-        params.set_u32(
-            "timeout",
-            u32::try_from(limit.as_millis()).unwrap_or(u32::MAX).max(1),
-        );
-        self.solver.set_params(&params);
+        // Setting parameters costs z3 about as much as an easy query: only when they change
+        // (the last stretch of the budget; the watchdog enforces the limit in any case).
+        let millis = u32::try_from(limit.as_millis()).unwrap_or(u32::MAX).max(1);
+        if self.timeout != Some(millis) {
+            let mut params = z3::Params::new(self.translator.ctx);
+            params.set_u32("timeout", millis);
+            self.solver.set_params(&params);
+            self.timeout = Some(millis);
+        }
         self.solver.push();
+        // One at a time, as each declares its subject.
+        for definition in definitions {
+            self.solver.from_string(definition.as_str());
+        }
         for formula in formulas {
             self.solver.assert(formula);
         }
         self.watchdog.arm(now + limit);
-        let result = self.solver.check_assumptions(guards);
+        let result = self.solver.check();
         self.watchdog.disarm();
         let out = match result {
             z3::SatResult::Unsat => SatResult::Unsat,
@@ -280,7 +321,6 @@ impl Solver for Z3Solver<'_> {
         if self.exhausted {
             return SatResult::Unknown;
         }
-        // Translation comes first: it defines regular-expression memberships at the base level.
         let mut translated = Vec::with_capacity(formulas.len());
         for formula in formulas {
             match self.translator.bool(formula) {
@@ -288,13 +328,11 @@ impl Solver for Z3Solver<'_> {
                 None => return SatResult::Unknown,
             }
         }
-        // At the base level, so they outlive the query's scope; one at a time, as each
-        // declares its subject.
-        for definition in std::mem::take(&mut self.translator.definitions) {
-            self.solver.from_string(definition);
-        }
-        let guards = self.translator.guards_of(formulas);
-        self.check_translated(&translated, &guards, formulas)
+        let definitions: Vec<String> = term::regex_atoms(formulas)
+            .iter()
+            .filter_map(|atom| self.translator.memberships.get(&Rc::as_ptr(atom)).cloned())
+            .collect();
+        self.check_translated(&translated, &definitions, formulas)
     }
 
     fn exhausted(&self) -> bool {
@@ -371,11 +409,9 @@ enum Dyn<'c> {
 /// term alive, so an address is never reused for another term while the memo lives.
 struct Translator<'c> {
     ctx: &'c z3::Context,
-    /// Guarded definitions of memberships, not yet given to the solver.
-    definitions: Vec<String>,
+    /// The SMT-LIB definition of each membership term's boolean.
+    memberships: HashMap<*const Term, String>,
     memo: HashMap<*const Term, (T, Dyn<'c>)>,
-    /// The guard of each membership term.
-    guards: HashMap<*const Term, ast::Bool<'c>>,
 }
 
 impl<'c> Translator<'c> {
@@ -402,17 +438,6 @@ impl<'c> Translator<'c> {
 
     fn int_const(&self, value: i128) -> Option<ast::Int<'c>> {
         ast::Int::from_str(self.ctx, &value.to_string())
-    }
-
-    /// The guards of the memberships `formulas` read (translated already).
-    fn guards_of(&self, formulas: &[T]) -> Vec<ast::Bool<'c>> {
-        if self.guards.is_empty() {
-            return Vec::new();
-        }
-        term::regex_atoms(formulas)
-            .iter()
-            .filter_map(|atom| self.guards.get(&Rc::as_ptr(atom)).cloned())
-            .collect()
     }
 
     fn term(&mut self, term: &T) -> Option<Dyn<'c>> {
@@ -466,7 +491,7 @@ impl<'c> Translator<'c> {
         Some(result)
     }
 
-    /// `subject ∈ re` as a fresh boolean defined (behind a fresh guard) in SMT-LIB text.
+    /// `subject ∈ re` as a fresh boolean, whose definition a query reading it asserts.
     fn membership(&mut self, key: *const Term, subject: &T, re: &Re) -> Option<ast::Bool<'c>> {
         let regex = regex_text(re)?;
         let (declaration, subject) = match &**subject {
@@ -477,14 +502,14 @@ impl<'c> Translator<'c> {
             Term::Str(text) => (String::new(), format!("\"{}\"", escape(text)?)),
             _ => return None,
         };
-        let id = self.guards.len();
-        let (atom, guard) = (format!("re!{id}"), format!("re-guard!{id}"));
-        self.definitions.push(format!(
-            "{declaration}(declare-const |{atom}| Bool)(declare-const |{guard}| Bool)\
-             (assert (=> |{guard}| (= |{atom}| (str.in_re {subject} {regex}))))"
-        ));
-        self.guards
-            .insert(key, ast::Bool::new_const(self.ctx, guard.as_str()));
+        let atom = format!("re!{}", self.memberships.len());
+        self.memberships.insert(
+            key,
+            format!(
+                "{declaration}(declare-const |{atom}| Bool)\
+                 (assert (= |{atom}| (str.in_re {subject} {regex})))"
+            ),
+        );
         Some(ast::Bool::new_const(self.ctx, atom.as_str()))
     }
 }

@@ -247,6 +247,31 @@ pub fn is_false(term: &T) -> bool {
     matches!(**term, Term::Bool(false))
 }
 
+/// The terms `term` reads directly.
+pub fn children(term: &T) -> Vec<&T> {
+    match &**term {
+        Term::Bool(_)
+        | Term::Int(_)
+        | Term::Str(_)
+        | Term::BoolVar(_)
+        | Term::IntVar(_)
+        | Term::StrVar(_) => Vec::new(),
+        Term::Not(inner)
+        | Term::Div(inner, _)
+        | Term::Mod(inner, _)
+        | Term::AddConst(inner, _)
+        | Term::MulConst(inner, _)
+        | Term::InRe(inner, _) => vec![inner],
+        Term::And(items) | Term::Or(items) => items.iter().collect(),
+        Term::Eq(a, b)
+        | Term::Lt(a, b)
+        | Term::Le(a, b)
+        | Term::Contains(a, b)
+        | Term::StartsWith(a, b)
+        | Term::EndsWith(a, b) => vec![a, b],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

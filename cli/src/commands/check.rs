@@ -20,7 +20,7 @@ pub struct CheckArgs {
     /// Report `env("X")` whose variable is not set.
     #[arg(long)]
     pub require_env: bool,
-    /// Skip the SMT analysis (S0301–S0306).
+    /// Skip the SMT analysis (S0301–S0307).
     #[arg(long)]
     pub no_smt: bool,
     /// Time budget of the whole SMT analysis, in seconds; rules it leaves unanalysed are

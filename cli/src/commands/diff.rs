@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use fpl_analyzer::project::{GitTree, Project, ProjectError};
-use fpl_analyzer::smt::{DiffReport, SmtOptions, semantic_diff};
+use fpl_analyzer::smt::{DiffReport, SmtOptions, Witness, semantic_diff};
 use fpl_analyzer::{Analysis, CheckOptions, host::check_project};
 
 /// Arguments of `faramesh diff`.
@@ -162,14 +162,13 @@ fn human(report: &DiffReport) -> String {
     out
 }
 
-/// One changed region as JSON; the witness is written verbatim, since a number read into a
-/// `serde_json::Value` passes through `f64` and loses digits.
+/// One changed region as JSON; the witness is the typed request, its numbers exact.
 #[derive(serde::Serialize)]
 struct JsonRegion<'a> {
     agent: &'a str,
     old: serde_json::Value,
     new: serde_json::Value,
-    witness: Option<Box<serde_json::value::RawValue>>,
+    witness: &'a Witness,
 }
 
 fn json(report: &DiffReport) -> String {
@@ -181,7 +180,7 @@ fn json(report: &DiffReport) -> String {
             agent: &region.agent,
             old: side(&region.old),
             new: side(&region.new),
-            witness: serde_json::value::RawValue::from_string(region.witness.clone()).ok(),
+            witness: &region.witness,
         })
         .collect();
     let limits: Vec<serde_json::Value> = report
@@ -224,7 +223,7 @@ fn markdown(report: &DiffReport) -> String {
                 region.new.effect,
                 region.new.reason_code,
                 rule_text(&region.new.rule),
-                region.witness.replace('|', "\\|")
+                region.witness.to_string().replace('|', "\\|")
             ));
         }
     }

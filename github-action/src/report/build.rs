@@ -8,7 +8,6 @@ use std::time::Duration;
 use fpl_analyzer::project::{GitTree, Project, ProjectError};
 use fpl_analyzer::smt::{self, DiffReport, SmtOptions};
 use fpl_analyzer::{Analysis, CheckOptions, Severity, host};
-use serde_json::value::RawValue;
 
 use super::{Counts, DiffOutcome, Finding, LimitText, Region, Report, RuleAt, SideAt, direction};
 use crate::located::{Located, located};
@@ -167,14 +166,13 @@ fn compared(base: &Analysis, head: &Analysis, diff: &DiffReport) -> DiffOutcome 
         .iter()
         .filter_map(|region| {
             let direction = direction(&region.old.effect, &region.new.effect)?;
-            let witness = RawValue::from_string(region.witness.clone()).ok()?;
             Some(Region {
                 agent: region.agent.clone(),
-                tool: tool_of(&region.witness),
+                tool: region.witness.tool.clone(),
                 direction,
                 old: side_at(base, &region.old),
                 new: side_at(head, &region.new),
-                witness,
+                witness: region.witness.clone(),
             })
         })
         .collect();
@@ -191,17 +189,6 @@ fn compared(base: &Analysis, head: &Analysis, diff: &DiffReport) -> DiffOutcome 
             .collect(),
         unknown: diff.unknown.clone(),
     }
-}
-
-/// The `tool` of a witness request.
-fn tool_of(witness: &str) -> String {
-    #[derive(serde::Deserialize)]
-    struct Request {
-        tool: String,
-    }
-    serde_json::from_str::<Request>(witness)
-        .map(|request| request.tool)
-        .unwrap_or_default()
 }
 
 fn side_at(analysis: &Analysis, side: &smt::Side) -> SideAt {

@@ -241,7 +241,7 @@ fn region_item(region: &Region, report: &Report, options: &MarkdownOptions) -> S
         region.new.effect,
         side_text(&region.old, &report.base, options),
         side_text(&region.new, &report.head, options),
-        code(region.witness.get()),
+        code(&region.witness.to_json()),
     )
 }
 

@@ -8,7 +8,6 @@ mod build;
 mod markdown;
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 pub use self::backtest::{Backtest, BacktestError, Flip, FlipExample, backtest};
 pub use self::build::{ReportError, ReportOptions, build};
@@ -128,8 +127,8 @@ pub struct Region {
     pub old: SideAt,
     /// The decision of the head revision.
     pub new: SideAt,
-    /// A request in the region, replayed through the runtime on both sides (verbatim JSON).
-    pub witness: Box<RawValue>,
+    /// A request in the region, replayed through the runtime on both sides.
+    pub witness: fpl_analyzer::smt::Witness,
 }
 
 /// One side of a changed decision, with the deciding rule's place.

@@ -152,6 +152,13 @@ impl Evaluator {
         self.clock = clock;
     }
 
+    /// Forgets every counter, spend and history entry: the state of a freshly loaded policy.
+    /// Lets one evaluator (its patterns and regexes compiled once) decide many requests that
+    /// must each be decided as if it were the first, as the analyzer's witness replay does.
+    pub fn reset_state(&mut self) {
+        self.state = State::new(self.policy.agents.iter().map(|a| a.rate_limits.len()));
+    }
+
     /// The policy digest (`sha256:…`).
     pub fn policy_digest(&self) -> &str {
         &self.policy.digest
