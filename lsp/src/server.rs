@@ -12,44 +12,16 @@ use std::time::Duration;
 
 use fpl_analyzer::host::ide::fixes_at;
 use fpl_analyzer::host::{AnalysisHost, Cancelled, Change, Snapshot};
-use fpl_analyzer::project::Project;
 use fpl_analyzer::smt::SmtOptions;
 use fpl_analyzer::{CheckOptions, Diagnostic as FplDiagnostic, FileId, SourceFile};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::client_support::ClientSupport;
 use crate::convert;
+use crate::documents::{Document, Documents, identity_of, indexed};
 use crate::lines::DocumentLines;
-
-/// One file the server knows: open in the editor, or part of a workspace policy.
-#[derive(Debug, Clone)]
-struct Document {
-    file: FileId,
-    version: Option<i32>,
-    lines: Arc<DocumentLines>,
-    open: bool,
-    in_project: bool,
-}
-
-#[derive(Debug, Default)]
-struct Documents {
-    by_uri: HashMap<Uri, Document>,
-    uris: HashMap<FileId, Uri>,
-    next_file: u32,
-    projects: Vec<Vec<FileId>>,
-    /// The mistakes of workspace manifests (`faramesh.toml`), published once initialized.
-    manifests: Vec<(Uri, Vec<Diagnostic>)>,
-}
-
-impl Documents {
-    fn new_file(&mut self, uri: &Uri) -> FileId {
-        let file = FileId(self.next_file);
-        self.next_file += 1;
-        self.uris.insert(file, uri.clone());
-        file
-    }
-}
 
 /// A file as the handlers see it: its address, line index and document version.
 #[derive(Debug, Clone)]
@@ -64,6 +36,11 @@ pub(crate) struct FileView {
 pub(crate) struct FileViews(HashMap<FileId, FileView>);
 
 impl FileViews {
+    /// The views of these files.
+    pub(crate) fn of(views: impl IntoIterator<Item = (FileId, FileView)>) -> Self {
+        FileViews(views.into_iter().collect())
+    }
+
     pub(crate) fn get(&self, file: FileId) -> Option<&FileView> {
         self.0.get(&file)
     }
@@ -276,55 +253,26 @@ impl Backend {
         }
     }
 
-    /// Loads each workspace folder's policy with the project loader, as `faramesh check` reads
-    /// it; a folder that cannot be read is left out.
-    fn load_workspace(&self, folders: Vec<PathBuf>) {
-        let mut documents = lock(&self.shared.documents);
-        let mut change = Change::default();
-        for folder in folders {
-            let Ok(project) = Project::load(std::slice::from_ref(&folder)) else {
-                continue;
-            };
-            let mut group = Vec::new();
-            for file in project.files() {
-                let Some(path) = &file.disk_path else {
-                    continue;
-                };
-                let path = path.canonicalize().unwrap_or_else(|_| path.clone());
-                let Some(uri) = Uri::from_file_path(&path) else {
-                    continue;
-                };
-                let relative = path
-                    .strip_prefix(&folder)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string();
-                let source = SourceFile {
-                    path: relative,
-                    ..file.source.clone()
-                };
-                let id = documents.new_file(&uri);
-                let lines = Arc::new(DocumentLines::new(Arc::from(source.text.as_str())));
-                change.set_file(id, source);
-                documents.by_uri.insert(
-                    uri,
-                    Document {
-                        file: id,
-                        version: None,
-                        lines,
-                        open: false,
-                        in_project: true,
-                    },
-                );
-                group.push(id);
-            }
-            if !group.is_empty() {
-                documents.projects.push(group);
-            }
-            documents.manifests.extend(manifest_diagnostics(&project));
+    /// Reads the workspace folders' policies again and publishes what changed: each policy,
+    /// the manifests' mistakes, and empty diagnostics for files the server forgot.
+    async fn reload_workspace(&self) {
+        let reload = {
+            let mut documents = lock(&self.shared.documents);
+            let mut reload = documents.reload();
+            self.shared.apply(std::mem::take(&mut reload.change));
+            reload
+        };
+        for uri in reload.forgotten {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
-        change.set_policies(documents.projects.clone());
-        self.shared.apply(change);
+        for (uri, diagnostics) in reload.manifests {
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+        }
+        for uri in reload.publish {
+            self.publish(uri).await;
+        }
     }
 
     /// Publishes the diagnostics of `uri` in layers: its syntax diagnostics at once, then every
@@ -454,30 +402,6 @@ async fn publish_smt(
     }
 }
 
-/// The mistakes of a project's manifests as LSP diagnostics, by the manifest's address.
-fn manifest_diagnostics(project: &Project) -> Vec<(Uri, Vec<Diagnostic>)> {
-    let mut out = Vec::new();
-    for (index, manifest) in project.manifests().iter().enumerate() {
-        let Some(path) = &manifest.disk_path else {
-            continue;
-        };
-        let path = path.canonicalize().unwrap_or_else(|_| path.clone());
-        let Some(uri) = Uri::from_file_path(&path) else {
-            continue;
-        };
-        let file = FileId(index as u32);
-        let view = FileView {
-            uri: uri.clone(),
-            lines: Arc::new(DocumentLines::new(Arc::from(manifest.source.text.as_str()))),
-            version: None,
-        };
-        let views = FileViews(HashMap::from([(file, view)]));
-        let diagnostics = convert::diagnostics_of(&views, file, project.manifest_diagnostics());
-        out.push((uri, diagnostics));
-    }
-    out
-}
-
 /// Runs `work` on a blocking thread; `None` when it was cancelled or panicked.
 async fn run_blocking<T: Send + 'static>(
     work: impl FnOnce() -> std::result::Result<T, Cancelled> + Send + 'static,
@@ -490,13 +414,37 @@ async fn run_blocking<T: Send + 'static>(
     }
 }
 
-fn folders(params: &InitializeParams) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = params
-        .workspace_folders
+/// The paths of workspace folders, as the client spells them.
+fn paths(folders: &[WorkspaceFolder]) -> Vec<PathBuf> {
+    folders
         .iter()
-        .flatten()
         .filter_map(|folder| folder.uri.to_file_path().map(|p| p.into_owned()))
-        .collect();
+        .collect()
+}
+
+/// The registration of file watchers for manifests and policy files.
+fn watchers() -> Registration {
+    let watch = |glob: &str| FileSystemWatcher {
+        glob_pattern: GlobPattern::String(glob.to_string()),
+        kind: None,
+    };
+    let options = DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![
+            watch("**/faramesh.toml"),
+            watch("**/*.fpl"),
+            watch("**/*.fms"),
+        ],
+    };
+    Registration {
+        id: "faramesh-watched-files".to_string(),
+        method: "workspace/didChangeWatchedFiles".to_string(),
+        register_options: serde_json::to_value(options).ok(),
+    }
+}
+
+/// The workspace folders of `initialize` (the root URI when the client sent none).
+fn folders(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut out = paths(params.workspace_folders.as_deref().unwrap_or_default());
     #[allow(deprecated)]
     if out.is_empty()
         && let Some(root) = params.root_uri.as_ref().and_then(|uri| uri.to_file_path())
@@ -508,9 +456,14 @@ fn folders(params: &InitializeParams) -> Vec<PathBuf> {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        self.load_workspace(folders(&params));
+        let support = ClientSupport::new(&params.capabilities);
+        {
+            let mut documents = lock(&self.shared.documents);
+            documents.support = support;
+            documents.folders = folders(&params);
+        }
         Ok(InitializeResult {
-            capabilities: convert::capabilities(),
+            capabilities: convert::capabilities(&support),
             server_info: Some(ServerInfo {
                 name: "faramesh-lsp".to_string(),
                 version: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -520,24 +473,28 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        // One file of each workspace policy: its publication covers the policy's other files.
-        let uris: Vec<Uri> = {
-            let documents = lock(&self.shared.documents);
-            documents
-                .projects
-                .iter()
-                .filter_map(|group| documents.uris.get(group.first()?).cloned())
-                .collect()
-        };
-        for uri in uris {
-            self.publish(uri).await;
+        if lock(&self.shared.documents).support.watch_files {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                // A client that refuses still gets every change through its open documents.
+                let _refused = client.register_capability(vec![watchers()]).await;
+            });
         }
-        let manifests = std::mem::take(&mut lock(&self.shared.documents).manifests);
-        for (uri, diagnostics) in manifests {
-            self.client
-                .publish_diagnostics(uri, diagnostics, None)
-                .await;
+        self.reload_workspace().await;
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        self.reload_workspace().await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut documents = lock(&self.shared.documents);
+            let removed = paths(&params.event.removed);
+            documents.folders.retain(|folder| !removed.contains(folder));
+            documents.folders.extend(paths(&params.event.added));
         }
+        self.reload_workspace().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -548,15 +505,26 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let uri = params.text_document.uri;
         let text = params.text_document.text;
-        {
+        let respelled = {
             let mut documents = lock(&self.shared.documents);
-            let known = documents.by_uri.get(&uri).map(|doc| doc.file);
-            let file = known.unwrap_or_else(|| documents.new_file(&uri));
+            // The client may name a workspace file differently (through a symlink): from now
+            // on the server uses the client's URI.
+            let respelled = documents.known_as(&uri).filter(|known| *known != uri);
+            if let Some(known) = &respelled {
+                documents.rename(known, &uri);
+            }
+            let known = documents.by_uri.get(&uri).cloned();
+            let file = known
+                .as_ref()
+                .map_or_else(|| documents.new_file(&uri), |doc| doc.file);
             let path = uri
                 .to_file_path()
                 .map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
-            let lines = Arc::new(DocumentLines::new(Arc::from(text.as_str())));
-            let in_project = known.is_some();
+            let lines = documents.lines(&text);
+            let in_project = known.as_ref().is_some_and(|doc| doc.in_project);
+            let identity = known
+                .and_then(|doc| doc.identity)
+                .or_else(|| identity_of(&uri));
             documents.by_uri.insert(
                 uri.clone(),
                 Document {
@@ -565,6 +533,7 @@ impl LanguageServer for Backend {
                     lines,
                     open: true,
                     in_project,
+                    identity,
                 },
             );
             let mut change = Change::default();
@@ -573,6 +542,10 @@ impl LanguageServer for Backend {
                 change.set_policies(documents.projects.clone());
             }
             self.shared.apply(change);
+            respelled
+        };
+        if let Some(old) = respelled {
+            self.client.publish_diagnostics(old, Vec::new(), None).await;
         }
         self.publish(uri).await;
     }
@@ -581,6 +554,7 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         {
             let mut documents = lock(&self.shared.documents);
+            let columns = documents.support.columns;
             let Some(document) = documents.by_uri.get_mut(&uri) else {
                 return;
             };
@@ -616,7 +590,7 @@ impl LanguageServer for Backend {
                         );
                     }
                 }
-                lines = Arc::new(DocumentLines::new(Arc::from(text)));
+                lines = indexed(&text, columns);
             }
             document.lines = lines;
             document.version = Some(params.text_document.version);
@@ -631,6 +605,7 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         let removed = {
             let mut documents = lock(&self.shared.documents);
+            let columns = documents.support.columns;
             let Some(document) = documents.by_uri.get_mut(&uri) else {
                 return;
             };
@@ -643,7 +618,7 @@ impl LanguageServer for Backend {
                     && let Ok(bytes) = std::fs::read(&path)
                 {
                     let source = SourceFile::from_bytes(path.display().to_string(), &bytes);
-                    document.lines = Arc::new(DocumentLines::new(Arc::from(source.text.as_str())));
+                    document.lines = indexed(&source.text, columns);
                     change.set_file(file, source);
                 }
                 false
@@ -692,11 +667,15 @@ impl LanguageServer for Backend {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let position = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
+        let snippets = lock(&self.shared.documents).support.snippets;
         self.query(&uri, move |ctx| {
             let offset = ctx.lines.offset(position);
             let items = ctx.snapshot.completions(ctx.file, offset)?;
             Ok(Some(CompletionResponse::Array(
-                items.into_iter().map(convert::completion).collect(),
+                items
+                    .into_iter()
+                    .map(|item| convert::completion(item, snippets))
+                    .collect(),
             )))
         })
         .await

@@ -53,6 +53,11 @@ impl Completion {
         }
     }
 
+    /// The snippet as plain text, for a client without snippet support.
+    pub fn snippet_as_text(&self) -> Option<String> {
+        self.snippet.as_deref().map(super::snippet::snippet_as_text)
+    }
+
     fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self

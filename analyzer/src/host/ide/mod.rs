@@ -7,6 +7,7 @@ mod completion;
 mod docs;
 mod hover;
 mod navigation;
+mod snippet;
 mod structure;
 
 use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};

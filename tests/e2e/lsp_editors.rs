@@ -1,0 +1,230 @@
+//! `faramesh lsp` as real editors drive it, end to end over the real binary: what the client
+//! declares (snippets, position encodings, watchers), workspaces opened through symlinks,
+//! project files changing on disk and workspace folders coming and going.
+
+use std::path::Path;
+
+use fpl_testdata::lsp_client::{Client, cursor};
+use serde_json::{Value, json};
+
+/// A fresh `faramesh lsp` process.
+fn server() -> Client {
+    Client::spawn(faramesh_e2e::binary(), &["lsp"])
+}
+
+/// The `file://` URI of `path`.
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// A temporary directory by its canonical path (macOS's `/tmp` is a symlink).
+fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().canonicalize().expect("canonical");
+    (dir, root)
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write");
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<&str> {
+    diagnostics
+        .iter()
+        .filter_map(|d| d["code"].as_str())
+        .collect()
+}
+
+const DUPLICATE: &str = "agent dup {\n  default deny\n}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completions_are_plain_text_for_a_client_without_snippets() {
+    let (text, position) = cursor("$0");
+    let completion_of = |snippets: bool| {
+        let text = text.clone();
+        let position = position.clone();
+        async move {
+            let mut client = server();
+            let capabilities = json!({"textDocument": {"completion": {"completionItem": {"snippetSupport": snippets}}}});
+            client.initialize_with(None, capabilities).await;
+            client.open("file:///ws/a.fpl", &text).await;
+            let result = client
+                .request(
+                    "textDocument/completion",
+                    json!({"textDocument": {"uri": "file:///ws/a.fpl"}, "position": position}),
+                )
+                .await;
+            result
+                .as_array()
+                .and_then(|items| items.iter().find(|i| i["label"] == "agent block").cloned())
+                .expect("the agent block completion")
+        }
+    };
+    // Neovim 0.7 declares `snippetSupport: false`.
+    let plain = completion_of(false).await;
+    assert_eq!(plain["insertTextFormat"], 1, "{plain}");
+    assert_eq!(plain["insertText"], "agent name {\n  default deny\n\n  \n}");
+    let snippet = completion_of(true).await;
+    assert_eq!(snippet["insertTextFormat"], 2, "{snippet}");
+    assert_eq!(
+        snippet["insertText"],
+        "agent ${1:name} {\n  default deny\n\n  $0\n}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn utf8_positions_when_the_client_offers_them() {
+    let line = "  permit x when name == \"é😀\" and amount < \"five\"";
+    let text = format!("agent a {{\n  default deny\n{line}\n}}\n");
+    let column_of = |encodings: Value| {
+        let text = text.clone();
+        async move {
+            let mut client = server();
+            let capabilities = json!({"general": {"positionEncodings": encodings}});
+            let result = client.initialize_with(None, capabilities).await;
+            client.open("file:///ws/a.fpl", &text).await;
+            let diagnostics = client
+                .diagnostics_until("file:///ws/a.fpl", |d| {
+                    d.iter().any(|d| d["code"] == "E0220")
+                })
+                .await;
+            let typed = diagnostics
+                .iter()
+                .find(|d| d["code"] == "E0220")
+                .cloned()
+                .expect("the type error");
+            (
+                result["capabilities"]["positionEncoding"].clone(),
+                typed["range"]["start"]["character"].clone(),
+            )
+        }
+    };
+    let prefix = &line[..line.find("\"five\"").expect("the literal")];
+    let (encoding, column) = column_of(json!(["utf-8", "utf-16"])).await;
+    assert_eq!(encoding, "utf-8");
+    assert_eq!(column, prefix.len());
+    let (encoding, column) = column_of(json!(["utf-16"])).await;
+    assert_eq!(encoding, "utf-16");
+    assert_eq!(column, prefix.encode_utf16().count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_opened_through_a_symlink_keeps_the_clients_uris() {
+    let (_dir, root) = workspace();
+    let real = root.join("ws2");
+    std::fs::create_dir(&real).expect("mkdir");
+    write(&real.join("one.fpl"), DUPLICATE);
+    write(&real.join("two.fpl"), DUPLICATE);
+    let link = root.join("ws2link");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let mut client = server();
+    client.initialize(Some(&uri(&link))).await;
+    let two_link = format!("{}/two.fpl", uri(&link));
+    let two_real = format!("{}/two.fpl", uri(&real));
+    let published = client.diagnostics_until(&two_link, |d| !d.is_empty()).await;
+    assert_eq!(codes(&published), ["E0201"]);
+    // The editor opens the same file by its real path: one file, now under that URI.
+    client.open(&two_real, DUPLICATE).await;
+    client
+        .diagnostics_until(&two_link, <[Value]>::is_empty)
+        .await;
+    let reopened = client.diagnostics_until(&two_real, |d| !d.is_empty()).await;
+    assert_eq!(codes(&reopened), ["E0201"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watched_project_files_reload_the_policy() {
+    let (_dir, root) = workspace();
+    write(
+        &root.join("faramesh.toml"),
+        "[policy]\nfiles = [\"a.fpl\"]\n",
+    );
+    write(&root.join("a.fpl"), DUPLICATE);
+    let mut client = server();
+    let capabilities =
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    client
+        .initialize_with(Some(&uri(&root)), capabilities)
+        .await;
+    let registration = client.server_request("client/registerCapability").await;
+    let registered = &registration["params"]["registrations"][0];
+    assert_eq!(registered["method"], "workspace/didChangeWatchedFiles");
+    let globs: Vec<&str> = registered["registerOptions"]["watchers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w["globPattern"].as_str())
+        .collect();
+    assert!(globs.contains(&"**/faramesh.toml"), "{globs:?}");
+    let a = format!("{}/a.fpl", uri(&root));
+    let b = format!("{}/b.fpl", uri(&root));
+    let manifest = format!("{}/faramesh.toml", uri(&root));
+    client.diagnostics_until(&a, <[Value]>::is_empty).await;
+
+    // A broken manifest is published on it, as `faramesh check` reports it.
+    write(&root.join("faramesh.toml"), "[policy\n");
+    let changed = |name: &str, kind: u8| json!({"changes": [{"uri": format!("{}/{name}", uri(&root)), "type": kind}]});
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            changed("faramesh.toml", 2),
+        )
+        .await;
+    let broken = client.diagnostics_until(&manifest, |d| !d.is_empty()).await;
+    assert_eq!(codes(&broken), ["E0409"]);
+
+    // Fixed, and listing a new file: the manifest is cleared and the two files are one policy.
+    write(&root.join("b.fpl"), DUPLICATE);
+    write(
+        &root.join("faramesh.toml"),
+        "[policy]\nfiles = [\"a.fpl\", \"b.fpl\"]\n",
+    );
+    client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            changed("faramesh.toml", 2),
+        )
+        .await;
+    client
+        .diagnostics_until(&manifest, <[Value]>::is_empty)
+        .await;
+    let duplicate = client.diagnostics_until(&b, |d| !d.is_empty()).await;
+    assert_eq!(codes(&duplicate), ["E0201"]);
+
+    // A deleted file leaves the policy and its diagnostics are cleared.
+    std::fs::remove_file(root.join("b.fpl")).expect("remove");
+    write(
+        &root.join("faramesh.toml"),
+        "[policy]\nfiles = [\"a.fpl\"]\n",
+    );
+    client
+        .notify("workspace/didChangeWatchedFiles", changed("b.fpl", 3))
+        .await;
+    client.diagnostics_until(&b, <[Value]>::is_empty).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_folders_can_be_added_and_removed() {
+    let (_dir, root) = workspace();
+    write(&root.join("one.fpl"), DUPLICATE);
+    write(&root.join("two.fpl"), DUPLICATE);
+    let mut client = server();
+    client.initialize(None).await;
+    let folder = json!([{"uri": uri(&root), "name": "ws"}]);
+    client
+        .notify(
+            "workspace/didChangeWorkspaceFolders",
+            json!({"event": {"added": folder, "removed": []}}),
+        )
+        .await;
+    let two = format!("{}/two.fpl", uri(&root));
+    let added = client.diagnostics_until(&two, |d| !d.is_empty()).await;
+    assert_eq!(codes(&added), ["E0201"]);
+    client
+        .notify(
+            "workspace/didChangeWorkspaceFolders",
+            json!({"event": {"added": [], "removed": folder}}),
+        )
+        .await;
+    client.diagnostics_until(&two, <[Value]>::is_empty).await;
+}
