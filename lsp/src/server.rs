@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use fpl_analyzer::host::ide::fixes_at;
 use fpl_analyzer::host::{AnalysisHost, Cancelled, Change, Snapshot};
 use fpl_analyzer::smt::SmtOptions;
 use fpl_analyzer::{CheckOptions, Diagnostic as FplDiagnostic, FileId, SourceFile};
@@ -912,7 +911,7 @@ impl LanguageServer for Backend {
         self.query(&uri, move |ctx| {
             let range = ctx.lines.text_range(range);
             let mut assists = ctx.snapshot.assists(ctx.file, range)?;
-            assists.extend(fixes_at(&smt, range));
+            assists.extend(ctx.snapshot.fixes(&smt, range));
             Ok(Some(
                 assists
                     .into_iter()
@@ -924,18 +923,13 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        self.query(&params.text_document.uri, |ctx| {
-            let text = ctx.lines.text();
-            let Ok(formatted) = fpl_fmt::format_text(text) else {
-                return Ok(None);
-            };
-            if formatted == **text {
-                return Ok(Some(Vec::new()));
-            }
-            let whole = fpl_syntax::TextRange::up_to(fpl_syntax::TextSize::from(text.len() as u32));
-            Ok(Some(vec![TextEdit::new(ctx.lines.range(whole), formatted)]))
-        })
-        .await
+        let formatted = self
+            .query(&params.text_document.uri, |ctx| {
+                let edits = fpl_fmt::format_edits(ctx.lines.text());
+                Ok(Some(text_edits(ctx, edits)))
+            })
+            .await?;
+        self.edits_or_message(formatted).await
     }
 
     async fn range_formatting(
@@ -943,19 +937,62 @@ impl LanguageServer for Backend {
         params: DocumentRangeFormattingParams,
     ) -> Result<Option<Vec<TextEdit>>> {
         let range = params.range;
-        self.query(&params.text_document.uri, move |ctx| {
-            let range = ctx.lines.text_range(range);
-            let Ok(edits) = fpl_fmt::format_range(ctx.lines.text(), range) else {
-                return Ok(None);
-            };
-            Ok(Some(
-                edits
-                    .into_iter()
-                    .map(|edit| TextEdit::new(ctx.lines.range(edit.range), edit.new_text))
-                    .collect(),
+        let formatted = self
+            .query(&params.text_document.uri, move |ctx| {
+                let range = ctx.lines.text_range(range);
+                let edits = fpl_fmt::format_range(ctx.lines.text(), range);
+                Ok(Some(text_edits(ctx, edits)))
+            })
+            .await?;
+        self.edits_or_message(formatted).await
+    }
+}
+
+/// Formatter edits as LSP edits, or why the file cannot be formatted.
+fn text_edits(
+    ctx: &Ctx,
+    edits: std::result::Result<Vec<fpl_fmt::TextEdit>, fpl_fmt::FormatError>,
+) -> std::result::Result<Vec<TextEdit>, String> {
+    match edits {
+        Ok(edits) => Ok(edits
+            .into_iter()
+            .map(|edit| TextEdit::new(ctx.lines.range(edit.range), edit.new_text))
+            .collect()),
+        Err(fpl_fmt::FormatError::Syntax(errors)) => {
+            let first = errors.first().map_or_else(String::new, |error| {
+                let at = ctx.lines.position(error.range.start());
+                format!(
+                    "; the first at {}:{}: {}",
+                    at.line + 1,
+                    at.character + 1,
+                    error.message
+                )
+            });
+            Err(format!(
+                "faramesh: not formatted: the file has {} syntax error(s){first}",
+                errors.len()
             ))
-        })
-        .await
+        }
+        Err(error) => Err(format!("faramesh: not formatted: {error}")),
+    }
+}
+
+impl Backend {
+    /// The edits, or `None` with the reason shown to the user (`window/showMessage`).
+    async fn edits_or_message(
+        &self,
+        formatted: Option<std::result::Result<Vec<TextEdit>, String>>,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        match formatted {
+            Some(Ok(edits)) => Ok(Some(edits)),
+            Some(Err(message)) => {
+                self.client
+                    .show_message(MessageType::WARNING, message)
+                    .await;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
     }
 }
 

@@ -295,7 +295,7 @@ async fn formatting_uses_the_formatter() {
         )
         .await;
     assert_eq!(
-        edits[0]["newText"],
+        apply("agent a{default deny permit x when amount<5}", &edits),
         "agent a {\n  default deny\n  permit x when amount < 5\n}\n"
     );
 }
@@ -512,7 +512,7 @@ async fn range_formatting_touches_only_the_range() {
 }
 
 /// `text` with LSP `edits` applied (ASCII text, so UTF-16 columns are byte columns).
-fn apply(text: &str, edits: &Value) -> String {
+pub(crate) fn apply(text: &str, edits: &Value) -> String {
     let offset = |position: &Value| {
         let line = position["line"].as_u64().expect("line") as usize;
         let column = position["character"].as_u64().expect("character") as usize;

@@ -228,3 +228,120 @@ async fn workspace_folders_can_be_added_and_removed() {
         .await;
     client.diagnostics_until(&two, <[Value]>::is_empty).await;
 }
+
+/// The next notification `method`, from the kept messages or from the server.
+async fn notification(client: &mut Client, method: &str) -> Value {
+    loop {
+        let message = match client.notifications.pop_front() {
+            Some(message) => message,
+            None => client.receive().await,
+        };
+        if message["method"] == method && message.get("id").is_none() {
+            return message;
+        }
+    }
+}
+
+/// Opens `text` as `file:///ws/a.fpl` in a fresh server.
+async fn opened(text: &str) -> Client {
+    let mut client = server();
+    client.initialize(None).await;
+    client.open("file:///ws/a.fpl", text).await;
+    client
+}
+
+const A: &str = "file:///ws/a.fpl";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formatting_keeps_crlf_and_edits_only_what_changes() {
+    let text = "agent a {\r\n  default   deny\r\n  permit x when amount<5\r\n}\r\n";
+    let mut client = opened(text).await;
+    let edits = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": A}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(
+        crate::lsp::apply(text, &edits),
+        "agent a {\r\n  default deny\r\n  permit x when amount < 5\r\n}\r\n"
+    );
+    let replaced: Vec<&str> = edits
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|edit| edit["newText"].as_str())
+        .collect();
+    assert!(
+        replaced.iter().all(|text| text.trim().is_empty()),
+        "{edits}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn range_formatting_edits_only_the_formatted_line() {
+    let text = "agent a {\n  permit   a   when x==1\n  permit   b   when x==1\n  permit   c   when x==1\n}\n";
+    let mut client = opened(text).await;
+    let edits = client
+        .request(
+            "textDocument/rangeFormatting",
+            json!({"textDocument": {"uri": A}, "range": {"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 10}}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    let lines: Vec<(u64, u64)> = edits
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|edit| {
+            let line = |end: &str| edit["range"][end]["line"].as_u64().unwrap_or(u64::MAX);
+            (line("start"), line("end"))
+        })
+        .collect();
+    assert!(
+        !lines.is_empty() && lines.iter().all(|&lines| lines == (2, 2)),
+        "{edits}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formatting_a_file_with_syntax_errors_says_why() {
+    let mut client = opened("agent a {\n  permit\n").await;
+    let edits = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": A}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(edits, Value::Null);
+    let shown = notification(&mut client, "window/showMessage").await;
+    let message = shown["params"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("syntax error"), "{shown}");
+    assert!(message.contains("the first at 3:1"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_an_unreachable_rule_removes_its_line() {
+    let text = "agent a {\n  default deny\n  deny shell/*\n  permit shell/ls\n}\n";
+    let mut client = opened(text).await;
+    client
+        .diagnostics_until(A, |d| d.iter().any(|d| d["code"] == "S0301"))
+        .await;
+    let position = json!({"line": 3, "character": 4});
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": A}, "range": {"start": position, "end": position}, "context": {"diagnostics": []}}),
+        )
+        .await;
+    let removal = actions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|action| action["title"] == "remove the rule")
+        .cloned()
+        .expect("the removal");
+    assert_eq!(
+        crate::lsp::apply(text, &removal["edit"]["changes"][A]),
+        "agent a {\n  default deny\n  deny shell/*\n}\n"
+    );
+}
