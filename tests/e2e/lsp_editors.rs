@@ -345,3 +345,29 @@ async fn removing_an_unreachable_rule_removes_its_line() {
         "agent a {\n  default deny\n  deny shell/*\n}\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vars_complete_and_navigate() {
+    let (text, position) = cursor(
+        "agent a {\n  default deny\n  var limit = $500\n  permit x when vars.li$0mit > amount\n}\n",
+    );
+    let mut client = opened(&text).await;
+    let at = json!({"textDocument": {"uri": A}, "position": position});
+    let definition = client.request("textDocument/definition", at.clone()).await;
+    assert_eq!(
+        definition[0]["range"],
+        json!({"start": {"line": 2, "character": 6}, "end": {"line": 2, "character": 11}})
+    );
+    let mut rename = at.clone();
+    rename["newName"] = json!("cap");
+    let edits = client.request("textDocument/rename", rename).await;
+    assert_eq!(
+        edits["changes"][A].as_array().map(Vec::len),
+        Some(2),
+        "{edits}"
+    );
+    let mut completion = at;
+    completion["position"]["character"] = json!(21);
+    let items = client.request("textDocument/completion", completion).await;
+    assert_eq!(fpl_testdata::lsp_client::labels(&items), ["limit"]);
+}

@@ -9,6 +9,8 @@ mod hover;
 mod navigation;
 mod snippet;
 mod structure;
+#[cfg(test)]
+mod tests;
 
 use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 
@@ -149,6 +151,10 @@ impl Snapshot {
         let Some(symbol) = self.symbol_at(file, offset)? else {
             return Ok(None);
         };
+        // `vars.<name>` reads an identifier: a var cannot take a quoted name.
+        if symbol.kind == NameKind::Var && !navigation::is_identifier(new_name) {
+            return Ok(None);
+        }
         let mut edits = Vec::new();
         for file in self.policy_files(file)? {
             let Some(root) = self.root(file)? else {
