@@ -1,5 +1,5 @@
 //! What the client said it supports in `initialize`, read once: the answers change what the
-//! server sends (plain text completions, UTF-8 columns, file watchers).
+//! server sends (plain text completions, UTF-8 columns, file watchers, progress).
 
 use fpl_syntax::ColumnUnit;
 use tower_lsp_server::ls_types::{ClientCapabilities, PositionEncodingKind};
@@ -13,6 +13,8 @@ pub(crate) struct ClientSupport {
     pub(crate) columns: ColumnUnit,
     /// `workspace/didChangeWatchedFiles` may be registered by the server.
     pub(crate) watch_files: bool,
+    /// `window/workDoneProgress/create` is understood: the solver's runs show progress.
+    pub(crate) progress: bool,
 }
 
 impl Default for ClientSupport {
@@ -22,6 +24,7 @@ impl Default for ClientSupport {
             snippets: false,
             columns: ColumnUnit::Utf16,
             watch_files: false,
+            progress: false,
         }
     }
 }
@@ -47,7 +50,13 @@ impl ClientSupport {
             .and_then(|workspace| workspace.did_change_watched_files.as_ref())
             .and_then(|watched| watched.dynamic_registration)
             .unwrap_or(false);
+        let progress = capabilities
+            .window
+            .as_ref()
+            .and_then(|window| window.work_done_progress)
+            .unwrap_or(false);
         ClientSupport {
+            progress,
             snippets,
             columns: if utf8 {
                 ColumnUnit::Utf8

@@ -21,6 +21,7 @@ use crate::client_support::ClientSupport;
 use crate::convert;
 use crate::documents::{Document, Documents, identity_of, indexed};
 use crate::lines::DocumentLines;
+use fpl_analyzer::host::ide::moved;
 
 /// A file as the handlers see it: its address, line index and document version.
 #[derive(Debug, Clone)]
@@ -81,8 +82,22 @@ impl Ctx {
 struct Published {
     file: FileId,
     uri: Uri,
+    /// Every diagnostic but the SMT findings.
     diagnostics: Vec<Diagnostic>,
     version: Option<i32>,
+}
+
+/// Publishes `diagnostics` for `uri` unless the client has exactly these already.
+async fn send(
+    client: &Client,
+    shared: &Shared,
+    uri: Uri,
+    diagnostics: Vec<Diagnostic>,
+    version: Option<i32>,
+) {
+    if shared.record(&uri, &diagnostics) {
+        client.publish_diagnostics(uri, diagnostics, version).await;
+    }
 }
 
 #[derive(Default)]
@@ -97,9 +112,11 @@ struct Shared {
     documents: Mutex<Documents>,
     /// How many changes have been applied; results of an older snapshot are not published.
     generation: AtomicU64,
-    /// The last SMT findings of each file, with the generation they were computed at: their
-    /// fixes are offered as code actions while that generation is current.
-    smt: Mutex<HashMap<FileId, (u64, Vec<FplDiagnostic>)>>,
+    /// The last SMT findings of each file, moved along with every edit since they were
+    /// computed: published (and their fixes offered) until the next run replaces them.
+    smt: Mutex<HashMap<FileId, Vec<FplDiagnostic>>>,
+    /// The diagnostics each file has in the client: an unchanged file is not published again.
+    published: Mutex<HashMap<Uri, Vec<Diagnostic>>>,
     /// Held while the solver runs: one SMT run at a time, so pauses in typing do not pile runs up.
     solver: tokio::sync::Mutex<()>,
 }
@@ -116,8 +133,8 @@ impl Shared {
         self.generation.load(Ordering::SeqCst) == generation
     }
 
-    /// Remembers the SMT findings of the files `files`, computed at `generation`.
-    fn remember_smt(&self, generation: u64, files: &[FileId], findings: &[FplDiagnostic]) {
+    /// Replaces the SMT findings of the files `files`.
+    fn remember_smt(&self, files: &[FileId], findings: &[FplDiagnostic]) {
         let mut smt = lock(&self.smt);
         for &file in files {
             let own = findings
@@ -125,18 +142,36 @@ impl Shared {
                 .filter(|finding| finding.span.file == file)
                 .cloned()
                 .collect();
-            smt.insert(file, (generation, own));
+            smt.insert(file, own);
         }
     }
 
-    /// The SMT findings of `file` if they are still current.
+    /// The last SMT findings of `file`, where they are in its current text.
     fn current_smt(&self, file: FileId) -> Vec<FplDiagnostic> {
-        let generation = self.generation.load(Ordering::SeqCst);
-        lock(&self.smt)
-            .get(&file)
-            .filter(|(at, _)| *at == generation)
-            .map(|(_, findings)| findings.clone())
-            .unwrap_or_default()
+        lock(&self.smt).get(&file).cloned().unwrap_or_default()
+    }
+
+    /// Moves the kept SMT findings over an edit of `file` (`None`: its whole text replaced).
+    fn move_smt(&self, file: FileId, edit: Option<(fpl_syntax::TextRange, usize)>) {
+        for findings in lock(&self.smt).values_mut() {
+            match edit {
+                Some((range, inserted)) => {
+                    let inserted = fpl_syntax::TextSize::from(inserted as u32);
+                    moved::move_with_edit(findings, file, range, inserted);
+                }
+                None => moved::forget_file(findings, file),
+            }
+        }
+    }
+
+    /// Records that the client is sent `diagnostics` for `uri`; false when it has them already.
+    fn record(&self, uri: &Uri, diagnostics: &[Diagnostic]) -> bool {
+        let mut published = lock(&self.published);
+        if published.get(uri).is_some_and(|last| last == diagnostics) {
+            return false;
+        }
+        published.insert(uri.clone(), diagnostics.to_vec());
+        true
     }
 
     fn context(&self, uri: &Uri) -> Option<Ctx> {
@@ -209,6 +244,7 @@ impl Backend {
                 documents: Mutex::new(Documents::default()),
                 generation: AtomicU64::new(0),
                 smt: Mutex::default(),
+                published: Mutex::default(),
                 solver: tokio::sync::Mutex::new(()),
             }),
             semantic: Mutex::new(SemanticCache::default()),
@@ -262,12 +298,10 @@ impl Backend {
             reload
         };
         for uri in reload.forgotten {
-            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            send(&self.client, &self.shared, uri, Vec::new(), None).await;
         }
         for (uri, diagnostics) in reload.manifests {
-            self.client
-                .publish_diagnostics(uri, diagnostics, None)
-                .await;
+            send(&self.client, &self.shared, uri, diagnostics, None).await;
         }
         for uri in reload.publish {
             self.publish(uri).await;
@@ -276,15 +310,19 @@ impl Backend {
 
     /// Publishes the diagnostics of `uri` in layers: its syntax diagnostics at once, then every
     /// diagnostic of each file of its policy, then (in the background, once typing pauses) the
-    /// same with the SMT findings added. A layer computed on a snapshot that a newer change has
-    /// overtaken is dropped: that change publishes its own.
+    /// same with new SMT findings. Until those arrive, the last findings, moved with the edits,
+    /// stand in for them. A layer computed on a snapshot that a newer change has overtaken is
+    /// dropped: that change publishes its own. A file is published only when its diagnostics
+    /// changed.
     async fn publish(&self, uri: Uri) {
         let Some(ctx) = self.shared.context(&uri) else {
             return;
         };
         let generation = ctx.generation;
+        let smt = self.shared.current_smt(ctx.file);
         let syntax = run_blocking(move || {
-            let diagnostics = ctx.snapshot.syntax_diagnostics(ctx.file)?;
+            let mut diagnostics = ctx.snapshot.syntax_diagnostics(ctx.file)?;
+            diagnostics.extend(smt);
             let version = ctx.files.get(ctx.file).and_then(|view| view.version);
             Ok((convert::diagnostics(&ctx, &diagnostics), version))
         })
@@ -295,24 +333,27 @@ impl Backend {
         if !self.shared.is_current(generation) {
             return;
         }
-        self.client
-            .publish_diagnostics(uri.clone(), syntax, version)
-            .await;
+        send(&self.client, &self.shared, uri.clone(), syntax, version).await;
         let Some(ctx) = self.shared.context(&uri) else {
             return;
         };
         let generation = ctx.generation;
+        let shared = self.shared.clone();
         let semantic = run_blocking(move || {
             let mut out = Vec::new();
             for file in ctx.snapshot.policy_files(ctx.file)? {
                 let diagnostics = ctx.snapshot.diagnostics(file)?;
                 if let Some(view) = ctx.files.get(file) {
-                    out.push(Published {
-                        file,
-                        uri: view.uri.clone(),
-                        diagnostics: convert::diagnostics_of(&ctx.files, file, &diagnostics),
-                        version: view.version,
-                    });
+                    let smt = shared.current_smt(file);
+                    out.push((
+                        Published {
+                            file,
+                            uri: view.uri.clone(),
+                            diagnostics: convert::diagnostics_of(&ctx.files, file, &diagnostics),
+                            version: view.version,
+                        },
+                        convert::diagnostics_of(&ctx.files, file, &smt),
+                    ));
                 }
             }
             Ok(out)
@@ -324,11 +365,22 @@ impl Backend {
         if !self.shared.is_current(generation) {
             return;
         }
-        for published in semantic.clone() {
-            self.client
-                .publish_diagnostics(published.uri, published.diagnostics, published.version)
-                .await;
+        let mut layer = Vec::with_capacity(semantic.len());
+        for (published, smt) in semantic {
+            let mut diagnostics = published.diagnostics.clone();
+            diagnostics.extend(smt);
+            let uri = published.uri.clone();
+            send(
+                &self.client,
+                &self.shared,
+                uri,
+                diagnostics,
+                published.version,
+            )
+            .await;
+            layer.push(published);
         }
+        let semantic = layer;
         tokio::spawn(publish_smt(
             self.client.clone(),
             self.shared.clone(),
@@ -359,6 +411,21 @@ async fn publish_smt(
     let Some(ctx) = shared.context(&uri) else {
         return;
     };
+    let progress = if lock(&shared.documents).support.progress {
+        let token = NumberOrString::String(format!("faramesh/smt/{generation}"));
+        match client.create_work_done_progress(token.clone()).await {
+            Ok(()) => Some(
+                client
+                    .progress(token, "faramesh")
+                    .with_message("proving the policy's rules with the SMT solver")
+                    .begin()
+                    .await,
+            ),
+            Err(_refused) => None,
+        }
+    } else {
+        None
+    };
     let stop = {
         let shared = shared.clone();
         move || !shared.is_current(generation)
@@ -381,23 +448,33 @@ async fn publish_smt(
         Ok((findings, files))
     })
     .await;
+    if let Some(progress) = progress {
+        progress.finish().await;
+    }
+    // Stopped by a newer edit, or overtaken by one: that edit's run replaces the findings.
     let Some((Some(findings), files)) = findings else {
         return;
     };
-    if !shared.is_current(generation) {
-        return;
-    }
     let ids: Vec<FileId> = semantic.iter().map(|published| published.file).collect();
-    shared.remember_smt(generation, &ids, &findings);
-    if findings.is_empty() {
-        return;
+    {
+        // Under the documents lock no edit can move the kept findings meanwhile.
+        let _documents = lock(&shared.documents);
+        if !shared.is_current(generation) {
+            return;
+        }
+        shared.remember_smt(&ids, &findings);
     }
     for published in semantic {
         let mut diagnostics = published.diagnostics;
         diagnostics.extend(convert::diagnostics_of(&files, published.file, &findings));
-        client
-            .publish_diagnostics(published.uri, diagnostics, published.version)
-            .await;
+        send(
+            &client,
+            &shared,
+            published.uri,
+            diagnostics,
+            published.version,
+        )
+        .await;
     }
 }
 
@@ -544,7 +621,7 @@ impl LanguageServer for Backend {
             respelled
         };
         if let Some(old) = respelled {
-            self.client.publish_diagnostics(old, Vec::new(), None).await;
+            send(&self.client, &self.shared, old, Vec::new(), None).await;
         }
         self.publish(uri).await;
     }
@@ -573,10 +650,13 @@ impl LanguageServer for Backend {
                         let range = lines.text_range(range);
                         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
                         text.replace_range(start..end, &content.text);
+                        self.shared
+                            .move_smt(document.file, Some((range, content.text.len())));
                         change.edit_file(document.file, range, content.text);
                     }
                     None => {
                         text = content.text.clone();
+                        self.shared.move_smt(document.file, None);
                         change.set_file(
                             document.file,
                             SourceFile::new(
@@ -631,7 +711,7 @@ impl LanguageServer for Backend {
             removed
         };
         if removed {
-            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            send(&self.client, &self.shared, uri, Vec::new(), None).await;
         } else {
             self.publish(uri).await;
         }

@@ -371,3 +371,120 @@ async fn vars_complete_and_navigate() {
     let items = client.request("textDocument/completion", completion).await;
     assert_eq!(fpl_testdata::lsp_client::labels(&items), ["limit"]);
 }
+
+/// Sends one incremental change to `uri`: `text` inserted at `line`:`character`.
+async fn insert(client: &mut Client, uri: &str, version: i32, at: (u32, u32), text: &str) {
+    let position = json!({"line": at.0, "character": at.1});
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [
+                {"range": {"start": position, "end": position}, "text": text}]}),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_files_whose_diagnostics_changed_are_published() {
+    let (_dir, root) = workspace();
+    write(&root.join("one.fpl"), "agent one {\n  default deny\n}\n");
+    write(&root.join("two.fpl"), "agent two {\n  default deny\n}\n");
+    write(
+        &root.join("three.fpl"),
+        "agent three {\n  default deny\n}\n",
+    );
+    let [one, two, three] =
+        ["one", "two", "three"].map(|name| format!("{}/{name}.fpl", uri(&root)));
+    let mut client = server();
+    client.initialize(Some(&uri(&root))).await;
+    client.diagnostics_until(&three, <[Value]>::is_empty).await;
+    client.open(&one, "agent one {\n  default deny\n}\n").await;
+    // An edit that changes nothing but a comment, then one that clashes with `two`.
+    insert(&mut client, &one, 2, (1, 14), " # still fine").await;
+    insert(&mut client, &one, 3, (0, 6), "two ").await;
+    let mut seen = published_until(&mut client, &two, |d| !d.is_empty()).await;
+    let clash = seen.last().cloned().unwrap_or_default();
+    assert_eq!(
+        codes(
+            clash["params"]["diagnostics"]
+                .as_array()
+                .unwrap_or(&Vec::new())
+        ),
+        ["E0201"]
+    );
+    // And back: `two` is cleared.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": &one, "version": 4}, "contentChanges": [
+                {"range": {"start": {"line": 0, "character": 6}, "end": {"line": 0, "character": 10}}, "text": ""}]}),
+        )
+        .await;
+    seen.extend(published_until(&mut client, &two, <[Value]>::is_empty).await);
+    let republished: Vec<&Value> = seen
+        .iter()
+        .filter(|n| n["params"]["uri"] == three.as_str())
+        .collect();
+    assert!(republished.is_empty(), "{republished:?}");
+    assert!(seen.iter().any(|n| n["params"]["uri"] == one.as_str()));
+}
+
+/// Every `publishDiagnostics` the server sends up to and including the one of `uri` whose
+/// diagnostics satisfy `done`.
+async fn published_until(
+    client: &mut Client,
+    uri: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let message = match client.notifications.pop_front() {
+            Some(message) => message,
+            None => client.receive().await,
+        };
+        if message["method"] != "textDocument/publishDiagnostics" {
+            continue;
+        }
+        seen.push(message.clone());
+        let diagnostics = message["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if message["params"]["uri"] == uri && done(&diagnostics) {
+            return seen;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smt_findings_stay_in_place_while_typing_and_the_solver_shows_progress() {
+    let text = "agent a {\n  default deny\n  deny shell/*\n  permit shell/ls\n}\n";
+    let mut client = server();
+    client
+        .initialize_with(None, json!({"window": {"workDoneProgress": true}}))
+        .await;
+    client.open(A, text).await;
+    let create = client
+        .server_request("window/workDoneProgress/create")
+        .await;
+    let token = create["params"]["token"].clone();
+    let begin = notification(&mut client, "$/progress").await;
+    assert_eq!(begin["params"]["token"], token);
+    assert_eq!(begin["params"]["value"]["kind"], "begin");
+    let end = notification(&mut client, "$/progress").await;
+    assert_eq!(end["params"]["value"]["kind"], "end");
+    let found = client
+        .diagnostics_until(A, |d| d.iter().any(|d| d["code"] == "S0301"))
+        .await;
+    let line_of = |diagnostics: &[Value]| {
+        diagnostics
+            .iter()
+            .find(|d| d["code"] == "S0301")
+            .map(|d| d["range"]["start"]["line"].clone())
+    };
+    assert_eq!(line_of(&found), Some(json!(3)));
+    // A line typed above: the very next publication still has the finding, one line down.
+    insert(&mut client, A, 2, (0, 0), "# note\n").await;
+    let next = client.diagnostics_until(A, |_| true).await;
+    assert_eq!(line_of(&next), Some(json!(4)), "{next:?}");
+}

@@ -6,6 +6,7 @@ mod assists;
 mod completion;
 mod docs;
 mod hover;
+pub mod moved;
 mod navigation;
 mod snippet;
 mod structure;
