@@ -628,21 +628,25 @@ impl LanguageServer for Backend {
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
-        {
+        let version = params.text_document.version;
+        let refused = 'apply: {
             let mut documents = lock(&self.shared.documents);
             let columns = documents.support.columns;
             let Some(document) = documents.by_uri.get_mut(&uri) else {
                 return;
             };
-            if document
-                .version
-                .is_some_and(|version| params.text_document.version <= version)
-            {
-                // An old or repeated change: the document already has it.
-                return;
+            if let Some(current) = document.version.filter(|&current| version <= current) {
+                // An old or repeated change: applying it would make the server's text and the
+                // editor's diverge. The client is told; the document stays as it is.
+                break 'apply Some(format!(
+                    "faramesh: ignored a change to {} at version {version}: the document is at \
+                     version {current}",
+                    uri.as_str()
+                ));
             }
             let mut change = Change::default();
             let mut lines = document.lines.clone();
+            let mut moves = Vec::new();
             for content in params.content_changes {
                 let mut text = lines.text().to_string();
                 match content.range {
@@ -650,34 +654,41 @@ impl LanguageServer for Backend {
                         let range = lines.text_range(range);
                         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
                         text.replace_range(start..end, &content.text);
-                        self.shared
-                            .move_smt(document.file, Some((range, content.text.len())));
+                        moves.push(Some((range, content.text.len())));
                         change.edit_file(document.file, range, content.text);
                     }
                     None => {
                         text = content.text.clone();
-                        self.shared.move_smt(document.file, None);
-                        change.set_file(
-                            document.file,
-                            SourceFile::new(
-                                uri.to_file_path().map_or_else(
-                                    || uri.as_str().to_string(),
-                                    |p| p.display().to_string(),
-                                ),
-                                content.text,
-                            ),
-                        );
+                        moves.push(None);
+                        let path = uri
+                            .to_file_path()
+                            .map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
+                        change.set_file(document.file, SourceFile::new(path, content.text));
                     }
                 }
                 lines = indexed(&text, columns);
             }
-            document.lines = lines;
-            document.version = Some(params.text_document.version);
+            document.version = Some(version);
             if !self.shared.apply(change) {
-                return;
+                // The host kept its text: so does the server, and the editor is told.
+                if let Some(text) = lock(&self.shared.host).snapshot().text(document.file) {
+                    document.lines = indexed(&text, columns);
+                }
+                break 'apply Some(format!(
+                    "faramesh: could not apply the change to {} at version {version}",
+                    uri.as_str()
+                ));
             }
+            document.lines = lines;
+            for edit in moves {
+                self.shared.move_smt(document.file, edit);
+            }
+            None
+        };
+        match refused {
+            Some(message) => self.client.log_message(MessageType::ERROR, message).await,
+            None => self.publish(uri).await,
         }
-        self.publish(uri).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {

@@ -116,6 +116,22 @@ async fn incremental_edits_apply_in_order() {
             json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": "garbage {"}]}),
         )
         .await;
+    let logged = loop {
+        let message = match client.notifications.pop_front() {
+            Some(message) => message,
+            None => client.receive().await,
+        };
+        if message["method"] == "window/logMessage" {
+            break message;
+        }
+    };
+    assert_eq!(logged["params"]["type"], 1, "an error: {logged}");
+    assert!(
+        logged["params"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at version 2: the document is at version 2")),
+        "{logged}"
+    );
     let symbols = client
         .request(
             "textDocument/documentSymbol",
