@@ -6,6 +6,8 @@ mod human;
 pub mod intent;
 mod json;
 mod sarif;
+#[cfg(test)]
+mod tests;
 
 use fpl_analyzer::{Analysis, Diagnostic, LineCol};
 
