@@ -87,7 +87,8 @@ struct Published {
     version: Option<i32>,
 }
 
-/// Publishes `diagnostics` for `uri` unless the client has exactly these already.
+/// Publishes `diagnostics` for `uri` unless the client has exactly these already, for the same
+/// version of the document.
 async fn send(
     client: &Client,
     shared: &Shared,
@@ -95,7 +96,7 @@ async fn send(
     diagnostics: Vec<Diagnostic>,
     version: Option<i32>,
 ) {
-    if shared.record(&uri, &diagnostics) {
+    if shared.record(&uri, &diagnostics, version) {
         client.publish_diagnostics(uri, diagnostics, version).await;
     }
 }
@@ -115,8 +116,9 @@ struct Shared {
     /// The last SMT findings of each file, moved along with every edit since they were
     /// computed: published (and their fixes offered) until the next run replaces them.
     smt: Mutex<HashMap<FileId, Vec<FplDiagnostic>>>,
-    /// The diagnostics each file has in the client: an unchanged file is not published again.
-    published: Mutex<HashMap<Uri, Vec<Diagnostic>>>,
+    /// The diagnostics each file has in the client, with the document version they were sent
+    /// for: a file whose diagnostics and version are unchanged is not published again.
+    published: Mutex<HashMap<Uri, (Option<i32>, Vec<Diagnostic>)>>,
     /// Held while the solver runs: one SMT run at a time, so pauses in typing do not pile runs up.
     solver: tokio::sync::Mutex<()>,
 }
@@ -164,13 +166,17 @@ impl Shared {
         }
     }
 
-    /// Records that the client is sent `diagnostics` for `uri`; false when it has them already.
-    fn record(&self, uri: &Uri, diagnostics: &[Diagnostic]) -> bool {
+    /// Records that the client is sent `diagnostics` for `uri` at `version`; false when it has
+    /// them already. An edited document's version changes, so its layers are always sent.
+    fn record(&self, uri: &Uri, diagnostics: &[Diagnostic], version: Option<i32>) -> bool {
         let mut published = lock(&self.published);
-        if published.get(uri).is_some_and(|last| last == diagnostics) {
+        if published
+            .get(uri)
+            .is_some_and(|(sent, last)| *sent == version && last == diagnostics)
+        {
             return false;
         }
-        published.insert(uri.clone(), diagnostics.to_vec());
+        published.insert(uri.clone(), (version, diagnostics.to_vec()));
         true
     }
 
