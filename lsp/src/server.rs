@@ -107,6 +107,9 @@ struct SemanticCache {
     last: HashMap<Uri, (String, Vec<SemanticToken>)>,
 }
 
+/// The diagnostics a file has in the client and the document version they were sent for.
+type Sent = (Option<i32>, Vec<Diagnostic>);
+
 /// The state handlers and background publishing share.
 struct Shared {
     host: Mutex<AnalysisHost>,
@@ -118,7 +121,7 @@ struct Shared {
     smt: Mutex<HashMap<FileId, Vec<FplDiagnostic>>>,
     /// The diagnostics each file has in the client, with the document version they were sent
     /// for: a file whose diagnostics and version are unchanged is not published again.
-    published: Mutex<HashMap<Uri, (Option<i32>, Vec<Diagnostic>)>>,
+    published: Mutex<HashMap<Uri, Sent>>,
     /// Held while the solver runs: one SMT run at a time, so pauses in typing do not pile runs up.
     solver: tokio::sync::Mutex<()>,
 }
