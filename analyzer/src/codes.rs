@@ -131,7 +131,7 @@ codes! {
         valid: "agent a {\n  default deny\n  deny x reason: \"a and b\"\n}\n",
     }
     E0104 "unknown-statement" Error {
-        summary: "A word that starts no statement of this block; the message suggests the closest one.",
+        summary: "A word that starts no statement of this block; the message suggests the closest one. An agent-level statement at the top level of a file (`rules`, `budget`, `rate_limit`, … as a documentation page shows them) belongs inside an agent: the file gets one `E0104`, with a fix that wraps its agent-level statements in `agent \"default\" { … }`.",
         invalid: "agent a {\n  defualt deny\n}\n",
         valid: "agent a {\n  default deny\n}\n",
     }
@@ -161,7 +161,7 @@ codes! {
         valid: "",
     }
     E0210 "invalid-value" Error {
-        summary: "A value of the wrong type or out of range: budgets take money, `max_calls` a non-negative integer, `warn_at` a number in (0, 1), `ttl`/`duration` a duration, `rate_limit` a positive count per `second`, `minute`, `hour` or `day`.",
+        summary: "A value of the wrong type or out of range: budgets take money, `max_calls` a non-negative integer, `warn_at` a number in (0, 1), `ttl`/`duration` a duration (or a string holding one, `\"24h\"`), `rate_limit` a positive count per `second`, `minute`, `hour` or `day`; configuration keys take the values SPEC §14 lists (a `provider`'s `type`, a `delegate`'s `ceiling`, the `runtime`'s `backend`).",
         invalid: "agent a {\n  default deny\n  budget session {\n    warn_at 2\n  }\n}\n",
         valid: "agent a {\n  default deny\n  budget session {\n    warn_at 0.8\n  }\n}\n",
     }

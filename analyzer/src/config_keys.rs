@@ -5,7 +5,7 @@
 pub enum KeyType {
     /// One of a fixed set of words (quoted or bare).
     OneOf(&'static [&'static str]),
-    /// A duration literal.
+    /// A duration literal, or a string holding one (`"24h"`, SPEC §4).
     Duration,
     /// A non-negative integer.
     Integer,
@@ -30,14 +30,20 @@ pub fn known_keys(block: &str) -> Option<&'static [(&'static str, KeyType)]> {
     Some(match block {
         "runtime" => &[
             ("mode", OneOf(&["enforce", "shadow", "audit"])),
-            ("backend", OneOf(&["sqlite", "postgres"])),
+            ("backend", OneOf(&["sqlite", "postgres", "redis"])),
             ("wal_dir", Text),
             ("socket", Text),
             ("http_listen", Text),
             ("mcp_proxy_port", Integer),
             ("postgres_url", Text),
+            ("redis_url", Text),
             ("approval_ttl", Duration),
             ("immutable_config", Bool),
+            ("os_tier", Text),
+            ("strip_ambient_credentials", Bool),
+            ("agent_enforce_profile", Text),
+            ("supervised_command", Text),
+            ("cold_start_deny_window", Duration),
         ],
         "egress" => &[("allow", HostPatterns), ("deny", HostPatterns)],
         "alert" => &[
@@ -58,9 +64,10 @@ pub fn known_keys(block: &str) -> Option<&'static [(&'static str, KeyType)]> {
         "session" => &[("max_duration", Duration), ("idle_timeout", Duration)],
         "spawn" => &[("max_concurrent", Integer), ("allowed_types", StringList)],
         "delegate" => &[
+            ("target_agent", Text),
             ("scope", Patterns),
             ("ttl", Duration),
-            ("ceiling", OneOf(&["inherited", "approval"])),
+            ("ceiling", OneOf(&["inherited", "approval", "permit"])),
         ],
         "selector" => &[
             ("source", Url(&["http", "https"])),
@@ -75,11 +82,24 @@ pub fn known_keys(block: &str) -> Option<&'static [(&'static str, KeyType)]> {
 /// The values `type` of a `provider` accepts; other provider keys are free.
 pub const PROVIDER_TYPES: &[&str] = &[
     "vault",
+    "vault-transit",
     "aws-kms",
     "gcp-kms",
+    "azure-key-vault",
+    "kms",
+    "pkcs11",
+    "dev-kms",
     "aws-secrets-manager",
+    "aws-sm",
+    "gcp-sm",
+    "azure-kv",
     "spiffe",
     "oidc",
     "splunk-sink",
-    "dev-kms",
+    "datadog-sink",
+    "elastic-sink",
+    "s3-sink",
+    "gcs-sink",
+    "cost-static",
+    "cost-http",
 ];

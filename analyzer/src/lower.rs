@@ -330,16 +330,29 @@ fn lower_credential(file: FileId, credential: &ast::Credential) -> hir::Credenti
 }
 
 fn lower_config_item(file: FileId, item: &ast::ConfigItem) -> hir::ConfigBlock {
+    let keyword = item
+        .keyword()
+        .map(|keyword| keyword.text().to_string())
+        .unwrap_or_default();
+    let entries = item
+        .block()
+        .map(|block| lower_entries(&block))
+        .unwrap_or_default();
+    let name = match item.name() {
+        Some(name) => Some(name.text()),
+        // An unnamed `delegate` is named by its `target_agent` (SPEC §3).
+        None if keyword == "delegate" => entries.iter().find_map(|entry| match &entry.value {
+            hir::ConfigValue::Value(value) if entry.key == "target_agent" => {
+                value.as_text().map(str::to_string)
+            }
+            _ => None,
+        }),
+        None => None,
+    };
     hir::ConfigBlock {
-        keyword: item
-            .keyword()
-            .map(|keyword| keyword.text().to_string())
-            .unwrap_or_default(),
-        name: item.name().map(|name| name.text()),
-        entries: item
-            .block()
-            .map(|block| lower_entries(&block))
-            .unwrap_or_default(),
+        keyword,
+        name,
+        entries,
         span: span(
             file,
             item.keyword()
@@ -380,7 +393,7 @@ fn lower_trust(file: FileId, trust: &ast::Trust) -> hir::ConfigBlock {
         let strings: Vec<hir::Value> = node
             .children_with_tokens()
             .filter_map(|element| element.into_token())
-            .filter(|token| token.kind() == SyntaxKind::STRING)
+            .filter(|token| matches!(token.kind(), SyntaxKind::STRING | SyntaxKind::PUBLIC_KEY))
             .map(|token| hir::Value {
                 kind: hir::ValueKind::String(ast::token_value(&token)),
                 range: token.text_range(),

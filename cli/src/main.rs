@@ -30,8 +30,14 @@ enum Command {
     Test(commands::test::TestArgs),
     /// Work with decision logs.
     Audit(commands::audit::AuditArgs),
+    /// Build, verify, inspect and publish signed policy bundles.
+    Bundle(commands::bundle::BundleArgs),
+    /// Make an Ed25519 key for signing bundles; prints its public key line for `[trust]`.
+    Keygen(commands::keygen::KeygenArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
     Diff(commands::diff::DiffArgs),
+    /// Gate a change of policy: `ci report` locally, `ci github` inside GitHub Actions.
+    Ci(commands::ci::CiArgs),
     /// Add an import to the policy, resolve and verify it, and pin it in faramesh.lock.
     Import(commands::import::ImportArgs),
     /// Resolve, verify and pin every import in faramesh.lock.
@@ -55,7 +61,10 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Bundle(args) => commands::bundle::run(&args),
+        Command::Keygen(args) => commands::keygen::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Ci(args) => commands::ci::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Lock(args) => commands::lock::run(&args),
         Command::Registry(args) => commands::registry::run(&args),

@@ -1,7 +1,7 @@
 //! FPL import resolution (SPEC §9): registries in the public Faramesh layout read from a
 //! directory, a git repository or an HTTP(S) server; Ed25519 signatures checked against the
 //! project's trusted keys only; `faramesh.lock`; a content-addressed cache; and a small HTTP
-//! server for registry mirrors.
+//! server for registry mirrors; and the HTTP upload of `faramesh bundle publish`.
 
 pub mod cache;
 pub mod catalog;
@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod serve;
 pub mod source;
 pub mod trust;
+pub mod upload;
 
 pub use error::{Error, ErrorKind};
 pub use project::{LocalFile, Project, Site, SiteFile};

@@ -13,7 +13,7 @@ use crate::files::{read_limited, write_atomic};
 pub const LOCKFILE: &str = "faramesh.lock";
 
 /// The largest lockfile accepted, in bytes.
-const MAX_LOCKFILE_SIZE: u64 = 4 * 1024 * 1024;
+pub const MAX_LOCKFILE_SIZE: u64 = 4 * 1024 * 1024;
 
 /// The format version written in the file.
 const FORMAT_VERSION: i64 = 1;

@@ -15,7 +15,7 @@ use crate::trust::TrustedKey;
 pub const MANIFEST: &str = "faramesh.toml";
 
 /// The largest manifest accepted, in bytes.
-const MAX_MANIFEST_SIZE: u64 = 1024 * 1024;
+pub const MAX_MANIFEST_SIZE: u64 = 1024 * 1024;
 
 /// The default time limit of one registry request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -58,6 +58,11 @@ impl Manifest {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(source) => return Err(Error::Io { path, source }),
         };
+        Manifest::parse(path, &text)
+    }
+
+    /// The manifest of `text`, read elsewhere (a git tree); `path` names it in errors.
+    pub fn parse(path: PathBuf, text: &str) -> Result<Manifest, Error> {
         let document = text
             .parse::<DocumentMut>()
             .map_err(|error| Error::InvalidProjectFile {
@@ -112,6 +117,22 @@ impl Manifest {
                     .map_err(|message| self.invalid(&format!("`trust.keys`: {message}")))
             })
             .collect()
+    }
+
+    /// `[bundle] signing_key`: the path of the private key that signs bundles (relative to the
+    /// project directory), when set.
+    pub fn signing_key(&self) -> Result<Option<PathBuf>, Error> {
+        let Some(item) = self
+            .document
+            .get("bundle")
+            .and_then(|bundle| bundle.get("signing_key"))
+        else {
+            return Ok(None);
+        };
+        let path = item
+            .as_str()
+            .ok_or_else(|| self.invalid("`bundle.signing_key` must be a string"))?;
+        Ok(Some(PathBuf::from(path)))
     }
 
     /// Sets `[registries.<name>] url`, creating the table; every other line is kept as written.

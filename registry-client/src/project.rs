@@ -57,6 +57,38 @@ impl Project {
     /// Reads the manifest and lockfile under `root` and the imports and trust keys of `files`.
     pub fn load(root: &Path, files: &[LocalFile<'_>]) -> Result<Project, Error> {
         let manifest = Manifest::load(root)?;
+        let lock = Lockfile::load(root)?;
+        Project::assemble(root, manifest, lock, files)
+    }
+
+    /// The project whose `faramesh.toml` and `faramesh.lock` texts (`None`: no such file) were
+    /// read elsewhere, e.g. from a git revision; `root` is where they are named in errors.
+    pub fn from_texts(
+        root: &Path,
+        manifest: Option<&str>,
+        lock: Option<&str>,
+        files: &[LocalFile<'_>],
+    ) -> Result<Project, Error> {
+        let manifest =
+            Manifest::parse(root.join(crate::manifest::MANIFEST), manifest.unwrap_or(""))?;
+        let lock = lock
+            .map(|text| {
+                Lockfile::parse(text).map_err(|message| Error::InvalidProjectFile {
+                    path: root.join(crate::lockfile::LOCKFILE),
+                    message,
+                })
+            })
+            .transpose()?;
+        Project::assemble(root, manifest, lock, files)
+    }
+
+    /// The trust keys and imports of `files`, with the manifest and the lockfile.
+    fn assemble(
+        root: &Path,
+        manifest: Manifest,
+        lock: Option<Lockfile>,
+        files: &[LocalFile<'_>],
+    ) -> Result<Project, Error> {
         let mut trusted = manifest.trusted_keys()?;
         let mut imports = Vec::new();
         for (index, file) in files.iter().enumerate() {
@@ -78,7 +110,7 @@ impl Project {
         }
         Ok(Project {
             root: root.to_path_buf(),
-            lock: crate::lockfile::Lockfile::load(root)?,
+            lock,
             manifest,
             trusted,
             imports,

@@ -4,58 +4,20 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::Signature;
 use fpl_syntax::ast::{self, AstNode};
 use serde::Deserialize;
 
 /// The largest `.sig` accepted, in bytes.
 pub const MAX_SIGNATURE_SIZE: u64 = 64 * 1024;
 
-/// One trusted Ed25519 public key and its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedKey {
-    /// The key id (`faramesh-ed25519-2026`, or a registry id).
-    pub id: String,
-    /// The public key.
-    pub key: VerifyingKey,
-}
+/// One trusted Ed25519 public key and its id; its line format (`"<key_id>:<base64>"`) is the
+/// runtime's, which bundles are verified with.
+pub use fpl_runtime::bundle::TrustedKey;
 
-impl TrustedKey {
-    /// A key from `[trust] keys`: `"<key_id>:<base64>"` (also `"<key_id>:ed25519:<base64>"`).
-    pub fn parse_entry(entry: &str) -> Result<TrustedKey, String> {
-        let Some((id, key)) = entry.rsplit_once(':') else {
-            return Err(format!("`{entry}` is not `<key_id>:<base64 public key>`"));
-        };
-        let id = id.strip_suffix(":ed25519").unwrap_or(id);
-        TrustedKey::new(id, key)
-    }
-
-    /// A key from its id and its text, `ed25519:<base64>` or `<base64>`.
-    pub fn new(id: &str, key: &str) -> Result<TrustedKey, String> {
-        if id.is_empty() {
-            return Err("a trusted key needs a key id".to_string());
-        }
-        let encoded = key.strip_prefix("ed25519:").unwrap_or(key);
-        let bytes = STANDARD
-            .decode(encoded)
-            .map_err(|error| format!("key `{id}` is not base64: {error}"))?;
-        let bytes: [u8; 32] = bytes.try_into().map_err(|bytes: Vec<u8>| {
-            format!(
-                "key `{id}` has {} bytes; an Ed25519 public key has 32",
-                bytes.len()
-            )
-        })?;
-        let key = VerifyingKey::from_bytes(&bytes)
-            .map_err(|error| format!("key `{id}` is not an Ed25519 public key: {error}"))?;
-        Ok(TrustedKey {
-            id: id.to_string(),
-            key,
-        })
-    }
-}
-
-/// The `trust { key "<id>" "<key>" }` entries of a policy file, with a message for each entry
-/// that is not a valid key.
+/// The `trust { key "<id>" "<key>" }` entries of a policy file (the key quoted or written
+/// without quotes, `key "<id>" ed25519:<base64>`), with a message for each entry that is not a
+/// valid key.
 pub fn policy_keys(text: &str) -> (Vec<TrustedKey>, Vec<String>) {
     let mut keys = Vec::new();
     let mut problems = Vec::new();
@@ -65,11 +27,10 @@ pub fn policy_keys(text: &str) -> (Vec<TrustedKey>, Vec<String>) {
             continue;
         };
         for entry in trust.keys() {
-            let strings: Vec<String> = entry.strings().map(|s| ast::token_value(&s)).collect();
-            let [id, key] = strings.as_slice() else {
+            let (Some(id), Some(key)) = (entry.id(), entry.key()) else {
                 continue;
             };
-            match TrustedKey::new(id, key) {
+            match TrustedKey::new(&ast::token_value(&id), &ast::token_value(&key)) {
                 Ok(key) => keys.push(key),
                 Err(problem) => problems.push(format!(
                     "{problem} (in `{}`)",
@@ -221,5 +182,18 @@ mod tests {
             DetachedSignature::parse(br#"{"key_id":"k","algorithm":"rsa","value_b64":""}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn unquoted_keys_in_policy_trust_blocks_are_trusted() {
+        let unquoted = signing_key(5).verifying_key();
+        let encoded = STANDARD.encode(unquoted.to_bytes());
+        let (keys, problems) = policy_keys(&format!(
+            "trust {{\n  key \"github.com/faramesh/faramesh-registry\" ed25519:{encoded}\n  key \"eq\" = ed25519:{encoded}\n  spiffe_federated \"spiffe://partner.example.com\" bundle_url = \"https://partner.example.com/bundle\"\n}}\n"
+        ));
+        assert_eq!(problems, Vec::<String>::new());
+        let ids: Vec<&str> = keys.iter().map(|key| key.id.as_str()).collect();
+        assert_eq!(ids, ["github.com/faramesh/faramesh-registry", "eq"]);
+        assert_eq!(keys[0].key, unquoted);
     }
 }

@@ -5,17 +5,16 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+mod support;
 use fpl_runtime::ir::{
-    Agent, Budget, BudgetScope, CompareOp, CompiledPolicy, Expr, Policy, Rule, SourceMap, Window,
+    Agent, Budget, BudgetScope, CompareOp, CompiledPolicy, Policy, Rule, SourceMap, Window,
 };
 use fpl_runtime::{Decimal, Evaluator, Request};
+use support::{amount, ten_thousand_rules};
 
 fn evaluator(policy: Policy) -> Evaluator {
     Evaluator::new(CompiledPolicy::new(policy, SourceMap::default())).expect("valid bench policy")
-}
-
-fn amount(op: CompareOp, n: i64) -> Expr {
-    Expr::cmp(Expr::path("amount"), op, Expr::lit(n))
 }
 
 fn payments_bot() -> Policy {
@@ -35,19 +34,6 @@ fn payments_bot() -> Policy {
                     .max_calls(u64::MAX),
             ),
     )
-}
-
-fn ten_thousand_rules() -> Policy {
-    let mut agent = Agent::new("big").rule(Rule::mandatory_deny("shell/*"));
-    for service in 0..1000 {
-        for op in 0..9 {
-            agent = agent.rule(
-                Rule::permit(&format!("svc{service}/op{op}")).when(amount(CompareOp::Lt, 1000)),
-            );
-        }
-        agent = agent.rule(Rule::deny(&format!("svc{service}/*")));
-    }
-    Policy::new().agent(agent)
 }
 
 fn bench(c: &mut Criterion) {

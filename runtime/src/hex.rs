@@ -15,3 +15,12 @@ pub fn to_hex(bytes: &[u8]) -> String {
     push_hex(&mut out, bytes);
     out
 }
+
+/// `sha256:` and the lowercase hex SHA-256 of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut out = String::with_capacity(71);
+    out.push_str("sha256:");
+    push_hex(&mut out, &Sha256::digest(bytes));
+    out
+}

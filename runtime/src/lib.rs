@@ -4,8 +4,9 @@
 //! positions), wraps both in an [`ir::CompiledPolicy`], and hands it to [`Evaluator::new`].
 //! [`Evaluator::decide`] applies SPEC §6 to a [`Request`] and returns a [`Decision`] that
 //! borrows from the evaluator; the hot path allocates nothing. [`log`] keeps the hash-chained
-//! decision log of §8.
+//! decision log of §8; [`bundle`] writes and verifies the signed bundles of §10.
 
+pub mod bundle;
 mod canonical;
 mod decimal;
 mod decision;

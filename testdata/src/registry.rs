@@ -192,6 +192,12 @@ impl FixtureRegistry {
 
 /// Commits every file of the repository at `dir` (made on first use) on its current branch.
 pub fn git_commit_all(dir: &Path, message: &str) -> git2::Oid {
+    let now = git2::Signature::now("Fixture", "fixture@example.com").expect("signature");
+    git_commit_all_at(dir, message, now.when())
+}
+
+/// [`git_commit_all`] with the author and commit time `time`.
+pub fn git_commit_all_at(dir: &Path, message: &str, time: git2::Time) -> git2::Oid {
     let repo = git2::Repository::open(dir)
         .or_else(|_| git2::Repository::init(dir))
         .expect("git repository");
@@ -203,7 +209,8 @@ pub fn git_commit_all(dir: &Path, message: &str) -> git2::Oid {
     let tree = repo
         .find_tree(index.write_tree().expect("tree"))
         .expect("find tree");
-    let signature = git2::Signature::now("Fixture", "fixture@example.com").expect("signature");
+    let signature =
+        git2::Signature::new("Fixture", "fixture@example.com", &time).expect("signature");
     let parent = repo.head().ok().and_then(|head| head.peel_to_commit().ok());
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
     repo.commit(

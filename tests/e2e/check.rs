@@ -101,6 +101,37 @@ fn human_output_shows_code_frames_and_fixes() {
 }
 
 #[test]
+fn docs_snippets_check_and_a_fragment_is_told_where_it_belongs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "governance.fms",
+        "trust {\n  key \"github.com/faramesh/faramesh-registry\" ed25519:nxNjaQnS3L+zzKrRq48XfYBDWlFXkNJkxUiTD8j0sFs=\n}\nagent orchestrator {\n  default deny\n  delegate { target_agent = \"researcher\" scope = \"read-only\" ttl = \"10m\" ceiling = \"permit\" }\n  permit research/*\n}\n",
+    );
+    faramesh()
+        .current_dir(dir.path())
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 errors, 0 warnings"));
+    write(
+        dir.path(),
+        "fragment.fpl",
+        "budget daily {\n  max $500\n}\nrate_limit stripe/*: 10 per minute\n",
+    );
+    faramesh()
+        .current_dir(dir.path())
+        .args(["check", "fragment.fpl"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("`budget` belongs inside an agent"))
+        .stdout(predicate::str::contains(
+            "fix: wrap the agent-level statements in `agent \"default\" { … }`",
+        ))
+        .stdout(predicate::str::contains("1 error"));
+}
+
+#[test]
 fn warnings_alone_exit_zero() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(

@@ -3,8 +3,11 @@
 //! in temporary directories and servers on 127.0.0.1; `corpus` runs every corpus policy through
 //! it. One test executable, so the binary is located and built once.
 
+mod action;
 mod audit;
+mod bundle;
 mod check;
+mod ci;
 mod corpus;
 mod diff;
 mod egress;

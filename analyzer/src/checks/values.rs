@@ -34,7 +34,7 @@ pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Reports `E0210` on every `key` of `attributes` that is not a duration.
+/// Reports `E0210` on every `key` of `attributes` that is not a duration (or a string holding one).
 fn durations(
     file: FileId,
     attributes: &[(String, hir::Value)],
@@ -42,14 +42,7 @@ fn durations(
     out: &mut Vec<Diagnostic>,
 ) {
     for (_, value) in attributes.iter().filter(|(name, _)| name == key) {
-        expect(
-            file,
-            key,
-            value,
-            matches!(value.kind, ValueKind::Duration(_)),
-            "a duration",
-            out,
-        );
+        expect(file, key, value, is_duration(value), "a duration", out);
     }
 }
 
@@ -91,6 +84,16 @@ fn value_text(value: &hir::Value) -> String {
         ValueKind::List(_) => "[…]".to_string(),
         ValueKind::Env(name) => format!("env(\"{name}\")"),
         ValueKind::Invalid => "…".to_string(),
+    }
+}
+
+/// Whether `value` is a duration: a duration literal, or a string holding one (`"24h"`), as the
+/// public docs write it (SPEC §4).
+fn is_duration(value: &hir::Value) -> bool {
+    match &value.kind {
+        ValueKind::Duration(_) => true,
+        ValueKind::String(text) => fpl_syntax::literal::duration_millionths(text).is_some(),
+        _ => false,
     }
 }
 
@@ -240,10 +243,7 @@ fn check_key_type(
             value.as_text().is_some_and(|text| words.contains(&text)),
             format!("one of {}", quoted_list(words)),
         ),
-        KeyType::Duration => (
-            matches!(value.kind, ValueKind::Duration(_)),
-            "a duration".to_string(),
-        ),
+        KeyType::Duration => (is_duration(value), "a duration".to_string()),
         KeyType::Integer => (is_integer(value), "a non-negative integer".to_string()),
         KeyType::Bool => (
             matches!(value.kind, ValueKind::Bool(_)),

@@ -15,7 +15,7 @@ use super::reparse::{self, ReparseHint};
 use super::shift;
 use crate::checks::{self, CheckOptions};
 use crate::codes::Code;
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Fix, Span, TextEdit};
 use crate::hir;
 use crate::lower::PolicyBuilder;
 use crate::source::{FileId, Origin, SourceFile};
@@ -166,7 +166,7 @@ pub fn syntax_diagnostics(db: &dyn salsa::Database, file: FileInput) -> Vec<Diag
     out
 }
 
-/// A syntax error as a diagnostic of `file`, its suggestion as a fix.
+/// A syntax error as a diagnostic of `file`, with its fix.
 fn syntax_diagnostic(file: FileId, error: &SyntaxError) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::from_syntax(error.code),
@@ -176,10 +176,19 @@ fn syntax_diagnostic(file: FileId, error: &SyntaxError) -> Diagnostic {
         },
         error.message.clone(),
     );
-    match &error.suggestion {
-        Some(suggestion) => {
-            diagnostic.with_replacement(format!("replace with `{suggestion}`"), suggestion.clone())
-        }
+    match &error.fix {
+        Some(fix) => diagnostic.with_fix(Fix {
+            title: fix.title.clone(),
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| TextEdit {
+                    file,
+                    range: edit.range,
+                    replacement: edit.replacement.clone(),
+                })
+                .collect(),
+        }),
         None => diagnostic,
     }
 }

@@ -56,16 +56,23 @@ pub fn incremental(hint: &ReparseHint, new_text: &str) -> Option<FileParse> {
     }
     let green = node.replace_with(only.green().to_owned());
     let old_end = old_range.end();
+    let shift = |range: &mut TextRange| {
+        if range.start() >= old_end {
+            let start = range.start() - old_end + old_range.start() + TextSize::from(new_len);
+            *range = TextRange::at(start, range.len());
+        }
+    };
     let errors = hint
         .old
         .errors
         .iter()
         .map(|error| {
             let mut error = error.clone();
-            if error.range.start() >= old_end {
-                let start =
-                    error.range.start() - old_end + old_range.start() + TextSize::from(new_len);
-                error.range = TextRange::at(start, error.range.len());
+            shift(&mut error.range);
+            // A fix's edits cover statements of other top-level items and the whitespace
+            // between them, never the reparsed block, so they move like the errors.
+            for edit in error.fix.iter_mut().flat_map(|fix| &mut fix.edits) {
+                shift(&mut edit.range);
             }
             error
         })

@@ -54,8 +54,26 @@ pub struct SyntaxError {
     pub message: String,
     /// The bytes the error is about.
     pub range: TextRange,
-    /// A replacement that fixes the error, e.g. the keyword a misspelling was close to.
-    pub suggestion: Option<String>,
+    /// Edits that fix the error, e.g. the keyword a misspelling was close to.
+    pub fix: Option<SyntaxFix>,
+}
+
+/// A fix of a syntax error: what it does and the edits that make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxFix {
+    /// What the fix does, e.g. "replace with `default`".
+    pub title: String,
+    /// Replacements of byte ranges of the original text; they never overlap.
+    pub edits: Vec<SyntaxEdit>,
+}
+
+/// One replacement of a byte range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxEdit {
+    /// The bytes to replace.
+    pub range: TextRange,
+    /// The new text.
+    pub replacement: String,
 }
 
 impl SyntaxError {
@@ -69,7 +87,7 @@ impl SyntaxError {
                 crate::MAX_FILE_SIZE / (1024 * 1024)
             ),
             range: TextRange::empty(0.into()),
-            suggestion: None,
+            fix: None,
         }
     }
 }

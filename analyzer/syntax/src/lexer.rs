@@ -54,6 +54,17 @@ pub(crate) fn pattern_len(text: &str, pos: usize) -> usize {
         .count()
 }
 
+/// The length of the run of unquoted public-key characters `[A-Za-z0-9+/=:_-]` starting at
+/// `pos` (SPEC §3 note 7).
+pub(crate) fn public_key_len(text: &str, pos: usize) -> usize {
+    text.as_bytes()[pos..]
+        .iter()
+        .take_while(|&&c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b':' | b'_' | b'-')
+        })
+        .count()
+}
+
 /// Reads the token (trivia included) that starts at `pos`, which must be inside `text`.
 pub(crate) fn lex(text: &str, pos: usize) -> RawToken {
     let rest = &text.as_bytes()[pos..];

@@ -13,7 +13,7 @@ pub mod literal;
 mod parser;
 mod syntax_kind;
 
-pub use error::{ErrorCode, SyntaxError};
+pub use error::{ErrorCode, SyntaxEdit, SyntaxError, SyntaxFix};
 pub use lexer::{is_hidden_char, is_pattern_char};
 pub use line_index::{ColumnUnit, LineColumn, LineIndex};
 pub use rowan::{GreenNode, TextRange, TextSize};

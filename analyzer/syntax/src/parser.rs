@@ -6,7 +6,7 @@
 use rowan::{Checkpoint, GreenNode, GreenNodeBuilder, TextRange, TextSize};
 
 use crate::SyntaxKind::{self, *};
-use crate::error::{ErrorCode, SyntaxError};
+use crate::error::{ErrorCode, SyntaxEdit, SyntaxError, SyntaxFix};
 use crate::lexer::{self, RawToken};
 use crate::line_index;
 
@@ -225,6 +225,26 @@ impl<'t> Parser<'t> {
         true
     }
 
+    /// Consumes a public key (SPEC §3 note 7): a string, or an unquoted run of key characters
+    /// as one `PUBLIC_KEY` token. Returns false, without consuming anything, when neither is there.
+    pub(crate) fn bump_public_key(&mut self) -> bool {
+        let next = self.peek();
+        if next.token.kind == STRING {
+            self.bump();
+            return true;
+        }
+        let len = match next.token.kind {
+            EOF => 0,
+            _ => lexer::public_key_len(self.text, next.start),
+        };
+        if len == 0 {
+            return false;
+        }
+        self.flush_trivia();
+        self.emit(PUBLIC_KEY, len);
+        true
+    }
+
     /// Whether a pattern (a run of pattern characters or a string) comes next.
     pub(crate) fn at_pattern(&mut self) -> bool {
         let next = self.peek();
@@ -316,7 +336,7 @@ impl<'t> Parser<'t> {
         message: String,
         start: usize,
         end: usize,
-        suggestion: Option<String>,
+        fix: Option<SyntaxFix>,
     ) {
         let range = TextRange::new(TextSize::from(start as u32), TextSize::from(end as u32));
         // Unwinding out of many unclosed blocks reports the same thing at the same place once.
@@ -331,7 +351,7 @@ impl<'t> Parser<'t> {
             code,
             message,
             range,
-            suggestion,
+            fix,
         });
     }
 
@@ -353,9 +373,34 @@ impl<'t> Parser<'t> {
         suggestion: Option<String>,
     ) {
         self.error(code, message);
-        if let Some(last) = self.errors.last_mut() {
-            last.suggestion = suggestion;
+        if let (Some(last), Some(suggestion)) = (self.errors.last_mut(), suggestion) {
+            last.fix = Some(SyntaxFix {
+                title: format!("replace with `{suggestion}`"),
+                edits: vec![SyntaxEdit {
+                    range: last.range,
+                    replacement: suggestion,
+                }],
+            });
         }
+    }
+
+    /// Reports an error over a range of text already consumed, with a fix.
+    pub(crate) fn error_with_fix(
+        &mut self,
+        code: ErrorCode,
+        message: impl Into<String>,
+        range: TextRange,
+        fix: SyntaxFix,
+    ) {
+        self.error_at(code, message, range);
+        if let Some(last) = self.errors.last_mut() {
+            last.fix = Some(fix);
+        }
+    }
+
+    /// The text being parsed.
+    pub(crate) fn text(&self) -> &'t str {
+        self.text
     }
 
     /// Reports an error over a range of text already consumed.

@@ -31,6 +31,8 @@ syntax_kinds! {
     DURATION,
     SIZE,
     PATTERN,
+    /// A public key written without quotes after `key "id"` in `trust` (SPEC §3 note 7).
+    PUBLIC_KEY,
     L_BRACE,
     R_BRACE,
     L_PAREN,
@@ -67,6 +69,8 @@ syntax_kinds! {
     TRUST_KEY,
     TRUST_DELEGATION,
     TRUST_INBOUND,
+    /// Another trust entry, `IDENT STRING entries…` (e.g. `spiffe_federated`), carried as written.
+    TRUST_ENTRY,
     SYSTEM,
     MANIFEST,
     AGENT,

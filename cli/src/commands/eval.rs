@@ -13,10 +13,17 @@ use super::policy::{PolicyError, compile_paths};
 /// Arguments of `faramesh eval`.
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["request", "requests"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["policy", "bundle"])))]
 pub struct EvalArgs {
     /// Policy files or directories.
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, num_args = 1..)]
     pub policy: Vec<PathBuf>,
+    /// A signed bundle (`faramesh bundle build`), loaded as a runtime loads it: verified first.
+    #[arg(long, value_name = "FILE.fmb", requires = "trust")]
+    pub bundle: Option<PathBuf>,
+    /// A trusted public key for `--bundle`: a `"<key_id>:<base64>"` line or a file of them.
+    #[arg(long, value_name = "KEY", num_args = 1.., requires = "bundle")]
+    pub trust: Vec<String>,
     /// One request as JSON, or `@FILE` to read it from a file.
     #[arg(long)]
     pub request: Option<String>,
@@ -47,14 +54,19 @@ enum EvalError {
 
 /// Runs the command.
 pub fn run(args: &EvalArgs) -> ExitCode {
-    let compiled = match compile_paths(&args.policy) {
-        Ok(compiled) => compiled,
-        Err(PolicyError::Invalid(_)) => return ExitCode::from(1),
-        Err(PolicyError::Load(error)) => return super::imports::fail(error),
-    };
-    let mut evaluator = match Evaluator::new(compiled) {
-        Ok(evaluator) => evaluator,
-        Err(error) => return super::fail(error),
+    let mut evaluator = match &args.bundle {
+        Some(bundle) => match super::bundle::load_verified(bundle, &args.trust) {
+            Ok(bundle) => Evaluator::from_bundle(bundle),
+            Err(code) => return code,
+        },
+        None => match compile_paths(&args.policy) {
+            Ok(compiled) => match Evaluator::new(compiled) {
+                Ok(evaluator) => evaluator,
+                Err(error) => return super::fail(error),
+            },
+            Err(PolicyError::Invalid(_)) => return ExitCode::from(1),
+            Err(PolicyError::Load(error)) => return super::imports::fail(error),
+        },
     };
     let mut log = match args.log.as_deref().map(|path| {
         DecisionLog::open(path, LogOptions::default()).map_err(|source| EvalError::Log {

@@ -35,15 +35,21 @@ pub fn fail(error: LoadError) -> std::process::ExitCode {
 /// Reads the project that `paths` name, with its imports from the lockfile and the cache.
 pub fn load(paths: &[PathBuf]) -> Result<Project, LoadError> {
     let mut project = Project::load(paths)?;
-    if let Some(root) = project.root() {
-        let imported = imported(&project, root)?;
+    if let Some(root) = project.root().map(Path::to_path_buf) {
+        let imported = imported(&project, |files| fpl_registry::Project::load(&root, files))?;
         project.add_imports(imported);
     }
     Ok(project)
 }
 
-/// The imports of the project's files (a project under `root`), read offline.
-fn imported(project: &Project, root: &Path) -> Result<Imported, fpl_registry::Error> {
+/// The imports of the project's files, read offline; `registry_project` reads the project's
+/// `faramesh.toml` and `faramesh.lock` (from disk, or from a git revision) when there are any.
+pub fn imported(
+    project: &Project,
+    registry_project: impl FnOnce(
+        &[LocalFile<'_>],
+    ) -> Result<fpl_registry::Project, fpl_registry::Error>,
+) -> Result<Imported, fpl_registry::Error> {
     let files: Vec<LocalFile<'_>> = project
         .files()
         .iter()
@@ -55,7 +61,7 @@ fn imported(project: &Project, root: &Path) -> Result<Imported, fpl_registry::Er
     if !files.iter().any(|file| file.text.contains("import")) {
         return Ok(Imported::default());
     }
-    let registry_project = fpl_registry::Project::load(root, &files)?;
+    let registry_project = registry_project(&files)?;
     if !registry_project.has_imports() {
         return Ok(Imported::default());
     }

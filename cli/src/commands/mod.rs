@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod bundle;
 pub mod check;
+pub mod ci;
 mod compile_intent;
 pub mod completions;
 pub mod diff;
@@ -10,6 +12,7 @@ pub mod explain;
 pub mod fmt;
 pub mod import;
 mod imports;
+pub mod keygen;
 pub mod lock;
 pub mod lsp;
 mod model_http;

@@ -23,7 +23,7 @@ struct Entry<'a> {
 }
 
 pub(super) fn render(analysis: &Analysis) -> String {
-    let diagnostics = super::located(analysis)
+    let diagnostics = fpl_action::located::located(analysis)
         .map(|it| Entry {
             code: it.diagnostic.code.as_str(),
             severity: it.diagnostic.severity.as_str(),

@@ -1,15 +1,13 @@
-//! Renderers of one diagnostic model: human (miette code frames), JSON, SARIF 2.1.0 and GitHub
-//! workflow commands.
+//! Renderers of one diagnostic model: human (miette code frames), JSON, and, shared with the
+//! GitHub Action, SARIF 2.1.0 and GitHub workflow commands (`fpl_action`).
 
-mod github;
 mod human;
 pub mod intent;
 mod json;
-mod sarif;
 #[cfg(test)]
 mod tests;
 
-use fpl_analyzer::{Analysis, Diagnostic, LineCol};
+use fpl_analyzer::Analysis;
 
 /// An output format of diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,27 +27,7 @@ pub fn render(analysis: &Analysis, format: Format) -> String {
     match format {
         Format::Human => human::render(analysis),
         Format::Json => json::render(analysis),
-        Format::Sarif => sarif::render(analysis),
-        Format::Github => github::render(analysis),
+        Format::Sarif => fpl_action::sarif::render(analysis),
+        Format::Github => fpl_action::annotations::workflow_commands(analysis),
     }
-}
-
-/// A diagnostic with its file path and 1-based positions resolved.
-struct Located<'a> {
-    diagnostic: &'a Diagnostic,
-    path: &'a str,
-    start: LineCol,
-    end: LineCol,
-}
-
-fn located(analysis: &Analysis) -> impl Iterator<Item = Located<'_>> {
-    analysis.diagnostics.iter().map(|diagnostic| {
-        let (start, end) = analysis.line_cols(diagnostic.span);
-        Located {
-            diagnostic,
-            path: &analysis.file(diagnostic.span.file).source.path,
-            start,
-            end,
-        }
-    })
 }

@@ -50,7 +50,8 @@ pub fn pattern_statement<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode) -> Stmt<'a> {
     Stmt::columns((node.kind(), false), columns, &[1, 1])
 }
 
-/// `delegation from "a" to "b" entries…` and `inbound "x" entries…`: the entries are clauses,
+/// `delegation from "a" to "b" entries…`, `inbound "x" entries…` and other trust entries
+/// (`spiffe_federated "x" entries…`): the entries are clauses,
 /// kept on the header line or one per line like the clauses of a rule.
 pub fn trust_item<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode) -> Stmt<'a> {
     let children = significant_children(node);

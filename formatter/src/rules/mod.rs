@@ -156,7 +156,7 @@ fn hang<'a>(first: Option<Doc<'a>>, rest: Vec<Doc<'a>>) -> Doc<'a> {
 pub fn statement<'a>(ctx: &mut Ctx<'a>, node: &SyntaxNode, indent: usize) -> Stmt<'a> {
     match node.kind() {
         RULE => rule::rule(ctx, node),
-        TRUST_DELEGATION | TRUST_INBOUND => items::trust_item(ctx, node),
+        TRUST_DELEGATION | TRUST_INBOUND | TRUST_ENTRY => items::trust_item(ctx, node),
         CONFIG_ENTRY if block::has_body(node) => {
             Stmt::plain(block::block_statement(ctx, node, indent))
         }

@@ -20,12 +20,7 @@ pub struct HttpSource {
 impl HttpSource {
     /// A registry under `base`; `timeout` limits connecting and each request.
     pub fn new(base: &str, timeout: Duration) -> Result<HttpSource, String> {
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .user_agent(concat!("faramesh/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| error.to_string())?;
+        let client = client(timeout)?;
         Ok(HttpSource {
             base: base.trim_end_matches('/').to_string(),
             timeout,
@@ -105,13 +100,7 @@ impl HttpSource {
     }
 
     fn describe(&self, url: &str, error: &reqwest::Error) -> String {
-        if error.is_timeout() {
-            format!("`{url}` did not answer within {:?}", self.timeout)
-        } else if error.is_connect() {
-            format!("cannot connect to `{url}`: {}", root_cause(error))
-        } else {
-            format!("`{url}`: {}", root_cause(error))
-        }
+        describe(url, self.timeout, error)
     }
 
     fn describe_body(&self, url: &str, error: &std::io::Error, received: usize) -> String {
@@ -131,6 +120,27 @@ impl HttpSource {
                 root_cause(error)
             )
         }
+    }
+}
+
+/// The HTTP client of the toolchain: rustls, `timeout` for connecting and for each request.
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .user_agent(concat!("faramesh/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| error.to_string())
+}
+
+/// What went wrong with a request to `url`, in a few words.
+pub(crate) fn describe(url: &str, timeout: Duration, error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!("`{url}` did not answer within {timeout:?}")
+    } else if error.is_connect() {
+        format!("cannot connect to `{url}`: {}", root_cause(error))
+    } else {
+        format!("`{url}`: {}", root_cause(error))
     }
 }
 

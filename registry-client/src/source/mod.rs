@@ -4,7 +4,7 @@
 
 pub(crate) mod dir;
 mod git;
-mod http;
+pub(crate) mod http;
 
 use std::path::Path;
 use std::time::Duration;

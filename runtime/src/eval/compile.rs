@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
-use super::cond::{CCall, CExpr, Field};
+use super::cond::{CCall, CExpr, Field, StateReads};
 use super::index::RuleIndex;
-use crate::error::{ValidationError, ValidationKind};
+use crate::error::{LoadError, ValidationError, ValidationKind};
 use crate::host::HostPattern;
 use crate::ir::{self, Builtin, CompareOp, CompiledPolicy, Effect, Expr, Root, Value};
 use crate::pattern::Pattern;
@@ -38,6 +38,8 @@ pub(crate) struct CAgent {
     pub credentials: Vec<CredentialScope>,
     /// Per budget: `warn_at × max` and `warn_at × daily`, computed once.
     pub warn_thresholds: Vec<(Option<crate::Decimal>, Option<crate::Decimal>)>,
+    /// The per-session state its conditions and budgets read (the rest is never kept).
+    pub reads: StateReads,
 }
 
 /// One compiled rule.
@@ -76,8 +78,32 @@ pub(crate) enum CredentialScope {
     FirstSegment(Box<str>),
 }
 
-/// Validates and compiles a policy.
-pub(crate) fn compile(compiled: &CompiledPolicy) -> Result<CPolicy, ValidationError> {
+/// Checks the IR version, then validates and compiles a policy, computing its digest.
+pub(crate) fn load(compiled: &CompiledPolicy) -> Result<CPolicy, LoadError> {
+    load_with_digest(compiled, compiled.digest())
+}
+
+/// [`load`] with the policy digest already known: attested by the signed manifest of a
+/// bundle whose bytes verified, so the canonical JSON (most of a large policy's load time) is
+/// not computed again.
+pub(crate) fn load_with_digest(
+    compiled: &CompiledPolicy,
+    digest: String,
+) -> Result<CPolicy, LoadError> {
+    if compiled.policy.version != ir::IR_VERSION {
+        return Err(LoadError::UnsupportedIr {
+            found: compiled.policy.version,
+            supported: ir::IR_VERSION,
+        });
+    }
+    Ok(compile(compiled, digest)?)
+}
+
+/// Validates and compiles a policy whose digest is `digest`.
+pub(crate) fn compile(
+    compiled: &CompiledPolicy,
+    digest: String,
+) -> Result<CPolicy, ValidationError> {
     let policy = &compiled.policy;
     let mut regexes = Vec::with_capacity(policy.regexes.len());
     for source in &policy.regexes {
@@ -115,7 +141,7 @@ pub(crate) fn compile(compiled: &CompiledPolicy) -> Result<CPolicy, ValidationEr
         agents,
         by_name,
         source_map: compiled.source_map.clone(),
-        digest: policy.digest(),
+        digest,
         max_redact_paths,
         max_credentials,
         max_alerts,
@@ -309,7 +335,20 @@ fn compile_agent(
             (threshold(b.max), threshold(b.daily))
         })
         .collect();
+    let mut reads = StateReads {
+        sessions: agent
+            .budgets
+            .iter()
+            .any(|b| b.scope == ir::BudgetScope::Session),
+        history: false,
+        // Every budget reads the day: a daily scope, a `daily` cap or both.
+        days: !agent.budgets.is_empty(),
+    };
+    for condition in rules.iter().filter_map(|r| r.condition.as_ref()) {
+        condition.add_state_reads(&mut reads);
+    }
     Ok(CAgent {
+        reads,
         warn_thresholds,
         ir: agent.clone(),
         rules,

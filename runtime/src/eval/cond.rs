@@ -71,6 +71,55 @@ pub(crate) enum CCall {
     ArgsArrayLen(Box<[Box<str>]>, Box<str>),
 }
 
+/// The state (§6.5) an agent's conditions and budgets read; what none reads is never kept.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StateReads {
+    /// Sessions: their calls, their spend or their history.
+    pub sessions: bool,
+    /// Session histories.
+    pub history: bool,
+    /// The agent's calls and spend of the current UTC day.
+    pub days: bool,
+}
+
+impl CExpr {
+    /// Adds the session state this expression reads to `reads`.
+    pub(crate) fn add_state_reads(&self, reads: &mut StateReads) {
+        match self {
+            CExpr::Lit(_) | CExpr::Var { .. } | CExpr::Arg(_) | CExpr::Principal(_) => {}
+            CExpr::Field(field) => {
+                reads.sessions |= matches!(field, Field::SessionCalls | Field::SessionCost);
+                reads.days |= matches!(field, Field::SessionDailyCost);
+            }
+            CExpr::Not(inner) => inner.add_state_reads(reads),
+            CExpr::And(items) | CExpr::Or(items) => {
+                for item in items {
+                    item.add_state_reads(reads);
+                }
+            }
+            CExpr::Cmp { left, right, .. } | CExpr::Match { left, right, .. } => {
+                left.add_state_reads(reads);
+                right.add_state_reads(reads);
+            }
+            CExpr::Call(call) => match call {
+                CCall::Len(arg) | CCall::Lower(arg) | CCall::Upper(arg) | CCall::Purpose(arg) => {
+                    arg.add_state_reads(reads);
+                }
+                CCall::DenyCountWithin(arg) | CCall::HistoryContainsWithin(_, _, arg) => {
+                    reads.sessions = true;
+                    reads.history = true;
+                    arg.add_state_reads(reads);
+                }
+                CCall::HistorySequence(_) | CCall::HistoryToolCount(..) => {
+                    reads.sessions = true;
+                    reads.history = true;
+                }
+                CCall::ArgsArrayLen(..) => {}
+            },
+        }
+    }
+}
+
 /// What a condition reads besides the policy.
 pub(crate) struct Ctx<'r> {
     pub args: Option<JsonRef<'r>>,
@@ -337,6 +386,17 @@ fn eval<'p: 'r, 'r>(expr: &'p CExpr, cx: &Ctx<'r>, scratch: &mut Scratch) -> Res
     })
 }
 
+/// A comparison operand: literals and argument paths, the usual operands, are read directly
+/// instead of through [`eval`]'s result.
+#[inline]
+fn operand<'p: 'r, 'r>(expr: &'p CExpr, cx: &Ctx<'r>, scratch: &mut Scratch) -> Res<'p, Val<'r>> {
+    match expr {
+        CExpr::Lit(value) => Ok(Val::from_ir(value)),
+        CExpr::Arg(segments) => Ok(walk(cx.args, segments)),
+        _ => eval(expr, cx, scratch),
+    }
+}
+
 fn walk<'r>(root: Option<JsonRef<'r>>, segments: &[Box<str>]) -> Val<'r> {
     let Some(mut current) = root else {
         return Val::Null;
@@ -488,8 +548,8 @@ fn compare<'p: 'r, 'r>(
     cx: &Ctx<'r>,
     scratch: &mut Scratch,
 ) -> Res<'p, bool> {
-    let l = eval(left, cx, scratch)?;
-    let r = eval(right, cx, scratch)?;
+    let l = operand(left, cx, scratch)?;
+    let r = operand(right, cx, scratch)?;
     let name = op.as_str();
     match op {
         CompareOp::Eq => null_rule_eq(left, l, right, r, name, scratch),

@@ -46,18 +46,15 @@ impl RuleIndex {
     }
 
     /// Candidate rule indices for `tool`, ascending (source order).
+    #[inline]
     pub fn candidates(&self, tool: &str) -> Candidates<'_> {
         if !self.indexed {
-            return Candidates {
-                lists: [&self.all, &[], &[]],
-            };
+            return Candidates::All(self.all.iter());
         }
         let first = tool.split('/').next().unwrap_or(tool);
         let exact = self.by_tool.get(tool).map_or(&[][..], Vec::as_slice);
         let by_first = self.by_first.get(first).map_or(&[][..], Vec::as_slice);
-        Candidates {
-            lists: [exact, by_first, &self.wildcard],
-        }
+        Candidates::Merge([exact, by_first, &self.wildcard])
     }
 }
 
@@ -65,16 +62,23 @@ fn exact_name(rule: &CRule) -> String {
     rule.pattern.exact_name()
 }
 
-/// A source-order merge of three ascending lists.
-pub(crate) struct Candidates<'a> {
-    lists: [&'a [u32]; 3],
+/// Candidate rules in source order: every rule of a small group, or a merge of three ascending
+/// lists.
+pub(crate) enum Candidates<'a> {
+    All(std::slice::Iter<'a, u32>),
+    Merge([&'a [u32]; 3]),
 }
 
 impl Iterator for Candidates<'_> {
     type Item = u32;
+    #[inline]
     fn next(&mut self) -> Option<u32> {
+        let lists = match self {
+            Candidates::All(all) => return all.next().copied(),
+            Candidates::Merge(lists) => lists,
+        };
         let mut best: Option<(usize, u32)> = None;
-        for (k, list) in self.lists.iter().enumerate() {
+        for (k, list) in lists.iter().enumerate() {
             if let Some(&head) = list.first()
                 && best.is_none_or(|(_, b)| head < b)
             {
@@ -82,7 +86,7 @@ impl Iterator for Candidates<'_> {
             }
         }
         let (k, head) = best?;
-        self.lists[k] = &self.lists[k][1..];
+        lists[k] = &lists[k][1..];
         Some(head)
     }
 }

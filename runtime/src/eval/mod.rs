@@ -12,6 +12,7 @@ use compile::{CAgent, CPolicy};
 use cond::{Ctx, Scratch};
 use state::{DayState, State};
 
+use crate::bundle::VerifiedBundle;
 use crate::decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
 use crate::error::LoadError;
 use crate::ir::{CompiledPolicy, Effect};
@@ -38,21 +39,74 @@ struct Buffers {
     scratch: Scratch,
 }
 
-/// The outcome of steps 1–6 before state is committed.
+/// The outcome of steps 1–6 before state is committed. Built once per decision on the
+/// stack and filled in place; small enough that nothing copies it in bulk.
 #[derive(Debug, Clone, Copy)]
 struct Verdict<'p> {
     effect: Effect,
     code: ReasonCode,
+    /// Whether the rule's `reason`/`notify` apply (not for condition errors).
+    rule_texts: bool,
+    warning: bool,
     agent: Option<u32>,
     /// Index of the deciding rule in its agent.
     rule: Option<u32>,
-    /// Whether the rule's `reason`/`notify` apply (not for condition errors).
-    rule_texts: bool,
-    condition_error: Option<ConditionError<'p>>,
-    invalid: Option<&'static str>,
-    log_failure: Option<&'static str>,
-    warning: bool,
+    /// The request's session in the agent's state, when the agent keeps sessions and has seen it.
+    session: Option<u32>,
     now: Timestamp,
+    detail: Detail<'p>,
+}
+
+/// The text of a decision that no rule wrote.
+#[derive(Debug, Clone, Copy)]
+enum Detail<'p> {
+    None,
+    Condition(ConditionError<'p>),
+    Invalid(&'static str),
+    LogFailure(&'static str),
+}
+
+impl<'p> Verdict<'p> {
+    /// `deny` with `DEFAULT_DENY`, no agent yet: what every early exit refines.
+    fn new(now: Timestamp) -> Verdict<'p> {
+        Verdict {
+            effect: Effect::Deny,
+            code: ReasonCode::DefaultDeny,
+            rule_texts: false,
+            warning: false,
+            agent: None,
+            rule: None,
+            session: None,
+            now,
+            detail: Detail::None,
+        }
+    }
+
+    /// A rule decided.
+    fn rule(&mut self, index: u32, effect: Effect, code: ReasonCode) {
+        self.effect = effect;
+        self.code = code;
+        self.rule = Some(index);
+        self.rule_texts = true;
+    }
+
+    /// Rule `index`'s condition could not be evaluated.
+    fn condition_error(&mut self, index: u32, error: ConditionError<'p>) {
+        self.effect = Effect::Deny;
+        self.code = ReasonCode::ConditionError;
+        self.rule = Some(index);
+        self.rule_texts = false;
+        self.detail = Detail::Condition(error);
+    }
+
+    /// The decision log could not be written: only that is decided and committed.
+    fn log_failed(&mut self) {
+        self.effect = Effect::Deny;
+        self.code = ReasonCode::LogWriteFailed;
+        self.rule_texts = false;
+        self.warning = false;
+        self.detail = Detail::LogFailure("the decision could not be written to the decision log");
+    }
 }
 
 impl Evaluator {
@@ -63,13 +117,20 @@ impl Evaluator {
 
     /// Validates and loads a compiled policy by reference.
     pub fn from_compiled(compiled: &CompiledPolicy) -> Result<Evaluator, LoadError> {
-        if compiled.policy.version != crate::ir::IR_VERSION {
-            return Err(LoadError::UnsupportedIr {
-                found: compiled.policy.version,
-                supported: crate::ir::IR_VERSION,
-            });
-        }
-        let policy = compile::compile(compiled)?;
+        Ok(Evaluator::loaded(compile::load(compiled)?))
+    }
+
+    /// Decodes, validates and loads the binary form of a compiled policy.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Evaluator, LoadError> {
+        Evaluator::from_compiled(&CompiledPolicy::decode(bytes)?)
+    }
+
+    /// Loads the policy of a bundle whose signature and digests were verified.
+    pub fn from_bundle(bundle: VerifiedBundle) -> Evaluator {
+        Evaluator::loaded(bundle.into_policy())
+    }
+
+    fn loaded(policy: CPolicy) -> Evaluator {
         let state = State::new(policy.agents.iter().map(|a| a.rate_limits.len()));
         let buffers = Buffers {
             redact: Vec::with_capacity(policy.max_redact_paths),
@@ -77,18 +138,13 @@ impl Evaluator {
             alerts: Vec::with_capacity(policy.max_alerts),
             scratch: Scratch::default(),
         };
-        Ok(Evaluator {
+        Evaluator {
             policy,
             state,
             buffers,
             request: Request::default(),
             clock: Timestamp::now,
-        })
-    }
-
-    /// Decodes, validates and loads the binary form of a compiled policy.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Evaluator, LoadError> {
-        Evaluator::new(CompiledPolicy::from_bytes(bytes)?)
+        }
     }
 
     /// Replaces the clock used for requests without `time` (the system clock by default).
@@ -103,114 +159,95 @@ impl Evaluator {
 
     /// Decides one request and commits its effect on the state (§6.1).
     pub fn decide(&mut self, request: &Request) -> Decision<'_> {
-        let verdict = evaluate(
+        let mut verdict = Verdict::new(request.time().unwrap_or_else(self.clock));
+        evaluate(
             &self.policy,
             &self.state,
             &mut self.buffers.scratch,
             request,
-            self.clock,
+            &mut verdict,
         );
         fill_lists(&self.policy, &mut self.buffers, request.tool(), &verdict);
         commit(&self.policy, &mut self.state, request, &verdict);
-        view(&self.policy, &self.buffers, verdict)
+        view(&self.policy, &self.buffers, &verdict)
     }
 
     /// Parses a request's JSON text into an internal reusable buffer and decides it.
     pub fn decide_json(&mut self, text: &str) -> Decision<'_> {
         let mut request = std::mem::take(&mut self.request);
         request.parse_into(text);
-        let verdict = evaluate(
+        let mut verdict = Verdict::new(request.time().unwrap_or_else(self.clock));
+        evaluate(
             &self.policy,
             &self.state,
             &mut self.buffers.scratch,
             &request,
-            self.clock,
+            &mut verdict,
         );
         fill_lists(&self.policy, &mut self.buffers, request.tool(), &verdict);
         commit(&self.policy, &mut self.state, &request, &verdict);
         self.request = request;
-        view(&self.policy, &self.buffers, verdict)
+        view(&self.policy, &self.buffers, &verdict)
     }
 
     /// Decides a request and appends its record to `log` before returning (§8). If the write
     /// fails the decision is `deny` with `LOG_WRITE_FAILED`, and only that is committed.
     pub fn decide_logged(&mut self, request: &Request, log: &mut DecisionLog) -> Decision<'_> {
-        let mut verdict = evaluate(
+        let mut verdict = Verdict::new(request.time().unwrap_or_else(self.clock));
+        evaluate(
             &self.policy,
             &self.state,
             &mut self.buffers.scratch,
             request,
-            self.clock,
+            &mut verdict,
         );
         fill_lists(&self.policy, &mut self.buffers, request.tool(), &verdict);
-        let written = log.append(request, &view(&self.policy, &self.buffers, verdict));
+        let written = log.append(request, &view(&self.policy, &self.buffers, &verdict));
         if written.is_err() {
-            verdict = Verdict {
-                effect: Effect::Deny,
-                code: ReasonCode::LogWriteFailed,
-                rule_texts: false,
-                condition_error: None,
-                log_failure: Some("the decision could not be written to the decision log"),
-                warning: false,
-                ..verdict
-            };
+            verdict.log_failed();
             fill_lists(&self.policy, &mut self.buffers, request.tool(), &verdict);
         }
         commit(&self.policy, &mut self.state, request, &verdict);
-        view(&self.policy, &self.buffers, verdict)
+        view(&self.policy, &self.buffers, &verdict)
     }
 }
 
-fn early(effect: Effect, code: ReasonCode, now: Timestamp) -> Verdict<'static> {
-    Verdict {
-        effect,
-        code,
-        agent: None,
-        rule: None,
-        rule_texts: false,
-        condition_error: None,
-        invalid: None,
-        log_failure: None,
-        warning: false,
-        now,
-    }
-}
-
-/// Steps 1–6 of §6.1, reading but not changing the state.
+/// Steps 1–6 of §6.1 into `out`, reading but not changing the state.
 fn evaluate<'p>(
     policy: &'p CPolicy,
     state: &State,
     scratch: &mut Scratch,
     request: &Request,
-    clock: fn() -> Timestamp,
-) -> Verdict<'p> {
+    out: &mut Verdict<'p>,
+) {
     scratch.reset();
-    let now = request.time().unwrap_or_else(clock);
     if let Some(why) = request.invalid_reason() {
-        return Verdict {
-            invalid: Some(why),
-            ..early(Effect::Deny, ReasonCode::InvalidRequest, now)
-        };
+        out.code = ReasonCode::InvalidRequest;
+        out.detail = Detail::Invalid(why);
+        return;
     }
     // 1. Agent.
-    let Some(agent_index) = find_agent(policy, request.agent()) else {
-        return early(Effect::Deny, ReasonCode::UnknownAgent, now);
+    let found = find_agent(policy, request.agent()).and_then(|index| {
+        let agent = policy.agents.get(index as usize)?;
+        Some((index, agent, state.agents.get(index as usize)?))
+    });
+    let Some((agent_index, agent, agent_state)) = found else {
+        out.code = ReasonCode::UnknownAgent;
+        return;
     };
-    let (Some(agent), Some(agent_state)) = (
-        policy.agents.get(agent_index as usize),
-        state.agents.get(agent_index as usize),
-    ) else {
-        return early(Effect::Deny, ReasonCode::UnknownAgent, now);
-    };
-    let mut verdict = Verdict {
-        agent: Some(agent_index),
-        ..early(Effect::Deny, ReasonCode::DefaultDeny, now)
-    };
+    out.agent = Some(agent_index);
     let tool = request.tool();
-    let session = agent_state
-        .find(request.session())
-        .and_then(|slot| agent_state.session(slot));
-    let day = agent_state.day_view(now.day_number());
+    let now = out.now;
+    // Only an agent whose conditions or budgets read its sessions looks its session up.
+    if agent.reads.sessions {
+        out.session = agent_state.find(request.session());
+    }
+    let session = out.session.and_then(|slot| agent_state.session(slot));
+    let day = if agent.reads.days {
+        agent_state.day_view(now.day_number())
+    } else {
+        DayState::default()
+    };
     let cx = Ctx {
         args: request.args(),
         path: request.normalized_path(),
@@ -231,27 +268,16 @@ fn evaluate<'p>(
     for index in agent.mandatory.candidates(tool) {
         match matching::rule_matches(agent, index, phase, &cx, scratch) {
             Ok(false) => {}
-            Ok(true) => {
-                return Verdict {
-                    effect: Effect::Deny,
-                    code: ReasonCode::MandatoryDeny,
-                    rule: Some(index),
-                    rule_texts: true,
-                    ..verdict
-                };
-            }
-            Err(error) => return condition_error(verdict, index, error),
+            Ok(true) => return out.rule(index, Effect::Deny, ReasonCode::MandatoryDeny),
+            Err(error) => return out.condition_error(index, error),
         }
     }
     // 3. Egress.
     if let Some(egress) = &agent.egress
         && matching::egress_denied(egress, request.args())
     {
-        return Verdict {
-            effect: Effect::Deny,
-            code: ReasonCode::EgressDenied,
-            ..verdict
-        };
+        out.code = ReasonCode::EgressDenied;
+        return;
     }
     // 4. Rules in source order, first match wins; 5. default.
     let mut decided = false;
@@ -264,49 +290,29 @@ fn evaluate<'p>(
                     .rules
                     .get(index as usize)
                     .map_or(Effect::Deny, |r| r.effect);
-                verdict = Verdict {
-                    effect,
-                    code: ReasonCode::for_rule(effect),
-                    rule: Some(index),
-                    rule_texts: true,
-                    ..verdict
-                };
+                out.rule(index, effect, ReasonCode::for_rule(effect));
                 decided = true;
                 break;
             }
-            Err(error) => return condition_error(verdict, index, error),
+            Err(error) => return out.condition_error(index, error),
         }
     }
     if !decided {
-        let effect = agent.ir.default_effect;
-        verdict = Verdict {
-            effect,
-            code: ReasonCode::for_default(effect),
-            ..verdict
-        };
+        out.effect = agent.ir.default_effect;
+        out.code = ReasonCode::for_default(out.effect);
     }
     // 6. Limits, only for permit.
-    if verdict.effect == Effect::Permit {
+    if out.effect == Effect::Permit
+        && !(agent.rate_limits.is_empty() && agent.ir.budgets.is_empty())
+    {
         limits(
             agent,
             agent_state,
             request,
             session.map_or((0, crate::Decimal::ZERO), |s| (s.calls, s.cost)),
             day,
-            &mut verdict,
+            out,
         );
-    }
-    verdict
-}
-
-fn condition_error<'p>(verdict: Verdict<'p>, index: u32, error: ConditionError<'p>) -> Verdict<'p> {
-    Verdict {
-        effect: Effect::Deny,
-        code: ReasonCode::ConditionError,
-        rule: Some(index),
-        rule_texts: false,
-        condition_error: Some(error),
-        ..verdict
     }
 }
 
@@ -315,11 +321,30 @@ fn find_agent(policy: &CPolicy, name: &str) -> Option<u32> {
         policy
             .agents
             .iter()
-            .position(|a| a.ir.name == name)
+            .position(|a| same_name(&a.ir.name, name))
             .map(|i| i as u32)
     } else {
         policy.by_name.get(name).copied()
     }
+}
+
+/// `a == b`, compared inline eight bytes at a time: agent names are short, and a library
+/// `memcmp` call costs more than the comparison.
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut words_a, mut words_b) = (a.chunks_exact(8), b.chunks_exact(8));
+    let words_equal = (&mut words_a)
+        .zip(&mut words_b)
+        .all(|(x, y)| x.first_chunk::<8>() == y.first_chunk::<8>());
+    words_equal
+        && words_a
+            .remainder()
+            .iter()
+            .zip(words_b.remainder())
+            .all(|(x, y)| x == y)
 }
 
 /// Step 6: rate limits in source order, then budgets in source order.
@@ -381,7 +406,8 @@ fn limits(
 }
 
 /// Step 7: a final permit counts against limits and budgets; every decision with an agent
-/// joins its session's history.
+/// joins its session's history. State nothing reads is not kept: sessions only for agents whose
+/// conditions or budgets read them, histories only for agents whose conditions read them.
 fn commit(policy: &CPolicy, state: &mut State, request: &Request, verdict: &Verdict<'_>) {
     let Some(agent_index) = verdict.agent else {
         return;
@@ -395,7 +421,8 @@ fn commit(policy: &CPolicy, state: &mut State, request: &Request, verdict: &Verd
     let now = verdict.now;
     let tool = request.tool();
     let cost = request.cost();
-    if verdict.effect == Effect::Permit {
+    let permit = verdict.effect == Effect::Permit;
+    if permit && agent.reads.days {
         let day = now.day_number();
         if agent_state.day.day != day {
             agent_state.day = DayState {
@@ -406,6 +433,8 @@ fn commit(policy: &CPolicy, state: &mut State, request: &Request, verdict: &Verd
         }
         agent_state.day.calls += 1;
         agent_state.day.cost = agent_state.day.cost.saturating_add(cost);
+    }
+    if permit {
         for ((pattern, limit), counter) in agent
             .rate_limits
             .iter()
@@ -422,12 +451,17 @@ fn commit(policy: &CPolicy, state: &mut State, request: &Request, verdict: &Verd
             }
         }
     }
-    let session = agent_state.session_mut(request.session());
-    if verdict.effect == Effect::Permit {
+    if !agent.reads.sessions {
+        return;
+    }
+    let session = agent_state.session_mut(verdict.session, request.session());
+    if permit {
         session.calls += 1;
         session.cost = session.cost.saturating_add(cost);
     }
-    session.history.push(tool, verdict.effect, now);
+    if agent.reads.history {
+        session.history.push(tool, verdict.effect, now);
+    }
 }
 
 /// Fills the redact / credentials / alerts index lists for a verdict.
@@ -481,7 +515,7 @@ fn fill_lists(policy: &CPolicy, buffers: &mut Buffers, tool: &str, verdict: &Ver
     }
 }
 
-fn view<'e>(policy: &'e CPolicy, buffers: &'e Buffers, verdict: Verdict<'e>) -> Decision<'e> {
+fn view<'e>(policy: &'e CPolicy, buffers: &'e Buffers, verdict: &Verdict<'e>) -> Decision<'e> {
     let agent = verdict.agent.and_then(|i| policy.agents.get(i as usize));
     let rule = match (verdict.agent, verdict.rule, agent) {
         (Some(a), Some(r), Some(agent)) => agent
@@ -504,14 +538,11 @@ fn view<'e>(policy: &'e CPolicy, buffers: &'e Buffers, verdict: Verdict<'e>) -> 
     let texts = rule
         .filter(|_| verdict.rule_texts)
         .map(|(_, _, ir_rule)| ir_rule);
-    let reason = if let Some(error) = verdict.condition_error {
-        Some(Reason::Condition(error))
-    } else if let Some(why) = verdict.invalid {
-        Some(Reason::InvalidRequest(why))
-    } else if let Some(why) = verdict.log_failure {
-        Some(Reason::LogWrite(why))
-    } else {
-        texts.and_then(|r| r.reason.as_deref()).map(Reason::Rule)
+    let reason = match verdict.detail {
+        Detail::Condition(error) => Some(Reason::Condition(error)),
+        Detail::Invalid(why) => Some(Reason::InvalidRequest(why)),
+        Detail::LogFailure(why) => Some(Reason::LogWrite(why)),
+        Detail::None => texts.and_then(|r| r.reason.as_deref()).map(Reason::Rule),
     };
     Decision {
         effect: verdict.effect,

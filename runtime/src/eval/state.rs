@@ -109,9 +109,10 @@ impl AgentState {
         self.sessions.get(slot as usize)
     }
 
-    /// The session named `id`, created when new (this allocates once per new session).
-    pub fn session_mut(&mut self, id: &str) -> &mut SessionState {
-        let slot = match self.find(id) {
+    /// The session at `found` (what [`AgentState::find`] returned for `id` on this state), or
+    /// the session named `id` created when new (this allocates once per new session).
+    pub fn session_mut(&mut self, found: Option<u32>, id: &str) -> &mut SessionState {
+        let slot = match found.filter(|&slot| (slot as usize) < self.sessions.len()) {
             Some(slot) => slot,
             None => {
                 let slot = self.sessions.len() as u32;

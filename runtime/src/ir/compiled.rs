@@ -1,7 +1,6 @@
 //! `CompiledPolicy`: the policy plus its source map, its binary form and its digest.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::{Expr, Policy, RegexId, SourceMap, Value};
 use crate::canonical;
@@ -41,6 +40,14 @@ impl CompiledPolicy {
 
     /// Decodes and validates the binary form. Never panics on any input.
     pub fn from_bytes(bytes: &[u8]) -> Result<CompiledPolicy, LoadError> {
+        let compiled = CompiledPolicy::decode(bytes)?;
+        compiled.validate()?;
+        Ok(compiled)
+    }
+
+    /// Decodes the binary form without validating it (for loaders that validate while they
+    /// compile). Never panics on any input.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<CompiledPolicy, LoadError> {
         let rest = bytes
             .strip_prefix(FORMAT_MAGIC.as_slice())
             .ok_or(LoadError::BadMagic)?;
@@ -56,7 +63,6 @@ impl CompiledPolicy {
         if !tail.is_empty() {
             return Err(LoadError::Decode(postcard::Error::DeserializeBadEncoding));
         }
-        compiled.validate()?;
         Ok(compiled)
     }
 
@@ -68,7 +74,8 @@ impl CompiledPolicy {
                 supported: super::IR_VERSION,
             });
         }
-        crate::eval::compile::compile(self)?;
+        // Validation needs no digest.
+        crate::eval::compile::compile(self, String::new())?;
         Ok(())
     }
 
@@ -99,11 +106,7 @@ impl Policy {
 
     /// `sha256:` and the hex SHA-256 of [`Policy::canonical_json`].
     pub fn digest(&self) -> String {
-        let hash = Sha256::digest(self.canonical_json().as_bytes());
-        let mut out = String::with_capacity(71);
-        out.push_str("sha256:");
-        crate::hex::push_hex(&mut out, &hash);
-        out
+        crate::hex::sha256_digest(self.canonical_json().as_bytes())
     }
 
     /// Assigns every `matches` comparison the id of its regex, taken from its right-hand string

@@ -81,7 +81,7 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
         "ttl" => "`ttl = 15m`: how long an issued credential lives.",
         "max_scope" => "`max_scope`: the widest scope the credential may be issued with.",
         "delegate" => {
-            "`delegate name { scope, ttl, ceiling }`: what the agent may delegate to another agent."
+            "`delegate [name] { target_agent, scope, ttl, ceiling }`: what the agent may delegate to another agent; unnamed, it is named by its `target_agent`."
         }
         "selector" => {
             "`selector name { source, cache, on_unavailable, on_timeout }`: an external data source."
@@ -102,7 +102,7 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
             "`provider name { type = … }`: a secrets or identity provider that credentials name as `backend`."
         }
         "trust" => {
-            "`trust { key \"id\" \"ed25519:…\" }`: keys that registry signatures are verified against."
+            "`trust { key \"id\" \"ed25519:…\" }`: keys that registry signatures are verified against (the key may be written without quotes); other entries (`delegation`, `inbound`, `spiffe_federated \"…\"`) are carried into bundles."
         }
         "manifest" => {
             "`manifest orchestrator …` / `manifest grant a to b max N`: multi-agent orchestration."

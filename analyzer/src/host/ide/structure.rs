@@ -263,7 +263,7 @@ pub(super) fn highlights(root: &SyntaxNode) -> Vec<TokenHighlight> {
                 SyntaxKind::COMMENT => HighlightKind::Comment,
                 SyntaxKind::STRING if parent == SyntaxKind::TOOL_PATTERN => HighlightKind::Pattern,
                 SyntaxKind::STRING if parent == SyntaxKind::NAME => HighlightKind::Declaration,
-                SyntaxKind::STRING => HighlightKind::String,
+                SyntaxKind::STRING | SyntaxKind::PUBLIC_KEY => HighlightKind::String,
                 SyntaxKind::NUMBER
                 | SyntaxKind::MONEY
                 | SyntaxKind::DURATION

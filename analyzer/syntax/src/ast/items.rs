@@ -137,7 +137,7 @@ ast_node!(
     Trust, TRUST
 );
 ast_node!(
-    /// `key "id" [=] "ed25519:…"` inside `trust`.
+    /// `key "id" [=] "ed25519:…"` inside `trust` (the key quoted or not).
     TrustKey, TRUST_KEY
 );
 ast_node!(
@@ -674,8 +674,14 @@ impl Trust {
 }
 
 impl TrustKey {
-    /// The key id and key strings.
-    pub fn strings(&self) -> impl Iterator<Item = SyntaxToken> + use<> {
-        tokens(&self.0).filter(|token| token.kind() == STRING)
+    /// The key id string token.
+    pub fn id(&self) -> Option<SyntaxToken> {
+        token(&self.0, STRING)
+    }
+    /// The key token: the second string, or the key written without quotes (`PUBLIC_KEY`).
+    pub fn key(&self) -> Option<SyntaxToken> {
+        tokens(&self.0)
+            .filter(|token| matches!(token.kind(), STRING | PUBLIC_KEY))
+            .nth(1)
     }
 }

@@ -14,7 +14,8 @@ pub(crate) fn agent(p: &mut Parser) {
     p.finish_node();
 }
 
-fn agent_item(p: &mut Parser) {
+/// One statement of an agent block; also a fragment at the top level of a file.
+pub(super) fn agent_item(p: &mut Parser) {
     if p.at_any_word(keywords::EFFECTS) {
         rule::rule(p);
         return;
@@ -37,12 +38,21 @@ fn agent_item(p: &mut Parser) {
         "ambient" => keyword_then_config(p, AMBIENT),
         "audit" => audit(p),
         "credential" => credential(p),
-        "delegate" => named_config(p, DELEGATE, "a delegate agent name"),
+        "delegate" => delegate(p),
         "selector" => named_config(p, SELECTOR, "a selector name"),
         word if keywords::NAMED_CONFIG_ITEMS.contains(&word) => {
             keyword_then_config(p, NAMED_CONFIG)
         }
         _ => unknown_statement(p, &[keywords::AGENT_ITEMS, keywords::EFFECTS], true),
+    }
+}
+
+/// `delegate [name] { … }`: unnamed, a delegate is named by its `target_agent` (SPEC §3).
+fn delegate(p: &mut Parser) {
+    if matches!(p.nth(1).0, IDENT | STRING) {
+        named_config(p, DELEGATE, "a delegate agent name");
+    } else {
+        keyword_then_config(p, DELEGATE);
     }
 }
 

@@ -61,7 +61,9 @@ fn trust(p: &mut Parser) {
             p.bump_as(KEYWORD);
             p.expect(STRING, "a key id string");
             p.eat(EQ);
-            p.expect(STRING, "an `ed25519:<base64>` key string");
+            if !p.bump_public_key() {
+                p.error_expected("an `ed25519:<base64>` key");
+            }
             p.finish_node();
         }
         "delegation" if p.at(IDENT) => {
@@ -81,14 +83,26 @@ fn trust(p: &mut Parser) {
             trust_entries(p);
             p.finish_node();
         }
+        _ if p.at(IDENT) && p.nth(1).0 == STRING => {
+            p.start_node(TRUST_ENTRY);
+            p.bump_as(KEYWORD);
+            p.bump();
+            trust_entries(p);
+            p.finish_node();
+        }
         _ => unknown_statement(p, &[keywords::TRUST_ITEMS], true),
     });
     p.finish_node();
 }
 
-/// Configuration entries of a trust item, up to the next trust item or `}`.
+/// Configuration entries of a trust item, up to the next trust item or `}`. A word at the start
+/// of a line followed by a string starts another trust entry (`spiffe_federated "…"`), not an
+/// entry of this one.
 fn trust_entries(p: &mut Parser) {
     while p.at(IDENT) && !p.at_any_word(keywords::TRUST_ITEMS) {
+        if p.at_line_start() && p.nth(1).0 == STRING {
+            break;
+        }
         value::config_entry(p);
     }
 }

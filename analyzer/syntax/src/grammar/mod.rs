@@ -2,6 +2,7 @@
 
 mod agent;
 mod expr;
+mod fragment;
 mod items;
 mod rule;
 mod value;
@@ -16,25 +17,54 @@ pub(crate) fn source_file(p: &mut Parser) {
     p.start_root();
     let mut first_flat_rule = None;
     let mut has_agent = false;
+    // Agent-level statements at the top level (flat rules and fragments), and the keyword of
+    // the first fragment.
+    let mut agent_level = Vec::new();
+    let mut first_fragment = None;
     while !p.at(EOF) {
         if p.at_word("agent") {
             has_agent = true;
         }
+        let start = p.current_range().start();
         if p.at_any_word(keywords::EFFECTS) {
-            let start = p.current_range().start();
             rule::rule(p);
             first_flat_rule.get_or_insert(rowan::TextRange::new(start, p.position()));
+            agent_level.push(rowan::TextRange::new(start, p.position()));
             continue;
         }
-        if !items::top_level_item(p) {
-            unknown_statement(p, &[keywords::TOP_LEVEL, keywords::EFFECTS], false);
+        if items::top_level_item(p) {
+            continue;
         }
+        if p.at_any_word(keywords::AGENT_ITEMS) {
+            first_fragment.get_or_insert((p.current_text(), p.current_range()));
+            agent::agent_item(p);
+            agent_level.push(rowan::TextRange::new(start, p.position()));
+            continue;
+        }
+        unknown_statement(
+            p,
+            &[
+                keywords::TOP_LEVEL,
+                keywords::EFFECTS,
+                keywords::AGENT_ITEMS,
+            ],
+            false,
+        );
     }
     if let (Some(range), true) = (first_flat_rule, has_agent) {
         p.error_at(
             ErrorCode::E0102,
             "rules outside an `agent` block in a file that has `agent` blocks",
             range,
+        );
+    }
+    if let Some((word, range)) = first_fragment {
+        let fix = fragment::wrap_in_agent(p.text(), &agent_level);
+        p.error_with_fix(
+            ErrorCode::E0104,
+            format!("`{word}` belongs inside an agent"),
+            range,
+            fix,
         );
     }
     p.flush_trailing_trivia();

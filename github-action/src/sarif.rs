@@ -1,10 +1,11 @@
-//! `--format sarif`: a SARIF 2.1.0 log with one run, every code as a rule, every diagnostic as a
+//! SARIF 2.1.0 (`faramesh check --format sarif`, the Action's code-scanning upload): a log with one run, every code as a rule, every diagnostic as a
 //! result with its region and related locations.
 
 use fpl_analyzer::{Analysis, Code, Severity};
 use serde_json::{Value, json};
 
-pub(super) fn render(analysis: &Analysis) -> String {
+/// The SARIF 2.1.0 log of every diagnostic of an analysis, pretty-printed, ending in `\n`.
+pub fn render(analysis: &Analysis) -> String {
     let rules: Vec<Value> = Code::ALL
         .iter()
         .map(|code| {
@@ -17,7 +18,7 @@ pub(super) fn render(analysis: &Analysis) -> String {
             })
         })
         .collect();
-    let results: Vec<Value> = super::located(analysis)
+    let results: Vec<Value> = crate::located::located(analysis)
         .map(|it| {
             let related: Vec<Value> = it
                 .diagnostic

@@ -1,0 +1,95 @@
+//! `faramesh keygen --out KEY`: a new Ed25519 signing key for bundles. The private key goes to
+//! `KEY` (mode 0600, written atomically, never over an existing file), the public key line to
+//! `KEY.pub` and to standard output, ready for `[trust] keys`.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use fpl_runtime::bundle::{SigningKey, TrustedKey, signing_key_text};
+
+/// Arguments of `faramesh keygen`.
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// Where to write the private key (its public key line goes to `<KEY>.pub`).
+    #[arg(long, value_name = "KEY")]
+    pub out: PathBuf,
+}
+
+/// Why no key was written.
+#[derive(Debug, thiserror::Error)]
+enum KeygenError {
+    #[error("`{0}` already exists; keygen never overwrites a key")]
+    Exists(PathBuf),
+    #[error("cannot read random bytes from the operating system: {0}")]
+    Random(std::io::Error),
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Runs the command.
+pub fn run(args: &KeygenArgs) -> ExitCode {
+    match keygen(&args.out) {
+        Ok(line) => {
+            println!("\"{line}\"");
+            ExitCode::SUCCESS
+        }
+        Err(error) => super::fail(error),
+    }
+}
+
+fn keygen(out: &Path) -> Result<String, KeygenError> {
+    let public = public_path(out);
+    for path in [out, public.as_path()] {
+        if path.symlink_metadata().is_ok() {
+            return Err(KeygenError::Exists(path.to_path_buf()));
+        }
+    }
+    let mut seed = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut seed))
+        .map_err(KeygenError::Random)?;
+    let key = SigningKey::from_bytes(&seed);
+    let line = TrustedKey::of(&key).entry();
+    write_new(out, signing_key_text(&key).as_bytes(), 0o600)?;
+    write_new(&public, format!("{line}\n").as_bytes(), 0o644)?;
+    Ok(line)
+}
+
+/// `KEY.pub` beside `KEY`.
+fn public_path(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".pub");
+    PathBuf::from(name)
+}
+
+/// Writes a new file atomically with `mode` (set before any byte is written), refusing to
+/// replace one that appeared meanwhile.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeygenError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let write = |source| KeygenError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write)?;
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(write)?;
+    file.write_all(bytes).map_err(write)?;
+    file.as_file().sync_all().map_err(write)?;
+    file.persist_noclobber(path).map_err(|error| {
+        if error.error.kind() == std::io::ErrorKind::AlreadyExists {
+            KeygenError::Exists(path.to_path_buf())
+        } else {
+            write(error.error)
+        }
+    })?;
+    Ok(())
+}
