@@ -14,6 +14,7 @@
 mod comments;
 mod context;
 mod doc;
+mod edits;
 mod error;
 mod printer;
 mod range;
@@ -22,6 +23,7 @@ mod run;
 mod spacing;
 mod verify;
 
+pub use edits::minimal_edits;
 pub use error::FormatError;
 pub use fpl_syntax::{SyntaxError, TextRange, TextSize};
 pub use printer::LINE_WIDTH;
@@ -29,7 +31,8 @@ pub use range::{TextEdit, format_range};
 
 use fpl_syntax::SyntaxNode;
 
-/// Formats a whole file. A file with syntax errors is left untouched: its errors are returned.
+/// Formats a whole file, keeping its line ends (CRLF stays CRLF). A file with syntax errors is
+/// left untouched: its errors are returned.
 pub fn format_text(text: &str) -> Result<String, FormatError> {
     let parse = fpl_syntax::parse(text);
     if !parse.errors().is_empty() {
@@ -39,6 +42,13 @@ pub fn format_text(text: &str) -> Result<String, FormatError> {
     let output = format_tree(&root, text)?;
     verify::same_tree(parse.green(), &output)?;
     Ok(output)
+}
+
+/// The edits that format a whole file: each replaces only characters that change (see
+/// [`minimal_edits`]). A file with syntax errors is left untouched: its errors are returned.
+pub fn format_edits(text: &str) -> Result<Vec<TextEdit>, FormatError> {
+    let formatted = format_text(text)?;
+    Ok(minimal_edits(text, &formatted, TextSize::from(0)))
 }
 
 /// Formats the tree of `text`, which must have no syntax errors, without the safety check.
@@ -54,5 +64,5 @@ fn format_tree(root: &SyntaxNode, text: &str) -> Result<String, FormatError> {
             "{untaken} comment(s) would be dropped"
         )));
     }
-    Ok(printer::print(&doc))
+    Ok(printer::print(&doc, printer::LineEnd::of(text)))
 }

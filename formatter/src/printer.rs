@@ -11,15 +11,47 @@ pub const LINE_WIDTH: usize = 100;
 /// Columns added by one level of indentation.
 pub const INDENT_WIDTH: usize = 2;
 
-/// Prints `doc` and returns the text, ending with a newline unless it is empty.
-pub fn print(doc: &Doc<'_>) -> String {
-    let mut printer = Printer::default();
+/// Prints `doc` and returns the text, ending with a newline unless it is empty. Lines end with
+/// `line_end`.
+pub fn print(doc: &Doc<'_>, line_end: LineEnd) -> String {
+    let mut printer = Printer {
+        line_end,
+        ..Printer::default()
+    };
     printer.print(doc, false);
     printer.finish()
 }
 
+/// How the printed lines end: as the file being formatted ends its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineEnd {
+    /// `\n`.
+    #[default]
+    Lf,
+    /// `\r\n` (a file written on Windows).
+    CrLf,
+}
+
+impl LineEnd {
+    /// The line end of `text`: that of its first line (CRLF or else LF).
+    pub fn of(text: &str) -> LineEnd {
+        match text.find('\n') {
+            Some(at) if text[..at].ends_with('\r') => LineEnd::CrLf,
+            _ => LineEnd::Lf,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            LineEnd::Lf => "\n",
+            LineEnd::CrLf => "\r\n",
+        }
+    }
+}
+
 struct Printer {
     out: String,
+    line_end: LineEnd,
     column: usize,
     /// The indentation of the current block.
     indent: usize,
@@ -165,7 +197,7 @@ impl Printer {
     }
 
     fn newline(&mut self) {
-        self.out.push('\n');
+        self.out.push_str(self.line_end.as_str());
         self.column = 0;
         self.pending_spaces = 0;
         self.at_line_start = true;
@@ -178,8 +210,9 @@ impl Printer {
             self.newline();
         }
         // A blank line requested at the very end is not kept.
-        while self.out.ends_with("\n\n") {
-            self.out.pop();
+        let end = self.line_end.as_str();
+        while self.out.ends_with(&end.repeat(2)) {
+            self.out.truncate(self.out.len() - end.len());
         }
         self.out
     }
@@ -189,6 +222,7 @@ impl Default for Printer {
     fn default() -> Self {
         Printer {
             out: String::new(),
+            line_end: LineEnd::default(),
             column: 0,
             indent: 0,
             hang: 0,
@@ -217,7 +251,7 @@ mod tests {
             Doc::HardLine,
             text("}"),
         ]);
-        assert_eq!(print(&doc), "agent a {\n  default deny\n}\n");
+        assert_eq!(print(&doc, LineEnd::Lf), "agent a {\n  default deny\n}\n");
     }
 
     #[test]
@@ -228,7 +262,7 @@ mod tests {
             Doc::Comment("# c"),
             Doc::Indent(vec![Doc::Space, text("x")]),
         ]);
-        assert_eq!(print(&doc), "permit # c\n  x\n");
+        assert_eq!(print(&doc, LineEnd::Lf), "permit # c\n  x\n");
     }
 
     #[test]
@@ -257,7 +291,10 @@ mod tests {
                 false,
             ),
         ]);
-        assert_eq!(print(&doc), format!("{{ a }}\n{{\n{long}\n}}\n"));
+        assert_eq!(
+            print(&doc, LineEnd::Lf),
+            format!("{{ a }}\n{{\n{long}\n}}\n")
+        );
     }
 
     #[test]
@@ -270,6 +307,21 @@ mod tests {
             text("b"),
             Doc::BlankLine,
         ]);
-        assert_eq!(print(&doc), "a\n\nb\n");
+        assert_eq!(print(&doc, LineEnd::Lf), "a\n\nb\n");
+    }
+
+    #[test]
+    fn crlf_line_ends_are_kept_and_blank_lines_still_never_stack() {
+        let doc = Doc::Concat(vec![
+            text("a"),
+            Doc::BlankLine,
+            Doc::BlankLine,
+            text("b"),
+            Doc::BlankLine,
+        ]);
+        assert_eq!(print(&doc, LineEnd::CrLf), "a\r\n\r\nb\r\n");
+        assert_eq!(LineEnd::of("a\r\nb\n"), LineEnd::CrLf);
+        assert_eq!(LineEnd::of("a\nb\r\n"), LineEnd::Lf);
+        assert_eq!(LineEnd::of("a"), LineEnd::Lf);
     }
 }

@@ -21,8 +21,9 @@ pub struct TextEdit {
 }
 
 /// The edits that format the statements `range` touches: top-level statements, or the items of
-/// an agent when the range stays inside its braces. Returns no edit when they are formatted
-/// already, and the syntax errors when the file has any.
+/// an agent when the range stays inside its braces. Each edit replaces only characters that
+/// change; none when the statements are formatted already. Returns the syntax errors when the
+/// file has any.
 pub fn format_range(text: &str, range: TextRange) -> Result<Vec<TextEdit>, FormatError> {
     let formatted = crate::format_text(text)?;
     let input = fpl_syntax::parse(text).syntax_node();
@@ -52,14 +53,11 @@ pub fn format_range(text: &str, range: TextRange) -> Result<Vec<TextEdit>, Forma
     let last = extend_to_trailing_comment(&before, text, last);
     let replaced = gap_span(&before, first, last, text.len());
     let replacement = gap_span(&after, first, last, formatted.len());
-    let new_text = slice(&formatted, replacement).to_string();
-    if slice(text, replaced) == new_text {
-        return Ok(Vec::new());
-    }
-    Ok(vec![TextEdit {
-        range: replaced,
-        new_text,
-    }])
+    Ok(crate::minimal_edits(
+        slice(text, replaced),
+        slice(&formatted, replacement),
+        replaced.start(),
+    ))
 }
 
 /// A token or comment: everything but whitespace.
@@ -199,6 +197,30 @@ mod tests {
         assert_eq!(
             apply(text, &edits),
             "agent a {\n  default   deny\n  permit x when a == 1\n}\nagent b { default deny }\n"
+        );
+    }
+
+    #[test]
+    fn edits_stay_on_the_changed_characters_of_the_touched_line() {
+        let rules: String = (0..10)
+            .map(|n| format!("  permit   tool{n}   when a==1\n"))
+            .collect();
+        let text = format!("agent a {{\n  default deny\n{rules}}}\n");
+        let line = "  permit   tool5   when a==1\n";
+        let touched = range_of(&text, line);
+        let edits = format_range(&text, range_of(&text, "tool5")).unwrap_or_default();
+        assert!(
+            !edits.is_empty() && edits.iter().all(|edit| touched.contains_range(edit.range)),
+            "{edits:?}"
+        );
+        let formatted = crate::format_text(&text).unwrap_or_default();
+        let expected = formatted
+            .lines()
+            .find(|formatted| formatted.contains("tool5"))
+            .unwrap_or_default();
+        assert_eq!(
+            apply(&text, &edits),
+            text.replace(line.trim_end(), expected)
         );
     }
 

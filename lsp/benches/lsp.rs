@@ -21,6 +21,17 @@ fn resident_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Waits until the semantic diagnostics of the current text are computed: a code action asks
+/// for them. (Their publication is skipped when it would repeat the syntax layer's.)
+async fn semantic_diagnostics(client: &mut Client, at: serde_json::Value) {
+    client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": URI}, "range": {"start": at, "end": at}, "context": {"diagnostics": []}}),
+        )
+        .await;
+}
+
 /// A multi-threaded runtime like the server's.
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -41,13 +52,13 @@ fn open(runtime: &tokio::runtime::Runtime, text: &str) -> Client {
         client.initialize(None).await;
         client.open(URI, text).await;
         client.diagnostics_until(URI, |_| true).await;
-        client.diagnostics_until(URI, |_| true).await;
+        semantic_diagnostics(&mut client, json!({"line": 0, "character": 0})).await;
         client
     })
 }
 
 /// Benchmarks `name`: a digit inside the condition of a rule in the middle of `text` changes,
-/// until both diagnostic layers are published.
+/// until the syntax diagnostics are published and the semantic ones computed.
 fn bench_edit(
     c: &mut Criterion,
     runtime: &tokio::runtime::Runtime,
@@ -73,7 +84,7 @@ fn bench_edit(
                     )
                     .await;
                 client.diagnostics_until(URI, |_| true).await;
-                client.diagnostics_until(URI, |_| true).await;
+                semantic_diagnostics(&mut *client, at.clone()).await;
             })
         })
     });
@@ -95,7 +106,7 @@ fn bench(c: &mut Criterion) {
         &runtime,
         &mut client,
         &text,
-        "edit one character → syntax and semantic diagnostics",
+        "edit one character → syntax diagnostics published, semantic diagnostics computed",
     );
     let middle = text.len() / 2;
     let condition = middle + text[middle..].find(" and ").expect("and") + " and ".len();
@@ -134,7 +145,7 @@ fn bench_one_agent(c: &mut Criterion) {
         &runtime,
         &mut client,
         &text,
-        "one agent × 10,000 rules: edit one character → syntax and semantic diagnostics",
+        "one agent × 10,000 rules: edit one character → syntax diagnostics published, semantic diagnostics computed",
     );
 }
 

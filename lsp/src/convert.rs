@@ -9,12 +9,21 @@ use fpl_analyzer::host::ide::{
 use fpl_analyzer::{Diagnostic as FplDiagnostic, Severity};
 use tower_lsp_server::ls_types::*;
 
+use crate::client_support::ClientSupport;
 use crate::lines::DocumentLines;
 use crate::server::{Ctx, FileViews, code_href};
 
-/// What the server can do.
-pub(crate) fn capabilities() -> ServerCapabilities {
+/// What the server can do for a client that supports `support`.
+pub(crate) fn capabilities(support: &ClientSupport) -> ServerCapabilities {
     ServerCapabilities {
+        position_encoding: Some(support.position_encoding()),
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
                 open_close: Some(true),
@@ -147,8 +156,8 @@ fn diagnostic(files: &FileViews, lines: &DocumentLines, d: &FplDiagnostic) -> Di
     }
 }
 
-/// A completion item.
-pub(crate) fn completion(item: Completion) -> CompletionItem {
+/// A completion item; a snippet is sent as plain text unless the client takes `snippets`.
+pub(crate) fn completion(item: Completion, snippets: bool) -> CompletionItem {
     let kind = match item.kind {
         CompletionKind::Keyword => CompletionItemKind::KEYWORD,
         CompletionKind::Snippet => CompletionItemKind::SNIPPET,
@@ -160,13 +169,16 @@ pub(crate) fn completion(item: Completion) -> CompletionItem {
         CompletionKind::Tool => CompletionItemKind::VALUE,
         CompletionKind::Name => CompletionItemKind::REFERENCE,
     };
-    let snippet = item.snippet.is_some();
+    let (insert_text, format) = match &item.snippet {
+        Some(snippet) if snippets => (Some(snippet.clone()), InsertTextFormat::SNIPPET),
+        _ => (item.snippet_as_text(), InsertTextFormat::PLAIN_TEXT),
+    };
     CompletionItem {
         label: item.label,
         kind: Some(kind),
         detail: item.detail,
-        insert_text: item.snippet,
-        insert_text_format: snippet.then_some(InsertTextFormat::SNIPPET),
+        insert_text_format: insert_text.is_some().then_some(format),
+        insert_text,
         ..CompletionItem::default()
     }
 }

@@ -3,7 +3,9 @@
 //! Only this crate knows LSP types; positions are byte offsets inside and UTF-16 line/columns at
 //! the edge ([`lines`]).
 
+mod client_support;
 mod convert;
+mod documents;
 pub mod framing;
 mod imports;
 pub mod lines;

@@ -1,6 +1,7 @@
 //! A document's text with its line index (`fpl_syntax`'s, the only one) and the conversions
 //! between byte offsets and LSP positions: lines end at LF, CRLF or a lone CR, columns count
-//! UTF-16 code units. The only place positions change units.
+//! UTF-16 code units unless the client negotiated UTF-8 (`positionEncoding`). The only place
+//! positions change units.
 
 use std::sync::Arc;
 
@@ -12,13 +13,19 @@ use tower_lsp_server::ls_types::{Position, Range};
 pub struct DocumentLines {
     text: Arc<str>,
     index: LineIndex,
+    unit: ColumnUnit,
 }
 
 impl DocumentLines {
-    /// Indexes `text`.
+    /// Indexes `text` for positions whose columns count UTF-16 code units (LSP's default).
     pub fn new(text: Arc<str>) -> Self {
+        DocumentLines::with_unit(text, ColumnUnit::Utf16)
+    }
+
+    /// Indexes `text` for positions whose columns count `unit`s.
+    pub fn with_unit(text: Arc<str>, unit: ColumnUnit) -> Self {
         let index = LineIndex::new(&text);
-        DocumentLines { text, index }
+        DocumentLines { text, index, unit }
     }
 
     /// The text.
@@ -33,12 +40,12 @@ impl DocumentLines {
             line: position.line,
             column: position.character,
         };
-        self.index.offset(at, ColumnUnit::Utf16)
+        self.index.offset(at, self.unit)
     }
 
     /// The position of a byte offset (clamped to the text, rounded down to a character).
     pub fn position(&self, offset: TextSize) -> Position {
-        let at = self.index.line_column(offset, ColumnUnit::Utf16);
+        let at = self.index.line_column(offset, self.unit);
         Position::new(at.line, at.column)
     }
 
@@ -69,6 +76,14 @@ mod tests {
         assert_eq!(lines.offset(Position::new(1, 99)), TextSize::from(10));
         assert_eq!(lines.offset(Position::new(9, 0)), TextSize::from(11));
         assert_eq!(lines.position(TextSize::from(2)), Position::new(0, 1));
+    }
+
+    #[test]
+    fn utf8_columns_count_bytes() {
+        let lines = DocumentLines::with_unit(Arc::from("a😀b\nxé\n"), ColumnUnit::Utf8);
+        assert_eq!(lines.position(TextSize::from(5)), Position::new(0, 5));
+        assert_eq!(lines.offset(Position::new(0, 5)), TextSize::from(5));
+        assert_eq!(lines.offset(Position::new(1, 3)), TextSize::from(10));
     }
 
     #[test]

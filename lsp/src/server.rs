@@ -10,46 +10,18 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use fpl_analyzer::host::ide::fixes_at;
 use fpl_analyzer::host::{AnalysisHost, Cancelled, Change, Snapshot};
-use fpl_analyzer::project::Project;
 use fpl_analyzer::smt::{SmtError, SmtOptions};
 use fpl_analyzer::{Diagnostic as FplDiagnostic, FileId, SourceFile};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::client_support::ClientSupport;
 use crate::convert;
+use crate::documents::{Document, Documents, identity_of, indexed};
 use crate::lines::DocumentLines;
-
-/// One file the server knows: open in the editor, or part of a workspace policy.
-#[derive(Debug, Clone)]
-struct Document {
-    file: FileId,
-    version: Option<i32>,
-    lines: Arc<DocumentLines>,
-    open: bool,
-    in_project: bool,
-}
-
-#[derive(Debug, Default)]
-struct Documents {
-    by_uri: HashMap<Uri, Document>,
-    uris: HashMap<FileId, Uri>,
-    next_file: u32,
-    projects: Vec<Vec<FileId>>,
-    /// The mistakes of workspace manifests (`faramesh.toml`), published once initialized.
-    manifests: Vec<(Uri, Vec<Diagnostic>)>,
-}
-
-impl Documents {
-    fn new_file(&mut self, uri: &Uri) -> FileId {
-        let file = FileId(self.next_file);
-        self.next_file += 1;
-        self.uris.insert(file, uri.clone());
-        file
-    }
-}
+use fpl_analyzer::host::ide::moved;
 
 /// A file as the handlers see it: its address, line index and document version.
 #[derive(Debug, Clone)]
@@ -64,6 +36,11 @@ pub(crate) struct FileView {
 pub(crate) struct FileViews(HashMap<FileId, FileView>);
 
 impl FileViews {
+    /// The views of these files.
+    pub(crate) fn of(views: impl IntoIterator<Item = (FileId, FileView)>) -> Self {
+        FileViews(views.into_iter().collect())
+    }
+
     pub(crate) fn get(&self, file: FileId) -> Option<&FileView> {
         self.0.get(&file)
     }
@@ -105,8 +82,23 @@ impl Ctx {
 struct Published {
     file: FileId,
     uri: Uri,
+    /// Every diagnostic but the SMT findings.
     diagnostics: Vec<Diagnostic>,
     version: Option<i32>,
+}
+
+/// Publishes `diagnostics` for `uri` unless the client has exactly these already, for the same
+/// version of the document.
+async fn send(
+    client: &Client,
+    shared: &Shared,
+    uri: Uri,
+    diagnostics: Vec<Diagnostic>,
+    version: Option<i32>,
+) {
+    if shared.record(&uri, &diagnostics, version) {
+        client.publish_diagnostics(uri, diagnostics, version).await;
+    }
 }
 
 #[derive(Default)]
@@ -115,15 +107,21 @@ struct SemanticCache {
     last: HashMap<Uri, (String, Vec<SemanticToken>)>,
 }
 
+/// The diagnostics a file has in the client and the document version they were sent for.
+type Sent = (Option<i32>, Vec<Diagnostic>);
+
 /// The state handlers and background publishing share.
 struct Shared {
     host: Mutex<AnalysisHost>,
     documents: Mutex<Documents>,
     /// How many changes have been applied; results of an older snapshot are not published.
     generation: AtomicU64,
-    /// The last SMT findings of each file, with the generation they were computed at: their
-    /// fixes are offered as code actions while that generation is current.
-    smt: Mutex<HashMap<FileId, (u64, Vec<FplDiagnostic>)>>,
+    /// The last SMT findings of each file, moved along with every edit since they were
+    /// computed: published (and their fixes offered) until the next run replaces them.
+    smt: Mutex<HashMap<FileId, Vec<FplDiagnostic>>>,
+    /// The diagnostics each file has in the client, with the document version they were sent
+    /// for: a file whose diagnostics and version are unchanged is not published again.
+    published: Mutex<HashMap<Uri, Sent>>,
     /// Held while the solver runs: one SMT run at a time, so pauses in typing do not pile runs up.
     solver: tokio::sync::Mutex<()>,
 }
@@ -140,8 +138,8 @@ impl Shared {
         self.generation.load(Ordering::SeqCst) == generation
     }
 
-    /// Remembers the SMT findings of the files `files`, computed at `generation`.
-    fn remember_smt(&self, generation: u64, files: &[FileId], findings: &[FplDiagnostic]) {
+    /// Replaces the SMT findings of the files `files`.
+    fn remember_smt(&self, files: &[FileId], findings: &[FplDiagnostic]) {
         let mut smt = lock(&self.smt);
         for &file in files {
             let own = findings
@@ -149,18 +147,40 @@ impl Shared {
                 .filter(|finding| finding.span.file == file)
                 .cloned()
                 .collect();
-            smt.insert(file, (generation, own));
+            smt.insert(file, own);
         }
     }
 
-    /// The SMT findings of `file` if they are still current.
+    /// The last SMT findings of `file`, where they are in its current text.
     fn current_smt(&self, file: FileId) -> Vec<FplDiagnostic> {
-        let generation = self.generation.load(Ordering::SeqCst);
-        lock(&self.smt)
-            .get(&file)
-            .filter(|(at, _)| *at == generation)
-            .map(|(_, findings)| findings.clone())
-            .unwrap_or_default()
+        lock(&self.smt).get(&file).cloned().unwrap_or_default()
+    }
+
+    /// Moves the kept SMT findings over an edit of `file` (`None`: its whole text replaced).
+    fn move_smt(&self, file: FileId, edit: Option<(fpl_syntax::TextRange, usize)>) {
+        for findings in lock(&self.smt).values_mut() {
+            match edit {
+                Some((range, inserted)) => {
+                    let inserted = fpl_syntax::TextSize::from(inserted as u32);
+                    moved::move_with_edit(findings, file, range, inserted);
+                }
+                None => moved::forget_file(findings, file),
+            }
+        }
+    }
+
+    /// Records that the client is sent `diagnostics` for `uri` at `version`; false when it has
+    /// them already. An edited document's version changes, so its layers are always sent.
+    fn record(&self, uri: &Uri, diagnostics: &[Diagnostic], version: Option<i32>) -> bool {
+        let mut published = lock(&self.published);
+        if published
+            .get(uri)
+            .is_some_and(|(sent, last)| *sent == version && last == diagnostics)
+        {
+            return false;
+        }
+        published.insert(uri.clone(), (version, diagnostics.to_vec()));
+        true
     }
 
     fn context(&self, uri: &Uri) -> Option<Ctx> {
@@ -233,6 +253,7 @@ impl Backend {
                 documents: Mutex::new(Documents::default()),
                 generation: AtomicU64::new(0),
                 smt: Mutex::default(),
+                published: Mutex::default(),
                 solver: tokio::sync::Mutex::new(()),
             }),
             semantic: Mutex::new(SemanticCache::default()),
@@ -276,68 +297,41 @@ impl Backend {
         }
     }
 
-    /// Loads each workspace folder's policy with the project loader, as `faramesh check` reads
-    /// it; a folder that cannot be read is left out.
-    fn load_workspace(&self, folders: Vec<PathBuf>) {
-        let mut documents = lock(&self.shared.documents);
-        let mut change = Change::default();
-        for folder in folders {
-            let Ok(project) = Project::load(std::slice::from_ref(&folder)) else {
-                continue;
-            };
-            let mut group = Vec::new();
-            for file in project.files() {
-                let Some(path) = &file.disk_path else {
-                    continue;
-                };
-                let path = path.canonicalize().unwrap_or_else(|_| path.clone());
-                let Some(uri) = Uri::from_file_path(&path) else {
-                    continue;
-                };
-                let relative = path
-                    .strip_prefix(&folder)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string();
-                let source = SourceFile {
-                    path: relative,
-                    ..file.source.clone()
-                };
-                let id = documents.new_file(&uri);
-                let lines = Arc::new(DocumentLines::new(Arc::from(source.text.as_str())));
-                change.set_file(id, source);
-                documents.by_uri.insert(
-                    uri,
-                    Document {
-                        file: id,
-                        version: None,
-                        lines,
-                        open: false,
-                        in_project: true,
-                    },
-                );
-                group.push(id);
-            }
-            if !group.is_empty() {
-                documents.projects.push(group);
-            }
-            documents.manifests.extend(manifest_diagnostics(&project));
+    /// Reads the workspace folders' policies again and publishes what changed: each policy,
+    /// the manifests' mistakes, and empty diagnostics for files the server forgot.
+    async fn reload_workspace(&self) {
+        let reload = {
+            let mut documents = lock(&self.shared.documents);
+            let mut reload = documents.reload();
+            self.shared.apply(std::mem::take(&mut reload.change));
+            reload
+        };
+        for uri in reload.forgotten {
+            send(&self.client, &self.shared, uri, Vec::new(), None).await;
         }
-        change.set_policies(documents.projects.clone());
-        self.shared.apply(change);
+        for (uri, diagnostics) in reload.manifests {
+            send(&self.client, &self.shared, uri, diagnostics, None).await;
+        }
+        for uri in reload.publish {
+            self.publish(uri).await;
+        }
     }
 
     /// Publishes the diagnostics of `uri` in layers: its syntax diagnostics at once, then every
     /// diagnostic of each file of its policy, then (in the background, once typing pauses) the
-    /// same with the SMT findings added. A layer computed on a snapshot that a newer change has
-    /// overtaken is dropped: that change publishes its own.
+    /// same with new SMT findings. Until those arrive, the last findings, moved with the edits,
+    /// stand in for them. A layer computed on a snapshot that a newer change has overtaken is
+    /// dropped: that change publishes its own. A file is published only when its diagnostics
+    /// changed.
     async fn publish(&self, uri: Uri) {
         let Some(ctx) = self.shared.context(&uri) else {
             return;
         };
         let generation = ctx.generation;
+        let smt = self.shared.current_smt(ctx.file);
         let syntax = run_blocking(move || {
-            let diagnostics = ctx.snapshot.syntax_diagnostics(ctx.file)?;
+            let mut diagnostics = ctx.snapshot.syntax_diagnostics(ctx.file)?;
+            diagnostics.extend(smt);
             let version = ctx.files.get(ctx.file).and_then(|view| view.version);
             Ok((convert::diagnostics(&ctx, &diagnostics), version))
         })
@@ -348,24 +342,27 @@ impl Backend {
         if !self.shared.is_current(generation) {
             return;
         }
-        self.client
-            .publish_diagnostics(uri.clone(), syntax, version)
-            .await;
+        send(&self.client, &self.shared, uri.clone(), syntax, version).await;
         let Some(ctx) = self.shared.context(&uri) else {
             return;
         };
         let generation = ctx.generation;
+        let shared = self.shared.clone();
         let semantic = run_blocking(move || {
             let mut out = Vec::new();
             for file in ctx.snapshot.policy_files(ctx.file)? {
                 let diagnostics = ctx.snapshot.diagnostics(file)?;
                 if let Some(view) = ctx.files.get(file) {
-                    out.push(Published {
-                        file,
-                        uri: view.uri.clone(),
-                        diagnostics: convert::diagnostics_of(&ctx.files, file, &diagnostics),
-                        version: view.version,
-                    });
+                    let smt = shared.current_smt(file);
+                    out.push((
+                        Published {
+                            file,
+                            uri: view.uri.clone(),
+                            diagnostics: convert::diagnostics_of(&ctx.files, file, &diagnostics),
+                            version: view.version,
+                        },
+                        convert::diagnostics_of(&ctx.files, file, &smt),
+                    ));
                 }
             }
             Ok(out)
@@ -377,11 +374,22 @@ impl Backend {
         if !self.shared.is_current(generation) {
             return;
         }
-        for published in semantic.clone() {
-            self.client
-                .publish_diagnostics(published.uri, published.diagnostics, published.version)
-                .await;
+        let mut layer = Vec::with_capacity(semantic.len());
+        for (published, smt) in semantic {
+            let mut diagnostics = published.diagnostics.clone();
+            diagnostics.extend(smt);
+            let uri = published.uri.clone();
+            send(
+                &self.client,
+                &self.shared,
+                uri,
+                diagnostics,
+                published.version,
+            )
+            .await;
+            layer.push(published);
         }
+        let semantic = layer;
         tokio::spawn(publish_smt(
             self.client.clone(),
             self.shared.clone(),
@@ -412,6 +420,21 @@ async fn publish_smt(
     let Some(ctx) = shared.context(&uri) else {
         return;
     };
+    let progress = if lock(&shared.documents).support.progress {
+        let token = NumberOrString::String(format!("faramesh/smt/{generation}"));
+        match client.create_work_done_progress(token.clone()).await {
+            Ok(()) => Some(
+                client
+                    .progress(token, "faramesh")
+                    .with_message("proving the policy's rules with the SMT solver")
+                    .begin()
+                    .await,
+            ),
+            Err(_refused) => None,
+        }
+    } else {
+        None
+    };
     let stop = {
         let shared = shared.clone();
         move || !shared.is_current(generation)
@@ -434,48 +457,34 @@ async fn publish_smt(
         Ok((findings, files))
     })
     .await;
+    if let Some(progress) = progress {
+        progress.finish().await;
+    }
+    // Stopped by a newer edit, or overtaken by one: that edit's run replaces the findings.
     let Some((Some(findings), files)) = findings else {
         return;
     };
-    if !shared.is_current(generation) {
-        return;
-    }
     let ids: Vec<FileId> = semantic.iter().map(|published| published.file).collect();
-    shared.remember_smt(generation, &ids, &findings);
-    if findings.is_empty() {
-        return;
+    {
+        // Under the documents lock no edit can move the kept findings meanwhile.
+        let _documents = lock(&shared.documents);
+        if !shared.is_current(generation) {
+            return;
+        }
+        shared.remember_smt(&ids, &findings);
     }
     for published in semantic {
         let mut diagnostics = published.diagnostics;
         diagnostics.extend(convert::diagnostics_of(&files, published.file, &findings));
-        client
-            .publish_diagnostics(published.uri, diagnostics, published.version)
-            .await;
+        send(
+            &client,
+            &shared,
+            published.uri,
+            diagnostics,
+            published.version,
+        )
+        .await;
     }
-}
-
-/// The mistakes of a project's manifests as LSP diagnostics, by the manifest's address.
-fn manifest_diagnostics(project: &Project) -> Vec<(Uri, Vec<Diagnostic>)> {
-    let mut out = Vec::new();
-    for (index, manifest) in project.manifests().iter().enumerate() {
-        let Some(path) = &manifest.disk_path else {
-            continue;
-        };
-        let path = path.canonicalize().unwrap_or_else(|_| path.clone());
-        let Some(uri) = Uri::from_file_path(&path) else {
-            continue;
-        };
-        let file = FileId(index as u32);
-        let view = FileView {
-            uri: uri.clone(),
-            lines: Arc::new(DocumentLines::new(Arc::from(manifest.source.text.as_str()))),
-            version: None,
-        };
-        let views = FileViews(HashMap::from([(file, view)]));
-        let diagnostics = convert::diagnostics_of(&views, file, project.manifest_diagnostics());
-        out.push((uri, diagnostics));
-    }
-    out
 }
 
 /// Runs `work` on a blocking thread; `None` when it was cancelled or panicked.
@@ -490,13 +499,37 @@ async fn run_blocking<T: Send + 'static>(
     }
 }
 
-fn folders(params: &InitializeParams) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = params
-        .workspace_folders
+/// The paths of workspace folders, as the client spells them.
+fn paths(folders: &[WorkspaceFolder]) -> Vec<PathBuf> {
+    folders
         .iter()
-        .flatten()
         .filter_map(|folder| folder.uri.to_file_path().map(|p| p.into_owned()))
-        .collect();
+        .collect()
+}
+
+/// The registration of file watchers for manifests and policy files.
+fn watchers() -> Registration {
+    let watch = |glob: &str| FileSystemWatcher {
+        glob_pattern: GlobPattern::String(glob.to_string()),
+        kind: None,
+    };
+    let options = DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![
+            watch("**/faramesh.toml"),
+            watch("**/*.fpl"),
+            watch("**/*.fms"),
+        ],
+    };
+    Registration {
+        id: "faramesh-watched-files".to_string(),
+        method: "workspace/didChangeWatchedFiles".to_string(),
+        register_options: serde_json::to_value(options).ok(),
+    }
+}
+
+/// The workspace folders of `initialize` (the root URI when the client sent none).
+fn folders(params: &InitializeParams) -> Vec<PathBuf> {
+    let mut out = paths(params.workspace_folders.as_deref().unwrap_or_default());
     #[allow(deprecated)]
     if out.is_empty()
         && let Some(root) = params.root_uri.as_ref().and_then(|uri| uri.to_file_path())
@@ -508,9 +541,14 @@ fn folders(params: &InitializeParams) -> Vec<PathBuf> {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        self.load_workspace(folders(&params));
+        let support = ClientSupport::new(&params.capabilities);
+        {
+            let mut documents = lock(&self.shared.documents);
+            documents.support = support;
+            documents.folders = folders(&params);
+        }
         Ok(InitializeResult {
-            capabilities: convert::capabilities(),
+            capabilities: convert::capabilities(&support),
             server_info: Some(ServerInfo {
                 name: "faramesh-lsp".to_string(),
                 version: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -520,24 +558,28 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        // One file of each workspace policy: its publication covers the policy's other files.
-        let uris: Vec<Uri> = {
-            let documents = lock(&self.shared.documents);
-            documents
-                .projects
-                .iter()
-                .filter_map(|group| documents.uris.get(group.first()?).cloned())
-                .collect()
-        };
-        for uri in uris {
-            self.publish(uri).await;
+        if lock(&self.shared.documents).support.watch_files {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                // A client that refuses still gets every change through its open documents.
+                let _refused = client.register_capability(vec![watchers()]).await;
+            });
         }
-        let manifests = std::mem::take(&mut lock(&self.shared.documents).manifests);
-        for (uri, diagnostics) in manifests {
-            self.client
-                .publish_diagnostics(uri, diagnostics, None)
-                .await;
+        self.reload_workspace().await;
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        self.reload_workspace().await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut documents = lock(&self.shared.documents);
+            let removed = paths(&params.event.removed);
+            documents.folders.retain(|folder| !removed.contains(folder));
+            documents.folders.extend(paths(&params.event.added));
         }
+        self.reload_workspace().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -548,15 +590,26 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let uri = params.text_document.uri;
         let text = params.text_document.text;
-        {
+        let respelled = {
             let mut documents = lock(&self.shared.documents);
-            let known = documents.by_uri.get(&uri).map(|doc| doc.file);
-            let file = known.unwrap_or_else(|| documents.new_file(&uri));
+            // The client may name a workspace file differently (through a symlink): from now
+            // on the server uses the client's URI.
+            let respelled = documents.known_as(&uri).filter(|known| *known != uri);
+            if let Some(known) = &respelled {
+                documents.rename(known, &uri);
+            }
+            let known = documents.by_uri.get(&uri).cloned();
+            let file = known
+                .as_ref()
+                .map_or_else(|| documents.new_file(&uri), |doc| doc.file);
             let path = uri
                 .to_file_path()
                 .map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
-            let lines = Arc::new(DocumentLines::new(Arc::from(text.as_str())));
-            let in_project = known.is_some();
+            let lines = documents.lines(&text);
+            let in_project = known.as_ref().is_some_and(|doc| doc.in_project);
+            let identity = known
+                .and_then(|doc| doc.identity)
+                .or_else(|| identity_of(&uri));
             documents.by_uri.insert(
                 uri.clone(),
                 Document {
@@ -565,6 +618,7 @@ impl LanguageServer for Backend {
                     lines,
                     open: true,
                     in_project,
+                    identity,
                 },
             );
             let mut change = Change::default();
@@ -573,26 +627,35 @@ impl LanguageServer for Backend {
                 change.set_policies(documents.projects.clone());
             }
             self.shared.apply(change);
+            respelled
+        };
+        if let Some(old) = respelled {
+            send(&self.client, &self.shared, old, Vec::new(), None).await;
         }
         self.publish(uri).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
-        {
+        let version = params.text_document.version;
+        let refused = 'apply: {
             let mut documents = lock(&self.shared.documents);
+            let columns = documents.support.columns;
             let Some(document) = documents.by_uri.get_mut(&uri) else {
                 return;
             };
-            if document
-                .version
-                .is_some_and(|version| params.text_document.version <= version)
-            {
-                // An old or repeated change: the document already has it.
-                return;
+            if let Some(current) = document.version.filter(|&current| version <= current) {
+                // An old or repeated change: applying it would make the server's text and the
+                // editor's diverge. The client is told; the document stays as it is.
+                break 'apply Some(format!(
+                    "faramesh: ignored a change to {} at version {version}: the document is at \
+                     version {current}",
+                    uri.as_str()
+                ));
             }
             let mut change = Change::default();
             let mut lines = document.lines.clone();
+            let mut moves = Vec::new();
             for content in params.content_changes {
                 let mut text = lines.text().to_string();
                 match content.range {
@@ -600,37 +663,48 @@ impl LanguageServer for Backend {
                         let range = lines.text_range(range);
                         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
                         text.replace_range(start..end, &content.text);
+                        moves.push(Some((range, content.text.len())));
                         change.edit_file(document.file, range, content.text);
                     }
                     None => {
                         text = content.text.clone();
-                        change.set_file(
-                            document.file,
-                            SourceFile::new(
-                                uri.to_file_path().map_or_else(
-                                    || uri.as_str().to_string(),
-                                    |p| p.display().to_string(),
-                                ),
-                                content.text,
-                            ),
-                        );
+                        moves.push(None);
+                        let path = uri
+                            .to_file_path()
+                            .map_or_else(|| uri.as_str().to_string(), |p| p.display().to_string());
+                        change.set_file(document.file, SourceFile::new(path, content.text));
                     }
                 }
-                lines = Arc::new(DocumentLines::new(Arc::from(text)));
+                lines = indexed(&text, columns);
+            }
+            document.version = Some(version);
+            if !self.shared.apply(change) {
+                // The host kept its text: so does the server, and the editor is told.
+                if let Some(text) = lock(&self.shared.host).snapshot().text(document.file) {
+                    document.lines = indexed(&text, columns);
+                }
+                break 'apply Some(format!(
+                    "faramesh: could not apply the change to {} at version {version}",
+                    uri.as_str()
+                ));
             }
             document.lines = lines;
-            document.version = Some(params.text_document.version);
-            if !self.shared.apply(change) {
-                return;
+            for edit in moves {
+                self.shared.move_smt(document.file, edit);
             }
+            None
+        };
+        match refused {
+            Some(message) => self.client.log_message(MessageType::ERROR, message).await,
+            None => self.publish(uri).await,
         }
-        self.publish(uri).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         let removed = {
             let mut documents = lock(&self.shared.documents);
+            let columns = documents.support.columns;
             let Some(document) = documents.by_uri.get_mut(&uri) else {
                 return;
             };
@@ -643,7 +717,7 @@ impl LanguageServer for Backend {
                     && let Ok(bytes) = std::fs::read(&path)
                 {
                     let source = SourceFile::from_bytes(path.display().to_string(), &bytes);
-                    document.lines = Arc::new(DocumentLines::new(Arc::from(source.text.as_str())));
+                    document.lines = indexed(&source.text, columns);
                     change.set_file(file, source);
                 }
                 false
@@ -657,7 +731,7 @@ impl LanguageServer for Backend {
             removed
         };
         if removed {
-            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            send(&self.client, &self.shared, uri, Vec::new(), None).await;
         } else {
             self.publish(uri).await;
         }
@@ -692,11 +766,15 @@ impl LanguageServer for Backend {
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let position = params.text_document_position.position;
         let uri = params.text_document_position.text_document.uri;
+        let snippets = lock(&self.shared.documents).support.snippets;
         self.query(&uri, move |ctx| {
             let offset = ctx.lines.offset(position);
             let items = ctx.snapshot.completions(ctx.file, offset)?;
             Ok(Some(CompletionResponse::Array(
-                items.into_iter().map(convert::completion).collect(),
+                items
+                    .into_iter()
+                    .map(|item| convert::completion(item, snippets))
+                    .collect(),
             )))
         })
         .await
@@ -933,7 +1011,7 @@ impl LanguageServer for Backend {
         self.query(&uri, move |ctx| {
             let range = ctx.lines.text_range(range);
             let mut assists = ctx.snapshot.assists(ctx.file, range)?;
-            assists.extend(fixes_at(&smt, range));
+            assists.extend(ctx.snapshot.fixes(&smt, range));
             Ok(Some(
                 assists
                     .into_iter()
@@ -945,18 +1023,13 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        self.query(&params.text_document.uri, |ctx| {
-            let text = ctx.lines.text();
-            let Ok(formatted) = fpl_fmt::format_text(text) else {
-                return Ok(None);
-            };
-            if formatted == **text {
-                return Ok(Some(Vec::new()));
-            }
-            let whole = fpl_syntax::TextRange::up_to(fpl_syntax::TextSize::from(text.len() as u32));
-            Ok(Some(vec![TextEdit::new(ctx.lines.range(whole), formatted)]))
-        })
-        .await
+        let formatted = self
+            .query(&params.text_document.uri, |ctx| {
+                let edits = fpl_fmt::format_edits(ctx.lines.text());
+                Ok(Some(text_edits(ctx, edits)))
+            })
+            .await?;
+        self.edits_or_message(formatted).await
     }
 
     async fn range_formatting(
@@ -964,19 +1037,62 @@ impl LanguageServer for Backend {
         params: DocumentRangeFormattingParams,
     ) -> Result<Option<Vec<TextEdit>>> {
         let range = params.range;
-        self.query(&params.text_document.uri, move |ctx| {
-            let range = ctx.lines.text_range(range);
-            let Ok(edits) = fpl_fmt::format_range(ctx.lines.text(), range) else {
-                return Ok(None);
-            };
-            Ok(Some(
-                edits
-                    .into_iter()
-                    .map(|edit| TextEdit::new(ctx.lines.range(edit.range), edit.new_text))
-                    .collect(),
+        let formatted = self
+            .query(&params.text_document.uri, move |ctx| {
+                let range = ctx.lines.text_range(range);
+                let edits = fpl_fmt::format_range(ctx.lines.text(), range);
+                Ok(Some(text_edits(ctx, edits)))
+            })
+            .await?;
+        self.edits_or_message(formatted).await
+    }
+}
+
+/// Formatter edits as LSP edits, or why the file cannot be formatted.
+fn text_edits(
+    ctx: &Ctx,
+    edits: std::result::Result<Vec<fpl_fmt::TextEdit>, fpl_fmt::FormatError>,
+) -> std::result::Result<Vec<TextEdit>, String> {
+    match edits {
+        Ok(edits) => Ok(edits
+            .into_iter()
+            .map(|edit| TextEdit::new(ctx.lines.range(edit.range), edit.new_text))
+            .collect()),
+        Err(fpl_fmt::FormatError::Syntax(errors)) => {
+            let first = errors.first().map_or_else(String::new, |error| {
+                let at = ctx.lines.position(error.range.start());
+                format!(
+                    "; the first at {}:{}: {}",
+                    at.line + 1,
+                    at.character + 1,
+                    error.message
+                )
+            });
+            Err(format!(
+                "faramesh: not formatted: the file has {} syntax error(s){first}",
+                errors.len()
             ))
-        })
-        .await
+        }
+        Err(error) => Err(format!("faramesh: not formatted: {error}")),
+    }
+}
+
+impl Backend {
+    /// The edits, or `None` with the reason shown to the user (`window/showMessage`).
+    async fn edits_or_message(
+        &self,
+        formatted: Option<std::result::Result<Vec<TextEdit>, String>>,
+    ) -> Result<Option<Vec<TextEdit>>> {
+        match formatted {
+            Some(Ok(edits)) => Ok(Some(edits)),
+            Some(Err(message)) => {
+                self.client
+                    .show_message(MessageType::WARNING, message)
+                    .await;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications received while waiting for responses.
     pub notifications: VecDeque<Value>,
+    /// Requests the server sent (each answered with a null result), oldest first.
+    pub server_requests: VecDeque<Value>,
     child: Option<tokio::process::Child>,
 }
 
@@ -65,6 +67,7 @@ impl Client {
             reader: BufReader::new(reader),
             next_id: 0,
             notifications: VecDeque::new(),
+            server_requests: VecDeque::new(),
             child,
         }
     }
@@ -135,6 +138,7 @@ impl Client {
             // A request from the server (e.g. a refresh): answer it.
             let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": null});
             self.send_raw(&reply.to_string()).await;
+            self.server_requests.push_back(message);
         } else {
             self.notifications.push_back(message);
         }
@@ -200,17 +204,38 @@ impl Client {
 
     /// `initialize` and `initialized`, with `root` as the workspace folder if given.
     pub async fn initialize(&mut self, root: Option<&str>) -> Value {
+        self.initialize_with(root, json!({})).await
+    }
+
+    /// `initialize` with the client `capabilities`, and `initialized`.
+    pub async fn initialize_with(&mut self, root: Option<&str>, capabilities: Value) -> Value {
         let folders = root
             .map(|uri| json!([{"uri": uri, "name": "ws"}]))
             .unwrap_or(Value::Null);
         let result = self
             .request(
                 "initialize",
-                json!({"capabilities": {}, "workspaceFolders": folders}),
+                json!({"capabilities": capabilities, "workspaceFolders": folders}),
             )
             .await;
         self.notify("initialized", json!({})).await;
         result
+    }
+
+    /// Waits for the server's request `method` (answered with a null result) and returns it.
+    pub async fn server_request(&mut self, method: &str) -> Value {
+        loop {
+            if let Some(index) = self
+                .server_requests
+                .iter()
+                .position(|request| request["method"] == method)
+                && let Some(request) = self.server_requests.remove(index)
+            {
+                return request;
+            }
+            let message = self.receive().await;
+            self.keep(message).await;
+        }
     }
 
     /// `shutdown`, then `exit`: the server's exit status.

@@ -44,6 +44,26 @@ fn formats_files_in_place() {
 }
 
 #[test]
+fn a_crlf_file_keeps_its_line_ends() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "policy.fpl", &MESSY.replace('\n', "\r\n"));
+    faramesh()
+        .current_dir(dir.path())
+        .args(["fmt", "policy.fpl"])
+        .assert()
+        .success();
+    assert_eq!(
+        read(dir.path(), "policy.fpl"),
+        FORMATTED.replace('\n', "\r\n")
+    );
+    faramesh()
+        .current_dir(dir.path())
+        .args(["fmt", "--check", "policy.fpl"])
+        .assert()
+        .success();
+}
+
+#[test]
 fn formats_directories_recursively_by_default() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "governance.fms", MESSY);

@@ -116,6 +116,22 @@ async fn incremental_edits_apply_in_order() {
             json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": "garbage {"}]}),
         )
         .await;
+    let logged = loop {
+        let message = match client.notifications.pop_front() {
+            Some(message) => message,
+            None => client.receive().await,
+        };
+        if message["method"] == "window/logMessage" {
+            break message;
+        }
+    };
+    assert_eq!(logged["params"]["type"], 1, "an error: {logged}");
+    assert!(
+        logged["params"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("at version 2: the document is at version 2")),
+        "{logged}"
+    );
     let symbols = client
         .request(
             "textDocument/documentSymbol",
@@ -295,7 +311,7 @@ async fn formatting_uses_the_formatter() {
         )
         .await;
     assert_eq!(
-        edits[0]["newText"],
+        apply("agent a{default deny permit x when amount<5}", &edits),
         "agent a {\n  default deny\n  permit x when amount < 5\n}\n"
     );
 }
@@ -512,7 +528,7 @@ async fn range_formatting_touches_only_the_range() {
 }
 
 /// `text` with LSP `edits` applied (ASCII text, so UTF-16 columns are byte columns).
-fn apply(text: &str, edits: &Value) -> String {
+pub(crate) fn apply(text: &str, edits: &Value) -> String {
     let offset = |position: &Value| {
         let line = position["line"].as_u64().expect("line") as usize;
         let column = position["character"].as_u64().expect("character") as usize;

@@ -17,6 +17,7 @@ mod fmt_meaning;
 mod fmtest;
 mod line_ends;
 mod lsp;
+mod lsp_editors;
 mod lsp_framing;
 mod policy_compile;
 mod project;

@@ -4,6 +4,8 @@
 mod human;
 pub mod intent;
 mod json;
+#[cfg(test)]
+mod tests;
 
 use fpl_analyzer::Analysis;
 

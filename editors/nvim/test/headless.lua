@@ -1,5 +1,6 @@
 -- The plugin against the real server, in `nvim --headless` (run by test/run): a policy with an
--- error gets the server's diagnostic, `:FarameshFormat` makes the buffer exactly what
+-- error gets the server's diagnostic, completions are plain text (Neovim 0.7 takes no
+-- snippets), `:FarameshFormat` makes the buffer exactly what
 -- `faramesh fmt` prints, the tree-sitter parser builds, loads and highlights, and
 -- `:checkhealth faramesh` reports all of it. Every wait is bounded: a server that does not answer
 -- fails the test.
@@ -64,6 +65,22 @@ local function test_diagnostics_and_formatting()
   check(#clients == 1, 'one faramesh client runs, got ' .. #clients)
   check(clients[1].config.root_dir == project, 'the client serves the policy root')
   check(vim.bo[bufnr].omnifunc == 'v:lua.vim.lsp.omnifunc', 'completion goes to the server')
+
+  -- Neovim 0.7 declares no snippet support: a snippet completion arrives as plain text.
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, position = { line = 1, character = 0 } }
+  local responses = vim.lsp.buf_request_sync(bufnr, 'textDocument/completion', params, timeout_ms)
+  local block
+  for _, response in pairs(responses or {}) do
+    local items = response.result and (response.result.items or response.result) or {}
+    for _, item in ipairs(items) do
+      if item.label == 'rules block' then
+        block = item
+      end
+    end
+  end
+  check(block ~= nil, 'the server completes `rules block` inside an agent')
+  check(block.insertTextFormat ~= 2, 'the completion is not a snippet: ' .. vim.inspect(block))
+  check(block.insertText == 'rules {\n  \n}', 'the completion inserts plain text: ' .. vim.inspect(block))
 
   local original = text_of(bufnr)
   local expected = vim.fn.system({ binary, 'fmt', '-' }, original)

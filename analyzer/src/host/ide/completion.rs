@@ -53,6 +53,11 @@ impl Completion {
         }
     }
 
+    /// The snippet as plain text, for a client without snippet support.
+    pub fn snippet_as_text(&self) -> Option<String> {
+        self.snippet.as_deref().map(super::snippet::snippet_as_text)
+    }
+
     fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
@@ -181,6 +186,7 @@ fn after_token(previous: &SyntaxToken, names: &ItemNames, out: &mut Vec<Completi
                             .detail("argument seen in the workspace"),
                     )
                 }),
+                None if root == Root::Vars => agent_vars(previous, out),
                 None => {}
             }
             return true;
@@ -454,6 +460,31 @@ fn snippets(snippets: &[(&str, &str)], out: &mut Vec<Completion>) {
         let mut completion = Completion::new(*label, CompletionKind::Snippet).detail("snippet");
         completion.snippet = Some(body.to_string());
         out.push(completion);
+    }
+}
+
+/// The `var`s of the agent around `token`, each with its declaration as detail.
+fn agent_vars(token: &SyntaxToken, out: &mut Vec<Completion>) {
+    let Some(agent) = token
+        .parent_ancestors()
+        .find(|node| node.kind() == SyntaxKind::AGENT)
+    else {
+        return;
+    };
+    for declaration in agent
+        .descendants()
+        .filter(|node| node.kind() == SyntaxKind::VAR_DECL)
+    {
+        let Some(name) = declaration
+            .children()
+            .find(|node| node.kind() == SyntaxKind::NAME)
+        else {
+            continue;
+        };
+        out.push(
+            Completion::new(name.text().to_string(), CompletionKind::Name)
+                .detail(declaration.text().to_string().trim().to_string()),
+        );
     }
 }
 

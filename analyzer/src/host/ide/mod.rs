@@ -6,8 +6,12 @@ mod assists;
 mod completion;
 mod docs;
 mod hover;
+pub mod moved;
 mod navigation;
+mod snippet;
 mod structure;
+#[cfg(test)]
+mod tests;
 
 use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 
@@ -42,7 +46,7 @@ pub enum AssistKind {
 }
 
 /// The fixes of those `diagnostics` whose primary span touches `range`, as assists.
-pub fn fixes_at(diagnostics: &[Diagnostic], range: TextRange) -> Vec<Assist> {
+fn fixes_at(diagnostics: &[Diagnostic], range: TextRange) -> Vec<Assist> {
     diagnostics
         .iter()
         .filter(|diagnostic| {
@@ -148,6 +152,10 @@ impl Snapshot {
         let Some(symbol) = self.symbol_at(file, offset)? else {
             return Ok(None);
         };
+        // `vars.<name>` reads an identifier: a var cannot take a quoted name.
+        if symbol.kind == NameKind::Var && !navigation::is_identifier(new_name) {
+            return Ok(None);
+        }
         let mut edits = Vec::new();
         for file in self.policy_files(file)? {
             let Some(root) = self.root(file)? else {
@@ -263,11 +271,28 @@ impl Snapshot {
 
     /// Fixes of diagnostics touching `range`, and refactorings at `range`.
     pub fn assists(&self, file: FileId, range: TextRange) -> Result<Vec<Assist>, Cancelled> {
-        let mut out = fixes_at(&self.diagnostics(file)?, range);
+        let mut out = self.fixes(&self.diagnostics(file)?, range);
         if let Some(root) = self.root(file)? {
             out.extend(assists::refactorings(&root, file, range));
         }
         Ok(out)
+    }
+}
+
+impl Snapshot {
+    /// The fixes of those `diagnostics` (e.g. SMT findings computed apart) whose primary span
+    /// touches `range`. A removal that would leave a line holding only whitespace removes the
+    /// whole line.
+    pub fn fixes(&self, diagnostics: &[Diagnostic], range: TextRange) -> Vec<Assist> {
+        let mut fixes = fixes_at(diagnostics, range);
+        for edit in fixes.iter_mut().flat_map(|fix| &mut fix.edits) {
+            if edit.replacement.is_empty()
+                && let Some(text) = self.text(edit.file)
+            {
+                edit.range = assists::whole_line_removal(&text, edit.range);
+            }
+        }
+        fixes
     }
 }
 

@@ -1,5 +1,6 @@
-//! Names that refer to each other: agents, phases (`next`), providers (credential `backend`) and
-//! credentials; their declarations and references, for go to definition, references and rename.
+//! Names that refer to each other: agents, phases (`next`), providers (credential `backend`),
+//! credentials and an agent's `var`s (`vars.<name>`); their declarations and references, for go
+//! to definition, references and rename.
 
 use fpl_syntax::ast::{self, AstNode};
 use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
@@ -27,6 +28,8 @@ pub enum NameKind {
     Provider,
     /// A credential of one agent.
     Credential,
+    /// A `var` of one agent, read as `vars.<name>`.
+    Var,
 }
 
 /// A name with its kind and, for phases and credentials, the agent it belongs to.
@@ -36,7 +39,7 @@ pub struct SymbolRef {
     pub kind: NameKind,
     /// The name.
     pub name: String,
-    /// The owning agent for phases and credentials.
+    /// The owning agent for phases, credentials and vars.
     pub agent: Option<String>,
 }
 
@@ -71,18 +74,21 @@ pub(super) fn name_range(token: &SyntaxToken) -> TextRange {
 
 /// How to write `name` where `token` is: as is when it is an identifier, quoted otherwise.
 pub(super) fn spell_name(name: &str, token: &SyntaxToken) -> String {
-    let identifier = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if identifier && token.kind() != SyntaxKind::STRING {
+    if is_identifier(name) && token.kind() != SyntaxKind::STRING {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
     }
+}
+
+/// Whether `name` can be written without quotes.
+pub(super) fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// What `token` names and whether it declares it.
@@ -96,16 +102,20 @@ fn classify(token: &SyntaxToken) -> Option<(SymbolRef, bool)> {
             SyntaxKind::PHASE => NameKind::Phase,
             SyntaxKind::PROVIDER => NameKind::Provider,
             SyntaxKind::CREDENTIAL => NameKind::Credential,
+            SyntaxKind::VAR_DECL => NameKind::Var,
             SyntaxKind::MANIFEST => {
                 return Some((symbol(NameKind::Agent, text, None), false));
             }
             _ => return None,
         };
         let agent = match kind {
-            NameKind::Phase | NameKind::Credential => agent_of(&owner),
+            NameKind::Phase | NameKind::Credential | NameKind::Var => agent_of(&owner),
             _ => None,
         };
         return Some((symbol(kind, text, agent), true));
+    }
+    if is_var_read(token) {
+        return Some((symbol(NameKind::Var, text, agent_of(&parent)), false));
     }
     if parent.kind() == SyntaxKind::VALUE_LITERAL {
         let attribute = parent.parent()?;
@@ -124,6 +134,23 @@ fn classify(token: &SyntaxToken) -> Option<(SymbolRef, bool)> {
         };
     }
     None
+}
+
+/// Whether `token` is the `x` of a path `vars.x`.
+fn is_var_read(token: &SyntaxToken) -> bool {
+    if token.kind() != SyntaxKind::IDENT
+        || token.parent().map(|parent| parent.kind()) != Some(SyntaxKind::PATH_EXPR)
+    {
+        return false;
+    }
+    let dot = token.prev_token();
+    let root = dot.as_ref().and_then(SyntaxToken::prev_token);
+    dot.is_some_and(|dot| dot.kind() == SyntaxKind::DOT)
+        && root.is_some_and(|root| {
+            root.kind() == SyntaxKind::IDENT
+                && root.text() == "vars"
+                && root.prev_sibling_or_token().is_none()
+        })
 }
 
 fn symbol(kind: NameKind, name: String, agent: Option<String>) -> SymbolRef {

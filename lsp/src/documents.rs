@@ -1,0 +1,232 @@
+//! The document store: every file the server knows (open in the editor or part of a workspace
+//! policy) under the URI the client uses for it, the workspace folders and their policies, and
+//! loading those policies with the project loader. Files are matched by identity (their
+//! canonical path), never by spelling, so a workspace opened through a symlink keeps the
+//! client's URIs.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fpl_analyzer::host::Change;
+use fpl_analyzer::project::Project;
+use fpl_analyzer::{FileId, SourceFile};
+use fpl_syntax::ColumnUnit;
+use tower_lsp_server::ls_types::{Diagnostic, Uri};
+
+use crate::client_support::ClientSupport;
+use crate::convert;
+use crate::lines::DocumentLines;
+use crate::server::{FileView, FileViews};
+
+/// One file the server knows: open in the editor, or part of a workspace policy.
+#[derive(Debug, Clone)]
+pub(crate) struct Document {
+    pub(crate) file: FileId,
+    pub(crate) version: Option<i32>,
+    pub(crate) lines: Arc<DocumentLines>,
+    pub(crate) open: bool,
+    pub(crate) in_project: bool,
+    /// The file's canonical path on disk, when it has one: two URIs naming the same file
+    /// (through a symlink) have the same identity.
+    pub(crate) identity: Option<PathBuf>,
+}
+
+/// Every document, the workspace folders and the policies they hold.
+#[derive(Debug, Default)]
+pub(crate) struct Documents {
+    pub(crate) by_uri: HashMap<Uri, Document>,
+    pub(crate) uris: HashMap<FileId, Uri>,
+    next_file: u32,
+    /// The workspace folders as the client names them.
+    pub(crate) folders: Vec<PathBuf>,
+    /// The files of each folder's policy, in policy order.
+    pub(crate) projects: Vec<Vec<FileId>>,
+    /// The manifests whose mistakes were published last, to clear them once fixed.
+    manifests: HashSet<Uri>,
+    /// What the client supports (set by `initialize`).
+    pub(crate) support: ClientSupport,
+}
+
+/// What a reload of the workspace changed: the host's change, and what to publish.
+#[derive(Debug, Default)]
+pub(crate) struct Reload {
+    /// Texts and policies for the analysis host.
+    pub(crate) change: Change,
+    /// One file of each policy and every open file outside one: publishing them covers all.
+    pub(crate) publish: Vec<Uri>,
+    /// Files the server forgot: their diagnostics are cleared.
+    pub(crate) forgotten: Vec<Uri>,
+    /// Each manifest's diagnostics (empty for a manifest whose mistakes are fixed).
+    pub(crate) manifests: Vec<(Uri, Vec<Diagnostic>)>,
+}
+
+impl Documents {
+    /// `text` indexed for the columns the client and the server agreed on.
+    pub(crate) fn lines(&self, text: &str) -> Arc<DocumentLines> {
+        indexed(text, self.support.columns)
+    }
+
+    /// A new file id for `uri`.
+    pub(crate) fn new_file(&mut self, uri: &Uri) -> FileId {
+        let file = FileId(self.next_file);
+        self.next_file += 1;
+        self.uris.insert(file, uri.clone());
+        file
+    }
+
+    /// The URI under which the server knows the file `uri` names: `uri` itself, or another
+    /// spelling of the same file on disk.
+    pub(crate) fn known_as(&self, uri: &Uri) -> Option<Uri> {
+        if self.by_uri.contains_key(uri) {
+            return Some(uri.clone());
+        }
+        let identity = identity_of(uri)?;
+        self.by_uri
+            .iter()
+            .find(|(_, document)| document.identity.as_ref() == Some(&identity))
+            .map(|(known, _)| known.clone())
+    }
+
+    /// Moves the document known as `from` to `to`, the client's spelling of it.
+    pub(crate) fn rename(&mut self, from: &Uri, to: &Uri) {
+        if let Some(document) = self.by_uri.remove(from) {
+            self.uris.insert(document.file, to.clone());
+            self.by_uri.insert(to.clone(), document);
+        }
+    }
+
+    /// Reads every workspace folder's policy again, as `faramesh check` reads it. Open
+    /// documents keep the editor's text; closed files that no policy holds any more are
+    /// forgotten; an open file that left every policy is checked on its own.
+    pub(crate) fn reload(&mut self) -> Reload {
+        let mut reload = Reload::default();
+        let mut projects = Vec::new();
+        let mut manifests = HashMap::new();
+        for folder in self.folders.clone() {
+            // A folder that cannot be read (gone, or without policy files) holds no policy.
+            let Ok(project) = Project::load(std::slice::from_ref(&folder)) else {
+                continue;
+            };
+            let group: Vec<FileId> = project
+                .files()
+                .iter()
+                .filter_map(|file| {
+                    let path = file.disk_path.as_ref()?;
+                    let source = SourceFile {
+                        path: path
+                            .strip_prefix(&folder)
+                            .unwrap_or(path)
+                            .display()
+                            .to_string(),
+                        ..file.source.clone()
+                    };
+                    self.add_project_file(path, source, &mut reload.change)
+                })
+                .collect();
+            if let Some(first) = group.first().and_then(|file| self.uris.get(file)) {
+                reload.publish.push(first.clone());
+            }
+            if !group.is_empty() {
+                projects.push(group);
+            }
+            manifests.extend(manifest_diagnostics(&project, self.support.columns));
+        }
+        let in_policy: HashSet<FileId> = projects.iter().flatten().copied().collect();
+        let mut left: Vec<(Uri, FileId, bool)> = self
+            .by_uri
+            .iter_mut()
+            .filter(|(_, document)| !in_policy.contains(&document.file))
+            .map(|(uri, document)| {
+                document.in_project = false;
+                (uri.clone(), document.file, document.open)
+            })
+            .collect();
+        left.sort_by_key(|(_, file, _)| *file);
+        for (uri, file, open) in left {
+            if open {
+                reload.publish.push(uri);
+            } else {
+                self.by_uri.remove(&uri);
+                self.uris.remove(&file);
+                reload.change.remove_file(file);
+                reload.forgotten.push(uri);
+            }
+        }
+        for uri in std::mem::take(&mut self.manifests) {
+            if !manifests.contains_key(&uri) {
+                reload.manifests.push((uri, Vec::new()));
+            }
+        }
+        self.manifests = manifests.keys().cloned().collect();
+        reload.manifests.extend(manifests);
+        reload.change.set_policies(projects.clone());
+        self.projects = projects;
+        reload
+    }
+
+    /// Adds or refreshes the project file at `path` (the folder's spelling); an open document
+    /// of the same file keeps the editor's text.
+    fn add_project_file(
+        &mut self,
+        path: &Path,
+        source: SourceFile,
+        change: &mut Change,
+    ) -> Option<FileId> {
+        let uri = Uri::from_file_path(path)?;
+        let known = self.known_as(&uri);
+        if let Some(document) = known.as_ref().and_then(|known| self.by_uri.get_mut(known)) {
+            document.in_project = true;
+            if !document.open {
+                document.lines = indexed(&source.text, self.support.columns);
+                change.set_file(document.file, source);
+            }
+            return Some(document.file);
+        }
+        let file = self.new_file(&uri);
+        let document = Document {
+            file,
+            version: None,
+            lines: self.lines(&source.text),
+            open: false,
+            in_project: true,
+            identity: path.canonicalize().ok(),
+        };
+        change.set_file(file, source);
+        self.by_uri.insert(uri, document);
+        Some(file)
+    }
+}
+
+/// `text` indexed for positions counted in `columns`.
+pub(crate) fn indexed(text: &str, columns: ColumnUnit) -> Arc<DocumentLines> {
+    Arc::new(DocumentLines::with_unit(Arc::from(text), columns))
+}
+
+/// The identity of the file `uri` names: its canonical path, when it exists on disk.
+pub(crate) fn identity_of(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path()?.canonicalize().ok()
+}
+
+/// The mistakes of a project's manifests as LSP diagnostics, by the manifest's address.
+fn manifest_diagnostics(project: &Project, columns: ColumnUnit) -> Vec<(Uri, Vec<Diagnostic>)> {
+    let mut out = Vec::new();
+    for (index, manifest) in project.manifests().iter().enumerate() {
+        let Some(path) = &manifest.disk_path else {
+            continue;
+        };
+        let Some(uri) = Uri::from_file_path(path) else {
+            continue;
+        };
+        let file = FileId(index as u32);
+        let view = FileView {
+            uri: uri.clone(),
+            lines: indexed(&manifest.source.text, columns),
+            version: None,
+        };
+        let views = FileViews::of([(file, view)]);
+        let diagnostics = convert::diagnostics_of(&views, file, project.manifest_diagnostics());
+        out.push((uri, diagnostics));
+    }
+    out
+}
