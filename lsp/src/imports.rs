@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use fpl_registry::Reference;
 use fpl_registry::cache::{Cache, Cached};
 use fpl_registry::catalog::Catalog;
-use fpl_registry::imports::import_statements;
+use fpl_registry::imports::import_statements_of;
 use fpl_registry::lockfile::{LOCKFILE, Lockfile, Signer};
 use fpl_registry::registry_path::RegistryPath;
 use fpl_registry::resolve::size_limit;
-use fpl_syntax::{TextRange, TextSize};
+use fpl_syntax::{TextRange, TextSize, ast};
 
 /// What the editor shows for the import under the cursor.
 #[derive(Debug, Clone)]
@@ -24,9 +24,9 @@ pub struct ImportInfo {
     pub markdown: String,
 }
 
-/// The locked and cached import at `offset` of `text`, the document at `document`.
-pub fn import_at(document: &Path, text: &str, offset: TextSize) -> Option<ImportInfo> {
-    let statement = import_statements(text)
+/// The locked and cached import at `offset` of `tree`, the document at `document`.
+pub fn import_at(document: &Path, tree: &ast::SourceFile, offset: TextSize) -> Option<ImportInfo> {
+    let statement = import_statements_of(tree)
         .into_iter()
         .find(|statement| statement.range.contains_inclusive(offset))?;
     let root = document

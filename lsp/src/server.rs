@@ -67,8 +67,9 @@ fn import_at(
     document: Option<&std::path::Path>,
     offset: fpl_syntax::TextSize,
 ) -> Option<crate::imports::ImportInfo> {
-    let text = ctx.snapshot.text(ctx.file)?;
-    crate::imports::import_at(document?, &text, offset)
+    // The snapshot's tree: hover and go to definition must not parse the file again.
+    let tree = ctx.snapshot.parse(ctx.file).ok()??.tree()?;
+    crate::imports::import_at(document?, &tree, offset)
 }
 
 impl Ctx {

@@ -14,9 +14,12 @@ pub struct ImportStatement {
 
 /// The imports of `text`, in source order.
 pub fn import_statements(text: &str) -> Vec<ImportStatement> {
-    fpl_syntax::parse(text)
-        .tree()
-        .items()
+    import_statements_of(&fpl_syntax::parse(text).tree())
+}
+
+/// The imports of a parsed file, in source order (for callers that hold its tree already).
+pub fn import_statements_of(tree: &ast::SourceFile) -> Vec<ImportStatement> {
+    tree.items()
         .filter_map(|item| match item {
             ast::Item::Import(import) => import.reference(),
             _ => None,
