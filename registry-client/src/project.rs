@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use fpl_syntax::TextRange;
 
 use crate::error::Error;
-use crate::imports::import_statements;
+use crate::imports::import_statements_of;
 use crate::lockfile::Lockfile;
 use crate::manifest::Manifest;
 use crate::trust::{TrustedKey, policy_keys};
@@ -92,7 +92,9 @@ impl Project {
         let mut trusted = manifest.trusted_keys()?;
         let mut imports = Vec::new();
         for (index, file) in files.iter().enumerate() {
-            let (keys, problems) = policy_keys(file.text);
+            // One parse serves the trusted keys and the imports.
+            let tree = fpl_syntax::parse(file.text).tree();
+            let (keys, problems) = policy_keys(&tree);
             if let Some(problem) = problems.into_iter().next() {
                 return Err(Error::InvalidProjectFile {
                     path: PathBuf::from(file.path),
@@ -100,7 +102,7 @@ impl Project {
                 });
             }
             trusted.extend(keys);
-            imports.extend(import_statements(file.text).into_iter().map(|statement| {
+            imports.extend(import_statements_of(&tree).into_iter().map(|statement| {
                 let site = Site {
                     file: SiteFile::Local(index),
                     range: statement.range,

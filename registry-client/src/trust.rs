@@ -18,10 +18,9 @@ pub use fpl_runtime::bundle::TrustedKey;
 /// The `trust { key "<id>" "<key>" }` entries of a policy file (the key quoted or written
 /// without quotes, `key "<id>" ed25519:<base64>`), with a message for each entry that is not a
 /// valid key.
-pub fn policy_keys(text: &str) -> (Vec<TrustedKey>, Vec<String>) {
+pub fn policy_keys(tree: &ast::SourceFile) -> (Vec<TrustedKey>, Vec<String>) {
     let mut keys = Vec::new();
     let mut problems = Vec::new();
-    let tree = fpl_syntax::parse(text).tree();
     for item in tree.items() {
         let ast::Item::Trust(trust) = item else {
             continue;
@@ -171,9 +170,10 @@ mod tests {
     #[test]
     fn keys_come_from_policy_trust_blocks() {
         let key = STANDARD.encode(signing_key(4).verifying_key().to_bytes());
-        let (keys, problems) = policy_keys(&format!(
+        let text = format!(
             "trust {{\n  key \"acme\" \"ed25519:{key}\"\n  key \"bad\" \"ed25519:AAAA\"\n}}\n"
-        ));
+        );
+        let (keys, problems) = policy_keys(&fpl_syntax::parse(&text).tree());
         assert_eq!(keys.len(), 1);
         assert_eq!(keys[0].id, "acme");
         assert_eq!(problems.len(), 1, "{problems:?}");
@@ -188,9 +188,10 @@ mod tests {
     fn unquoted_keys_in_policy_trust_blocks_are_trusted() {
         let unquoted = signing_key(5).verifying_key();
         let encoded = STANDARD.encode(unquoted.to_bytes());
-        let (keys, problems) = policy_keys(&format!(
+        let text = format!(
             "trust {{\n  key \"github.com/faramesh/faramesh-registry\" ed25519:{encoded}\n  key \"eq\" = ed25519:{encoded}\n  spiffe_federated \"spiffe://partner.example.com\" bundle_url = \"https://partner.example.com/bundle\"\n}}\n"
-        ));
+        );
+        let (keys, problems) = policy_keys(&fpl_syntax::parse(&text).tree());
         assert_eq!(problems, Vec::<String>::new());
         let ids: Vec<&str> = keys.iter().map(|key| key.id.as_str()).collect();
         assert_eq!(ids, ["github.com/faramesh/faramesh-registry", "eq"]);
