@@ -15,6 +15,7 @@ pub(super) fn check(policy: &hir::Policy, options: &CheckOptions, out: &mut Vec<
     shadowed_imports(policy, out);
     for agent in &policy.agents {
         phases(agent, out);
+        budgets(agent, out);
         credential_backends(policy, agent, out);
     }
     if options.require_env {
@@ -76,6 +77,30 @@ fn shadowed_imports(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
             )
             .with_help("rename the local agent to keep both, or remove it to use the imported one"),
         );
+    }
+}
+
+/// Budget ids are unique per agent (`E0205`).
+fn budgets(agent: &hir::Agent, out: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for budget in agent
+        .budgets
+        .iter()
+        .filter(|budget| !budget.scope.is_empty())
+    {
+        if let Some(first) = seen.get(budget.scope.as_str()) {
+            out.push(
+                Diagnostic::new(
+                    Code::E0205,
+                    budget.span,
+                    format!("budget `{}` is declared twice", budget.scope),
+                )
+                .with_label(*first, "first declared here")
+                .with_help("merge the two blocks, or give one of them an id of its own"),
+            );
+        } else {
+            seen.insert(&budget.scope, budget.span);
+        }
     }
 }
 
