@@ -213,7 +213,10 @@ fn tool_list(file: FileId, value: &hir::Value, out: &mut Vec<Diagnostic>) {
     };
     for item in items {
         let why = match item.as_text() {
-            None => Some(format!("is {}, not a tool pattern", item.type_name())),
+            None => Some(format!(
+                "is {}, not a tool pattern",
+                article(item.type_name())
+            )),
             Some(pattern) => fpl_runtime::pattern::Pattern::tool(pattern)
                 .err()
                 .map(|error| format!("`{pattern}` is no tool pattern: {error}")),

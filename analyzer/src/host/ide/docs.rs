@@ -55,7 +55,7 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
             "`tools = [\"stripe/charge\", \"docs/*\"]`: in a `phase`, the only tools the phase allows: while the request names the phase, any other tool is denied with `OUT_OF_PHASE_TOOL_CALL` (after mandatory denies and egress, before the rules). In a `budget`, the tools whose calls it counts and caps."
         }
         "audit" => {
-            "`on_exceed audit`: an exceeded budget keeps the call permitted and adds the warning `BUDGET_EXCEEDED`; `audit { include … }` in an agent selects what its decision records include."
+            "`on_exceed audit`: an exceeded budget keeps the call permitted and adds the warning `BUDGET_EXCEEDED`. `audit { include x }` in an agent: extra fields recorded in decision logs."
         }
         "next" => {
             "`next = phase`: the phase that follows this one; it must name a phase of the same agent."
@@ -77,7 +77,6 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
         "alert" => {
             "`alert { on = \"deny\", notify = \"slack://#x\" }`: where to send alerts for an effect or reason."
         }
-        "audit" => "`audit { include x }`: extra fields recorded in decision logs.",
         "credential" => {
             "`credential name { scope…, backend, path, ttl }`: a secret issued for permitted calls of the tools it scopes (default: `name/*`)."
         }
