@@ -543,3 +543,30 @@ fn the_language_server_completes_and_explains_the_new_keys_and_values() {
         "{hover:?}"
     );
 }
+
+#[test]
+fn semantic_tokens_colour_tools_lists_as_patterns() {
+    use fpl_analyzer::FileId;
+    use fpl_analyzer::host::ide::HighlightKind;
+    use fpl_analyzer::host::{AnalysisHost, Change};
+    let text = "agent a {\n  phase p { tools = [\"stripe/charge\"] }\n  budget b { on_exceed audit tools = [\"x/*\"] }\n  var v = [\"plain\"]\n}\n";
+    let mut host = AnalysisHost::default();
+    let mut change = Change::default();
+    change.set_file(FileId(0), SourceFile::new("governance.fms", text));
+    host.apply_change(change).expect("applies");
+    let highlights = host
+        .snapshot()
+        .highlights(FileId(0))
+        .expect("not cancelled");
+    let kind_of = |needle: &str| {
+        let start = text.find(needle).expect("in the text");
+        highlights
+            .iter()
+            .find(|h| usize::from(h.range.start()) == start)
+            .map(|h| h.kind)
+    };
+    assert_eq!(kind_of("tools"), Some(HighlightKind::Keyword));
+    assert_eq!(kind_of("\"stripe/charge\""), Some(HighlightKind::Pattern));
+    assert_eq!(kind_of("\"x/*\""), Some(HighlightKind::Pattern));
+    assert_eq!(kind_of("\"plain\""), Some(HighlightKind::String));
+}
