@@ -215,6 +215,11 @@ codes! {
         invalid: "agent a {\n  default permit\n}\n",
         valid: "agent a {\n  default deny\n}\n",
     }
+    W0232 "rule-outside-phase-tools" Warning {
+        summary: "A rule of a phase whose `tools` its pattern can never match: while the phase is active, those tools are denied with `OUT_OF_PHASE_TOOL_CALL` before any rule is tried, so the rule never decides. Mandatory denies (`deny!`) come before the phase's `tools` and are not reported.",
+        invalid: "agent a {\n  default deny\n  phase intake {\n    tools = [\"crm/read\"]\n    permit crm/write\n  }\n}\n",
+        valid: "agent a {\n  default deny\n  phase intake {\n    tools = [\"crm/read\", \"crm/write\"]\n    permit crm/write\n  }\n}\n",
+    }
     S0301 "unreachable-rule" Warning {
         summary: "Every request the rule matches is decided earlier, by earlier rules or by mandatory denies.",
         invalid: "agent a {\n  default deny\n  permit shell/*\n  deny shell/rm\n}\n",
