@@ -682,3 +682,46 @@ fn word_boundaries_overlap_only_at_a_word_edge() {
     );
     assert_eq!(check(&text), ["S0307@4 warning"]);
 }
+
+#[test]
+fn diff_finds_what_a_phase_s_tools_deny() {
+    let old = agent("  phase p {\n    permit t/b\n  }\n  permit t/*\n");
+    let new = agent("  phase p {\n    tools = [\"t/a\"]\n    permit t/b\n  }\n  permit t/*\n");
+    let found = diff(&old, &new);
+    assert!(
+        found.contains(&"added phase p tools [t/a]".to_string()),
+        "{found:?}"
+    );
+    let regions: Vec<&String> = found.iter().filter(|f| f.contains("->")).collect();
+    assert!(!regions.is_empty(), "{found:?}");
+    assert!(regions.iter().all(|r| *r == "permit -> deny"), "{found:?}");
+    // Every witness was replayed: the deny is the phase's, before any rule.
+    let report = smt::semantic_diff(
+        &check_policy(
+            vec![SourceFile::new("old.fpl", old)],
+            &CheckOptions::default(),
+        ),
+        &check_policy(
+            vec![SourceFile::new("new.fpl", new)],
+            &CheckOptions::default(),
+        ),
+        &SmtOptions::default(),
+    )
+    .expect("diff runs");
+    for region in &report.regions {
+        assert_eq!(
+            region.new.reason_code, "OUT_OF_PHASE_TOOL_CALL",
+            "{region:?}"
+        );
+        assert_eq!(region.new.rule, None, "{region:?}");
+    }
+}
+
+#[test]
+fn findings_under_a_phase_with_tools_replay() {
+    // Outside the phase the deny decides t/a; inside it the phase's permit does first.
+    let text = agent(
+        "  phase p {\n    tools = [\"t/a\", \"t/c\"]\n    permit t/*\n  }\n  deny t/a\n  permit t/b\n  deny t/b\n",
+    );
+    assert_eq!(check(&text), ["S0307@7 warning", "S0301@9 warning"],);
+}
