@@ -4,17 +4,14 @@
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
 //! until they are written.
 
+use fpl_runtime::batch::{self, BatchError};
 use fpl_runtime::log::Record;
 use fpl_runtime::{ReasonCode, Request, Timestamp};
-use serde_json::value::RawValue;
 
 use crate::bundles::Bundles;
 use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
 use crate::metrics::Metrics;
-
-/// The most requests one batch may hold.
-pub(crate) const MAX_BATCH: usize = 1000;
 
 /// The `reason` of `INVALID_BUNDLE` decisions.
 const NO_BUNDLE: &str = "no verified bundle is active";
@@ -26,17 +23,6 @@ pub(crate) struct Decider {
     log: Option<LogWriter>,
     metrics: Metrics,
     ids: DecisionIds,
-}
-
-/// Why a batch body is not a batch.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum BatchError {
-    /// Not a JSON array.
-    #[error("a batch is a JSON array of requests: {0}")]
-    NotAnArray(serde_json::Error),
-    /// More than [`MAX_BATCH`] requests.
-    #[error("a batch holds at most {MAX_BATCH} requests; this one holds {0}")]
-    TooMany(usize),
 }
 
 impl Decider {
@@ -65,15 +51,7 @@ impl Decider {
 
     /// Answers a JSON array of requests in order, as a JSON array of decisions.
     pub async fn decide_batch(&self, body: &[u8]) -> Result<String, BatchError> {
-        let elements: Vec<&RawValue> =
-            serde_json::from_slice(body).map_err(BatchError::NotAnArray)?;
-        if elements.len() > MAX_BATCH {
-            return Err(BatchError::TooMany(elements.len()));
-        }
-        let requests: Vec<Request> = elements
-            .iter()
-            .map(|element| Request::parse(element.get()))
-            .collect();
+        let requests = batch::parse_batch(body)?;
         let answers = self.answer(&requests).await;
         let mut out = String::with_capacity(answers.iter().map(|a| a.len() + 1).sum::<usize>() + 2);
         out.push('[');

@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use crate::bundles::BundleStatus;
 use crate::config::Limits;
-use crate::decide::{BatchError, Decider};
+use crate::decide::Decider;
 use crate::http::{self, Body};
 use crate::metrics::Metrics;
+use fpl_runtime::batch::BatchError;
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -79,7 +80,7 @@ pub(crate) async fn decision(service: Arc<Service>, request: Request<Incoming>) 
                 service.metrics.latency(start.elapsed().as_secs_f64());
                 match answer {
                     Ok(answer) => http::json(StatusCode::OK, answer),
-                    Err(error @ BatchError::TooMany(_)) => {
+                    Err(error @ (BatchError::TooMany | BatchError::TooLarge)) => {
                         service.error(StatusCode::PAYLOAD_TOO_LARGE, &error.to_string())
                     }
                     Err(error) => service.error(StatusCode::BAD_REQUEST, &error.to_string()),
