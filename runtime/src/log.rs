@@ -242,15 +242,7 @@ impl DecisionLog {
             .read(regular)
             .append(true)
             .open(path)?;
-        let mut log = DecisionLog {
-            file,
-            path: path.to_owned(),
-            chain: Chain::genesis(),
-            options,
-            poisoned: false,
-            regular,
-            exclusive: false,
-        };
+        let mut log = DecisionLog::new(file, path, options, regular, false);
         if regular {
             log.file.lock()?;
             let caught_up = log.catch_up();
@@ -274,17 +266,28 @@ impl DecisionLog {
             Err(std::fs::TryLockError::WouldBlock) => return Err(LogError::Locked),
             Err(std::fs::TryLockError::Error(error)) => return Err(error.into()),
         }
-        let mut log = DecisionLog {
+        let mut log = DecisionLog::new(file, path, options, true, true);
+        log.catch_up()?;
+        Ok(log)
+    }
+
+    /// A log that has read nothing yet.
+    fn new(
+        file: File,
+        path: &Path,
+        options: LogOptions,
+        regular: bool,
+        exclusive: bool,
+    ) -> DecisionLog {
+        DecisionLog {
             file,
             path: path.to_owned(),
             chain: Chain::genesis(),
             options,
             poisoned: false,
-            regular: true,
-            exclusive: true,
-        };
-        log.catch_up()?;
-        Ok(log)
+            regular,
+            exclusive,
+        }
     }
 
     /// The number of records in the log as far as this writer has seen it.

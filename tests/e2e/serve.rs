@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::serve_support::{Bundles, CHARGE_100, Client, Server, TOKEN, request};
+use crate::support::{DECISION_KEYS, keys_in_order};
 
 #[test]
 fn every_endpoint_answers_as_documented() {
@@ -28,24 +29,8 @@ fn every_endpoint_answers_as_documented() {
     assert_eq!(permit["approval"], serde_json::Value::Null);
     // The keys of §8 in their order, then `decision_id` and `approval`.
     let (_, raw) = request(addr, "POST", "/v1/decide", &[], CHARGE_100.as_bytes());
-    let positions: Vec<usize> = [
-        "effect",
-        "reason_code",
-        "rule",
-        "reason",
-        "notify",
-        "redact",
-        "credentials",
-        "alerts",
-        "warnings",
-        "policy",
-        "decision_id",
-        "approval",
-    ]
-    .iter()
-    .map(|key| raw.find(&format!("\"{key}\":")).expect(key))
-    .collect();
-    assert!(positions.is_sorted(), "{raw}");
+    let keys = [&DECISION_KEYS[..], &["decision_id", "approval"]].concat();
+    assert!(keys_in_order(&raw, &keys), "{raw}");
     let other = server.decide(CHARGE_100);
     assert_ne!(permit["decision_id"], other["decision_id"]);
     assert_eq!(permit["decision_id"].as_str().map(str::len), Some(32));
