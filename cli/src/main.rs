@@ -32,6 +32,8 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// Build, verify, inspect and publish signed policy bundles.
     Bundle(commands::bundle::BundleArgs),
+    /// Serve decisions over HTTP from a signed bundle, hot-swapping new bundles as they verify.
+    Serve(commands::serve::ServeArgs),
     /// Make an Ed25519 key for signing bundles; prints its public key line for `[trust]`.
     Keygen(commands::keygen::KeygenArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Bundle(args) => commands::bundle::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
         Command::Ci(args) => commands::ci::run(&args),

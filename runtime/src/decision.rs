@@ -40,6 +40,8 @@ pub enum ReasonCode {
     BudgetExceeded,
     /// The decision could not be written to the decision log (§8: a failed write denies).
     LogWriteFailed,
+    /// A decision service has no verified bundle to decide with (§17); never the evaluator's.
+    InvalidBundle,
 }
 
 impl ReasonCode {
@@ -61,6 +63,7 @@ impl ReasonCode {
             ReasonCode::RateExceeded => "RATE_EXCEEDED",
             ReasonCode::BudgetExceeded => "BUDGET_EXCEEDED",
             ReasonCode::LogWriteFailed => "LOG_WRITE_FAILED",
+            ReasonCode::InvalidBundle => "INVALID_BUNDLE",
         }
     }
 
@@ -88,6 +91,9 @@ impl fmt::Display for ReasonCode {
         f.write_str(self.as_str())
     }
 }
+
+/// The `reason` of a `LOG_WRITE_FAILED` decision.
+pub(crate) const LOG_WRITE_FAILED: &str = "the decision could not be written to the decision log";
 
 /// The warning raised when a budget crosses its `warn_at`.
 pub const BUDGET_WARNING: &str = "BUDGET_WARNING";
@@ -195,6 +201,23 @@ impl<'e> Decision<'e> {
         self.alerts
             .iter()
             .filter_map(move |&a| agent?.alerts.get(a as usize).map(|a| a.notify.as_str()))
+    }
+
+    /// This decision turned into `deny` with `LOG_WRITE_FAILED`, for a caller that writes the
+    /// record after deciding (a group commit) and learns only then that the write failed. The
+    /// rule and `redact` stay (redaction does not depend on the effect); the rule's texts,
+    /// credentials (permit only), alerts and warnings are dropped.
+    pub fn log_write_failed(&self) -> Decision<'e> {
+        Decision {
+            effect: Effect::Deny,
+            reason_code: ReasonCode::LogWriteFailed,
+            reason: Some(Reason::LogWrite(LOG_WRITE_FAILED)),
+            notify: None,
+            warnings: &[],
+            credentials: &[],
+            alerts: &[],
+            ..*self
+        }
     }
 
     /// The decision JSON of §8, keys in the specified order.

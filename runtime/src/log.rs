@@ -11,11 +11,13 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::canonical;
-use crate::decision::Decision;
+use crate::decision::{Decision, ReasonCode};
 use crate::hex::to_hex;
+use crate::ir::Effect;
 use crate::json::JsonDoc;
 use crate::lines::{BoundedLines, Line};
 use crate::request::Request;
+use crate::time::Timestamp;
 
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -35,6 +37,9 @@ pub enum LogError {
     /// An earlier write failed; the log must be reopened (and repaired) before appending.
     #[error("decision log unusable after a failed write")]
     Poisoned,
+    /// [`DecisionLog::open_exclusive`]: another process holds the log.
+    #[error("the decision log is locked by another writer")]
+    Locked,
 }
 
 /// Options for [`DecisionLog::open`].
@@ -62,6 +67,94 @@ pub struct DecisionLog {
     poisoned: bool,
     /// A regular file, locked and read back; anything else (a pipe) is only appended to.
     regular: bool,
+    /// The lock is held from open to drop, so nobody else appends ([`DecisionLog::open_exclusive`]).
+    exclusive: bool,
+}
+
+/// One decision record before it is chained: every field of §8 but `seq`, `prev` and `hash`,
+/// owned, so a record can be made while the evaluator is borrowed and written later (a group
+/// commit writes many with one write and one `fsync`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    time: String,
+    agent: String,
+    session: String,
+    tool: String,
+    args_digest: String,
+    effect: &'static str,
+    reason_code: &'static str,
+    rule: Option<String>,
+    policy: Option<String>,
+    decision_id: Option<String>,
+}
+
+impl Record {
+    /// The record of `decision` for `request`.
+    pub fn of(request: &Request, decision: &Decision<'_>) -> Record {
+        Record {
+            time: decision.time.to_string(),
+            agent: request.agent().to_owned(),
+            session: request.session().to_owned(),
+            tool: request.tool().to_owned(),
+            args_digest: args_digest(request, decision),
+            effect: decision.effect.as_str(),
+            reason_code: decision.reason_code.as_str(),
+            rule: decision.rule.map(|rule| rule.to_string()),
+            policy: Some(decision.policy.to_owned()),
+            decision_id: None,
+        }
+    }
+
+    /// The record of a decision no policy made (a decision service without a valid bundle):
+    /// `deny` with `reason_code`, no rule, `policy` null. Without a policy nothing names a path
+    /// to redact, so the arguments are digested as they are.
+    pub fn without_policy(request: &Request, time: Timestamp, reason_code: ReasonCode) -> Record {
+        Record {
+            time: time.to_string(),
+            agent: request.agent().to_owned(),
+            session: request.session().to_owned(),
+            tool: request.tool().to_owned(),
+            args_digest: to_hex(&Sha256::digest(redacted_args_json(request, &[]).as_bytes())),
+            effect: Effect::Deny.as_str(),
+            reason_code: reason_code.as_str(),
+            rule: None,
+            policy: None,
+            decision_id: None,
+        }
+    }
+
+    /// Names the decision as a decision service answered it (SPEC §17: `decision_id` is also
+    /// written to the decision record).
+    pub fn with_decision_id(mut self, id: String) -> Record {
+        self.decision_id = Some(id);
+        self
+    }
+
+    /// The record's fields other than `prev` and `hash`.
+    fn fields(&self, seq: u64) -> Map<String, Value> {
+        let text = |s: &str| Value::String(s.to_owned());
+        let mut record = Map::new();
+        record.insert("seq".into(), Value::from(seq));
+        record.insert("time".into(), text(&self.time));
+        record.insert("agent".into(), text(&self.agent));
+        record.insert("session".into(), text(&self.session));
+        record.insert("tool".into(), text(&self.tool));
+        record.insert("args_digest".into(), text(&self.args_digest));
+        record.insert("effect".into(), text(self.effect));
+        record.insert("reason_code".into(), text(self.reason_code));
+        record.insert(
+            "rule".into(),
+            self.rule.as_deref().map_or(Value::Null, text),
+        );
+        record.insert(
+            "policy".into(),
+            self.policy.as_deref().map_or(Value::Null, text),
+        );
+        if let Some(id) = &self.decision_id {
+            record.insert("decision_id".into(), text(id));
+        }
+        record
+    }
 }
 
 /// Where a verified chain ends.
@@ -149,14 +242,7 @@ impl DecisionLog {
             .read(regular)
             .append(true)
             .open(path)?;
-        let mut log = DecisionLog {
-            file,
-            path: path.to_owned(),
-            chain: Chain::genesis(),
-            options,
-            poisoned: false,
-            regular,
-        };
+        let mut log = DecisionLog::new(file, path, options, regular, false);
         if regular {
             log.file.lock()?;
             let caught_up = log.catch_up();
@@ -164,6 +250,44 @@ impl DecisionLog {
             caught_up?;
         }
         Ok(log)
+    }
+
+    /// Opens (or creates) a regular-file log and keeps it locked until the log is dropped: one
+    /// writer per file. Fails with [`LogError::Locked`] at once when another process holds the
+    /// lock; appends then skip re-reading the file, since nobody else can extend it.
+    pub fn open_exclusive(path: &Path, options: LogOptions) -> Result<DecisionLog, LogError> {
+        let file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(path)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(LogError::Locked),
+            Err(std::fs::TryLockError::Error(error)) => return Err(error.into()),
+        }
+        let mut log = DecisionLog::new(file, path, options, true, true);
+        log.catch_up()?;
+        Ok(log)
+    }
+
+    /// A log that has read nothing yet.
+    fn new(
+        file: File,
+        path: &Path,
+        options: LogOptions,
+        regular: bool,
+        exclusive: bool,
+    ) -> DecisionLog {
+        DecisionLog {
+            file,
+            path: path.to_owned(),
+            chain: Chain::genesis(),
+            options,
+            poisoned: false,
+            regular,
+            exclusive,
+        }
     }
 
     /// The number of records in the log as far as this writer has seen it.
@@ -179,16 +303,20 @@ impl DecisionLog {
     /// Writes the record of `decision` for `request` (and fsyncs it when configured), after
     /// the records other writers appended since this one last wrote.
     pub fn append(&mut self, request: &Request, decision: &Decision<'_>) -> Result<(), LogError> {
+        self.append_records(&[Record::of(request, decision)])
+    }
+
+    /// Writes `records` in order with one write (and one `fsync` when configured): a group
+    /// commit. Either all of them are written or the log is poisoned.
+    pub fn append_records(&mut self, records: &[Record]) -> Result<(), LogError> {
         if self.poisoned {
             return Err(LogError::Poisoned);
         }
-        if !self.regular {
-            return self.write_record(request, decision);
+        if !self.regular || self.exclusive {
+            return self.write_records(records);
         }
         self.file.lock()?;
-        let written = self
-            .catch_up()
-            .and_then(|()| self.write_record(request, decision));
+        let written = self.catch_up().and_then(|()| self.write_records(records));
         let unlocked = self.file.unlock();
         written?;
         Ok(unlocked?)
@@ -222,21 +350,32 @@ impl DecisionLog {
         Ok(())
     }
 
-    fn write_record(&mut self, request: &Request, decision: &Decision<'_>) -> Result<(), LogError> {
-        let seq = self.chain.records + 1;
-        let mut record = record_fields(seq, request, decision);
-        record.insert("prev".into(), Value::String(self.chain.last_hash.clone()));
-        let hash = chain_hash(&self.chain.last_hash, &Value::Object(record.clone()));
-        record.insert("hash".into(), Value::String(hash.clone()));
-        let mut line = canonical::to_canonical_string(&Value::Object(record));
-        line.push('\n');
-        self.write_line(line.as_bytes())?;
-        self.chain = Chain {
-            records: seq,
-            last_hash: hash,
-            bytes: self.chain.bytes + line.len() as u64,
-            newline: true,
-        };
+    /// Chains `records` after `self.chain` and writes them at once; the chain advances only
+    /// when the write succeeded.
+    fn write_records(&mut self, records: &[Record]) -> Result<(), LogError> {
+        let mut chain = self.chain.clone();
+        let mut lines = String::new();
+        for record in records {
+            let seq = chain.records + 1;
+            let mut fields = record.fields(seq);
+            fields.insert("prev".into(), Value::String(chain.last_hash.clone()));
+            let mut fields = Value::Object(fields);
+            let hash = chain_hash(&chain.last_hash, &fields);
+            if let Value::Object(map) = &mut fields {
+                map.insert("hash".into(), Value::String(hash.clone()));
+            }
+            let start = lines.len();
+            canonical::write_serde(&mut lines, &fields);
+            lines.push('\n');
+            chain = Chain {
+                records: seq,
+                last_hash: hash,
+                bytes: chain.bytes + (lines.len() - start) as u64,
+                newline: true,
+            };
+        }
+        self.write_line(lines.as_bytes())?;
+        self.chain = chain;
         Ok(())
     }
 
@@ -255,39 +394,6 @@ impl DecisionLog {
         }
         Ok(())
     }
-}
-
-/// The record's fields other than `prev` and `hash`.
-fn record_fields(seq: u64, request: &Request, decision: &Decision<'_>) -> Map<String, Value> {
-    let mut record = Map::new();
-    record.insert("seq".into(), Value::from(seq));
-    record.insert("time".into(), Value::String(decision.time.to_string()));
-    record.insert("agent".into(), Value::String(request.agent().to_owned()));
-    record.insert(
-        "session".into(),
-        Value::String(request.session().to_owned()),
-    );
-    record.insert("tool".into(), Value::String(request.tool().to_owned()));
-    record.insert(
-        "args_digest".into(),
-        Value::String(args_digest(request, decision)),
-    );
-    record.insert(
-        "effect".into(),
-        Value::String(decision.effect.as_str().to_owned()),
-    );
-    record.insert(
-        "reason_code".into(),
-        Value::String(decision.reason_code.as_str().to_owned()),
-    );
-    record.insert(
-        "rule".into(),
-        decision
-            .rule
-            .map_or(Value::Null, |r| Value::String(r.to_string())),
-    );
-    record.insert("policy".into(), Value::String(decision.policy.to_owned()));
-    record
 }
 
 /// The canonical JSON of the request's arguments with every redacted path replaced.

@@ -307,3 +307,61 @@ fn a_writer_refuses_a_log_cut_short_under_it() {
         }))
     ));
 }
+
+#[test]
+fn a_group_of_records_with_decision_ids_is_one_chain_and_an_exclusive_log_has_one_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("decisions.log");
+    write_log(&path);
+    let mut ev = evaluator(policy());
+    let mut log = DecisionLog::open_exclusive(&path, LogOptions { sync: false }).expect("open");
+    assert_eq!(log.records(), RECORDS as u64);
+    assert!(matches!(
+        DecisionLog::open_exclusive(&path, LogOptions { sync: false }),
+        Err(LogError::Locked)
+    ));
+    let request = Request::parse(&req("pb", "stripe/charge", r#"{"amount":1}"#));
+    let group: Vec<log::Record> = (0..3)
+        .map(|n| {
+            log::Record::of(&request, &ev.decide(&request)).with_decision_id(format!("id-{n}"))
+        })
+        .collect();
+    log.append_records(&group).expect("group written");
+    let no_policy = log::Record::without_policy(
+        &request,
+        fpl_runtime::Timestamp::from_unix_seconds(0),
+        ReasonCode::InvalidBundle,
+    );
+    log.append_records(&[no_policy]).expect("written");
+    drop(log);
+    let report = log::verify(&path).expect("verify");
+    assert_eq!((report.records, report.problem), (RECORDS as u64 + 4, None));
+    let text = std::fs::read_to_string(&path).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[RECORDS + 2].contains(r#""decision_id":"id-2""#));
+    assert!(lines[RECORDS + 3].contains(r#""policy":null"#));
+    assert!(lines[RECORDS + 3].contains(r#""reason_code":"INVALID_BUNDLE""#));
+    // Once the exclusive writer is gone, another can open the log.
+    DecisionLog::open_exclusive(&path, LogOptions { sync: false }).expect("reopened");
+}
+
+#[test]
+fn a_failed_group_write_denies_with_log_write_failed_keeping_the_rule() {
+    let mut ev = evaluator(policy());
+    let request = Request::parse(&req(
+        "pb",
+        "stripe/charge",
+        r#"{"amount":1,"card_number":"x"}"#,
+    ));
+    let decision = ev.decide(&request);
+    assert_eq!(decision.reason_code, ReasonCode::RulePermit);
+    let failed = decision.log_write_failed();
+    assert_eq!(failed.effect.as_str(), "deny");
+    assert_eq!(failed.reason_code, ReasonCode::LogWriteFailed);
+    assert_eq!(failed.rule, decision.rule);
+    assert_eq!(
+        failed.redact().collect::<Vec<_>>(),
+        ["card_number", "customer.email"]
+    );
+    assert_eq!(failed.credentials().count(), 0);
+}

@@ -1386,3 +1386,31 @@ fn large_policies_use_the_index_and_keep_source_order() {
         ],
     );
 }
+
+/// A decision service decides at its own clock (§17): with `ignore_request_time`, a request's
+/// `time` (still validated) no longer picks the rate-limit window, so a client cannot reset
+/// a limit by claiming another minute.
+#[test]
+fn ignoring_request_time_decides_at_the_clock() {
+    let mut evaluator = evaluator(policy(
+        Agent::new("a")
+            .rate_limit("api/*", 1, Window::Minute)
+            .rule(Rule::permit("*")),
+    ));
+    evaluator.set_clock(|| fpl_runtime::Timestamp::from_unix_seconds(1_767_225_600));
+    evaluator.ignore_request_time();
+    check(
+        &mut evaluator,
+        &[
+            (
+                at("a", "api/x", "2026-01-01T00:00:10Z", ""),
+                "permit RULE_PERMIT a/1",
+            ),
+            (
+                at("a", "api/x", "2026-01-01T00:05:10Z", ""),
+                "deny RATE_EXCEEDED a/1",
+            ),
+            (at("a", "api/x", "not a time", ""), "deny INVALID_REQUEST -"),
+        ],
+    );
+}

@@ -40,25 +40,8 @@ fn eval_decides_one_request_in_the_spec_shape() {
         .expect("runs");
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    let keys: Vec<&str> = [
-        "effect",
-        "reason_code",
-        "rule",
-        "reason",
-        "notify",
-        "redact",
-        "credentials",
-        "alerts",
-        "warnings",
-        "policy",
-    ]
-    .to_vec();
-    let positions: Vec<usize> = keys
-        .iter()
-        .map(|key| text.find(&format!("\"{key}\":")).expect("key present"))
-        .collect();
     assert!(
-        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        crate::support::keys_in_order(&text, &crate::support::DECISION_KEYS),
         "keys out of order: {text}"
     );
     let decision = &lines(&output.stdout)[0];

@@ -23,4 +23,7 @@ mod policy_compile;
 mod project;
 mod registry;
 mod requests;
+mod serve;
+mod serve_origin;
+mod serve_support;
 mod support;

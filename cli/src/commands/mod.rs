@@ -20,6 +20,7 @@ mod policy;
 pub mod policy_group;
 pub mod registry;
 mod registry_error;
+pub mod serve;
 pub mod test;
 
 use std::io::Write as _;

@@ -28,6 +28,8 @@ pub struct Evaluator {
     buffers: Buffers,
     request: Request,
     clock: fn() -> Timestamp,
+    /// Whether a request's `time` is the decision time (otherwise only the clock is).
+    request_time: bool,
 }
 
 /// Reusable per-decision buffers; sized at load so pushes never grow them.
@@ -110,7 +112,7 @@ impl<'p> Verdict<'p> {
         self.rule_texts = false;
         self.warning = false;
         self.exceeded = false;
-        self.detail = Detail::LogFailure("the decision could not be written to the decision log");
+        self.detail = Detail::LogFailure(crate::decision::LOG_WRITE_FAILED);
     }
 }
 
@@ -149,12 +151,27 @@ impl Evaluator {
             buffers,
             request: Request::default(),
             clock: Timestamp::now,
+            request_time: true,
         }
     }
 
     /// Replaces the clock used for requests without `time` (the system clock by default).
     pub fn set_clock(&mut self, clock: fn() -> Timestamp) {
         self.clock = clock;
+    }
+
+    /// Decides every request at the clock's time, ignoring its `time` (still validated): a
+    /// decision service decides with its own clock unless it replays recorded requests (§17).
+    pub fn ignore_request_time(&mut self) {
+        self.request_time = false;
+    }
+
+    /// The decision time of `request`.
+    fn now(&self, request: &Request) -> Timestamp {
+        match request.time() {
+            Some(time) if self.request_time => time,
+            _ => (self.clock)(),
+        }
     }
 
     /// Forgets every counter, spend and history entry: the state of a freshly loaded policy.
@@ -171,7 +188,7 @@ impl Evaluator {
 
     /// Decides one request and commits its effect on the state (§6.1).
     pub fn decide(&mut self, request: &Request) -> Decision<'_> {
-        let mut verdict = Verdict::new(request.time().unwrap_or_else(self.clock));
+        let mut verdict = Verdict::new(self.now(request));
         evaluate(
             &self.policy,
             &self.state,
@@ -188,7 +205,7 @@ impl Evaluator {
     pub fn decide_json(&mut self, text: &str) -> Decision<'_> {
         let mut request = std::mem::take(&mut self.request);
         request.parse_into(text);
-        let mut verdict = Verdict::new(request.time().unwrap_or_else(self.clock));
+        let mut verdict = Verdict::new(self.now(&request));
         evaluate(
             &self.policy,
             &self.state,
@@ -205,7 +222,7 @@ impl Evaluator {
     /// Decides a request and appends its record to `log` before returning (§8). If the write
     /// fails the decision is `deny` with `LOG_WRITE_FAILED`, and only that is committed.
     pub fn decide_logged(&mut self, request: &Request, log: &mut DecisionLog) -> Decision<'_> {
-        let mut verdict = Verdict::new(request.time().unwrap_or_else(self.clock));
+        let mut verdict = Verdict::new(self.now(request));
         evaluate(
             &self.policy,
             &self.state,

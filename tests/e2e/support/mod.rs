@@ -12,6 +12,29 @@ pub fn faramesh() -> Command {
     command
 }
 
+/// The keys of a decision (SPEC §8), in their printed order.
+pub const DECISION_KEYS: [&str; 10] = [
+    "effect",
+    "reason_code",
+    "rule",
+    "reason",
+    "notify",
+    "redact",
+    "credentials",
+    "alerts",
+    "warnings",
+    "policy",
+];
+
+/// Whether every one of `keys` appears in `json` text, in that order.
+pub fn keys_in_order(json: &str, keys: &[&str]) -> bool {
+    let positions: Vec<Option<usize>> = keys
+        .iter()
+        .map(|key| json.find(&format!("\"{key}\":")))
+        .collect();
+    positions.iter().all(Option::is_some) && positions.is_sorted()
+}
+
 /// The decisions printed one JSON object a line.
 pub fn decisions(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)

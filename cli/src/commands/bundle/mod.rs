@@ -8,6 +8,8 @@ mod revision;
 mod trust;
 mod verify;
 
+pub(crate) use trust::trusted_keys;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

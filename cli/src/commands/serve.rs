@@ -1,0 +1,135 @@
+//! `faramesh serve --bundle SOURCE --trust KEY…`: the decision service of SPEC §17.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use fpl_server::{AdminConfig, BundleSource, Config, Limits};
+
+/// The environment variable holding the admin token when `--admin-token-file` is not given.
+const TOKEN_VARIABLE: &str = "FARAMESH_ADMIN_TOKEN";
+/// The largest token file read.
+const MAX_TOKEN_FILE: u64 = 4096;
+
+/// Arguments of `faramesh serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The bundle: a `.fmb` file, a directory written by `bundle publish` (its `latest` names
+    /// the bundle), or an `http(s)://` URL of a bundle or of such a directory (ending in `/`).
+    #[arg(long, value_name = "FILE|DIR|URL")]
+    pub bundle: String,
+    /// A trusted public key: a `"<key_id>:<base64>"` line or a file of them.
+    #[arg(long, value_name = "KEY", num_args = 1.., required = true)]
+    pub trust: Vec<String>,
+    /// The decision listener; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8181")]
+    pub addr: SocketAddr,
+    /// The admin listener (reload); needs a token from `--admin-token-file` or
+    /// `FARAMESH_ADMIN_TOKEN`.
+    #[arg(long, value_name = "ADDR")]
+    pub admin_addr: Option<SocketAddr>,
+    /// A file holding the admin bearer token (its first line).
+    #[arg(long, value_name = "FILE", requires = "admin_addr")]
+    pub admin_token_file: Option<PathBuf>,
+    /// Check the source for a new bundle every so many seconds (file digest, URL ETag); 0: only
+    /// on SIGHUP and admin reload.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub poll: u64,
+    /// Append every decision to this hash-chained log before answering (locked: one writer).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Do not fsync the log before answering (faster; a crash may lose the last records).
+    #[arg(long, requires = "log")]
+    pub no_fsync: bool,
+    /// Decide each request at its own `time` (replaying recorded requests) instead of the clock.
+    #[arg(long)]
+    pub replay: bool,
+    /// The largest request body in bytes (larger: 413).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_body)]
+    pub max_body: usize,
+    /// Seconds a client has to send a request's headers, and again its body; also how long an
+    /// idle keep-alive connection stays open.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds SIGTERM waits for in-flight requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub shutdown_grace: u64,
+}
+
+/// Why the service was not started.
+#[derive(Debug, thiserror::Error)]
+enum ServeArgsError {
+    #[error("--admin-addr needs a token: --admin-token-file FILE or {TOKEN_VARIABLE}")]
+    NoToken,
+    #[error("cannot read the admin token file `{path}`: {why}")]
+    TokenFile { path: PathBuf, why: String },
+}
+
+/// Runs the service until SIGTERM; prints `decide http://ADDR` (and `admin http://ADDR`) on
+/// stdout once listening.
+pub fn run(args: &ServeArgs) -> ExitCode {
+    let trusted = match super::bundle::trusted_keys(&args.trust) {
+        Ok(trusted) => trusted,
+        Err(error) => return super::fail(error),
+    };
+    let admin = match args
+        .admin_addr
+        .map(|addr| admin_token(args).map(|token| (addr, token)))
+    {
+        None => None,
+        Some(Ok((addr, token))) => Some(AdminConfig { addr, token }),
+        Some(Err(error)) => return super::fail(error),
+    };
+    let config = Config {
+        addr: args.addr,
+        admin,
+        source: BundleSource::parse(&args.bundle),
+        trusted,
+        poll: (args.poll > 0).then(|| Duration::from_secs(args.poll)),
+        log: args.log.clone(),
+        log_sync: !args.no_fsync,
+        replay: args.replay,
+        limits: Limits {
+            max_body: args.max_body,
+            header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+            shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        },
+    };
+    let served = fpl_server::serve(config, |bound| {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "decide http://{}", bound.decide);
+        if let Some(admin) = bound.admin {
+            let _ = writeln!(stdout, "admin http://{admin}");
+        }
+        let _ = stdout.flush();
+        eprintln!("faramesh: serving decisions at http://{}", bound.decide);
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => super::fail(error),
+    }
+}
+
+/// The admin token: the first line of `--admin-token-file`, else `FARAMESH_ADMIN_TOKEN`.
+fn admin_token(args: &ServeArgs) -> Result<String, ServeArgsError> {
+    let token = match &args.admin_token_file {
+        Some(path) => {
+            let why = |why: String| ServeArgsError::TokenFile {
+                path: path.clone(),
+                why,
+            };
+            let bytes = fpl_registry::files::read_limited(path, MAX_TOKEN_FILE)
+                .map_err(|error| why(error.to_string()))?
+                .ok_or_else(|| why(format!("larger than {MAX_TOKEN_FILE} bytes")))?;
+            let text = String::from_utf8(bytes).map_err(|_| why("not UTF-8 text".to_owned()))?;
+            text.lines().next().unwrap_or("").trim().to_owned()
+        }
+        None => std::env::var(TOKEN_VARIABLE).unwrap_or_default(),
+    };
+    if token.is_empty() {
+        return Err(ServeArgsError::NoToken);
+    }
+    Ok(token)
+}

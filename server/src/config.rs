@@ -1,0 +1,72 @@
+//! What a decision service serves and how: listeners, bundle source, trust, log, limits.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fpl_runtime::bundle::TrustedKey;
+
+use crate::source::BundleSource;
+
+/// Everything [`crate::serve`] needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The decision listener (port 0 picks a free port).
+    pub addr: SocketAddr,
+    /// The admin listener, when one is wanted.
+    pub admin: Option<AdminConfig>,
+    /// Where bundles come from.
+    pub source: BundleSource,
+    /// The keys a bundle's signature must verify with.
+    pub trusted: Vec<TrustedKey>,
+    /// How often the source is checked for a new bundle; `None`: only on SIGHUP and admin reload.
+    pub poll: Option<Duration>,
+    /// The decision log, written before each answer.
+    pub log: Option<PathBuf>,
+    /// `fsync` each group of records before answering.
+    pub log_sync: bool,
+    /// Decide with each request's `time` (replaying recorded requests) instead of the clock.
+    pub replay: bool,
+    /// Limits of the HTTP listeners.
+    pub limits: Limits,
+}
+
+/// The admin listener: reload now, approvals next; every request needs the bearer token.
+#[derive(Clone)]
+pub struct AdminConfig {
+    /// Its address, apart from the decision listener so agents cannot reach it.
+    pub addr: SocketAddr,
+    /// The bearer token every admin request must carry.
+    pub token: String,
+}
+
+impl std::fmt::Debug for AdminConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminConfig")
+            .field("addr", &self.addr)
+            .field("token", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// Limits of the HTTP listeners.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest request body; a larger one is answered 413.
+    pub max_body: usize,
+    /// A client must send a request's headers within this time (also how long an idle
+    /// keep-alive connection is kept) and its body within this time again.
+    pub header_timeout: Duration,
+    /// How long SIGTERM waits for in-flight requests before the process ends anyway.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: 8 * 1024 * 1024,
+            header_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}

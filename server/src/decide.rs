@@ -1,0 +1,136 @@
+//! Answering decisions: requests (§5) in, decisions (§8) out, each followed by `decision_id`
+//! and `approval` (§17). One request or a batch is decided by one bundle while its evaluator is
+//! held, so a batch is never split across a swap; its records are queued for the log before the
+//! evaluator is released, so the log's order is the order of decisions, and the answer waits
+//! until they are written.
+
+use fpl_runtime::batch::{self, BatchError};
+use fpl_runtime::log::Record;
+use fpl_runtime::{ReasonCode, Request, Timestamp};
+
+use crate::bundles::Bundles;
+use crate::ids::DecisionIds;
+use crate::log_writer::LogWriter;
+use crate::metrics::Metrics;
+
+/// The `reason` of `INVALID_BUNDLE` decisions.
+const NO_BUNDLE: &str = "no verified bundle is active";
+
+/// Decides requests with the active bundle.
+#[derive(Debug)]
+pub(crate) struct Decider {
+    pub bundles: Bundles,
+    log: Option<LogWriter>,
+    metrics: Metrics,
+    ids: DecisionIds,
+}
+
+impl Decider {
+    /// A decider over `bundles`, logging to `log` when given.
+    pub fn new(
+        bundles: Bundles,
+        log: Option<LogWriter>,
+        metrics: Metrics,
+        ids: DecisionIds,
+    ) -> Decider {
+        Decider {
+            bundles,
+            log,
+            metrics,
+            ids,
+        }
+    }
+
+    /// Answers one request body: always a decision (`INVALID_REQUEST` for bad JSON).
+    pub async fn decide(&self, body: &[u8]) -> String {
+        let mut request = Request::default();
+        request.parse_bytes_into(body);
+        let mut answers = self.answer(std::slice::from_ref(&request)).await;
+        answers.pop().unwrap_or_default()
+    }
+
+    /// Answers a JSON array of requests in order, as a JSON array of decisions.
+    pub async fn decide_batch(&self, body: &[u8]) -> Result<String, BatchError> {
+        let requests = batch::parse_batch(body)?;
+        let answers = self.answer(&requests).await;
+        let mut out = String::with_capacity(answers.iter().map(|a| a.len() + 1).sum::<usize>() + 2);
+        out.push('[');
+        for (index, answer) in answers.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push_str(answer);
+        }
+        out.push(']');
+        Ok(out)
+    }
+
+    /// Decides `requests` in order with one bundle and waits until their records are written.
+    async fn answer(&self, requests: &[Request]) -> Vec<String> {
+        let logging = self.log.is_some();
+        let mut answers = Vec::with_capacity(requests.len());
+        let mut if_unwritten = Vec::new();
+        let mut records = Vec::new();
+        let written = match self.bundles.active() {
+            Some(active) => {
+                let mut evaluator = active.evaluator();
+                for request in requests {
+                    let id = self.ids.next();
+                    let decision = evaluator.decide(request);
+                    self.metrics
+                        .decision(decision.effect.as_str(), decision.reason_code.as_str());
+                    answers.push(with_id(decision.to_json(), &id));
+                    if logging {
+                        if_unwritten.push(with_id(decision.log_write_failed().to_json(), &id));
+                        records.push(Record::of(request, &decision).with_decision_id(id));
+                    }
+                }
+                self.log.as_ref().map(|log| log.submit(records))
+            }
+            None => {
+                let now = Timestamp::now();
+                let code = ReasonCode::InvalidBundle.as_str();
+                for request in requests {
+                    let id = self.ids.next();
+                    self.metrics.decision("deny", code);
+                    answers.push(invalid_bundle(&id));
+                    if logging {
+                        if_unwritten.push(invalid_bundle(&id));
+                        records.push(
+                            Record::without_policy(request, now, ReasonCode::InvalidBundle)
+                                .with_decision_id(id),
+                        );
+                    }
+                }
+                self.log.as_ref().map(|log| log.submit(records))
+            }
+        };
+        if let Some(written) = written
+            && !written.await.unwrap_or(false)
+        {
+            self.metrics.log_failures(if_unwritten.len() as u64);
+            return if_unwritten;
+        }
+        answers
+    }
+}
+
+/// A decision's JSON followed by `decision_id` and `approval` (none before approvals exist).
+fn with_id(mut decision: String, id: &str) -> String {
+    decision.pop();
+    decision.push_str(",\"decision_id\":\"");
+    decision.push_str(id);
+    decision.push_str("\",\"approval\":null}");
+    decision
+}
+
+/// The decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
+fn invalid_bundle(id: &str) -> String {
+    let decision = format!(
+        "{{\"effect\":\"deny\",\"reason_code\":\"{}\",\"rule\":null,\"reason\":\"{NO_BUNDLE}\",\
+         \"notify\":null,\"redact\":[],\"credentials\":[],\"alerts\":[],\"warnings\":[],\
+         \"policy\":null}}",
+        ReasonCode::InvalidBundle.as_str()
+    );
+    with_id(decision, id)
+}

@@ -1,0 +1,25 @@
+//! `faramesh serve` (SPEC §17): an HTTP decision service. It answers requests (§5) with
+//! decisions (§8) from one verified bundle (§10) at a time, swaps in a new bundle atomically
+//! only after it verified and loaded, keeps the last good one when a new one is refused, and
+//! writes every decision to a hash-chained log before answering.
+//!
+//! Layout: [`Config`] says what to serve; [`serve`] runs the listeners until SIGTERM. Inside,
+//! `bundles` owns the active bundle and reloads, `decide` answers decisions, `log_writer` is
+//! the group-committing log writer, `routes` and `admin` map HTTP requests onto them, `http`
+//! runs connections with their limits, and `metrics` keeps the Prometheus registry.
+
+mod admin;
+mod bundles;
+mod config;
+mod decide;
+mod http;
+mod ids;
+mod log_writer;
+mod metrics;
+mod routes;
+mod run;
+mod source;
+
+pub use config::{AdminConfig, Config, Limits};
+pub use run::{Bound, ServeError, serve};
+pub use source::{BundleSource, SourceError};

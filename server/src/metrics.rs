@@ -1,0 +1,109 @@
+//! The Prometheus metrics of `GET /metrics`: decisions by effect and reason code, decision
+//! latency, bundle reloads by outcome, HTTP error answers by status, decision-log failures.
+
+use prometheus::{
+    Encoder as _, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+/// The service's metrics, registered in their own registry.
+#[derive(Debug, Clone)]
+pub(crate) struct Metrics {
+    registry: Registry,
+    decisions: IntCounterVec,
+    latency: Histogram,
+    reloads: IntCounterVec,
+    http_errors: IntCounterVec,
+    log_failures: IntCounter,
+}
+
+impl Metrics {
+    /// Creates and registers every metric.
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new();
+        let decisions = IntCounterVec::new(
+            Opts::new(
+                "faramesh_decisions_total",
+                "Decisions answered, by effect and reason code",
+            ),
+            &["effect", "reason_code"],
+        )?;
+        let latency = Histogram::with_opts(
+            HistogramOpts::new(
+                "faramesh_decision_seconds",
+                "Time from a decision request's body to its answer (a batch counts once)",
+            )
+            .buckets(vec![
+                0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005,
+                0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+            ]),
+        )?;
+        let reloads = IntCounterVec::new(
+            Opts::new(
+                "faramesh_bundle_reloads_total",
+                "Bundle reloads, by outcome",
+            ),
+            &["outcome"],
+        )?;
+        let http_errors = IntCounterVec::new(
+            Opts::new(
+                "faramesh_http_errors_total",
+                "HTTP answers with an error status",
+            ),
+            &["status"],
+        )?;
+        let log_failures = IntCounter::new(
+            "faramesh_decision_log_failures_total",
+            "Decisions denied because the decision log could not be written",
+        )?;
+        registry.register(Box::new(decisions.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(reloads.clone()))?;
+        registry.register(Box::new(http_errors.clone()))?;
+        registry.register(Box::new(log_failures.clone()))?;
+        Ok(Metrics {
+            registry,
+            decisions,
+            latency,
+            reloads,
+            http_errors,
+            log_failures,
+        })
+    }
+
+    /// Counts one decision.
+    pub fn decision(&self, effect: &str, reason_code: &str) {
+        self.decisions
+            .with_label_values(&[effect, reason_code])
+            .inc();
+    }
+
+    /// Records how long answering took.
+    pub fn latency(&self, seconds: f64) {
+        self.latency.observe(seconds);
+    }
+
+    /// Counts a reload: `loaded`, `unchanged` or `refused`.
+    pub fn reload(&self, outcome: &str) {
+        self.reloads.with_label_values(&[outcome]).inc();
+    }
+
+    /// Counts an HTTP error answer.
+    pub fn http_error(&self, status: u16) {
+        self.http_errors
+            .with_label_values(&[status.to_string().as_str()])
+            .inc();
+    }
+
+    /// Counts decisions denied for a failed log write.
+    pub fn log_failures(&self, count: u64) {
+        self.log_failures.inc_by(count);
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Encoding into a Vec fails only on a malformed family, which registration rules out.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        out
+    }
+}

@@ -1,0 +1,203 @@
+//! Running the service: bind the listeners, start the log writer, load the first bundle, reload
+//! on SIGHUP and by polling, and stop on SIGTERM (or SIGINT) after in-flight requests finish.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use fpl_runtime::log::LogError;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::admin::{self, Admin};
+use crate::bundles::Bundles;
+use crate::config::Config;
+use crate::decide::Decider;
+use crate::http;
+use crate::ids::DecisionIds;
+use crate::log_writer::LogWriter;
+use crate::metrics::Metrics;
+use crate::routes::{self, Service};
+
+/// The addresses the service listens on.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    /// The decision listener.
+    pub decide: SocketAddr,
+    /// The admin listener, if any.
+    pub admin: Option<SocketAddr>,
+}
+
+/// Why the service could not start (or run).
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The decision log could not be opened (locked by another writer, or broken).
+    #[error("decision log `{path}`: {source}")]
+    Log {
+        /// The log.
+        path: PathBuf,
+        /// The cause.
+        source: LogError,
+    },
+    /// The async runtime, a signal handler or the random source could not be set up.
+    #[error("cannot start the service: {0}")]
+    Setup(#[from] std::io::Error),
+    /// The metrics could not be registered.
+    #[error("cannot register the metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
+/// Serves until SIGTERM or SIGINT; calls `bound` once both listeners listen. The first bundle
+/// is loaded after that, so `/readyz` answers 503 until it is active.
+pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
+    let metrics = Metrics::new()?;
+    let ids = DecisionIds::new()?;
+    let (log, log_thread) = match &config.log {
+        Some(path) => {
+            let (writer, thread) =
+                LogWriter::start(path, config.log_sync).map_err(|source| ServeError::Log {
+                    path: path.clone(),
+                    source,
+                })?;
+            (Some(writer), Some(thread))
+        }
+        None => (None, None),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let served = runtime.block_on(async {
+        let bundles = Bundles::new(
+            config.source.clone(),
+            config.trusted.clone(),
+            config.replay,
+            metrics.clone(),
+        );
+        let service = Arc::new(Service {
+            decider: Decider::new(bundles, log, metrics.clone(), ids),
+            metrics,
+            limits: config.limits,
+            log: config.log.as_ref().map(|path| path.display().to_string()),
+        });
+        run(&config, service, bound).await
+    });
+    // Ends every task still running, and with them the last handles of the log writer.
+    runtime.shutdown_timeout(config.limits.shutdown_grace);
+    if let Some(thread) = log_thread {
+        thread.join();
+    }
+    served
+}
+
+/// Binds, serves and drains.
+async fn run(
+    config: &Config,
+    service: Arc<Service>,
+    bound: impl FnOnce(&Bound),
+) -> Result<(), ServeError> {
+    let bind = |addr: SocketAddr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })
+    };
+    let decide_listener = bind(config.addr).await?;
+    let admin_listener = match &config.admin {
+        Some(admin) => Some((bind(admin.addr).await?, admin.token.clone())),
+        None => None,
+    };
+    let local = |listener: &TcpListener, addr| {
+        listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })
+    };
+    let addresses = Bound {
+        decide: local(&decide_listener, config.addr)?,
+        admin: match (&admin_listener, &config.admin) {
+            (Some((listener, _)), Some(admin)) => Some(local(listener, admin.addr)?),
+            _ => None,
+        },
+    };
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let hangup = signal(SignalKind::hangup())?;
+    bound(&addresses);
+
+    let (stop_sender, stop) = watch::channel(false);
+    spawn_reloads(&service, hangup, config.poll, stop.clone());
+    let graceful = GracefulShutdown::new();
+    let decisions = {
+        let service = service.clone();
+        let handler = move |request| routes::decision(service.clone(), request);
+        http::serve_listener(
+            decide_listener,
+            handler,
+            config.limits,
+            &graceful,
+            stop.clone(),
+        )
+    };
+    let admins = async {
+        if let Some((listener, token)) = admin_listener {
+            let admin = Arc::new(Admin::new(service.clone(), &token));
+            let handler = move |request| admin::answer(admin.clone(), request);
+            http::serve_listener(listener, handler, config.limits, &graceful, stop.clone()).await;
+        }
+    };
+    let signalled = async {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        eprintln!("faramesh serve: stopping after the requests in flight");
+        let _ = stop_sender.send(true);
+    };
+    tokio::join!(decisions, admins, signalled);
+    http::drain(graceful, config.limits.shutdown_grace).await;
+    Ok(())
+}
+
+/// Loads the first bundle, then reloads on SIGHUP and, when configured, every poll interval.
+fn spawn_reloads(
+    service: &Arc<Service>,
+    mut hangup: tokio::signal::unix::Signal,
+    poll: Option<std::time::Duration>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let service = service.clone();
+    tokio::spawn(async move {
+        let bundles = &service.decider.bundles;
+        let _ = bundles.reload(false).await;
+        let mut ticks = poll.map(|every| {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks
+        });
+        loop {
+            let tick = async {
+                match &mut ticks {
+                    Some(ticks) => {
+                        ticks.tick().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let poll = tokio::select! {
+                _ = hangup.recv() => false,
+                () = tick => true,
+                _ = stop.changed() => return,
+            };
+            // Errors are logged and shown in the status by the reload itself.
+            let _ = bundles.reload(poll).await;
+        }
+    });
+}
