@@ -160,8 +160,13 @@ codes! {
         invalid: "",
         valid: "",
     }
+    E0205 "duplicate-budget" Error {
+        summary: "Budget ids are unique per agent: a second `budget session`, `budget daily` or `budget refunds_daily` in the same agent would count the same calls twice under one name.",
+        invalid: "agent a {\n  default deny\n  budget refunds_daily {\n    max $5000\n  }\n  budget refunds_daily {\n    max_calls 10\n  }\n}\n",
+        valid: "agent a {\n  default deny\n  budget refunds_daily {\n    max       $5000\n    max_calls 10\n  }\n}\n",
+    }
     E0210 "invalid-value" Error {
-        summary: "A value of the wrong type or out of range: budgets take money, `max_calls` a non-negative integer, `warn_at` a number in (0, 1), `ttl`/`duration` a duration (or a string holding one, `\"24h\"`), `rate_limit` a positive count per `second`, `minute`, `hour` or `day`; configuration keys take the values SPEC §14 lists (a `provider`'s `type`, a `delegate`'s `ceiling`, the `runtime`'s `backend`).",
+        summary: "A value of the wrong type or out of range: budgets take money, `max_calls` a non-negative integer, `warn_at` a number in (0, 1), `on_exceed` one of `deny`, `defer`, `audit`, `tools` (of a budget or a phase) a list of valid tool patterns, `ttl`/`duration` a duration (or a string holding one, `\"24h\"`), `rate_limit` a positive count per `second`, `minute`, `hour` or `day`; configuration keys take the values SPEC §14 lists (a `provider`'s `type`, a `delegate`'s `ceiling`, the `runtime`'s `backend`).",
         invalid: "agent a {\n  default deny\n  budget session {\n    warn_at 2\n  }\n}\n",
         valid: "agent a {\n  default deny\n  budget session {\n    warn_at 0.8\n  }\n}\n",
     }
@@ -209,6 +214,11 @@ codes! {
         summary: "`default permit` lets through every tool no rule names, including tools added later.",
         invalid: "agent a {\n  default permit\n}\n",
         valid: "agent a {\n  default deny\n}\n",
+    }
+    W0232 "rule-outside-phase-tools" Warning {
+        summary: "A rule of a phase whose `tools` its pattern can never match: while the phase is active, those tools are denied with `OUT_OF_PHASE_TOOL_CALL` before any rule is tried, so the rule never decides. Mandatory denies (`deny!`) come before the phase's `tools` and are not reported.",
+        invalid: "agent a {\n  default deny\n  phase intake {\n    tools = [\"crm/read\"]\n    permit crm/write\n  }\n}\n",
+        valid: "agent a {\n  default deny\n  phase intake {\n    tools = [\"crm/read\", \"crm/write\"]\n    permit crm/write\n  }\n}\n",
     }
     S0301 "unreachable-rule" Warning {
         summary: "Every request the rule matches is decided earlier, by earlier rules or by mandatory denies.",

@@ -73,7 +73,10 @@ pub(crate) fn lower_agent(agent: &hir::Agent) -> ir::Agent {
         phases: agent
             .phases
             .iter()
-            .map(|phase| phase.name.clone())
+            .map(|phase| ir::Phase {
+                name: phase.name.clone(),
+                tools: phase.tools(),
+            })
             .collect(),
         vars: agent
             .vars
@@ -274,21 +277,23 @@ fn rate_limit(limit: &hir::RateLimit) -> Option<ir::RateLimit> {
 
 fn budget(budget: &hir::Budget) -> ir::Budget {
     ir::Budget {
-        scope: if budget.scope == "daily" {
-            ir::BudgetScope::Daily
-        } else {
+        id: budget.scope.clone(),
+        scope: if budget.is_session() {
             ir::BudgetScope::Session
+        } else {
+            ir::BudgetScope::Daily
         },
+        tools: budget.tools(),
         max: budget.number("max"),
         daily: budget.number("daily"),
         max_calls: budget
             .number("max_calls")
             .and_then(|n| u64::try_from(n.floor_int()).ok()),
         warn_at: budget.number("warn_at"),
-        on_exceed: if budget.defers_on_exceed() {
-            ir::Effect::Defer
-        } else {
-            ir::Effect::Deny
+        on_exceed: match budget.on_exceed() {
+            hir::OnExceed::Deny => ir::OnExceed::Deny,
+            hir::OnExceed::Defer => ir::OnExceed::Defer,
+            hir::OnExceed::Audit => ir::OnExceed::Audit,
         },
     }
 }
@@ -304,20 +309,12 @@ fn entry_value<'a>(block: &'a hir::ConfigBlock, key: &str) -> Option<&'a hir::Va
         })
 }
 
-fn texts(value: &hir::Value) -> Vec<String> {
-    match &value.kind {
-        ValueKind::List(items) => items
-            .iter()
-            .filter_map(|item| item.as_text().map(str::to_string))
-            .collect(),
-        _ => value.as_text().map(str::to_string).into_iter().collect(),
-    }
-}
-
 fn egress(block: &hir::ConfigBlock) -> ir::Egress {
     ir::Egress {
-        allow: entry_value(block, "allow").map(texts),
-        deny: entry_value(block, "deny").map(texts).unwrap_or_default(),
+        allow: entry_value(block, "allow").map(hir::Value::texts),
+        deny: entry_value(block, "deny")
+            .map(hir::Value::texts)
+            .unwrap_or_default(),
     }
 }
 

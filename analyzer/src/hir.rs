@@ -169,31 +169,60 @@ pub struct Var {
 /// A `budget` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Budget {
-    /// `session` or `daily` (anything else is reported).
+    /// The id: `session`, `daily` or a custom id (`refunds_daily`), SPEC §6.1 step 6.
     pub scope: String,
-    /// Where the scope is written.
+    /// Where the id is written.
     pub span: Span,
     /// The items as written: key, value.
     pub items: Vec<(String, Value)>,
 }
 
+/// What exceeding a budget does (`on_exceed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExceed {
+    /// `deny` (also when `on_exceed` is absent).
+    Deny,
+    /// `defer`
+    Defer,
+    /// `audit`: the call stays permitted and the warning `BUDGET_EXCEEDED` is added.
+    Audit,
+}
+
 impl Budget {
     /// The amount or count of `key` (`max`, `daily`, `max_calls`, `warn_at`).
     pub fn number(&self, key: &str) -> Option<Decimal> {
+        self.value(key).and_then(|value| match value.kind {
+            ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// The value of item `key`, if written.
+    pub fn value(&self, key: &str) -> Option<&Value> {
         self.items
             .iter()
             .find(|(name, _)| name == key)
-            .and_then(|(_, value)| match value.kind {
-                ValueKind::Money(n) | ValueKind::Number(n) => Some(n),
-                _ => None,
-            })
+            .map(|(_, value)| value)
     }
 
-    /// Whether exceeding the budget defers (`on_exceed defer`) instead of denying.
-    pub fn defers_on_exceed(&self) -> bool {
-        self.items
-            .iter()
-            .any(|(name, value)| name == "on_exceed" && value.as_text() == Some("defer"))
+    /// What exceeding the budget does.
+    pub fn on_exceed(&self) -> OnExceed {
+        match self.value("on_exceed").and_then(Value::as_text) {
+            Some("defer") => OnExceed::Defer,
+            Some("audit") => OnExceed::Audit,
+            _ => OnExceed::Deny,
+        }
+    }
+
+    /// Whether spend and calls count per (agent, session): the `session` budget. Every other
+    /// budget counts per agent, budget and UTC day.
+    pub fn is_session(&self) -> bool {
+        self.scope == "session"
+    }
+
+    /// The tool patterns of `tools`; `None` when absent (every tool).
+    pub fn tools(&self) -> Option<Vec<String>> {
+        self.value("tools").map(Value::texts)
     }
 }
 
@@ -204,8 +233,19 @@ pub struct Phase {
     pub name: String,
     /// Where the name is written.
     pub span: Span,
-    /// `duration` and `next` as written.
+    /// `duration`, `next` and `tools` as written.
     pub attributes: Vec<(String, Value)>,
+}
+
+impl Phase {
+    /// The tool patterns of `tools`, the only tools the phase allows (SPEC §6.1 step 4);
+    /// `None` when absent (every tool).
+    pub fn tools(&self) -> Option<Vec<String>> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == "tools")
+            .map(|(_, value)| value.texts())
+    }
 }
 
 /// A rule.
@@ -376,6 +416,17 @@ pub enum ValueKind {
 }
 
 impl Value {
+    /// The texts of a list's string, identifier and pattern items, or of a single such value.
+    pub fn texts(&self) -> Vec<String> {
+        match &self.kind {
+            ValueKind::List(items) => items
+                .iter()
+                .filter_map(|item| item.as_text().map(str::to_string))
+                .collect(),
+            _ => self.as_text().map(str::to_string).into_iter().collect(),
+        }
+    }
+
     /// The text of a string, identifier or bare pattern.
     pub fn as_text(&self) -> Option<&str> {
         match &self.kind {

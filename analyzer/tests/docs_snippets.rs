@@ -183,6 +183,191 @@ fn durations_written_as_strings_are_durations() {
 }
 
 #[test]
+fn a_phase_with_tools_denies_other_tools_while_it_is_active() {
+    // The docs' phase, with the tools line they write.
+    check_clean_and_decide(
+        r#"agent payments {
+  default deny
+  phase "audit-only" { duration = "24h" next = "enforce" tools = ["stripe/charge"] rules { permit stripe/* } }
+  phase "enforce" {
+    duration = "7d"
+    tools = ["stripe/charge", "stripe/refund", "docs/*"]
+    deny! stripe/refund when amount > $1000
+    permit stripe/*
+  }
+  deny! shell/*
+  permit docs/*
+}
+"#,
+        &[
+            (
+                r#"{"agent":"payments","tool":"stripe/charge","phase":"audit-only"}"#,
+                "permit",
+                "RULE_PERMIT",
+            ),
+            (
+                r#"{"agent":"payments","tool":"stripe/refund","phase":"audit-only"}"#,
+                "deny",
+                "OUT_OF_PHASE_TOOL_CALL",
+            ),
+            (
+                r#"{"agent":"payments","tool":"docs/read","phase":"audit-only"}"#,
+                "deny",
+                "OUT_OF_PHASE_TOOL_CALL",
+            ),
+            // A mandatory deny decides before the phase's tools.
+            (
+                r#"{"agent":"payments","tool":"shell/exec","phase":"audit-only"}"#,
+                "deny",
+                "MANDATORY_DENY",
+            ),
+            (
+                r#"{"agent":"payments","tool":"stripe/refund","phase":"enforce","args":{"amount":50}}"#,
+                "permit",
+                "RULE_PERMIT",
+            ),
+            (
+                r#"{"agent":"payments","tool":"stripe/refund","phase":"enforce","args":{"amount":5000}}"#,
+                "deny",
+                "MANDATORY_DENY",
+            ),
+            (
+                r#"{"agent":"payments","tool":"docs/read/x","phase":"enforce"}"#,
+                "permit",
+                "RULE_PERMIT",
+            ),
+            (
+                r#"{"agent":"payments","tool":"stripe/payout","phase":"enforce"}"#,
+                "deny",
+                "OUT_OF_PHASE_TOOL_CALL",
+            ),
+            // Without a phase, or naming no phase of the agent, nothing is restricted.
+            (
+                r#"{"agent":"payments","tool":"docs/read"}"#,
+                "permit",
+                "RULE_PERMIT",
+            ),
+            (
+                r#"{"agent":"payments","tool":"docs/read","phase":"later"}"#,
+                "permit",
+                "RULE_PERMIT",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn custom_budgets_count_per_agent_budget_and_day() {
+    let text = r#"agent support {
+  default deny
+  budget refunds_daily { max $5000 on_exceed defer }
+  budget session {
+    max_calls 100
+  }
+  budget refund_calls {
+    max_calls 2
+    tools = ["stripe/refund"]
+  }
+  budget spend_watch {
+    max       $100
+    warn_at   0.5
+    on_exceed audit
+  }
+  permit stripe/*
+}
+"#;
+    let at = |tool: &str, cost: &str, day: &str| {
+        format!(
+            r#"{{"agent":"support","tool":"{tool}","cost":{cost},"session":"s-{day}","time":"2026-03-{day}T10:00:00Z"}}"#
+        )
+    };
+    check_clean_and_decide(
+        text,
+        &[
+            (&at("stripe/refund", "60", "01"), "permit", "RULE_PERMIT"),
+            (&at("stripe/refund", "30", "01"), "permit", "RULE_PERMIT"),
+            // refund_calls: two refunds a day.
+            (&at("stripe/refund", "1", "01"), "deny", "BUDGET_EXCEEDED"),
+            // spend_watch is over $100 now, but it only audits.
+            (&at("stripe/charge", "4900", "01"), "permit", "RULE_PERMIT"),
+            // refunds_daily: $4990 spent, $20 more is over $5000.
+            (&at("stripe/charge", "20", "01"), "defer", "BUDGET_EXCEEDED"),
+            // A new UTC day starts every budget afresh.
+            (&at("stripe/refund", "1", "02"), "permit", "RULE_PERMIT"),
+        ],
+    );
+    let analysis = check(text);
+    let compiled = compile::compile(&analysis).expect("compiles");
+    let mut runtime = fpl_runtime::Evaluator::new(compiled).expect("loads");
+    let warnings = |runtime: &mut fpl_runtime::Evaluator, request: &str| {
+        let decision: serde_json::Value =
+            serde_json::from_str(&runtime.decide_json(request).to_json()).expect("decision JSON");
+        (decision["effect"].clone(), decision["warnings"].clone())
+    };
+    assert_eq!(
+        warnings(&mut runtime, &at("stripe/charge", "60", "05")),
+        (
+            serde_json::json!("permit"),
+            serde_json::json!(["BUDGET_WARNING"])
+        )
+    );
+    assert_eq!(
+        warnings(&mut runtime, &at("stripe/charge", "60", "05")),
+        (
+            serde_json::json!("permit"),
+            serde_json::json!(["BUDGET_EXCEEDED"])
+        )
+    );
+}
+
+#[test]
+fn misused_budgets_and_phase_tools_draw_their_codes() {
+    let analysis = check(
+        r#"agent a {
+  default deny
+  budget refunds_daily { max $5000 }
+  budget refunds_daily { max_calls 3 }
+  budget session { on_exceed permit }
+  budget b { tools = "stripe/*" }
+  phase p { tools = ["stripe//x", 5] }
+}
+"#,
+    );
+    let found: Vec<(Code, String)> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Code::E0205,
+                "budget `refunds_daily` is declared twice".to_string()
+            ),
+            (
+                Code::E0210,
+                "`on_exceed` takes `deny`, `defer` or `audit`, not a name `permit`".to_string()
+            ),
+            (
+                Code::E0210,
+                "`tools` takes a list of tool patterns, not a string `stripe/*`".to_string()
+            ),
+            (
+                Code::E0210,
+                "`tools` item `stripe//x` is no tool pattern: empty segment".to_string()
+            ),
+            (
+                Code::E0210,
+                "`tools` item is a number, not a tool pattern".to_string()
+            ),
+        ],
+        "{:?}",
+        analysis.diagnostics
+    );
+}
+
+#[test]
 fn values_the_docs_do_not_use_still_draw_their_codes() {
     let analysis = check(
         r#"runtime { backend = "mongo" cold_start_deny_window = "soon" }
@@ -292,6 +477,38 @@ fn completions_and_hover(text: &str) -> (Vec<String>, Option<String>) {
 }
 
 #[test]
+fn the_language_server_completes_and_explains_tools_and_audit() {
+    let (labels, _) =
+        completions_and_hover("agent a {\n  budget refunds_daily {\n    $0\n  }\n}\n");
+    assert!(labels.iter().any(|label| label == "tools"), "{labels:?}");
+    let (labels, _) = completions_and_hover("agent a {\n  phase p {\n    $0\n  }\n}\n");
+    assert!(labels.iter().any(|label| label == "tools"), "{labels:?}");
+    let (labels, _) = completions_and_hover("agent a {\n  budget b {\n    on_exceed $0\n  }\n}\n");
+    assert_eq!(labels, ["deny", "defer", "audit"]);
+    let (labels, _) = completions_and_hover(
+        "agent a {\n  phase p {\n    tools = [$0]\n  }\n  permit stripe/charge\n}\n",
+    );
+    assert!(
+        labels.iter().any(|label| label == "stripe/charge"),
+        "{labels:?}"
+    );
+    let (_, hover) =
+        completions_and_hover("agent a {\n  phase p {\n    to$0ols = [\"x\"]\n  }\n}\n");
+    assert!(
+        hover
+            .as_deref()
+            .is_some_and(|text| text.contains("OUT_OF_PHASE_TOOL_CALL")),
+        "{hover:?}"
+    );
+    let (_, hover) =
+        completions_and_hover("agent a {\n  budget b {\n    on_exc$0eed audit\n  }\n}\n");
+    assert!(
+        hover.as_deref().is_some_and(|text| text.contains("audit")),
+        "{hover:?}"
+    );
+}
+
+#[test]
 fn the_language_server_completes_and_explains_the_new_keys_and_values() {
     let (labels, _) =
         completions_and_hover("agent a {\n  delegate { target_agent = \"b\" ceiling = $0 }\n}\n");
@@ -325,4 +542,31 @@ fn the_language_server_completes_and_explains_the_new_keys_and_values() {
             .is_some_and(|text| text.contains("target_agent")),
         "{hover:?}"
     );
+}
+
+#[test]
+fn semantic_tokens_colour_tools_lists_as_patterns() {
+    use fpl_analyzer::FileId;
+    use fpl_analyzer::host::ide::HighlightKind;
+    use fpl_analyzer::host::{AnalysisHost, Change};
+    let text = "agent a {\n  phase p { tools = [\"stripe/charge\"] }\n  budget b { on_exceed audit tools = [\"x/*\"] }\n  var v = [\"plain\"]\n}\n";
+    let mut host = AnalysisHost::default();
+    let mut change = Change::default();
+    change.set_file(FileId(0), SourceFile::new("governance.fms", text));
+    host.apply_change(change).expect("applies");
+    let highlights = host
+        .snapshot()
+        .highlights(FileId(0))
+        .expect("not cancelled");
+    let kind_of = |needle: &str| {
+        let start = text.find(needle).expect("in the text");
+        highlights
+            .iter()
+            .find(|h| usize::from(h.range.start()) == start)
+            .map(|h| h.kind)
+    };
+    assert_eq!(kind_of("tools"), Some(HighlightKind::Keyword));
+    assert_eq!(kind_of("\"stripe/charge\""), Some(HighlightKind::Pattern));
+    assert_eq!(kind_of("\"x/*\""), Some(HighlightKind::Pattern));
+    assert_eq!(kind_of("\"plain\""), Some(HighlightKind::String));
 }

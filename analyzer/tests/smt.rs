@@ -582,3 +582,146 @@ fn moving_the_stricter_rule_above_changes_exactly_the_overlap() {
         );
     }
 }
+
+// Regular expressions with case folding and word boundaries (issue 22's own example): the
+// solver reads them exactly, and each finding's witness is replayed through the runtime here.
+
+/// The S0307 findings of `text` with their witness requests, each checked against the
+/// runtime: the earlier rule `decider` decides it, and the shadowed rule's pattern matches it.
+fn shadowed_witnesses(text: &str, decider: &str, pattern: &str) -> Vec<(String, String)> {
+    let analysis = check_policy(
+        vec![SourceFile::new("t.fpl", text)],
+        &CheckOptions::default(),
+    );
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+    let report = smt::analyze_smt(&analysis, &SmtOptions::default()).expect("smt runs");
+    assert!(
+        report.internal_errors.is_empty(),
+        "{:?}",
+        report.internal_errors
+    );
+    let compiled = fpl_analyzer::compile::compile(&analysis).expect("compiles");
+    let regex = fpl_runtime::regex_source::compile(pattern).expect("valid");
+    let mut out = Vec::new();
+    for diagnostic in &report.diagnostics {
+        let (start, _) = analysis.line_cols(diagnostic.span);
+        let place = format!("{}@{}", diagnostic.code.as_str(), start.line);
+        let witness = diagnostic
+            .notes
+            .iter()
+            .find_map(|note| note.strip_prefix("for example: "))
+            .unwrap_or_else(|| panic!("{place} has a witness: {diagnostic:?}"));
+        let decision: serde_json::Value = serde_json::from_str(
+            &fpl_runtime::Evaluator::from_compiled(&compiled)
+                .expect("loads")
+                .decide_json(witness)
+                .to_json(),
+        )
+        .expect("decision json");
+        assert_eq!(decision["effect"], "permit", "{witness}");
+        assert_eq!(decision["rule"]["id"], decider, "{witness}");
+        let request: serde_json::Value = serde_json::from_str(witness).expect("witness json");
+        let statement = request["args"]["statement"].as_str().expect("a statement");
+        assert!(regex.is_match(statement), "{pattern} on {statement:?}");
+        out.push((place, statement.to_string()));
+    }
+    out
+}
+
+const DENY_WRITES: &str = "(?i)\\\\b(DROP|TRUNCATE|DELETE|UPDATE|GRANT)\\\\b";
+
+#[test]
+fn the_issues_analyst_policy_reports_the_shadowed_deny() {
+    let text = format!(
+        "agent analyst {{\n  default deny\n  permit sql/query   if statement matches \"^SELECT\" and tables.contains_pii == false\n  defer  sql/query   if tables.contains_pii == true\n  deny   sql/query   if statement matches \"{DENY_WRITES}\"\n}}\n"
+    );
+    let pattern = DENY_WRITES.replace("\\\\", "\\");
+    let found = shadowed_witnesses(&text, "analyst/1", &pattern);
+    let places: Vec<&str> = found.iter().map(|(place, _)| place.as_str()).collect();
+    assert_eq!(places, ["S0307@5"], "{found:?}");
+    // The defer is looser than the deny too, where both match; after a permit of numbers only
+    // nothing shadows the deny.
+    let text = format!(
+        "agent analyst {{\n  default deny\n  permit sql/query   if statement matches \"^SELECT [0-9, ]+$\"\n  deny   sql/query   if statement matches \"{DENY_WRITES}\"\n}}\n"
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn case_insensitive_patterns_overlap_only_when_folded() {
+    // `select … drop` in lower case is permitted; the deny folds case.
+    let text = agent(
+        "  permit sql/query when statement matches \"^select \"\n  deny sql/query when statement matches \"(?i)^SELECT .*DROP\"\n",
+    );
+    let found = shadowed_witnesses(&text, "a/1", "(?i)^SELECT .*DROP");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "S0307@4");
+    assert!(found[0].1.starts_with("select "), "{found:?}");
+    let text = agent(
+        "  permit sql/query when statement matches \"^select \"\n  deny sql/query when statement matches \"(?i:^DELETE)\"\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+}
+
+#[test]
+fn word_boundaries_overlap_only_at_a_word_edge() {
+    let text = agent(
+        "  permit sql/query when statement matches \"^SELECT\"\n  deny sql/query when statement matches \"\\\\bDROP\\\\b\"\n",
+    );
+    let found = shadowed_witnesses(&text, "a/1", "\\bDROP\\b");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "S0307@4");
+    // `DROP` inside a word is no match of the deny, so the permit shadows nothing.
+    let text = agent(
+        "  permit sql/query when statement matches \"^x[A-Z]*x$\"\n  deny sql/query when statement matches \"\\\\bDROP\\\\b\"\n",
+    );
+    assert_eq!(check(&text), Vec::<String>::new());
+    // Without the boundaries the same rules overlap (`xDROPx`).
+    let text = agent(
+        "  permit sql/query when statement matches \"^x[A-Z]*x$\"\n  deny sql/query when statement matches \"DROP\"\n",
+    );
+    assert_eq!(check(&text), ["S0307@4 warning"]);
+}
+
+#[test]
+fn diff_finds_what_a_phase_s_tools_deny() {
+    let old = agent("  phase p {\n    permit t/b\n  }\n  permit t/*\n");
+    let new = agent("  phase p {\n    tools = [\"t/a\"]\n    permit t/b\n  }\n  permit t/*\n");
+    let found = diff(&old, &new);
+    assert!(
+        found.contains(&"added phase p tools [t/a]".to_string()),
+        "{found:?}"
+    );
+    let regions: Vec<&String> = found.iter().filter(|f| f.contains("->")).collect();
+    assert!(!regions.is_empty(), "{found:?}");
+    assert!(regions.iter().all(|r| *r == "permit -> deny"), "{found:?}");
+    // Every witness was replayed: the deny is the phase's, before any rule.
+    let report = smt::semantic_diff(
+        &check_policy(
+            vec![SourceFile::new("old.fpl", old)],
+            &CheckOptions::default(),
+        ),
+        &check_policy(
+            vec![SourceFile::new("new.fpl", new)],
+            &CheckOptions::default(),
+        ),
+        &SmtOptions::default(),
+    )
+    .expect("diff runs");
+    for region in &report.regions {
+        assert_eq!(
+            region.new.reason_code, "OUT_OF_PHASE_TOOL_CALL",
+            "{region:?}"
+        );
+        assert_eq!(region.new.rule, None, "{region:?}");
+    }
+}
+
+#[test]
+fn findings_under_a_phase_with_tools_replay() {
+    // Outside the phase the deny decides t/a; inside it the phase's permit does first.
+    let text = agent(
+        "  phase p {\n    tools = [\"t/a\", \"t/c\"]\n    permit t/*\n  }\n  deny t/a\n  permit t/b\n  deny t/b\n",
+    );
+    assert_eq!(check(&text), ["S0307@7 warning", "S0301@9 warning"],);
+}

@@ -3,17 +3,25 @@
 
 use fpl_runtime::Evaluator;
 use fpl_runtime::ir::{
-    Agent, Budget, BudgetScope, Builtin, CompareOp, CompiledPolicy, Expr, Policy, Rule, SourceMap,
-    Window,
+    Agent, Budget, BudgetScope, Builtin, CompareOp, CompiledPolicy, Expr, OnExceed, Policy, Rule,
+    SourceMap, Window,
 };
 
-/// Mandatory denies, selectors of every kind, conditions, egress, limits and a phase.
+/// Mandatory denies, selectors of every kind, conditions, egress, limits, custom and audit
+/// budgets, and phases (one restricting its tools).
 pub fn policy() -> CompiledPolicy {
     let agent = Agent::new("bot")
         .phase("intake")
+        .phase_with_tools("locked", &["t/*", "http/get"])
         .var("cap", 500)
         .rate_limit("t/*", 5, Window::Minute)
         .budget(Budget::new(BudgetScope::Session).max_calls(50))
+        .budget(
+            Budget::custom("t_daily")
+                .tools(&["t/*"])
+                .max_calls(20)
+                .on_exceed(OnExceed::Audit),
+        )
         .redact("t/*", &["secret"])
         .credential("t", &[])
         .egress(Some(&["*.ok.com", "10.0.0.1"]), &["bad.ok.com"])

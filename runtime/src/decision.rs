@@ -32,6 +32,8 @@ pub enum ReasonCode {
     InvalidRequest,
     /// Egress to the request's host is not allowed.
     EgressDenied,
+    /// The active phase restricts its tools (`tools = [...]`) and the tool is not among them.
+    OutOfPhaseToolCall,
     /// A rate limit is used up.
     RateExceeded,
     /// A budget is used up.
@@ -55,6 +57,7 @@ impl ReasonCode {
             ReasonCode::UnknownAgent => "UNKNOWN_AGENT",
             ReasonCode::InvalidRequest => "INVALID_REQUEST",
             ReasonCode::EgressDenied => "EGRESS_DENIED",
+            ReasonCode::OutOfPhaseToolCall => "OUT_OF_PHASE_TOOL_CALL",
             ReasonCode::RateExceeded => "RATE_EXCEEDED",
             ReasonCode::BudgetExceeded => "BUDGET_EXCEEDED",
             ReasonCode::LogWriteFailed => "LOG_WRITE_FAILED",
@@ -88,6 +91,10 @@ impl fmt::Display for ReasonCode {
 
 /// The warning raised when a budget crosses its `warn_at`.
 pub const BUDGET_WARNING: &str = "BUDGET_WARNING";
+
+/// The warning raised when a budget with `on_exceed audit` is exceeded (the call stays
+/// permitted).
+pub const BUDGET_EXCEEDED: &str = "BUDGET_EXCEEDED";
 
 /// The rule a decision names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

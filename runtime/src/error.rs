@@ -110,9 +110,6 @@ pub enum ValidationKind {
     /// `warn_at` outside (0, 1).
     #[error("warn_at must be between 0 and 1")]
     BadWarnAt,
-    /// A budget whose `on_exceed` is permit.
-    #[error("on_exceed must be deny or defer")]
-    BadOnExceed,
     /// A negative budget cap.
     #[error("budget caps must not be negative")]
     NegativeCap,

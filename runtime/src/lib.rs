@@ -25,7 +25,7 @@ mod request;
 mod time;
 
 pub use decimal::{Decimal, DecimalError};
-pub use decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
+pub use decision::{BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
 pub use error::{LoadError, ValidationError, ValidationKind};
 pub use eval::{ConditionError, Evaluator};
 pub use host::{HostError, HostPattern, read_host, read_url_host};

@@ -8,7 +8,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fpl_runtime::Request;
-use fpl_runtime::ir::{Agent, Budget, BudgetScope, Builtin, CompareOp, Expr, Policy, Rule, Window};
+use fpl_runtime::ir::{
+    Agent, Budget, BudgetScope, Builtin, CompareOp, Expr, OnExceed, Policy, Rule, Window,
+};
 use support::{d, evaluator};
 
 struct Counting;
@@ -40,12 +42,24 @@ fn policy() -> Policy {
     let l = |n: i64| Expr::lit(n);
     let mut agent = Agent::new("pb")
         .phase("intake")
+        .phase_with_tools("locked", &["docs/*", "stripe/*"])
         .var("vip", vec!["acme", "globex"])
         .rate_limit("stripe/*", 1_000_000, Window::Minute)
         .budget(
             Budget::new(BudgetScope::Session)
                 .max(d("1000000"))
                 .warn_at(d("0.5")),
+        )
+        .budget(
+            Budget::custom("charges")
+                .tools(&["stripe/charge"])
+                .max(d("1"))
+                .on_exceed(OnExceed::Audit),
+        )
+        .budget(
+            Budget::custom("crm_daily")
+                .tools(&["crm/*"])
+                .max_calls(1_000_000),
         )
         .redact("stripe/*", &["card_number", "cvv"])
         .credential("stripe", &[])
@@ -122,6 +136,7 @@ fn corpus() -> Vec<Request> {
         format!(r#"{{"agent":"pb","tool":"net/get","args":{{"url":"https://evil.stripe.com/x"}},"session":"s1",{t}}}"#),
         format!(r#"{{"agent":"pb","tool":"docs/read","args":{{"method":"get","port":"443"}},"phase":"intake","session":"s1",{t}}}"#),
         format!(r#"{{"agent":"pb","tool":"svc17/op","session":"s2",{t}}}"#),
+        format!(r#"{{"agent":"pb","tool":"crm/read","phase":"locked","session":"s1",{t}}}"#),
         format!(r#"{{"agent":"nobody","tool":"x",{t}}}"#),
         r#"{"agent":"pb","tool":"bad tool"}"#.to_owned(),
         format!(r#"{{"agent":"pb","tool":"anything/else","session":"s1",{t}}}"#),
@@ -177,6 +192,7 @@ fn decide_allocates_nothing_after_warm_up() {
         "UNKNOWN_AGENT",
         "INVALID_REQUEST",
         "RULE_DENY",
+        "OUT_OF_PHASE_TOOL_CALL",
     ] {
         assert!(
             codes.iter().any(|c| c == code),

@@ -4,8 +4,8 @@
 mod support;
 
 use fpl_runtime::ir::{
-    Agent, Builtin, CompareOp, CompiledPolicy, Effect, Expr, KeyedSelector, Policy, Position,
-    RegexId, Root, Rule, SourceMap, Value, Window,
+    Agent, Builtin, CompareOp, CompiledPolicy, Expr, KeyedSelector, Policy, Position, RegexId,
+    Root, Rule, SourceMap, Value, Window,
 };
 use fpl_runtime::{Evaluator, LoadError, ValidationKind};
 use support::d;
@@ -264,12 +264,23 @@ fn invalid_ir_gives_typed_errors() {
         ),
         (
             Policy::new().agent(
-                Agent::new("a").budget(
-                    fpl_runtime::ir::Budget::new(fpl_runtime::ir::BudgetScope::Daily)
-                        .on_exceed(Effect::Permit),
-                ),
+                Agent::new("a")
+                    .phase_with_tools("p", &["a//b"])
+                    .rule(Rule::permit("t")),
             ),
-            ValidationKind::BadOnExceed,
+            ValidationKind::BadPattern {
+                pattern: "a//b".into(),
+                why: "empty segment",
+            },
+        ),
+        (
+            Policy::new().agent(
+                Agent::new("a").budget(fpl_runtime::ir::Budget::custom("refunds").tools(&[""])),
+            ),
+            ValidationKind::BadPattern {
+                pattern: "".into(),
+                why: "empty pattern",
+            },
         ),
         (
             Policy::new().agent(Agent::new("a").egress(None, &["*.*"])),

@@ -4,7 +4,8 @@
 mod support;
 
 use fpl_runtime::ir::{
-    Agent, Budget, BudgetScope, Builtin, CompareOp, Effect, Expr, Policy, Rule, Value, Window,
+    Agent, Budget, BudgetScope, Builtin, CompareOp, Effect, Expr, OnExceed, Policy, Rule, Value,
+    Window,
 };
 use support::{check, d, evaluator, req, req_with, run, summary};
 
@@ -1036,7 +1037,7 @@ fn budget_max_calls_daily_and_on_exceed() {
             .budget(
                 Budget::new(BudgetScope::Daily)
                     .max(d("25"))
-                    .on_exceed(Effect::Defer),
+                    .on_exceed(OnExceed::Defer),
             )
             .rule(Rule::permit("*")),
     );
@@ -1059,6 +1060,154 @@ fn budget_max_calls_daily_and_on_exceed() {
             (call("s3", "01", "0.01"), "defer BUDGET_EXCEEDED a/1"),
             // a new UTC day starts from zero.
             (call("s3", "02", "20"), "permit RULE_PERMIT a/1"),
+        ],
+    );
+}
+
+#[test]
+fn custom_budgets_count_their_own_tools_per_day() {
+    // budget refunds_daily { max $50 tools = ["stripe/refund"] on_exceed defer }
+    // budget charges { max_calls 2 tools = ["stripe/charge*"] }
+    let p = policy(
+        Agent::new("a")
+            .budget(
+                Budget::custom("refunds_daily")
+                    .tools(&["stripe/refund"])
+                    .max(d("50"))
+                    .on_exceed(OnExceed::Defer),
+            )
+            .budget(
+                Budget::custom("charges")
+                    .tools(&["stripe/charge*"])
+                    .max_calls(2),
+            )
+            .rule(Rule::permit("stripe/*")),
+    );
+    let call = |tool: &str, day: &str, cost: &str| {
+        at(
+            "a",
+            tool,
+            &format!("2026-01-{day}T12:00:00Z"),
+            &format!(r#""session":"s-{day}","cost":{cost}"#),
+        )
+    };
+    run(
+        p,
+        &[
+            (call("stripe/refund", "01", "30"), "permit RULE_PERMIT a/1"),
+            // charges are not refunds: they spend nothing of refunds_daily.
+            (call("stripe/charge", "01", "100"), "permit RULE_PERMIT a/1"),
+            (call("stripe/refund", "01", "20"), "permit RULE_PERMIT a/1"),
+            (
+                call("stripe/refund", "01", "0.01"),
+                "defer BUDGET_EXCEEDED a/1",
+            ),
+            (call("stripe/charges", "01", "0"), "permit RULE_PERMIT a/1"),
+            (call("stripe/charge", "01", "0"), "deny BUDGET_EXCEEDED a/1"),
+            (
+                call("stripe/payout", "01", "1000"),
+                "permit RULE_PERMIT a/1",
+            ),
+            // every session of the agent shares the day; a new UTC day starts from zero.
+            (call("stripe/refund", "02", "50"), "permit RULE_PERMIT a/1"),
+            (call("stripe/charge", "02", "0"), "permit RULE_PERMIT a/1"),
+        ],
+    );
+}
+
+#[test]
+fn an_audit_budget_permits_with_the_warning_budget_exceeded() {
+    let p = policy(
+        Agent::new("a")
+            .budget(
+                Budget::custom("watch")
+                    .max(d("10"))
+                    .warn_at(d("0.5"))
+                    .on_exceed(OnExceed::Audit),
+            )
+            .budget(Budget::new(BudgetScope::Session).max(d("100")))
+            .alert("budget_exceeded", "slack://#over")
+            .rule(Rule::permit("*")),
+    );
+    let mut ev = evaluator(p);
+    let call = |cost: &str| {
+        at(
+            "a",
+            "t",
+            "2026-01-01T00:00:00Z",
+            &format!(r#""session":"s","cost":{cost}"#),
+        )
+    };
+    let decision = ev.decide_json(&call("6"));
+    assert_eq!(summary(&decision), "permit RULE_PERMIT a/1");
+    assert_eq!(decision.warnings, ["BUDGET_WARNING"]);
+    assert_eq!(decision.alerts().count(), 0);
+    let decision = ev.decide_json(&call("5"));
+    assert_eq!(summary(&decision), "permit RULE_PERMIT a/1");
+    assert_eq!(decision.warnings, ["BUDGET_EXCEEDED"]);
+    assert_eq!(decision.alerts().collect::<Vec<_>>(), ["slack://#over"]);
+    // An audited call still counts: the session budget behind it is now at 11 + 90 > 100.
+    check(
+        &mut ev,
+        &[
+            (call("89"), "permit RULE_PERMIT a/1"),
+            (call("0.000001"), "deny BUDGET_EXCEEDED a/1"),
+        ],
+    );
+}
+
+#[test]
+fn a_phase_with_tools_denies_the_others_before_the_rules() {
+    let p = policy(
+        Agent::new("a")
+            .phase_with_tools("audit-only", &["stripe/charge", "docs/*"])
+            .phase("enforce")
+            .rule(Rule::permit("*"))
+            .rule(Rule::mandatory_deny("docs/delete").in_phase(0))
+            .rule(Rule::permit("stripe/charge").in_phase(0))
+            .egress(None, &["evil.example"]),
+    );
+    let phased = |phase: &str, tool: &str, args: &str| {
+        req_with("a", tool, args, &format!(r#""phase":"{phase}""#))
+    };
+    run(
+        p,
+        &[
+            (
+                phased("audit-only", "stripe/charge", "{}"),
+                "permit RULE_PERMIT a/1",
+            ),
+            (
+                phased("audit-only", "docs/read/x", "{}"),
+                "permit RULE_PERMIT a/1",
+            ),
+            (
+                phased("audit-only", "stripe/refund", "{}"),
+                "deny OUT_OF_PHASE_TOOL_CALL -",
+            ),
+            (
+                phased("audit-only", "stripe", "{}"),
+                "deny OUT_OF_PHASE_TOOL_CALL -",
+            ),
+            // Mandatory denies and egress come first (§6.1 steps 2 and 3).
+            (
+                phased("audit-only", "docs/delete", "{}"),
+                "deny MANDATORY_DENY a/2",
+            ),
+            (
+                phased("audit-only", "http/get", r#"{"host":"evil.example"}"#),
+                "deny EGRESS_DENIED -",
+            ),
+            // Other phases, no phase and unknown phases are not restricted.
+            (
+                phased("enforce", "stripe/refund", "{}"),
+                "permit RULE_PERMIT a/1",
+            ),
+            (
+                phased("nope", "stripe/refund", "{}"),
+                "permit RULE_PERMIT a/1",
+            ),
+            (req("a", "stripe/refund", "{}"), "permit RULE_PERMIT a/1"),
         ],
     );
 }

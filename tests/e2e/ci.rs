@@ -44,22 +44,34 @@ impl Repo {
     }
 
     fn with(versions: &[&str], formatted: bool) -> Repo {
+        let versions: Vec<Vec<(&str, String)>> = versions
+            .iter()
+            .map(|text| {
+                let text = if formatted {
+                    fpl_fmt::format_text(text).expect("the fixture parses")
+                } else {
+                    text.to_string()
+                };
+                vec![("policies/governance.fms", text)]
+            })
+            .collect();
+        Repo::with_files(&versions)
+    }
+
+    /// A repository with one commit per version, each writing and adding its `(path, text)`
+    /// files (files of earlier versions stay).
+    fn with_files(versions: &[Vec<(&str, String)>]) -> Repo {
         let dir = tempfile::tempdir().expect("tempdir");
         let repository = git2::Repository::init(dir.path()).expect("init");
         let signature = git2::Signature::now("t", "t@example.com").expect("signature");
         std::fs::create_dir_all(dir.path().join("policies")).expect("mkdir");
         let mut commits: Vec<String> = Vec::new();
-        for text in versions {
-            let text = if formatted {
-                fpl_fmt::format_text(text).expect("the fixture parses")
-            } else {
-                text.to_string()
-            };
-            std::fs::write(dir.path().join("policies/governance.fms"), text).expect("write");
+        for files in versions {
             let mut index = repository.index().expect("index");
-            index
-                .add_path(Path::new("policies/governance.fms"))
-                .expect("add");
+            for (path, text) in files {
+                std::fs::write(dir.path().join(path), text).expect("write");
+                index.add_path(Path::new(path)).expect("add");
+            }
             index.write().expect("index");
             let tree = repository
                 .find_tree(index.write_tree().expect("tree"))
@@ -770,4 +782,100 @@ fn a_decision_log_is_replayed_through_both_revisions() {
         "{}",
         stderr(&output)
     );
+}
+
+/// Policy tests of [`HEAD`]: the first case passes, the second expects the old limit.
+const TESTS: &str = "cases:
+  - name: a small charge is permitted
+    request: { agent: payments-bot, tool: stripe/charge, args: { amount: 20 } }
+    expect: { effect: permit }
+
+  - name: a charge of 80 is still permitted
+    request: { agent: payments-bot, tool: stripe/charge, args: { amount: 80 } }
+    expect: { effect: permit, rule: payments-bot/1 }
+";
+
+#[test]
+fn failing_policy_tests_of_the_head_are_errors_at_their_case() {
+    let repo = Repo::with_files(&[
+        vec![("policies/governance.fms", fmt(BASE))],
+        vec![
+            ("policies/governance.fms", fmt(HEAD)),
+            ("policies/payments.fmtest.yaml", TESTS.to_string()),
+        ],
+    ]);
+    let api = FakeGithub::start(Mode::Normal);
+    let output = repo.ci_github(&api).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    insta::assert_snapshot!("github_tests_annotations", stdout(&output));
+    insta::assert_snapshot!("github_tests_comment", repo.redact(&api.comments()[0].1));
+    insta::assert_snapshot!("github_tests_summary", repo.read_runner("summary.md"));
+    let report: serde_json::Value =
+        serde_json::from_str(&repo.read_runner("faramesh-report.json")).expect("report json");
+    assert_eq!(report["counts"]["errors"], 1);
+    assert_eq!(report["counts"]["tests_failed"], 1);
+    assert_eq!(report["tests"]["files"], 1);
+    assert_eq!(report["tests"]["passed"], 1);
+    let failure = &report["tests"]["failures"][0];
+    assert_eq!(failure["file"], "policies/payments.fmtest.yaml");
+    assert_eq!(failure["line"], 6);
+    assert_eq!(failure["case"], "a charge of 80 is still permitted");
+    assert_eq!(failure["actual"]["effect"], "deny");
+    // A failed test is an error under every `fail-on`.
+    for fail_on in ["error", "warning", "loosening"] {
+        let output = repo
+            .ci_github(&api)
+            .args(["--comment", "false", "--fail-on", fail_on])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{fail_on}: {}",
+            stderr(&output)
+        );
+    }
+    // `ci report` runs them too.
+    let output = faramesh_e2e::faramesh()
+        .current_dir(repo.dir.path())
+        .args(["ci", "report", "--base", "HEAD~1", "--path", "policies"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    insta::assert_snapshot!("report_tests_markdown", stdout(&output));
+}
+
+#[test]
+fn a_test_file_only_in_the_work_tree_is_not_run() {
+    let repo = Repo::new(&[BASE, HEAD]);
+    std::fs::write(repo.dir.path().join("policies/payments.fmtest.yaml"), TESTS).expect("write");
+    // The file is a failing test where it is.
+    faramesh_e2e::faramesh()
+        .current_dir(repo.dir.path())
+        .args(["test", "policies"])
+        .assert()
+        .code(1);
+    let output = faramesh_e2e::faramesh()
+        .current_dir(repo.dir.path())
+        .args([
+            "ci", "report", "--base", "HEAD~1", "--path", "policies", "--format", "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["tests"]["files"], 0);
+    assert_eq!(report["counts"]["errors"], 0);
+    let api = FakeGithub::start(Mode::Normal);
+    let output = repo.ci_github(&api).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        !repo.read_runner("summary.md").contains("Policy tests"),
+        "{}",
+        repo.read_runner("summary.md")
+    );
+}
+
+fn fmt(text: &str) -> String {
+    fpl_fmt::format_text(text).expect("the fixture parses")
 }

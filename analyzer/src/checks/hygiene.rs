@@ -1,4 +1,5 @@
-//! Agent hygiene: a missing `default` (W0230) and `default permit` (W0231).
+//! Agent hygiene: a missing `default` (W0230), `default permit` (W0231) and phase rules that
+//! the phase's `tools` never let through (W0232).
 
 use fpl_syntax::TextRange;
 
@@ -7,6 +8,9 @@ use crate::diagnostic::{Diagnostic, Fix, TextEdit};
 use crate::hir::{self, EffectKind};
 
 pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
+    for agent in &policy.agents {
+        outside_phase_tools(agent, out);
+    }
     for agent in policy.agents.iter().filter(|agent| !agent.is_flat) {
         match agent.default {
             None => {
@@ -41,5 +45,42 @@ pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
             ),
             Some(_) => {}
         }
+    }
+}
+
+/// `W0232` on every ordinary rule of a phase whose pattern overlaps none of the phase's `tools`:
+/// those tools are denied before the rules (SPEC §6.1 step 4), so it never decides.
+fn outside_phase_tools(agent: &hir::Agent, out: &mut Vec<Diagnostic>) {
+    for rule in agent.rules.iter().filter(|rule| !rule.mandatory) {
+        let Some(phase) = rule.phase.and_then(|index| agent.phases.get(index)) else {
+            continue;
+        };
+        let Some(tools) = phase.tools() else {
+            continue;
+        };
+        if tools
+            .iter()
+            .any(|tool| crate::smt::glob::overlap(tool, &rule.pattern))
+        {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                Code::W0232,
+                hir::span(rule.span.file, rule.pattern_range),
+                format!(
+                    "`{}` never decides: phase `{}` allows only {}",
+                    rule.pattern,
+                    phase.name,
+                    tools
+                        .iter()
+                        .map(|tool| format!("`{tool}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .with_note("while the phase is active, other tools are denied with `OUT_OF_PHASE_TOOL_CALL` before any rule")
+            .with_help(format!("add `{}` to the phase's `tools`, or move the rule out of the phase", rule.pattern)),
+        );
     }
 }

@@ -15,6 +15,7 @@ pub(super) fn check(policy: &hir::Policy, options: &CheckOptions, out: &mut Vec<
     shadowed_imports(policy, out);
     for agent in &policy.agents {
         phases(agent, out);
+        budgets(agent, out);
         credential_backends(policy, agent, out);
     }
     if options.require_env {
@@ -79,28 +80,53 @@ fn shadowed_imports(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn phases(agent: &hir::Agent, out: &mut Vec<Diagnostic>) {
+/// The names written a second time, each with where it is and where it was first written.
+fn repeated<'a>(
+    named: impl Iterator<Item = (&'a str, Span)>,
+) -> impl Iterator<Item = (&'a str, Span, Span)> {
     let mut seen: HashMap<&str, Span> = HashMap::new();
-    for phase in &agent.phases {
-        if let Some(first) = seen.get(phase.name.as_str()) {
-            out.push(
-                Diagnostic::new(
-                    Code::E0203,
-                    phase.span,
-                    format!("phase `{}` is declared twice", phase.name),
-                )
-                .with_label(*first, "first declared here"),
-            );
-        } else {
-            seen.insert(&phase.name, phase.span);
+    named.filter_map(move |(name, at)| match seen.get(name) {
+        Some(first) => Some((name, at, *first)),
+        None => {
+            seen.insert(name, at);
+            None
         }
+    })
+}
+
+/// Budget ids are unique per agent (`E0205`).
+fn budgets(agent: &hir::Agent, out: &mut Vec<Diagnostic>) {
+    let ids = agent
+        .budgets
+        .iter()
+        .filter(|budget| !budget.scope.is_empty())
+        .map(|budget| (budget.scope.as_str(), budget.span));
+    for (id, at, first) in repeated(ids) {
+        out.push(
+            Diagnostic::new(Code::E0205, at, format!("budget `{id}` is declared twice"))
+                .with_label(first, "first declared here")
+                .with_help("merge the two blocks, or give one of them an id of its own"),
+        );
+    }
+}
+
+fn phases(agent: &hir::Agent, out: &mut Vec<Diagnostic>) {
+    let names = agent
+        .phases
+        .iter()
+        .map(|phase| (phase.name.as_str(), phase.span));
+    for (name, at, first) in repeated(names) {
+        out.push(
+            Diagnostic::new(Code::E0203, at, format!("phase `{name}` is declared twice"))
+                .with_label(first, "first declared here"),
+        );
     }
     for phase in &agent.phases {
         for (key, value) in &phase.attributes {
             let Some(target) = value.as_text().filter(|_| key == "next") else {
                 continue;
             };
-            if seen.contains_key(target) {
+            if agent.phases.iter().any(|phase| phase.name == target) {
                 continue;
             }
             let value_span = span(phase.span.file, value.range);

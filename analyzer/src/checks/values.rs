@@ -2,7 +2,7 @@
 //! credentials and configuration keys (E0210, W0211).
 
 use fpl_runtime::Decimal;
-use fpl_syntax::keywords::did_you_mean;
+use fpl_syntax::keywords::{self, did_you_mean};
 
 use crate::codes::Code;
 use crate::config_keys::{KeyType, PROVIDER_TYPES, known_keys};
@@ -22,6 +22,9 @@ pub(super) fn check(policy: &hir::Policy, out: &mut Vec<Diagnostic>) {
         }
         for phase in &agent.phases {
             durations(file, &phase.attributes, "duration", out);
+            for (_, value) in phase.attributes.iter().filter(|(key, _)| key == "tools") {
+                tool_list(file, value, out);
+            }
         }
         for limit in &agent.rate_limits {
             rate_limit(limit, out);
@@ -174,12 +177,6 @@ fn is_integer(value: &hir::Value) -> bool {
 }
 
 fn budget_block(file: FileId, budget: &hir::Budget, out: &mut Vec<Diagnostic>) {
-    if budget.scope != "session" && budget.scope != "daily" {
-        out.push(
-            Diagnostic::new(Code::E0210, budget.span, format!("budget scope `{}` is neither `session` nor `daily`", budget.scope))
-                .with_help("a `session` budget counts per agent and session, a `daily` one per agent and UTC day"),
-        );
-    }
     for (key, value) in &budget.items {
         match key.as_str() {
             "max" | "daily" => {
@@ -198,10 +195,43 @@ fn budget_block(file: FileId, budget: &hir::Budget, out: &mut Vec<Diagnostic>) {
                 let ok = matches!(value.kind, ValueKind::Number(n) if n > Decimal::ZERO && n < Decimal::from_int(1));
                 expect(file, key, value, ok, "a number between 0 and 1", out);
             }
+            "tools" => tool_list(file, value, out),
             _ => {
-                let ok = matches!(value.as_text(), Some("deny" | "defer"));
-                expect(file, key, value, ok, "`deny` or `defer`", out);
+                let ok = value
+                    .as_text()
+                    .is_some_and(|word| keywords::ON_EXCEED_VALUES.contains(&word));
+                expect(file, key, value, ok, "`deny`, `defer` or `audit`", out);
             }
+        }
+    }
+}
+
+/// `tools` of a budget or a phase: a list of tool patterns (SPEC §6.2), `E0210` otherwise.
+fn tool_list(file: FileId, value: &hir::Value, out: &mut Vec<Diagnostic>) {
+    let ValueKind::List(items) = &value.kind else {
+        return expect(file, "tools", value, false, "a list of tool patterns", out);
+    };
+    for item in items {
+        let why = match item.as_text() {
+            None => Some(format!(
+                "is {}, not a tool pattern",
+                article(item.type_name())
+            )),
+            Some(pattern) => fpl_runtime::pattern::Pattern::tool(pattern)
+                .err()
+                .map(|error| format!("`{pattern}` is no tool pattern: {error}")),
+        };
+        if let Some(why) = why {
+            out.push(
+                Diagnostic::new(
+                    Code::E0210,
+                    span(file, item.range),
+                    format!("`tools` item {why}"),
+                )
+                .with_help(
+                    "write tool patterns such as `\"stripe/charge\"` or `\"stripe/*\"` (SPEC §6.2)",
+                ),
+            );
         }
     }
 }

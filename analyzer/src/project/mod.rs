@@ -138,6 +138,20 @@ impl Project {
         Ok(project)
     }
 
+    /// The policy that `path` of `source` names: a file as given, a directory as
+    /// [`Project::load_dir`] reads it.
+    pub fn load_path(source: &dyn FileSource, path: &Path) -> Result<Project, ProjectError> {
+        if source.kind(path)? == Some(EntryKind::Dir) {
+            return Project::load_dir(source, path);
+        }
+        let mut project = Project {
+            root: source.disk_path(path.parent().unwrap_or(Path::new(""))),
+            ..Project::default()
+        };
+        project.add_file(source, path)?;
+        Ok(project)
+    }
+
     /// The policy's files: the project's own in policy order, then imported artifacts.
     pub fn files(&self) -> &[ProjectFile] {
         &self.files

@@ -109,7 +109,18 @@ fn decide_without_limits(agent: &hir::Agent, state: &State, request: &Request) -
     if let Some(decision) = matching::egress(agent, request) {
         return decision;
     }
-    // 4. Rules.
+    // 4. The tools of the phase the request names, then the rules.
+    if let Some(tools) = agent
+        .phases
+        .iter()
+        .find(|phase| request.phase.as_deref() == Some(phase.name.as_str()))
+        .and_then(hir::Phase::tools)
+        && !tools
+            .iter()
+            .any(|pattern| matching::tool_matches(pattern, &request.tool))
+    {
+        return Decision::bare("deny", "OUT_OF_PHASE_TOOL_CALL");
+    }
     for rule in agent
         .rules
         .iter()

@@ -51,6 +51,9 @@ pub struct State {
     sessions: HashMap<(String, String), Session>,
     /// (agent, UTC day number) → totals.
     days: HashMap<(String, i64), Counter>,
+    /// (agent, budget index, UTC day number) → totals of the calls the budget matches, for
+    /// the budgets that count per day (`daily` and custom ids).
+    budget_days: HashMap<(String, usize, i64), Counter>,
 }
 
 fn day_of(request: &Request) -> i64 {
@@ -123,6 +126,14 @@ impl State {
                 .or_default();
             day.calls += 1;
             day.spend += request.cost.millionths();
+            for (index, _) in per_day_budgets(agent, request) {
+                let counter = self
+                    .budget_days
+                    .entry((agent.name.clone(), index, day_of(request)))
+                    .or_default();
+                counter.calls += 1;
+                counter.spend += request.cost.millionths();
+            }
         }
         let session = self
             .sessions
@@ -188,26 +199,41 @@ pub(super) fn apply_limits(
         .map(|session| session.totals.clone())
         .unwrap_or_default();
     let day = state.day(agent, request);
-    let mut warnings = Vec::new();
-    for budget in &agent.budgets {
-        let (calls, spend) = if budget.scope == "daily" {
-            (day.calls, day.spend)
+    let (mut warning, mut exceeded) = (false, false);
+    for (index, budget) in agent
+        .budgets
+        .iter()
+        .enumerate()
+        .filter(|(_, budget)| budget_applies(budget, request))
+    {
+        // A session budget counts the session (its `daily`, the agent's day); any other
+        // budget counts its own calls of the day.
+        let (calls, spend, day_spend) = if budget.is_session() {
+            (session.calls, session.spend, day.spend)
         } else {
-            (session.calls, session.spend)
+            let own = state
+                .budget_days
+                .get(&(agent.name.clone(), index, day_of(request)))
+                .cloned()
+                .unwrap_or_default();
+            (own.calls, own.spend, own.spend)
         };
         let number = |key: &str| budget.number(key).map(Decimal::millionths);
         let cost = request.cost.millionths();
-        let caps = [(number("max"), spend), (number("daily"), day.spend)];
+        let caps = [(number("max"), spend), (number("daily"), day_spend)];
         let calls_exceeded =
             number("max_calls").is_some_and(|max| i128::from(calls) * 1_000_000 >= max);
         let spend_exceeded = caps
             .iter()
             .any(|(cap, spent)| cap.is_some_and(|cap| spent + cost > cap));
         if calls_exceeded || spend_exceeded {
-            decision.effect = if budget.defers_on_exceed() {
-                "defer"
-            } else {
-                "deny"
+            decision.effect = match budget.on_exceed() {
+                hir::OnExceed::Audit => {
+                    exceeded = true;
+                    continue;
+                }
+                hir::OnExceed::Defer => "defer",
+                hir::OnExceed::Deny => "deny",
             };
             decision.reason_code = "BUDGET_EXCEEDED";
             return;
@@ -216,16 +242,38 @@ pub(super) fn apply_limits(
             for (cap, spent) in caps {
                 let Some(cap) = cap else { continue };
                 let threshold = warn_at * cap;
-                if spent * 1_000_000 < threshold
-                    && (spent + cost) * 1_000_000 >= threshold
-                    && !warnings.contains(&"BUDGET_WARNING")
-                {
-                    warnings.push("BUDGET_WARNING");
+                if spent * 1_000_000 < threshold && (spent + cost) * 1_000_000 >= threshold {
+                    warning = true;
                 }
             }
         }
     }
-    decision
-        .warnings
-        .extend(warnings.into_iter().map(str::to_string));
+    if warning {
+        decision.warnings.push("BUDGET_WARNING".to_string());
+    }
+    if exceeded {
+        decision.warnings.push("BUDGET_EXCEEDED".to_string());
+    }
+}
+
+/// Whether `budget` applies to the request's tool: every tool without `tools`.
+fn budget_applies(budget: &hir::Budget, request: &Request) -> bool {
+    budget.tools().is_none_or(|tools| {
+        tools
+            .iter()
+            .any(|pattern| tool_matches(pattern, &request.tool))
+    })
+}
+
+/// The budgets of `agent` that count per day (not `session`) and apply to the request, with
+/// their indexes.
+fn per_day_budgets<'a>(
+    agent: &'a hir::Agent,
+    request: &'a Request,
+) -> impl Iterator<Item = (usize, &'a hir::Budget)> + 'a {
+    agent
+        .budgets
+        .iter()
+        .enumerate()
+        .filter(move |(_, budget)| !budget.is_session() && budget_applies(budget, request))
 }

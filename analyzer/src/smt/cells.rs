@@ -314,6 +314,12 @@ impl Builder<'_> {
                 (entry, at)
             }
             Re::Range(low, high) => self.char_move(vec![(*low as u32, *high as u32)]),
+            Re::Class(ranges) => self.char_move(
+                ranges
+                    .iter()
+                    .map(|&(low, high)| (low as u32, high as u32))
+                    .collect(),
+            ),
             Re::AnyExcept(excluded) => {
                 let mut points: Vec<u32> = excluded.chars().map(|c| c as u32).collect();
                 points.sort_unstable();

@@ -317,6 +317,14 @@ impl Re {
         match self {
             Re::Literal(text) => regex::escape(text),
             Re::Range(low, high) => format!("[\\x{{{:x}}}-\\x{{{:x}}}]", *low as u32, *high as u32),
+            Re::Class(ranges) if ranges.is_empty() => Re::Empty.to_regex_source(),
+            Re::Class(ranges) => format!(
+                "[{}]",
+                ranges
+                    .iter()
+                    .map(|&(low, high)| format!("\\x{{{:x}}}-\\x{{{:x}}}", low as u32, high as u32))
+                    .collect::<String>()
+            ),
             Re::AnyExcept(set) if set.is_empty() => "(?s:.)".to_string(),
             Re::AnyExcept(set) => format!("[^{}]", regex::escape(set)),
             Re::All => "(?s:.)*".to_string(),

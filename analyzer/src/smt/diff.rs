@@ -227,15 +227,29 @@ fn decide<'f>(
     }
 }
 
-/// The decision of `agent`'s rules `order` (indexes, in evaluation order) and its default.
-fn agent_decision(agent: &AgentRules, formulas: &[RuleFormulas], order: &[usize]) -> Decision {
-    decide(
+/// The decision of `agent`'s rules `order` (indexes, in evaluation order) and its default,
+/// which requests `blocked` (a phase's `tools` deny them first) never reach.
+fn agent_decision(
+    agent: &AgentRules,
+    formulas: &[RuleFormulas],
+    order: &[usize],
+    blocked: &T,
+) -> Decision {
+    let mut decision = decide(
         order.iter().map(|&index| {
             let rule = &agent.rules[index];
             (rule.number, rule.effect_when_matched(), &formulas[index])
         }),
-        Some(agent.agent.default),
-    )
+        None,
+    );
+    let reaches_default = term::and2(&decision.none, &term::not(blocked));
+    match agent.agent.default {
+        EffectKind::Permit => decision.permit = term::or2(&decision.permit, &reaches_default),
+        EffectKind::Defer => decision.defer = term::or2(&decision.defer, &reaches_default),
+        EffectKind::Deny => {}
+    }
+    decision.none = reaches_default;
+    decision
 }
 
 impl AgentDiff<'_, '_> {
@@ -261,6 +275,7 @@ impl AgentDiff<'_, '_> {
             .iter()
             .map(|rule| new_encoder.rule(rule))
             .collect();
+        let (old_blocked, new_blocked) = (old_encoder.out_of_phase(), new_encoder.out_of_phase());
         let mut axioms = old_encoder.axioms();
         axioms.extend(new_encoder.axioms());
         let mut fresh = old_encoder.fresh_state();
@@ -294,6 +309,7 @@ impl AgentDiff<'_, '_> {
                     .zip(&new_indices)
                     .all(|(a, b)| self.old.rules[*a].decides_like(&self.new.rules[*b]))
                 && self.old.agent.default == self.new.agent.default
+                && same_phase_tools(&self.old.agent, &self.new.agent)
             {
                 continue;
             }
@@ -306,8 +322,8 @@ impl AgentDiff<'_, '_> {
                     .iter()
                     .map(|i| old_encoder.tool_matches(&combined[*i].pattern)),
             );
-            let before = agent_decision(self.old, &old_formulas, &old_indices);
-            let after = agent_decision(self.new, &new_formulas, &new_indices);
+            let before = agent_decision(self.old, &old_formulas, &old_indices, &old_blocked);
+            let after = agent_decision(self.new, &new_formulas, &new_indices, &new_blocked);
             let changed = changed(&before, &after);
             let mut blocked: Vec<T> = Vec::new();
             for _ in 0..MAX_REGIONS_PER_GROUP {
@@ -413,6 +429,19 @@ impl AgentDiff<'_, '_> {
     }
 }
 
+/// Whether the two versions restrict the tools of their phases alike.
+fn same_phase_tools(old: &input::Agent, new: &input::Agent) -> bool {
+    let restricted = |agent: &input::Agent| -> Vec<(String, Vec<String>)> {
+        agent
+            .phases
+            .iter()
+            .zip(&agent.phase_tools)
+            .filter_map(|(name, tools)| Some((name.clone(), tools.clone()?)))
+            .collect()
+    };
+    restricted(old) == restricted(new)
+}
+
 fn limits(old: &hir::Agent, new: &hir::Agent, report: &mut DiffReport) {
     let describe_rate = |limit: &hir::RateLimit| {
         format!(
@@ -433,17 +462,31 @@ fn limits(old: &hir::Agent, new: &hir::Agent, report: &mut DiffReport) {
             .collect();
         format!("budget {} {{ {} }}", budget.scope, items.join(", "))
     };
+    // A phase's `tools` is also compared as written: it denies before the rules, and a
+    // change to it is named even where no rule changed.
+    let describe_phases = |agent: &hir::Agent| -> Vec<String> {
+        agent
+            .phases
+            .iter()
+            .filter_map(|phase| {
+                let tools = phase.tools()?;
+                Some(format!("phase {} tools [{}]", phase.name, tools.join(", ")))
+            })
+            .collect()
+    };
     let before: Vec<String> = old
         .rate_limits
         .iter()
         .map(describe_rate)
         .chain(old.budgets.iter().map(describe_budget))
+        .chain(describe_phases(old))
         .collect();
     let after: Vec<String> = new
         .rate_limits
         .iter()
         .map(describe_rate)
         .chain(new.budgets.iter().map(describe_budget))
+        .chain(describe_phases(new))
         .collect();
     for removed in before.iter().filter(|item| !after.contains(item)) {
         report.limits.push(LimitChange {

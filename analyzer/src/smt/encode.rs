@@ -135,6 +135,8 @@ pub struct Encoder<'a> {
     fresh_state: Vec<(T, T)>,
     /// The names the phase variable ranges over (1-based).
     phase_names: Vec<String>,
+    /// [`Self::out_of_phase`], built on first use.
+    out_of_phase: Option<T>,
 }
 
 impl<'a> Encoder<'a> {
@@ -150,6 +152,7 @@ impl<'a> Encoder<'a> {
             approximate: false,
             fresh_state: Vec::new(),
             phase_names: agent.phases.clone(),
+            out_of_phase: None,
         }
     }
 
@@ -184,6 +187,12 @@ impl<'a> Encoder<'a> {
                 }
             }
         };
+        // Ordinary rules are tried only after the phase's `tools` let the tool through.
+        let scope = if rule.mandatory {
+            scope
+        } else {
+            term::and2(&scope, &term::not(&self.out_of_phase()))
+        };
         let mut applies = vec![self.tool_matches(&rule.pattern)];
         for (kind, values) in &rule.selectors {
             applies.push(self.selector(kind, values));
@@ -196,6 +205,37 @@ impl<'a> Encoder<'a> {
             }
         };
         RuleFormulas::new(scope, term::and(applies), ok, val, self.approximate)
+    }
+
+    /// The request names a phase with `tools` and its tool matches none of them: it is decided
+    /// `deny`, `OUT_OF_PHASE_TOOL_CALL`, after the mandatory denies and egress and before every
+    /// other rule (SPEC §6.1 step 4). A phase name written twice selects its first phase, as
+    /// in the runtime.
+    pub fn out_of_phase(&mut self) -> T {
+        if let Some(blocked) = &self.out_of_phase {
+            return blocked.clone();
+        }
+        let mut blocked = Vec::new();
+        for (index, (name, tools)) in self
+            .agent
+            .phases
+            .iter()
+            .zip(&self.agent.phase_tools)
+            .enumerate()
+        {
+            let first = self.agent.phases.iter().position(|other| other == name) == Some(index);
+            let at = self.phase_names.iter().position(|known| known == name);
+            if let (Some(tools), Some(at), true) = (tools, at, first) {
+                let allowed = term::or(tools.iter().map(|pattern| self.tool_matches(pattern)));
+                blocked.push(term::and2(
+                    &term::eq(&self.phase, &term::int(at as i128 + 1)),
+                    &term::not(&allowed),
+                ));
+            }
+        }
+        let blocked = term::or(blocked);
+        self.out_of_phase = Some(blocked.clone());
+        blocked
     }
 
     /// Whether the tool matches `pattern`.

@@ -8,6 +8,8 @@
 //! the hosts of an egress block) never changes the rule that decides a witness: limits act after
 //! a rule decided and keep it as the deciding rule (SPEC §6.1 step 6), and a witness names no
 //! host when the agent has an egress block ([`crate::smt::encode::Encoder::fresh_state`]).
+//! A phase's `tools` are here: they decide `OUT_OF_PHASE_TOOL_CALL` before the ordinary rules
+//! (§6.1 step 4), so the encoding keeps every ordinary rule out of those requests.
 
 use std::sync::Arc;
 
@@ -22,6 +24,8 @@ pub(crate) struct Agent {
     pub default: EffectKind,
     /// Phase names in order.
     pub phases: Vec<String>,
+    /// Per phase (parallel to `phases`): the tool patterns of its `tools`, if it has them.
+    pub phase_tools: Vec<Option<Vec<String>>>,
     /// `var`s, as the compiled policy holds them.
     pub vars: Vec<(String, VarValue)>,
     /// Whether the agent has an `egress` block.
@@ -102,6 +106,7 @@ impl AgentRules {
                     .iter()
                     .map(|phase| phase.name.clone())
                     .collect(),
+                phase_tools: agent.phases.iter().map(hir::Phase::tools).collect(),
                 vars: agent
                     .vars
                     .iter()

@@ -453,6 +453,13 @@ fn member(re: &Re) -> Option<String> {
     Some(match re {
         Re::Literal(text) => text.clone(),
         Re::Range(low, _) => low.to_string(),
+        // A printable character where the class has one.
+        Re::Class(ranges) => ranges
+            .iter()
+            .find(|(_, high)| *high >= ' ')
+            .or(ranges.first())
+            .map(|&(low, _)| low.max(' '))?
+            .to_string(),
         Re::AnyExcept(excluded) => ['a', 'b', 'c', 'x', ' ']
             .into_iter()
             .find(|c| !excluded.contains(*c))?

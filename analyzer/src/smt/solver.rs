@@ -3,9 +3,11 @@
 //! Strings reach z3 with every character outside printable ASCII written as a `\u{…}` escape:
 //! z3 4.8 reads the bytes of a plain string as characters, so `é` would be two. z3's strings
 //! hold characters up to U+2FFFF; a literal with a larger one is not translated (the query is
-//! unknown). Requests may hold such characters, but every character class the encoding uses
-//! either holds all of them (`.`) or none (ASCII ranges, `\d`, `\s`), so each of them behaves
-//! like some smaller character no literal uses, and the answers stay exact.
+//! unknown), and character ranges are cut at U+2FFFF. Requests may hold such characters, but
+//! every character class the encoding uses treats alike all the word characters above U+2FFFF
+//! and those of CJK Extension B, and all the other characters above U+2FFFF and those of the
+//! private-use area (`smt::regex`). So each of them behaves like some smaller character of its
+//! group that no literal uses, and the answers stay exact.
 //!
 //! A regular-expression membership is written in SMT-LIB text (the z3 crate builds character
 //! ranges from raw bytes only) defining a fresh boolean, and a query asserts the definitions of
@@ -519,7 +521,19 @@ fn regex_text(re: &Re) -> Option<String> {
     let char_text = |c: char| escape(&c.to_string()).map(|text| format!("\"{text}\""));
     Some(match re {
         Re::Literal(text) => format!("(str.to_re \"{}\")", escape(text)?),
-        Re::Range(low, high) => format!("(re.range {} {})", char_text(*low)?, char_text(*high)?),
+        Re::Class(ranges) => join(
+            "re.union",
+            "re.none",
+            ranges
+                .iter()
+                .map(|&(low, high)| regex_text(&Re::Range(low, high)))
+                .collect::<Option<_>>()?,
+        ),
+        Re::Range(low, _) if u32::from(*low) > MAX_CHAR => "re.none".to_string(),
+        Re::Range(low, high) => {
+            let high = char::from_u32(u32::from(*high).min(MAX_CHAR))?;
+            format!("(re.range {} {})", char_text(*low)?, char_text(high)?)
+        }
         Re::AnyExcept(excluded) => {
             let mut ranges = Vec::new();
             let mut next = 0u32;

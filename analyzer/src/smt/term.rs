@@ -58,6 +58,9 @@ pub enum Re {
     Literal(String),
     /// One character in the inclusive range.
     Range(char, char),
+    /// One character in any of the inclusive ranges (one step of an automaton however many
+    /// ranges a Unicode class has).
+    Class(Vec<(char, char)>),
     /// Any one character except those listed (all ASCII); `AnyExcept("\n")` is the `.` of a
     /// regular expression.
     AnyExcept(String),

@@ -1,7 +1,11 @@
 //! Policy tests (`*.fmtest.yaml`, SPEC §12): cases of requests with expected decisions, run
-//! against the compiled policy, with rule coverage.
+//! against the compiled policy, with rule coverage. Test files are read through the project
+//! loader's [`FileSource`], so `faramesh test` reads them from disk and the Action from a git
+//! revision.
 
+mod lines;
 mod strict;
+mod suite;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -10,7 +14,8 @@ use fpl_runtime::Evaluator;
 use fpl_runtime::ir::CompiledPolicy;
 use serde::Deserialize;
 
-use crate::project::{Contents, read_capped};
+pub use self::suite::{FileRun, Outcome, find_test_files, is_test_file, policy_path, run_file};
+use crate::project::{Contents, Disk, FileSource, ProjectError};
 
 /// A parsed test file.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +45,9 @@ pub struct TestCase {
     /// Expected fields of the decision of the last of `requests` (at least one).
     #[serde(default, deserialize_with = "strict::expectation")]
     pub expect_last: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The 1-based line of the case's `name`, or 1 when it cannot be told.
+    #[serde(skip)]
+    pub line: u32,
 }
 
 /// Why a test file cannot run.
@@ -75,15 +83,33 @@ pub enum TestFileError {
         /// What is wrong.
         message: String,
     },
+    /// The file could not be read from a git revision.
+    #[error(transparent)]
+    Source(ProjectError),
 }
 
-/// Reads and validates a test file (at most [`fpl_syntax::MAX_FILE_SIZE`] bytes).
+/// Reads and validates a test file on disk (at most [`fpl_syntax::MAX_FILE_SIZE`] bytes).
 pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
+    read_test_file_in(&Disk::new(PathBuf::new()), path)
+}
+
+/// Reads and validates the test file `path` of `source` (at most [`fpl_syntax::MAX_FILE_SIZE`]
+/// bytes); errors name the path as `source` shows it.
+pub fn read_test_file_in(source: &dyn FileSource, path: &Path) -> Result<TestFile, TestFileError> {
+    let shown = source
+        .disk_path(path)
+        .unwrap_or_else(|| PathBuf::from(source.display(path)));
     let io = |source| TestFileError::Io {
-        path: path.to_path_buf(),
+        path: shown.clone(),
         source,
     };
-    let bytes = match read_capped(path, fpl_syntax::MAX_FILE_SIZE).map_err(io)? {
+    let contents = source
+        .read(path, fpl_syntax::MAX_FILE_SIZE)
+        .map_err(|error| match error {
+            ProjectError::Io { source, .. } => io(source),
+            other => TestFileError::Source(other),
+        })?;
+    let bytes = match contents {
         Contents::Bytes(bytes) => bytes,
         Contents::TooLarge => {
             return Err(io(std::io::Error::new(
@@ -94,10 +120,10 @@ pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
     };
     let text = String::from_utf8(bytes)
         .map_err(|error| io(std::io::Error::new(std::io::ErrorKind::InvalidData, error)))?;
-    let file: TestFile = serde_norway::from_str(&text).map_err(|error| {
+    let mut file: TestFile = serde_norway::from_str(&text).map_err(|error| {
         let location = error.location();
         TestFileError::Syntax {
-            path: path.to_path_buf(),
+            path: shown.clone(),
             line: location.as_ref().map_or(1, |l| l.line()),
             column: location.as_ref().map_or(1, |l| l.column()),
             message: error.to_string(),
@@ -118,11 +144,16 @@ pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
         };
         if let Some(message) = problem {
             return Err(TestFileError::Case {
-                path: path.to_path_buf(),
+                path: shown.clone(),
                 case: case.name.clone(),
                 message: message.to_string(),
             });
         }
+    }
+    let names: Vec<&str> = file.cases.iter().map(|case| case.name.as_str()).collect();
+    let lines = lines::case_lines(&text, &names);
+    for (case, line) in file.cases.iter_mut().zip(lines) {
+        case.line = line;
     }
     Ok(file)
 }
@@ -142,6 +173,17 @@ impl CaseResult {
     /// Whether the decision had every expected field.
     pub fn passed(&self) -> bool {
         self.expected == self.actual
+    }
+
+    /// A unified diff of the expected and actual fields as pretty-printed JSON.
+    pub fn diff(&self) -> String {
+        let expected = serde_json::to_string_pretty(&self.expected).unwrap_or_default() + "\n";
+        let actual = serde_json::to_string_pretty(&self.actual).unwrap_or_default() + "\n";
+        similar::TextDiff::from_lines(&expected, &actual)
+            .unified_diff()
+            .context_radius(3)
+            .header("expected", "actual")
+            .to_string()
     }
 }
 

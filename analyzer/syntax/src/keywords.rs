@@ -59,10 +59,10 @@ pub const CLAUSES: &[&str] = &[
 ];
 
 /// Items of a `budget` block.
-pub const BUDGET_ITEMS: &[&str] = &["max", "daily", "max_calls", "warn_at", "on_exceed"];
+pub const BUDGET_ITEMS: &[&str] = &["max", "daily", "max_calls", "warn_at", "on_exceed", "tools"];
 
 /// Items of a `phase` block besides rules.
-pub const PHASE_ITEMS: &[&str] = &["duration", "next", "rules"];
+pub const PHASE_ITEMS: &[&str] = &["duration", "next", "tools", "rules"];
 
 /// Items of a `credential` block.
 pub const CREDENTIAL_ITEMS: &[&str] = &["scope", "backend", "path", "ttl", "max_scope"];
@@ -88,6 +88,9 @@ pub const EXPR_RESERVED: &[&str] = &[
 
 /// The effect words of `default` and `on_exceed`.
 pub const EFFECT_WORDS: &[&str] = &["permit", "deny", "defer"];
+
+/// The values of a budget's `on_exceed`: an effect, or `audit` (permit with a warning).
+pub const ON_EXCEED_VALUES: &[&str] = &["deny", "defer", "audit"];
 
 /// The candidate closest to `word`, if it is close enough to be a likely misspelling.
 pub fn did_you_mean<'a>(

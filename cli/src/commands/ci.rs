@@ -257,9 +257,17 @@ fn github_command(args: &GithubArgs) -> Result<bool, CiError> {
     Ok(report.fails(args.gate.fail_on()))
 }
 
-/// The annotations of the report: each diagnostic, and each unformatted file as an error.
+/// The annotations of the report: each diagnostic, each failed policy test at its case, and
+/// each unformatted file as an error.
 fn all_annotations(report: &Report) -> Vec<Annotation> {
     let mut all: Vec<Annotation> = report.diagnostics.iter().map(Annotation::from).collect();
+    all.extend(report.tests.failures.iter().map(|it| Annotation {
+        severity: Severity::Error,
+        path: it.file.clone(),
+        range: Some(((it.line, 1), (it.line, 1))),
+        title: "policy test failed".to_string(),
+        message: it.message.clone(),
+    }));
     all.extend(report.unformatted.iter().map(|path| Annotation {
         severity: Severity::Error,
         path: path.clone(),

@@ -1,15 +1,12 @@
 //! `faramesh test`: run `*.fmtest.yaml` policy tests, show a diff for each failure, report rule
 //! coverage.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use fpl_analyzer::project::{self, Disk, ProjectError};
-use fpl_analyzer::testing::{self, CaseResult};
-
-use super::policy::{PolicyError, compile_paths};
+use fpl_analyzer::project::{Disk, Project, ProjectError};
+use fpl_analyzer::testing::{self, Outcome};
 
 /// Arguments of `faramesh test`.
 #[derive(Debug, clap::Args)]
@@ -64,48 +61,57 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
     // Test files whose policy has errors: a failure even when they hold no case.
     let mut unusable = 0;
     let mut out = String::new();
+    let as_given = Disk::new(PathBuf::new());
     for file in files {
-        let tests = testing::read_test_file(&file)?;
-        // A bare file name has the empty path as its parent.
-        let dir = match file.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let policy_paths = vec![match &tests.policy {
-            Some(policy) => dir.join(policy),
-            None => dir.clone(),
-        }];
-        let compiled = match compile_paths(&policy_paths) {
-            Ok(compiled) => compiled,
-            Err(PolicyError::Load(error)) => return Err(error.into()),
-            Err(PolicyError::Invalid(count)) => {
+        let run = testing::run_file(&as_given, &file, load_policy)?;
+        let (file_passed, file_failed) = run.counts();
+        passed += file_passed;
+        failed += file_failed;
+        match &run.outcome {
+            Outcome::Invalid { analysis, errors } => {
+                eprint!(
+                    "{}",
+                    crate::render::render(analysis, crate::render::Format::Human)
+                );
                 let _ = writeln!(
                     out,
-                    "{}: policy has {count} error(s); its cases did not run",
+                    "{}: policy has {errors} error(s); its cases did not run",
                     file.display()
                 );
-                failed += tests.cases.len();
                 unusable += 1;
-                continue;
             }
-        };
-        let results = testing::run(&tests, &compiled)?;
-        let _ = writeln!(out, "{}", file.display());
-        for case in &results.cases {
-            if case.passed() {
-                passed += 1;
-                let _ = writeln!(out, "  ok      {}", case.name);
-            } else {
-                failed += 1;
-                let _ = writeln!(out, "  FAILED  {}", case.name);
-                out.push_str(&diff(case));
+            Outcome::Ran { results, unreached } => {
+                let _ = writeln!(out, "{}", file.display());
+                for case in &results.cases {
+                    if case.passed() {
+                        let _ = writeln!(out, "  ok      {}", case.name);
+                    } else {
+                        let _ = writeln!(out, "  FAILED  {}", case.name);
+                        for line in case.diff().lines() {
+                            let _ = writeln!(out, "          {line}");
+                        }
+                    }
+                }
+                if !unreached.is_empty() {
+                    let _ = writeln!(out, "  rules no case reached: {}", unreached.join(", "));
+                }
             }
         }
-        coverage(&compiled, &results.reached, &mut out);
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     print!("{out}");
     Ok(failed == 0 && unusable == 0)
+}
+
+/// The policy a test file names, with its locked imports; the empty path is the current
+/// directory.
+fn load_policy(path: &Path) -> Result<Project, TestError> {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    Ok(super::imports::load(&[path.to_path_buf()])?)
 }
 
 /// `path` if it is a file, else every `*.fmtest.yaml` below it (in the directories the project
@@ -115,53 +121,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), TestError> {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let is_test_file = |file: &Path| {
-        file.file_name()
-            .is_some_and(|name| name.to_string_lossy().ends_with(".fmtest.yaml"))
-    };
-    let mut found = project::files_below(&Disk::new(path), Path::new(""), &is_test_file)?;
-    found.sort();
+    let found = testing::find_test_files(&Disk::new(path), Path::new(""))?;
     out.extend(found.into_iter().map(|file| path.join(file)));
     Ok(())
-}
-
-/// A unified diff of the expected and actual fields, indented under the case.
-fn diff(case: &CaseResult) -> String {
-    let expected = serde_json::to_string_pretty(&case.expected).unwrap_or_default() + "\n";
-    let actual = serde_json::to_string_pretty(&case.actual).unwrap_or_default() + "\n";
-    let diff = similar::TextDiff::from_lines(&expected, &actual);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header("expected", "actual")
-        .to_string();
-    text.lines()
-        .map(|line| format!("          {line}\n"))
-        .collect()
-}
-
-/// Lists the rules of the policy that no case reached.
-fn coverage(
-    compiled: &fpl_runtime::ir::CompiledPolicy,
-    reached: &BTreeSet<String>,
-    out: &mut String,
-) {
-    let mut missing = Vec::new();
-    for (agent_index, agent) in compiled.policy.agents.iter().enumerate() {
-        for (rule_index, rule) in agent.rules.iter().enumerate() {
-            let id = format!("{}/{}", agent.name, rule.n);
-            if reached.contains(&id) {
-                continue;
-            }
-            let place = compiled
-                .source_map
-                .position(agent_index, rule_index)
-                .map(|(file, position)| format!(" ({file}:{}:{})", position.line, position.column))
-                .unwrap_or_default();
-            missing.push(format!("{id}{place}"));
-        }
-    }
-    if !missing.is_empty() {
-        let _ = writeln!(out, "  rules no case reached: {}", missing.join(", "));
-    }
 }

@@ -1,6 +1,6 @@
 //! Builds a [`Report`]: reads the base and head revisions of a policy directory from git with
 //! the project loader, checks the head through the host (SMT findings included), checks its
-//! formatting with `fpl-fmt`, and compares the two with the semantic diff.
+//! formatting with `fpl-fmt`, runs its policy tests, and compares the two with the semantic diff.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +48,7 @@ pub fn build(options: &ReportOptions) -> Result<(Report, Analysis), ReportError>
     let prefix = head_tree.prefix_of(&options.dir);
     let head_project = Project::load_dir(&head_tree, &prefix)?;
     let unformatted = unformatted(&head_project);
+    let tests = super::policy_tests::run(&head_tree, &prefix)?;
     let mut head = host::check_project(head_project, &CheckOptions::default());
     let smt_options = SmtOptions {
         timeout: options.smt_timeout,
@@ -91,7 +92,9 @@ pub fn build(options: &ReportOptions) -> Result<(Report, Analysis), ReportError>
             .iter()
             .filter(|it| it.severity == "error")
             .count()
-            + unformatted.len(),
+            + unformatted.len()
+            + tests.failures.len(),
+        tests_failed: tests.failures.len(),
         warnings: diagnostics
             .iter()
             .filter(|it| it.severity == "warning")
@@ -119,6 +122,7 @@ pub fn build(options: &ReportOptions) -> Result<(Report, Analysis), ReportError>
         counts,
         diagnostics,
         unformatted,
+        tests,
         diff,
         backtest,
     };

@@ -36,34 +36,31 @@ const RESERVE: usize = 600;
 pub fn headline(report: &Report) -> String {
     let counts = &report.counts;
     let mut out = format!(
-        "{} {} loosened, {} tightened, {} {}",
-        counts.loosened,
-        if counts.loosened == 1 {
-            "decision"
-        } else {
-            "decisions"
-        },
+        "{} loosened, {} tightened, {}",
+        counted_as(counts.loosened, "decision"),
         counts.tightened,
-        counts.errors,
-        if counts.errors == 1 {
-            "error"
-        } else {
-            "errors"
-        },
+        counted_as(counts.errors, "error"),
     );
-    if counts.warnings > 0 {
+    if counts.tests_failed > 0 {
         let _ = write!(
             out,
-            ", {} {}",
-            counts.warnings,
-            if counts.warnings == 1 {
-                "warning"
-            } else {
-                "warnings"
-            }
+            ", {} failed",
+            counted_as(counts.tests_failed, "policy test")
         );
     }
+    if counts.warnings > 0 {
+        let _ = write!(out, ", {}", counted_as(counts.warnings, "warning"));
+    }
     out
+}
+
+/// "1 error", "2 errors".
+fn counted_as(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 /// The report as Markdown within `options.limit` bytes.
@@ -134,6 +131,37 @@ pub fn markdown(report: &Report, options: &MarkdownOptions) -> String {
             backtest.flips.iter().map(flip_item).collect(),
         ));
     }
+    if report.tests.files > 0 {
+        let _ = writeln!(
+            out,
+            "Policy tests: {} passed, {} failed, in {}.\n",
+            report.tests.passed,
+            report.tests.failures.len(),
+            counted_as(report.tests.files, "file")
+        );
+    }
+    sections.push((
+        "Policy tests failed".to_string(),
+        report
+            .tests
+            .failures
+            .iter()
+            .map(|it| match (&it.case, &it.expected, &it.actual) {
+                (Some(case), Some(expected), Some(actual)) => format!(
+                    "- {} **{}**: expected {}, got {}\n",
+                    place_of(&it.file, it.line, &report.head, options),
+                    case,
+                    code(&expected.to_string()),
+                    code(&actual.to_string())
+                ),
+                _ => format!(
+                    "- {} {}\n",
+                    place_of(&it.file, it.line, &report.head, options),
+                    it.message
+                ),
+            })
+            .collect(),
+    ));
     sections.push((
         "Errors and warnings".to_string(),
         report
@@ -207,15 +235,10 @@ fn counted(count: usize, what: &str) -> String {
 
 fn flip_item(flip: &super::Flip) -> String {
     let mut out = format!(
-        "- {} → **{}**: {} {}\n",
+        "- {} → **{}**: {}\n",
         flip.base,
         flip.head,
-        flip.count,
-        if flip.count == 1 {
-            "request"
-        } else {
-            "requests"
-        }
+        counted_as(flip.count, "request")
     );
     for example in &flip.examples {
         let rule =

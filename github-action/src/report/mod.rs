@@ -1,17 +1,19 @@
 //! The report of a policy pull request: the head revision checked (diagnostics, formatting) and
 //! its decisions compared with the base revision's by the semantic diff, both read from git by
-//! the one project loader and checked by the one host. Rendered as Markdown (the comment and the
-//! job summary) or JSON.
+//! the one project loader and checked by the one host, and its policy tests run from the same
+//! tree. Rendered as Markdown (the comment and the job summary) or JSON.
 
 mod backtest;
 mod build;
 mod markdown;
+mod policy_tests;
 
 use serde::Serialize;
 
 pub use self::backtest::{Backtest, BacktestError, Flip, FlipExample, backtest};
 pub use self::build::{ReportError, ReportOptions, build};
 pub use self::markdown::{Links, MarkdownOptions, headline, markdown};
+pub use self::policy_tests::{PolicyTests, TestFailure};
 
 /// Everything the gate found.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +30,8 @@ pub struct Report {
     pub diagnostics: Vec<Finding>,
     /// Policy files of the head revision that `faramesh fmt` would change.
     pub unformatted: Vec<String>,
+    /// The policy tests (`*.fmtest.yaml`) of the head revision.
+    pub tests: PolicyTests,
     /// The semantic diff base → head.
     pub diff: DiffOutcome,
     /// Recorded requests replayed through both revisions, when a decision log was given and
@@ -46,8 +50,10 @@ pub struct Counts {
     pub limits: usize,
     /// Agents the solver could not finish comparing (never taken as unchanged).
     pub unknown: usize,
-    /// Errors: diagnostics of severity error, plus unformatted files.
+    /// Errors: diagnostics of severity error, unformatted files and failed policy tests.
     pub errors: usize,
+    /// Failed policy test cases, and test files that could not run.
+    pub tests_failed: usize,
     /// Warnings.
     pub warnings: usize,
 }
@@ -185,7 +191,7 @@ pub fn direction(old: &str, new: &str) -> Option<Direction> {
 /// When the gate fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
-    /// Any error (a diagnostic of severity error, an unformatted file).
+    /// Any error (a diagnostic of severity error, an unformatted file, a failed policy test).
     Error,
     /// Any error or warning.
     Warning,
@@ -239,6 +245,7 @@ mod tests {
             counts,
             diagnostics: Vec::new(),
             unformatted: Vec::new(),
+            tests: PolicyTests::default(),
             diff,
             backtest: None,
         }

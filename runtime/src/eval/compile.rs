@@ -38,6 +38,10 @@ pub(crate) struct CAgent {
     pub credentials: Vec<CredentialScope>,
     /// Per budget: `warn_at × max` and `warn_at × daily`, computed once.
     pub warn_thresholds: Vec<(Option<crate::Decimal>, Option<crate::Decimal>)>,
+    /// Per phase: the patterns of its `tools`, if it restricts them.
+    pub phase_tools: Vec<Option<Box<[Pattern]>>>,
+    /// Per budget: the patterns of its `tools`, if it has them.
+    pub budget_tools: Vec<Option<Box<[Pattern]>>>,
     /// The per-session state its conditions and budgets read (the rest is never kept).
     pub reads: StateReads,
 }
@@ -292,9 +296,6 @@ fn compile_agent(
         rate_limits.push(tool_pattern(&limit.pattern, &at_agent)?);
     }
     for budget in &agent.budgets {
-        if budget.on_exceed == Effect::Permit {
-            return Err(err(&at_agent, ValidationKind::BadOnExceed));
-        }
         if budget.max.is_some_and(|m| m.is_negative())
             || budget.daily.is_some_and(|m| m.is_negative())
         {
@@ -306,6 +307,17 @@ fn compile_agent(
             return Err(err(&at_agent, ValidationKind::BadWarnAt));
         }
     }
+    let tool_lists = |lists: &mut dyn Iterator<Item = Option<&Vec<String>>>| {
+        lists
+            .map(|tools| {
+                tools
+                    .map(|tools| tools.iter().map(|t| tool_pattern(t, &at_agent)).collect())
+                    .transpose()
+            })
+            .collect::<Result<Vec<Option<Box<[Pattern]>>>, _>>()
+    };
+    let phase_tools = tool_lists(&mut agent.phases.iter().map(|p| p.tools.as_ref()))?;
+    let budget_tools = tool_lists(&mut agent.budgets.iter().map(|b| b.tools.as_ref()))?;
     let redacts = agent
         .redacts
         .iter()
@@ -350,6 +362,8 @@ fn compile_agent(
     Ok(CAgent {
         reads,
         warn_thresholds,
+        phase_tools,
+        budget_tools,
         ir: agent.clone(),
         rules,
         mandatory,

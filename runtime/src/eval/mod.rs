@@ -13,9 +13,9 @@ use cond::{Ctx, Scratch};
 use state::{DayState, State};
 
 use crate::bundle::VerifiedBundle;
-use crate::decision::{BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
+use crate::decision::{BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
 use crate::error::LoadError;
-use crate::ir::{CompiledPolicy, Effect};
+use crate::ir::{BudgetScope, CompiledPolicy, Effect, OnExceed};
 use crate::log::DecisionLog;
 use crate::request::Request;
 use crate::time::Timestamp;
@@ -47,7 +47,10 @@ struct Verdict<'p> {
     code: ReasonCode,
     /// Whether the rule's `reason`/`notify` apply (not for condition errors).
     rule_texts: bool,
+    /// `BUDGET_WARNING`: a budget crossed its `warn_at`.
     warning: bool,
+    /// The warning `BUDGET_EXCEEDED`: a budget with `on_exceed audit` is exceeded.
+    exceeded: bool,
     agent: Option<u32>,
     /// Index of the deciding rule in its agent.
     rule: Option<u32>,
@@ -74,6 +77,7 @@ impl<'p> Verdict<'p> {
             code: ReasonCode::DefaultDeny,
             rule_texts: false,
             warning: false,
+            exceeded: false,
             agent: None,
             rule: None,
             session: None,
@@ -105,6 +109,7 @@ impl<'p> Verdict<'p> {
         self.code = ReasonCode::LogWriteFailed;
         self.rule_texts = false;
         self.warning = false;
+        self.exceeded = false;
         self.detail = Detail::LogFailure("the decision could not be written to the decision log");
     }
 }
@@ -131,7 +136,7 @@ impl Evaluator {
     }
 
     fn loaded(policy: CPolicy) -> Evaluator {
-        let state = State::new(policy.agents.iter().map(|a| a.rate_limits.len()));
+        let state = State::new(limit_counts(&policy));
         let buffers = Buffers {
             redact: Vec::with_capacity(policy.max_redact_paths),
             credentials: Vec::with_capacity(policy.max_credentials),
@@ -156,7 +161,7 @@ impl Evaluator {
     /// Lets one evaluator (its patterns and regexes compiled once) decide many requests that
     /// must each be decided as if it were the first, as the analyzer's witness replay does.
     pub fn reset_state(&mut self) {
-        self.state = State::new(self.policy.agents.iter().map(|a| a.rate_limits.len()));
+        self.state = State::new(limit_counts(&self.policy));
     }
 
     /// The policy digest (`sha256:…`).
@@ -219,6 +224,14 @@ impl Evaluator {
     }
 }
 
+/// The (rate limit, budget) counts of each agent: the shape of its state.
+fn limit_counts(policy: &CPolicy) -> impl Iterator<Item = (usize, usize)> + '_ {
+    policy
+        .agents
+        .iter()
+        .map(|a| (a.rate_limits.len(), a.ir.budgets.len()))
+}
+
 /// Steps 1–6 of §6.1 into `out`, reading but not changing the state.
 fn evaluate<'p>(
     policy: &'p CPolicy,
@@ -268,7 +281,7 @@ fn evaluate<'p>(
     };
     let phase = request
         .phase()
-        .and_then(|p| agent.ir.phases.iter().position(|name| name == p))
+        .and_then(|p| agent.ir.phases.iter().position(|phase| phase.name == p))
         .map(|i| i as u32);
 
     // 2. Mandatory denies, hoisted.
@@ -286,7 +299,15 @@ fn evaluate<'p>(
         out.code = ReasonCode::EgressDenied;
         return;
     }
-    // 4. Rules in source order, first match wins; 5. default.
+    // 4. The active phase's `tools`, then rules in source order, first match wins; 5. default.
+    if let Some(tools) = phase
+        .and_then(|p| agent.phase_tools.get(p as usize))
+        .and_then(Option::as_deref)
+        && !tools.iter().any(|pattern| pattern.matches(tool))
+    {
+        out.code = ReasonCode::OutOfPhaseToolCall;
+        return;
+    }
     let mut decided = false;
     for index in agent.ordinary.candidates(tool) {
         match matching::rule_matches(agent, index, phase, &cx, scratch) {
@@ -387,29 +408,59 @@ fn limits(
         }
     }
     let cost = request.cost();
-    let mut warning = false;
-    for (budget, &(warn_max, warn_daily)) in agent.ir.budgets.iter().zip(&agent.warn_thresholds) {
-        let (calls, spend) = match budget.scope {
-            crate::ir::BudgetScope::Session => (session_calls, session_cost),
-            crate::ir::BudgetScope::Daily => (day.calls, day.cost),
+    let today = now.day_number();
+    let budgets = agent
+        .ir
+        .budgets
+        .iter()
+        .zip(&agent.warn_thresholds)
+        .zip(&agent.budget_tools)
+        .zip(&agent_state.budget_days);
+    for (((budget, &(warn_max, warn_daily)), tools), budget_day) in budgets {
+        if !applies(tools.as_deref(), tool) {
+            continue;
+        }
+        // A session budget's `daily` caps the agent's day; every other budget counts its own.
+        let (calls, spend, day_cost) = match budget.scope {
+            BudgetScope::Session => (session_calls, session_cost, day.cost),
+            BudgetScope::Daily => {
+                let own = budget_day.on(today);
+                (own.calls, own.cost, own.cost)
+            }
         };
         let over = |cap: Option<crate::Decimal>, spent: crate::Decimal| {
             cap.is_some_and(|cap| spent.checked_add(cost).is_none_or(|after| after > cap))
         };
         let exceeded = budget.max_calls.is_some_and(|max| calls >= max)
             || over(budget.max, spend)
-            || over(budget.daily, day.cost);
+            || over(budget.daily, day_cost);
         if exceeded {
-            verdict.effect = budget.on_exceed;
-            verdict.code = ReasonCode::BudgetExceeded;
-            return;
+            match budget.on_exceed {
+                OnExceed::Audit => verdict.exceeded = true,
+                OnExceed::Deny | OnExceed::Defer => {
+                    verdict.effect = if budget.on_exceed == OnExceed::Defer {
+                        Effect::Defer
+                    } else {
+                        Effect::Deny
+                    };
+                    verdict.code = ReasonCode::BudgetExceeded;
+                    verdict.warning = false;
+                    verdict.exceeded = false;
+                    return;
+                }
+            }
+            continue;
         }
         let crosses = |threshold: Option<crate::Decimal>, spent: crate::Decimal| {
             threshold.is_some_and(|t| spent < t && spent.saturating_add(cost) >= t)
         };
-        warning |= crosses(warn_max, spend) || crosses(warn_daily, day.cost);
+        verdict.warning |= crosses(warn_max, spend) || crosses(warn_daily, day_cost);
     }
-    verdict.warning = warning;
+}
+
+/// Whether a budget limited to `tools` (none: every tool) applies to `tool`.
+fn applies(tools: Option<&[crate::pattern::Pattern]>, tool: &str) -> bool {
+    tools.is_none_or(|tools| tools.iter().any(|pattern| pattern.matches(tool)))
 }
 
 /// Step 7: a final permit counts against limits and budgets; every decision with an agent
@@ -440,6 +491,20 @@ fn commit(policy: &CPolicy, state: &mut State, request: &Request, verdict: &Verd
         }
         agent_state.day.calls += 1;
         agent_state.day.cost = agent_state.day.cost.saturating_add(cost);
+    }
+    if permit {
+        let day = now.day_number();
+        for ((budget, tools), budget_day) in agent
+            .ir
+            .budgets
+            .iter()
+            .zip(&agent.budget_tools)
+            .zip(&mut agent_state.budget_days)
+        {
+            if budget.scope == BudgetScope::Daily && applies(tools.as_deref(), tool) {
+                budget_day.count(day, cost);
+            }
+        }
     }
     if permit {
         for ((pattern, limit), counter) in agent
@@ -508,7 +573,8 @@ fn fill_lists(policy: &CPolicy, buffers: &mut Buffers, tool: &str, verdict: &Ver
         let on = alert.on.as_str();
         let fires = on.eq_ignore_ascii_case(verdict.effect.as_str())
             || on.eq_ignore_ascii_case(verdict.code.as_str())
-            || (verdict.warning && on.eq_ignore_ascii_case(BUDGET_WARNING));
+            || (verdict.warning && on.eq_ignore_ascii_case(BUDGET_WARNING))
+            || (verdict.exceeded && on.eq_ignore_ascii_case(BUDGET_EXCEEDED));
         let seen = buffers.alerts.iter().any(|&b| {
             agent
                 .ir
@@ -557,10 +623,11 @@ fn view<'e>(policy: &'e CPolicy, buffers: &'e Buffers, verdict: &Verdict<'e>) ->
         rule: rule_ref,
         reason,
         notify: texts.and_then(|r| r.notify.as_deref()),
-        warnings: if verdict.warning {
-            &[BUDGET_WARNING]
-        } else {
-            &[]
+        warnings: match (verdict.warning, verdict.exceeded) {
+            (false, false) => &[],
+            (true, false) => &[BUDGET_WARNING],
+            (false, true) => &[BUDGET_EXCEEDED],
+            (true, true) => &[BUDGET_WARNING, BUDGET_EXCEEDED],
         },
         policy: &policy.digest,
         time: verdict.now,

@@ -31,6 +31,9 @@ pub(crate) struct AgentState {
     pub day: DayState,
     /// Per rate limit (parallel to the agent's rate limits).
     pub rates: Vec<RateState>,
+    /// Per budget (parallel to the agent's budgets): calls and spend of the budget's UTC day,
+    /// read by the budgets that count per day (`daily` and custom ids).
+    pub budget_days: Vec<DayState>,
 }
 
 /// Spend and calls of one agent in one UTC day.
@@ -77,12 +80,13 @@ pub(crate) struct Entry {
 }
 
 impl State {
-    /// Fresh state for a policy with these rate-limit counts per agent.
-    pub fn new(rate_limits_per_agent: impl Iterator<Item = usize>) -> State {
+    /// Fresh state for a policy with these (rate limit, budget) counts per agent.
+    pub fn new(limits_per_agent: impl Iterator<Item = (usize, usize)>) -> State {
         State {
-            agents: rate_limits_per_agent
-                .map(|n| AgentState {
-                    rates: vec![RateState::default(); n],
+            agents: limits_per_agent
+                .map(|(rates, budgets)| AgentState {
+                    rates: vec![RateState::default(); rates],
+                    budget_days: vec![DayState::default(); budgets],
                     ..AgentState::default()
                 })
                 .collect(),
@@ -133,8 +137,15 @@ impl AgentState {
 
     /// Calls and spend of the UTC day `day` (zero when the stored day is another one).
     pub fn day_view(&self, day: i64) -> DayState {
-        if self.day.day == day {
-            self.day
+        self.day.on(day)
+    }
+}
+
+impl DayState {
+    /// These counts if they are of the UTC day `day`, zero otherwise.
+    pub fn on(self, day: i64) -> DayState {
+        if self.day == day {
+            self
         } else {
             DayState {
                 day,
@@ -142,6 +153,14 @@ impl AgentState {
                 cost: Decimal::ZERO,
             }
         }
+    }
+
+    /// Counts one permitted call of `cost` on the UTC day `day`, starting the day afresh when
+    /// the stored one is another.
+    pub fn count(&mut self, day: i64, cost: Decimal) {
+        *self = self.on(day);
+        self.calls += 1;
+        self.cost = self.cost.saturating_add(cost);
     }
 }
 

@@ -2,7 +2,8 @@
 
 use super::{
     Agent, Alert, Budget, BudgetScope, Builtin, CompareOp, Credential, Effect, Egress, Expr,
-    KeyedSelector, Path, Policy, RateLimit, Redact, RegexId, Root, Rule, Selectors, Value, Window,
+    KeyedSelector, OnExceed, Path, Phase, Policy, RateLimit, Redact, RegexId, Root, Rule,
+    Selectors, Value, Window,
 };
 use crate::decimal::Decimal;
 
@@ -52,7 +53,19 @@ impl Agent {
 
     /// Declares a phase (its index is the number of phases before it).
     pub fn phase(mut self, name: &str) -> Agent {
-        self.phases.push(name.to_owned());
+        self.phases.push(Phase {
+            name: name.to_owned(),
+            tools: None,
+        });
+        self
+    }
+
+    /// Declares a phase that allows only the tools matching `tools`.
+    pub fn phase_with_tools(mut self, name: &str, tools: &[&str]) -> Agent {
+        self.phases.push(Phase {
+            name: name.to_owned(),
+            tools: Some(strings(tools)),
+        });
         self
     }
 
@@ -222,16 +235,39 @@ impl Rule {
 }
 
 impl Budget {
-    /// A budget with the given scope, no caps and `on_exceed deny`.
+    /// The `session` or `daily` budget, with no caps and `on_exceed deny`.
     pub fn new(scope: BudgetScope) -> Budget {
+        let id = match scope {
+            BudgetScope::Session => "session",
+            BudgetScope::Daily => "daily",
+        };
+        Budget::custom(id).scope(scope)
+    }
+
+    /// A budget with a custom id (counted per agent, budget and UTC day), no caps and
+    /// `on_exceed deny`.
+    pub fn custom(id: &str) -> Budget {
         Budget {
-            scope,
+            id: id.to_owned(),
+            scope: BudgetScope::Daily,
+            tools: None,
             max: None,
             daily: None,
             max_calls: None,
             warn_at: None,
-            on_exceed: Effect::Deny,
+            on_exceed: OnExceed::Deny,
         }
+    }
+
+    fn scope(mut self, scope: BudgetScope) -> Budget {
+        self.scope = scope;
+        self
+    }
+
+    /// Limits the budget to the tools matching `tools`.
+    pub fn tools(mut self, tools: &[&str]) -> Budget {
+        self.tools = Some(strings(tools));
+        self
     }
 
     /// Sets `max`.
@@ -259,8 +295,8 @@ impl Budget {
     }
 
     /// Sets `on_exceed`.
-    pub fn on_exceed(mut self, effect: Effect) -> Budget {
-        self.on_exceed = effect;
+    pub fn on_exceed(mut self, action: OnExceed) -> Budget {
+        self.on_exceed = action;
         self
     }
 }

@@ -19,7 +19,7 @@ pub use source_map::{Position, SourceMap};
 use crate::decimal::Decimal;
 
 /// The version of the IR schema produced by this crate.
-pub const IR_VERSION: u32 = 1;
+pub const IR_VERSION: u32 = 2;
 
 /// A whole compiled policy: every agent, plus the pool of regular expressions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,8 +65,8 @@ pub struct Agent {
     pub default_effect: Effect,
     /// Every rule in source order: mandatory denies and phase rules included.
     pub rules: Vec<Rule>,
-    /// Phase names; [`Rule::phase`] indexes this list.
-    pub phases: Vec<String>,
+    /// Phases in source order; [`Rule::phase`] indexes this list.
+    pub phases: Vec<Phase>,
     /// The agent's `var`s, read by `vars.<name>`.
     pub vars: BTreeMap<String, Value>,
     /// `rate_limit` statements in source order.
@@ -81,6 +81,16 @@ pub struct Agent {
     pub alerts: Vec<Alert>,
     /// `credential` blocks in source order.
     pub credentials: Vec<Credential>,
+}
+
+/// A `phase` block as the evaluator reads it (its rules are in [`Agent::rules`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phase {
+    /// The name, matched against `request.phase`.
+    pub name: String,
+    /// `tools = [...]`: while the phase is active, a tool matching none of these patterns is
+    /// denied with `OUT_OF_PHASE_TOOL_CALL` (§6.1 step 4). `None`: every tool.
+    pub tools: Option<Vec<String>>,
 }
 
 /// One rule.
@@ -184,28 +194,45 @@ impl Window {
 /// A `budget` block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget {
-    /// `session` or `daily`.
+    /// The id as written: `session`, `daily` or a custom id (`refunds_daily`).
+    pub id: String,
+    /// How `max` and `max_calls` count: per session, or per budget and UTC day.
     pub scope: BudgetScope,
+    /// The tool patterns the budget applies to; `None`: every tool.
+    pub tools: Option<Vec<String>>,
     /// Spend cap in dollars (per session for session scope, per UTC day for daily scope).
     pub max: Option<Decimal>,
-    /// Spend cap in dollars per agent and UTC day.
+    /// Spend cap in dollars per UTC day: of the agent in a session budget, of the budget's
+    /// calls otherwise.
     pub daily: Option<Decimal>,
     /// Permitted-call cap (same counting scope as `max`).
     pub max_calls: Option<u64>,
     /// Fraction in (0, 1) of a cap at which `BUDGET_WARNING` is raised.
     pub warn_at: Option<Decimal>,
-    /// The effect when exceeded: deny (the default) or defer.
-    pub on_exceed: Effect,
+    /// What exceeding the budget does.
+    pub on_exceed: OnExceed,
 }
 
 /// The counting scope of a budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BudgetScope {
-    /// Per (agent, session).
+    /// Per (agent, session): the `session` budget.
     Session,
-    /// Per agent and UTC day.
+    /// Per agent, budget and UTC day, over the calls the budget matches: `daily` and custom ids.
     Daily,
+}
+
+/// What exceeding a budget does (`on_exceed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnExceed {
+    /// The call is denied with `BUDGET_EXCEEDED` (the default).
+    Deny,
+    /// The call is deferred with `BUDGET_EXCEEDED`.
+    Defer,
+    /// The call stays permitted and the warning `BUDGET_EXCEEDED` is added.
+    Audit,
 }
 
 /// A `redact pattern args: [...]` statement.

@@ -169,6 +169,24 @@ pub(super) fn completions(
     dedup(out)
 }
 
+/// Whether `token` is inside the list of a budget's or a phase's `tools`.
+pub(super) fn in_tools_list(token: &SyntaxToken) -> bool {
+    token
+        .parent_ancestors()
+        .take_while(|node| node.kind() != SyntaxKind::AGENT)
+        .find(|node| {
+            matches!(
+                node.kind(),
+                SyntaxKind::BUDGET_ITEM | SyntaxKind::PHASE_ATTR
+            )
+        })
+        .and_then(|item| item.first_token())
+        .is_some_and(|keyword| keyword.text() == "tools")
+        && token
+            .parent_ancestors()
+            .any(|node| node.kind() == SyntaxKind::VALUE_LIST)
+}
+
 /// Completions decided by the token just before the cursor; true when they are all there is.
 fn after_token(previous: &SyntaxToken, names: &ItemNames, out: &mut Vec<Completion>) -> bool {
     let parent = previous.parent().map(|p| p.kind());
@@ -193,7 +211,11 @@ fn after_token(previous: &SyntaxToken, names: &ItemNames, out: &mut Vec<Completi
         }
         return false;
     }
-    if parent == Some(SyntaxKind::EFFECT) || matches!(text, "rate_limit" | "redact" | "scope") {
+    if parent == Some(SyntaxKind::EFFECT)
+        || matches!(text, "rate_limit" | "redact" | "scope")
+        || (matches!(previous.kind(), SyntaxKind::L_BRACK | SyntaxKind::COMMA)
+            && in_tools_list(previous))
+    {
         for tool in &names.tools {
             out.push(
                 Completion::new(tool.clone(), CompletionKind::Tool)
@@ -217,7 +239,7 @@ fn after_token(previous: &SyntaxToken, names: &ItemNames, out: &mut Vec<Completi
             let effects: &[&str] = if key.text() == "default" {
                 keywords::EFFECT_WORDS
             } else {
-                &["deny", "defer"]
+                keywords::ON_EXCEED_VALUES
             };
             words(effects, CompletionKind::Value, "effect", out);
             true

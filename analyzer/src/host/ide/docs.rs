@@ -37,7 +37,7 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
         "reeval" => "`reeval true|false`: carried into bundles; not evaluated by the lean runtime.",
         "var" => "`var name = value`: a constant of the agent, read in conditions as `vars.name`.",
         "budget" => {
-            "`budget session|daily { max, daily, max_calls, warn_at, on_exceed }`: spending caps checked after a permit."
+            "`budget session|daily|<id> { max, daily, max_calls, warn_at, on_exceed, tools }`: spending caps checked after a permit. `session` counts per agent and session; `daily` and any other id (`budget refunds_daily`) count per agent, budget and UTC day, over the calls the budget's `tools` match (every tool without `tools`)."
         }
         "max" => "`max $500`: the budget's cap in dollars.",
         "daily" => "`daily $100`: a per-UTC-day cap in dollars.",
@@ -46,10 +46,16 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
             "`warn_at 0.8`: adds `BUDGET_WARNING` when spend crosses this fraction of the cap."
         }
         "on_exceed" => {
-            "`on_exceed deny|defer`: the effect when the budget is exceeded (default `deny`)."
+            "`on_exceed deny|defer|audit`: what exceeding the budget does (default `deny`): `deny` or `defer` with `BUDGET_EXCEEDED`; `audit` keeps the call permitted and adds the warning `BUDGET_EXCEEDED`."
         }
         "phase" => {
-            "`phase name { rules…, duration, next }`: rules that apply only when the request names this phase."
+            "`phase name { rules…, duration, next, tools }`: rules that apply only when the request names this phase."
+        }
+        "tools" => {
+            "`tools = [\"stripe/charge\", \"docs/*\"]`: in a `phase`, the only tools the phase allows: while the request names the phase, any other tool is denied with `OUT_OF_PHASE_TOOL_CALL` (after mandatory denies and egress, before the rules). In a `budget`, the tools whose calls it counts and caps."
+        }
+        "audit" => {
+            "`on_exceed audit`: an exceeded budget keeps the call permitted and adds the warning `BUDGET_EXCEEDED`. `audit { include x }` in an agent: extra fields recorded in decision logs."
         }
         "next" => {
             "`next = phase`: the phase that follows this one; it must name a phase of the same agent."
@@ -71,7 +77,6 @@ pub(crate) fn keyword(word: &str) -> Option<&'static str> {
         "alert" => {
             "`alert { on = \"deny\", notify = \"slack://#x\" }`: where to send alerts for an effect or reason."
         }
-        "audit" => "`audit { include x }`: extra fields recorded in decision logs.",
         "credential" => {
             "`credential name { scope…, backend, path, ttl }`: a secret issued for permitted calls of the tools it scopes (default: `name/*`)."
         }

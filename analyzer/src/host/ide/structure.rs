@@ -263,6 +263,9 @@ pub(super) fn highlights(root: &SyntaxNode) -> Vec<TokenHighlight> {
                 SyntaxKind::COMMENT => HighlightKind::Comment,
                 SyntaxKind::STRING if parent == SyntaxKind::TOOL_PATTERN => HighlightKind::Pattern,
                 SyntaxKind::STRING if parent == SyntaxKind::NAME => HighlightKind::Declaration,
+                SyntaxKind::STRING if super::completion::in_tools_list(&token) => {
+                    HighlightKind::Pattern
+                }
                 SyntaxKind::STRING | SyntaxKind::PUBLIC_KEY => HighlightKind::String,
                 SyntaxKind::NUMBER
                 | SyntaxKind::MONEY

@@ -37,7 +37,7 @@ ast_node!(
     Budget, BUDGET
 );
 ast_node!(
-    /// `max`, `daily`, `max_calls`, `warn_at` or `on_exceed` inside a budget.
+    /// `max`, `daily`, `max_calls`, `warn_at`, `on_exceed` or `tools` inside a budget.
     BudgetItem, BUDGET_ITEM
 );
 ast_node!(
@@ -45,7 +45,7 @@ ast_node!(
     Phase, PHASE
 );
 ast_node!(
-    /// `duration` or `next` inside a phase.
+    /// `duration`, `next` or `tools` inside a phase.
     PhaseAttr, PHASE_ATTR
 );
 ast_node!(
@@ -330,7 +330,7 @@ impl VarDecl {
 }
 
 impl Budget {
-    /// The scope (`session` or `daily`).
+    /// The id: `session`, `daily` or a custom id (`refunds_daily`).
     pub fn scope(&self) -> Option<Name> {
         child(&self.0)
     }
@@ -347,7 +347,7 @@ pub enum PhaseItem {
     Rule(Rule),
     /// `rules { … }`
     Rules(RulesBlock),
-    /// `duration` or `next`.
+    /// `duration`, `next` or `tools`.
     Attr(PhaseAttr),
 }
 

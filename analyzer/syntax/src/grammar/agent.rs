@@ -103,7 +103,7 @@ fn name_ident(p: &mut Parser, what: &str) {
 fn budget(p: &mut Parser) {
     p.start_node(BUDGET);
     p.bump_as(KEYWORD);
-    name_ident(p, "a budget scope (`session` or `daily`)");
+    name_ident(p, "a budget id (`session`, `daily` or a name of your own)");
     block(p, |p| {
         if p.at_any_word(keywords::BUDGET_ITEMS) {
             keyword_value(p, BUDGET_ITEM);
@@ -123,7 +123,7 @@ fn phase(p: &mut Parser) {
             rule::rule(p);
         } else if p.at_word("rules") {
             rule::rules_block(p);
-        } else if p.at_any_word(&["duration", "next"]) {
+        } else if p.at_any_word(&["duration", "next", "tools"]) {
             keyword_value(p, PHASE_ATTR);
         } else {
             unknown_statement(p, &[keywords::PHASE_ITEMS, keywords::EFFECTS], true);
