@@ -49,7 +49,11 @@ impl PolicyBuilder {
                 ast::Item::Agent(agent) => {
                     let mut lowered = lower_agent(file, &agent);
                     if self.agent_rules {
-                        for (rule, phase) in agent_rules(&agent) {
+                        let rules = agent_rules(&agent);
+                        // One allocation: grown by doubling, an agent of many rules copied
+                        // its rules again and again into fresh memory.
+                        lowered.rules.reserve_exact(rules.len());
+                        for (rule, phase) in rules {
                             push_rule(file, &mut lowered, &rule, phase);
                         }
                     }

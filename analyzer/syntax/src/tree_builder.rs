@@ -1,7 +1,8 @@
 //! Builds the green tree from the parser's events without rowan's node cache: hashing every
 //! token and small node to share equal ones cost more than a third of parsing a large policy,
-//! whose names, strings and numbers are mostly distinct. Only whitespace, which repeats
-//! constantly, is shared.
+//! whose names, strings and numbers are mostly distinct. Whitespace, which repeats constantly,
+//! is shared, and so are short tokens (keywords, operators, common names) through a small
+//! direct-mapped cache that costs a few byte operations per token.
 
 use rowan::{GreenNode, GreenToken, NodeOrToken};
 
@@ -15,6 +16,12 @@ pub(crate) struct Checkpoint(usize);
 /// Whitespace texts shared at most: a policy's indentation takes a handful of forms.
 const SHARED_WHITESPACE: usize = 32;
 
+/// Slots of the short-token cache (a power of two).
+const SHORT_SLOTS: usize = 256;
+
+/// The longest token text the short-token cache holds.
+const SHORT_LEN: usize = 16;
+
 /// A green tree under construction.
 #[derive(Debug, Default)]
 pub(crate) struct TreeBuilder {
@@ -24,6 +31,8 @@ pub(crate) struct TreeBuilder {
     children: Vec<NodeOrToken<GreenNode, GreenToken>>,
     /// Whitespace tokens made so far, to be shared.
     whitespace: Vec<GreenToken>,
+    /// Short tokens made recently, each in the slot its kind and text hash to.
+    short: Vec<Option<GreenToken>>,
 }
 
 impl TreeBuilder {
@@ -31,6 +40,8 @@ impl TreeBuilder {
     pub(crate) fn token(&mut self, kind: SyntaxKind, text: &str) {
         let token = if kind == SyntaxKind::WHITESPACE {
             self.whitespace_token(text)
+        } else if text.len() <= SHORT_LEN {
+            self.short_token(kind, text)
         } else {
             GreenToken::new(kind.into(), text)
         };
@@ -80,6 +91,30 @@ impl TreeBuilder {
             (last, _) => {
                 self.children.extend(last);
                 GreenNode::new(SyntaxKind::SOURCE_FILE.into(), self.children)
+            }
+        }
+    }
+
+    /// A token of at most [`SHORT_LEN`] bytes, shared with the last equal one made when it is
+    /// still in its slot.
+    fn short_token(&mut self, kind: SyntaxKind, text: &str) -> GreenToken {
+        if self.short.is_empty() {
+            self.short.resize(SHORT_SLOTS, None);
+        }
+        // FNV-1a over the kind and the bytes.
+        let hash = text
+            .bytes()
+            .chain((kind as u16).to_le_bytes())
+            .fold(0x811c_9dc5_u32, |hash, byte| {
+                (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+            });
+        let slot = &mut self.short[hash as usize % SHORT_SLOTS];
+        match slot {
+            Some(token) if token.kind() == kind.into() && token.text() == text => token.clone(),
+            _ => {
+                let token = GreenToken::new(kind.into(), text);
+                *slot = Some(token.clone());
+                token
             }
         }
     }
