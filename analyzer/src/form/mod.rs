@@ -98,6 +98,41 @@ pub fn front_end(text: &str) -> FrontEnd {
     }
 }
 
+/// A YAML/JSON policy as FPL source (`faramesh convert --to fpl`): the front end's text with
+/// the document's comments put back before the line each preceded, formatted. `Err` with the
+/// document's mistakes when it has any.
+pub fn to_fpl_source(text: &str) -> Result<String, Vec<FrontEndError>> {
+    let front = front_end(text);
+    if !front.errors.is_empty() {
+        return Err(front.errors);
+    }
+    let root = yaml::read(text).ok().flatten();
+    let comments = yaml::comments(text, root.as_ref());
+    let mut next = 0;
+    let mut out = String::with_capacity(front.fpl.len());
+    let mut offset = 0u32;
+    for line in front.fpl.split_inclusive('\n') {
+        let origin = front
+            .map
+            .map(TextRange::at(offset.into(), (line.len() as u32).into()))
+            .start();
+        while let Some((_, body)) = comments.get(next).filter(|(at, _)| *at <= origin) {
+            out.push('#');
+            out.push_str(body);
+            out.push('\n');
+            next += 1;
+        }
+        out.push_str(line);
+        offset += line.len() as u32;
+    }
+    for (_, body) in &comments[next..] {
+        out.push('#');
+        out.push_str(body);
+        out.push('\n');
+    }
+    Ok(fpl_fmt::format_text(&out).unwrap_or(out))
+}
+
 /// Reads a YAML/JSON policy into its typed form.
 pub fn read_document(text: &str) -> Result<model::Document, FrontEndError> {
     let root = yaml::read(text).map_err(|error| FrontEndError {

@@ -218,3 +218,18 @@ fn json_policies_read_like_yaml_ones() {
     );
     assert_eq!(digest(&analysis), digest(&fpl));
 }
+
+#[test]
+fn comments_are_carried_between_fpl_and_yaml() {
+    let fpl = "# payments\nagent bot {\n  default deny\n  # small charges\n  permit stripe/charge when amount < $500\n}\n";
+    let yaml = write(&check("p.fpl", fpl), FileId(0), Format::Yaml).expect("writes");
+    assert_eq!(
+        yaml,
+        "agents:\n  # payments\n  bot:\n    default: deny\n    rules:\n      # small charges\n      - effect: permit\n        tool: stripe/charge\n        when: 'amount < $500'\n"
+    );
+    let back = super::to_fpl_source(&yaml).expect("converts");
+    assert_eq!(
+        back,
+        "# payments\nagent \"bot\" {\n  default deny\n  # small charges\n  permit \"stripe/charge\" when (amount < $500)\n}\n"
+    );
+}

@@ -100,6 +100,12 @@ pub fn read(text: &str) -> Result<Option<Node>, ReadError> {
             Event::Scalar(value, style, anchor, tag) => {
                 refuse_anchor_and_tag(anchor, tag.is_some(), range)?;
                 let quoted = !matches!(style, ScalarStyle::Plain);
+                let range = match style {
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        quoted_range(text, range)
+                    }
+                    _ => range,
+                };
                 Node {
                     kind: NodeKind::Scalar(ScalarNode {
                         content: content_range(text, &value, range, quoted),
@@ -139,6 +145,44 @@ pub fn read(text: &str) -> Result<Option<Node>, ReadError> {
         }
     }
     Ok(root)
+}
+
+/// The comments of a document that [`read`] read into `root`: where each `#` is and the text
+/// after it. A `#` is a comment when it starts a line or follows a space or tab, outside every
+/// scalar.
+pub fn comments(text: &str, root: Option<&Node>) -> Vec<(TextSize, String)> {
+    let mut scalars = Vec::new();
+    if let Some(root) = root {
+        scalar_ranges(root, &mut scalars);
+    }
+    scalars.sort_by_key(|range| range.start());
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let bytes = line.as_bytes();
+        for (index, byte) in bytes.iter().enumerate() {
+            let at = TextSize::from((line_start + index) as u32);
+            let starts = *byte == b'#' && (index == 0 || matches!(bytes[index - 1], b' ' | b'\t'));
+            if starts && !scalars.iter().any(|range| range.contains(at)) {
+                let body = line[index + 1..].trim_end();
+                out.push((at, body.to_string()));
+                break;
+            }
+        }
+        line_start += line.len();
+    }
+    out
+}
+
+fn scalar_ranges(node: &Node, out: &mut Vec<TextRange>) {
+    match &node.kind {
+        NodeKind::Scalar(_) => out.push(node.range),
+        NodeKind::Seq(items) => items.iter().for_each(|item| scalar_ranges(item, out)),
+        NodeKind::Map(entries) => entries.iter().for_each(|(key, value)| {
+            scalar_ranges(key, out);
+            scalar_ranges(value, out);
+        }),
+    }
 }
 
 /// A list or mapping being read.
@@ -183,6 +227,28 @@ impl Frame {
             range,
         })
     }
+}
+
+/// The range of a quoted scalar that starts where `range` does, up to its closing quote: the
+/// parser's range may run on over the spaces and comment after it.
+fn quoted_range(text: &str, range: TextRange) -> TextRange {
+    let start = usize::from(range.start());
+    let bytes = text.as_bytes();
+    let Some(&quote) = bytes.get(start) else {
+        return range;
+    };
+    let mut index = start + 1;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' if quote == b'"' => index += 2,
+            b'\'' if quote == b'\'' && bytes.get(index + 1) == Some(&b'\'') => index += 2,
+            byte if byte == quote => {
+                return TextRange::new(range.start(), TextSize::from(index as u32 + 1));
+            }
+            _ => index += 1,
+        }
+    }
+    range
 }
 
 fn refuse_anchor_and_tag(anchor: usize, tagged: bool, range: TextRange) -> Result<(), ReadError> {
@@ -317,6 +383,17 @@ mod tests {
             panic!("not a map");
         };
         assert_eq!(&text[entries[1].1.range], "c");
+    }
+
+    #[test]
+    fn comments_are_found_outside_scalars_only() {
+        let text = "# top\na: \"x # not\" # after\nb: c#d\n";
+        let root = read(text).expect("reads");
+        let found: Vec<String> = comments(text, root.as_ref())
+            .into_iter()
+            .map(|(_, body)| body)
+            .collect();
+        assert_eq!(found, [" top", " after"]);
     }
 
     #[test]
