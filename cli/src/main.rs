@@ -24,6 +24,8 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Format policies in the style of SPEC §15 (in place, or `--check`, `--diff`, `-` for stdin).
     Fmt(commands::fmt::FmtArgs),
+    /// Convert one policy file between FPL and its YAML/JSON form (SPEC §11).
+    Convert(commands::convert::ConvertArgs),
     /// Decide requests against a policy, one decision JSON per line.
     Eval(commands::eval::EvalArgs),
     /// Run `*.fmtest.yaml` policy tests and report rule coverage.
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
+        Command::Convert(args) => commands::convert::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),

@@ -15,6 +15,7 @@ mod eval;
 mod fmt;
 mod fmt_meaning;
 mod fmtest;
+mod form;
 mod line_ends;
 mod lsp;
 mod lsp_editors;

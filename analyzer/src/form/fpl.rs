@@ -43,7 +43,7 @@ pub fn to_fpl(document: &Document) -> Result<(String, PositionMap), Vec<FormErro
     }
     for (name, entries) in &document.providers.0 {
         out.word("provider ", name.range);
-        out.string(name);
+        out.label(name);
         out.glue(" {");
         out.entries(entries);
         out.glue("}\n");
@@ -105,6 +105,25 @@ impl Emitter {
             self.glue("\"");
         } else {
             self.word(&format!("\"{escaped}\""), scalar.range);
+        }
+    }
+
+    /// A name (agent, phase, credential, provider): bare when it is an identifier.
+    fn label(&mut self, scalar: &Scalar) {
+        if is_identifier(&scalar.text) {
+            self.copy(&scalar.text, scalar);
+        } else {
+            self.string(scalar);
+        }
+    }
+
+    /// A tool pattern: bare when it is one pattern token (SPEC §2), else a string.
+    fn pattern(&mut self, scalar: &Scalar) {
+        let text = &scalar.text;
+        if !text.is_empty() && text.bytes().all(fpl_syntax::is_pattern_char) {
+            self.copy(text, scalar);
+        } else {
+            self.string(scalar);
         }
     }
 
@@ -195,7 +214,7 @@ impl Emitter {
 
     fn agent(&mut self, name: &Scalar, agent: &model::Agent) {
         self.word("agent ", name.range);
-        self.string(name);
+        self.label(name);
         self.glue(" {\n");
         if let Some(default) = &agent.default {
             self.word("  default ", default.range);
@@ -221,7 +240,7 @@ impl Emitter {
         }
         for limit in &agent.rate_limits {
             self.word("  rate_limit ", limit.tool.0.range);
-            self.string(&limit.tool.0);
+            self.pattern(&limit.tool.0);
             self.glue(": ");
             self.value(&limit.limit);
             self.glue(" per ");
@@ -230,7 +249,7 @@ impl Emitter {
         }
         for redact in &agent.redact {
             self.word("  redact ", redact.tool.0.range);
-            self.string(&redact.tool.0);
+            self.pattern(&redact.tool.0);
             self.glue(" args: ");
             self.strings(&redact.args, redact.tool.0.range);
             self.glue("\n");
@@ -290,10 +309,11 @@ impl Emitter {
 
     fn credential(&mut self, name: &Scalar, credential: &model::Credential) {
         self.word("  credential ", name.range);
-        self.string(name);
+        self.label(name);
         self.glue(" {");
         if let Some(scopes) = &credential.scope {
             self.glue(" scope");
+            // Strings: a bare scope named like a credential key would end the list.
             for scope in scopes {
                 self.glue(" ");
                 self.string(&scope.0);
@@ -375,7 +395,7 @@ impl Emitter {
 
     fn phase_header(&mut self, (name, phase): &(Scalar, model::Phase)) {
         self.word("  phase ", name.range);
-        self.string(name);
+        self.label(name);
         self.glue(" {");
         let items = [
             ("duration", &phase.duration),
@@ -399,7 +419,7 @@ impl Emitter {
             "effect",
         );
         self.glue(" ");
-        self.string(&rule.tool.0);
+        self.pattern(&rule.tool.0);
         let selectors = [
             ("method", &rule.method),
             ("host", &rule.host),

@@ -230,6 +230,6 @@ fn comments_are_carried_between_fpl_and_yaml() {
     let back = super::to_fpl_source(&yaml).expect("converts");
     assert_eq!(
         back,
-        "# payments\nagent \"bot\" {\n  default deny\n  # small charges\n  permit \"stripe/charge\" when (amount < $500)\n}\n"
+        "# payments\nagent bot {\n  default deny\n  # small charges\n  permit stripe/charge when (amount < $500)\n}\n"
     );
 }

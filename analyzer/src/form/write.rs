@@ -138,10 +138,13 @@ impl Writer<'_> {
         }
         let mut providers = Vec::new();
         for block in policy.blocks.iter().filter(|b| b.span.file == self.file) {
-            let body = self.config_entries(&block.entries)?;
             match (block.keyword.as_str(), &block.name) {
-                ("runtime", _) => top.push(self.at(entry("runtime", body), block.span.range)),
+                ("runtime", _) => {
+                    let body = self.config_entries(&block.entries)?;
+                    top.push(self.at(entry("runtime", body), block.span.range))
+                }
                 ("provider", Some(name)) => {
+                    let body = self.config_entries(&block.entries)?;
                     providers.push(self.at(entry(name, body), block.span.range))
                 }
                 (keyword, _) => {

@@ -6,6 +6,7 @@ pub mod check;
 pub mod ci;
 mod compile_intent;
 pub mod completions;
+pub mod convert;
 pub mod diff;
 pub mod eval;
 pub mod explain;
