@@ -271,6 +271,11 @@ impl Backend {
         let Some(ctx) = self.shared.context(uri) else {
             return Ok(None);
         };
+        // A YAML/JSON policy gets diagnostics only: the editor features read FPL syntax.
+        let path = ctx.snapshot.path(ctx.file).unwrap_or_default();
+        if fpl_analyzer::form::is_form_file(&path) {
+            return Ok(None);
+        }
         let joined = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(AssertUnwindSafe(|| handler(&ctx)))
         })
@@ -519,6 +524,11 @@ fn watchers() -> Registration {
             watch("**/faramesh.toml"),
             watch("**/*.fpl"),
             watch("**/*.fms"),
+            watch("**/*.fpl.yaml"),
+            watch("**/*.fpl.yml"),
+            watch("**/*.fpl.json"),
+            watch("**/*.fms.yaml"),
+            watch("**/*.fms.yml"),
         ],
     };
     Registration {

@@ -606,3 +606,21 @@ fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
     assert!(stderr.contains("no bundle was written"), "{stderr}");
     assert!(!env.path("b.fmb").exists());
 }
+
+#[test]
+fn a_yaml_policy_is_bundled_from_git_and_decides_as_its_fpl() {
+    let env = Env::new();
+    let yaml = "agents:\n  payments-bot:\n    default: deny\n    rules:\n      - { effect: permit, tool: stripe/charge, when: amount < 50 }\n      - { effect: deny!, tool: shell/* }\n";
+    std::fs::remove_file(env.repo.join("governance.fms")).expect("remove the FPL policy");
+    std::fs::write(env.repo.join("governance.fms.yaml"), yaml).expect("policy");
+    git_commit_all(&env.repo, "the policy as YAML");
+    env.build("HEAD", "yaml.fmb");
+    assert_eq!(env.effect("yaml.fmb", CHARGE_100), "deny");
+    let small = r#"{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":20}}"#;
+    assert_eq!(env.effect("yaml.fmb", small), "permit");
+    let sources = env.inspect_json("yaml.fmb");
+    assert!(
+        sources.to_string().contains("governance.fms.yaml"),
+        "{sources}"
+    );
+}
