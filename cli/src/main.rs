@@ -48,6 +48,8 @@ enum Command {
     Registry(commands::registry::RegistryArgs),
     /// Write policies: `faramesh policy compile INTENT.txt` turns English statements into FPL.
     Policy(commands::policy_group::PolicyArgs),
+    /// Print a JSON Schema: policy, decision, request, bundle-manifest or fmtest.
+    Schema(commands::schema::SchemaArgs),
     /// Run the language server over stdio (for editors).
     Lsp(commands::lsp::LspArgs),
     /// Print a shell completion script.
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Command::Lock(args) => commands::lock::run(&args),
         Command::Registry(args) => commands::registry::run(&args),
         Command::Policy(args) => commands::policy_group::run(&args),
+        Command::Schema(args) => commands::schema::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }

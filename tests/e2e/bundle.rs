@@ -624,3 +624,21 @@ fn a_yaml_policy_is_bundled_from_git_and_decides_as_its_fpl() {
         "{sources}"
     );
 }
+
+#[test]
+fn a_bundle_manifest_validates_against_its_schema() {
+    let env = Env::new();
+    env.build("HEAD", "one.fmb");
+    let manifest = env.inspect_json("one.fmb")["manifest"].clone();
+    let output = env.run(&["schema", "bundle-manifest"]);
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&manifest)
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(errors, Vec::<String>::new(), "{manifest}");
+    let mut extra = manifest.clone();
+    extra["unexpected"] = serde_json::Value::Bool(true);
+    assert!(!validator.is_valid(&extra));
+}

@@ -24,4 +24,5 @@ mod policy_compile;
 mod project;
 mod registry;
 mod requests;
+mod schema;
 mod support;

@@ -12,6 +12,37 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::de::{SCALAR, SCALAR_FIELDS};
 
+/// The JSON Schema of the form (`faramesh schema policy`), for editors such as
+/// yaml-language-server.
+pub fn schema() -> Schema {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .with_transform(schemars::transform::RecursiveTransform(without_null))
+        .into_generator()
+        .into_root_schema_for::<Document>()
+}
+
+/// Drops `null` from a schema: the reader refuses it, an optional key is absent or a value.
+fn without_null(schema: &mut Schema) {
+    use serde_json::Value as Json;
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let is_null = |item: &Json| item.get("type") == Some(&Json::from("null"));
+    if let Some(Json::Array(any)) = object.get_mut("anyOf") {
+        any.retain(|item| !is_null(item));
+        if let [only] = any.as_slice() {
+            let only = only.clone();
+            object.remove("anyOf");
+            if let Json::Object(fields) = only {
+                object.extend(fields);
+            }
+        }
+    }
+    if let Some(Json::Array(types)) = object.get_mut("type") {
+        types.retain(|item| item != "null");
+    }
+}
+
 /// A policy document.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

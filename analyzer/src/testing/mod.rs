@@ -13,7 +13,11 @@ use serde::Deserialize;
 use crate::project::{Contents, read_capped};
 
 /// A parsed test file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(
+    title = "FPL policy tests (*.fmtest.yaml)",
+    description = "Requests with the decisions they must get (SPEC §12)."
+)]
 #[serde(deny_unknown_fields)]
 pub struct TestFile {
     /// The policy file, relative to the test file; default: the project policy.
@@ -23,7 +27,7 @@ pub struct TestFile {
 }
 
 /// One case: a request (or a sequence sharing state) and what the decision must be.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestCase {
     /// What the case checks.

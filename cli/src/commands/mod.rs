@@ -21,6 +21,7 @@ mod policy;
 pub mod policy_group;
 pub mod registry;
 mod registry_error;
+pub mod schema;
 pub mod test;
 
 use std::io::Write as _;
