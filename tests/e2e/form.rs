@@ -228,3 +228,30 @@ fn fmt_leaves_yaml_policies_alone() {
         yaml
     );
 }
+
+#[test]
+fn the_documented_examples_check_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (doc, name) in [
+        ("docs/yaml.md", "docs.fpl.yaml"),
+        ("README.md", "readme.fpl.yaml"),
+    ] {
+        let text = std::fs::read_to_string(root.join(doc)).expect("doc");
+        // The longest YAML block of the page is its policy example.
+        let example = text
+            .split("```yaml\n")
+            .skip(1)
+            .filter_map(|block| block.split("```").next())
+            .max_by_key(|block| block.len())
+            .expect("a YAML example");
+        std::fs::write(dir.path().join(name), example).expect("write");
+        let output = faramesh()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json", name])
+            .output()
+            .expect("runs");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(report["diagnostics"], serde_json::json!([]), "{doc}");
+    }
+}

@@ -299,11 +299,6 @@ impl Emitter {
             self.word(" on_exceed ", on_exceed.range);
             self.keyword(on_exceed, &["deny", "defer", "audit"], "`on_exceed`");
         }
-        if let Some(tools) = &budget.tools {
-            let at = tools.first().map_or(scope.range, |tool| tool.0.range);
-            self.word(" tools ", at);
-            self.strings(tools, at);
-        }
         self.glue(" }\n");
     }
 
@@ -397,11 +392,7 @@ impl Emitter {
         self.word("  phase ", name.range);
         self.label(name);
         self.glue(" {");
-        let items = [
-            ("duration", &phase.duration),
-            ("next", &phase.next),
-            ("tools", &phase.tools),
-        ];
+        let items = [("duration", &phase.duration), ("next", &phase.next)];
         for (key, value) in items {
             if let Some(value) = value {
                 self.word(&format!(" {key} = "), value_range(value));

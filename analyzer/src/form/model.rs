@@ -140,8 +140,6 @@ pub struct Budget {
     #[serde(default)]
     #[schemars(schema_with = "on_exceed")]
     pub on_exceed: Option<Scalar>,
-    /// The tool patterns the budget counts (all tools when absent).
-    pub tools: Option<Vec<Text>>,
 }
 
 /// A phase.
@@ -152,8 +150,6 @@ pub struct Phase {
     pub duration: Option<Value>,
     /// The phase that follows.
     pub next: Option<Value>,
-    /// The tool patterns allowed in the phase.
-    pub tools: Option<Value>,
 }
 
 /// A rule.
