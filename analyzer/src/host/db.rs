@@ -146,28 +146,32 @@ pub fn form_front_end(db: &dyn salsa::Database, file: FileInput) -> Option<form:
     form::is_form_file(file.path(db)).then(|| form::front_end(file.text(db)))
 }
 
-/// Moves ranges of a file's parse into the file: the identity for FPL, the position map of a
-/// YAML/JSON policy.
-pub fn in_file(db: &dyn salsa::Database, file: FileInput, range: TextRange) -> TextRange {
-    match form_front_end(db, file) {
-        Some(front) => front.map.map(range),
-        None => range,
+/// Moves ranges of a file's parse, relative to `offset`, into the file: the identity for FPL
+/// (`front` is `None`), the position map of a YAML/JSON policy.
+fn mover(front: Option<&form::FrontEnd>, offset: TextSize) -> impl Fn(TextRange) -> TextRange {
+    move |range| match front {
+        Some(front) => front.map.map(range + offset),
+        None => range + offset,
     }
 }
 
-/// A diagnostic of a file's parse moved into the file. A YAML/JSON policy's diagnostics lose
-/// their fixes: they are edits of FPL text.
-fn diagnostic_in_file(
-    db: &dyn salsa::Database,
+/// Diagnostics of a file's parse, relative to `offset`, moved into the file. A YAML/JSON
+/// policy's diagnostics lose their fixes: they are edits of FPL text.
+fn diagnostics_in_file<'a>(
+    db: &'a dyn salsa::Database,
     file: FileInput,
-    mut diagnostic: Diagnostic,
+    diagnostics: impl IntoIterator<Item = Diagnostic> + 'a,
     offset: TextSize,
-) -> Diagnostic {
-    if form_front_end(db, file).is_some() {
-        diagnostic.fixes.clear();
-    }
-    shift::diagnostic(&mut diagnostic, &|range| in_file(db, file, range + offset));
-    diagnostic
+) -> impl Iterator<Item = Diagnostic> + 'a {
+    let front = form_front_end(db, file).as_ref();
+    let moved = mover(front, offset);
+    diagnostics.into_iter().map(move |mut diagnostic| {
+        if front.is_some() {
+            diagnostic.fixes.clear();
+        }
+        shift::diagnostic(&mut diagnostic, &moved);
+        diagnostic
+    })
 }
 
 /// Parses a file, reusing the previous tree when the edit stayed inside one block. A YAML/JSON
@@ -225,9 +229,11 @@ pub fn syntax_diagnostics(db: &dyn salsa::Database, file: FileInput) -> Vec<Diag
             Diagnostic::new(error.code, span, error.message.clone())
         }));
     }
-    out.extend(parse(db, file).errors.iter().map(|error| {
-        diagnostic_in_file(db, file, syntax_diagnostic(id, error), TextSize::from(0))
-    }));
+    let errors = parse(db, file)
+        .errors
+        .iter()
+        .map(|error| syntax_diagnostic(id, error));
+    out.extend(diagnostics_in_file(db, file, errors, TextSize::from(0)));
     out
 }
 
@@ -493,10 +499,10 @@ fn join_files<'db>(
             Origin::Local => &mut local,
             Origin::Import(_) => &mut own,
         };
+        let front = form_front_end(db, *file).as_ref();
         for item in file_items(db, *file) {
-            let offset = item.offset(db);
             let mut part = model(*item);
-            shift::policy(&mut part, &|range| in_file(db, *file, range + offset));
+            shift::policy(&mut part, &mover(front, item.offset(db)));
             merged.add(part);
         }
         if let Origin::Import(reference) = file.origin(db) {
@@ -540,9 +546,8 @@ pub fn file_diagnostics(
     }
     for item in file_items(db, file) {
         let offset = item.offset(db);
-        for diagnostic in item_diagnostics(db, *item) {
-            out.push(diagnostic_in_file(db, file, diagnostic.clone(), offset));
-        }
+        let diagnostics = item_diagnostics(db, *item).iter().cloned();
+        out.extend(diagnostics_in_file(db, file, diagnostics, offset));
     }
     out.sort_by_key(|diagnostic| (diagnostic.span.range.start(), diagnostic.code));
     out
@@ -696,13 +701,14 @@ pub fn rule_at(
     start: TextSize,
 ) -> Option<(String, hir::Rule)> {
     let mut flat_before = 0;
+    let front = form_front_end(db, file).as_ref();
     for candidate in policy.files(db) {
         for item in file_items(db, *candidate) {
             let offset = item.offset(db);
             let model = item_hir(db, *item);
             for agent in &model.agents {
                 for rule in &agent.rules {
-                    let moved = |range| in_file(db, file, range + offset);
+                    let moved = mover(front, offset);
                     if *candidate == file && moved(rule.span.range).start() == start {
                         let mut rule = rule.clone();
                         shift::rule(&mut rule, &moved);
