@@ -3,14 +3,14 @@
 //! finding, matches its snapshot, and the runtime decides a table of requests as its sentences
 //! mean.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use fpl_analyzer::intent::validate::{ValidateOptions, Validated, validate};
 use fpl_analyzer::intent::{self, CompileOptions, Vocabulary};
 use fpl_runtime::{BUDGET_WARNING, Evaluator, Request};
 
 fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/intent")
+    fpl_testdata::repository_dir().join("examples/intent")
 }
 
 /// Compiles and validates `examples/intent/<name>.txt` with the examples' `faramesh.toml`.

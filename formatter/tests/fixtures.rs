@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::path::Path;
-
 #[test]
 fn fixtures() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let dir = fpl_testdata::repository_dir().join("formatter/tests/fixtures");
     let paths = fpl_testdata::policy_files(&dir);
     assert!(!paths.is_empty());
     for path in paths {

@@ -178,7 +178,7 @@ impl Documents {
         if let Some(document) = known.as_ref().and_then(|known| self.by_uri.get_mut(known)) {
             document.in_project = true;
             if !document.open {
-                document.lines = indexed(&source.text, self.support.columns);
+                document.lines = indexed(source.text.as_str(), self.support.columns);
                 change.set_file(document.file, source);
             }
             return Some(document.file);
@@ -199,8 +199,8 @@ impl Documents {
 }
 
 /// `text` indexed for positions counted in `columns`.
-pub(crate) fn indexed(text: &str, columns: ColumnUnit) -> Arc<DocumentLines> {
-    Arc::new(DocumentLines::with_unit(Arc::from(text), columns))
+pub(crate) fn indexed(text: impl Into<Arc<str>>, columns: ColumnUnit) -> Arc<DocumentLines> {
+    Arc::new(DocumentLines::with_unit(text.into(), columns))
 }
 
 /// The identity of the file `uri` names: its canonical path, when it exists on disk.
@@ -221,7 +221,7 @@ fn manifest_diagnostics(project: &Project, columns: ColumnUnit) -> Vec<(Uri, Vec
         let file = FileId(index as u32);
         let view = FileView {
             uri: uri.clone(),
-            lines: indexed(&manifest.source.text, columns),
+            lines: indexed(manifest.source.text.as_str(), columns),
             version: None,
         };
         let views = FileViews::of([(file, view)]);

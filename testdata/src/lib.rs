@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The shared upstream policy corpus (`shared/corpus/upstream`, beside the repository).
 pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/upstream")
+    repository_dir().join("../shared/corpus/upstream")
 }
 
 /// The `*.fpl` and `*.fms` files of `dir`, sorted. Panics when `dir` cannot be read, so a
@@ -49,8 +49,16 @@ pub fn parser_fixtures_ok() -> Vec<PathBuf> {
     policy_files(&repository_dir().join("analyzer/syntax/tests/fixtures/ok"))
 }
 
-fn repository_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+/// The repository's root: the nearest directory with `Cargo.lock` above the running test's
+/// crate. Read at run time (cargo sets `CARGO_MANIFEST_DIR` for the tests it runs), so a test
+/// binary built in one clone and run from another reads the files of the clone it runs in.
+pub fn repository_dir() -> PathBuf {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .map_or(manifest.clone(), Path::to_path_buf)
 }
 
 /// A policy with `rules` rules spread over several agents; every other rule has a condition.

@@ -3,12 +3,12 @@
 //! output is one the command writes.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::PathBuf;
 
 use crate::ci::{BASE, FakeGithub, HEAD, Mode, Repo};
 
-fn action_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../github-action"))
+fn action_dir() -> PathBuf {
+    fpl_testdata::repository_dir().join("github-action")
 }
 
 /// The names in the first column of the table under `## {section}` of the README.

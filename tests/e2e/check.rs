@@ -24,7 +24,7 @@ fn json_of(output: &[u8]) -> serde_json::Value {
 
 #[test]
 fn bundled_example_checks_cleanly() {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let examples = fpl_testdata::repository_dir().join("examples");
     faramesh()
         .arg("check")
         .arg(&examples)
@@ -158,8 +158,7 @@ fn sarif_output_validates_against_the_schema() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let log = json_of(&output.stdout);
-    let schema_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/data/sarif-schema-2.1.0.json");
+    let schema_path = fpl_testdata::repository_dir().join("tests/e2e/data/sarif-schema-2.1.0.json");
     let schema = json_of(&std::fs::read(schema_path).expect("schema"));
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let errors: Vec<String> = validator
@@ -293,10 +292,8 @@ fn the_code_reference_in_docs_is_what_explain_all_prints() {
         let anchor = format!("<a id=\"{}\"></a>", code.as_str().to_ascii_lowercase());
         assert!(printed.contains(&anchor), "{anchor} missing");
     }
-    let committed = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/codes.md"),
-    )
-    .expect("docs/codes.md exists");
+    let committed = std::fs::read_to_string(fpl_testdata::repository_dir().join("docs/codes.md"))
+        .expect("docs/codes.md exists");
     assert!(
         committed == printed,
         "docs/codes.md is out of date: run `faramesh explain --all > docs/codes.md`"

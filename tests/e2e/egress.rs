@@ -14,7 +14,7 @@ fn decide(policy: &Path, requests: &[String]) -> Vec<(String, String, String)> {
 }
 
 fn example() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/governance.fms")
+    fpl_testdata::repository_dir().join("examples/governance.fms")
 }
 
 fn http_get(args: serde_json::Value) -> String {

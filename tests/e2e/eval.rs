@@ -1,7 +1,5 @@
 //! End-to-end tests of `faramesh eval`, `faramesh test` and `faramesh audit verify`.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -233,7 +231,7 @@ fn policy_test_files_with_mistakes_name_the_place() {
 
 #[test]
 fn bundled_example_tests_pass() {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let examples = fpl_testdata::repository_dir().join("examples");
     faramesh()
         .arg("test")
         .arg(&examples)

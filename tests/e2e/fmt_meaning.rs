@@ -2,8 +2,6 @@
 //! corpus file compiles to the same position-free policy digest (SPEC §8, §15) before and
 //! after `fpl_fmt::format_text`, and a policy with errors keeps exactly the same diagnostics.
 
-use std::path::Path;
-
 use fpl_analyzer::host::check_policy;
 use fpl_analyzer::{CheckOptions, SourceFile, compile::compile};
 
@@ -26,7 +24,7 @@ fn meaning(text: &str) -> Result<String, Vec<&'static str>> {
 
 #[test]
 fn formatting_keeps_the_compiled_policy() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = fpl_testdata::repository_dir();
     let files = [root.join("formatter/tests/fixtures"), root.join("examples")]
         .into_iter()
         .flat_map(|dir| fpl_testdata::policy_files(&dir))

@@ -7,9 +7,7 @@ use std::path::Path;
 use crate::support::faramesh;
 
 fn example(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name);
+    let path = fpl_testdata::repository_dir().join("examples").join(name);
     std::fs::read_to_string(path).expect("example exists")
 }
 
@@ -231,7 +229,7 @@ fn fmt_leaves_yaml_policies_alone() {
 
 #[test]
 fn the_documented_examples_check_clean() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = fpl_testdata::repository_dir();
     let dir = tempfile::tempdir().expect("temp dir");
     for (doc, name) in [
         ("docs/yaml.md", "docs.fpl.yaml"),

@@ -116,15 +116,7 @@ async fn incremental_edits_apply_in_order() {
             json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": "garbage {"}]}),
         )
         .await;
-    let logged = loop {
-        let message = match client.notifications.pop_front() {
-            Some(message) => message,
-            None => client.receive().await,
-        };
-        if message["method"] == "window/logMessage" {
-            break message;
-        }
-    };
+    let logged = logged(&mut client).await;
     assert_eq!(logged["params"]["type"], 1, "an error: {logged}");
     assert!(
         logged["params"]["message"]
@@ -139,6 +131,19 @@ async fn incremental_edits_apply_in_order() {
         )
         .await;
     assert_eq!(symbols[0]["name"], "a");
+}
+
+/// The next `window/logMessage` the server sends.
+async fn logged(client: &mut Client) -> Value {
+    loop {
+        let message = match client.notifications.pop_front() {
+            Some(message) => message,
+            None => client.receive().await,
+        };
+        if message["method"] == "window/logMessage" {
+            return message;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,8 +3,6 @@
 //! decisions of `faramesh eval`, requests, the example policy tests — while documents with a
 //! mistake do not.
 
-use std::path::Path;
-
 use crate::support::faramesh;
 
 fn schema(which: &str) -> jsonschema::Validator {
@@ -91,7 +89,7 @@ fn decisions_requests_and_policy_tests_validate_against_their_schemas() {
         serde_json::from_str(r#"{"agent":"bot","tool":"t x"}"#).expect("JSON");
     assert!(!errors(&request, &bad_tool).is_empty());
     let tests = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/governance.fmtest.yaml"),
+        fpl_testdata::repository_dir().join("examples/governance.fmtest.yaml"),
     )
     .expect("example tests");
     let fmtest = schema("fmtest");

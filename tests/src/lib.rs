@@ -32,7 +32,7 @@ fn build() -> PathBuf {
         Some("debug") | None => "dev",
         Some(name) => name,
     };
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    let manifest = fpl_testdata::repository_dir().join("Cargo.toml");
     let status = std::process::Command::new(env!("CARGO"))
         .args([
             "build",

@@ -2,7 +2,6 @@
 //! least one; both snapshot the tree and the errors, and the tree must reproduce the input.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 fn render(text: &str) -> (String, usize) {
     let parse = fpl_syntax::parse(text);
@@ -26,8 +25,8 @@ fn render(text: &str) -> (String, usize) {
 }
 
 fn run_dir(kind: &str, expect_errors: bool) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+    let dir = fpl_testdata::repository_dir()
+        .join("analyzer/syntax/tests/fixtures")
         .join(kind);
     let paths = fpl_testdata::policy_files(&dir);
     assert!(!paths.is_empty());
