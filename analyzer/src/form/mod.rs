@@ -13,7 +13,7 @@
 //! let text = "agents:\n  bot:\n    default: deny\n    rules:\n      - { effect: permit, tool: search }\n";
 //! let front = form::front_end(text);
 //! assert!(front.errors.is_empty());
-//! assert!(front.fpl.contains("permit \"search\""));
+//! assert!(front.fpl.contains("permit search"));
 //! ```
 
 mod de;
