@@ -115,6 +115,11 @@ codes! {
         invalid: "",
         valid: "",
     }
+    E0007 "unreadable-yaml" Error {
+        summary: "A YAML/JSON policy (`*.fpl.yaml`, `*.fpl.json`, `governance.fms.yaml`) that is not readable YAML: a syntax error, more than one document, nesting deeper than 64, a duplicate key, a key that is not a name, or an anchor, alias or tag (refused, so no alias can expand a small file into a huge one).",
+        invalid: "agents:\n  bot:\n    default: deny\n    default: permit\n",
+        valid: "agents:\n  bot:\n    default: deny\n",
+    }
     E0101 "unexpected-token" Error {
         summary: "The parser expected something else here; the message says what.",
         invalid: "agent {\n  default deny\n}\n",
@@ -139,6 +144,11 @@ codes! {
         summary: "Comparisons do not chain: `a < b < c` must be written `a < b and b < c`.",
         invalid: "agent a {\n  default deny\n  permit x when 1 < amount < 5\n}\n",
         valid: "agent a {\n  default deny\n  permit x when 1 < amount and amount < 5\n}\n",
+    }
+    E0106 "not-the-policy-form" Error {
+        summary: "A YAML/JSON policy that is readable but not the policy form of SPEC §11: an unknown key (`whne:`), a missing one (a rule without `tool`), a list where a mapping belongs, an unknown effect, a `when` that is not one condition, or phase rules out of order. Run `faramesh schema policy` for the schema.",
+        invalid: "agents:\n  bot:\n    default: deny\n    rules:\n      - { effect: permit, tool: search, whne: 'amount < 5' }\n",
+        valid: "agents:\n  bot:\n    default: deny\n    rules:\n      - { effect: permit, tool: search, when: 'amount < 5' }\n",
     }
     E0201 "duplicate-agent" Error {
         summary: "Agent names are unique across the policy; flat rules form the agent `default`, so they cannot sit beside an explicit `agent default`.",

@@ -98,7 +98,8 @@ fn rule() -> impl Strategy<Value = String> {
         })
 }
 
-fn agent(name: &'static str) -> impl Strategy<Value = String> {
+/// A random agent named `name` with rules, a phase, limits and blocks.
+pub(crate) fn agent(name: &'static str) -> impl Strategy<Value = String> {
     (
         prop::option::of(prop::sample::select(&["permit", "deny", "defer"][..])),
         prop::collection::vec(rule(), 1..7),

@@ -9,6 +9,7 @@ pub mod config_keys;
 pub mod diagnostic;
 #[cfg(test)]
 mod differential;
+pub mod form;
 pub mod hir;
 pub mod host;
 pub mod intent;

@@ -31,6 +31,8 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Format policies in the style of SPEC §15 (in place, or `--check`, `--diff`, `-` for stdin).
     Fmt(commands::fmt::FmtArgs),
+    /// Convert one policy file between FPL and its YAML/JSON form (SPEC §11).
+    Convert(commands::convert::ConvertArgs),
     /// Decide requests against a policy, one decision JSON per line.
     Eval(commands::eval::EvalArgs),
     /// Run `*.fmtest.yaml` policy tests and report rule coverage.
@@ -55,6 +57,8 @@ enum Command {
     Registry(commands::registry::RegistryArgs),
     /// Write policies: `faramesh policy compile INTENT.txt` turns English statements into FPL.
     Policy(commands::policy_group::PolicyArgs),
+    /// Print a JSON Schema: policy, decision, request, bundle-manifest or fmtest.
+    Schema(commands::schema::SchemaArgs),
     /// Run the language server over stdio (for editors).
     Lsp(commands::lsp::LspArgs),
     /// Print a shell completion script.
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
+        Command::Convert(args) => commands::convert::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
         Command::Lock(args) => commands::lock::run(&args),
         Command::Registry(args) => commands::registry::run(&args),
         Command::Policy(args) => commands::policy_group::run(&args),
+        Command::Schema(args) => commands::schema::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Completions(args) => commands::completions::run::<Cli>(&args),
     }

@@ -606,3 +606,39 @@ fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
     assert!(stderr.contains("no bundle was written"), "{stderr}");
     assert!(!env.path("b.fmb").exists());
 }
+
+#[test]
+fn a_yaml_policy_is_bundled_from_git_and_decides_as_its_fpl() {
+    let env = Env::new();
+    let yaml = "agents:\n  payments-bot:\n    default: deny\n    rules:\n      - { effect: permit, tool: stripe/charge, when: amount < 50 }\n      - { effect: deny!, tool: shell/* }\n";
+    std::fs::remove_file(env.repo.join("governance.fms")).expect("remove the FPL policy");
+    std::fs::write(env.repo.join("governance.fms.yaml"), yaml).expect("policy");
+    git_commit_all(&env.repo, "the policy as YAML");
+    env.build("HEAD", "yaml.fmb");
+    assert_eq!(env.effect("yaml.fmb", CHARGE_100), "deny");
+    let small = r#"{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":20}}"#;
+    assert_eq!(env.effect("yaml.fmb", small), "permit");
+    let sources = env.inspect_json("yaml.fmb");
+    assert!(
+        sources.to_string().contains("governance.fms.yaml"),
+        "{sources}"
+    );
+}
+
+#[test]
+fn a_bundle_manifest_validates_against_its_schema() {
+    let env = Env::new();
+    env.build("HEAD", "one.fmb");
+    let manifest = env.inspect_json("one.fmb")["manifest"].clone();
+    let output = env.run(&["schema", "bundle-manifest"]);
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&manifest)
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(errors, Vec::<String>::new(), "{manifest}");
+    let mut extra = manifest.clone();
+    extra["unexpected"] = serde_json::Value::Bool(true);
+    assert!(!validator.is_valid(&extra));
+}

@@ -659,3 +659,34 @@ async fn a_duplicate_rule_and_a_missing_default_have_fixes() {
         "\n  default deny"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_yaml_policy_gets_diagnostics_at_its_own_positions_and_no_fpl_features() {
+    let uri = "file:///ws/bot.fpl.yaml";
+    let text = "agents:\n  bot:\n    default: deny\n    rules:\n      - effect: permit\n        tool: t\n        when: amount < \"x\"\n";
+    let mut client = server();
+    client.initialize(None).await;
+    client.open(uri, text).await;
+    let diagnostics = client
+        .diagnostics_until(uri, |d| d.iter().any(|d| d["code"] == "E0220"))
+        .await;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0]["range"],
+        json!({"start": {"line": 6, "character": 23}, "end": {"line": 6, "character": 26}})
+    );
+    let formatting = client
+        .request(
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+        .await;
+    assert_eq!(formatting, Value::Null, "FPL formatting never touches YAML");
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 6, "character": 16}}),
+        )
+        .await;
+    assert_eq!(hover, Value::Null);
+}

@@ -17,6 +17,7 @@ use super::shift;
 use crate::checks::{self, CheckOptions};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Fix, Span, TextEdit};
+use crate::form;
 use crate::hir;
 use crate::lower::PolicyBuilder;
 use crate::source::{FileId, Origin, SourceFile};
@@ -138,9 +139,52 @@ impl FileParse {
     }
 }
 
-/// Parses a file, reusing the previous tree when the edit stayed inside one block.
+/// The FPL text of a YAML/JSON policy file and its map back into the file; `None` for an FPL
+/// file.
+#[salsa::tracked(returns(ref))]
+pub fn form_front_end(db: &dyn salsa::Database, file: FileInput) -> Option<form::FrontEnd> {
+    form::is_form_file(file.path(db)).then(|| form::front_end(file.text(db)))
+}
+
+/// Moves ranges of a file's parse, relative to `offset`, into the file: the identity for FPL
+/// (`front` is `None`), the position map of a YAML/JSON policy.
+fn mover(front: Option<&form::FrontEnd>, offset: TextSize) -> impl Fn(TextRange) -> TextRange {
+    move |range| match front {
+        Some(front) => front.map.map(range + offset),
+        None => range + offset,
+    }
+}
+
+/// Diagnostics of a file's parse, relative to `offset`, moved into the file. A YAML/JSON
+/// policy's diagnostics lose their fixes: they are edits of FPL text.
+fn diagnostics_in_file<'a>(
+    db: &'a dyn salsa::Database,
+    file: FileInput,
+    diagnostics: impl IntoIterator<Item = Diagnostic> + 'a,
+    offset: TextSize,
+) -> impl Iterator<Item = Diagnostic> + 'a {
+    let front = form_front_end(db, file).as_ref();
+    let moved = mover(front, offset);
+    diagnostics.into_iter().map(move |mut diagnostic| {
+        if front.is_some() {
+            diagnostic.fixes.clear();
+        }
+        shift::diagnostic(&mut diagnostic, &moved);
+        diagnostic
+    })
+}
+
+/// Parses a file, reusing the previous tree when the edit stayed inside one block. A YAML/JSON
+/// policy is parsed as the FPL text it stands for.
 #[salsa::tracked(returns(ref))]
 pub fn parse(db: &dyn salsa::Database, file: FileInput) -> FileParse {
+    if let Some(front) = form_front_end(db, file) {
+        let parse = fpl_syntax::parse(&front.fpl);
+        return FileParse {
+            green: Green(parse.green().clone()),
+            errors: parse.errors().to_vec(),
+        };
+    }
     let text = file.text(db);
     if let Some(reparsed) = file
         .hint(db)
@@ -176,12 +220,20 @@ pub fn syntax_diagnostics(db: &dyn salsa::Database, file: FileInput) -> Vec<Diag
     if file.too_large(db) {
         out.push(syntax_diagnostic(id, &SyntaxError::file_too_large()));
     }
-    out.extend(
-        parse(db, file)
-            .errors
-            .iter()
-            .map(|error| syntax_diagnostic(id, error)),
-    );
+    if let Some(front) = form_front_end(db, file) {
+        out.extend(front.errors.iter().map(|error| {
+            let span = Span {
+                file: id,
+                range: error.range,
+            };
+            Diagnostic::new(error.code, span, error.message.clone())
+        }));
+    }
+    let errors = parse(db, file)
+        .errors
+        .iter()
+        .map(|error| syntax_diagnostic(id, error));
+    out.extend(diagnostics_in_file(db, file, errors, TextSize::from(0)));
     out
 }
 
@@ -447,10 +499,10 @@ fn join_files<'db>(
             Origin::Local => &mut local,
             Origin::Import(_) => &mut own,
         };
+        let front = form_front_end(db, *file).as_ref();
         for item in file_items(db, *file) {
-            let offset = item.offset(db);
             let mut part = model(*item);
-            shift::policy(&mut part, &|range| range + offset);
+            shift::policy(&mut part, &mover(front, item.offset(db)));
             merged.add(part);
         }
         if let Origin::Import(reference) = file.origin(db) {
@@ -487,13 +539,15 @@ pub fn file_diagnostics(
             .filter(|diagnostic| diagnostic.span.file == id)
             .cloned(),
     );
+    if form_front_end(db, file).is_some() {
+        for diagnostic in &mut out {
+            diagnostic.fixes.clear();
+        }
+    }
     for item in file_items(db, file) {
         let offset = item.offset(db);
-        for diagnostic in item_diagnostics(db, *item) {
-            let mut diagnostic = diagnostic.clone();
-            shift::diagnostic(&mut diagnostic, &|range| range + offset);
-            out.push(diagnostic);
-        }
+        let diagnostics = item_diagnostics(db, *item).iter().cloned();
+        out.extend(diagnostics_in_file(db, file, diagnostics, offset));
     }
     out.sort_by_key(|diagnostic| (diagnostic.span.range.start(), diagnostic.code));
     out
@@ -647,15 +701,17 @@ pub fn rule_at(
     start: TextSize,
 ) -> Option<(String, hir::Rule)> {
     let mut flat_before = 0;
+    let front = form_front_end(db, file).as_ref();
     for candidate in policy.files(db) {
         for item in file_items(db, *candidate) {
             let offset = item.offset(db);
             let model = item_hir(db, *item);
             for agent in &model.agents {
                 for rule in &agent.rules {
-                    if *candidate == file && rule.span.range.start() + offset == start {
+                    let moved = mover(front, offset);
+                    if *candidate == file && moved(rule.span.range).start() == start {
                         let mut rule = rule.clone();
-                        shift::rule(&mut rule, &|range| range + offset);
+                        shift::rule(&mut rule, &moved);
                         if agent.is_flat {
                             rule.number = flat_before + 1;
                         }

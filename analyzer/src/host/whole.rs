@@ -16,6 +16,13 @@ use super::db::{self, PolicyInput};
 /// policy order, then every check over the model. The local files are lowered into one policy,
 /// each imported file into its own, and the imports joined into the local one.
 pub fn check(db: &dyn salsa::Database, policy: PolicyInput) -> (hir::Policy, Vec<Diagnostic>) {
+    if policy
+        .files(db)
+        .iter()
+        .any(|file| db::form_front_end(db, *file).is_some())
+    {
+        return layered(db, policy);
+    }
     let mut local = PolicyBuilder::default();
     let mut imported = Vec::new();
     let mut diagnostics = Vec::new();
@@ -40,5 +47,17 @@ pub fn check(db: &dyn salsa::Database, policy: PolicyInput) -> (hir::Policy, Vec
         require_env: policy.require_env(db),
     };
     diagnostics.extend(checks::run(&model, &options));
+    (model, diagnostics)
+}
+
+/// The model and diagnostics of a policy with a YAML/JSON file, from the layered queries: they
+/// move each file's ranges into the file, which a whole-policy lowering cannot.
+fn layered(db: &dyn salsa::Database, policy: PolicyInput) -> (hir::Policy, Vec<Diagnostic>) {
+    let model = db::policy_model(db, policy).clone();
+    let diagnostics = policy
+        .files(db)
+        .iter()
+        .flat_map(|file| db::file_diagnostics(db, policy, *file).iter().cloned())
+        .collect();
     (model, diagnostics)
 }

@@ -1,5 +1,6 @@
 //! The one project loader (SPEC §1, §9.1): the policy files of a directory — those its
-//! `faramesh.toml` lists, else its `governance.fms`, else every `*.fpl`/`*.fms` below it — of
+//! `faramesh.toml` lists, else its `governance.fms` (or `governance.fms.yaml`), else every
+//! `*.fpl`/`*.fms` and YAML/JSON policy (`*.fpl.yaml`, `*.fpl.json`) below it — of
 //! explicit files, or of a directory of a git tree, read the same way for every command, the
 //! language server, bundles and the Action. Mistakes in the manifest are diagnostics on it.
 //!
@@ -54,7 +55,9 @@ pub enum ProjectError {
         message: String,
     },
     /// A directory holds no policy file.
-    #[error("no policy files (`governance.fms`, `*.fpl`, `*.fms`) under `{0}`")]
+    #[error(
+        "no policy files (`governance.fms`, `*.fpl`, `*.fms`, `*.fpl.yaml`, `*.fpl.json`) under `{0}`"
+    )]
     NoPolicyFiles(String),
 }
 
@@ -87,7 +90,7 @@ pub enum Scope {
     /// policy file below the directory.
     Policy,
     /// Every source file of the project, what `faramesh fmt` formats: the files
-    /// `faramesh.toml` lists, else every policy file below the directory.
+    /// `faramesh.toml` lists, else every FPL file (not the YAML/JSON form) below the directory.
     Sources,
 }
 
@@ -210,11 +213,19 @@ impl Project {
                 return Ok(());
             }
         }
-        let governance = dir.join("governance.fms");
-        if scope == Scope::Policy && source.kind(&governance)? == Some(EntryKind::File) {
-            return self.add_file(source, &governance);
+        if scope == Scope::Policy {
+            for name in ["governance.fms", "governance.fms.yaml"] {
+                let governance = dir.join(name);
+                if source.kind(&governance)? == Some(EntryKind::File) {
+                    return self.add_file(source, &governance);
+                }
+            }
         }
-        let mut found = files_below(source, dir, &is_policy_file)?;
+        let wanted: &dyn Fn(&Path) -> bool = match scope {
+            Scope::Policy => &is_policy_file,
+            Scope::Sources => &is_fpl_file,
+        };
+        let mut found = files_below(source, dir, wanted)?;
         if found.is_empty() {
             return Err(ProjectError::NoPolicyFiles(source.display(dir)));
         }
@@ -289,8 +300,14 @@ impl Project {
     }
 }
 
-/// Whether `path` names an FPL source file (`*.fpl`, `*.fms`).
+/// Whether `path` names a policy file: FPL source (`*.fpl`, `*.fms`) or the YAML/JSON form
+/// (`*.fpl.yaml`, `*.fpl.json`, `governance.fms.yaml`, SPEC §11).
 pub fn is_policy_file(path: &Path) -> bool {
+    is_fpl_file(path) || crate::form::is_form_file(&path.to_string_lossy())
+}
+
+/// Whether `path` names an FPL source file (`*.fpl`, `*.fms`): what `faramesh fmt` formats.
+pub fn is_fpl_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| ext == "fpl" || ext == "fms")
 }

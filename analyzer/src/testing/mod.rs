@@ -18,7 +18,11 @@ pub use self::suite::{FileRun, Outcome, find_test_files, is_test_file, policy_pa
 use crate::project::{Contents, Disk, FileSource, ProjectError};
 
 /// A parsed test file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[schemars(
+    title = "FPL policy tests (*.fmtest.yaml)",
+    description = "Requests with the decisions they must get (SPEC §12)."
+)]
 #[serde(deny_unknown_fields)]
 pub struct TestFile {
     /// The policy file, relative to the test file; default: the project policy.
@@ -28,7 +32,7 @@ pub struct TestFile {
 }
 
 /// One case: a request (or a sequence sharing state) and what the decision must be.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestCase {
     /// What the case checks.

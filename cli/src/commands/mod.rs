@@ -6,6 +6,7 @@ pub mod check;
 pub mod ci;
 mod compile_intent;
 pub mod completions;
+pub mod convert;
 pub mod diff;
 pub mod eval;
 pub mod explain;
@@ -20,6 +21,7 @@ mod policy;
 pub mod policy_group;
 pub mod registry;
 mod registry_error;
+pub mod schema;
 pub mod serve;
 pub mod test;
 

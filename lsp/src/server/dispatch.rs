@@ -40,6 +40,11 @@ impl Backend {
         let Some(ctx) = self.shared.context(uri) else {
             return Ok(None);
         };
+        // A YAML/JSON policy gets diagnostics only: the editor features read FPL syntax.
+        let path = ctx.snapshot.path(ctx.file).unwrap_or_default();
+        if fpl_analyzer::form::is_form_file(&path) {
+            return Ok(None);
+        }
         let joined = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(AssertUnwindSafe(|| handler(&ctx)))
         })

@@ -31,6 +31,11 @@ pub(in crate::server) fn watchers() -> Registration {
             watch("**/faramesh.toml"),
             watch("**/*.fpl"),
             watch("**/*.fms"),
+            watch("**/*.fpl.yaml"),
+            watch("**/*.fpl.yml"),
+            watch("**/*.fpl.json"),
+            watch("**/*.fms.yaml"),
+            watch("**/*.fms.yml"),
         ],
     };
     Registration {
