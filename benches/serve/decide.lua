@@ -1,5 +1,5 @@
 -- wrk script: POST /v1/decide, rotating four requests of the payments bot (a permitted charge
--- that the rate limit soon defers, a deferred large charge, a mandatory deny, an egress permit).
+-- (soon rate-limited), a deferred large charge, a mandatory deny, a default deny).
 local bodies = {
   '{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":120,"currency":"usd"},"session":"s-42"}',
   '{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":900,"currency":"usd"},"session":"s-42"}',

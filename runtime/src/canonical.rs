@@ -5,24 +5,33 @@ use std::fmt::Write as _;
 
 use crate::json::{JsonKind, JsonRef};
 
-/// Appends `text` as a JSON string literal with RFC 8785 escaping.
+/// Appends `text` as a JSON string literal with RFC 8785 escaping. Runs of characters that need
+/// no escape are copied whole: every escaped character is ASCII, so runs end on char boundaries.
 pub fn write_string(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    let mut run = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[run..index]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
         }
+        run = index + 1;
     }
+    out.push_str(&text[run..]);
     out.push('"');
 }
 
@@ -147,5 +156,15 @@ mod tests {
         let value: serde_json::Value =
             serde_json::from_str(r#"{"z":1,"a":[true,"x\n"]}"#).expect("valid");
         assert_eq!(to_canonical_string(&value), r#"{"a":[true,"x\n"],"z":1}"#);
+    }
+
+    proptest::proptest! {
+        /// RFC 8785 escapes exactly what `serde_json` escapes, the same way.
+        #[test]
+        fn strings_are_escaped_as_serde_json_escapes_them(text in "(?s).{0,40}|[\\x00-\\x7f]{0,40}") {
+            let mut out = String::new();
+            write_string(&mut out, &text);
+            proptest::prop_assert_eq!(out, serde_json::to_string(&text).expect("a string"));
+        }
     }
 }

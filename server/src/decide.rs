@@ -11,7 +11,7 @@ use fpl_runtime::{ReasonCode, Request, Timestamp};
 use crate::bundles::Bundles;
 use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
-use crate::metrics::Metrics;
+use crate::metrics::{DecisionTally, Metrics};
 
 /// The `reason` of `INVALID_BUNDLE` decisions.
 const NO_BUNDLE: &str = "no verified bundle is active";
@@ -71,14 +71,14 @@ impl Decider {
         let mut answers = Vec::with_capacity(requests.len());
         let mut if_unwritten = Vec::new();
         let mut records = Vec::new();
+        let mut tally = DecisionTally::default();
         let written = match self.bundles.active() {
             Some(active) => {
                 let mut evaluator = active.evaluator();
                 for request in requests {
                     let id = self.ids.next();
                     let decision = evaluator.decide(request);
-                    self.metrics
-                        .decision(decision.effect.as_str(), decision.reason_code.as_str());
+                    tally.count(decision.effect.as_str(), decision.reason_code.as_str());
                     answers.push(with_id(decision.to_json(), &id));
                     if logging {
                         if_unwritten.push(with_id(decision.log_write_failed().to_json(), &id));
@@ -92,7 +92,7 @@ impl Decider {
                 let code = ReasonCode::InvalidBundle.as_str();
                 for request in requests {
                     let id = self.ids.next();
-                    self.metrics.decision("deny", code);
+                    tally.count("deny", code);
                     answers.push(invalid_bundle(&id));
                     if logging {
                         if_unwritten.push(invalid_bundle(&id));
@@ -105,6 +105,7 @@ impl Decider {
                 self.log.as_ref().map(|log| log.submit(records))
             }
         };
+        self.metrics.decisions(tally);
         if let Some(written) = written
             && !written.await.unwrap_or(false)
         {

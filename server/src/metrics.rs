@@ -5,6 +5,25 @@ use prometheus::{
     Encoder as _, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
+/// Decisions counted by effect and reason code while an answer is made: a batch of 1,000 looks
+/// its few counters up once each instead of once per decision.
+#[derive(Debug, Default)]
+pub(crate) struct DecisionTally(Vec<((&'static str, &'static str), u64)>);
+
+impl DecisionTally {
+    /// Counts one decision.
+    pub fn count(&mut self, effect: &'static str, reason_code: &'static str) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(key, _)| *key == (effect, reason_code))
+        {
+            Some((_, count)) => *count += 1,
+            None => self.0.push(((effect, reason_code), 1)),
+        }
+    }
+}
+
 /// The service's metrics, registered in their own registry.
 #[derive(Debug, Clone)]
 pub(crate) struct Metrics {
@@ -70,11 +89,14 @@ impl Metrics {
         })
     }
 
-    /// Counts one decision.
-    pub fn decision(&self, effect: &str, reason_code: &str) {
-        self.decisions
-            .with_label_values(&[effect, reason_code])
-            .inc();
+    /// Adds the decisions of one answer (one request or a batch), one counter update for each
+    /// effect and reason code in it.
+    pub fn decisions(&self, tally: DecisionTally) {
+        for ((effect, reason_code), count) in tally.0 {
+            self.decisions
+                .with_label_values(&[effect, reason_code])
+                .inc_by(count);
+        }
     }
 
     /// Records how long answering took.
