@@ -4,8 +4,8 @@
 //! names), which are copied as they are; a `when` condition is copied inside parentheses after
 //! checking that it cannot close them or open a block, so it can only ever be a condition.
 
-use fpl_syntax::TextRange;
 use fpl_syntax::literal;
+use fpl_syntax::{TextRange, is_identifier};
 
 use super::map::PositionMap;
 use super::model::{self, Document, Named, Scalar, Value};
@@ -516,15 +516,6 @@ pub(crate) fn is_bare_literal(text: &str, quoted: bool) -> bool {
         || literal::duration_parts(text).is_some()
         || literal::size_parts(text).is_some()
         || (!quoted && (literal::is_number(text) || (is_identifier(text) && text != "env")))
-}
-
-/// `[A-Za-z_][A-Za-z0-9_-]*` (SPEC §2).
-pub(crate) fn is_identifier(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Checks that a `when` text, put inside parentheses, stays one condition: outside strings it

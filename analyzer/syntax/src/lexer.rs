@@ -91,6 +91,16 @@ pub(crate) fn lex(text: &str, pos: usize) -> RawToken {
     }
 }
 
+/// Whether `text` is one identifier (`[A-Za-z_][A-Za-z0-9_-]*`, SPEC §2): a name that can be
+/// written without quotes.
+pub fn is_identifier(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+        && ident_len(bytes) == bytes.len()
+}
+
 fn ident_len(rest: &[u8]) -> usize {
     rest.iter()
         .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')

@@ -15,7 +15,7 @@ mod syntax_kind;
 mod tree_builder;
 
 pub use error::{ErrorCode, SyntaxEdit, SyntaxError, SyntaxFix};
-pub use lexer::{is_hidden_char, is_pattern_char};
+pub use lexer::{is_hidden_char, is_identifier, is_pattern_char};
 pub use line_index::{ColumnUnit, LineColumn, LineIndex};
 pub use rowan::{GreenNode, GreenNodeData, NodeOrToken, TextRange, TextSize};
 pub use syntax_kind::{FplLanguage, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken};

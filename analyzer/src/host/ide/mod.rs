@@ -153,7 +153,7 @@ impl Snapshot {
             return Ok(None);
         };
         // `vars.<name>` reads an identifier: a var cannot take a quoted name.
-        if symbol.kind == NameKind::Var && !navigation::is_identifier(new_name) {
+        if symbol.kind == NameKind::Var && !fpl_syntax::is_identifier(new_name) {
             return Ok(None);
         }
         let mut edits = Vec::new();

@@ -3,7 +3,7 @@
 //! to definition, references and rename.
 
 use fpl_syntax::ast::{self, AstNode};
-use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
+use fpl_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize, is_identifier};
 
 use super::token_at;
 use crate::source::FileId;
@@ -79,16 +79,6 @@ pub(super) fn spell_name(name: &str, token: &SyntaxToken) -> String {
     } else {
         format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
     }
-}
-
-/// Whether `name` can be written without quotes.
-pub(super) fn is_identifier(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// What `token` names and whether it declares it.

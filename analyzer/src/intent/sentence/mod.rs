@@ -8,6 +8,8 @@ mod declarations;
 mod qualifiers;
 mod tools;
 
+pub(crate) use fpl_syntax::is_identifier;
+
 use self::declarations::REDACT_STARTS;
 use self::qualifiers::{BOUNDS, OPEN_BOUNDS, Qualified, STOP_WORDS, VERBS};
 use self::tools::ToolList;
@@ -355,15 +357,6 @@ fn remove_phrases(tokens: &[Token], phrases: &[Vec<String>]) -> (Vec<Token>, boo
         }
     }
     (out, found)
-}
-
-/// An FPL identifier: `[A-Za-z_][A-Za-z0-9_-]*`.
-pub(crate) fn is_identifier(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// An argument path such as `amount` or `customer.tier`: identifiers joined by dots.
