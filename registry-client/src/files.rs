@@ -1,6 +1,6 @@
 //! Reading with a size limit and writing atomically (temp file in the same directory + rename).
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 
 use crate::error::Error;
@@ -21,13 +21,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Reads at most `limit` bytes of a file; `Ok(None)` when it holds more.
-pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= limit).then_some(bytes))
-}
+pub use fpl_runtime::files::read_limited;
 
 /// The hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {

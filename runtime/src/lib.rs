@@ -13,6 +13,7 @@ mod decimal;
 mod decision;
 mod error;
 mod eval;
+pub mod files;
 mod hex;
 mod host;
 pub mod ir;

@@ -151,21 +151,12 @@ fn by_digest(bytes: Vec<u8>, last: Option<&str>) -> Fetch {
 
 /// Reads at most `limit` bytes of a file.
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, SourceError> {
-    use std::io::Read as _;
-    let io = |source| SourceError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > limit {
-        return Err(SourceError::TooLarge(path.display().to_string(), limit));
-    }
-    Ok(bytes)
+    fpl_runtime::files::read_limited(path, limit)
+        .map_err(|source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .ok_or_else(|| SourceError::TooLarge(path.display().to_string(), limit))
 }
 
 /// The bundle file a `latest` pointer names: one plain `<name>.fmb`, no directory.

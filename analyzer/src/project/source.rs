@@ -2,7 +2,6 @@
 //! ([`Disk`]) or a git tree ([`super::GitTree`]), so the loader reads both the same way.
 
 use std::ffi::OsString;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::ProjectError;
@@ -124,15 +123,10 @@ impl FileSource for Disk {
 /// bytes: the length of a regular file says it is too large without reading it, and a device
 /// or a pipe (length 0, perhaps endless like `/dev/zero`) is read up to one byte past the limit.
 pub fn read_capped(path: &Path, limit: usize) -> std::io::Result<Contents> {
-    let file = std::fs::File::open(path)?;
-    if file.metadata()?.len() > limit as u64 {
-        return Ok(Contents::TooLarge);
-    }
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
-    Ok(if bytes.len() > limit {
-        Contents::TooLarge
-    } else {
-        Contents::Bytes(bytes)
-    })
+    Ok(
+        match fpl_runtime::files::read_limited(path, limit as u64)? {
+            Some(bytes) => Contents::Bytes(bytes),
+            None => Contents::TooLarge,
+        },
+    )
 }
