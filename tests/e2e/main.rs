@@ -22,6 +22,7 @@ mod lsp_editors;
 mod lsp_framing;
 mod policy_compile;
 mod project;
+mod redis_support;
 mod registry;
 mod requests;
 mod schema;
