@@ -2,12 +2,16 @@
 //! and `approval` (§17). One request or a batch is decided by one bundle while its evaluator is
 //! held, so a batch is never split across a swap; its records are queued for the log before the
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
-//! until they are written.
+//! until they are written. A `defer` creates an approval and a request naming an approval is
+//! decided with it (`crate::approvals`); their records follow the decision's.
+
+use std::sync::Arc;
 
 use fpl_runtime::batch::{self, BatchError};
 use fpl_runtime::log::Record;
 use fpl_runtime::{ReasonCode, Request, Timestamp};
 
+use crate::approvals::{self, Approvals, Settlement};
 use crate::bundles::Bundles;
 use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
@@ -20,21 +24,24 @@ const NO_BUNDLE: &str = "no verified bundle is active";
 #[derive(Debug)]
 pub(crate) struct Decider {
     pub bundles: Bundles,
+    pub approvals: Arc<Approvals>,
     log: Option<LogWriter>,
     metrics: Metrics,
     ids: DecisionIds,
 }
 
 impl Decider {
-    /// A decider over `bundles`, logging to `log` when given.
+    /// A decider over `bundles` and `approvals`, logging to `log` when given.
     pub fn new(
         bundles: Bundles,
+        approvals: Arc<Approvals>,
         log: Option<LogWriter>,
         metrics: Metrics,
         ids: DecisionIds,
     ) -> Decider {
         Decider {
             bundles,
+            approvals,
             log,
             metrics,
             ids,
@@ -68,6 +75,8 @@ impl Decider {
     /// Decides `requests` in order with one bundle and waits until their records are written.
     async fn answer(&self, requests: &[Request]) -> Vec<String> {
         let logging = self.log.is_some();
+        let claims = self.approvals.check_all(requests).await;
+        let mut settlement = Settlement::new(&claims);
         let mut answers = Vec::with_capacity(requests.len());
         let mut if_unwritten = Vec::new();
         let mut records = Vec::new();
@@ -75,14 +84,22 @@ impl Decider {
         let written = match self.bundles.active() {
             Some(active) => {
                 let mut evaluator = active.evaluator();
-                for request in requests {
+                settlement.ttl_ms = evaluator.approval_ttl_ms();
+                for (index, request) in requests.iter().enumerate() {
                     let id = self.ids.next();
-                    let decision = evaluator.decide(request);
+                    let claim = claims.get(index).and_then(Option::as_ref);
+                    let decision = evaluator.decide_with_approval(request, approvals::check(claim));
                     tally.count(decision.effect.as_str(), decision.reason_code.as_str());
-                    answers.push(with_id(decision.to_json(), &id));
+                    let (approval, change) = settlement.settle(request, &decision, claim, &id);
+                    answers.push(with_id(decision.to_json(), &id, approval.as_deref()));
                     if logging {
-                        if_unwritten.push(with_id(decision.log_write_failed().to_json(), &id));
+                        if_unwritten.push(with_id(
+                            decision.log_write_failed().to_json(),
+                            &id,
+                            None,
+                        ));
                         records.push(Record::of(request, &decision).with_decision_id(id));
+                        records.extend(change);
                     }
                 }
                 self.log.as_ref().map(|log| log.submit(records))
@@ -106,9 +123,12 @@ impl Decider {
             }
         };
         self.metrics.decisions(tally);
-        if let Some(written) = written
-            && !written.await.unwrap_or(false)
-        {
+        let written = match written {
+            Some(written) => written.await.unwrap_or(false),
+            None => true,
+        };
+        self.approvals.finish(settlement, written).await;
+        if !written {
             self.metrics.log_failures(if_unwritten.len() as u64);
             return if_unwritten;
         }
@@ -116,12 +136,14 @@ impl Decider {
     }
 }
 
-/// A decision's JSON followed by `decision_id` and `approval` (none before approvals exist).
-fn with_id(mut decision: String, id: &str) -> String {
+/// A decision's JSON followed by `decision_id` and `approval` (its JSON, or `null`).
+fn with_id(mut decision: String, id: &str, approval: Option<&str>) -> String {
     decision.pop();
     decision.push_str(",\"decision_id\":\"");
     decision.push_str(id);
-    decision.push_str("\",\"approval\":null}");
+    decision.push_str("\",\"approval\":");
+    decision.push_str(approval.unwrap_or("null"));
+    decision.push('}');
     decision
 }
 
@@ -133,5 +155,5 @@ fn invalid_bundle(id: &str) -> String {
          \"policy\":null}}",
         ReasonCode::InvalidBundle.as_str()
     );
-    with_id(decision, id)
+    with_id(decision, id, None)
 }
