@@ -489,3 +489,58 @@ fn operators_resolve_approvals_with_the_cli() {
         "{message}"
     );
 }
+
+#[test]
+fn concurrent_calls_and_a_batch_use_an_approval_once() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb"]);
+    let id = id_of(&deferred(&server));
+    resolve(&server, &id, "approve", "lead");
+    let call = with_approval(charge(900), &id).to_string();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (barrier, call, addr) = (barrier.clone(), call.clone(), server.decide);
+            std::thread::spawn(move || {
+                barrier.wait();
+                let (status, answer) = request(addr, "POST", "/v1/decide", &[], call.as_bytes());
+                assert_eq!(status, 200);
+                serde_json::from_str::<Value>(&answer).expect("decision JSON")
+            })
+        })
+        .collect();
+    let decisions: Vec<Value> = threads
+        .into_iter()
+        .map(|thread| thread.join().expect("a client"))
+        .collect();
+    let permitted = decisions
+        .iter()
+        .filter(|decision| decision["reason_code"] == "APPROVED")
+        .count();
+    assert_eq!(permitted, 1, "{decisions:?}");
+    assert!(
+        decisions
+            .iter()
+            .filter(|decision| decision["reason_code"] != "APPROVED")
+            .all(|decision| decision["effect"] == "defer"
+                && decision["warnings"] == json!(["APPROVAL_INVALID"])),
+        "{decisions:?}"
+    );
+
+    // In a batch, too, only the first of two calls naming one approval uses it.
+    let second = id_of(&deferred(&server));
+    resolve(&server, &second, "approve", "lead");
+    let call = with_approval(charge(900), &second);
+    let (status, answer) = request(
+        server.decide,
+        "POST",
+        "/v1/decide/batch",
+        &[],
+        json!([call, call]).to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answers: Value = serde_json::from_str(&answer).expect("JSON");
+    assert_eq!(answers[0]["reason_code"], "APPROVED", "{answers}");
+    assert_eq!(answers[1]["effect"], "defer", "{answers}");
+    assert_eq!(answers[1]["warnings"], json!(["APPROVAL_INVALID"]));
+}
