@@ -26,6 +26,9 @@ const SWEEP: Duration = Duration::from_millis(500);
 pub(crate) struct Approvals {
     store: Arc<dyn ApprovalStore>,
     log: Option<LogWriter>,
+    /// Turns true when the service stops, so long polls answer at once instead of holding up
+    /// the graceful shutdown.
+    stopping: watch::Sender<bool>,
 }
 
 /// Why an approver's answer did not take effect.
@@ -42,7 +45,11 @@ pub(crate) enum AnswerError {
 impl Approvals {
     /// Approvals kept in `store`, their changes recorded in `log` when there is one.
     pub fn new(store: Arc<dyn ApprovalStore>, log: Option<LogWriter>) -> Approvals {
-        Approvals { store, log }
+        Approvals {
+            store,
+            log,
+            stopping: watch::Sender::new(false),
+        }
     }
 
     /// What each request's `approval` is worth for it, one per request; empty when no request
@@ -94,9 +101,11 @@ impl Approvals {
     pub async fn wait(&self, id: &str, seen: State, wait: Duration) -> Option<Approval> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut changes = self.store.subscribe();
+        let mut stopping = self.stopping.subscribe();
         loop {
             let approval = self.get(id).await?;
-            if approval.state != seen || tokio::time::Instant::now() >= deadline {
+            let stopped = *stopping.borrow_and_update();
+            if approval.state != seen || stopped || tokio::time::Instant::now() >= deadline {
                 return Some(approval);
             }
             // A pending approval changes by itself when it expires.
@@ -111,6 +120,7 @@ impl Approvals {
                     }
                 }
                 () = tokio::time::sleep_until(until) => {}
+                _ = stopping.changed() => {}
             }
         }
     }
@@ -149,7 +159,8 @@ impl Approvals {
         }
     }
 
-    /// Expires approvals in the background every [`SWEEP`] until `stop` turns true.
+    /// Expires approvals in the background every [`SWEEP`] until `stop` turns true, then ends
+    /// the long polls.
     pub fn spawn_expiry(self: &Arc<Self>, mut stop: watch::Receiver<bool>) {
         let approvals = self.clone();
         tokio::spawn(async move {
@@ -158,7 +169,10 @@ impl Approvals {
             loop {
                 tokio::select! {
                     _ = ticks.tick() => {}
-                    _ = stop.changed() => return,
+                    _ = stop.changed() => {
+                        approvals.stopping.send_replace(true);
+                        return;
+                    }
                 }
                 approvals.expire_due().await;
             }

@@ -215,3 +215,29 @@ async fn the_memory_store_applies_each_step_atomically() {
     store.expire(at(10_000), Duration::from_secs(60)).await;
     assert!(store.list(None, at(10_000)).await.is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_long_poll_ends_when_the_service_stops() {
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let approvals = std::sync::Arc::new(Approvals::new(store.clone(), None));
+    let mut open = approval("a");
+    open.expires = Timestamp::from_unix_seconds(Timestamp::now().unix_floor() + 3600);
+    store.insert(open).await;
+    let (stop, stopped) = watch::channel(false);
+    approvals.spawn_expiry(stopped);
+    let start = tokio::time::Instant::now();
+    let waiting = tokio::spawn({
+        let approvals = approvals.clone();
+        async move {
+            approvals
+                .wait("a", State::Pending, Duration::from_secs(60))
+                .await
+        }
+    });
+    tokio::task::yield_now().await;
+    let _ = stop.send(true);
+    let approval = waiting.await.ok().flatten().map(|approval| approval.state);
+    assert_eq!(approval, Some(State::Pending));
+    // On tokio's paused clock: the poll ended when the service stopped, not after its wait.
+    assert!(start.elapsed() < Duration::from_secs(60));
+}
