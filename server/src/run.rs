@@ -85,7 +85,7 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
             metrics.clone(),
         );
         let store = Arc::new(MemoryStore::new());
-        let approvals = Arc::new(Approvals::new(store, log.clone()));
+        let approvals = Arc::new(Approvals::new(store, log.clone(), metrics.clone()));
         let service = Arc::new(Service {
             decider: Decider::new(bundles, approvals, log, metrics.clone(), ids),
             metrics,

@@ -214,6 +214,14 @@ fn an_approved_call_is_permitted_once_and_every_change_is_logged() {
     assert_ne!(reused["approval"]["id"], id.as_str(), "a new approval");
     let (_, shown) = admin(&server, "GET", &format!("/v1/approvals/{id}"), &Value::Null);
     assert_eq!(shown["state"], "used");
+    let (_, metrics) = request(server.decide, "GET", "/metrics", &[], b"");
+    for line in [
+        r#"faramesh_approvals_total{state="pending"} 2"#,
+        r#"faramesh_approvals_total{state="approved"} 1"#,
+        r#"faramesh_approvals_total{state="used"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 
     // The log records every change after the decision that caused it, and verifies.
     assert_eq!(

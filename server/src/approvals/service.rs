@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use super::{Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, new_id};
 use crate::log_writer::LogWriter;
+use crate::metrics::Metrics;
 
 /// The `approval_ttl` of a policy that sets none (§17).
 const DEFAULT_TTL_MS: u64 = 5 * 60 * 1000;
@@ -26,6 +27,7 @@ const SWEEP: Duration = Duration::from_millis(500);
 pub(crate) struct Approvals {
     store: Arc<dyn ApprovalStore>,
     log: Option<LogWriter>,
+    metrics: Metrics,
     /// Turns true when the service stops, so long polls answer at once instead of holding up
     /// the graceful shutdown.
     stopping: watch::Sender<bool>,
@@ -43,11 +45,17 @@ pub(crate) enum AnswerError {
 }
 
 impl Approvals {
-    /// Approvals kept in `store`, their changes recorded in `log` when there is one.
-    pub fn new(store: Arc<dyn ApprovalStore>, log: Option<LogWriter>) -> Approvals {
+    /// Approvals kept in `store`, their changes recorded in `log` when there is one and
+    /// counted in `metrics`.
+    pub fn new(
+        store: Arc<dyn ApprovalStore>,
+        log: Option<LogWriter>,
+        metrics: Metrics,
+    ) -> Approvals {
         Approvals {
             store,
             log,
+            metrics,
             stopping: watch::Sender::new(false),
         }
     }
@@ -79,6 +87,10 @@ impl Approvals {
             }
         }
         if written {
+            self.metrics
+                .approvals(State::Used.as_str(), settlement.used.len() as u64);
+            self.metrics
+                .approvals(State::Pending.as_str(), settlement.created.len() as u64);
             for approval in settlement.created {
                 self.store.insert(approval).await;
             }
@@ -139,6 +151,7 @@ impl Approvals {
             .store
             .resolve(id, resolution, approver, comment, now)
             .await?;
+        self.metrics.approvals(approval.state.as_str(), 1);
         let record = event(&approval, now, None);
         if !self.write(vec![record]).await {
             return Err(AnswerError::Unlogged(approval.id));
@@ -151,6 +164,8 @@ impl Approvals {
         let now = Timestamp::now();
         let expired = self.store.expire(now, KEEP).await;
         if !expired.is_empty() {
+            self.metrics
+                .approvals(State::Expired.as_str(), expired.len() as u64);
             let records = expired
                 .iter()
                 .map(|approval| event(approval, approval.expires, None))

@@ -219,7 +219,8 @@ async fn the_memory_store_applies_each_step_atomically() {
 #[tokio::test(start_paused = true)]
 async fn a_long_poll_ends_when_the_service_stops() {
     let store = std::sync::Arc::new(MemoryStore::new());
-    let approvals = std::sync::Arc::new(Approvals::new(store.clone(), None));
+    let metrics = crate::metrics::Metrics::new().unwrap_or_else(|error| panic!("{error}"));
+    let approvals = std::sync::Arc::new(Approvals::new(store.clone(), None, metrics));
     let mut open = approval("a");
     open.expires = Timestamp::from_unix_seconds(Timestamp::now().unix_floor() + 3600);
     store.insert(open).await;
