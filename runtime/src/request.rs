@@ -122,8 +122,12 @@ impl Request {
         self.fields.phase.and_then(|i| self.doc.at(i).as_str())
     }
 
-    /// `approval`, the id of an approval a decision service handed out (§17), if given.
+    /// `approval`, the id of an approval a decision service handed out (§17), if given and the
+    /// request is valid: an invalid request is denied without looking at approvals.
     pub fn approval(&self) -> Option<&str> {
+        if self.invalid.is_some() {
+            return None;
+        }
         self.fields.approval.and_then(|i| self.doc.at(i).as_str())
     }
 
@@ -251,6 +255,19 @@ fn check_tool(name: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn approval_is_read_from_valid_requests_only() {
+        let named = Request::parse(r#"{"agent":"a","tool":"t","approval":"9f0c"}"#);
+        assert_eq!(named.approval(), Some("9f0c"));
+        assert_eq!(
+            Request::parse(r#"{"agent":"a","tool":"t"}"#).approval(),
+            None
+        );
+        let invalid = Request::parse(r#"{"agent":"a","tool":"t","approval":"9f0c","time":"x"}"#);
+        assert!(invalid.invalid_reason().is_some());
+        assert_eq!(invalid.approval(), None);
+    }
 
     #[test]
     fn validation() {
