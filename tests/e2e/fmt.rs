@@ -201,3 +201,31 @@ fn a_symbolic_link_stays_a_link() {
     assert!(link.file_type().is_symlink());
     assert_eq!(read(dir.path(), "real/policy.fpl"), FORMATTED);
 }
+
+/// A policy in the YAML form (SPEC §11).
+const YAML_POLICY: &str = "agents:\n  bot:\n    default:   deny\n";
+
+#[test]
+fn a_directory_s_yaml_policies_are_passed_over_and_a_named_one_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "policy.fpl", MESSY);
+    write(dir.path(), "bot.fpl.yaml", YAML_POLICY);
+    faramesh()
+        .current_dir(dir.path())
+        .args(["fmt", "."])
+        .assert()
+        .success();
+    assert_eq!(read(dir.path(), "policy.fpl"), FORMATTED);
+    assert_eq!(read(dir.path(), "bot.fpl.yaml"), YAML_POLICY);
+
+    faramesh()
+        .current_dir(dir.path())
+        .args(["fmt", "bot.fpl.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bot.fpl.yaml: a YAML/JSON policy: `faramesh fmt` formats FPL only",
+        ))
+        .stderr(predicate::str::contains("error[").not());
+    assert_eq!(read(dir.path(), "bot.fpl.yaml"), YAML_POLICY);
+}
