@@ -206,18 +206,10 @@ fn a_symbolic_link_stays_a_link() {
 const YAML_POLICY: &str = "agents:\n  bot:\n    default:   deny\n";
 
 #[test]
-fn a_directory_s_yaml_policies_are_passed_over_and_a_named_one_is_an_error() {
+fn a_yaml_policy_named_on_the_command_line_is_an_error_not_fpl_syntax_errors() {
+    // A directory's YAML policies are passed over: tests/e2e/form.rs.
     let dir = tempfile::tempdir().expect("temp dir");
-    write(dir.path(), "policy.fpl", MESSY);
     write(dir.path(), "bot.fpl.yaml", YAML_POLICY);
-    faramesh()
-        .current_dir(dir.path())
-        .args(["fmt", "."])
-        .assert()
-        .success();
-    assert_eq!(read(dir.path(), "policy.fpl"), FORMATTED);
-    assert_eq!(read(dir.path(), "bot.fpl.yaml"), YAML_POLICY);
-
     faramesh()
         .current_dir(dir.path())
         .args(["fmt", "bot.fpl.yaml"])
