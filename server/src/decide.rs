@@ -2,12 +2,13 @@
 //! and `approval` (§17). One request or a batch is decided by one bundle while its evaluator is
 //! held, so a batch is never split across a swap; its records are queued for the log before the
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
-//! until they are written.
+//! until they are written. Their alerts are queued for delivery then, never awaited.
 
 use fpl_runtime::batch::{self, BatchError};
 use fpl_runtime::log::Record;
 use fpl_runtime::{ReasonCode, Request, Timestamp};
 
+use crate::alerts::{Alerts, Raised};
 use crate::bundles::Bundles;
 use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
@@ -23,6 +24,7 @@ pub(crate) struct Decider {
     log: Option<LogWriter>,
     metrics: Metrics,
     ids: DecisionIds,
+    alerts: Alerts,
 }
 
 impl Decider {
@@ -32,12 +34,14 @@ impl Decider {
         log: Option<LogWriter>,
         metrics: Metrics,
         ids: DecisionIds,
+        alerts: Alerts,
     ) -> Decider {
         Decider {
             bundles,
             log,
             metrics,
             ids,
+            alerts,
         }
     }
 
@@ -72,6 +76,7 @@ impl Decider {
         let mut if_unwritten = Vec::new();
         let mut records = Vec::new();
         let mut tally = DecisionTally::default();
+        let mut raised = Raised::default();
         let written = match self.bundles.active() {
             Some(active) => {
                 let mut evaluator = active.evaluator();
@@ -79,6 +84,7 @@ impl Decider {
                     let id = self.ids.next();
                     let decision = evaluator.decide(request);
                     tally.count(decision.effect.as_str(), decision.reason_code.as_str());
+                    raised.add(request, &decision, &id);
                     answers.push(with_id(decision.to_json(), &id));
                     if logging {
                         if_unwritten.push(with_id(decision.log_write_failed().to_json(), &id));
@@ -112,6 +118,9 @@ impl Decider {
             self.metrics.log_failures(if_unwritten.len() as u64);
             return if_unwritten;
         }
+        // Only once the decisions are final: a failed log write turns them into denials
+        // without alerts. Queuing never waits.
+        self.alerts.send(raised);
         answers
     }
 }
