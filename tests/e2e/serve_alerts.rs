@@ -269,6 +269,41 @@ fn a_failing_receiver_gets_the_alert_once_it_recovers() {
 }
 
 #[test]
+fn an_alert_is_given_up_after_its_attempts_or_at_a_refusal() {
+    // The webhook always fails; the mail relay refuses the alert (a 4xx is not tried again).
+    let receiver = Receiver::start(|request| match request.path.as_str() {
+        "/broken" => Reply::status(500),
+        _ => Reply::status(400),
+    });
+    let bundles = policy_with_alerts();
+    let alerts = format!(
+        "[alerts]\nworkers = 1\nattempts = 2\nbackoff = 0.01\n\n\
+         [alerts.targets.\"webhook://audit\"]\nurl = \"{}\"\n\n\
+         [alerts.targets.\"email://security@example.com\"]\nurl = \"{}\"\n",
+        receiver.url("/broken"),
+        receiver.url("/refuses"),
+    );
+    let server = serve_with_alerts(&bundles, &alerts);
+    deny(&server, "shell/rm");
+    // In the policy's order, one at a time: two tries of the webhook, one of the relay.
+    let paths: Vec<String> = receiver.take(3).into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/broken", "/broken", "/refuses"]);
+    wait_sample(&server, r#"faramesh_alerts_failed_total{scheme="email"} 1"#);
+    let text = metrics(&server);
+    for sample in [
+        r#"faramesh_alerts_failed_total{scheme="webhook"} 1"#,
+        r#"faramesh_alerts_retries_total{scheme="webhook"} 1"#,
+    ] {
+        assert!(has_sample(&text, sample), "{sample}:\n{text}");
+    }
+    assert!(!text.contains("faramesh_alerts_delivered_total{"), "{text}");
+    assert!(
+        !text.contains(r#"faramesh_alerts_retries_total{scheme="email"}"#),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_receiver_that_hangs_never_holds_up_decisions() {
     let (gate, receiver, _bundles, server) = held_receiver("");
     let first = deny(&server, "shell/rm");
