@@ -6,8 +6,8 @@
 //! Layout: [`Config`] says what to serve; [`serve`] runs the listeners until SIGTERM. Inside,
 //! `bundles` owns the active bundle and reloads, `decide` answers decisions, `log_writer` is
 //! the group-committing log writer, `routes` and `admin` map HTTP requests onto them, `http`
-//! runs connections with their limits, and `metrics` keeps the Prometheus registry, and `alerts` delivers the
-//! decisions' alerts in the background.
+//! runs connections with their limits, `metrics` keeps the Prometheus registry, and `alerts`
+//! delivers the decisions' alerts in the background.
 
 mod admin;
 mod alerts;
@@ -22,7 +22,7 @@ mod routes;
 mod run;
 mod source;
 
-pub use alerts::{AlertsConfig, AlertsConfigError, PAGERDUTY_EVENTS};
+pub use alerts::{AlertsConfig, AlertsConfigError};
 pub use config::{AdminConfig, Config, Limits};
 pub use run::{Bound, ServeError, serve};
 pub use source::{BundleSource, SourceError};

@@ -1,7 +1,7 @@
 //! `faramesh serve --bundle SOURCE --trust KEY…`: the decision service of SPEC §17.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -131,8 +131,8 @@ pub fn run(args: &ServeArgs) -> ExitCode {
 /// The `[alerts]` table of `--alerts FILE` (which must have one), else of `./faramesh.toml`
 /// when it exists and has one, else no alert targets. `${NAME}` values come from the
 /// environment.
-fn alerts_config(file: Option<&std::path::Path>) -> Result<AlertsConfig, ServeArgsError> {
-    let path = file.unwrap_or(std::path::Path::new(MANIFEST));
+fn alerts_config(file: Option<&Path>) -> Result<AlertsConfig, ServeArgsError> {
+    let path = file.unwrap_or(Path::new(MANIFEST));
     let why = |why: String| ServeArgsError::AlertsFile {
         path: path.to_owned(),
         why,

@@ -17,7 +17,7 @@ use toml_edit::{Document, Item, TableLike};
 use super::retry::Backoff;
 
 /// The PagerDuty Events API v2 endpoint, for `pagerduty://` targets without a `url`.
-pub const PAGERDUTY_EVENTS: &str = "https://events.pagerduty.com/v2/enqueue";
+pub(crate) const PAGERDUTY_EVENTS: &str = "https://events.pagerduty.com/v2/enqueue";
 
 /// The keys of `[alerts]`.
 const ALERTS_KEYS: &[&str] = &[

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use fpl_runtime::{Decision, Request};
 
-pub use config::{AlertsConfig, AlertsConfigError, PAGERDUTY_EVENTS};
+pub use config::{AlertsConfig, AlertsConfigError};
 pub(crate) use deliver::Delivery;
 
 use config::Target;
