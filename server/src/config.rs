@@ -1,4 +1,5 @@
-//! What a decision service serves and how: listeners, bundle source, trust, log, limits.
+//! What a decision service serves and how: listeners, bundle source, trust, log, limits,
+//! alert targets.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -6,6 +7,7 @@ use std::time::Duration;
 
 use fpl_runtime::bundle::TrustedKey;
 
+use crate::alerts::AlertsConfig;
 use crate::source::BundleSource;
 
 /// Everything [`crate::serve`] needs.
@@ -29,6 +31,8 @@ pub struct Config {
     pub replay: bool,
     /// Limits of the HTTP listeners.
     pub limits: Limits,
+    /// Where the decisions' alerts are delivered, and how.
+    pub alerts: AlertsConfig,
 }
 
 /// The admin listener: reload now, approvals next; every request needs the bearer token.

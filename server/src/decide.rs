@@ -3,7 +3,8 @@
 //! held, so a batch is never split across a swap; its records are queued for the log before the
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
 //! until they are written. A `defer` creates an approval and a request naming an approval is
-//! decided with it (`crate::approvals`); their records follow the decision's.
+//! decided with it (`crate::approvals`); their records follow the decision's. Alerts are queued
+//! for delivery once the records are written, never awaited.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use fpl_runtime::batch::{self, BatchError};
 use fpl_runtime::log::Record;
 use fpl_runtime::{ReasonCode, Request, Timestamp};
 
+use crate::alerts::{Alerts, Raised};
 use crate::approvals::{self, Approvals, Settlement};
 use crate::bundles::Bundles;
 use crate::ids::DecisionIds;
@@ -28,6 +30,7 @@ pub(crate) struct Decider {
     log: Option<LogWriter>,
     metrics: Metrics,
     ids: DecisionIds,
+    alerts: Alerts,
 }
 
 impl Decider {
@@ -38,6 +41,7 @@ impl Decider {
         log: Option<LogWriter>,
         metrics: Metrics,
         ids: DecisionIds,
+        alerts: Alerts,
     ) -> Decider {
         Decider {
             bundles,
@@ -45,6 +49,7 @@ impl Decider {
             log,
             metrics,
             ids,
+            alerts,
         }
     }
 
@@ -81,6 +86,7 @@ impl Decider {
         let mut if_unwritten = Vec::new();
         let mut records = Vec::new();
         let mut tally = DecisionTally::default();
+        let mut raised = Raised::default();
         let written = match self.bundles.active() {
             Some(active) => {
                 let mut evaluator = active.evaluator();
@@ -90,6 +96,7 @@ impl Decider {
                     let claim = claims.get(index).and_then(Option::as_ref);
                     let decision = evaluator.decide_with_approval(request, approvals::check(claim));
                     tally.count(decision.effect.as_str(), decision.reason_code.as_str());
+                    raised.add(request, &decision, &id);
                     let (approval, change) = settlement.settle(request, &decision, claim, &id);
                     answers.push(with_id(decision.to_json(), &id, approval.as_deref()));
                     if logging {
@@ -132,6 +139,9 @@ impl Decider {
             self.metrics.log_failures(if_unwritten.len() as u64);
             return if_unwritten;
         }
+        // Only once the decisions are final: a failed log write turns them into denials
+        // without alerts. Queuing never waits.
+        self.alerts.send(raised);
         answers
     }
 }

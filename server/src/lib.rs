@@ -7,9 +7,11 @@
 //! `bundles` owns the active bundle and reloads, `decide` answers decisions, `approvals` keeps
 //! the approvals of deferred decisions, `log_writer` is the group-committing log writer,
 //! `routes` and `admin` map HTTP requests onto them, `http` runs connections with their
-//! limits, and `metrics` keeps the Prometheus registry.
+//! limits, `metrics` keeps the Prometheus registry, and `alerts` delivers the decisions' alerts
+//! in the background.
 
 mod admin;
+mod alerts;
 mod approvals;
 mod bundles;
 mod config;
@@ -22,6 +24,7 @@ mod routes;
 mod run;
 mod source;
 
+pub use alerts::{AlertsConfig, AlertsConfigError};
 pub use config::{AdminConfig, Config, Limits};
 pub use run::{Bound, ServeError, serve};
 pub use source::{BundleSource, SourceError};

@@ -139,6 +139,11 @@ impl Metrics {
         }
     }
 
+    /// The registry, for metrics kept elsewhere (the alerts').
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> Vec<u8> {
         let mut out = Vec::new();

@@ -1,5 +1,6 @@
 //! Running the service: bind the listeners, start the log writer, load the first bundle, reload
-//! on SIGHUP and by polling, and stop on SIGTERM (or SIGINT) after in-flight requests finish.
+//! on SIGHUP and by polling, and stop on SIGTERM (or SIGINT) after in-flight requests finish
+//! and queued alerts are delivered (each for a bounded time).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::admin::{self, Admin};
+use crate::alerts::{Alerts, Delivery};
 use crate::approvals::{Approvals, MemoryStore};
 use crate::bundles::Bundles;
 use crate::config::Config;
@@ -86,13 +88,15 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
         );
         let store = Arc::new(MemoryStore::new());
         let approvals = Arc::new(Approvals::new(store, log.clone(), metrics.clone()));
+        let (alerts, delivery) = Alerts::start(&config.alerts, metrics.registry())
+            .map_err(|error| std::io::Error::other(error.to_string()))?;
         let service = Arc::new(Service {
-            decider: Decider::new(bundles, approvals, log, metrics.clone(), ids),
+            decider: Decider::new(bundles, approvals, log, metrics.clone(), ids, alerts),
             metrics,
             limits: config.limits,
             log: config.log.as_ref().map(|path| path.display().to_string()),
         });
-        run(&config, service, bound).await
+        run(&config, service, delivery, bound).await
     });
     // Ends every task still running, and with them the last handles of the log writer.
     runtime.shutdown_timeout(config.limits.shutdown_grace);
@@ -106,6 +110,7 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
 async fn run(
     config: &Config,
     service: Arc<Service>,
+    delivery: Delivery,
     bound: impl FnOnce(&Bound),
 ) -> Result<(), ServeError> {
     let bind = |addr: SocketAddr| async move {
@@ -167,6 +172,8 @@ async fn run(
     };
     tokio::join!(decisions, admins, signalled);
     http::drain(graceful, config.limits.shutdown_grace).await;
+    // No decision is made any more: deliver what is queued, for a bounded time.
+    delivery.drain().await;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! it. One test executable, so the binary is located and built once.
 
 mod action;
+mod alert_support;
 mod approvals;
 mod audit;
 mod bundle;
@@ -28,6 +29,7 @@ mod registry;
 mod requests;
 mod schema;
 mod serve;
+mod serve_alerts;
 mod serve_origin;
 mod serve_support;
 mod support;

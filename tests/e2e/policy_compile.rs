@@ -3,7 +3,7 @@
 //! project vocabulary, backtests against histories, and the model backend against an HTTP
 //! server on 127.0.0.1 that answers like a chat-completions API.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -406,29 +406,10 @@ impl ChatServer {
 /// Reads one request and answers it; returns the stream when it must stay open.
 fn serve(stream: TcpStream, reply: &Reply, log: &Mutex<Vec<Received>>) -> Option<TcpStream> {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line).ok()?;
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).ok()?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_lowercase(), value.trim().to_string()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .and_then(|(_, value)| value.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
+    let request = crate::support::read_http_request(&mut reader)?;
     log.lock().expect("lock").push(Received {
-        headers,
-        body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+        headers: request.headers,
+        body: serde_json::from_slice(&request.body).unwrap_or(serde_json::Value::Null),
     });
     let mut stream = stream;
     let (status, body) = match reply {

@@ -115,10 +115,16 @@ impl Server {
     /// Starts `faramesh serve --trust key.pub --addr 127.0.0.1:0 ARGS…` in `dir` and waits
     /// until it prints its addresses.
     pub fn start(dir: &Path, args: &[&str]) -> Server {
+        Server::start_with_env(dir, args, &[])
+    }
+
+    /// [`Server::start`] with these environment variables set for the server.
+    pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(faramesh_e2e::binary())
             .current_dir(dir)
             .args(["serve", "--trust", "key.pub", "--addr", "127.0.0.1:0"])
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use fpl_server::{AdminConfig, BundleSource, Config, Limits};
+use fpl_registry::manifest::{MANIFEST, MAX_MANIFEST_SIZE};
+use fpl_server::{AdminConfig, AlertsConfig, AlertsConfigError, BundleSource, Config, Limits};
 
 /// The environment variable holding the admin token when `--admin-token-file` is not given.
 const TOKEN_VARIABLE: &str = "FARAMESH_ADMIN_TOKEN";
@@ -55,6 +56,10 @@ pub struct ServeArgs {
     /// Seconds SIGTERM waits for in-flight requests.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Where alerts go: the `[alerts]` table of this TOML file (default: of `faramesh.toml` in
+    /// the current directory, when there is one).
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
 }
 
 /// Why the admin token could not be read.
@@ -64,6 +69,17 @@ pub(crate) enum TokenError {
     NoToken,
     #[error("cannot read the admin token file `{path}`: {why}")]
     TokenFile { path: PathBuf, why: String },
+}
+
+/// Why the alert targets could not be read.
+#[derive(Debug, thiserror::Error)]
+enum AlertsFileError {
+    #[error("cannot read the alerts file `{path}`: {why}")]
+    AlertsFile { path: PathBuf, why: String },
+    #[error("`{path}` has no `[alerts]` table (see `[alerts.targets]` in docs/serve.md)")]
+    NoAlerts { path: PathBuf },
+    #[error(transparent)]
+    Alerts(#[from] AlertsConfigError),
 }
 
 /// Runs the service until SIGTERM; prints `decide http://ADDR` (and `admin http://ADDR`) on
@@ -81,6 +97,10 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         Some(Ok((addr, token))) => Some(AdminConfig { addr, token }),
         Some(Err(error)) => return super::fail(error),
     };
+    let alerts = match alerts_config(args.alerts.as_deref()) {
+        Ok(alerts) => alerts,
+        Err(error) => return super::fail(error),
+    };
     let config = Config {
         addr: args.addr,
         admin,
@@ -95,6 +115,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             header_timeout: Duration::from_secs(args.header_timeout.max(1)),
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         },
+        alerts,
     };
     let served = fpl_server::serve(config, |bound| {
         use std::io::Write as _;
@@ -109,6 +130,41 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => super::fail(error),
+    }
+}
+
+/// The `[alerts]` table of `--alerts FILE` (which must have one), else of `./faramesh.toml`
+/// when it exists and has one, else no alert targets. `${NAME}` values come from the
+/// environment.
+fn alerts_config(file: Option<&Path>) -> Result<AlertsConfig, AlertsFileError> {
+    let path = file.unwrap_or(Path::new(MANIFEST));
+    let why = |why: String| AlertsFileError::AlertsFile {
+        path: path.to_owned(),
+        why,
+    };
+    let bytes = match fpl_registry::files::read_limited(path, MAX_MANIFEST_SIZE) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(why(format!("larger than {MAX_MANIFEST_SIZE} bytes"))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && file.is_none() => {
+            return Ok(AlertsConfig::default());
+        }
+        Err(error) => return Err(why(error.to_string())),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| why("not UTF-8 text".to_owned()))?;
+    let read = AlertsConfig::from_toml(path, &text, &|name| std::env::var(name).ok())?;
+    match (read, file) {
+        (Some(alerts), _) => {
+            eprintln!(
+                "faramesh: alert targets from {}: {}",
+                path.display(),
+                alerts.target_names().join(", ")
+            );
+            Ok(alerts)
+        }
+        (None, Some(_)) => Err(AlertsFileError::NoAlerts {
+            path: path.to_owned(),
+        }),
+        (None, None) => Ok(AlertsConfig::default()),
     }
 }
 

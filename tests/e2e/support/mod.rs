@@ -1,6 +1,8 @@
-//! Helpers shared by the end-to-end tests that feed requests to the real `faramesh eval`.
+//! Helpers shared by the end-to-end tests that feed requests to the real `faramesh eval`, and
+//! the request reader of the tests' small HTTP servers.
 #![allow(dead_code)]
 
+use std::io::BufRead;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -70,4 +72,47 @@ pub fn eval_stdin(policy: &Path, input: impl Into<Vec<u8>>) -> Vec<(String, Stri
         String::from_utf8_lossy(&output.stderr)
     );
     decisions(&output.stdout).iter().map(summary).collect()
+}
+
+/// One HTTP/1.1 request as a test's server reads it.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// The request target (`/v1/chat/completions`).
+    pub path: String,
+    /// The headers, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// The body, by its `Content-Length`.
+    pub body: Vec<u8>,
+}
+
+/// Reads one request from `reader`; `None` when the connection closed or broke first.
+pub fn read_http_request(reader: &mut impl BufRead) -> Option<HttpRequest> {
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).ok()? == 0 {
+        return None;
+    }
+    let path = request_line.split(' ').nth(1)?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(HttpRequest {
+        path,
+        headers,
+        body,
+    })
 }
