@@ -91,17 +91,16 @@ fn known_arguments(kind: Kind) -> Vec<&'static str> {
     own.iter().chain(POLICY_ARGUMENTS.iter()).copied().collect()
 }
 
-/// Reads one decorator.
-pub(crate) fn read(decorator: &Decorator) -> Result<ToolPolicy, Vec<Mistake>> {
+/// Reads one decorator: the rules it stands for and its mistakes. With mistakes, the rules
+/// are what could be read (the function's name for a tool name that is not one, the first of
+/// two effects), good only for checking the rest, such as its `when`, so one run reports all.
+pub(crate) fn read(decorator: &Decorator) -> (ToolPolicy, Vec<Mistake>) {
     let mut reader = Reader {
         decorator,
         mistakes: Vec::new(),
     };
     let policy = reader.policy();
-    match policy {
-        Some(policy) if reader.mistakes.is_empty() => Ok(policy),
-        _ => Err(reader.mistakes),
-    }
+    (policy, reader.mistakes)
 }
 
 struct Reader<'d> {
@@ -114,10 +113,12 @@ impl<'d> Reader<'d> {
         self.mistakes.push(Mistake { at, message });
     }
 
-    fn policy(&mut self) -> Option<ToolPolicy> {
+    fn policy(&mut self) -> ToolPolicy {
         self.check_names();
         let decorator = self.decorator;
-        let tool = self.tool_name()?;
+        let tool = self
+            .tool_name()
+            .unwrap_or_else(|| decorator.function.clone());
         let flags: Vec<(Effect, &Argument)> = [Effect::Permit, Effect::Defer, Effect::Deny]
             .into_iter()
             .filter_map(|effect| Some((effect, self.argument(effect.word())?)))
@@ -202,7 +203,7 @@ impl<'d> Reader<'d> {
             effect: base,
             threshold: None,
         });
-        Some(ToolPolicy {
+        ToolPolicy {
             at: decorator.at,
             function: decorator.function.clone(),
             agent: self.text("agent_id").map(|(text, _)| text.value),
@@ -211,7 +212,7 @@ impl<'d> Reader<'d> {
             when,
             reason: self.text("reason").map(|(text, _)| text.value),
             notify: self.text("notify").map(|(text, _)| text.value),
-        })
+        }
     }
 
     /// Unknown and repeated keywords.

@@ -82,12 +82,9 @@ pub fn extract_python(files: &[SourceFile], options: &Options) -> Result<String,
         let (decorators, mistakes) = python::decorators(&file.text);
         problems.extend(mistakes.into_iter().map(|m| (index, m.at, m.message)));
         for decorator in &decorators {
-            match annotation::read(decorator) {
-                Ok(policy) => tools.push((index, policy)),
-                Err(mistakes) => {
-                    problems.extend(mistakes.into_iter().map(|m| (index, m.at, m.message)))
-                }
-            }
+            let (policy, mistakes) = annotation::read(decorator);
+            problems.extend(mistakes.into_iter().map(|m| (index, m.at, m.message)));
+            tools.push((index, policy));
         }
     }
     let lines: Vec<LineIndex> = files
