@@ -1,7 +1,7 @@
 //! FPL rules from annotations in application code: `faramesh extract python PATHS…` reads
-//! Python sources with tree-sitter-python ([`python`]), turns each Faramesh decorator on a
-//! function into the rules of one tool ([`annotation`]) and writes them as one formatted
-//! policy that the analyzer has checked ([`emit`]). Every mistake is reported at its Python
+//! Python sources with tree-sitter-python (`python`), turns each Faramesh decorator on a
+//! function into the rules of one tool (`annotation`) and writes them as one formatted
+//! policy that the analyzer has checked (`emit`). Every mistake is reported at its Python
 //! file, line and column; a policy is written only when there is none. `docs/annotations.md`
 //! documents the mapping.
 //!

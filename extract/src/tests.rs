@@ -130,3 +130,16 @@ fn unreadable_files_are_reported_and_the_others_still_read() {
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
     insta::assert_snapshot!(text.join("\n"));
 }
+
+#[test]
+fn positions_count_every_line_end_and_characters() {
+    let text =
+        "import faramesh\r\n\r\n# é\r@faramesh.tool(name=\"é\", permit=True)\r\ndef f(): ...\r\n";
+    let Err(ExtractError::Problems(problems)) =
+        extract_python(&[SourceFile::new("crlf.py", text)], &Options::default())
+    else {
+        panic!("a mistake expected");
+    };
+    assert_eq!(problems.len(), 1);
+    assert_eq!((problems[0].line, problems[0].column), (4, 21));
+}

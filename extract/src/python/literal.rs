@@ -55,7 +55,7 @@ const ONLY_LITERALS: &str = "only literal values count (strings, numbers, `True`
 /// The literal `node` of `source` writes.
 pub(crate) fn read(node: Node<'_>, source: &str) -> Result<Literal, NotLiteral> {
     let at = node.start_byte() as u32;
-    let text = &source[node.byte_range()];
+    let text = text_of(node, source);
     let refuse = |message: String| Err(NotLiteral { at, message });
     let not_literal = || {
         refuse(format!(
@@ -76,12 +76,12 @@ pub(crate) fn read(node: Node<'_>, source: &str) -> Result<Literal, NotLiteral> 
                 return not_literal();
             };
             // Only a sign on a number literal: never recursion on nested operators.
-            let sign = &source[operator.byte_range()];
+            let sign = text_of(operator, source);
             if !matches!(operand.kind(), "integer" | "float") || !matches!(sign, "-" | "+") {
                 return not_literal();
             }
-            let number = number(&source[operand.byte_range()])
-                .map_err(|message| NotLiteral { at, message })?;
+            let number =
+                number(text_of(operand, source)).map_err(|message| NotLiteral { at, message })?;
             Ok(Literal::Number(if sign == "-" {
                 negate(&number)
             } else {
@@ -100,6 +100,12 @@ pub(crate) fn read(node: Node<'_>, source: &str) -> Result<Literal, NotLiteral> 
         ),
         _ => not_literal(),
     }
+}
+
+/// The text of `node`: tree-sitter's ranges fall on character boundaries, and a range that
+/// did not would read as empty rather than panic.
+pub(crate) fn text_of<'s>(node: Node<'_>, source: &'s str) -> &'s str {
+    source.get(node.byte_range()).unwrap_or_default()
 }
 
 /// At most 40 characters of `text`, on one line, for a message.

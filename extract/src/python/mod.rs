@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use self::literal::{Literal, NotLiteral, short};
+use self::literal::{Literal, NotLiteral, short, text_of};
 
 /// Which decorator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,10 @@ impl From<NotLiteral> for Mistake {
 /// The Faramesh decorators of a Python source, in source order, and the mistakes met: syntax
 /// errors (tree-sitter's `ERROR` and missing nodes) and arguments that cannot be read.
 pub(crate) fn decorators(source: &str) -> (Vec<Decorator>, Vec<Mistake>) {
+    // Python reads a lone CR as a line end, as the line index does; tree-sitter-python does
+    // not. An LF in its place keeps every offset.
+    let normalized = lone_cr_as_lf(source);
+    let source = normalized.as_str();
     let mut mistakes = Vec::new();
     let Some(tree) = parse(source) else {
         mistakes.push(Mistake {
@@ -89,7 +93,7 @@ pub(crate) fn decorators(source: &str) -> (Vec<Decorator>, Vec<Mistake>) {
                 at: node.start_byte() as u32,
                 message: format!(
                     "invalid Python syntax near `{}`",
-                    short(&source[node.byte_range()])
+                    short(text_of(node, source))
                 ),
             });
             return false;
@@ -114,6 +118,17 @@ pub(crate) fn decorators(source: &str) -> (Vec<Decorator>, Vec<Mistake>) {
     }
     mistakes.sort_by_key(|mistake| mistake.at);
     (found, mistakes)
+}
+
+fn lone_cr_as_lf(source: &str) -> String {
+    let bytes = source.as_bytes();
+    source
+        .char_indices()
+        .map(|(index, c)| match c {
+            '\r' if bytes.get(index + 1) != Some(&b'\n') => '\n',
+            c => c,
+        })
+        .collect()
 }
 
 fn parse(source: &str) -> Option<Tree> {
@@ -174,7 +189,7 @@ impl Names {
             }
             let from_faramesh = import
                 .child_by_field_name("module_name")
-                .map(|module| &source[module.byte_range()])
+                .map(|module| text_of(module, source))
                 .is_some_and(|module| module == "faramesh" || module.starts_with("faramesh."));
             for (imported, local) in bound {
                 match decorator_kind(&imported).filter(|_| from_faramesh) {
@@ -190,16 +205,13 @@ impl Names {
     /// The decorator `expression` (the part after `@`, without arguments) names, if any.
     fn decorator(&self, expression: Node<'_>, source: &str) -> Option<Kind> {
         match expression.kind() {
-            "identifier" => self
-                .decorators
-                .get(&source[expression.byte_range()])
-                .copied(),
+            "identifier" => self.decorators.get(text_of(expression, source)).copied(),
             "attribute" => {
                 let object = expression.child_by_field_name("object")?;
                 let attribute = expression.child_by_field_name("attribute")?;
-                let module = &source[object.byte_range()];
+                let module = text_of(object, source);
                 (object.kind() == "identifier" && self.modules.iter().any(|m| m == module))
-                    .then(|| decorator_kind(&source[attribute.byte_range()]))
+                    .then(|| decorator_kind(text_of(attribute, source)))
                     .flatten()
             }
             _ => None,
@@ -219,7 +231,7 @@ fn decorator_kind(name: &str) -> Option<Kind> {
 fn binding(name: Node<'_>, source: &str) -> Option<(String, String)> {
     match name.kind() {
         "dotted_name" => {
-            let text = source[name.byte_range()].to_string();
+            let text = text_of(name, source).to_string();
             // `import faramesh.sdk` binds `faramesh`.
             let local = text.split('.').next().unwrap_or_default().to_string();
             let imported = if text.contains('.') {
@@ -233,8 +245,8 @@ fn binding(name: Node<'_>, source: &str) -> Option<(String, String)> {
             let imported = name.child_by_field_name("name")?;
             let alias = name.child_by_field_name("alias")?;
             Some((
-                source[imported.byte_range()].to_string(),
-                source[alias.byte_range()].to_string(),
+                text_of(imported, source).to_string(),
+                text_of(alias, source).to_string(),
             ))
         }
         _ => None,
@@ -268,12 +280,12 @@ fn read_definition(
         let Some(kind) = names.decorator(callee, source) else {
             continue;
         };
-        let spelling = source[callee.byte_range()].to_string();
+        let spelling = text_of(callee, source).to_string();
         let at = decorator.start_byte() as u32;
         let function = match target.filter(|t| t.kind() == "function_definition") {
             Some(function) => function
                 .child_by_field_name("name")
-                .map(|name| source[name.byte_range()].to_string()),
+                .map(|name| text_of(name, source).to_string()),
             None => None,
         };
         let Some(function) = function else {
@@ -332,7 +344,7 @@ fn keyword_arguments(
                     .map_err(|error| mistakes.push(error.into()))
                     .ok();
                 arguments.push(Argument {
-                    name: source[name.byte_range()].to_string(),
+                    name: text_of(name, source).to_string(),
                     at,
                     value_at: value.start_byte() as u32,
                     value: literal,
@@ -340,11 +352,11 @@ fn keyword_arguments(
             }
             "list_splat" | "dictionary_splat" => mistakes.push(refuse(format!(
                 "`{}` cannot be read without running the program: write each argument as `name=value`",
-                short(&source[argument.byte_range()])
+                short(text_of(argument, source))
             ))),
             _ => mistakes.push(refuse(format!(
                 "positional argument `{}`: `@{spelling}` takes keyword arguments only (`name=…`)",
-                short(&source[argument.byte_range()])
+                short(text_of(argument, source))
             ))),
         }
     }
