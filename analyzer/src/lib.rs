@@ -10,6 +10,7 @@ pub mod diagnostic;
 #[cfg(test)]
 mod differential;
 pub mod form;
+pub mod fpl_text;
 pub mod hir;
 pub mod host;
 pub mod intent;

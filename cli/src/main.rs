@@ -33,6 +33,8 @@ enum Command {
     Fmt(commands::fmt::FmtArgs),
     /// Convert one policy file between FPL and its YAML/JSON form (SPEC §11).
     Convert(commands::convert::ConvertArgs),
+    /// Write FPL rules from annotations in code: `extract python PATHS…` reads Faramesh decorators.
+    Extract(commands::extract::ExtractArgs),
     /// Decide requests against a policy, one decision JSON per line.
     Eval(commands::eval::EvalArgs),
     /// Run `*.fmtest.yaml` policy tests and report rule coverage.
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Convert(args) => commands::convert::run(&args),
+        Command::Extract(args) => commands::extract::run(&args),
         Command::Eval(args) => commands::eval::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Audit(args) => commands::audit::run(&args),

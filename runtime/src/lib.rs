@@ -35,7 +35,7 @@ pub use eval::{ApprovalCheck, ConditionError, Evaluator};
 pub use host::{HostError, HostPattern, read_host, read_url_host};
 pub use json::{JsonDoc, JsonError, JsonKind, JsonRef, MAX_DEPTH, MAX_VALUES};
 pub use path::{ClimbsAboveRoot, normalize_path};
-pub use request::{MAX_REQUEST_BYTES, Request};
+pub use request::{MAX_REQUEST_BYTES, Request, check_tool_name};
 pub use time::{Civil, Timestamp};
 
 /// The [`JsonError::message`]s for input beyond the JSON reader's limits or not UTF-8.

@@ -168,7 +168,7 @@ fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static st
     fields.agent = Some(agent.index());
     let tool = root.get("tool").ok_or("the request has no `tool`")?;
     let name = tool.as_str().ok_or("`tool` is not a string")?;
-    check_tool(name)?;
+    check_tool_name(name)?;
     fields.tool = Some(tool.index());
     if let Some(args) = root.get("args") {
         fields.args = Some(object(args).ok_or("`args` is not an object")?);
@@ -229,8 +229,9 @@ fn object(value: JsonRef<'_>) -> Option<u32> {
     value.is_object().then(|| value.index())
 }
 
-/// §5 and §6.2: non-empty, characters `[A-Za-z0-9_./-]`, no empty, `.` or `..` segment.
-fn check_tool(name: &str) -> Result<(), &'static str> {
+/// Whether `name` can be a request's tool (§5 and §6.2): non-empty, characters
+/// `[A-Za-z0-9_./-]`, no empty, `.` or `..` segment; `Err` says why not.
+pub fn check_tool_name(name: &str) -> Result<(), &'static str> {
     if name.is_empty() {
         return Err("`tool` is empty");
     }

@@ -14,6 +14,7 @@ mod corpus;
 mod diff;
 mod egress;
 mod eval;
+mod extract;
 mod fmt;
 mod fmt_meaning;
 mod fmtest;

@@ -520,8 +520,8 @@ pub(crate) fn is_bare_literal(text: &str, quoted: bool) -> bool {
 
 /// Checks that a `when` text, put inside parentheses, stays one condition: outside strings it
 /// never closes more parentheses or brackets than it opened, closes all it opened, and has no
-/// brace or comment.
-fn check_condition(text: &str) -> Result<(), String> {
+/// brace or comment. The YAML form and `faramesh extract` both copy conditions into FPL.
+pub fn check_condition(text: &str) -> Result<(), String> {
     let mut depth: i64 = 0;
     let mut quote: Option<char> = None;
     let mut escaped = false;

@@ -25,6 +25,7 @@ pub mod yaml;
 
 use fpl_syntax::TextRange;
 
+pub use self::fpl::check_condition;
 pub use self::map::PositionMap;
 pub use self::write::{Format, WriteError};
 use crate::codes::Code;

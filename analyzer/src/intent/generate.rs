@@ -4,14 +4,12 @@
 //! preceded by its sentence as a comment. The text is unformatted; validation formats it.
 
 use fpl_runtime::Decimal;
-use fpl_syntax::keywords::EXPR_RESERVED;
 
 use super::lexicon::Effect;
 use super::order::{Ordered, order};
-use super::sentence::is_identifier;
 use super::statement::{BudgetSpec, Condition, Op, RuleSpec, Statement, StatementKind, Value};
 use super::{Explanation, Unclear};
-use crate::hir::Root;
+use crate::fpl_text::{self, argument_path, comment, comment_text, quote};
 
 /// The generated policy text and, per sentence, what it became.
 pub(crate) struct Generated {
@@ -46,7 +44,9 @@ pub(crate) fn generate(
     let mut rules: Vec<(RuleSpec, String, &Statement)> = Vec::new();
     for statement in statements {
         match &statement.kind {
-            StatementKind::Agent(name) => explain(statement, format!("agent {}", name_text(name))),
+            StatementKind::Agent(name) => {
+                explain(statement, format!("agent {}", fpl_text::name(name)))
+            }
             StatementKind::Default(effect) => match default {
                 Some((earlier, first)) if earlier != *effect => problems.push(conflict(
                     statement,
@@ -153,7 +153,7 @@ pub(crate) fn generate(
     let mut out = format!(
         "# Compiled by `faramesh policy compile` from {}.\n# Each rule's reason is the sentence it came from.\nagent {} {{\n",
         comment_text(source),
-        name_text(agent)
+        fpl_text::name(agent)
     );
     match default {
         Some((effect, statement)) => out.push_str(&format!(
@@ -295,7 +295,7 @@ fn rule_text(spec: &RuleSpec, pattern: &str, sentence: &str) -> String {
 }
 
 fn condition_text(condition: &Condition) -> String {
-    let path = path_text(&condition.arg);
+    let path = argument_path(&condition.arg);
     let values: Vec<String> = condition.values.iter().map(value_text).collect();
     let list = || format!("[{}]", values.join(", "));
     let one = || values.first().cloned().unwrap_or_default();
@@ -315,115 +315,11 @@ fn condition_text(condition: &Condition) -> String {
     }
 }
 
-/// An argument path as FPL: `amount`, `customer.tier`, `args["in"]`, `principal.role`.
-/// A root name (SPEC §6.3) alone, or a word reserved inside expressions (§3 note 5), is written
-/// `args["name"]`.
-fn path_text(path: &str) -> String {
-    let segments: Vec<&str> = path.split('.').collect();
-    let is_root = Root::from_name(segments[0]).is_some();
-    let reserved = |segment: &str| EXPR_RESERVED.contains(&segment);
-    let explicit_root = segments.len() > 1 && is_root;
-    let needs_args = !explicit_root && (is_root || segments.iter().any(|s| reserved(s)));
-    let mut out = if needs_args {
-        String::from("args")
-    } else {
-        String::new()
-    };
-    for segment in segments {
-        if needs_args || reserved(segment) {
-            out.push_str(&format!("[{}]", quote(segment)));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(segment);
-        }
-    }
-    out
-}
-
 fn value_text(value: &Value) -> String {
     match value {
         Value::Money(n) => format!("${}", Decimal::from_millionths(*n)),
         Value::Number(n) => Decimal::from_millionths(*n).to_string(),
         Value::Text(text) => quote(text),
         Value::Bool(flag) => flag.to_string(),
-    }
-}
-
-/// An agent name: bare when it is an identifier, quoted otherwise.
-fn name_text(name: &str) -> String {
-    if is_identifier(name) {
-        name.to_string()
-    } else {
-        quote(name)
-    }
-}
-
-/// An FPL string literal: `\`, `"`, control characters and the Unicode line and bidirectional
-/// controls that may not appear raw in a string (SPEC §2) are escaped.
-pub(crate) fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A comment line holding `text`, with the characters a comment may not hold escaped.
-fn comment(text: &str) -> String {
-    format!("# {}", comment_text(text))
-}
-
-fn comment_text(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if hidden(c) {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// Control characters and the Unicode line separators and bidirectional controls.
-fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32, 0x2028 | 0x2029 | 0x200e | 0x200f | 0x061c | 0x202a..=0x202e | 0x2066..=0x2069 | 0xfeff)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quoting_escapes_what_fpl_strings_cannot_hold() {
-        assert_eq!(quote("a \"b\" \\ c"), r#""a \"b\" \\ c""#);
-        assert_eq!(quote("x\u{2028}y\u{202e}"), r#""x\u{2028}y\u{202e}""#);
-        assert_eq!(
-            fpl_syntax::literal::unescape_string(&quote("é \u{7} \"")).as_deref(),
-            Some("é \u{7} \"")
-        );
-    }
-
-    #[test]
-    fn paths_avoid_roots_and_reserved_words() {
-        assert_eq!(path_text("amount"), "amount");
-        assert_eq!(path_text("customer.tier"), "customer.tier");
-        assert_eq!(path_text("principal.role"), "principal.role");
-        assert_eq!(path_text("session"), r#"args["session"]"#);
-        assert_eq!(path_text("in"), r#"args["in"]"#);
-        assert_eq!(path_text("a.in"), r#"args["a"]["in"]"#);
     }
 }

@@ -318,11 +318,27 @@ pub fn is_skipped_dir(name: &OsStr) -> bool {
     name.as_encoded_bytes().starts_with(b".") || name == "target" || name == "node_modules"
 }
 
+/// Whether the directory at `path` is one [`is_skipped_dir`] names.
+pub fn skipped_path(path: &Path) -> bool {
+    path.file_name().is_some_and(is_skipped_dir)
+}
+
 /// Every file below `dir` of `source` that `wanted` accepts, searching every directory but the
 /// skipped ones ([`is_skipped_dir`]), symbolic links not followed; in no particular order.
 pub fn files_below(
     source: &dyn FileSource,
     dir: &Path,
+    wanted: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, ProjectError> {
+    files_below_where(source, dir, &|path| skipped_path(path), wanted)
+}
+
+/// [`files_below`] with its own choice of the directories to leave out: `skip` sees each
+/// directory's path (below `dir`) before it is searched.
+pub fn files_below_where(
+    source: &dyn FileSource,
+    dir: &Path,
+    skip: &dyn Fn(&Path) -> bool,
     wanted: &dyn Fn(&Path) -> bool,
 ) -> Result<Vec<PathBuf>, ProjectError> {
     let mut found = Vec::new();
@@ -331,7 +347,7 @@ pub fn files_below(
         for (name, kind) in source.entries(&dir)? {
             let path = dir.join(&name);
             match kind {
-                EntryKind::Dir if !is_skipped_dir(&name) => pending.push(path),
+                EntryKind::Dir if !skip(&path) => pending.push(path),
                 EntryKind::File if wanted(&path) => found.push(path),
                 _ => {}
             }

@@ -3,7 +3,6 @@
 //! diagnostics are printed and the exit code is 1). Output goes to standard output, or with
 //! `-o` to a file written atomically. Comments are carried to YAML and FPL; JSON has none.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,29 +46,12 @@ enum ConvertError {
     Directory(PathBuf),
     #[error(transparent)]
     NoForm(#[from] WriteError),
-    #[error("cannot write `{path}`: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
 }
 
 /// Runs the command.
 pub fn run(args: &ConvertArgs) -> ExitCode {
     match convert(args) {
-        Ok(Some(text)) => match &args.output {
-            Some(path) => match super::write_atomically(path, &text) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(source) => super::fail(ConvertError::Write {
-                    path: path.clone(),
-                    source,
-                }),
-            },
-            None => {
-                let _ = std::io::stdout().write_all(text.as_bytes());
-                ExitCode::SUCCESS
-            }
-        },
+        Ok(Some(text)) => super::print_or_write(args.output.as_deref(), &text),
         Ok(None) => ExitCode::from(1),
         Err(error) => super::fail(error),
     }

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod diff;
 pub mod eval;
 pub mod explain;
+pub mod extract;
 pub mod fmt;
 pub mod import;
 mod imports;
@@ -27,7 +28,7 @@ pub mod serve;
 pub mod test;
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit code for usage and I/O errors (SPEC: 0 clean, 1 policy errors, 2 cannot run).
@@ -46,6 +47,32 @@ pub fn fail(error: impl std::error::Error + Send + Sync + 'static) -> ExitCode {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error(transparent)]
 struct OperationalError(Box<dyn std::error::Error + Send + Sync>);
+
+/// A result file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write `{}`: {source}", path.display())]
+pub struct OutputError {
+    path: PathBuf,
+    source: std::io::Error,
+}
+
+/// A command's result: printed to standard output, or with `output` written there atomically.
+/// Returns the exit code (2 when the file could not be written).
+pub fn print_or_write(output: Option<&Path>, text: &str) -> ExitCode {
+    match output {
+        Some(path) => match write_atomically(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(source) => fail(OutputError {
+                path: path.to_path_buf(),
+                source,
+            }),
+        },
+        None => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+    }
+}
 
 /// Replaces (or creates) `path` with `text` through a temporary file in the same directory, so a
 /// reader never sees a half-written file and a crash leaves the old file intact. A symbolic link

@@ -8,6 +8,7 @@ mod declarations;
 mod qualifiers;
 mod tools;
 
+use crate::fpl_text::is_argument_path;
 pub(crate) use fpl_syntax::is_identifier;
 
 use self::declarations::REDACT_STARTS;
@@ -357,9 +358,4 @@ fn remove_phrases(tokens: &[Token], phrases: &[Vec<String>]) -> (Vec<Token>, boo
         }
     }
     (out, found)
-}
-
-/// An argument path such as `amount` or `customer.tier`: identifiers joined by dots.
-fn is_argument_path(text: &str) -> bool {
-    text.split('.').all(is_identifier)
 }
