@@ -7,6 +7,7 @@ use std::time::Duration;
 use fpl_runtime::bundle::TrustedKey;
 
 use crate::source::BundleSource;
+use crate::state::StateConfig;
 
 /// Everything [`crate::serve`] needs.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct Config {
     pub replay: bool,
     /// Limits of the HTTP listeners.
     pub limits: Limits,
+    /// Where rate-limit windows, budgets and histories live.
+    pub state: StateConfig,
 }
 
 /// The admin listener: reload now, approvals next; every request needs the bearer token.

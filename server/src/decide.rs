@@ -2,16 +2,18 @@
 //! and `approval` (§17). One request or a batch is decided by one bundle while its evaluator is
 //! held, so a batch is never split across a swap; its records are queued for the log before the
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
-//! until they are written.
+//! until they are written. State (limits, budgets, histories) lives in [`Backend`], apart
+//! from the bundles, so a swap keeps it.
 
 use fpl_runtime::batch::{self, BatchError};
 use fpl_runtime::log::Record;
-use fpl_runtime::{ReasonCode, Request, Timestamp};
+use fpl_runtime::{Decision, ReasonCode, Request, Timestamp};
 
 use crate::bundles::Bundles;
 use crate::ids::DecisionIds;
-use crate::log_writer::LogWriter;
+use crate::log_writer::{LogWriter, Written};
 use crate::metrics::{DecisionTally, Metrics};
+use crate::state::Backend;
 
 /// The `reason` of `INVALID_BUNDLE` decisions.
 const NO_BUNDLE: &str = "no verified bundle is active";
@@ -20,21 +22,25 @@ const NO_BUNDLE: &str = "no verified bundle is active";
 #[derive(Debug)]
 pub(crate) struct Decider {
     pub bundles: Bundles,
+    /// Where state lives.
+    pub state: Backend,
     log: Option<LogWriter>,
     metrics: Metrics,
     ids: DecisionIds,
 }
 
 impl Decider {
-    /// A decider over `bundles`, logging to `log` when given.
+    /// A decider over `bundles` with `state`, logging to `log` when given.
     pub fn new(
         bundles: Bundles,
+        state: Backend,
         log: Option<LogWriter>,
         metrics: Metrics,
         ids: DecisionIds,
     ) -> Decider {
         Decider {
             bundles,
+            state,
             log,
             metrics,
             ids,
@@ -68,41 +74,35 @@ impl Decider {
     /// Decides `requests` in order with one bundle and waits until their records are written.
     async fn answer(&self, requests: &[Request]) -> Vec<String> {
         let logging = self.log.is_some();
-        let mut answers = Vec::with_capacity(requests.len());
-        let mut if_unwritten = Vec::new();
-        let mut records = Vec::new();
         let mut tally = DecisionTally::default();
-        let written = match self.bundles.active() {
-            Some(active) => {
-                let mut evaluator = active.evaluator();
-                for request in requests {
-                    let id = self.ids.next();
-                    let decision = evaluator.decide(request);
-                    tally.count(decision.effect.as_str(), decision.reason_code.as_str());
-                    answers.push(with_id(decision.to_json(), &id));
-                    if logging {
-                        if_unwritten.push(with_id(decision.log_write_failed().to_json(), &id));
-                        records.push(Record::of(request, &decision).with_decision_id(id));
-                    }
+        let (answers, if_unwritten, written) = match self.bundles.active() {
+            Some(active) => match &self.state {
+                Backend::Memory(store) => {
+                    let mut evaluator = active.evaluator();
+                    let mut store = Backend::memory(store);
+                    let decided = requests
+                        .iter()
+                        .map(|request| {
+                            let decision = evaluator.decide_with(&mut *store, request);
+                            Decided::of(request, &decision, logging)
+                        })
+                        .collect();
+                    // Queued for the log before the state is released: the log's order is
+                    // the order of decisions.
+                    self.finish(decided, &mut tally)
                 }
-                self.log.as_ref().map(|log| log.submit(records))
-            }
+                Backend::Redis(shared) => {
+                    let decided = shared.decide(&active, requests, logging).await;
+                    self.finish(decided, &mut tally)
+                }
+            },
             None => {
                 let now = Timestamp::now();
-                let code = ReasonCode::InvalidBundle.as_str();
-                for request in requests {
-                    let id = self.ids.next();
-                    tally.count("deny", code);
-                    answers.push(invalid_bundle(&id));
-                    if logging {
-                        if_unwritten.push(invalid_bundle(&id));
-                        records.push(
-                            Record::without_policy(request, now, ReasonCode::InvalidBundle)
-                                .with_decision_id(id),
-                        );
-                    }
-                }
-                self.log.as_ref().map(|log| log.submit(records))
+                let decided = requests
+                    .iter()
+                    .map(|request| Decided::invalid_bundle(request, now, logging))
+                    .collect();
+                self.finish(decided, &mut tally)
             }
         };
         self.metrics.decisions(tally);
@@ -113,6 +113,72 @@ impl Decider {
             return if_unwritten;
         }
         answers
+    }
+
+    /// Names and counts `decided` and queues their records for the log: the answers, the
+    /// answers if the log write fails, and the write to wait for.
+    fn finish(
+        &self,
+        decided: Vec<Decided>,
+        tally: &mut DecisionTally,
+    ) -> (Vec<String>, Vec<String>, Option<Written>) {
+        let mut answers = Vec::with_capacity(decided.len());
+        let mut if_unwritten = Vec::new();
+        let mut records = Vec::new();
+        for done in decided {
+            let id = self.ids.next();
+            tally.count(done.effect, done.code);
+            answers.push(with_id(done.json, &id));
+            if let Some(record) = done.record {
+                if_unwritten.push(with_id(done.if_unwritten, &id));
+                records.push(record.with_decision_id(id));
+            }
+        }
+        let written = self.log.as_ref().map(|log| log.submit(records));
+        (answers, if_unwritten, written)
+    }
+}
+
+/// One decision, ready to be named and answered.
+#[derive(Debug)]
+pub(crate) struct Decided {
+    /// Its JSON (§8).
+    json: String,
+    /// Its JSON as `LOG_WRITE_FAILED`, when logging.
+    if_unwritten: String,
+    /// Its record, when logging.
+    record: Option<Record>,
+    effect: &'static str,
+    code: &'static str,
+}
+
+impl Decided {
+    /// `decision` of `request`, with its record when `logging`.
+    pub fn of(request: &Request, decision: &Decision<'_>, logging: bool) -> Decided {
+        Decided {
+            json: decision.to_json(),
+            if_unwritten: if logging {
+                decision.log_write_failed().to_json()
+            } else {
+                String::new()
+            },
+            record: logging.then(|| Record::of(request, decision)),
+            effect: decision.effect.as_str(),
+            code: decision.reason_code.as_str(),
+        }
+    }
+
+    /// The decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
+    fn invalid_bundle(request: &Request, now: Timestamp, logging: bool) -> Decided {
+        let json = invalid_bundle();
+        Decided {
+            if_unwritten: if logging { json.clone() } else { String::new() },
+            json,
+            record: logging
+                .then(|| Record::without_policy(request, now, ReasonCode::InvalidBundle)),
+            effect: "deny",
+            code: ReasonCode::InvalidBundle.as_str(),
+        }
     }
 }
 
@@ -125,13 +191,12 @@ fn with_id(mut decision: String, id: &str) -> String {
     decision
 }
 
-/// The decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
-fn invalid_bundle(id: &str) -> String {
-    let decision = format!(
+/// The JSON of a decision while no verified bundle is active (§17).
+fn invalid_bundle() -> String {
+    format!(
         "{{\"effect\":\"deny\",\"reason_code\":\"{}\",\"rule\":null,\"reason\":\"{NO_BUNDLE}\",\
          \"notify\":null,\"redact\":[],\"credentials\":[],\"alerts\":[],\"warnings\":[],\
          \"policy\":null}}",
         ReasonCode::InvalidBundle.as_str()
-    );
-    with_id(decision, id)
+    )
 }

@@ -5,7 +5,8 @@
 //!
 //! Layout: [`Config`] says what to serve; [`serve`] runs the listeners until SIGTERM. Inside,
 //! `bundles` owns the active bundle and reloads, `decide` answers decisions, `log_writer` is
-//! the group-committing log writer, `routes` and `admin` map HTTP requests onto them, `http`
+//! the group-committing log writer, `state` keeps limits, budgets and histories (in process
+//! or in Redis), `routes` and `admin` map HTTP requests onto them, `http`
 //! runs connections with their limits, and `metrics` keeps the Prometheus registry.
 
 mod admin;
@@ -19,7 +20,9 @@ mod metrics;
 mod routes;
 mod run;
 mod source;
+mod state;
 
 pub use config::{AdminConfig, Config, Limits};
 pub use run::{Bound, ServeError, serve};
 pub use source::{BundleSource, SourceError};
+pub use state::{StateConfig, StateError};

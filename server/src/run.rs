@@ -20,6 +20,7 @@ use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
 use crate::metrics::Metrics;
 use crate::routes::{self, Service};
+use crate::state::{Backend, StateError};
 
 /// The addresses the service listens on.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +53,9 @@ pub enum ServeError {
     /// The async runtime, a signal handler or the random source could not be set up.
     #[error("cannot start the service: {0}")]
     Setup(#[from] std::io::Error),
+    /// The state store could not be set up.
+    #[error(transparent)]
+    State(#[from] StateError),
     /// The metrics could not be registered.
     #[error("cannot register the metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -62,6 +66,7 @@ pub enum ServeError {
 pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
     let metrics = Metrics::new()?;
     let ids = DecisionIds::new()?;
+    let state = Backend::open(&config.state, metrics.clone())?;
     let (log, log_thread) = match &config.log {
         Some(path) => {
             let (writer, thread) =
@@ -84,7 +89,7 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
             metrics.clone(),
         );
         let service = Arc::new(Service {
-            decider: Decider::new(bundles, log, metrics.clone(), ids),
+            decider: Decider::new(bundles, state, log, metrics.clone(), ids),
             metrics,
             limits: config.limits,
             log: config.log.as_ref().map(|path| path.display().to_string()),

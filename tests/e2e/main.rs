@@ -28,5 +28,6 @@ mod requests;
 mod schema;
 mod serve;
 mod serve_origin;
+mod serve_state;
 mod serve_support;
 mod support;

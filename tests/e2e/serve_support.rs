@@ -42,14 +42,21 @@ impl Bundles {
             (POLICY_B, "b.fmb", "key"),
             (POLICY_B, "other.fmb", "other"),
         ] {
-            std::fs::write(repo.join("governance.fms"), policy).expect("policy");
-            git_commit_all(&repo, out);
-            bundles.ok(&[
-                "bundle", "build", "repo", "--rev", "HEAD", "--key", key, "-o", out,
-            ]);
+            bundles.build(policy, out, key);
         }
         std::fs::write(bundles.path("token"), format!("{TOKEN}\n")).expect("token file");
         bundles
+    }
+
+    /// Commits `policy` as the repository's `governance.fms` and builds `out` from it, signed
+    /// with `key`.
+    pub fn build(&self, policy: &str, out: &str, key: &str) {
+        let repo = self.path("repo");
+        std::fs::write(repo.join("governance.fms"), policy).expect("policy");
+        git_commit_all(&repo, out);
+        self.ok(&[
+            "bundle", "build", "repo", "--rev", "HEAD", "--key", key, "-o", out,
+        ]);
     }
 
     /// A path in the temp dir.
