@@ -34,6 +34,8 @@ struct Fields {
     principal: Option<u32>,
     session: Option<u32>,
     phase: Option<u32>,
+    /// `approval`, the id of a decision service's approval (§17).
+    approval: Option<u32>,
     /// `args.path` when it is a string.
     path: Option<u32>,
     cost: Decimal,
@@ -120,6 +122,15 @@ impl Request {
         self.fields.phase.and_then(|i| self.doc.at(i).as_str())
     }
 
+    /// `approval`, the id of an approval a decision service handed out (§17), if given and the
+    /// request is valid: an invalid request is denied without looking at approvals.
+    pub fn approval(&self) -> Option<&str> {
+        if self.invalid.is_some() {
+            return None;
+        }
+        self.fields.approval.and_then(|i| self.doc.at(i).as_str())
+    }
+
     /// `cost` in dollars (0 when absent).
     pub fn cost(&self) -> Decimal {
         self.fields.cost
@@ -188,6 +199,10 @@ fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static st
         phase.as_str().ok_or("`phase` is not a string")?;
         fields.phase = Some(phase.index());
     }
+    if let Some(approval) = root.get("approval") {
+        approval.as_str().ok_or("`approval` is not a string")?;
+        fields.approval = Some(approval.index());
+    }
     if let Some(cost) = root.get("cost") {
         fields.cost = match cost.kind() {
             JsonKind::Number(d) if !d.is_negative() => d,
@@ -242,10 +257,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn approval_is_read_from_valid_requests_only() {
+        let named = Request::parse(r#"{"agent":"a","tool":"t","approval":"9f0c"}"#);
+        assert_eq!(named.approval(), Some("9f0c"));
+        assert_eq!(
+            Request::parse(r#"{"agent":"a","tool":"t"}"#).approval(),
+            None
+        );
+        let invalid = Request::parse(r#"{"agent":"a","tool":"t","approval":"9f0c","time":"x"}"#);
+        assert!(invalid.invalid_reason().is_some());
+        assert_eq!(invalid.approval(), None);
+    }
+
+    #[test]
     fn validation() {
         let cases: &[(&str, Option<&str>)] = &[
             (r#"{"agent":"a","tool":"t/x"}"#, None),
             (r#"{"agent":"a","tool":"t","extra":[1,2]}"#, None),
+            (r#"{"agent":"a","tool":"t","approval":"ab12"}"#, None),
+            (
+                r#"{"agent":"a","tool":"t","approval":7}"#,
+                Some("`approval` is not a string"),
+            ),
             (r#"[1]"#, Some("the request is not a JSON object")),
             (
                 r#"{"agent":"a","tool":"t""#,

@@ -11,7 +11,7 @@ use fpl_runtime::ir::{
     Agent, Budget, BudgetScope, Builtin, CompareOp, Effect, Expr, OnExceed, Policy, Rule, Window,
 };
 use fpl_runtime::state::MemoryStore;
-use fpl_runtime::{Decision, ReasonCode, Request};
+use fpl_runtime::{ApprovalCheck, Decision, ReasonCode, Request};
 use support::{d, evaluator};
 
 struct Counting;
@@ -148,22 +148,29 @@ fn corpus() -> Vec<Request> {
 }
 
 /// Allocations in 50 rounds of `decide` over `requests`, after 80 rounds of warm-up
-/// (sessions created, history slots filled, regex caches built).
+/// (sessions created, history slots filled, regex caches built); the rounds go through every
+/// way a decision service can tell the evaluator about a request's approval.
 fn allocations_after_warm_up(
     requests: &[Request],
-    mut decide: impl FnMut(&Request) -> (Effect, ReasonCode, usize, usize),
+    mut decide: impl FnMut(&Request, ApprovalCheck) -> (Effect, ReasonCode, usize, usize),
 ) -> usize {
+    let checks = [
+        ApprovalCheck::None,
+        ApprovalCheck::Approved,
+        ApprovalCheck::Denied,
+        ApprovalCheck::Invalid,
+    ];
     let mut effects = Vec::with_capacity(requests.len());
-    for _ in 0..80 {
+    for round in 0..80 {
         for request in requests {
-            decide(request);
+            decide(request, checks[round % checks.len()]);
         }
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     assert!(before > 0, "the counting allocator is installed");
-    for _ in 0..50 {
+    for round in 0..50 {
         for request in requests {
-            effects.push(decide(request));
+            effects.push(decide(request, checks[round % checks.len()]));
             effects.clear();
         }
     }
@@ -184,7 +191,9 @@ fn read(decision: &Decision<'_>) -> (Effect, ReasonCode, usize, usize) {
 fn decide_allocates_nothing_after_warm_up() {
     let mut ev = evaluator(policy());
     let requests = corpus();
-    let allocations = allocations_after_warm_up(&requests, |r| read(&ev.decide(r)));
+    let allocations = allocations_after_warm_up(&requests, |r, check| {
+        read(&ev.decide_with_approval(r, check))
+    });
     assert_eq!(
         allocations,
         0,
@@ -193,8 +202,9 @@ fn decide_allocates_nothing_after_warm_up() {
     );
     // The same with the state kept apart from the evaluator, as a decision service keeps it.
     let mut store = MemoryStore::new();
-    let allocations =
-        allocations_after_warm_up(&requests, |r| read(&ev.decide_with(&mut store, r)));
+    let allocations = allocations_after_warm_up(&requests, |r, check| {
+        read(&ev.decide_with(&mut store, r, check))
+    });
     assert_eq!(allocations, 0, "allocations with a store kept apart");
     // The corpus exercises the interesting paths.
     let codes: Vec<String> = requests

@@ -8,7 +8,7 @@ use fpl_runtime::ir::{
     Agent, Budget, BudgetScope, Builtin, CompareOp, Effect, Expr, Policy, Rule, Window,
 };
 use fpl_runtime::state::{AgentState, Change, MemoryStore, RateKey, StateStore};
-use fpl_runtime::{Evaluator, Request};
+use fpl_runtime::{ApprovalCheck, Evaluator, Request};
 use support::{d, evaluator, req_with, summary};
 
 /// 3 charges a minute; $10 a session; refunds counted per day by a custom budget.
@@ -46,7 +46,7 @@ fn request(tool: &str, session: &str, cost: &str) -> Request {
 }
 
 fn decide(ev: &mut Evaluator, store: &mut MemoryStore, r: &Request) -> String {
-    summary(&ev.decide_with(store, r))
+    summary(&ev.decide_with(store, r, ApprovalCheck::None))
 }
 
 #[test]
@@ -96,7 +96,11 @@ fn a_rate_limit_with_another_window_is_another_counter() {
     let mut store = MemoryStore::new();
     let mut minute = evaluator(limited(false));
     for _ in 0..3 {
-        minute.decide_with(&mut store, &request("stripe/charge", "a", "0"));
+        minute.decide_with(
+            &mut store,
+            &request("stripe/charge", "a", "0"),
+            ApprovalCheck::None,
+        );
     }
     let hourly = Policy::new().agent(
         Agent::new("pb")
@@ -203,10 +207,22 @@ impl StateStore for Recording {
 fn a_store_sees_each_decisions_change_by_key_and_a_deny_counts_nothing() {
     let mut ev = evaluator(limited(false));
     let mut store = Recording::default();
-    ev.decide_with(&mut store, &request("stripe/refund", "s", "1"));
-    ev.decide_with(&mut store, &request("shell/x", "s", "0"));
+    ev.decide_with(
+        &mut store,
+        &request("stripe/refund", "s", "1"),
+        ApprovalCheck::None,
+    );
+    ev.decide_with(
+        &mut store,
+        &request("shell/x", "s", "0"),
+        ApprovalCheck::None,
+    );
     let unknown = Request::parse(r#"{"agent":"nobody","tool":"x"}"#);
-    assert_eq!(ev.decide_with(&mut store, &unknown).effect, Effect::Deny);
+    assert_eq!(
+        ev.decide_with(&mut store, &unknown, ApprovalCheck::None)
+            .effect,
+        Effect::Deny
+    );
     assert_eq!(
         store.seen,
         [

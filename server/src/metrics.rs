@@ -1,5 +1,6 @@
 //! The Prometheus metrics of `GET /metrics`: decisions by effect and reason code, decision
-//! latency, bundle reloads by outcome, HTTP error answers by status, decision-log failures.
+//! latency, bundle reloads by outcome, HTTP error answers by status, decision-log failures,
+//! approvals by the state they entered.
 
 use prometheus::{
     Encoder as _, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
@@ -34,6 +35,7 @@ pub(crate) struct Metrics {
     http_errors: IntCounterVec,
     log_failures: IntCounter,
     state_errors: IntCounterVec,
+    approvals: IntCounterVec,
 }
 
 impl Metrics {
@@ -75,6 +77,13 @@ impl Metrics {
             "faramesh_decision_log_failures_total",
             "Decisions denied because the decision log could not be written",
         )?;
+        let approvals = IntCounterVec::new(
+            Opts::new(
+                "faramesh_approvals_total",
+                "Changes of approvals' state, by the state entered (pending: created)",
+            ),
+            &["state"],
+        )?;
         registry.register(Box::new(decisions.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(reloads.clone()))?;
@@ -89,6 +98,7 @@ impl Metrics {
         )?;
         registry.register(Box::new(log_failures.clone()))?;
         registry.register(Box::new(state_errors.clone()))?;
+        registry.register(Box::new(approvals.clone()))?;
         Ok(Metrics {
             registry,
             decisions,
@@ -97,6 +107,7 @@ impl Metrics {
             http_errors,
             log_failures,
             state_errors,
+            approvals,
         })
     }
 
@@ -135,6 +146,13 @@ impl Metrics {
     /// Counts a failed call to the state store.
     pub fn state_error(&self, kind: &str) {
         self.state_errors.with_label_values(&[kind]).inc();
+    }
+
+    /// Counts approvals entering `state` (`pending`, `approved`, `denied`, `expired`, `used`).
+    pub fn approvals(&self, state: &str, count: u64) {
+        if count > 0 {
+            self.approvals.with_label_values(&[state]).inc_by(count);
+        }
     }
 
     /// The text exposition format.

@@ -113,7 +113,7 @@ fn until_effect(server: &Server, body: &str, effect: &str) -> Value {
 #[test]
 fn three_replicas_sharing_redis_never_exceed_a_rate_limit_or_a_session_budget() {
     let bundles = Bundles::new();
-    bundles.build(LIMITED, "limited.fmb", "key");
+    bundles.add(LIMITED, "limited.fmb", "key");
     let redis = RedisServer::start();
     let servers = replicas(&bundles, "limited.fmb", &redis);
     let addresses: Vec<SocketAddr> = servers.iter().map(|s| s.decide).collect();
@@ -169,7 +169,7 @@ fn three_replicas_sharing_redis_never_exceed_a_rate_limit_or_a_session_budget() 
 #[test]
 fn redis_killed_mid_run_denies_state_unavailable_and_the_service_recovers_when_it_is_back() {
     let bundles = Bundles::new();
-    bundles.build(LIMITED, "limited.fmb", "key");
+    bundles.add(LIMITED, "limited.fmb", "key");
     let mut redis = RedisServer::start();
     let servers = replicas(&bundles, "limited.fmb", &redis);
     let addresses: Vec<SocketAddr> = servers.iter().map(|s| s.decide).collect();
@@ -216,7 +216,7 @@ fn redis_killed_mid_run_denies_state_unavailable_and_the_service_recovers_when_i
 #[test]
 fn with_redis_down_a_call_is_deferred_when_so_configured_and_never_permitted() {
     let bundles = Bundles::new();
-    bundles.build(LIMITED, "limited.fmb", "key");
+    bundles.add(LIMITED, "limited.fmb", "key");
     let mut redis = RedisServer::start();
     redis.kill();
     let url = redis.url();
@@ -260,8 +260,8 @@ fn with_redis_down_a_call_is_deferred_when_so_configured_and_never_permitted() {
 #[test]
 fn a_bundle_swap_keeps_rate_limits_and_budgets() {
     let bundles = Bundles::new();
-    bundles.build(LIMITED, "limited.fmb", "key");
-    bundles.build(LIMITED_V2, "v2.fmb", "key");
+    bundles.add(LIMITED, "limited.fmb", "key");
+    bundles.add(LIMITED_V2, "v2.fmb", "key");
     bundles.install("limited.fmb", "active.fmb");
     let server = Server::start(
         bundles.dir.path(),

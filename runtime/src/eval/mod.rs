@@ -11,7 +11,9 @@ use compile::{CAgent, CPolicy};
 use cond::{Ctx, Scratch};
 
 use crate::bundle::VerifiedBundle;
-use crate::decision::{BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
+use crate::decision::{
+    BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef, warnings,
+};
 use crate::error::LoadError;
 use crate::ir::{BudgetScope, CompiledPolicy, Effect, OnExceed};
 use crate::log::DecisionLog;
@@ -30,6 +32,26 @@ pub struct Evaluator {
     clock: fn() -> Timestamp,
     /// Whether a request's `time` is the decision time (otherwise only the clock is).
     request_time: bool,
+}
+
+/// What a decision service found out about the approval a request names (§17), before the
+/// evaluator decides the request. The service checks the approval's state and binding (agent,
+/// session, tool and arguments); the evaluator only applies the outcome, after the rules and
+/// before the limits, so an approval never turns a `deny` into a `permit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApprovalCheck {
+    /// No approval named, or one still pending: decide as usual.
+    #[default]
+    None,
+    /// An approved approval bound to this call: a `defer` becomes `permit` with `APPROVED`, and
+    /// the limits apply as to any permit.
+    Approved,
+    /// A denied approval bound to this call: what would not be denied is `deny` with
+    /// `APPROVAL_DENIED`.
+    Denied,
+    /// An unknown, expired, used or differently bound approval: ignored, with the warning
+    /// `APPROVAL_INVALID`.
+    Invalid,
 }
 
 /// Reusable per-decision buffers; sized at load so pushes never grow them.
@@ -53,6 +75,8 @@ struct Verdict<'p> {
     warning: bool,
     /// The warning `BUDGET_EXCEEDED`: a budget with `on_exceed audit` is exceeded.
     exceeded: bool,
+    /// What the request's approval says (§17).
+    approval: ApprovalCheck,
     agent: Option<u32>,
     /// Index of the deciding rule in its agent.
     rule: Option<u32>,
@@ -78,6 +102,7 @@ impl<'p> Verdict<'p> {
             rule_texts: false,
             warning: false,
             exceeded: false,
+            approval: ApprovalCheck::None,
             agent: None,
             rule: None,
             now,
@@ -109,6 +134,7 @@ impl<'p> Verdict<'p> {
         self.rule_texts = false;
         self.warning = false;
         self.exceeded = false;
+        self.approval = ApprovalCheck::None;
         self.detail = Detail::LogFailure(crate::decision::LOG_WRITE_FAILED);
     }
 }
@@ -183,28 +209,51 @@ impl Evaluator {
         &self.policy.digest
     }
 
+    /// The policy's `approval_ttl` in milliseconds (the `runtime` block), when written.
+    pub fn approval_ttl_ms(&self) -> Option<u64> {
+        self.policy.approval_ttl_ms
+    }
+
     /// Decides one request and commits its effect on the state (§6.1).
     pub fn decide(&mut self, request: &Request) -> Decision<'_> {
+        self.decide_with_approval(request, ApprovalCheck::None)
+    }
+
+    /// Decides one request whose approval a decision service checked (§17), and commits its
+    /// effect on the state: [`ApprovalCheck`] says how the approval changes the decision.
+    pub fn decide_with_approval(
+        &mut self,
+        request: &Request,
+        approval: ApprovalCheck,
+    ) -> Decision<'_> {
         let now = self.now(request);
         decide_at(
             &self.policy,
             &mut self.buffers,
             &mut self.state,
             request,
-            now,
+            (now, approval),
         )
     }
 
-    /// Decides one request with the state in `store` instead of this evaluator's own, and
-    /// commits its effect there: state kept apart from the policy outlives a policy swap, and a
-    /// store can hold state shared by several processes.
+    /// Decides one request (with the outcome of its approval, as
+    /// [`Evaluator::decide_with_approval`]) with the state in `store` instead of this
+    /// evaluator's own, and commits its effect there: state kept apart from the policy outlives
+    /// a policy swap, and a store can hold state shared by several processes.
     pub fn decide_with<S: StateStore + ?Sized>(
         &mut self,
         store: &mut S,
         request: &Request,
+        approval: ApprovalCheck,
     ) -> Decision<'_> {
         let now = self.now(request);
-        decide_at(&self.policy, &mut self.buffers, store, request, now)
+        decide_at(
+            &self.policy,
+            &mut self.buffers,
+            store,
+            request,
+            (now, approval),
+        )
     }
 
     /// The agent whose state deciding `request` reads or changes: `None` when the request is
@@ -236,7 +285,7 @@ impl Evaluator {
             &mut self.buffers,
             &mut self.state,
             &self.request,
-            now,
+            (now, ApprovalCheck::None),
         )
     }
 
@@ -262,15 +311,17 @@ impl Evaluator {
     }
 }
 
-/// Decides `request` at `now` with the state in `store` and commits its effect there.
+/// Decides `request` at `now` with what its approval says, with the state in `store`, and
+/// commits its effect there.
 fn decide_at<'e, S: StateStore + ?Sized>(
     policy: &'e CPolicy,
     buffers: &'e mut Buffers,
     store: &mut S,
     request: &Request,
-    now: Timestamp,
+    (now, approval): (Timestamp, ApprovalCheck),
 ) -> Decision<'e> {
     let mut verdict = Verdict::new(now);
+    verdict.approval = approval;
     evaluate(policy, store, &mut buffers.scratch, request, &mut verdict);
     fill_lists(policy, buffers, request.tool(), &verdict);
     commit(policy, store, request, &verdict);
@@ -370,6 +421,18 @@ fn evaluate<'p, S: StateStore + ?Sized>(
     if !decided {
         out.effect = agent.ir.default_effect;
         out.code = ReasonCode::for_default(out.effect);
+    }
+    // §17: an approval decides what the policy deferred (or, denied, what it did not deny).
+    match out.approval {
+        ApprovalCheck::Approved if out.effect == Effect::Defer => {
+            out.effect = Effect::Permit;
+            out.code = ReasonCode::Approved;
+        }
+        ApprovalCheck::Denied if out.effect != Effect::Deny => {
+            out.effect = Effect::Deny;
+            out.code = ReasonCode::ApprovalDenied;
+        }
+        _ => {}
     }
     // 6. Limits, only for permit.
     if out.effect == Effect::Permit
@@ -605,12 +668,11 @@ fn view<'e>(policy: &'e CPolicy, buffers: &'e Buffers, verdict: &Verdict<'e>) ->
         rule: rule_ref,
         reason,
         notify: texts.and_then(|r| r.notify.as_deref()),
-        warnings: match (verdict.warning, verdict.exceeded) {
-            (false, false) => &[],
-            (true, false) => &[BUDGET_WARNING],
-            (false, true) => &[BUDGET_EXCEEDED],
-            (true, true) => &[BUDGET_WARNING, BUDGET_EXCEEDED],
-        },
+        warnings: warnings(
+            verdict.warning,
+            verdict.exceeded,
+            verdict.approval == ApprovalCheck::Invalid,
+        ),
         policy: &policy.digest,
         time: verdict.now,
         agent: agent.map(|a| &a.ir),

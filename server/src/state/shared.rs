@@ -14,6 +14,7 @@ use fpl_runtime::state::MemoryStore;
 use tokio::sync::oneshot;
 
 use super::redis::{RedisStore, StoreError};
+use crate::approvals::{self, Claim, Settlement};
 use crate::bundles::Active;
 use crate::decide::Decided;
 use crate::metrics::Metrics;
@@ -25,8 +26,12 @@ const ATTEMPTS: usize = 64;
 struct Job {
     active: Arc<Active>,
     request: Request,
+    /// Its decision id.
+    id: String,
+    /// Its approval, as checked.
+    claim: Option<Claim>,
     logging: bool,
-    reply: oneshot::Sender<Decided>,
+    reply: oneshot::Sender<(Decided, Settlement)>,
 }
 
 /// State shared through Redis, with the queues of the agents being decided.
@@ -79,44 +84,60 @@ impl Shared {
         }
     }
 
-    /// Decides `requests` with `active`'s policy, in order for each agent.
+    /// Decides `requests` (named `ids`, their approvals checked as `claims`) with `active`'s
+    /// policy, in order for each agent; each with the settlement of its approval.
     pub async fn decide(
         self: &Arc<Self>,
         active: &Arc<Active>,
         requests: &[Request],
+        claims: &[Option<Claim>],
+        ids: Vec<String>,
         logging: bool,
-    ) -> Vec<Decided> {
+    ) -> (Vec<Decided>, Vec<Settlement>) {
         let mut waiting = Vec::with_capacity(requests.len());
-        for request in requests {
+        for (index, (request, id)) in requests.iter().zip(ids).enumerate() {
+            let claim = claims.get(index).cloned().flatten();
             let agent = active.evaluator().state_agent(request).map(str::to_owned);
             let Some(agent) = agent else {
                 // Nothing to read or count: decided here, without the store.
                 let mut evaluator = active.evaluator();
-                let decision = evaluator.decide(request);
-                waiting.push(Err(Decided::of(request, &decision, logging)));
+                let done = decide_one(
+                    &mut evaluator,
+                    &mut MemoryStore::new(),
+                    request,
+                    &claim,
+                    id,
+                    logging,
+                );
+                waiting.push(Err(done));
                 continue;
             };
             let (reply, answer) = oneshot::channel();
             let job = Job {
                 active: Arc::clone(active),
                 request: request.clone(),
+                id: id.clone(),
+                claim: claim.clone(),
                 logging,
                 reply,
             };
             self.submit(agent, job);
-            waiting.push(Ok(answer));
+            waiting.push(Ok((answer, claim, id)));
         }
         let mut decided = Vec::with_capacity(waiting.len());
+        let mut settlements = Vec::with_capacity(waiting.len());
         for (request, waiting) in requests.iter().zip(waiting) {
-            decided.push(match waiting {
+            let (done, settlement) = match waiting {
                 Err(done) => done,
-                Ok(answer) => match answer.await {
+                Ok((answer, claim, id)) => match answer.await {
                     Ok(done) => done,
-                    Err(_) => self.unavailable_one(active, request, logging),
+                    Err(_) => self.unavailable_one(active, request, claim, id, logging),
                 },
-            });
+            };
+            decided.push(done);
+            settlements.push(settlement);
         }
-        decided
+        (decided, settlements)
     }
 
     /// Whether Redis answers, and if not why.
@@ -190,12 +211,19 @@ impl Shared {
                 Ok(snapshot) => snapshot,
                 Err(error) => return self.unavailable(jobs, &error),
             };
-            let decided: Vec<Decided> = jobs
+            let decided: Vec<_> = jobs
                 .iter()
                 .map(|job| {
                     let mut evaluator = job.active.evaluator();
-                    let decision = evaluator.decide_with(&mut snapshot, &job.request);
-                    Decided::of(&job.request, &decision, job.logging)
+                    let id = job.id.clone();
+                    decide_one(
+                        &mut evaluator,
+                        &mut snapshot,
+                        &job.request,
+                        &job.claim,
+                        id,
+                        job.logging,
+                    )
                 })
                 .collect();
             let written = if snapshot.changed() {
@@ -217,10 +245,7 @@ impl Shared {
             }
         }
         self.metrics.state_error("contention");
-        for job in jobs {
-            let done = self.unavailable_one(&job.active, &job.request, job.logging);
-            let _ = job.reply.send(done);
-        }
+        self.unavailable_all(jobs);
     }
 
     /// Answers every job `STATE_UNAVAILABLE`.
@@ -233,8 +258,14 @@ impl Shared {
         if self.healthy.swap(false, Ordering::Relaxed) {
             eprintln!("faramesh serve: the state store is unavailable: {error}");
         }
+        self.unavailable_all(jobs);
+    }
+
+    /// Answers every job `STATE_UNAVAILABLE`.
+    fn unavailable_all(&self, jobs: Vec<Job>) {
         for job in jobs {
-            let done = self.unavailable_one(&job.active, &job.request, job.logging);
+            let done =
+                self.unavailable_one(&job.active, &job.request, job.claim, job.id, job.logging);
             let _ = job.reply.send(done);
         }
     }
@@ -246,14 +277,43 @@ impl Shared {
         }
     }
 
-    /// `request` answered `STATE_UNAVAILABLE` by `active`'s policy (its `redact` applies).
-    fn unavailable_one(&self, active: &Active, request: &Request, logging: bool) -> Decided {
+    /// `request` answered `STATE_UNAVAILABLE` by `active`'s policy (its `redact` applies); its
+    /// approval is left unused.
+    fn unavailable_one(
+        &self,
+        active: &Active,
+        request: &Request,
+        claim: Option<Claim>,
+        id: String,
+        logging: bool,
+    ) -> (Decided, Settlement) {
         let mut evaluator = active.evaluator();
         // Decided on empty state only for what does not depend on state (the redactions);
         // its effect is replaced, and nothing it counted is kept.
         let decision = evaluator
-            .decide_with(&mut MemoryStore::new(), request)
+            .decide_with(&mut MemoryStore::new(), request, approvals::check(None))
             .state_unavailable(self.on_unavailable);
-        Decided::of(request, &decision, logging)
+        let settlement = Settlement::new(std::slice::from_ref(&claim));
+        let done = Decided::of(request, &decision, logging, id, (None, None));
+        (done, settlement)
     }
+}
+
+/// Decides `request` (named `id`, its approval checked as `claim`) with `store`, and settles
+/// its approval.
+fn decide_one<S: fpl_runtime::state::StateStore>(
+    evaluator: &mut fpl_runtime::Evaluator,
+    store: &mut S,
+    request: &Request,
+    claim: &Option<Claim>,
+    id: String,
+    logging: bool,
+) -> (Decided, Settlement) {
+    let mut settlement = Settlement::new(std::slice::from_ref(claim));
+    settlement.ttl_ms = evaluator.approval_ttl_ms();
+    let claim = claim.as_ref();
+    let decision = evaluator.decide_with(store, request, approvals::check(claim));
+    let settled = settlement.settle(request, &decision, claim, &id);
+    let done = Decided::of(request, &decision, logging, id, settled);
+    (done, settlement)
 }
