@@ -3,6 +3,9 @@
 # to core 0, `wrk` (Debian package) pinned to core 1, on the bundled example policy.
 #   benches/serve/run.sh          decisions, then batches of 1,000
 #   benches/serve/run.sh --log    the same with the decision log on (fsync per group)
+#   benches/serve/run.sh --state redis
+#                                 decisions with the state in a redis-server (Debian package, on
+#                                 core 0 beside the server: the server side gets one core)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -12,8 +15,10 @@ bin="${CARGO_TARGET_DIR:-$root/target}/release/faramesh"
 
 work=$(mktemp -d)
 server=""
+redis=""
 cleanup() {
   [[ -n "$server" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [[ -n "$redis" ]] && kill "$redis" 2>/dev/null && wait "$redis" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -26,9 +31,27 @@ git -c user.name=bench -c user.email=bench@localhost commit -qm policy
 "$bin" bundle build --rev HEAD --key key.ed25519 -o policy.fmb >/dev/null
 
 log=()
-[[ "${1:-}" == "--log" ]] && log=(--log "$work/decisions.log")
+state=()
+case "${1:-}" in
+  --log) log=(--log "$work/decisions.log") ;;
+  --state)
+    [[ "${2:-}" == "redis" ]] || { echo "run.sh: --state takes redis" >&2; exit 2; }
+    command -v redis-server >/dev/null || { echo "run.sh: needs redis-server" >&2; exit 2; }
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    taskset -c 0 redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+      --daemonize no >redis.log 2>&1 &
+    redis=$!
+    for _ in $(seq 100); do
+      redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
+      sleep 0.1
+    done
+    state=(--state "redis://127.0.0.1:$port/0")
+    ;;
+  "") ;;
+  *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+esac
 taskset -c 0 "$bin" serve --bundle policy.fmb --trust key.ed25519.pub --addr 127.0.0.1:0 \
-  --poll 0 "${log[@]}" >listening.txt &
+  --poll 0 "${log[@]}" "${state[@]}" >listening.txt &
 server=$!
 for _ in $(seq 100); do
   grep -q '^decide ' listening.txt && break
@@ -41,6 +64,11 @@ echo "== POST /v1/decide, 64 connections"
 taskset -c 1 wrk -t1 -c64 -d10s --latency -s "$here/decide.lua" "$url"
 echo "== POST /v1/decide, 8 connections"
 taskset -c 1 wrk -t1 -c8 -d10s --latency -s "$here/decide.lua" "$url"
+if [[ ${#state[@]} -gt 0 ]]; then
+  echo "== state: $(curl -s "$url/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')"
+  curl -s "$url/metrics" | grep -E '^faramesh_(state_errors_total|decisions_total)' || true
+  exit 0
+fi
 echo "== POST /v1/decide/batch of 1,000, 8 connections"
 taskset -c 1 wrk -t1 -c8 -d10s --latency -s "$here/batch.lua" "$url"
 [[ ${#log[@]} -gt 0 ]] && "$bin" audit verify "$work/decisions.log"

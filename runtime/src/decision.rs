@@ -42,6 +42,8 @@ pub enum ReasonCode {
     LogWriteFailed,
     /// A decision service has no verified bundle to decide with (§17); never the evaluator's.
     InvalidBundle,
+    /// A decision service could not reach its state store in time (§17); never the evaluator's.
+    StateUnavailable,
     /// The policy deferred and the request carries an approved approval bound to it (§17).
     Approved,
     /// The request carries an approval that an approver denied (§17).
@@ -68,6 +70,7 @@ impl ReasonCode {
             ReasonCode::BudgetExceeded => "BUDGET_EXCEEDED",
             ReasonCode::LogWriteFailed => "LOG_WRITE_FAILED",
             ReasonCode::InvalidBundle => "INVALID_BUNDLE",
+            ReasonCode::StateUnavailable => "STATE_UNAVAILABLE",
             ReasonCode::Approved => "APPROVED",
             ReasonCode::ApprovalDenied => "APPROVAL_DENIED",
         }
@@ -100,6 +103,9 @@ impl fmt::Display for ReasonCode {
 
 /// The `reason` of a `LOG_WRITE_FAILED` decision.
 pub(crate) const LOG_WRITE_FAILED: &str = "the decision could not be written to the decision log";
+
+/// The `reason` of a `STATE_UNAVAILABLE` decision.
+const STATE_UNAVAILABLE: &str = "the state store could not be reached in time";
 
 /// The warning raised when a budget crosses its `warn_at`.
 pub const BUDGET_WARNING: &str = "BUDGET_WARNING";
@@ -170,14 +176,17 @@ pub enum Reason<'e> {
     InvalidRequest(&'static str),
     /// Why the decision log write failed.
     LogWrite(&'static str),
+    /// Why a decision service's state store could not count the call.
+    StateUnavailable(&'static str),
 }
 
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::Rule(text) | Reason::InvalidRequest(text) | Reason::LogWrite(text) => {
-                f.write_str(text)
-            }
+            Reason::Rule(text)
+            | Reason::InvalidRequest(text)
+            | Reason::LogWrite(text)
+            | Reason::StateUnavailable(text) => f.write_str(text),
             Reason::Condition(error) => write!(f, "{error}"),
         }
     }
@@ -247,6 +256,28 @@ impl<'e> Decision<'e> {
             effect: Effect::Deny,
             reason_code: ReasonCode::LogWriteFailed,
             reason: Some(Reason::LogWrite(LOG_WRITE_FAILED)),
+            notify: None,
+            warnings: &[],
+            credentials: &[],
+            alerts: &[],
+            ..*self
+        }
+    }
+
+    /// This decision as a decision service answers it when its state store could not be
+    /// reached in time (§17): `effect` (`deny`, or `defer` when so configured) with
+    /// `STATE_UNAVAILABLE`, never a permit the store could not count. `redact` stays; the rule
+    /// (limits were never checked), its texts, credentials, alerts and warnings are dropped.
+    pub fn state_unavailable(&self, effect: Effect) -> Decision<'e> {
+        Decision {
+            effect: if effect == Effect::Permit {
+                Effect::Deny
+            } else {
+                effect
+            },
+            reason_code: ReasonCode::StateUnavailable,
+            rule: None,
+            reason: Some(Reason::StateUnavailable(STATE_UNAVAILABLE)),
             notify: None,
             warnings: &[],
             credentials: &[],

@@ -24,6 +24,7 @@ mod path;
 pub mod pattern;
 pub mod regex_source;
 mod request;
+pub mod state;
 mod time;
 
 pub use decimal::{Decimal, DecimalError};

@@ -81,7 +81,7 @@ pub(crate) async fn answer(admin: Arc<Admin>, request: Request<Incoming>) -> Res
             }
             Err(error) => service.error(StatusCode::UNPROCESSABLE_ENTITY, &error.to_string()),
         },
-        (&Method::GET, "/v1/status") => service.status(),
+        (&Method::GET, "/v1/status") => service.status().await,
         (_, "/v1/admin/reload" | "/v1/status") => {
             service.error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         }

@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::metrics::Metrics;
 use crate::source::{BundleSource, Fetch, SourceError};
 
-/// A loaded bundle: its evaluator (and so its in-process state, shared by every request) and
-/// what the status reports about it.
+/// A loaded bundle: its evaluator (shared by every request; the state it decides with lives
+/// apart, so it outlives a swap) and what the status reports about it.
 #[derive(Debug)]
 pub(crate) struct Active {
     evaluator: Mutex<Evaluator>,

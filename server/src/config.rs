@@ -9,6 +9,7 @@ use fpl_runtime::bundle::TrustedKey;
 
 use crate::alerts::AlertsConfig;
 use crate::source::BundleSource;
+use crate::state::StateConfig;
 
 /// Everything [`crate::serve`] needs.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct Config {
     pub limits: Limits,
     /// Where the decisions' alerts are delivered, and how.
     pub alerts: AlertsConfig,
+    /// Where rate-limit windows, budgets and histories live.
+    pub state: StateConfig,
 }
 
 /// The admin listener: reload now, approvals next; every request needs the bearer token.

@@ -5,10 +5,10 @@
 //!
 //! Layout: [`Config`] says what to serve; [`serve`] runs the listeners until SIGTERM. Inside,
 //! `bundles` owns the active bundle and reloads, `decide` answers decisions, `approvals` keeps
-//! the approvals of deferred decisions, `log_writer` is the group-committing log writer,
-//! `routes` and `admin` map HTTP requests onto them, `http` runs connections with their
-//! limits, `metrics` keeps the Prometheus registry, and `alerts` delivers the decisions' alerts
-//! in the background.
+//! the approvals of deferred decisions, `state` keeps limits, budgets and histories (in process
+//! or in Redis), `log_writer` is the group-committing log writer, `routes` and `admin` map HTTP
+//! requests onto them, `http` runs connections with their limits, `metrics` keeps the
+//! Prometheus registry, and `alerts` delivers the decisions' alerts in the background.
 
 mod admin;
 mod alerts;
@@ -23,8 +23,10 @@ mod metrics;
 mod routes;
 mod run;
 mod source;
+mod state;
 
 pub use alerts::{AlertsConfig, AlertsConfigError};
 pub use config::{AdminConfig, Config, Limits};
 pub use run::{Bound, ServeError, serve};
 pub use source::{BundleSource, SourceError};
+pub use state::{StateConfig, StateError};

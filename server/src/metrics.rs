@@ -34,6 +34,7 @@ pub(crate) struct Metrics {
     reloads: IntCounterVec,
     http_errors: IntCounterVec,
     log_failures: IntCounter,
+    state_errors: IntCounterVec,
     approvals: IntCounterVec,
 }
 
@@ -87,7 +88,16 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(reloads.clone()))?;
         registry.register(Box::new(http_errors.clone()))?;
+        let state_errors = IntCounterVec::new(
+            Opts::new(
+                "faramesh_state_errors_total",
+                "Failed calls to the state store, by kind: timeout, error, unreadable (answered \
+                 STATE_UNAVAILABLE), conflict (decided again), contention (too many conflicts)",
+            ),
+            &["kind"],
+        )?;
         registry.register(Box::new(log_failures.clone()))?;
+        registry.register(Box::new(state_errors.clone()))?;
         registry.register(Box::new(approvals.clone()))?;
         Ok(Metrics {
             registry,
@@ -96,6 +106,7 @@ impl Metrics {
             reloads,
             http_errors,
             log_failures,
+            state_errors,
             approvals,
         })
     }
@@ -130,6 +141,11 @@ impl Metrics {
     /// Counts decisions denied for a failed log write.
     pub fn log_failures(&self, count: u64) {
         self.log_failures.inc_by(count);
+    }
+
+    /// Counts a failed call to the state store.
+    pub fn state_error(&self, kind: &str) {
+        self.state_errors.with_label_values(&[kind]).inc();
     }
 
     /// Counts approvals entering `state` (`pending`, `approved`, `denied`, `expired`, `used`).

@@ -13,6 +13,7 @@ use crate::config::Limits;
 use crate::decide::Decider;
 use crate::http::{self, Body};
 use crate::metrics::Metrics;
+use crate::state::StateStatus;
 use fpl_runtime::batch::BatchError;
 
 /// What every handler shares.
@@ -30,20 +31,24 @@ pub(crate) struct Service {
 struct Status {
     ready: bool,
     bundle: BundleStatus,
-    /// Where rate-limit counters, budgets and histories live.
+    /// Where rate-limit counters, budgets and histories live: `memory` or `redis`.
     state_backend: &'static str,
+    /// Whether that store answers.
+    state: StateStatus,
     decision_log: Option<String>,
     replay: bool,
 }
 
 impl Service {
     /// The status document.
-    pub fn status(&self) -> Response<Body> {
+    pub async fn status(&self) -> Response<Body> {
         let bundle = self.decider.bundles.status();
+        let state = self.decider.state.status().await;
         let status = Status {
             ready: bundle.active.is_some(),
             bundle,
-            state_backend: "memory",
+            state_backend: state.backend,
+            state,
             decision_log: self.log.clone(),
             replay: self.decider.bundles.replay(),
         };
@@ -99,7 +104,7 @@ pub(crate) async fn decision(service: Arc<Service>, request: Request<Incoming>) 
                 )
             }
         }
-        (&Method::GET, "/v1/status") => service.status(),
+        (&Method::GET, "/v1/status") => service.status().await,
         (&Method::GET, "/metrics") => http::with_type(
             StatusCode::OK,
             Bytes::from(service.metrics.render()),

@@ -23,6 +23,7 @@ use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
 use crate::metrics::Metrics;
 use crate::routes::{self, Service};
+use crate::state::{Backend, StateError};
 
 /// The addresses the service listens on.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +56,9 @@ pub enum ServeError {
     /// The async runtime, a signal handler or the random source could not be set up.
     #[error("cannot start the service: {0}")]
     Setup(#[from] std::io::Error),
+    /// The state store could not be set up.
+    #[error(transparent)]
+    State(#[from] StateError),
     /// The metrics could not be registered.
     #[error("cannot register the metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -65,6 +69,7 @@ pub enum ServeError {
 pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
     let metrics = Metrics::new()?;
     let ids = DecisionIds::new()?;
+    let state = Backend::open(&config.state, metrics.clone())?;
     let (log, log_thread) = match &config.log {
         Some(path) => {
             let (writer, thread) =
@@ -91,7 +96,7 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
         let (alerts, delivery) = Alerts::start(&config.alerts, metrics.registry())
             .map_err(|error| std::io::Error::other(error.to_string()))?;
         let service = Arc::new(Service {
-            decider: Decider::new(bundles, approvals, log, metrics.clone(), ids, alerts),
+            decider: Decider::new(bundles, state, approvals, log, metrics.clone(), ids, alerts),
             metrics,
             limits: config.limits,
             log: config.log.as_ref().map(|path| path.display().to_string()),

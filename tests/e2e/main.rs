@@ -32,5 +32,6 @@ mod schema;
 mod serve;
 mod serve_alerts;
 mod serve_origin;
+mod serve_state;
 mod serve_support;
 mod support;

@@ -48,14 +48,21 @@ impl Bundles {
         bundles.ok(&["keygen", "--out", "key"]);
         bundles.ok(&["keygen", "--out", "other"]);
         for &(policy, out, key) in bundles_to_build {
-            std::fs::write(repo.join("governance.fms"), policy).expect("policy");
-            git_commit_all(&repo, out);
-            bundles.ok(&[
-                "bundle", "build", "repo", "--rev", "HEAD", "--key", key, "-o", out,
-            ]);
+            bundles.add(policy, out, key);
         }
         std::fs::write(bundles.path("token"), format!("{TOKEN}\n")).expect("token file");
         bundles
+    }
+
+    /// Commits `policy` as the repository's `governance.fms` and builds `out` from it, signed
+    /// with `key`.
+    pub fn add(&self, policy: &str, out: &str, key: &str) {
+        let repo = self.path("repo");
+        std::fs::write(repo.join("governance.fms"), policy).expect("policy");
+        git_commit_all(&repo, out);
+        self.ok(&[
+            "bundle", "build", "repo", "--rev", "HEAD", "--key", key, "-o", out,
+        ]);
     }
 
     /// A path in the temp dir.

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use fpl_registry::manifest::{MANIFEST, MAX_MANIFEST_SIZE};
-use fpl_server::{AdminConfig, AlertsConfig, AlertsConfigError, BundleSource, Config, Limits};
+use fpl_server::{
+    AdminConfig, AlertsConfig, AlertsConfigError, BundleSource, Config, Limits, StateConfig,
+};
 
 /// The environment variable holding the admin token when `--admin-token-file` is not given.
 const TOKEN_VARIABLE: &str = "FARAMESH_ADMIN_TOKEN";
@@ -60,6 +62,26 @@ pub struct ServeArgs {
     /// the current directory, when there is one).
     #[arg(long, value_name = "FILE")]
     pub alerts: Option<PathBuf>,
+    /// Keep rate-limit windows, budgets and histories in Redis (`redis://HOST:PORT/DB`), shared
+    /// by every replica naming it; default: in this process.
+    #[arg(long, value_name = "URL")]
+    pub state: Option<String>,
+    /// Milliseconds one call to the state store may take; then the decision is
+    /// `STATE_UNAVAILABLE`.
+    #[arg(long, value_name = "MS", default_value_t = 500, requires = "state")]
+    pub state_timeout: u64,
+    /// The effect of a decision the state store could not count.
+    #[arg(long, value_enum, default_value_t = OnStateUnavailable::Deny, requires = "state")]
+    pub on_state_unavailable: OnStateUnavailable,
+}
+
+/// The effect of a `STATE_UNAVAILABLE` decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnStateUnavailable {
+    /// `deny`.
+    Deny,
+    /// `defer`: a human decides.
+    Defer,
 }
 
 /// Why the admin token could not be read.
@@ -116,6 +138,11 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             shutdown_grace: Duration::from_secs(args.shutdown_grace),
         },
         alerts,
+        state: StateConfig {
+            redis: args.state.clone(),
+            timeout: Duration::from_millis(args.state_timeout.max(1)),
+            defer_when_unavailable: args.on_state_unavailable == OnStateUnavailable::Defer,
+        },
     };
     let served = fpl_server::serve(config, |bound| {
         use std::io::Write as _;

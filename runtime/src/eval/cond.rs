@@ -5,12 +5,12 @@ use std::fmt;
 
 use regex::Regex;
 
-use super::state::SessionState;
 use crate::decimal::Decimal;
 use crate::ir::{Builtin, CompareOp, Effect, Value};
 use crate::json::{Children, JsonKind, JsonRef};
 use crate::path::ClimbsAboveRoot;
 use crate::pattern::Pattern;
+use crate::state::SessionState;
 use crate::time::Timestamp;
 
 /// A compiled condition.

@@ -4,13 +4,11 @@ pub(crate) mod compile;
 mod cond;
 mod index;
 mod matching;
-mod state;
 
 pub use cond::ConditionError;
 
 use compile::{CAgent, CPolicy};
 use cond::{Ctx, Scratch};
-use state::{DayState, State};
 
 use crate::bundle::VerifiedBundle;
 use crate::decision::{
@@ -20,13 +18,15 @@ use crate::error::LoadError;
 use crate::ir::{BudgetScope, CompiledPolicy, Effect, OnExceed};
 use crate::log::DecisionLog;
 use crate::request::Request;
+use crate::state::{AgentState, Change, DayState, MemoryStore, RateState, StateStore};
 use crate::time::Timestamp;
 
-/// A loaded policy and its state (§6.5). `decide` allocates nothing once sessions are warm.
+/// A loaded policy and its in-process state (§6.5). `decide` allocates nothing once sessions
+/// are warm. [`Evaluator::decide_with`] decides with state kept elsewhere (a [`StateStore`]).
 #[derive(Debug)]
 pub struct Evaluator {
     policy: CPolicy,
-    state: State,
+    state: MemoryStore,
     buffers: Buffers,
     request: Request,
     clock: fn() -> Timestamp,
@@ -80,8 +80,6 @@ struct Verdict<'p> {
     agent: Option<u32>,
     /// Index of the deciding rule in its agent.
     rule: Option<u32>,
-    /// The request's session in the agent's state, when the agent keeps sessions and has seen it.
-    session: Option<u32>,
     now: Timestamp,
     detail: Detail<'p>,
 }
@@ -107,7 +105,6 @@ impl<'p> Verdict<'p> {
             approval: ApprovalCheck::None,
             agent: None,
             rule: None,
-            session: None,
             now,
             detail: Detail::None,
         }
@@ -164,7 +161,7 @@ impl Evaluator {
     }
 
     fn loaded(policy: CPolicy) -> Evaluator {
-        let state = State::new(limit_counts(&policy));
+        let state = MemoryStore::new();
         let buffers = Buffers {
             redact: Vec::with_capacity(policy.max_redact_paths),
             credentials: Vec::with_capacity(policy.max_credentials),
@@ -204,7 +201,7 @@ impl Evaluator {
     /// Lets one evaluator (its patterns and regexes compiled once) decide many requests that
     /// must each be decided as if it were the first, as the analyzer's witness replay does.
     pub fn reset_state(&mut self) {
-        self.state = State::new(limit_counts(&self.policy));
+        self.state = MemoryStore::new();
     }
 
     /// The policy digest (`sha256:…`).
@@ -229,36 +226,67 @@ impl Evaluator {
         request: &Request,
         approval: ApprovalCheck,
     ) -> Decision<'_> {
-        let mut verdict = Verdict::new(self.now(request));
-        verdict.approval = approval;
-        evaluate(
+        let now = self.now(request);
+        decide_at(
             &self.policy,
-            &self.state,
-            &mut self.buffers.scratch,
+            &mut self.buffers,
+            &mut self.state,
             request,
-            &mut verdict,
-        );
-        fill_lists(&self.policy, &mut self.buffers, request.tool(), &verdict);
-        commit(&self.policy, &mut self.state, request, &verdict);
-        view(&self.policy, &self.buffers, &verdict)
+            (now, approval),
+        )
+    }
+
+    /// Decides one request (with the outcome of its approval, as
+    /// [`Evaluator::decide_with_approval`]) with the state in `store` instead of this
+    /// evaluator's own, and commits its effect there: state kept apart from the policy outlives
+    /// a policy swap, and a store can hold state shared by several processes.
+    pub fn decide_with<S: StateStore + ?Sized>(
+        &mut self,
+        store: &mut S,
+        request: &Request,
+        approval: ApprovalCheck,
+    ) -> Decision<'_> {
+        let now = self.now(request);
+        decide_at(
+            &self.policy,
+            &mut self.buffers,
+            store,
+            request,
+            (now, approval),
+        )
+    }
+
+    /// The agent whose state deciding `request` reads or changes: `None` when the request is
+    /// invalid, names no agent of the policy, or its agent keeps no state (no rate limits, no
+    /// budgets, no session reads), so it can be decided without a store.
+    pub fn state_agent<'r>(&self, request: &'r Request) -> Option<&'r str> {
+        if request.invalid_reason().is_some() {
+            return None;
+        }
+        let agent = self
+            .policy
+            .agents
+            .get(find_agent(&self.policy, request.agent())? as usize)?;
+        let stateless = agent.rate_limits.is_empty()
+            && agent.ir.budgets.is_empty()
+            && !agent.reads.sessions
+            && !agent.reads.days;
+        (!stateless).then_some(request.agent())
     }
 
     /// Parses a request's JSON text into an internal reusable buffer and decides it.
     pub fn decide_json(&mut self, text: &str) -> Decision<'_> {
         let mut request = std::mem::take(&mut self.request);
         request.parse_into(text);
-        let mut verdict = Verdict::new(self.now(&request));
-        evaluate(
-            &self.policy,
-            &self.state,
-            &mut self.buffers.scratch,
-            &request,
-            &mut verdict,
-        );
-        fill_lists(&self.policy, &mut self.buffers, request.tool(), &verdict);
-        commit(&self.policy, &mut self.state, &request, &verdict);
+        let now = self.now(&request);
         self.request = request;
-        view(&self.policy, &self.buffers, &verdict)
+        decide_at(
+            &self.policy,
+            &mut self.buffers,
+            &mut self.state,
+            &self.request,
+            (now, ApprovalCheck::None),
+        )
     }
 
     /// Decides a request and appends its record to `log` before returning (§8). If the write
@@ -283,18 +311,27 @@ impl Evaluator {
     }
 }
 
-/// The (rate limit, budget) counts of each agent: the shape of its state.
-fn limit_counts(policy: &CPolicy) -> impl Iterator<Item = (usize, usize)> + '_ {
-    policy
-        .agents
-        .iter()
-        .map(|a| (a.rate_limits.len(), a.ir.budgets.len()))
+/// Decides `request` at `now` with what its approval says, with the state in `store`, and
+/// commits its effect there.
+fn decide_at<'e, S: StateStore + ?Sized>(
+    policy: &'e CPolicy,
+    buffers: &'e mut Buffers,
+    store: &mut S,
+    request: &Request,
+    (now, approval): (Timestamp, ApprovalCheck),
+) -> Decision<'e> {
+    let mut verdict = Verdict::new(now);
+    verdict.approval = approval;
+    evaluate(policy, store, &mut buffers.scratch, request, &mut verdict);
+    fill_lists(policy, buffers, request.tool(), &verdict);
+    commit(policy, store, request, &verdict);
+    view(policy, buffers, &verdict)
 }
 
 /// Steps 1–6 of §6.1 into `out`, reading but not changing the state.
-fn evaluate<'p>(
+fn evaluate<'p, S: StateStore + ?Sized>(
     policy: &'p CPolicy,
-    state: &State,
+    store: &S,
     scratch: &mut Scratch,
     request: &Request,
     out: &mut Verdict<'p>,
@@ -306,26 +343,23 @@ fn evaluate<'p>(
         return;
     }
     // 1. Agent.
-    let found = find_agent(policy, request.agent()).and_then(|index| {
-        let agent = policy.agents.get(index as usize)?;
-        Some((index, agent, state.agents.get(index as usize)?))
-    });
-    let Some((agent_index, agent, agent_state)) = found else {
+    let found = find_agent(policy, request.agent())
+        .and_then(|index| Some((index, policy.agents.get(index as usize)?)));
+    let Some((agent_index, agent)) = found else {
         out.code = ReasonCode::UnknownAgent;
         return;
     };
     out.agent = Some(agent_index);
+    let agent_state = store.agent(&agent.ir.name);
     let tool = request.tool();
     let now = out.now;
     // Only an agent whose conditions or budgets read its sessions looks its session up.
-    if agent.reads.sessions {
-        out.session = agent_state.find(request.session());
-    }
-    let session = out.session.and_then(|slot| agent_state.session(slot));
-    let day = if agent.reads.days {
-        agent_state.day_view(now.day_number())
-    } else {
-        DayState::default()
+    let session = agent_state
+        .filter(|_| agent.reads.sessions)
+        .and_then(|state| state.session(request.session()));
+    let day = match agent_state {
+        Some(state) if agent.reads.days => state.day.on(now.day_number()),
+        _ => DayState::default(),
     };
     let cx = Ctx {
         args: request.args(),
@@ -449,7 +483,7 @@ fn same_name(a: &str, b: &str) -> bool {
 /// Step 6: rate limits in source order, then budgets in source order.
 fn limits(
     agent: &CAgent,
-    agent_state: &state::AgentState,
+    agent_state: Option<&AgentState>,
     request: &Request,
     (session_calls, session_cost): (u64, crate::Decimal),
     day: DayState,
@@ -457,22 +491,13 @@ fn limits(
 ) {
     let tool = request.tool();
     let now = verdict.now;
-    for ((pattern, limit), counter) in agent
-        .rate_limits
-        .iter()
-        .zip(&agent.ir.rate_limits)
-        .zip(&agent_state.rates)
-    {
+    for (pattern, limit) in agent.rate_limits.iter().zip(&agent.ir.rate_limits) {
         if !pattern.matches(tool) {
             continue;
         }
-        let window = now.unix_floor().div_euclid(limit.window.seconds());
-        let used = if counter.window == window {
-            counter.count
-        } else {
-            0
-        };
-        if used >= limit.limit {
+        let key = crate::state::rate_key(limit);
+        let counter = agent_state.map_or_else(RateState::default, |state| state.rate(key));
+        if counter.in_window(key.window_of(now.unix_floor())) >= limit.limit {
             verdict.effect = Effect::Deny;
             verdict.code = ReasonCode::RateExceeded;
             return;
@@ -485,17 +510,18 @@ fn limits(
         .budgets
         .iter()
         .zip(&agent.warn_thresholds)
-        .zip(&agent.budget_tools)
-        .zip(&agent_state.budget_days);
-    for (((budget, &(warn_max, warn_daily)), tools), budget_day) in budgets {
-        if !applies(tools.as_deref(), tool) {
+        .zip(&agent.budget_tools);
+    for ((budget, &(warn_max, warn_daily)), tools) in budgets {
+        if !budget_applies(tools.as_deref(), tool) {
             continue;
         }
         // A session budget's `daily` caps the agent's day; every other budget counts its own.
         let (calls, spend, day_cost) = match budget.scope {
             BudgetScope::Session => (session_calls, session_cost, day.cost),
             BudgetScope::Daily => {
-                let own = budget_day.on(today);
+                let own = agent_state
+                    .map_or_else(DayState::default, |state| state.budget(&budget.id))
+                    .on(today);
                 (own.calls, own.cost, own.cost)
             }
         };
@@ -530,80 +556,28 @@ fn limits(
 }
 
 /// Whether a budget limited to `tools` (none: every tool) applies to `tool`.
-fn applies(tools: Option<&[crate::pattern::Pattern]>, tool: &str) -> bool {
+pub(crate) fn budget_applies(tools: Option<&[crate::pattern::Pattern]>, tool: &str) -> bool {
     tools.is_none_or(|tools| tools.iter().any(|pattern| pattern.matches(tool)))
 }
 
 /// Step 7: a final permit counts against limits and budgets; every decision with an agent
 /// joins its session's history. State nothing reads is not kept: sessions only for agents whose
 /// conditions or budgets read them, histories only for agents whose conditions read them.
-fn commit(policy: &CPolicy, state: &mut State, request: &Request, verdict: &Verdict<'_>) {
-    let Some(agent_index) = verdict.agent else {
+fn commit<S: StateStore + ?Sized>(
+    policy: &CPolicy,
+    store: &mut S,
+    request: &Request,
+    verdict: &Verdict<'_>,
+) {
+    let Some(agent) = verdict
+        .agent
+        .and_then(|index| policy.agents.get(index as usize))
+    else {
         return;
     };
-    let (Some(agent), Some(agent_state)) = (
-        policy.agents.get(agent_index as usize),
-        state.agents.get_mut(agent_index as usize),
-    ) else {
-        return;
-    };
-    let now = verdict.now;
-    let tool = request.tool();
-    let cost = request.cost();
-    let permit = verdict.effect == Effect::Permit;
-    if permit && agent.reads.days {
-        let day = now.day_number();
-        if agent_state.day.day != day {
-            agent_state.day = DayState {
-                day,
-                calls: 0,
-                cost: crate::Decimal::ZERO,
-            };
-        }
-        agent_state.day.calls += 1;
-        agent_state.day.cost = agent_state.day.cost.saturating_add(cost);
-    }
-    if permit {
-        let day = now.day_number();
-        for ((budget, tools), budget_day) in agent
-            .ir
-            .budgets
-            .iter()
-            .zip(&agent.budget_tools)
-            .zip(&mut agent_state.budget_days)
-        {
-            if budget.scope == BudgetScope::Daily && applies(tools.as_deref(), tool) {
-                budget_day.count(day, cost);
-            }
-        }
-    }
-    if permit {
-        for ((pattern, limit), counter) in agent
-            .rate_limits
-            .iter()
-            .zip(&agent.ir.rate_limits)
-            .zip(&mut agent_state.rates)
-        {
-            if pattern.matches(tool) {
-                let window = now.unix_floor().div_euclid(limit.window.seconds());
-                if counter.window != window {
-                    counter.window = window;
-                    counter.count = 0;
-                }
-                counter.count += 1;
-            }
-        }
-    }
-    if !agent.reads.sessions {
-        return;
-    }
-    let session = agent_state.session_mut(verdict.session, request.session());
-    if permit {
-        session.calls += 1;
-        session.cost = session.cost.saturating_add(cost);
-    }
-    if agent.reads.history {
-        session.history.push(tool, verdict.effect, now);
+    let change = Change::new(agent, request, verdict.effect, verdict.now);
+    if !change.is_empty() {
+        store.commit(&change);
     }
 }
 

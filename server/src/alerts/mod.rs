@@ -45,6 +45,11 @@ impl Raised {
             self.0.push((target.to_owned(), facts.clone()));
         }
     }
+
+    /// Adds the alerts of `other`, after these.
+    pub fn append(&mut self, mut other: Raised) {
+        self.0.append(&mut other.0);
+    }
 }
 
 /// The decisions' side of alert delivery: hands alerts to the queue and never waits.
