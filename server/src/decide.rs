@@ -2,19 +2,34 @@
 //! and `approval` (§17). One request or a batch is decided by one bundle while its evaluator is
 //! held, so a batch is never split across a swap; its records are queued for the log before the
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
-//! until they are written.
+//! until they are written. Decisions are written straight into the answer's text.
 
-use fpl_runtime::batch::{self, BatchError};
+use std::cell::RefCell;
+
+use fpl_runtime::batch::{Batch, BatchError};
 use fpl_runtime::log::Record;
-use fpl_runtime::{ReasonCode, Request, Timestamp};
+use fpl_runtime::{Decision, ReasonCode, Request, Timestamp};
 
 use crate::bundles::Bundles;
-use crate::ids::DecisionIds;
-use crate::log_writer::LogWriter;
+use crate::ids::{DecisionId, DecisionIds};
+use crate::log_writer::{LogWriter, Written};
 use crate::metrics::{DecisionTally, Metrics};
 
 /// The `reason` of `INVALID_BUNDLE` decisions.
 const NO_BUNDLE: &str = "no verified bundle is active";
+
+/// The bytes a decision's answer takes, about: room reserved for each in an answer.
+const ANSWER_BYTES: usize = 512;
+
+/// A batch body larger than this does not keep its buffers for the thread's next batch, so one
+/// huge batch does not hold its memory for the life of the service.
+const KEEP_BATCH_BUFFERS: usize = 1024 * 1024;
+
+thread_local! {
+    /// This thread's batch buffers: a batch is read and decided without waiting in between,
+    /// so one per thread is enough.
+    static BATCH: RefCell<Batch> = RefCell::new(Batch::default());
+}
 
 /// Decides requests with the active bundle.
 #[derive(Debug)]
@@ -23,6 +38,16 @@ pub(crate) struct Decider {
     log: Option<LogWriter>,
     metrics: Metrics,
     ids: DecisionIds,
+}
+
+/// Requests decided, their records queued: what to answer once the log has them.
+struct Decided {
+    answer: String,
+    /// The answer when the records were not written: every decision `LOG_WRITE_FAILED`.
+    if_unwritten: String,
+    count: u64,
+    /// Whether the records were written (`None` without a log).
+    written: Option<Written>,
 }
 
 impl Decider {
@@ -45,93 +70,150 @@ impl Decider {
     pub async fn decide(&self, body: &[u8]) -> String {
         let mut request = Request::default();
         request.parse_bytes_into(body);
-        let mut answers = self.answer(std::slice::from_ref(&request)).await;
-        answers.pop().unwrap_or_default()
+        let decided = self.decide_in_order(std::slice::from_ref(&request), false);
+        self.answer(decided).await
     }
 
     /// Answers a JSON array of requests in order, as a JSON array of decisions.
     pub async fn decide_batch(&self, body: &[u8]) -> Result<String, BatchError> {
-        let requests = batch::parse_batch(body)?;
-        let answers = self.answer(&requests).await;
-        let mut out = String::with_capacity(answers.iter().map(|a| a.len() + 1).sum::<usize>() + 2);
-        out.push('[');
-        for (index, answer) in answers.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
+        let decided = BATCH.with_borrow_mut(|batch| {
+            let decided = batch
+                .read(body)
+                .map(|requests| self.decide_in_order(requests, true));
+            if body.len() > KEEP_BATCH_BUFFERS {
+                *batch = Batch::default();
             }
-            out.push_str(answer);
-        }
-        out.push(']');
-        Ok(out)
+            decided
+        })?;
+        Ok(self.answer(decided).await)
     }
 
-    /// Decides `requests` in order with one bundle and waits until their records are written.
-    async fn answer(&self, requests: &[Request]) -> Vec<String> {
-        let logging = self.log.is_some();
-        let mut answers = Vec::with_capacity(requests.len());
-        let mut if_unwritten = Vec::new();
+    /// Decides `requests` in order with one bundle and queues their records: the answer is
+    /// one decision, or (`array`) a JSON array of them.
+    fn decide_in_order(&self, requests: &[Request], array: bool) -> Decided {
+        let mut answer = Answer::new(array, requests.len());
+        let mut if_unwritten = self
+            .log
+            .as_ref()
+            .map(|_| Answer::new(array, requests.len()));
         let mut records = Vec::new();
         let mut tally = DecisionTally::default();
+        let mut id = self.ids.take(requests.len() as u64);
         let written = match self.bundles.active() {
             Some(active) => {
                 let mut evaluator = active.evaluator();
                 for request in requests {
-                    let id = self.ids.next();
                     let decision = evaluator.decide(request);
                     tally.count(decision.effect.as_str(), decision.reason_code.as_str());
-                    answers.push(with_id(decision.to_json(), &id));
-                    if logging {
-                        if_unwritten.push(with_id(decision.log_write_failed().to_json(), &id));
-                        records.push(Record::of(request, &decision).with_decision_id(id));
+                    answer.decision(&decision, id);
+                    if let Some(if_unwritten) = &mut if_unwritten {
+                        if_unwritten.decision(&decision.log_write_failed(), id);
+                        records
+                            .push(Record::of(request, &decision).with_decision_id(id.to_string()));
                     }
+                    id = id.successor();
                 }
                 self.log.as_ref().map(|log| log.submit(records))
             }
             None => {
                 let now = Timestamp::now();
-                let code = ReasonCode::InvalidBundle.as_str();
+                let code = ReasonCode::InvalidBundle;
                 for request in requests {
-                    let id = self.ids.next();
-                    tally.count("deny", code);
-                    answers.push(invalid_bundle(&id));
-                    if logging {
-                        if_unwritten.push(invalid_bundle(&id));
+                    tally.count("deny", code.as_str());
+                    answer.invalid_bundle(id);
+                    if let Some(if_unwritten) = &mut if_unwritten {
+                        if_unwritten.invalid_bundle(id);
                         records.push(
-                            Record::without_policy(request, now, ReasonCode::InvalidBundle)
-                                .with_decision_id(id),
+                            Record::without_policy(request, now, code)
+                                .with_decision_id(id.to_string()),
                         );
                     }
+                    id = id.successor();
                 }
                 self.log.as_ref().map(|log| log.submit(records))
             }
         };
         self.metrics.decisions(tally);
-        if let Some(written) = written
+        Decided {
+            answer: answer.finish(),
+            if_unwritten: if_unwritten.map(Answer::finish).unwrap_or_default(),
+            count: requests.len() as u64,
+            written,
+        }
+    }
+
+    /// The answer, once the log has its records.
+    async fn answer(&self, decided: Decided) -> String {
+        if let Some(written) = decided.written
             && !written.await.unwrap_or(false)
         {
-            self.metrics.log_failures(if_unwritten.len() as u64);
-            return if_unwritten;
+            self.metrics.log_failures(decided.count);
+            return decided.if_unwritten;
         }
-        answers
+        decided.answer
     }
 }
 
-/// A decision's JSON followed by `decision_id` and `approval` (none before approvals exist).
-fn with_id(mut decision: String, id: &str) -> String {
-    decision.pop();
-    decision.push_str(",\"decision_id\":\"");
-    decision.push_str(id);
-    decision.push_str("\",\"approval\":null}");
-    decision
+/// An answer's text being written: one decision, or a JSON array of them.
+struct Answer {
+    text: String,
+    array: bool,
 }
 
-/// The decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
-fn invalid_bundle(id: &str) -> String {
-    let decision = format!(
-        "{{\"effect\":\"deny\",\"reason_code\":\"{}\",\"rule\":null,\"reason\":\"{NO_BUNDLE}\",\
-         \"notify\":null,\"redact\":[],\"credentials\":[],\"alerts\":[],\"warnings\":[],\
-         \"policy\":null}}",
-        ReasonCode::InvalidBundle.as_str()
-    );
-    with_id(decision, id)
+impl Answer {
+    /// An empty answer with room for `decisions`.
+    fn new(array: bool, decisions: usize) -> Answer {
+        let mut text = String::with_capacity(decisions * ANSWER_BYTES + 2);
+        if array {
+            text.push('[');
+        }
+        Answer { text, array }
+    }
+
+    /// Appends a decision.
+    fn decision(&mut self, decision: &Decision<'_>, id: DecisionId) {
+        self.separate();
+        decision.write_json(&mut self.text);
+        write_id_and_approval(&mut self.text, id);
+    }
+
+    /// Appends the decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
+    fn invalid_bundle(&mut self, id: DecisionId) {
+        self.separate();
+        self.text
+            .push_str("{\"effect\":\"deny\",\"reason_code\":\"");
+        self.text.push_str(ReasonCode::InvalidBundle.as_str());
+        self.text.push_str("\",\"rule\":null,\"reason\":\"");
+        self.text.push_str(NO_BUNDLE);
+        self.text.push_str(
+            "\",\"notify\":null,\"redact\":[],\"credentials\":[],\"alerts\":[],\"warnings\":[],\
+             \"policy\":null}",
+        );
+        write_id_and_approval(&mut self.text, id);
+    }
+
+    /// A comma before every element of an array but the first.
+    fn separate(&mut self) {
+        if self.array && self.text.len() > 1 {
+            self.text.push(',');
+        }
+    }
+
+    /// The finished text.
+    fn finish(mut self) -> String {
+        if self.array {
+            self.text.push(']');
+        }
+        self.text
+    }
+}
+
+/// Ends the decision just written to `out` with `decision_id` and `approval` (none before
+/// approvals exist).
+fn write_id_and_approval(out: &mut String, id: DecisionId) {
+    // The decision's closing brace.
+    out.pop();
+    out.push_str(",\"decision_id\":\"");
+    id.write_hex(out);
+    out.push_str("\",\"approval\":null}");
 }
