@@ -53,7 +53,24 @@ pub fn compile(analysis: &Analysis) -> Result<ir::CompiledPolicy, CompileError> 
         );
     }
     policy.intern_regexes();
+    policy.approval_ttl_ms = approval_ttl_ms(&analysis.policy.blocks);
     Ok(ir::CompiledPolicy::new(policy, source_map))
+}
+
+/// The `runtime` block's `approval_ttl` in whole milliseconds (SPEC §14, §17), when written.
+fn approval_ttl_ms(blocks: &[hir::ConfigBlock]) -> Option<u64> {
+    let value = blocks
+        .iter()
+        .filter(|block| block.keyword == "runtime")
+        .flat_map(|block| &block.entries)
+        .find(|entry| entry.key == "approval_ttl")?;
+    match &value.value {
+        hir::ConfigValue::Value(value) => {
+            let seconds = crate::lower::duration_seconds(value)?;
+            u64::try_from(seconds.millionths() / 1_000).ok()
+        }
+        hir::ConfigValue::Block(_) | hir::ConfigValue::Missing => None,
+    }
 }
 
 fn effect(kind: EffectKind) -> ir::Effect {

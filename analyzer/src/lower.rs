@@ -635,6 +635,19 @@ fn literal_value(kind: LiteralKind) -> Option<hir::Literal> {
     })
 }
 
+/// The seconds a block value holds as a duration: a duration literal, or a string holding one
+/// (`"24h"`), as the public docs write it (SPEC §4).
+pub(crate) fn duration_seconds(value: &hir::Value) -> Option<Decimal> {
+    match &value.kind {
+        hir::ValueKind::Duration(seconds) => Some(*seconds),
+        hir::ValueKind::String(text) => {
+            fpl_syntax::literal::numeric(fpl_syntax::SyntaxKind::DURATION, text)
+                .and_then(|numeric| numeric_value(&numeric))
+        }
+        _ => None,
+    }
+}
+
 /// The exact value of a numeric literal (SPEC §2): money in dollars, a duration in seconds, a
 /// size in bytes; `None` when it is too large to represent.
 pub(crate) fn numeric_value(numeric: &Numeric<'_>) -> Option<Decimal> {

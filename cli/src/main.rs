@@ -43,6 +43,8 @@ enum Command {
     Bundle(commands::bundle::BundleArgs),
     /// Serve decisions over HTTP from a signed bundle, hot-swapping new bundles as they verify.
     Serve(commands::serve::ServeArgs),
+    /// List, show, approve and deny the approvals of a decision service's deferred calls.
+    Approvals(commands::approvals::ApprovalsArgs),
     /// Make an Ed25519 key for signing bundles; prints its public key line for `[trust]`.
     Keygen(commands::keygen::KeygenArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => commands::audit::run(&args),
         Command::Bundle(args) => commands::bundle::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Approvals(args) => commands::approvals::run(&args),
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
         Command::Ci(args) => commands::ci::run(&args),

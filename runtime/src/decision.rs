@@ -42,6 +42,10 @@ pub enum ReasonCode {
     LogWriteFailed,
     /// A decision service has no verified bundle to decide with (§17); never the evaluator's.
     InvalidBundle,
+    /// The policy deferred and the request carries an approved approval bound to it (§17).
+    Approved,
+    /// The request carries an approval that an approver denied (§17).
+    ApprovalDenied,
 }
 
 impl ReasonCode {
@@ -64,6 +68,8 @@ impl ReasonCode {
             ReasonCode::BudgetExceeded => "BUDGET_EXCEEDED",
             ReasonCode::LogWriteFailed => "LOG_WRITE_FAILED",
             ReasonCode::InvalidBundle => "INVALID_BUNDLE",
+            ReasonCode::Approved => "APPROVED",
+            ReasonCode::ApprovalDenied => "APPROVAL_DENIED",
         }
     }
 
@@ -101,6 +107,35 @@ pub const BUDGET_WARNING: &str = "BUDGET_WARNING";
 /// The warning raised when a budget with `on_exceed audit` is exceeded (the call stays
 /// permitted).
 pub const BUDGET_EXCEEDED: &str = "BUDGET_EXCEEDED";
+
+/// The warning raised when a request names an approval that is unknown, expired, used or bound
+/// to another call (§17): the approval is ignored.
+pub const APPROVAL_INVALID: &str = "APPROVAL_INVALID";
+
+/// The warnings a decision can carry, in the order they are printed, indexed by
+/// [`warnings`]' bits.
+const WARNING_SETS: [&[&str]; 8] = [
+    &[],
+    &[BUDGET_WARNING],
+    &[BUDGET_EXCEEDED],
+    &[BUDGET_WARNING, BUDGET_EXCEEDED],
+    &[APPROVAL_INVALID],
+    &[BUDGET_WARNING, APPROVAL_INVALID],
+    &[BUDGET_EXCEEDED, APPROVAL_INVALID],
+    &[BUDGET_WARNING, BUDGET_EXCEEDED, APPROVAL_INVALID],
+];
+
+/// The warnings list of a decision: a static slice, so deciding allocates nothing.
+pub(crate) fn warnings(
+    budget_warning: bool,
+    budget_exceeded: bool,
+    approval_invalid: bool,
+) -> &'static [&'static str] {
+    let index = usize::from(budget_warning)
+        | usize::from(budget_exceeded) << 1
+        | usize::from(approval_invalid) << 2;
+    WARNING_SETS.get(index).copied().unwrap_or_default()
+}
 
 /// The rule a decision names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +196,7 @@ pub struct Decision<'e> {
     pub reason: Option<Reason<'e>>,
     /// The rule's `notify`.
     pub notify: Option<&'e str>,
-    /// Warning codes (`BUDGET_WARNING`).
+    /// Warning codes (`BUDGET_WARNING`, `BUDGET_EXCEEDED`, `APPROVAL_INVALID`).
     pub warnings: &'static [&'static str],
     /// `sha256:` digest of the policy.
     pub policy: &'e str,

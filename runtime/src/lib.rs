@@ -27,9 +27,11 @@ mod request;
 mod time;
 
 pub use decimal::{Decimal, DecimalError};
-pub use decision::{BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
+pub use decision::{
+    APPROVAL_INVALID, BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef,
+};
 pub use error::{LoadError, ValidationError, ValidationKind};
-pub use eval::{ConditionError, Evaluator};
+pub use eval::{ApprovalCheck, ConditionError, Evaluator};
 pub use host::{HostError, HostPattern, read_host, read_url_host};
 pub use json::{JsonDoc, JsonError, JsonKind, JsonRef, MAX_DEPTH, MAX_VALUES};
 pub use path::{ClimbsAboveRoot, normalize_path};

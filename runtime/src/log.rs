@@ -73,7 +73,8 @@ pub struct DecisionLog {
 
 /// One decision record before it is chained: every field of §8 but `seq`, `prev` and `hash`,
 /// owned, so a record can be made while the evaluator is borrowed and written later (a group
-/// commit writes many with one write and one `fsync`).
+/// commit writes many with one write and one `fsync`). A decision service also records each
+/// change of an approval's state (§17) in the same chain, with [`Record::approval_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     time: String,
@@ -81,11 +82,36 @@ pub struct Record {
     session: String,
     tool: String,
     args_digest: String,
-    effect: &'static str,
-    reason_code: &'static str,
+    entry: Entry,
     rule: Option<String>,
     policy: Option<String>,
     decision_id: Option<String>,
+}
+
+/// What a record is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Entry {
+    /// A decision: its effect and reason code.
+    Decision {
+        effect: &'static str,
+        reason_code: &'static str,
+    },
+    /// A change of an approval's state.
+    Approval(ApprovalEvent),
+}
+
+/// A change of an approval's state (§17), recorded as `"event": "approval"` with an `approval`
+/// object in place of a decision's `effect` and `reason_code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalEvent {
+    /// The approval's id.
+    pub id: String,
+    /// The state it entered: `pending` (created), `approved`, `denied`, `expired` or `used`.
+    pub state: &'static str,
+    /// Who approved or denied it.
+    pub approver: Option<String>,
+    /// The approver's comment.
+    pub comment: Option<String>,
 }
 
 impl Record {
@@ -97,8 +123,10 @@ impl Record {
             session: request.session().to_owned(),
             tool: request.tool().to_owned(),
             args_digest: args_digest(request, decision),
-            effect: decision.effect.as_str(),
-            reason_code: decision.reason_code.as_str(),
+            entry: Entry::Decision {
+                effect: decision.effect.as_str(),
+                reason_code: decision.reason_code.as_str(),
+            },
             rule: decision.rule.map(|rule| rule.to_string()),
             policy: Some(decision.policy.to_owned()),
             decision_id: None,
@@ -114,9 +142,11 @@ impl Record {
             agent: request.agent().to_owned(),
             session: request.session().to_owned(),
             tool: request.tool().to_owned(),
-            args_digest: to_hex(&Sha256::digest(redacted_args_json(request, &[]).as_bytes())),
-            effect: Effect::Deny.as_str(),
-            reason_code: reason_code.as_str(),
+            args_digest: unredacted_args_digest(request),
+            entry: Entry::Decision {
+                effect: Effect::Deny.as_str(),
+                reason_code: reason_code.as_str(),
+            },
             rule: None,
             policy: None,
             decision_id: None,
@@ -130,6 +160,24 @@ impl Record {
         self
     }
 
+    /// The record of an approval's change of state at `time`, about the call this decision
+    /// record is about (its agent, session, tool, redacted `args_digest`, rule and policy), so
+    /// redacted values never reach the log through an approval either. `decision_id` names the
+    /// decision that caused the change, when one did (created, used).
+    pub fn approval_event(
+        &self,
+        time: Timestamp,
+        event: ApprovalEvent,
+        decision_id: Option<String>,
+    ) -> Record {
+        Record {
+            time: time.to_string(),
+            entry: Entry::Approval(event),
+            decision_id,
+            ..self.clone()
+        }
+    }
+
     /// The record's fields other than `prev` and `hash`.
     fn fields(&self, seq: u64) -> Map<String, Value> {
         let text = |s: &str| Value::String(s.to_owned());
@@ -140,8 +188,28 @@ impl Record {
         record.insert("session".into(), text(&self.session));
         record.insert("tool".into(), text(&self.tool));
         record.insert("args_digest".into(), text(&self.args_digest));
-        record.insert("effect".into(), text(self.effect));
-        record.insert("reason_code".into(), text(self.reason_code));
+        match &self.entry {
+            Entry::Decision {
+                effect,
+                reason_code,
+            } => {
+                record.insert("effect".into(), text(effect));
+                record.insert("reason_code".into(), text(reason_code));
+            }
+            Entry::Approval(event) => {
+                let mut approval = Map::new();
+                approval.insert("id".into(), text(&event.id));
+                approval.insert("state".into(), text(event.state));
+                if let Some(approver) = &event.approver {
+                    approval.insert("approver".into(), text(approver));
+                }
+                if let Some(comment) = &event.comment {
+                    approval.insert("comment".into(), text(comment));
+                }
+                record.insert("event".into(), text("approval"));
+                record.insert("approval".into(), Value::Object(approval));
+            }
+        }
         record.insert(
             "rule".into(),
             self.rule.as_deref().map_or(Value::Null, text),
@@ -418,6 +486,12 @@ pub fn args_digest(request: &Request, decision: &Decision<'_>) -> String {
     to_hex(&Sha256::digest(
         redacted_args_json(request, &redact).as_bytes(),
     ))
+}
+
+/// Hex SHA-256 of the RFC 8785 JSON of the request's arguments as they are (`{}` when absent):
+/// what binds an approval to its call (§17), and the digest of a record no policy redacted.
+pub fn unredacted_args_digest(request: &Request) -> String {
+    to_hex(&Sha256::digest(redacted_args_json(request, &[]).as_bytes()))
 }
 
 /// Hex SHA-256 of ASCII hex `prev` followed by the canonical bytes of `record` (without `hash`).

@@ -34,6 +34,8 @@ struct Fields {
     principal: Option<u32>,
     session: Option<u32>,
     phase: Option<u32>,
+    /// `approval`, the id of a decision service's approval (§17).
+    approval: Option<u32>,
     /// `args.path` when it is a string.
     path: Option<u32>,
     cost: Decimal,
@@ -142,6 +144,15 @@ impl Request {
         self.fields.phase.and_then(|i| self.doc.at(i).as_str())
     }
 
+    /// `approval`, the id of an approval a decision service handed out (§17), if given and the
+    /// request is valid: an invalid request is denied without looking at approvals.
+    pub fn approval(&self) -> Option<&str> {
+        if self.invalid.is_some() {
+            return None;
+        }
+        self.fields.approval.and_then(|i| self.doc.at(i).as_str())
+    }
+
     /// `cost` in dollars (0 when absent).
     pub fn cost(&self) -> Decimal {
         self.fields.cost
@@ -179,6 +190,7 @@ struct Named<'d> {
     principal: Option<JsonRef<'d>>,
     session: Option<JsonRef<'d>>,
     phase: Option<JsonRef<'d>>,
+    approval: Option<JsonRef<'d>>,
     cost: Option<JsonRef<'d>>,
     time: Option<JsonRef<'d>>,
 }
@@ -194,6 +206,7 @@ impl<'d> Named<'d> {
                 "principal" => &mut named.principal,
                 "session" => &mut named.session,
                 "phase" => &mut named.phase,
+                "approval" => &mut named.approval,
                 "cost" => &mut named.cost,
                 "time" => &mut named.time,
                 _ => continue,
@@ -245,6 +258,10 @@ fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static st
     if let Some(phase) = named.phase {
         phase.as_str().ok_or("`phase` is not a string")?;
         fields.phase = Some(phase.index());
+    }
+    if let Some(approval) = named.approval {
+        approval.as_str().ok_or("`approval` is not a string")?;
+        fields.approval = Some(approval.index());
     }
     if let Some(cost) = named.cost {
         fields.cost = match cost.kind() {
@@ -301,10 +318,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn approval_is_read_from_valid_requests_only() {
+        let named = Request::parse(r#"{"agent":"a","tool":"t","approval":"9f0c"}"#);
+        assert_eq!(named.approval(), Some("9f0c"));
+        assert_eq!(
+            Request::parse(r#"{"agent":"a","tool":"t"}"#).approval(),
+            None
+        );
+        let invalid = Request::parse(r#"{"agent":"a","tool":"t","approval":"9f0c","time":"x"}"#);
+        assert!(invalid.invalid_reason().is_some());
+        assert_eq!(invalid.approval(), None);
+    }
+
+    #[test]
     fn validation() {
         let cases: &[(&str, Option<&str>)] = &[
             (r#"{"agent":"a","tool":"t/x"}"#, None),
             (r#"{"agent":"a","tool":"t","extra":[1,2]}"#, None),
+            (r#"{"agent":"a","tool":"t","approval":"ab12"}"#, None),
+            (
+                r#"{"agent":"a","tool":"t","approval":7}"#,
+                Some("`approval` is not a string"),
+            ),
             (r#"[1]"#, Some("the request is not a JSON object")),
             (
                 r#"{"agent":"a","tool":"t""#,

@@ -7,10 +7,10 @@ mod support;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use fpl_runtime::Request;
 use fpl_runtime::ir::{
     Agent, Budget, BudgetScope, Builtin, CompareOp, Expr, OnExceed, Policy, Rule, Window,
 };
+use fpl_runtime::{ApprovalCheck, Request};
 use support::{d, evaluator};
 
 struct Counting;
@@ -151,17 +151,24 @@ fn decide_allocates_nothing_after_warm_up() {
     let mut ev = evaluator(policy());
     let requests = corpus();
     let mut effects = Vec::with_capacity(requests.len());
+    // Every way a decision service can tell the evaluator about a request's approval.
+    let checks = [
+        ApprovalCheck::None,
+        ApprovalCheck::Approved,
+        ApprovalCheck::Denied,
+        ApprovalCheck::Invalid,
+    ];
     // Warm-up: sessions created, history slots filled, regex caches built.
-    for _ in 0..80 {
+    for round in 0..80 {
         for request in &requests {
-            ev.decide(request);
+            ev.decide_with_approval(request, checks[round % checks.len()]);
         }
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     assert!(before > 0, "the counting allocator is installed");
-    for _ in 0..50 {
+    for round in 0..50 {
         for request in &requests {
-            let decision = ev.decide(request);
+            let decision = ev.decide_with_approval(request, checks[round % checks.len()]);
             effects.push((
                 decision.effect,
                 decision.reason_code,

@@ -1,6 +1,6 @@
 //! The admin listener: apart from the decision listener so an agent cannot reach it, and every
-//! request must carry `Authorization: Bearer <token>` (401 otherwise). It carries reload and
-//! the status; approvals (resolving a deferred decision) belong here next, as more routes.
+//! request must carry `Authorization: Bearer <token>` (401 otherwise). It carries reload, the
+//! status and approvals (resolving deferred decisions, `crate::approvals`).
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use hyper::header::AUTHORIZATION;
 use hyper::{Method, Request, Response, StatusCode};
 use sha2::{Digest as _, Sha256};
 
+use crate::approvals;
 use crate::http::{self, Body};
 use crate::routes::Service;
 
@@ -57,6 +58,12 @@ pub(crate) async fn answer(admin: Arc<Admin>, request: Request<Incoming>) -> Res
             hyper::header::HeaderValue::from_static("Bearer"),
         );
         return response;
+    }
+    if request.uri().path().starts_with("/v1/approvals") {
+        if let Some(response) = approvals::answer(service, request).await {
+            return response;
+        }
+        return service.error(StatusCode::NOT_FOUND, "no such endpoint");
     }
     match (request.method(), request.uri().path()) {
         (&Method::POST, "/v1/admin/reload") => match service.decider.bundles.reload(false).await {

@@ -2,7 +2,11 @@
 //! and `approval` (§17). One request or a batch is decided by one bundle while its evaluator is
 //! held, so a batch is never split across a swap; its records are queued for the log before the
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
-//! until they are written. Decisions are written straight into the answer's text.
+//! until they are written. A `defer` creates an approval and a request naming an approval is
+//! decided with it (`crate::approvals`); their records follow the decision's. Decisions are
+//! written straight into the answer's text.
+
+use std::sync::Arc;
 
 use std::cell::RefCell;
 
@@ -10,6 +14,7 @@ use fpl_runtime::batch::{Batch, BatchError};
 use fpl_runtime::log::Record;
 use fpl_runtime::{Decision, ReasonCode, Request, Timestamp};
 
+use crate::approvals::{self, Approvals, Settlement};
 use crate::bundles::Bundles;
 use crate::ids::{DecisionId, DecisionIds};
 use crate::log_writer::{LogWriter, Written};
@@ -35,6 +40,7 @@ thread_local! {
 #[derive(Debug)]
 pub(crate) struct Decider {
     pub bundles: Bundles,
+    pub approvals: Arc<Approvals>,
     log: Option<LogWriter>,
     metrics: Metrics,
     ids: DecisionIds,
@@ -43,6 +49,8 @@ pub(crate) struct Decider {
 /// Requests decided, their records queued: what to answer once the log has them.
 struct Decided {
     answer: String,
+    /// The approvals the decisions used and created, kept once the records are written.
+    settlement: Settlement,
     /// The answer when the records were not written: every decision `LOG_WRITE_FAILED`.
     if_unwritten: String,
     count: u64,
@@ -51,15 +59,17 @@ struct Decided {
 }
 
 impl Decider {
-    /// A decider over `bundles`, logging to `log` when given.
+    /// A decider over `bundles` and `approvals`, logging to `log` when given.
     pub fn new(
         bundles: Bundles,
+        approvals: Arc<Approvals>,
         log: Option<LogWriter>,
         metrics: Metrics,
         ids: DecisionIds,
     ) -> Decider {
         Decider {
             bundles,
+            approvals,
             log,
             metrics,
             ids,
@@ -70,27 +80,32 @@ impl Decider {
     pub async fn decide(&self, body: &[u8]) -> String {
         let mut request = Request::default();
         request.parse_bytes_into(body);
-        let decided = self.decide_in_order(std::slice::from_ref(&request), false);
+        let decided = self
+            .decide_in_order(std::slice::from_ref(&request), false)
+            .await;
         self.answer(decided).await
     }
 
     /// Answers a JSON array of requests in order, as a JSON array of decisions.
     pub async fn decide_batch(&self, body: &[u8]) -> Result<String, BatchError> {
-        let decided = BATCH.with_borrow_mut(|batch| {
-            let decided = batch
-                .read(body)
-                .map(|requests| self.decide_in_order(requests, true));
-            if body.len() > KEEP_BATCH_BUFFERS {
-                *batch = Batch::default();
-            }
-            decided
-        })?;
-        Ok(self.answer(decided).await)
+        // Taken, not borrowed, across the waits; another batch on this thread meanwhile reads
+        // into fresh buffers.
+        let mut batch = BATCH.take();
+        let decided = match batch.read(body) {
+            Ok(requests) => Ok(self.decide_in_order(requests, true).await),
+            Err(error) => Err(error),
+        };
+        if body.len() <= KEEP_BATCH_BUFFERS {
+            BATCH.set(batch);
+        }
+        Ok(self.answer(decided?).await)
     }
 
     /// Decides `requests` in order with one bundle and queues their records: the answer is
     /// one decision, or (`array`) a JSON array of them.
-    fn decide_in_order(&self, requests: &[Request], array: bool) -> Decided {
+    async fn decide_in_order(&self, requests: &[Request], array: bool) -> Decided {
+        let claims = self.approvals.check_all(requests).await;
+        let mut settlement = Settlement::new(&claims);
         let mut answer = Answer::new(array, requests.len());
         let mut if_unwritten = self
             .log
@@ -102,14 +117,18 @@ impl Decider {
         let written = match self.bundles.active() {
             Some(active) => {
                 let mut evaluator = active.evaluator();
-                for request in requests {
-                    let decision = evaluator.decide(request);
+                settlement.ttl_ms = evaluator.approval_ttl_ms();
+                for (index, request) in requests.iter().enumerate() {
+                    let claim = claims.get(index).and_then(Option::as_ref);
+                    let decision = evaluator.decide_with_approval(request, approvals::check(claim));
                     tally.count(decision.effect.as_str(), decision.reason_code.as_str());
-                    answer.decision(&decision, id);
+                    let (approval, change) = settlement.settle(request, &decision, claim, id);
+                    answer.decision(&decision, id, approval.as_deref());
                     if let Some(if_unwritten) = &mut if_unwritten {
-                        if_unwritten.decision(&decision.log_write_failed(), id);
+                        if_unwritten.decision(&decision.log_write_failed(), id, None);
                         records
                             .push(Record::of(request, &decision).with_decision_id(id.to_string()));
+                        records.extend(change);
                     }
                     id = id.successor();
                 }
@@ -136,17 +155,21 @@ impl Decider {
         self.metrics.decisions(tally);
         Decided {
             answer: answer.finish(),
+            settlement,
             if_unwritten: if_unwritten.map(Answer::finish).unwrap_or_default(),
             count: requests.len() as u64,
             written,
         }
     }
 
-    /// The answer, once the log has its records.
+    /// The answer, once the log has its records; the approvals are kept only if it has.
     async fn answer(&self, decided: Decided) -> String {
-        if let Some(written) = decided.written
-            && !written.await.unwrap_or(false)
-        {
+        let written = match decided.written {
+            Some(written) => written.await.unwrap_or(false),
+            None => true,
+        };
+        self.approvals.finish(decided.settlement, written).await;
+        if !written {
             self.metrics.log_failures(decided.count);
             return decided.if_unwritten;
         }
@@ -170,11 +193,11 @@ impl Answer {
         Answer { text, array }
     }
 
-    /// Appends a decision.
-    fn decision(&mut self, decision: &Decision<'_>, id: DecisionId) {
+    /// Appends a decision with its `approval` (JSON), if any.
+    fn decision(&mut self, decision: &Decision<'_>, id: DecisionId, approval: Option<&str>) {
         self.separate();
         decision.write_json(&mut self.text);
-        write_id_and_approval(&mut self.text, id);
+        write_id_and_approval(&mut self.text, id, approval);
     }
 
     /// Appends the decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
@@ -189,7 +212,7 @@ impl Answer {
             "\",\"notify\":null,\"redact\":[],\"credentials\":[],\"alerts\":[],\"warnings\":[],\
              \"policy\":null}",
         );
-        write_id_and_approval(&mut self.text, id);
+        write_id_and_approval(&mut self.text, id, None);
     }
 
     /// A comma before every element of an array but the first.
@@ -208,12 +231,14 @@ impl Answer {
     }
 }
 
-/// Ends the decision just written to `out` with `decision_id` and `approval` (none before
-/// approvals exist).
-fn write_id_and_approval(out: &mut String, id: DecisionId) {
+/// Ends the decision just written to `out` with `decision_id` and `approval` (its JSON, or
+/// `null`).
+fn write_id_and_approval(out: &mut String, id: DecisionId, approval: Option<&str>) {
     // The decision's closing brace.
     out.pop();
     out.push_str(",\"decision_id\":\"");
     id.write_hex(out);
-    out.push_str("\",\"approval\":null}");
+    out.push_str("\",\"approval\":");
+    out.push_str(approval.unwrap_or("null"));
+    out.push('}');
 }

@@ -4,11 +4,13 @@
 //! writes every decision to a hash-chained log before answering.
 //!
 //! Layout: [`Config`] says what to serve; [`serve`] runs the listeners until SIGTERM. Inside,
-//! `bundles` owns the active bundle and reloads, `decide` answers decisions, `log_writer` is
-//! the group-committing log writer, `routes` and `admin` map HTTP requests onto them, `http`
-//! runs connections with their limits, and `metrics` keeps the Prometheus registry.
+//! `bundles` owns the active bundle and reloads, `decide` answers decisions, `approvals` keeps
+//! the approvals of deferred decisions, `log_writer` is the group-committing log writer,
+//! `routes` and `admin` map HTTP requests onto them, `http` runs connections with their
+//! limits, and `metrics` keeps the Prometheus registry.
 
 mod admin;
+mod approvals;
 mod bundles;
 mod config;
 mod decide;

@@ -17,7 +17,7 @@ const MAX_GROUP: usize = 4096;
 pub(crate) type Written = oneshot::Receiver<bool>;
 
 /// The handle handlers enqueue records through.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct LogWriter {
     sender: mpsc::Sender<Job>,
 }

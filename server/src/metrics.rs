@@ -1,5 +1,6 @@
 //! The Prometheus metrics of `GET /metrics`: decisions by effect and reason code, decision
-//! latency, bundle reloads by outcome, HTTP error answers by status, decision-log failures.
+//! latency, bundle reloads by outcome, HTTP error answers by status, decision-log failures,
+//! approvals by the state they entered.
 
 use prometheus::{
     Encoder as _, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
@@ -33,6 +34,7 @@ pub(crate) struct Metrics {
     reloads: IntCounterVec,
     http_errors: IntCounterVec,
     log_failures: IntCounter,
+    approvals: IntCounterVec,
 }
 
 impl Metrics {
@@ -74,11 +76,19 @@ impl Metrics {
             "faramesh_decision_log_failures_total",
             "Decisions denied because the decision log could not be written",
         )?;
+        let approvals = IntCounterVec::new(
+            Opts::new(
+                "faramesh_approvals_total",
+                "Changes of approvals' state, by the state entered (pending: created)",
+            ),
+            &["state"],
+        )?;
         registry.register(Box::new(decisions.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(reloads.clone()))?;
         registry.register(Box::new(http_errors.clone()))?;
         registry.register(Box::new(log_failures.clone()))?;
+        registry.register(Box::new(approvals.clone()))?;
         Ok(Metrics {
             registry,
             decisions,
@@ -86,6 +96,7 @@ impl Metrics {
             reloads,
             http_errors,
             log_failures,
+            approvals,
         })
     }
 
@@ -119,6 +130,13 @@ impl Metrics {
     /// Counts decisions denied for a failed log write.
     pub fn log_failures(&self, count: u64) {
         self.log_failures.inc_by(count);
+    }
+
+    /// Counts approvals entering `state` (`pending`, `approved`, `denied`, `expired`, `used`).
+    pub fn approvals(&self, state: &str, count: u64) {
+        if count > 0 {
+            self.approvals.with_label_values(&[state]).inc_by(count);
+        }
     }
 
     /// The text exposition format.

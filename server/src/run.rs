@@ -12,6 +12,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::admin::{self, Admin};
+use crate::approvals::{Approvals, MemoryStore};
 use crate::bundles::Bundles;
 use crate::config::Config;
 use crate::decide::Decider;
@@ -83,8 +84,10 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
             config.replay,
             metrics.clone(),
         );
+        let store = Arc::new(MemoryStore::new());
+        let approvals = Arc::new(Approvals::new(store, log.clone(), metrics.clone()));
         let service = Arc::new(Service {
-            decider: Decider::new(bundles, log, metrics.clone(), ids),
+            decider: Decider::new(bundles, approvals, log, metrics.clone(), ids),
             metrics,
             limits: config.limits,
             log: config.log.as_ref().map(|path| path.display().to_string()),
@@ -134,6 +137,7 @@ async fn run(
 
     let (stop_sender, stop) = watch::channel(false);
     spawn_reloads(&service, hangup, config.poll, stop.clone());
+    service.decider.approvals.spawn_expiry(stop.clone());
     let graceful = GracefulShutdown::new();
     let decisions = {
         let service = service.clone();

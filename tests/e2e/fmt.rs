@@ -201,3 +201,23 @@ fn a_symbolic_link_stays_a_link() {
     assert!(link.file_type().is_symlink());
     assert_eq!(read(dir.path(), "real/policy.fpl"), FORMATTED);
 }
+
+/// A policy in the YAML form (SPEC §11).
+const YAML_POLICY: &str = "agents:\n  bot:\n    default:   deny\n";
+
+#[test]
+fn a_yaml_policy_named_on_the_command_line_is_an_error_not_fpl_syntax_errors() {
+    // A directory's YAML policies are passed over: tests/e2e/form.rs.
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "bot.fpl.yaml", YAML_POLICY);
+    faramesh()
+        .current_dir(dir.path())
+        .args(["fmt", "bot.fpl.yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bot.fpl.yaml: a YAML/JSON policy: `faramesh fmt` formats FPL only",
+        ))
+        .stderr(predicate::str::contains("error[").not());
+    assert_eq!(read(dir.path(), "bot.fpl.yaml"), YAML_POLICY);
+}

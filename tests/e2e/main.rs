@@ -4,6 +4,7 @@
 //! it. One test executable, so the binary is located and built once.
 
 mod action;
+mod approvals;
 mod audit;
 mod bundle;
 mod check;

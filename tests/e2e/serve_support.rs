@@ -30,6 +30,16 @@ impl Bundles {
     /// Builds `a.fmb` (policy A) and `b.fmb` (policy B) signed with `key`, and `other.fmb`
     /// (policy B) signed with the untrusted `other`.
     pub fn new() -> Bundles {
+        Bundles::build(&[
+            (POLICY_A, "a.fmb", "key"),
+            (POLICY_B, "b.fmb", "key"),
+            (POLICY_B, "other.fmb", "other"),
+        ])
+    }
+
+    /// Builds each `(policy, bundle, key)`: the policy committed to the repository, its bundle
+    /// signed with `key` (`key` or `other`).
+    pub fn build(bundles_to_build: &[(&str, &str, &str)]) -> Bundles {
         let bundles = Bundles {
             dir: tempfile::tempdir().expect("temp dir"),
         };
@@ -37,11 +47,7 @@ impl Bundles {
         std::fs::create_dir_all(&repo).expect("repo");
         bundles.ok(&["keygen", "--out", "key"]);
         bundles.ok(&["keygen", "--out", "other"]);
-        for (policy, out, key) in [
-            (POLICY_A, "a.fmb", "key"),
-            (POLICY_B, "b.fmb", "key"),
-            (POLICY_B, "other.fmb", "other"),
-        ] {
+        for &(policy, out, key) in bundles_to_build {
             std::fs::write(repo.join("governance.fms"), policy).expect("policy");
             git_commit_all(&repo, out);
             bundles.ok(&[

@@ -161,15 +161,7 @@ fn value_text(value: &hir::Value) -> String {
 /// Whether `value` is a duration: a duration literal, or a string holding one (`"24h"`), as the
 /// public docs write it (SPEC §4).
 fn is_duration(value: &hir::Value) -> bool {
-    match &value.kind {
-        ValueKind::Duration(_) => true,
-        ValueKind::String(text) => {
-            fpl_syntax::literal::numeric(fpl_syntax::SyntaxKind::DURATION, text)
-                .and_then(|numeric| crate::lower::numeric_value(&numeric))
-                .is_some()
-        }
-        _ => false,
-    }
+    crate::lower::duration_seconds(value).is_some()
 }
 
 fn is_integer(value: &hir::Value) -> bool {

@@ -64,6 +64,10 @@ pub enum LineError {
     /// `effect` is not an effect.
     #[error("`effect` is `{0}`, not permit, deny or defer")]
     UnknownEffect(String),
+    /// A decision service's record of an approval's change of state (`"event": "approval"`,
+    /// SPEC §17): it decides nothing, and a backtest skips it.
+    #[error("a record of an approval, not of a decision")]
+    NotADecision,
 }
 
 /// Reads one line of a history.
@@ -83,6 +87,9 @@ pub fn parse_line(line: &str) -> Result<HistoryRecord, LineError> {
             None => Err(LineError::Missing(key)),
         }
     };
+    if map.contains_key("event") {
+        return Err(LineError::NotADecision);
+    }
     let agent = text("agent")?;
     let tool = text("tool")?;
     let effect = match text("effect")?.as_str() {
@@ -206,8 +213,12 @@ impl Backtest {
         if line.trim().is_empty() {
             return;
         }
+        let parsed = parse_line(line);
+        if matches!(parsed, Err(LineError::NotADecision)) {
+            return;
+        }
         self.report.lines += 1;
-        let record = match parse_line(line) {
+        let record = match parsed {
             Ok(record) => record,
             Err(why) => {
                 self.report.invalid += 1;
@@ -378,7 +389,14 @@ mod tests {
         backtest.line(1, &record("stripe/refund", "permit"));
         backtest.line(2, &record("http/get", "deny"));
         backtest.line(3, &record("fs/read", "deny"));
+        // An approval's change of state in a decision service's log is no decision.
+        backtest.line(
+            4,
+            r#"{"seq":2,"time":"2026-01-01T00:00:00Z","agent":"bot","session":"","tool":"fs/read","args_digest":"00","event":"approval","approval":{"id":"ab","state":"pending"},"rule":null,"policy":"sha256:x","prev":"1","hash":"2"}"#,
+        );
         let report = backtest.finish();
+        assert_eq!(report.lines, 3);
+        assert_eq!(report.invalid, 0);
         assert_eq!(report.not_comparable, 1);
         assert_eq!(report.compared, 2);
         assert_eq!(report.unchanged, 1);

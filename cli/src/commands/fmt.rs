@@ -3,6 +3,9 @@
 //! Exit codes: 0 when everything is (now) formatted; 1 with `--check` or `--diff` when a file
 //! would change; 2 when a file cannot be read or written, or has syntax errors (it is left
 //! untouched and its errors are printed as `file:line:col: error[CODE]: message`).
+//!
+//! Policies in the YAML/JSON form (SPEC §11) are not FPL text: a directory's are passed over, and
+//! one named on the command line is an error that points to YAML/JSON formatters.
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
@@ -51,6 +54,16 @@ pub fn run(args: &FmtArgs) -> ExitCode {
                     outcome.error(&format!("{at}: error[{code}]: {}", diagnostic.message));
                 }
                 for file in project.files() {
+                    if fpl_analyzer::form::is_form_file(&file.source.path) {
+                        if file.disk_path.as_deref() == Some(path.as_path()) {
+                            outcome.error(&format!(
+                                "{}: a YAML/JSON policy: `faramesh fmt` formats FPL only; format \
+                                 it with a YAML or JSON formatter",
+                                file.source.path
+                            ));
+                        }
+                        continue;
+                    }
                     format_file(args, file, &mut outcome);
                 }
             }

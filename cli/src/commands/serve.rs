@@ -1,7 +1,7 @@
 //! `faramesh serve --bundle SOURCE --trust KEY…`: the decision service of SPEC §17.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -57,10 +57,10 @@ pub struct ServeArgs {
     pub shutdown_grace: u64,
 }
 
-/// Why the service was not started.
+/// Why the admin token could not be read.
 #[derive(Debug, thiserror::Error)]
-enum ServeArgsError {
-    #[error("--admin-addr needs a token: --admin-token-file FILE or {TOKEN_VARIABLE}")]
+pub(crate) enum TokenError {
+    #[error("the admin listener needs a token: --admin-token-file FILE or {TOKEN_VARIABLE}")]
     NoToken,
     #[error("cannot read the admin token file `{path}`: {why}")]
     TokenFile { path: PathBuf, why: String },
@@ -75,7 +75,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     };
     let admin = match args
         .admin_addr
-        .map(|addr| admin_token(args).map(|token| (addr, token)))
+        .map(|addr| admin_token(args.admin_token_file.as_deref()).map(|token| (addr, token)))
     {
         None => None,
         Some(Ok((addr, token))) => Some(AdminConfig { addr, token }),
@@ -112,12 +112,13 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     }
 }
 
-/// The admin token: the first line of `--admin-token-file`, else `FARAMESH_ADMIN_TOKEN`.
-fn admin_token(args: &ServeArgs) -> Result<String, ServeArgsError> {
-    let token = match &args.admin_token_file {
+/// The admin token: the first line of `file` (`--admin-token-file`), else
+/// `FARAMESH_ADMIN_TOKEN`. `faramesh approvals` reads it the same way.
+pub(crate) fn admin_token(file: Option<&Path>) -> Result<String, TokenError> {
+    let token = match file {
         Some(path) => {
-            let why = |why: String| ServeArgsError::TokenFile {
-                path: path.clone(),
+            let why = |why: String| TokenError::TokenFile {
+                path: path.to_owned(),
                 why,
             };
             let bytes = fpl_registry::files::read_limited(path, MAX_TOKEN_FILE)
@@ -129,7 +130,7 @@ fn admin_token(args: &ServeArgs) -> Result<String, ServeArgsError> {
         None => std::env::var(TOKEN_VARIABLE).unwrap_or_default(),
     };
     if token.is_empty() {
-        return Err(ServeArgsError::NoToken);
+        return Err(TokenError::NoToken);
     }
     Ok(token)
 }

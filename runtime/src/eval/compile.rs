@@ -23,6 +23,8 @@ pub(crate) struct CPolicy {
     pub max_redact_paths: usize,
     pub max_credentials: usize,
     pub max_alerts: usize,
+    /// The `runtime` block's `approval_ttl`, for a decision service (§17).
+    pub approval_ttl_ms: Option<u64>,
 }
 
 /// The evaluator's form of one agent.
@@ -149,6 +151,7 @@ pub(crate) fn compile(
         max_redact_paths,
         max_credentials,
         max_alerts,
+        approval_ttl_ms: policy.approval_ttl_ms,
     })
 }
 

@@ -13,7 +13,9 @@ use cond::{Ctx, Scratch};
 use state::{DayState, State};
 
 use crate::bundle::VerifiedBundle;
-use crate::decision::{BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef};
+use crate::decision::{
+    BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef, warnings,
+};
 use crate::error::LoadError;
 use crate::ir::{BudgetScope, CompiledPolicy, Effect, OnExceed};
 use crate::log::DecisionLog;
@@ -30,6 +32,26 @@ pub struct Evaluator {
     clock: fn() -> Timestamp,
     /// Whether a request's `time` is the decision time (otherwise only the clock is).
     request_time: bool,
+}
+
+/// What a decision service found out about the approval a request names (§17), before the
+/// evaluator decides the request. The service checks the approval's state and binding (agent,
+/// session, tool and arguments); the evaluator only applies the outcome, after the rules and
+/// before the limits, so an approval never turns a `deny` into a `permit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApprovalCheck {
+    /// No approval named, or one still pending: decide as usual.
+    #[default]
+    None,
+    /// An approved approval bound to this call: a `defer` becomes `permit` with `APPROVED`, and
+    /// the limits apply as to any permit.
+    Approved,
+    /// A denied approval bound to this call: what would not be denied is `deny` with
+    /// `APPROVAL_DENIED`.
+    Denied,
+    /// An unknown, expired, used or differently bound approval: ignored, with the warning
+    /// `APPROVAL_INVALID`.
+    Invalid,
 }
 
 /// Reusable per-decision buffers; sized at load so pushes never grow them.
@@ -53,6 +75,8 @@ struct Verdict<'p> {
     warning: bool,
     /// The warning `BUDGET_EXCEEDED`: a budget with `on_exceed audit` is exceeded.
     exceeded: bool,
+    /// What the request's approval says (§17).
+    approval: ApprovalCheck,
     agent: Option<u32>,
     /// Index of the deciding rule in its agent.
     rule: Option<u32>,
@@ -80,6 +104,7 @@ impl<'p> Verdict<'p> {
             rule_texts: false,
             warning: false,
             exceeded: false,
+            approval: ApprovalCheck::None,
             agent: None,
             rule: None,
             session: None,
@@ -112,6 +137,7 @@ impl<'p> Verdict<'p> {
         self.rule_texts = false;
         self.warning = false;
         self.exceeded = false;
+        self.approval = ApprovalCheck::None;
         self.detail = Detail::LogFailure(crate::decision::LOG_WRITE_FAILED);
     }
 }
@@ -186,9 +212,25 @@ impl Evaluator {
         &self.policy.digest
     }
 
+    /// The policy's `approval_ttl` in milliseconds (the `runtime` block), when written.
+    pub fn approval_ttl_ms(&self) -> Option<u64> {
+        self.policy.approval_ttl_ms
+    }
+
     /// Decides one request and commits its effect on the state (§6.1).
     pub fn decide(&mut self, request: &Request) -> Decision<'_> {
+        self.decide_with_approval(request, ApprovalCheck::None)
+    }
+
+    /// Decides one request whose approval a decision service checked (§17), and commits its
+    /// effect on the state: [`ApprovalCheck`] says how the approval changes the decision.
+    pub fn decide_with_approval(
+        &mut self,
+        request: &Request,
+        approval: ApprovalCheck,
+    ) -> Decision<'_> {
         let mut verdict = Verdict::new(self.now(request));
+        verdict.approval = approval;
         evaluate(
             &self.policy,
             &self.state,
@@ -345,6 +387,18 @@ fn evaluate<'p>(
     if !decided {
         out.effect = agent.ir.default_effect;
         out.code = ReasonCode::for_default(out.effect);
+    }
+    // §17: an approval decides what the policy deferred (or, denied, what it did not deny).
+    match out.approval {
+        ApprovalCheck::Approved if out.effect == Effect::Defer => {
+            out.effect = Effect::Permit;
+            out.code = ReasonCode::Approved;
+        }
+        ApprovalCheck::Denied if out.effect != Effect::Deny => {
+            out.effect = Effect::Deny;
+            out.code = ReasonCode::ApprovalDenied;
+        }
+        _ => {}
     }
     // 6. Limits, only for permit.
     if out.effect == Effect::Permit
@@ -640,12 +694,11 @@ fn view<'e>(policy: &'e CPolicy, buffers: &'e Buffers, verdict: &Verdict<'e>) ->
         rule: rule_ref,
         reason,
         notify: texts.and_then(|r| r.notify.as_deref()),
-        warnings: match (verdict.warning, verdict.exceeded) {
-            (false, false) => &[],
-            (true, false) => &[BUDGET_WARNING],
-            (false, true) => &[BUDGET_EXCEEDED],
-            (true, true) => &[BUDGET_WARNING, BUDGET_EXCEEDED],
-        },
+        warnings: warnings(
+            verdict.warning,
+            verdict.exceeded,
+            verdict.approval == ApprovalCheck::Invalid,
+        ),
         policy: &policy.digest,
         time: verdict.now,
         agent: agent.map(|a| &a.ir),

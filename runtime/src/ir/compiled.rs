@@ -92,6 +92,7 @@ impl Policy {
             version: super::IR_VERSION,
             agents: Vec::new(),
             regexes: Vec::new(),
+            approval_ttl_ms: None,
         }
     }
 

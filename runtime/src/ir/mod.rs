@@ -19,7 +19,7 @@ pub use source_map::{Position, SourceMap};
 use crate::decimal::Decimal;
 
 /// The version of the IR schema produced by this crate.
-pub const IR_VERSION: u32 = 2;
+pub const IR_VERSION: u32 = 3;
 
 /// A whole compiled policy: every agent, plus the pool of regular expressions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +31,10 @@ pub struct Policy {
     /// Regular expression sources (Rust `regex` syntax plus RE2's literal `{`), referenced by
     /// [`RegexId`] from `matches` comparisons.
     pub regexes: Vec<String>,
+    /// The `runtime` block's `approval_ttl` in milliseconds, when written: how long an approval
+    /// of a decision service stays open (§17; the service's default is 5 minutes). The
+    /// evaluator does not read it.
+    pub approval_ttl_ms: Option<u64>,
 }
 
 /// The outcome of a rule or a decision.

@@ -1,0 +1,339 @@
+//! Approvals as the decision service uses them: checked before a request is decided, created or
+//! used while the evaluator is held (so their records follow the decision's in the log),
+//! stored once the records are written, resolved by approvers and expired in the background.
+//! Every change of state is a decision record (§17).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fpl_runtime::ir::Effect;
+use fpl_runtime::log::{self, ApprovalEvent, Record};
+use fpl_runtime::{ApprovalCheck, Decimal, Decision, ReasonCode, Request, Timestamp};
+use tokio::sync::watch;
+
+use super::{Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, new_id};
+use crate::ids::DecisionId;
+use crate::log_writer::LogWriter;
+use crate::metrics::Metrics;
+
+/// The `approval_ttl` of a policy that sets none (§17).
+const DEFAULT_TTL_MS: u64 = 5 * 60 * 1000;
+/// How long an approval is kept after its life ended (denied, expired, used), for `show`.
+const KEEP: Duration = Duration::from_secs(60 * 60);
+/// How often pending approvals are checked for expiry.
+const SWEEP: Duration = Duration::from_millis(500);
+
+/// Approvals in their store, with the decision log their changes are recorded in.
+#[derive(Debug)]
+pub(crate) struct Approvals {
+    store: Arc<dyn ApprovalStore>,
+    log: Option<LogWriter>,
+    metrics: Metrics,
+    /// Turns true when the service stops, so long polls answer at once instead of holding up
+    /// the graceful shutdown.
+    stopping: watch::Sender<bool>,
+}
+
+/// Why an approver's answer did not take effect.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AnswerError {
+    /// Refused by the state machine.
+    #[error(transparent)]
+    Refused(#[from] ResolveError),
+    /// Taken, but its record could not be written.
+    #[error("approval `{0}` was resolved, but the decision log could not be written")]
+    Unlogged(String),
+}
+
+impl Approvals {
+    /// Approvals kept in `store`, their changes recorded in `log` when there is one and
+    /// counted in `metrics`.
+    pub fn new(
+        store: Arc<dyn ApprovalStore>,
+        log: Option<LogWriter>,
+        metrics: Metrics,
+    ) -> Approvals {
+        Approvals {
+            store,
+            log,
+            metrics,
+            stopping: watch::Sender::new(false),
+        }
+    }
+
+    /// What each request's `approval` is worth for it, one per request; empty when no request
+    /// names an approval, so a plain decision costs nothing here.
+    pub async fn check_all(&self, requests: &[Request]) -> Vec<Option<Claim>> {
+        if requests.iter().all(|request| request.approval().is_none()) {
+            return Vec::new();
+        }
+        let now = Timestamp::now();
+        let mut claims = Vec::with_capacity(requests.len());
+        for request in requests {
+            claims.push(match request.approval() {
+                None => None,
+                Some(id) => Some(self.store.claim(id, &binding(request), now).await),
+            });
+        }
+        claims
+    }
+
+    /// Ends an answer: once its records are `written`, keeps the approvals it created and gives
+    /// back the approved ones it took but did not use; when they were not written (the answer
+    /// became `LOG_WRITE_FAILED`), it created and used none.
+    pub async fn finish(&self, settlement: Settlement, written: bool) {
+        for id in &settlement.claimed {
+            if !written || !settlement.used.contains(id) {
+                self.store.release(id).await;
+            }
+        }
+        if written {
+            self.metrics
+                .approvals(State::Used.as_str(), settlement.used.len() as u64);
+            self.metrics
+                .approvals(State::Pending.as_str(), settlement.created.len() as u64);
+            for approval in settlement.created {
+                self.store.insert(approval).await;
+            }
+        }
+    }
+
+    /// The approval `id`, after recording any expiry that is due.
+    pub async fn get(&self, id: &str) -> Option<Approval> {
+        self.expire_due().await;
+        self.store.get(id, Timestamp::now()).await
+    }
+
+    /// The approvals in `state` (all when `None`), oldest first.
+    pub async fn list(&self, state: Option<State>) -> Vec<Approval> {
+        self.expire_due().await;
+        self.store.list(state, Timestamp::now()).await
+    }
+
+    /// The approval `id` once its state differs from `seen`, or at the end of `wait`.
+    pub async fn wait(&self, id: &str, seen: State, wait: Duration) -> Option<Approval> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut changes = self.store.subscribe();
+        let mut stopping = self.stopping.subscribe();
+        loop {
+            let approval = self.get(id).await?;
+            let stopped = *stopping.borrow_and_update();
+            if approval.state != seen || stopped || tokio::time::Instant::now() >= deadline {
+                return Some(approval);
+            }
+            // A pending approval changes by itself when it expires.
+            let until = match approval.state {
+                State::Pending => deadline.min(instant_of(approval.expires)),
+                _ => deadline,
+            };
+            tokio::select! {
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return Some(approval);
+                    }
+                }
+                () = tokio::time::sleep_until(until) => {}
+                _ = stopping.changed() => {}
+            }
+        }
+    }
+
+    /// Approves or denies `id` for `approver`, and records it.
+    pub async fn resolve(
+        &self,
+        id: &str,
+        resolution: Resolution,
+        approver: &str,
+        comment: Option<&str>,
+    ) -> Result<Approval, AnswerError> {
+        self.expire_due().await;
+        let now = Timestamp::now();
+        let approval = self
+            .store
+            .resolve(id, resolution, approver, comment, now)
+            .await?;
+        self.metrics.approvals(approval.state.as_str(), 1);
+        let record = event(&approval, now, None);
+        if !self.write(vec![record]).await {
+            return Err(AnswerError::Unlogged(approval.id));
+        }
+        Ok(approval)
+    }
+
+    /// Marks pending approvals past their expiry `expired` and records that.
+    pub async fn expire_due(&self) {
+        let now = Timestamp::now();
+        let expired = self.store.expire(now, KEEP).await;
+        if !expired.is_empty() {
+            self.metrics
+                .approvals(State::Expired.as_str(), expired.len() as u64);
+            let records = expired
+                .iter()
+                .map(|approval| event(approval, approval.expires, None))
+                .collect();
+            self.write(records).await;
+        }
+    }
+
+    /// Expires approvals in the background every [`SWEEP`] until `stop` turns true, then ends
+    /// the long polls.
+    pub fn spawn_expiry(self: &Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let approvals = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(SWEEP);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    _ = stop.changed() => {
+                        approvals.stopping.send_replace(true);
+                        return;
+                    }
+                }
+                approvals.expire_due().await;
+            }
+        });
+    }
+
+    /// Writes `records`; whether they were written (true without a log).
+    async fn write(&self, records: Vec<Record>) -> bool {
+        match &self.log {
+            Some(log) => log.submit(records).await.unwrap_or(false),
+            None => true,
+        }
+    }
+}
+
+/// What the approvals of one answer leave to do once its records are written: approvals
+/// created, and approved ones taken (claimed) and used.
+#[derive(Debug, Default)]
+pub(crate) struct Settlement {
+    created: Vec<Approval>,
+    claimed: Vec<String>,
+    used: Vec<String>,
+    /// The active policy's `approval_ttl`.
+    pub ttl_ms: Option<u64>,
+}
+
+/// A request's approval, as checked before deciding it.
+pub(crate) type Checked<'a> = Option<&'a Claim>;
+
+/// What the evaluator is told about a checked approval.
+pub(crate) fn check(claim: Checked<'_>) -> ApprovalCheck {
+    match claim {
+        None | Some(Claim::Pending(_)) => ApprovalCheck::None,
+        Some(Claim::Approved(_)) => ApprovalCheck::Approved,
+        Some(Claim::Denied(_)) => ApprovalCheck::Denied,
+        Some(Claim::Invalid) => ApprovalCheck::Invalid,
+    }
+}
+
+impl Settlement {
+    /// A settlement for an answer whose requests' approvals were checked as `claims`.
+    pub fn new(claims: &[Option<Claim>]) -> Settlement {
+        Settlement {
+            claimed: claims
+                .iter()
+                .filter_map(|claim| match claim {
+                    Some(Claim::Approved(approval)) => Some(approval.id.clone()),
+                    _ => None,
+                })
+                .collect(),
+            ..Settlement::default()
+        }
+    }
+
+    /// The `approval` of `decision`'s answer (JSON), creating or using one as §17 says, and
+    /// the record of that change, to follow the decision's record. Called while the evaluator
+    /// is held.
+    pub fn settle(
+        &mut self,
+        request: &Request,
+        decision: &Decision<'_>,
+        claim: Checked<'_>,
+        decision_id: DecisionId,
+    ) -> (Option<String>, Option<Record>) {
+        let (approval, change) = match (decision.effect, decision.reason_code, claim) {
+            (Effect::Permit, ReasonCode::Approved, Some(Claim::Approved(approval))) => {
+                self.used.push(approval.id.clone());
+                let used = event(approval, decision.time, Some(&decision_id.to_string()));
+                (approval.clone(), Some(used))
+            }
+            (Effect::Defer, _, Some(Claim::Pending(approval)))
+            | (Effect::Deny, ReasonCode::ApprovalDenied, Some(Claim::Denied(approval))) => {
+                (approval.clone(), None)
+            }
+            (Effect::Defer, _, _) => {
+                let Some(approval) = self.create(request, decision) else {
+                    return (None, None);
+                };
+                let created = event(&approval, approval.created, Some(&decision_id.to_string()));
+                self.created.push(approval.clone());
+                (approval, Some(created))
+            }
+            _ => return (None, None),
+        };
+        (serde_json::to_string(&approval).ok(), change)
+    }
+
+    /// A new pending approval for a deferred call; none when the random source fails (the call
+    /// stays deferred, without an approval to name).
+    fn create(&self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
+        let created = decision.time.max(Timestamp::now());
+        let ttl = self.ttl_ms.unwrap_or(DEFAULT_TTL_MS);
+        let expires = Timestamp::from_unix(created.unix().saturating_add(
+            Decimal::from_millionths(i128::from(ttl).saturating_mul(1_000)),
+        ));
+        Some(Approval {
+            id: new_id().ok()?,
+            state: State::Pending,
+            binding: binding(request),
+            rule: decision.rule.map(|rule| rule.to_string()),
+            reason: decision.reason.map(|reason| reason.to_string()),
+            notify: decision.notify.map(str::to_owned),
+            created,
+            expires,
+            principal: request
+                .principal()
+                .and_then(|principal| principal.get("id"))
+                .and_then(|id| id.as_str())
+                .map(str::to_owned),
+            approver: None,
+            comment: None,
+            resolved: None,
+            record: Record::of(request, decision),
+        })
+    }
+}
+
+/// The call `request` makes, as approvals are bound to it.
+fn binding(request: &Request) -> Binding {
+    Binding {
+        agent: request.agent().to_owned(),
+        session: request.session().to_owned(),
+        tool: request.tool().to_owned(),
+        args_digest: log::unredacted_args_digest(request),
+    }
+}
+
+/// The record of `approval` entering its current state at `time`.
+fn event(approval: &Approval, time: Timestamp, decision_id: Option<&str>) -> Record {
+    approval.record.approval_event(
+        time,
+        ApprovalEvent {
+            id: approval.id.clone(),
+            state: approval.state.as_str(),
+            approver: approval.approver.clone(),
+            comment: approval.comment.clone(),
+        },
+        decision_id.map(str::to_owned),
+    )
+}
+
+/// The monotonic instant of a wall-clock time (now when it has passed).
+fn instant_of(time: Timestamp) -> tokio::time::Instant {
+    let micros = time
+        .unix_micros()
+        .saturating_sub(Timestamp::now().unix_micros());
+    tokio::time::Instant::now() + Duration::from_micros(u64::try_from(micros).unwrap_or(0))
+}

@@ -1,0 +1,554 @@
+//! Approvals of `faramesh serve` (SPEC §17), end to end: a `defer` creates an approval, an
+//! approver resolves it on the admin listener (or with `faramesh approvals`), and the re-sent
+//! call is decided with it: permitted once, denied, or ignored when it does not fit.
+
+use std::net::SocketAddr;
+
+use serde_json::{Value, json};
+
+use crate::serve_support::{Bundles, Server, TOKEN, request};
+
+/// Charges under 500 are permitted, larger ones deferred; interns are never let charge, and a
+/// charge is limited to 2 a day. Approvals last a minute.
+const POLICY: &str = r#"runtime {
+  approval_ttl = 60s
+}
+
+agent payments-bot {
+  default deny
+  rate_limit stripe/charge: 2 per day
+  redact stripe/* args: ["card_number"]
+
+  credential stripe {
+    scope stripe/*
+  }
+
+  rules {
+    deny! stripe/charge when principal.role == "intern" reason: "interns never charge"
+    permit stripe/charge when amount < 500
+    defer stripe/charge reason: "large charge" notify: "finance"
+  }
+}
+"#;
+
+/// The same policy with approvals that last 300 ms.
+fn short_lived() -> String {
+    POLICY.replace("approval_ttl = 60s", "approval_ttl = 300ms")
+}
+
+/// A charge of `amount` by principal `u-17` (a clerk) in session `s-1`.
+fn charge(amount: u64) -> Value {
+    json!({
+        "agent": "payments-bot",
+        "tool": "stripe/charge",
+        "session": "s-1",
+        "principal": {"id": "u-17", "role": "clerk"},
+        "args": {"amount": amount, "card_number": "4242424242424242"},
+    })
+}
+
+/// `request` naming approval `id`.
+fn with_approval(mut request: Value, id: &str) -> Value {
+    request["approval"] = json!(id);
+    request
+}
+
+/// `faramesh serve` with an admin listener, once its bundle is active.
+fn serve(bundles: &Bundles, args: &[&str]) -> Server {
+    let server = Server::with_admin(bundles.dir.path(), args);
+    server.wait_status("ready", |status| status["ready"] == true);
+    server
+}
+
+fn bundles() -> Bundles {
+    Bundles::build(&[
+        (POLICY, "a.fmb", "key"),
+        (&short_lived(), "short.fmb", "key"),
+    ])
+}
+
+/// A request to the admin listener with the token: the status and the JSON answer.
+fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    let auth = format!("Bearer {TOKEN}");
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let (status, answer) = request(
+        server.admin.expect("an admin listener"),
+        method,
+        path,
+        &[("Authorization", &auth)],
+        body.as_bytes(),
+    );
+    let answer = serde_json::from_str(&answer).expect("admin JSON");
+    (status, answer)
+}
+
+/// Resolves approval `id` as `approver`.
+fn resolve(server: &Server, id: &str, decision: &str, approver: &str) -> (u16, Value) {
+    let body = json!({"decision": decision, "approver": approver, "comment": "checked"});
+    admin(server, "POST", &format!("/v1/approvals/{id}"), &body)
+}
+
+/// Decides `request`.
+fn decide(server: &Server, request: &Value) -> Value {
+    server.decide(&request.to_string())
+}
+
+/// Decides a charge of 900 that must be deferred; its approval.
+fn deferred(server: &Server) -> Value {
+    let decision = decide(server, &charge(900));
+    assert_eq!(decision["effect"], "defer", "{decision}");
+    assert_eq!(decision["reason_code"], "RULE_DEFER");
+    decision["approval"].clone()
+}
+
+fn id_of(approval: &Value) -> String {
+    approval["id"].as_str().expect("an approval id").to_owned()
+}
+
+/// Every record of the decision log, parsed.
+fn records(bundles: &Bundles) -> Vec<Value> {
+    std::fs::read_to_string(bundles.path("log"))
+        .expect("the log")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON record"))
+        .collect()
+}
+
+/// The states that the log records for approval `id`, in order.
+fn logged_states(bundles: &Bundles, id: &str) -> Vec<String> {
+    records(bundles)
+        .iter()
+        .filter(|record| record["event"] == "approval" && record["approval"]["id"] == id)
+        .map(|record| {
+            record["approval"]["state"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn an_approved_call_is_permitted_once_and_every_change_is_logged() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb", "--log", "log"]);
+    let approval = deferred(&server);
+    let id = id_of(&approval);
+    assert_eq!(id.len(), 32, "128 random bits as hex: {id}");
+    assert_eq!(approval["state"], "pending");
+    assert_eq!(approval["agent"], "payments-bot");
+    assert_eq!(approval["session"], "s-1");
+    assert_eq!(approval["tool"], "stripe/charge");
+    assert_eq!(approval["rule"], "payments-bot/3");
+    assert_eq!(approval["reason"], "large charge");
+    assert_eq!(approval["notify"], "finance");
+    assert_eq!(approval["args_digest"].as_str().map(str::len), Some(64));
+    assert!(approval["expires"].as_str() > approval["created"].as_str());
+
+    // Listed as pending; the agent's listener has no approval endpoints.
+    let (status, listed) = admin(&server, "GET", "/v1/approvals?state=pending", &Value::Null);
+    assert_eq!(status, 200);
+    assert_eq!(listed["approvals"][0]["id"], id.as_str());
+    let (status, _) = request(
+        server.decide,
+        "POST",
+        &format!("/v1/approvals/{id}"),
+        &[],
+        br#"{"decision":"approve","approver":"eve"}"#,
+    );
+    assert_eq!(status, 404, "agents cannot reach approvals");
+
+    // Re-sent while pending: deferred again with the same approval.
+    let again = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(again["effect"], "defer");
+    assert_eq!(again["approval"]["id"], id.as_str());
+    assert_eq!(again["approval"]["state"], "pending");
+
+    // A long poll sees the approval; a second resolution is a conflict and changes nothing.
+    let admin_addr: SocketAddr = server.admin.expect("admin");
+    let poll = std::thread::spawn({
+        let id = id.clone();
+        move || {
+            let auth = format!("Bearer {TOKEN}");
+            request(
+                admin_addr,
+                "GET",
+                &format!("/v1/approvals/{id}?wait=30s"),
+                &[("Authorization", &auth)],
+                b"",
+            )
+        }
+    });
+    let (status, approved) = resolve(&server, &id, "approve", "lead");
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["state"], "approved");
+    assert_eq!(approved["approver"], "lead");
+    let (status, polled) = poll.join().expect("the long poll");
+    assert_eq!(status, 200);
+    let polled: Value = serde_json::from_str(&polled).expect("JSON");
+    assert_eq!(polled["state"], "approved");
+    let (status, conflict) = resolve(&server, &id, "deny", "someone-else");
+    assert_eq!(status, 409, "{conflict}");
+    assert!(
+        conflict["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("already approved")),
+        "{conflict}"
+    );
+
+    // Permitted once, with the permit's credentials; then the approval is used up.
+    let permitted = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(permitted["effect"], "permit", "{permitted}");
+    assert_eq!(permitted["reason_code"], "APPROVED");
+    assert_eq!(permitted["rule"]["id"], "payments-bot/3");
+    assert_eq!(permitted["credentials"], json!(["stripe"]));
+    assert_eq!(permitted["approval"]["state"], "used");
+    assert_eq!(permitted["warnings"], json!([]));
+    let reused = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(reused["effect"], "defer", "{reused}");
+    assert_eq!(reused["warnings"], json!(["APPROVAL_INVALID"]));
+    assert_ne!(reused["approval"]["id"], id.as_str(), "a new approval");
+    let (_, shown) = admin(&server, "GET", &format!("/v1/approvals/{id}"), &Value::Null);
+    assert_eq!(shown["state"], "used");
+    let (_, metrics) = request(server.decide, "GET", "/metrics", &[], b"");
+    for line in [
+        r#"faramesh_approvals_total{state="pending"} 2"#,
+        r#"faramesh_approvals_total{state="approved"} 1"#,
+        r#"faramesh_approvals_total{state="used"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
+
+    // The log records every change after the decision that caused it, and verifies.
+    assert_eq!(
+        logged_states(&bundles, &id),
+        ["pending", "approved", "used"]
+    );
+    let all = records(&bundles);
+    let created = all
+        .iter()
+        .position(|r| r["event"] == "approval" && r["approval"]["state"] == "pending")
+        .expect("a created record");
+    assert_eq!(all[created - 1]["effect"], "defer");
+    assert_eq!(all[created]["decision_id"], all[created - 1]["decision_id"]);
+    assert_eq!(
+        all[created]["args_digest"],
+        all[created - 1]["args_digest"],
+        "the log keeps the redacted digest"
+    );
+    assert_ne!(all[created]["args_digest"], approval["args_digest"]);
+    let approved_record = all
+        .iter()
+        .find(|r| r["approval"]["state"] == "approved")
+        .expect("an approved record");
+    assert_eq!(approved_record["approval"]["approver"], "lead");
+    assert_eq!(approved_record["approval"]["comment"], "checked");
+    drop(server);
+    let verified = bundles.ok(&["audit", "verify", "log"]);
+    assert!(verified.contains("records verified; head"), "{verified}");
+}
+
+#[test]
+fn a_denied_approval_denies_its_call() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb"]);
+    let id = id_of(&deferred(&server));
+    let (status, denied) = resolve(&server, &id, "deny", "lead");
+    assert_eq!(status, 200, "{denied}");
+    assert_eq!(denied["state"], "denied");
+    let decision = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(decision["effect"], "deny", "{decision}");
+    assert_eq!(decision["reason_code"], "APPROVAL_DENIED");
+    assert_eq!(decision["approval"]["state"], "denied");
+    let (status, _) = resolve(&server, &id, "approve", "lead");
+    assert_eq!(status, 409);
+}
+
+#[test]
+fn an_unresolved_approval_expires_and_is_then_ignored() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "short.fmb", "--log", "log"]);
+    let id = id_of(&deferred(&server));
+    // The long poll ends when the approval expires.
+    let (status, expired) = admin(
+        &server,
+        "GET",
+        &format!("/v1/approvals/{id}?wait=30s"),
+        &Value::Null,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(expired["state"], "expired");
+    let (status, _) = resolve(&server, &id, "approve", "lead");
+    assert_eq!(status, 409);
+    let decision = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(decision["effect"], "defer");
+    assert_eq!(decision["warnings"], json!(["APPROVAL_INVALID"]));
+    let (_, listed) = admin(&server, "GET", "/v1/approvals?state=expired", &Value::Null);
+    assert!(
+        listed["approvals"]
+            .as_array()
+            .is_some_and(|all| all.iter().any(|a| a["id"] == id.as_str())),
+        "{listed}"
+    );
+    assert_eq!(logged_states(&bundles, &id), ["pending", "expired"]);
+    drop(server);
+    bundles.ok(&["audit", "verify", "log"]);
+}
+
+#[test]
+fn the_principal_of_the_call_cannot_approve_it() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb"]);
+    let id = id_of(&deferred(&server));
+    let (status, refused) = resolve(&server, &id, "approve", "u-17");
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("u-17") && e.contains("cannot approve")),
+        "{refused}"
+    );
+    let (_, shown) = admin(&server, "GET", &format!("/v1/approvals/{id}"), &Value::Null);
+    assert_eq!(shown["state"], "pending");
+    // Bad answers are refused with what is wrong.
+    let (status, _) = admin(
+        &server,
+        "POST",
+        &format!("/v1/approvals/{id}"),
+        &json!({"decision": "maybe", "approver": "lead"}),
+    );
+    assert_eq!(status, 400);
+    let (status, _) = resolve(&server, "0123", "approve", "lead");
+    assert_eq!(status, 404);
+    let (status, _) = admin(&server, "GET", "/v1/approvals?state=lost", &Value::Null);
+    assert_eq!(status, 400);
+    // Without the token, nothing.
+    let (status, _) = request(
+        server.admin.expect("admin"),
+        "GET",
+        "/v1/approvals",
+        &[],
+        b"",
+    );
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn an_approval_is_bound_to_its_agent_session_tool_and_arguments() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb"]);
+    let id = id_of(&deferred(&server));
+    resolve(&server, &id, "approve", "lead");
+    let mut other_session = charge(900);
+    other_session["session"] = json!("s-2");
+    let mut other_tool = charge(900);
+    other_tool["tool"] = json!("stripe/refund");
+    for (what, call) in [
+        ("other arguments", charge(901)),
+        ("another session", other_session),
+        ("another tool", other_tool),
+    ] {
+        let decision = decide(&server, &with_approval(call, &id));
+        assert_ne!(decision["effect"], "permit", "{what}: {decision}");
+        assert_eq!(
+            decision["warnings"],
+            json!(["APPROVAL_INVALID"]),
+            "{what}: {decision}"
+        );
+    }
+    // None of them used it: the call it was made for still is permitted.
+    let decision = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(decision["reason_code"], "APPROVED", "{decision}");
+}
+
+#[test]
+fn an_approval_never_turns_a_deny_into_a_permit_and_limits_still_apply() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb"]);
+    let id = id_of(&deferred(&server));
+    resolve(&server, &id, "approve", "lead");
+
+    // The same call by an intern: the mandatory deny stands, and the approval is not used.
+    let mut by_intern = with_approval(charge(900), &id);
+    by_intern["principal"]["role"] = json!("intern");
+    let decision = decide(&server, &by_intern);
+    assert_eq!(decision["effect"], "deny");
+    assert_eq!(decision["reason_code"], "MANDATORY_DENY");
+    let (_, shown) = admin(&server, "GET", &format!("/v1/approvals/{id}"), &Value::Null);
+    assert_eq!(shown["state"], "approved");
+
+    // Two permitted charges use up the rate limit: the approved call is then denied by it,
+    // and the approval stays approved.
+    for _ in 0..2 {
+        assert_eq!(decide(&server, &charge(10))["effect"], "permit");
+    }
+    let limited = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(limited["effect"], "deny", "{limited}");
+    assert_eq!(limited["reason_code"], "RATE_EXCEEDED");
+    let (_, shown) = admin(&server, "GET", &format!("/v1/approvals/{id}"), &Value::Null);
+    assert_eq!(shown["state"], "approved");
+}
+
+#[test]
+fn operators_resolve_approvals_with_the_cli() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb"]);
+    let first = id_of(&deferred(&server));
+    let mut other = charge(950);
+    other["session"] = json!("s-9");
+    let second = id_of(&decide(&server, &other)["approval"]);
+    let url = format!("http://{}", server.admin.expect("admin"));
+    let cli = |args: &[&str]| {
+        let mut all = vec!["approvals"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--server", &url, "--admin-token-file", "token"]);
+        faramesh_e2e::faramesh()
+            .current_dir(bundles.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("FARAMESH_ADMIN_TOKEN")
+            .args(&all)
+            .output()
+            .expect("runs")
+    };
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    // An error as one line of words (miette wraps and frames it).
+    let flat = |bytes: &[u8]| {
+        text(bytes)
+            .replace(['│', '×'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+
+    let listed = cli(&["list"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let table = text(&listed.stdout);
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(table.contains(&first) && table.contains(&second), "{table}");
+    assert!(table.contains("large charge"), "{table}");
+
+    let approved = cli(&["approve", &first, "--approver", "lead", "--comment", "ok"]);
+    assert!(approved.status.success(), "{}", text(&approved.stderr));
+    let approved: Value = serde_json::from_slice(&approved.stdout).expect("JSON");
+    assert_eq!(approved["state"], "approved");
+    let denied = cli(&["deny", &second, "--approver", "lead"]);
+    assert!(denied.status.success(), "{}", text(&denied.stderr));
+
+    let shown = cli(&["show", &first]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+    assert_eq!(shown["approver"], "lead");
+    assert_eq!(shown["comment"], "ok");
+    let json_list = cli(&["list", "--state", "denied", "--json"]);
+    let json_list: Value = serde_json::from_slice(&json_list.stdout).expect("JSON");
+    assert_eq!(json_list["approvals"][0]["id"], second.as_str());
+
+    // Errors say what is wrong, with the server's URL.
+    let conflict = cli(&["deny", &first, "--approver", "lead"]);
+    assert_eq!(conflict.status.code(), Some(2));
+    let message = flat(&conflict.stderr);
+    assert!(
+        message.contains("409") && message.contains("already approved"),
+        "{message}"
+    );
+    let missing = cli(&["show", "ffff"]);
+    assert!(
+        flat(&missing.stderr).contains("404"),
+        "{}",
+        text(&missing.stderr)
+    );
+    std::fs::write(bundles.path("wrong"), "not-the-token\n").expect("token");
+    let unauthorized = faramesh_e2e::faramesh()
+        .current_dir(bundles.dir.path())
+        .args([
+            "approvals",
+            "list",
+            "--server",
+            &url,
+            "--admin-token-file",
+            "wrong",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        flat(&unauthorized.stderr).contains("admin token was refused (401)"),
+        "{}",
+        text(&unauthorized.stderr)
+    );
+    let by_variable = faramesh_e2e::faramesh()
+        .current_dir(bundles.dir.path())
+        .env("FARAMESH_ADMIN_TOKEN", TOKEN)
+        .args(["approvals", "list", "--state", "all", "--server", &url])
+        .output()
+        .expect("runs");
+    assert!(
+        by_variable.status.success(),
+        "{}",
+        text(&by_variable.stderr)
+    );
+    drop(server);
+    let unreachable = cli(&["list"]);
+    let message = flat(&unreachable.stderr);
+    assert!(
+        message.contains("cannot reach the admin listener") && message.contains(&url),
+        "{message}"
+    );
+}
+
+#[test]
+fn concurrent_calls_and_a_batch_use_an_approval_once() {
+    let bundles = bundles();
+    let server = serve(&bundles, &["--bundle", "a.fmb"]);
+    let id = id_of(&deferred(&server));
+    resolve(&server, &id, "approve", "lead");
+    let call = with_approval(charge(900), &id).to_string();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (barrier, call, addr) = (barrier.clone(), call.clone(), server.decide);
+            std::thread::spawn(move || {
+                barrier.wait();
+                let (status, answer) = request(addr, "POST", "/v1/decide", &[], call.as_bytes());
+                assert_eq!(status, 200);
+                serde_json::from_str::<Value>(&answer).expect("decision JSON")
+            })
+        })
+        .collect();
+    let decisions: Vec<Value> = threads
+        .into_iter()
+        .map(|thread| thread.join().expect("a client"))
+        .collect();
+    let permitted = decisions
+        .iter()
+        .filter(|decision| decision["reason_code"] == "APPROVED")
+        .count();
+    assert_eq!(permitted, 1, "{decisions:?}");
+    assert!(
+        decisions
+            .iter()
+            .filter(|decision| decision["reason_code"] != "APPROVED")
+            .all(|decision| decision["effect"] == "defer"
+                && decision["warnings"] == json!(["APPROVAL_INVALID"])),
+        "{decisions:?}"
+    );
+
+    // In a batch, too, only the first of two calls naming one approval uses it.
+    let second = id_of(&deferred(&server));
+    resolve(&server, &second, "approve", "lead");
+    let call = with_approval(charge(900), &second);
+    let (status, answer) = request(
+        server.decide,
+        "POST",
+        "/v1/decide/batch",
+        &[],
+        json!([call, call]).to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answers: Value = serde_json::from_str(&answer).expect("JSON");
+    assert_eq!(answers[0]["reason_code"], "APPROVED", "{answers}");
+    assert_eq!(answers[1]["effect"], "defer", "{answers}");
+    assert_eq!(answers[1]["warnings"], json!(["APPROVAL_INVALID"]));
+}
