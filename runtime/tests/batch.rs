@@ -196,7 +196,7 @@ fn too_many_elements_are_refused_before_anything_after_them_is_read() {
 fn a_batch_reused_for_another_reads_only_the_new_one() {
     let first = format!(
         "[{}]",
-    vec![r#"{"agent":"a","tool":"t","args":{"path":"/x/../y","query":{"q":"1"}},"session":"s","phase":"p","cost":1,"time":"2026-11-23T18:00:00Z"}"#; 5].join(",")
+    [r#"{"agent":"a","tool":"t","args":{"path":"/x/../y","query":{"q":"1"}},"session":"s","phase":"p","cost":1,"time":"2026-11-23T18:00:00Z"}"#; 5].join(",")
     );
     let second = [
         r#"{"agent":"bb","tool":"u"}"#,
