@@ -3,36 +3,57 @@
 
 use std::fmt::Write as _;
 
-use crate::json::{JsonKind, JsonRef};
+use crate::json::{JsonKind, JsonRef, plain_run_end};
 
-/// Appends `text` as a JSON string literal with RFC 8785 escaping. Runs of characters that need
-/// no escape are copied whole: every escaped character is ASCII, so runs end on char boundaries.
+/// Appends `text` as a JSON string literal with RFC 8785 escaping.
 pub fn write_string(out: &mut String, text: &str) {
     out.reserve(text.len() + 2);
     out.push('"');
-    let mut run = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&text[run..index]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
-        } else {
-            out.push_str(escape);
-        }
-        run = index + 1;
-    }
-    out.push_str(&text[run..]);
+    write_escaped(out, text);
     out.push('"');
+}
+
+/// Appends a value's `Display` text as a JSON string literal, escaped as [`write_string`] does,
+/// without building the text first.
+pub fn write_display(out: &mut String, value: impl std::fmt::Display) {
+    /// Escapes each piece of text `Display` writes.
+    struct Escaping<'a>(&'a mut String);
+    impl std::fmt::Write for Escaping<'_> {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            write_escaped(self.0, text);
+            Ok(())
+        }
+    }
+    out.push('"');
+    let _ = write!(Escaping(out), "{value}");
+    out.push('"');
+}
+
+/// Appends `text` escaped for the inside of a JSON string literal. Runs of characters that need
+/// no escape are copied whole: every escaped character is ASCII, so runs end on char boundaries.
+fn write_escaped(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    loop {
+        let end = plain_run_end(bytes, run);
+        out.push_str(&text[run..end]);
+        let Some(&byte) = bytes.get(end) else {
+            return;
+        };
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                let _ = write!(out, "\\u{byte:04x}");
+            }
+        }
+        run = end + 1;
+    }
 }
 
 /// Orders member names as RFC 8785 does: by their UTF-16 code units.

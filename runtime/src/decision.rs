@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::canonical::write_string;
+use crate::canonical::{write_display, write_string};
 use crate::eval::ConditionError;
 use crate::ir::{self, Effect};
 use crate::time::Timestamp;
@@ -289,19 +289,26 @@ impl<'e> Decision<'e> {
     /// The decision JSON of §8, keys in the specified order.
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(256);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends the decision JSON of [`Decision::to_json`] to `out` (a service writes a batch's
+    /// decisions into one answer this way).
+    pub fn write_json(&self, out: &mut String) {
         out.push_str("{\"effect\":");
-        write_string(&mut out, self.effect.as_str());
+        write_string(out, self.effect.as_str());
         out.push_str(",\"reason_code\":");
-        write_string(&mut out, self.reason_code.as_str());
+        write_string(out, self.reason_code.as_str());
         out.push_str(",\"rule\":");
         match &self.rule {
             None => out.push_str("null"),
             Some(rule) => {
                 out.push_str("{\"id\":");
-                write_string(&mut out, &rule.to_string());
+                write_display(out, rule);
                 out.push_str(",\"file\":");
                 match rule.file {
-                    Some(file) => write_string(&mut out, file),
+                    Some(file) => write_string(out, file),
                     None => out.push_str("null"),
                 }
                 let _ = write!(
@@ -314,22 +321,21 @@ impl<'e> Decision<'e> {
         }
         out.push_str(",\"reason\":");
         match &self.reason {
-            Some(reason) => write_string(&mut out, &reason.to_string()),
+            Some(reason) => write_display(out, reason),
             None => out.push_str("null"),
         }
         out.push_str(",\"notify\":");
         match self.notify {
-            Some(notify) => write_string(&mut out, notify),
+            Some(notify) => write_string(out, notify),
             None => out.push_str("null"),
         }
-        write_list(&mut out, "redact", self.redact());
-        write_list(&mut out, "credentials", self.credentials());
-        write_list(&mut out, "alerts", self.alerts());
-        write_list(&mut out, "warnings", self.warnings.iter().copied());
+        write_list(out, "redact", self.redact());
+        write_list(out, "credentials", self.credentials());
+        write_list(out, "alerts", self.alerts());
+        write_list(out, "warnings", self.warnings.iter().copied());
         out.push_str(",\"policy\":");
-        write_string(&mut out, self.policy);
+        write_string(out, self.policy);
         out.push('}');
-        out
     }
 }
 
@@ -345,7 +351,9 @@ impl fmt::Display for OptNum {
 }
 
 fn write_list<'a>(out: &mut String, key: &str, items: impl Iterator<Item = &'a str>) {
-    let _ = write!(out, ",\"{key}\":[");
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":[");
     for (i, item) in items.enumerate() {
         if i > 0 {
             out.push(',');

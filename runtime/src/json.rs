@@ -105,20 +105,33 @@ impl JsonDoc {
 
     /// Parses UTF-8 bytes (invalid UTF-8 is an error), replacing this document's content.
     pub fn parse_bytes_into(&mut self, bytes: &[u8]) -> Result<(), JsonError> {
+        let end = skip_whitespace(bytes, self.parse_value_at(bytes, 0)?);
+        if end != bytes.len() {
+            return Err(JsonError {
+                offset: end,
+                message: "trailing characters",
+            });
+        }
+        Ok(())
+    }
+
+    /// Parses the one value that starts at byte `start` of `bytes` (after any whitespace),
+    /// replacing this document's content, and returns the offset just past it: what follows
+    /// is the caller's (a batch reads its elements this way). Error offsets are in `bytes`.
+    pub(crate) fn parse_value_at(
+        &mut self,
+        bytes: &[u8],
+        start: usize,
+    ) -> Result<usize, JsonError> {
         self.nodes.clear();
         self.text.clear();
         let mut parser = Parser {
             bytes,
-            pos: 0,
+            pos: skip_whitespace(bytes, start),
             doc: self,
         };
-        parser.skip_ws();
         parser.value(0)?;
-        parser.skip_ws();
-        if parser.pos != parser.bytes.len() {
-            return Err(parser.err("trailing characters"));
-        }
-        Ok(())
+        Ok(parser.pos)
     }
 
     /// Parses `text` into a new document.
@@ -351,12 +364,7 @@ impl<'a> Iterator for Members<'a> {
             return None;
         }
         self.left -= 1;
-        let key = JsonRef {
-            doc: self.doc,
-            index: self.next,
-        }
-        .as_str()
-        .unwrap_or("");
+        let key = self.doc.key_at(self.next);
         let value = JsonRef {
             doc: self.doc,
             index: self.next + 1,
@@ -364,6 +372,45 @@ impl<'a> Iterator for Members<'a> {
         self.next = self.doc.end(self.next + 1);
         Some((key, value))
     }
+}
+
+/// The offset of the first byte at or after `pos` that ends a run of plain string content: a
+/// quote, a backslash or a control character (below U+0020), or `bytes.len()`. Reading and
+/// writing JSON strings both copy such runs whole; eight bytes are checked at a time.
+pub(crate) fn plain_run_end(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Some byte of `word` is below `n` (`n` ≤ 128): exact for the word as a whole.
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH != 0;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_ne_bytes(chunk);
+        if below(word, 0x20)
+            || below(word ^ (ONES * u64::from(b'"')), 1)
+            || below(word ^ (ONES * u64::from(b'\\')), 1)
+        {
+            break;
+        }
+        pos += 8;
+    }
+    while let Some(&byte) = bytes.get(pos) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
+/// The offset of the first byte at or after `pos` that is not JSON whitespace (RFC 8259: space,
+/// tab, line feed, carriage return), or `bytes.len()`.
+pub(crate) fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(pos) {
+        pos += 1;
+    }
+    pos
 }
 
 struct Parser<'t, 'd> {
@@ -381,9 +428,7 @@ impl Parser<'_, '_> {
     }
 
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
-            self.pos += 1;
-        }
+        self.pos = skip_whitespace(self.bytes, self.pos);
     }
 
     fn index(&self) -> Result<u32, JsonError> {
@@ -504,12 +549,7 @@ impl Parser<'_, '_> {
             u32::try_from(self.doc.text.len()).map_err(|_| self.err("document too large"))?;
         loop {
             let run_start = self.pos;
-            while let Some(&c) = self.bytes.get(self.pos) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = plain_run_end(self.bytes, self.pos);
             let run = std::str::from_utf8(&self.bytes[run_start..self.pos]).map_err(|error| {
                 JsonError {
                     offset: run_start + error.valid_up_to(),
@@ -768,6 +808,34 @@ mod tests {
         assert!(JsonDoc::parse(&nested).is_ok());
         let inner = format!("{{\"a\":{}}}", object(50, Some(3)));
         assert!(JsonDoc::parse(&inner).is_err());
+    }
+
+    #[test]
+    fn plain_runs_end_where_a_byte_by_byte_scan_ends_them() {
+        let by_bytes = |bytes: &[u8], from: usize| {
+            (from..bytes.len())
+                .find(|&i| matches!(bytes[i], b'"' | b'\\' | 0x00..=0x1f))
+                .unwrap_or(bytes.len())
+        };
+        for len in 0..20 {
+            for fill in [b'a', 0xe9, 0x7f] {
+                for byte in [
+                    b'"', b'\\', 0x00, 0x1f, b'\n', 0x20, b'!', b'#', b']', 0x7f, 0x80, 0xff,
+                ] {
+                    for at in 0..len {
+                        let mut bytes = vec![fill; len];
+                        bytes[at] = byte;
+                        for from in 0..=len {
+                            assert_eq!(
+                                plain_run_end(&bytes, from),
+                                by_bytes(&bytes, from),
+                                "{bytes:?} from {from}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

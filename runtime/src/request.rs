@@ -61,9 +61,31 @@ impl Request {
         if bytes.len() > MAX_REQUEST_BYTES {
             return self.set_too_large();
         }
+        let parsed = self.doc.parse_bytes_into(bytes);
+        self.read(parsed);
+    }
+
+    /// Reads the request whose JSON value starts at byte `start` of `bytes` (an element of a
+    /// batch, whose `,` or `]` follows), reusing this request's buffers, and returns the
+    /// offset just past the value; a value larger than [`MAX_REQUEST_BYTES`] is invalid, as
+    /// in [`Request::parse_bytes_into`]. `None` when the value is not strict JSON: then this
+    /// request is unspecified, and the caller must find where the value ends, and read its
+    /// text with [`Request::parse_into`] to learn why it is invalid.
+    pub(crate) fn parse_value_at(&mut self, bytes: &[u8], start: usize) -> Option<usize> {
+        let end = self.doc.parse_value_at(bytes, start).ok()?;
+        if end - json::skip_whitespace(bytes, start) > MAX_REQUEST_BYTES {
+            self.set_too_large();
+        } else {
+            self.read(Ok(()));
+        }
+        Some(end)
+    }
+
+    /// Reads the fields of the document just parsed (or why it is invalid).
+    fn read(&mut self, parsed: Result<(), json::JsonError>) {
         self.fields = Fields::default();
         self.path = None;
-        self.invalid = match self.doc.parse_bytes_into(bytes) {
+        self.invalid = match parsed {
             Ok(()) => read_fields(&mut self.doc, &mut self.fields).err(),
             Err(error) => Some(match error.message {
                 json::TOO_DEEP => "the request nests more than 128 levels deep",
@@ -158,19 +180,57 @@ impl Request {
     }
 }
 
+/// The members of a request that §5 names, found in one pass over its members (keys are
+/// unique: the parser refuses duplicates).
+#[derive(Default)]
+struct Named<'d> {
+    agent: Option<JsonRef<'d>>,
+    tool: Option<JsonRef<'d>>,
+    args: Option<JsonRef<'d>>,
+    principal: Option<JsonRef<'d>>,
+    session: Option<JsonRef<'d>>,
+    phase: Option<JsonRef<'d>>,
+    approval: Option<JsonRef<'d>>,
+    cost: Option<JsonRef<'d>>,
+    time: Option<JsonRef<'d>>,
+}
+
+impl<'d> Named<'d> {
+    fn of(root: JsonRef<'d>) -> Named<'d> {
+        let mut named = Named::default();
+        for (key, value) in root.members() {
+            let slot = match key {
+                "agent" => &mut named.agent,
+                "tool" => &mut named.tool,
+                "args" => &mut named.args,
+                "principal" => &mut named.principal,
+                "session" => &mut named.session,
+                "phase" => &mut named.phase,
+                "approval" => &mut named.approval,
+                "cost" => &mut named.cost,
+                "time" => &mut named.time,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        named
+    }
+}
+
 fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static str> {
     let root = doc
         .root()
         .filter(|r| r.is_object())
         .ok_or("the request is not a JSON object")?;
-    let agent = root.get("agent").ok_or("the request has no `agent`")?;
+    let named = Named::of(root);
+    let agent = named.agent.ok_or("the request has no `agent`")?;
     agent.as_str().ok_or("`agent` is not a string")?;
     fields.agent = Some(agent.index());
-    let tool = root.get("tool").ok_or("the request has no `tool`")?;
+    let tool = named.tool.ok_or("the request has no `tool`")?;
     let name = tool.as_str().ok_or("`tool` is not a string")?;
     check_tool_name(name)?;
     fields.tool = Some(tool.index());
-    if let Some(args) = root.get("args") {
+    if let Some(args) = named.args {
         fields.args = Some(object(args).ok_or("`args` is not an object")?);
     }
     // The arguments the selectors read specially, found in one pass.
@@ -188,28 +248,28 @@ fn read_fields(doc: &mut JsonDoc, fields: &mut Fields) -> Result<(), &'static st
             _ => {}
         }
     }
-    if let Some(principal) = root.get("principal") {
+    if let Some(principal) = named.principal {
         fields.principal = Some(object(principal).ok_or("`principal` is not an object")?);
     }
-    if let Some(session) = root.get("session") {
+    if let Some(session) = named.session {
         session.as_str().ok_or("`session` is not a string")?;
         fields.session = Some(session.index());
     }
-    if let Some(phase) = root.get("phase") {
+    if let Some(phase) = named.phase {
         phase.as_str().ok_or("`phase` is not a string")?;
         fields.phase = Some(phase.index());
     }
-    if let Some(approval) = root.get("approval") {
+    if let Some(approval) = named.approval {
         approval.as_str().ok_or("`approval` is not a string")?;
         fields.approval = Some(approval.index());
     }
-    if let Some(cost) = root.get("cost") {
+    if let Some(cost) = named.cost {
         fields.cost = match cost.kind() {
             JsonKind::Number(d) if !d.is_negative() => d,
             _ => return Err("`cost` is not a non-negative exact number"),
         };
     }
-    if let Some(time) = root.get("time") {
+    if let Some(time) = named.time {
         let text = time.as_str().ok_or("`time` is not an RFC 3339 string")?;
         fields.time =
             Some(Timestamp::parse_rfc3339(text).ok_or("`time` is not an RFC 3339 date-time")?);
@@ -241,13 +301,14 @@ pub fn check_tool_name(name: &str) -> Result<(), &'static str> {
     {
         return Err("`tool` contains a character outside [A-Za-z0-9_./-]");
     }
-    if name.split('/').any(str::is_empty) {
-        return Err("`tool` has an empty segment");
+    let mut dot_segment = false;
+    for segment in name.split('/') {
+        if segment.is_empty() {
+            return Err("`tool` has an empty segment");
+        }
+        dot_segment |= segment == "." || segment == "..";
     }
-    if name
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
-    {
+    if dot_segment {
         return Err("`tool` has a `.` or `..` segment");
     }
     Ok(())

@@ -4,25 +4,40 @@
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
 //! until they are written. A `defer` creates an approval and a request naming an approval is
 //! decided with it (`crate::approvals`); their records follow the decision's. State (limits,
-//! budgets, histories) lives in [`Backend`], apart from the bundles, so a swap keeps it. Alerts
-//! are queued for delivery once the records are written, never awaited.
+//! budgets, histories) lives in [`Backend`], apart from the bundles, so a swap keeps it.
+//! Decisions are written straight into the answer's text; their alerts are queued for delivery
+//! once the records are written, never awaited.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
-use fpl_runtime::batch::{self, BatchError};
+use fpl_runtime::batch::{Batch, BatchError};
 use fpl_runtime::log::Record;
 use fpl_runtime::{Decision, ReasonCode, Request, Timestamp};
 
 use crate::alerts::{Alerts, Raised};
 use crate::approvals::{self, Approvals, Settlement};
 use crate::bundles::Bundles;
-use crate::ids::DecisionIds;
+use crate::ids::{DecisionId, DecisionIds};
 use crate::log_writer::{LogWriter, Written};
 use crate::metrics::{DecisionTally, Metrics};
 use crate::state::Backend;
 
 /// The `reason` of `INVALID_BUNDLE` decisions.
 const NO_BUNDLE: &str = "no verified bundle is active";
+
+/// The bytes a decision's answer takes, about: room reserved for each in an answer.
+const ANSWER_BYTES: usize = 512;
+
+/// A batch body larger than this does not keep its buffers for the thread's next batch, so one
+/// huge batch does not hold its memory for the life of the service.
+const KEEP_BATCH_BUFFERS: usize = 1024 * 1024;
+
+thread_local! {
+    /// This thread's batch buffers: a batch is read and decided without waiting in between,
+    /// so one per thread is enough.
+    static BATCH: RefCell<Batch> = RefCell::new(Batch::default());
+}
 
 /// Decides requests with the active bundle.
 #[derive(Debug)]
@@ -35,6 +50,16 @@ pub(crate) struct Decider {
     metrics: Metrics,
     ids: DecisionIds,
     alerts: Alerts,
+}
+
+/// Requests decided, their records queued: what to answer once the log has them.
+struct Queued {
+    /// The answers, the records and the alerts.
+    out: Writer,
+    /// The approvals the decisions used and created, kept once the records are written.
+    settlements: Vec<Settlement>,
+    /// Whether the records were written (`None` without a log).
+    written: Option<Written>,
 }
 
 impl Decider {
@@ -64,75 +89,95 @@ impl Decider {
     pub async fn decide(&self, body: &[u8]) -> String {
         let mut request = Request::default();
         request.parse_bytes_into(body);
-        let mut answers = self.answer(std::slice::from_ref(&request)).await;
-        answers.pop().unwrap_or_default()
+        let queued = self
+            .decide_in_order(std::slice::from_ref(&request), false)
+            .await;
+        self.answer(queued).await
     }
 
     /// Answers a JSON array of requests in order, as a JSON array of decisions.
     pub async fn decide_batch(&self, body: &[u8]) -> Result<String, BatchError> {
-        let requests = batch::parse_batch(body)?;
-        let answers = self.answer(&requests).await;
-        let mut out = String::with_capacity(answers.iter().map(|a| a.len() + 1).sum::<usize>() + 2);
-        out.push('[');
-        for (index, answer) in answers.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            out.push_str(answer);
+        // Taken, not borrowed, across the waits; another batch on this thread meanwhile reads
+        // into fresh buffers.
+        let mut batch = BATCH.take();
+        let queued = match batch.read(body) {
+            Ok(requests) => Ok(self.decide_in_order(requests, true).await),
+            Err(error) => Err(error),
+        };
+        if body.len() <= KEEP_BATCH_BUFFERS {
+            BATCH.set(batch);
         }
-        out.push(']');
-        Ok(out)
+        Ok(self.answer(queued?).await)
     }
 
-    /// Decides `requests` in order with one bundle and waits until their records are written.
-    async fn answer(&self, requests: &[Request]) -> Vec<String> {
+    /// Decides `requests` in order with one bundle and queues their records: the answer is
+    /// one decision, or (`array`) a JSON array of them.
+    async fn decide_in_order(&self, requests: &[Request], array: bool) -> Queued {
         let logging = self.log.is_some();
         let claims = self.approvals.check_all(requests).await;
-        let mut tally = DecisionTally::default();
+        let mut out = Writer::new(array, requests.len(), logging);
         let mut settlements = Vec::with_capacity(1);
-        let (answers, if_unwritten, written, raised) = match self.bundles.active() {
+        let first = self.ids.take(requests.len() as u64);
+        let written = match self.bundles.active() {
             Some(active) => match &self.state {
                 Backend::Memory(store) => {
                     let mut settlement = Settlement::new(&claims);
                     let mut evaluator = active.evaluator();
                     let mut store = Backend::memory(store);
                     settlement.ttl_ms = evaluator.approval_ttl_ms();
-                    let decided = requests
-                        .iter()
-                        .enumerate()
-                        .map(|(index, request)| {
-                            let id = self.ids.next();
-                            let claim = claims.get(index).and_then(Option::as_ref);
-                            let check = approvals::check(claim);
-                            let decision = evaluator.decide_with(&mut *store, request, check);
-                            let settled = settlement.settle(request, &decision, claim, &id);
-                            Decided::of(request, &decision, logging, id, settled)
-                        })
-                        .collect();
+                    let mut id = first;
+                    for (index, request) in requests.iter().enumerate() {
+                        let claim = claims.get(index).and_then(Option::as_ref);
+                        let check = approvals::check(claim);
+                        let decision = evaluator.decide_with(&mut *store, request, check);
+                        let (approval, change) = settlement.settle(request, &decision, claim, id);
+                        out.decision(request, &decision, id, approval.as_deref(), change);
+                        id = id.successor();
+                    }
                     settlements.push(settlement);
                     // Queued for the log before the state is released: the log's order is
                     // the order of decisions.
-                    self.finish(decided, &mut tally)
+                    out.submit(self.log.as_ref())
                 }
                 Backend::Redis(shared) => {
-                    let ids = requests.iter().map(|_| self.ids.next()).collect();
+                    let ids = std::iter::successors(Some(first), |id| Some(id.successor()))
+                        .take(requests.len())
+                        .collect();
                     let (decided, settled) = shared
                         .decide(&active, requests, &claims, ids, logging)
                         .await;
                     settlements = settled;
-                    self.finish(decided, &mut tally)
+                    for done in decided {
+                        out.append(done.0);
+                    }
+                    out.submit(self.log.as_ref())
                 }
             },
             None => {
                 let now = Timestamp::now();
-                let decided = requests
-                    .iter()
-                    .map(|request| Decided::invalid_bundle(request, now, logging, self.ids.next()))
-                    .collect();
-                self.finish(decided, &mut tally)
+                let mut id = first;
+                for request in requests {
+                    out.invalid_bundle(request, now, id);
+                    id = id.successor();
+                }
+                out.submit(self.log.as_ref())
             }
         };
-        self.metrics.decisions(tally);
+        Queued {
+            out,
+            settlements,
+            written,
+        }
+    }
+
+    /// The answer, once the log has its records; the approvals are kept, and the alerts sent,
+    /// only if it has.
+    async fn answer(&self, queued: Queued) -> String {
+        let Queued {
+            out,
+            settlements,
+            written,
+        } = queued;
         let written = match written {
             Some(written) => written.await.unwrap_or(false),
             None => true,
@@ -140,58 +185,21 @@ impl Decider {
         for settlement in settlements {
             self.approvals.finish(settlement, written).await;
         }
+        self.metrics.decisions(out.tally);
         if !written {
-            self.metrics.log_failures(if_unwritten.len() as u64);
-            return if_unwritten;
+            self.metrics.log_failures(out.count);
+            return out.if_unwritten.map(Answer::finish).unwrap_or_default();
         }
         // Only once the decisions are final: a failed log write turns them into denials
         // without alerts. Queuing never waits.
-        self.alerts.send(raised);
-        answers
-    }
-
-    /// Counts `decided` and queues their records for the log: the answers, the answers if the
-    /// log write fails, the write to wait for, and the alerts to send once it is done.
-    fn finish(
-        &self,
-        decided: Vec<Decided>,
-        tally: &mut DecisionTally,
-    ) -> (Vec<String>, Vec<String>, Option<Written>, Raised) {
-        let mut answers = Vec::with_capacity(decided.len());
-        let mut if_unwritten = Vec::new();
-        let mut records = Vec::new();
-        let mut raised = Raised::default();
-        for done in decided {
-            tally.count(done.effect, done.code);
-            raised.append(done.alerts);
-            answers.push(done.json);
-            if let Some(record) = done.record {
-                if_unwritten.push(done.if_unwritten);
-                records.push(record);
-                records.extend(done.change);
-            }
-        }
-        let written = self.log.as_ref().map(|log| log.submit(records));
-        (answers, if_unwritten, written, raised)
+        self.alerts.send(out.raised);
+        out.answer.finish()
     }
 }
 
-/// One decision, named and ready to be answered.
+/// One decision of the shared-state path, decided apart and added to its answer in order.
 #[derive(Debug)]
-pub(crate) struct Decided {
-    /// Its JSON (§8) with `decision_id` and `approval`.
-    json: String,
-    /// The same as `LOG_WRITE_FAILED`, when logging.
-    if_unwritten: String,
-    /// Its record, when logging.
-    record: Option<Record>,
-    /// The record of the approval it created or used, to follow its own.
-    change: Option<Record>,
-    /// Its alerts (none, unallocated, for most decisions).
-    alerts: Raised,
-    effect: &'static str,
-    code: &'static str,
-}
+pub(crate) struct Decided(Writer);
 
 impl Decided {
     /// `decision` of `request`, named `id`, with its approval (JSON) and that approval's change
@@ -200,60 +208,163 @@ impl Decided {
         request: &Request,
         decision: &Decision<'_>,
         logging: bool,
-        id: String,
+        id: DecisionId,
         (approval, change): (Option<String>, Option<Record>),
     ) -> Decided {
-        let mut alerts = Raised::default();
-        alerts.add(request, decision, &id);
-        Decided {
-            alerts,
-            json: with_id(decision.to_json(), &id, approval.as_deref()),
-            if_unwritten: if logging {
-                with_id(decision.log_write_failed().to_json(), &id, None)
-            } else {
-                String::new()
-            },
-            record: logging.then(|| Record::of(request, decision).with_decision_id(id)),
-            change: change.filter(|_| logging),
-            effect: decision.effect.as_str(),
-            code: decision.reason_code.as_str(),
-        }
-    }
-
-    /// The decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
-    fn invalid_bundle(request: &Request, now: Timestamp, logging: bool, id: String) -> Decided {
-        let json = with_id(invalid_bundle(), &id, None);
-        Decided {
-            if_unwritten: if logging { json.clone() } else { String::new() },
-            json,
-            record: logging.then(|| {
-                Record::without_policy(request, now, ReasonCode::InvalidBundle).with_decision_id(id)
-            }),
-            change: None,
-            alerts: Raised::default(),
-            effect: "deny",
-            code: ReasonCode::InvalidBundle.as_str(),
-        }
+        let mut out = Writer::new(false, 1, logging);
+        out.decision(request, decision, id, approval.as_deref(), change);
+        Decided(out)
     }
 }
 
-/// A decision's JSON followed by `decision_id` and `approval` (its JSON, or `null`).
-fn with_id(mut decision: String, id: &str, approval: Option<&str>) -> String {
-    decision.pop();
-    decision.push_str(",\"decision_id\":\"");
-    decision.push_str(id);
-    decision.push_str("\",\"approval\":");
-    decision.push_str(approval.unwrap_or("null"));
-    decision.push('}');
-    decision
+/// What an answer's decisions leave behind: its text, its text if the log write fails (when
+/// logging), the records, the counts and the alerts.
+#[derive(Debug)]
+struct Writer {
+    answer: Answer,
+    if_unwritten: Option<Answer>,
+    records: Vec<Record>,
+    tally: DecisionTally,
+    raised: Raised,
+    count: u64,
 }
 
-/// The JSON of a decision while no verified bundle is active (§17).
-fn invalid_bundle() -> String {
-    format!(
-        "{{\"effect\":\"deny\",\"reason_code\":\"{}\",\"rule\":null,\"reason\":\"{NO_BUNDLE}\",\
-         \"notify\":null,\"redact\":[],\"credentials\":[],\"alerts\":[],\"warnings\":[],\
-         \"policy\":null}}",
-        ReasonCode::InvalidBundle.as_str()
-    )
+impl Writer {
+    /// An empty writer with room for `decisions`.
+    fn new(array: bool, decisions: usize, logging: bool) -> Writer {
+        Writer {
+            answer: Answer::new(array, decisions),
+            if_unwritten: logging.then(|| Answer::new(array, decisions)),
+            records: Vec::new(),
+            tally: DecisionTally::default(),
+            raised: Raised::default(),
+            count: 0,
+        }
+    }
+
+    /// Adds `decision` of `request`, named `id`, with its approval (JSON) and that approval's
+    /// change record.
+    fn decision(
+        &mut self,
+        request: &Request,
+        decision: &Decision<'_>,
+        id: DecisionId,
+        approval: Option<&str>,
+        change: Option<Record>,
+    ) {
+        self.count += 1;
+        self.tally
+            .count(decision.effect.as_str(), decision.reason_code.as_str());
+        self.raised.add(request, decision, id);
+        self.answer.decision(decision, id, approval);
+        if let Some(if_unwritten) = &mut self.if_unwritten {
+            if_unwritten.decision(&decision.log_write_failed(), id, None);
+            self.records
+                .push(Record::of(request, decision).with_decision_id(id.to_string()));
+            self.records.extend(change);
+        }
+    }
+
+    /// Adds the decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
+    fn invalid_bundle(&mut self, request: &Request, now: Timestamp, id: DecisionId) {
+        let code = ReasonCode::InvalidBundle;
+        self.count += 1;
+        self.tally.count("deny", code.as_str());
+        self.answer.invalid_bundle(id);
+        if let Some(if_unwritten) = &mut self.if_unwritten {
+            if_unwritten.invalid_bundle(id);
+            self.records
+                .push(Record::without_policy(request, now, code).with_decision_id(id.to_string()));
+        }
+    }
+
+    /// Adds what `other` holds, after what this holds.
+    fn append(&mut self, other: Writer) {
+        self.count += other.count;
+        self.tally.merge(other.tally);
+        self.raised.append(other.raised);
+        self.answer.push(&other.answer.finish());
+        if let (Some(mine), Some(theirs)) = (&mut self.if_unwritten, other.if_unwritten) {
+            mine.push(&theirs.finish());
+        }
+        self.records.extend(other.records);
+    }
+
+    /// Queues the records for the log: the write to wait for.
+    fn submit(&mut self, log: Option<&LogWriter>) -> Option<Written> {
+        log.map(|log| log.submit(std::mem::take(&mut self.records)))
+    }
+}
+
+/// An answer's text being written: one decision, or a JSON array of them.
+#[derive(Debug)]
+struct Answer {
+    text: String,
+    array: bool,
+}
+
+impl Answer {
+    /// An empty answer with room for `decisions`.
+    fn new(array: bool, decisions: usize) -> Answer {
+        let mut text = String::with_capacity(decisions * ANSWER_BYTES + 2);
+        if array {
+            text.push('[');
+        }
+        Answer { text, array }
+    }
+
+    /// Appends a decision with its `approval` (JSON), if any.
+    fn decision(&mut self, decision: &Decision<'_>, id: DecisionId, approval: Option<&str>) {
+        self.separate();
+        decision.write_json(&mut self.text);
+        write_id_and_approval(&mut self.text, id, approval);
+    }
+
+    /// Appends the decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
+    fn invalid_bundle(&mut self, id: DecisionId) {
+        self.separate();
+        self.text
+            .push_str("{\"effect\":\"deny\",\"reason_code\":\"");
+        self.text.push_str(ReasonCode::InvalidBundle.as_str());
+        self.text.push_str("\",\"rule\":null,\"reason\":\"");
+        self.text.push_str(NO_BUNDLE);
+        self.text.push_str(
+            "\",\"notify\":null,\"redact\":[],\"credentials\":[],\"alerts\":[],\"warnings\":[],\
+             \"policy\":null}",
+        );
+        write_id_and_approval(&mut self.text, id, None);
+    }
+
+    /// Appends a decision already written (with its id and approval).
+    fn push(&mut self, decision: &str) {
+        self.separate();
+        self.text.push_str(decision);
+    }
+
+    /// A comma before every element of an array but the first.
+    fn separate(&mut self) {
+        if self.array && self.text.len() > 1 {
+            self.text.push(',');
+        }
+    }
+
+    /// The finished text.
+    fn finish(mut self) -> String {
+        if self.array {
+            self.text.push(']');
+        }
+        self.text
+    }
+}
+
+/// Ends the decision just written to `out` with `decision_id` and `approval` (its JSON, or
+/// `null`).
+fn write_id_and_approval(out: &mut String, id: DecisionId, approval: Option<&str>) {
+    // The decision's closing brace.
+    out.pop();
+    out.push_str(",\"decision_id\":\"");
+    id.write_hex(out);
+    out.push_str("\",\"approval\":");
+    out.push_str(approval.unwrap_or("null"));
+    out.push('}');
 }

@@ -1,6 +1,7 @@
 //! Decision ids (§17: unique, also written to the decision record): 64 random bits chosen at
 //! start, then a counter, as 32 hex digits.
 
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Hands out decision ids.
@@ -8,6 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub(crate) struct DecisionIds {
     prefix: u64,
     next: AtomicU64,
+}
+
+/// One decision id, written where it is needed without building a string first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DecisionId {
+    prefix: u64,
+    counter: u64,
 }
 
 impl DecisionIds {
@@ -20,9 +28,88 @@ impl DecisionIds {
         })
     }
 
-    /// The next id.
-    pub fn next(&self) -> String {
-        let counter = self.next.fetch_add(1, Ordering::Relaxed);
-        format!("{:016x}{counter:016x}", self.prefix)
+    /// The first of `count` consecutive ids (a request takes one, a batch all of its own at
+    /// once); the others follow it by [`DecisionId::successor`].
+    pub fn take(&self, count: u64) -> DecisionId {
+        DecisionId {
+            prefix: self.prefix,
+            counter: self.next.fetch_add(count, Ordering::Relaxed),
+        }
+    }
+}
+
+impl DecisionId {
+    /// The id after this one in the same sequence.
+    pub fn successor(self) -> DecisionId {
+        DecisionId {
+            counter: self.counter.wrapping_add(1),
+            ..self
+        }
+    }
+
+    /// Appends the id's 32 lowercase hex digits.
+    pub fn write_hex(self, out: &mut String) {
+        out.push_str(self.hex().as_str());
+    }
+
+    /// The id's 32 lowercase hex digits: the prefix's 16, then the counter's.
+    fn hex(self) -> Hex {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0u8; 32];
+        for (index, word) in [self.prefix, self.counter].into_iter().enumerate() {
+            for (digit, slot) in hex[index * 16..(index + 1) * 16].iter_mut().enumerate() {
+                *slot = DIGITS[(word >> (60 - 4 * digit) & 0xf) as usize];
+            }
+        }
+        Hex(hex)
+    }
+}
+
+/// An id's hex digits, on the stack.
+struct Hex([u8; 32]);
+
+impl Hex {
+    fn as_str(&self) -> &str {
+        // Every byte is an ASCII hex digit.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for DecisionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.hex().as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_written_as_their_display_text() {
+        let ids = DecisionIds {
+            prefix: 0x0123_4567_89ab_cdef,
+            next: AtomicU64::new(u64::MAX - 1),
+        };
+        let first = ids.take(3);
+        let mut written = Vec::new();
+        let mut id = first;
+        for _ in 0..3 {
+            let mut out = String::new();
+            id.write_hex(&mut out);
+            assert_eq!(out, id.to_string());
+            assert_eq!(out, format!("{:016x}{:016x}", id.prefix, id.counter));
+            written.push(out);
+            id = id.successor();
+        }
+        assert_eq!(
+            written,
+            [
+                "0123456789abcdeffffffffffffffffe",
+                "0123456789abcdefffffffffffffffff",
+                "0123456789abcdef0000000000000000",
+            ]
+        );
+        assert_eq!(ids.take(1), id);
     }
 }

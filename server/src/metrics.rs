@@ -14,13 +14,21 @@ pub(crate) struct DecisionTally(Vec<((&'static str, &'static str), u64)>);
 impl DecisionTally {
     /// Counts one decision.
     pub fn count(&mut self, effect: &'static str, reason_code: &'static str) {
-        match self
-            .0
-            .iter_mut()
-            .find(|(key, _)| *key == (effect, reason_code))
-        {
-            Some((_, count)) => *count += 1,
-            None => self.0.push(((effect, reason_code), 1)),
+        self.add((effect, reason_code), 1);
+    }
+
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: DecisionTally) {
+        for (key, count) in other.0 {
+            self.add(key, count);
+        }
+    }
+
+    /// Counts `count` decisions of `key` (effect, reason code).
+    fn add(&mut self, key: (&'static str, &'static str), count: u64) {
+        match self.0.iter_mut().find(|(seen, _)| *seen == key) {
+            Some((_, total)) => *total += count,
+            None => self.0.push((key, count)),
         }
     }
 }

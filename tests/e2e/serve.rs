@@ -386,16 +386,22 @@ fn the_decision_log_verifies_after_concurrent_clients_and_has_one_writer() {
         .into_iter()
         .flat_map(|thread| thread.join().expect("client"))
         .collect();
+    stop_and_verify_log(server, &bundles, &ids);
+}
+
+/// Stops `server` with SIGTERM, then checks that its `decisions.log` verifies and holds exactly
+/// one record for each of `ids`.
+fn stop_and_verify_log(server: Server, bundles: &Bundles, ids: &[String]) {
     server.signal("TERM");
     assert!(server.wait().success());
 
     let verified = bundles.ok(&["audit", "verify", "decisions.log"]);
     assert!(
-        verified.contains(&format!("{} records verified", CLIENTS * EACH)),
+        verified.contains(&format!("{} records verified", ids.len())),
         "{verified}"
     );
     let log = std::fs::read_to_string(bundles.path("decisions.log")).expect("log");
-    for id in &ids {
+    for id in ids {
         assert!(
             log.contains(&format!(r#""decision_id":"{id}""#)),
             "{id} not logged"
@@ -454,4 +460,109 @@ fn sigterm_finishes_the_decisions_in_flight() {
     assert_eq!(status, 200);
     assert!(answer.contains("\"permit\""), "{answer}");
     assert!(server.wait().success());
+}
+
+#[test]
+fn each_answer_of_a_batch_is_the_decision_of_its_request_alone() {
+    let bundles = Bundles::new();
+    let server = Server::start(bundles.dir.path(), &["--bundle", "a.fmb"]);
+    server.wait_status("ready", |status| status["ready"] == true);
+    // Requests whose decisions no state changes, and elements that are not requests: escapes,
+    // a duplicate key and a lone surrogate (JSON to a splitter, not to the request reader).
+    let elements = [
+        r#"{"agent":"payments-bot","tool":"shell/rm","args":{"s":"],[\"{"}}"#,
+        r#"{"agent":"payments-\u0062ot","tool":"shell\/rm"}"#,
+        r#"{"agent":"nobody","tool":"x","session":"\ud83d\ude00"}"#,
+        r#"{"agent":"payments-bot","tool":"shell/rm","tool":"x"}"#,
+        r#"{"agent":"payments-bot","tool":"shell/rm","args":{"x":"\ud800"}}"#,
+        r#"{"agent":"payments-bot"}"#,
+        "[42, {}]",
+        "\"payments-bot\"",
+    ];
+    let body = format!(" [\n{}\t]\r\n", elements.join(" ,\n"));
+    let (status, answer) = request(
+        server.decide,
+        "POST",
+        "/v1/decide/batch",
+        &[],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let mut answers: Vec<serde_json::Value> = serde_json::from_str(&answer).expect("array");
+    let mut ids = std::collections::HashSet::new();
+    for answer in &mut answers {
+        let id = answer["decision_id"].take();
+        assert!(
+            id.as_str()
+                .is_some_and(|id| id.len() == 32 && ids.insert(id.to_owned())),
+            "{id}"
+        );
+    }
+    let alone: Vec<serde_json::Value> = elements
+        .iter()
+        .map(|element| {
+            let mut decision = server.decide(element);
+            decision["decision_id"].take();
+            decision
+        })
+        .collect();
+    assert_eq!(answers, alone);
+    let codes: Vec<&str> = answers
+        .iter()
+        .map(|a| a["reason_code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "MANDATORY_DENY",
+            "MANDATORY_DENY",
+            "UNKNOWN_AGENT",
+            "INVALID_REQUEST",
+            "INVALID_REQUEST",
+            "INVALID_REQUEST",
+            "INVALID_REQUEST",
+            "INVALID_REQUEST"
+        ]
+    );
+}
+
+#[test]
+fn without_a_verified_bundle_each_request_of_a_batch_is_invalid_bundle() {
+    let bundles = Bundles::new();
+    let server = Server::start(
+        bundles.dir.path(),
+        &[
+            "--bundle",
+            "live.fmb",
+            "--poll",
+            "0",
+            "--log",
+            "decisions.log",
+        ],
+    );
+    server.wait_status("a reload error", |status| {
+        !status["bundle"]["last_reload_error"].is_null()
+    });
+    let body = format!("[{CHARGE_100},42,{CHARGE_100}]");
+    let (status, answer) = request(
+        server.decide,
+        "POST",
+        "/v1/decide/batch",
+        &[],
+        body.as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answers: Vec<serde_json::Value> = serde_json::from_str(&answer).expect("array");
+    assert_eq!(answers.len(), 3);
+    for answer in &answers {
+        assert_eq!(answer["reason_code"], "INVALID_BUNDLE", "{answer}");
+        assert_eq!(answer["effect"], "deny");
+    }
+    assert_ne!(answers[0]["decision_id"], answers[2]["decision_id"]);
+    // Each answer's record, with its id, is in the log.
+    let ids: Vec<String> = answers
+        .iter()
+        .map(|answer| answer["decision_id"].as_str().expect("id").to_owned())
+        .collect();
+    stop_and_verify_log(server, &bundles, &ids);
 }

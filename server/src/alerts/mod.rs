@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex};
 
 use fpl_runtime::{Decision, Request};
 
+use crate::ids::DecisionId;
+
 pub use config::{AlertsConfig, AlertsConfigError};
 pub(crate) use deliver::Delivery;
 
@@ -35,12 +37,12 @@ pub(crate) struct Raised(Vec<(String, Arc<Facts>)>);
 
 impl Raised {
     /// Adds the alerts of one decision; nothing (and no allocation) when it has none.
-    pub fn add(&mut self, request: &Request, decision: &Decision<'_>, decision_id: &str) {
+    pub fn add(&mut self, request: &Request, decision: &Decision<'_>, decision_id: DecisionId) {
         let mut targets = decision.alerts().peekable();
         if targets.peek().is_none() {
             return;
         }
-        let facts = Arc::new(Facts::of(request, decision, decision_id));
+        let facts = Arc::new(Facts::of(request, decision, &decision_id.to_string()));
         for target in targets {
             self.0.push((target.to_owned(), facts.clone()));
         }

@@ -12,6 +12,7 @@ use fpl_runtime::{ApprovalCheck, Decimal, Decision, ReasonCode, Request, Timesta
 use tokio::sync::watch;
 
 use super::{Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, new_id};
+use crate::ids::DecisionId;
 use crate::log_writer::LogWriter;
 use crate::metrics::Metrics;
 
@@ -250,12 +251,12 @@ impl Settlement {
         request: &Request,
         decision: &Decision<'_>,
         claim: Checked<'_>,
-        decision_id: &str,
+        decision_id: DecisionId,
     ) -> (Option<String>, Option<Record>) {
         let (approval, change) = match (decision.effect, decision.reason_code, claim) {
             (Effect::Permit, ReasonCode::Approved, Some(Claim::Approved(approval))) => {
                 self.used.push(approval.id.clone());
-                let used = event(approval, decision.time, Some(decision_id));
+                let used = event(approval, decision.time, Some(&decision_id.to_string()));
                 (approval.clone(), Some(used))
             }
             (Effect::Defer, _, Some(Claim::Pending(approval)))
@@ -266,7 +267,7 @@ impl Settlement {
                 let Some(approval) = self.create(request, decision) else {
                     return (None, None);
                 };
-                let created = event(&approval, approval.created, Some(decision_id));
+                let created = event(&approval, approval.created, Some(&decision_id.to_string()));
                 self.created.push(approval.clone());
                 (approval, Some(created))
             }

@@ -17,6 +17,7 @@ use super::redis::{RedisStore, StoreError};
 use crate::approvals::{self, Claim, Settlement};
 use crate::bundles::Active;
 use crate::decide::Decided;
+use crate::ids::DecisionId;
 use crate::metrics::Metrics;
 
 /// How many times a group is decided again after other decisions changed its agent first.
@@ -27,7 +28,7 @@ struct Job {
     active: Arc<Active>,
     request: Request,
     /// Its decision id.
-    id: String,
+    id: DecisionId,
     /// Its approval, as checked.
     claim: Option<Claim>,
     logging: bool,
@@ -91,7 +92,7 @@ impl Shared {
         active: &Arc<Active>,
         requests: &[Request],
         claims: &[Option<Claim>],
-        ids: Vec<String>,
+        ids: Vec<DecisionId>,
         logging: bool,
     ) -> (Vec<Decided>, Vec<Settlement>) {
         let mut waiting = Vec::with_capacity(requests.len());
@@ -116,7 +117,7 @@ impl Shared {
             let job = Job {
                 active: Arc::clone(active),
                 request: request.clone(),
-                id: id.clone(),
+                id,
                 claim: claim.clone(),
                 logging,
                 reply,
@@ -215,7 +216,7 @@ impl Shared {
                 .iter()
                 .map(|job| {
                     let mut evaluator = job.active.evaluator();
-                    let id = job.id.clone();
+                    let id = job.id;
                     decide_one(
                         &mut evaluator,
                         &mut snapshot,
@@ -284,7 +285,7 @@ impl Shared {
         active: &Active,
         request: &Request,
         claim: Option<Claim>,
-        id: String,
+        id: DecisionId,
         logging: bool,
     ) -> (Decided, Settlement) {
         let mut evaluator = active.evaluator();
@@ -306,14 +307,14 @@ fn decide_one<S: fpl_runtime::state::StateStore>(
     store: &mut S,
     request: &Request,
     claim: &Option<Claim>,
-    id: String,
+    id: DecisionId,
     logging: bool,
 ) -> (Decided, Settlement) {
     let mut settlement = Settlement::new(std::slice::from_ref(claim));
     settlement.ttl_ms = evaluator.approval_ttl_ms();
     let claim = claim.as_ref();
     let decision = evaluator.decide_with(store, request, approvals::check(claim));
-    let settled = settlement.settle(request, &decision, claim, &id);
+    let settled = settlement.settle(request, &decision, claim, id);
     let done = Decided::of(request, &decision, logging, id, settled);
     (done, settlement)
 }
