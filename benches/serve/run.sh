@@ -6,10 +6,22 @@
 #   benches/serve/run.sh --state redis
 #                                 decisions with the state in a redis-server (Debian package, on
 #                                 core 0 beside the server: the server side gets one core)
+#   benches/serve/run.sh --open-loop
+#                                 the highest decision rate (wrk, 8 connections), then `oha`
+#                                 sending a steady 80 % of it for 20 s, open loop (each latency
+#                                 counts from when its request was due), the charge of
+#                                 request.json
+# `oha` is built from crates.io when missing, with Debian's OpenSSL (libssl-dev, pkg-config):
+# its default rustls build compiles aws-lc, which takes far longer.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 command -v wrk >/dev/null || { echo "run.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
+if [[ "${1:-}" == "--open-loop" ]] && ! command -v oha >/dev/null; then
+  echo "run.sh: installing oha (cargo install, several minutes)"
+  # Build in cargo's own temporary directory, not the project's target directory.
+  env -u CARGO_TARGET_DIR cargo install oha --locked --no-default-features --features native-tls
+fi
 cargo build --quiet --release --locked -p faramesh-cli --manifest-path "$root/Cargo.toml"
 bin="${CARGO_TARGET_DIR:-$root/target}/release/faramesh"
 
@@ -32,8 +44,10 @@ git -c user.name=bench -c user.email=bench@localhost commit -qm policy
 
 log=()
 state=()
+open_loop=""
 case "${1:-}" in
   --log) log=(--log "$work/decisions.log") ;;
+  --open-loop) open_loop=1 ;;
   --state)
     [[ "${2:-}" == "redis" ]] || { echo "run.sh: --state takes redis" >&2; exit 2; }
     command -v redis-server >/dev/null || { echo "run.sh: needs redis-server" >&2; exit 2; }
@@ -59,6 +73,16 @@ for _ in $(seq 100); do
 done
 url=$(sed -n 's/^decide //p' listening.txt)
 [[ -n "$url" ]] || { echo "run.sh: the server did not start" >&2; exit 1; }
+
+if [[ -n "$open_loop" ]]; then
+  echo "== POST /v1/decide, 8 connections, closed loop: the highest rate"
+  taskset -c 1 wrk -t1 -c8 -d10s --latency -s "$here/decide.lua" "$url" | tee wrk.txt
+  rate=$(awk '/^Requests\/sec:/ { printf "%d", $2 * 0.8 }' wrk.txt)
+  echo "== POST /v1/decide, open loop at $rate/s (80 %) for 20 s, 64 connections"
+  taskset -c 1 oha --no-tui -z 20s -c 64 -q "$rate" --latency-correction \
+    -m POST -H 'Content-Type: application/json' -D "$here/request.json" "$url/v1/decide"
+  exit 0
+fi
 
 echo "== POST /v1/decide, 64 connections"
 taskset -c 1 wrk -t1 -c64 -d10s --latency -s "$here/decide.lua" "$url"
