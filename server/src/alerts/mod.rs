@@ -42,7 +42,7 @@ impl Raised {
         if targets.peek().is_none() {
             return;
         }
-        let facts = Arc::new(Facts::of(request, decision, &decision_id.to_string()));
+        let facts = Arc::new(Facts::of(request, decision, decision_id));
         for target in targets {
             self.0.push((target.to_owned(), facts.clone()));
         }

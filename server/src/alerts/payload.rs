@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::config::{Scheme, Target};
+use crate::ids::DecisionId;
 
 /// The longest PagerDuty `summary` (the Events API refuses longer ones).
 const PAGERDUTY_SUMMARY: usize = 1024;
@@ -39,9 +40,9 @@ pub(crate) struct Facts {
 
 impl Facts {
     /// The facts of `decision`, made for `request` with id `decision_id`.
-    pub fn of(request: &Request, decision: &Decision<'_>, decision_id: &str) -> Facts {
+    pub fn of(request: &Request, decision: &Decision<'_>, decision_id: DecisionId) -> Facts {
         Facts {
-            decision_id: decision_id.to_owned(),
+            decision_id: decision_id.to_string(),
             time: decision.time.to_string(),
             agent: request.agent().to_owned(),
             session: request.session().to_owned(),
