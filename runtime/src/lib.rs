@@ -37,7 +37,7 @@ pub use host::{HostError, HostPattern, read_host, read_url_host};
 pub use json::{JsonDoc, JsonError, JsonKind, JsonRef, MAX_DEPTH, MAX_VALUES};
 pub use path::{ClimbsAboveRoot, normalize_path};
 pub use request::{MAX_REQUEST_BYTES, Request, check_tool_name};
-pub use time::{Civil, Timestamp};
+pub use time::{Civil, Rfc3339, Timestamp};
 
 /// The [`JsonError::message`]s for input beyond the JSON reader's limits or not UTF-8.
 pub mod json_limits {

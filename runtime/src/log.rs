@@ -118,7 +118,7 @@ impl Record {
     /// The record of `decision` for `request`.
     pub fn of(request: &Request, decision: &Decision<'_>) -> Record {
         Record {
-            time: decision.time.to_string(),
+            time: decision.time.rfc3339().as_str().to_owned(),
             agent: request.agent().to_owned(),
             session: request.session().to_owned(),
             tool: request.tool().to_owned(),
@@ -138,7 +138,7 @@ impl Record {
     /// to redact, so the arguments are digested as they are.
     pub fn without_policy(request: &Request, time: Timestamp, reason_code: ReasonCode) -> Record {
         Record {
-            time: time.to_string(),
+            time: time.rfc3339().as_str().to_owned(),
             agent: request.agent().to_owned(),
             session: request.session().to_owned(),
             tool: request.tool().to_owned(),
@@ -171,7 +171,7 @@ impl Record {
         decision_id: Option<String>,
     ) -> Record {
         Record {
-            time: time.to_string(),
+            time: time.rfc3339().as_str().to_owned(),
             entry: Entry::Approval(event),
             decision_id,
             ..self.clone()

@@ -57,20 +57,57 @@ impl Timestamp {
 
     /// The UTC calendar fields of this instant.
     pub fn civil(self) -> Civil {
-        let secs = i128::from(self.unix_floor());
-        let days = secs.div_euclid(DAY);
-        let rem = secs.rem_euclid(DAY);
+        let days = self.day_number();
+        let rem = self.unix_floor().rem_euclid(DAY as i64) as u32;
         let (year, month, day) = civil_from_days(days);
         Civil {
-            year,
+            year: i128::from(year),
             month,
             day,
-            hour: (rem / 3600) as u32,
-            minute: (rem % 3600 / 60) as u32,
-            second: (rem % 60) as u32,
+            hour: rem / 3600,
+            minute: rem % 3600 / 60,
+            second: rem % 60,
             // 1970-01-01 was a Thursday (4); Monday is 1.
             weekday: ((days + 3).rem_euclid(7) + 1) as u32,
         }
+    }
+
+    /// The RFC 3339 text of [`Timestamp`]'s `Display`, made on the stack without `core::fmt`
+    /// (a decision service writes several per deferred call).
+    pub fn rfc3339(self) -> Rfc3339 {
+        let mut text = Rfc3339 {
+            bytes: [0; RFC3339_MAX],
+            len: 0,
+        };
+        let civil = self.civil();
+        text.year(civil.year);
+        text.push(b'-');
+        text.two_digits(civil.month);
+        text.push(b'-');
+        text.two_digits(civil.day);
+        text.push(b'T');
+        text.two_digits(civil.hour);
+        text.push(b':');
+        text.two_digits(civil.minute);
+        text.push(b':');
+        text.two_digits(civil.second);
+        let mut fraction = self.0.rem_euclid(MICROS) as u32;
+        if fraction != 0 {
+            let mut width = 6;
+            while fraction.is_multiple_of(10) {
+                fraction /= 10;
+                width -= 1;
+            }
+            text.push(b'.');
+            text.digits(fraction, width);
+        }
+        text.push(b'Z');
+        text
+    }
+
+    /// Appends [`Timestamp::rfc3339`] to `out`.
+    pub fn write_rfc3339(self, out: &mut String) {
+        out.push_str(self.rfc3339().as_str());
     }
 
     /// Parses an RFC 3339 date-time (`2026-11-23T18:00:00Z`, `…T18:00:00.25+01:00`).
@@ -149,22 +186,72 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC with the shortest exact fraction: `2026-11-23T18:00:00.5Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = self.civil();
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        )?;
-        let mut frac = self.0.rem_euclid(MICROS);
-        if frac != 0 {
-            let mut width = 6;
-            while frac % 10 == 0 {
-                frac /= 10;
-                width -= 1;
-            }
-            write!(f, ".{frac:0width$}")?;
+        f.write_str(self.rfc3339().as_str())
+    }
+}
+
+/// Room for the longest [`Rfc3339`] text: a sign and up to ten year digits (any `u32`; the
+/// years of i64 microseconds have at most six), `-MM-DDTHH:MM:SS` (15), a fraction of up to six
+/// digits with its point (7) and `Z`.
+const RFC3339_MAX: usize = 34;
+
+/// A timestamp's RFC 3339 text, from [`Timestamp::rfc3339`]: the year with at least four
+/// digits (a negative one with its sign and at least three), then the date, the time, the
+/// shortest exact fraction and `Z`.
+#[derive(Clone, Copy)]
+pub struct Rfc3339 {
+    bytes: [u8; RFC3339_MAX],
+    len: usize,
+}
+
+impl Rfc3339 {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are written.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+
+    fn push(&mut self, byte: u8) {
+        self.bytes[self.len] = byte;
+        self.len += 1;
+    }
+
+    /// `value` (below 100) as two digits.
+    fn two_digits(&mut self, value: u32) {
+        self.push(b'0' + (value / 10) as u8);
+        self.push(b'0' + (value % 10) as u8);
+    }
+
+    /// The last `width` decimal digits of `value`, zero-padded.
+    fn digits(&mut self, mut value: u32, width: usize) {
+        let end = self.len + width;
+        for slot in self.bytes[self.len..end].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
         }
-        f.write_str("Z")
+        self.len = end;
+    }
+
+    /// The year as `{:04}` writes it: zero-padded to four characters, a minus sign included.
+    fn year(&mut self, year: i128) {
+        if year < 0 {
+            self.push(b'-');
+        }
+        // |year| ≤ 290,308 for every i64 of microseconds.
+        let magnitude = u32::try_from(year.unsigned_abs()).unwrap_or(u32::MAX);
+        let mut width = if year < 0 { 3 } else { 4 };
+        let mut rest = magnitude / 10u32.pow(width as u32);
+        while rest > 0 {
+            width += 1;
+            rest /= 10;
+        }
+        self.digits(magnitude, width);
+    }
+}
+
+impl fmt::Debug for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -223,7 +310,9 @@ fn days_from_civil(year: i128, month: u32, day: u32) -> i128 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(days: i128) -> (i128, u32, u32) {
+/// The proleptic Gregorian date of a day number (days since 1970-01-01; H. Hinnant's
+/// algorithm). Every day number of an i64 of microseconds fits in i64 arithmetic here.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -232,13 +321,115 @@ fn civil_from_days(days: i128) -> (i128, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i128::from(month <= 2);
+    let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `Display` as it was written with `core::fmt` before [`Timestamp::rfc3339`]: the
+    /// reference the hand-written text must equal byte for byte.
+    fn with_fmt(t: Timestamp) -> String {
+        let c = t.civil();
+        let mut out = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            c.year, c.month, c.day, c.hour, c.minute, c.second
+        );
+        let mut frac = t.0.rem_euclid(MICROS);
+        if frac != 0 {
+            let mut width = 6;
+            while frac % 10 == 0 {
+                frac /= 10;
+                width -= 1;
+            }
+            out.push_str(&format!(".{frac:0width$}"));
+        }
+        out.push('Z');
+        out
+    }
+
+    fn assert_as_fmt(t: Timestamp) {
+        // The calendar fields (computed in i64 now) are those of the i128 inverse.
+        let c = t.civil();
+        let secs = days_from_civil(c.year, c.month, c.day) * DAY
+            + i128::from(c.hour * 3600 + c.minute * 60 + c.second);
+        assert_eq!(secs, i128::from(t.unix_floor()), "{}", t.0);
+        assert!(c.hour < 24 && c.minute < 60 && c.second < 60 && (1..=7).contains(&c.weekday));
+        let text = t.rfc3339();
+        assert_eq!(text.as_str(), with_fmt(t), "{}", t.0);
+        assert_eq!(t.to_string(), text.as_str());
+        let mut out = String::from("x");
+        t.write_rfc3339(&mut out);
+        assert_eq!(out, format!("x{}", text.as_str()));
+    }
+
+    #[test]
+    fn rfc3339_is_the_fmt_text_at_the_edges() {
+        let year = |y: i64| days_from_civil(i128::from(y), 1, 1) as i64 * 86_400 * MICROS;
+        let mut cases = vec![
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX,
+            i64::MAX - 999_999,
+            0,
+            -1,
+            1,
+            999_999,
+            1_000_000,
+            -1_000_000,
+            -1_000_001,
+            1_795_456_800_000_000,
+            1_795_456_800_500_000,
+            1_795_456_800_120_000,
+            1_795_456_800_000_001,
+            1_795_456_800_000_010,
+            1_795_456_800_100_000,
+            1_795_456_800_999_999,
+        ];
+        // Years with one to six digits on both sides of zero, and the seconds around them.
+        for y in [
+            -290_000, -100_000, -99_999, -10_000, -9_999, -1_000, -999, -100, -99, -10, -9, -1, 0,
+            1, 9, 10, 99, 100, 999, 1_000, 1_969, 1_970, 2_000, 2_026, 9_999, 10_000, 99_999,
+            100_000, 290_000,
+        ] {
+            for delta in [-1_000_000, -1, 0, 1, 500_000] {
+                cases.push(year(y) + delta);
+            }
+        }
+        for micros in cases {
+            assert_as_fmt(Timestamp(micros));
+        }
+        assert_eq!(
+            Timestamp(i64::MIN).to_string(),
+            "-290308-12-21T19:59:05.224192Z"
+        );
+        assert_eq!(
+            Timestamp(i64::MAX).to_string(),
+            "294247-01-10T04:00:54.775807Z"
+        );
+        assert_eq!(Timestamp(year(-1)).to_string(), "-001-01-01T00:00:00Z");
+        assert_eq!(Timestamp(year(0)).to_string(), "0000-01-01T00:00:00Z");
+    }
+
+    proptest! {
+        #[test]
+        fn rfc3339_is_the_fmt_text(micros in any::<i64>()) {
+            assert_as_fmt(Timestamp(micros));
+        }
+
+        #[test]
+        fn rfc3339_is_the_fmt_text_near_now(micros in 0i64..4_102_444_800_000_000) {
+            assert_as_fmt(Timestamp(micros));
+        }
+
+        #[test]
+        fn rfc3339_is_the_fmt_text_of_whole_milliseconds(millis in -1i64 << 44..1i64 << 44) {
+            assert_as_fmt(Timestamp(millis * 1_000));
+        }
+    }
 
     #[test]
     fn parses_rfc3339() {
@@ -284,7 +475,10 @@ mod tests {
     fn round_trips() {
         for days in [-719_468, -1, 0, 59, 365, 10_957, 20_780, 2_932_896] {
             let (year, month, day) = civil_from_days(days);
-            assert_eq!(days_from_civil(year, month, day), days);
+            assert_eq!(
+                days_from_civil(i128::from(year), month, day),
+                i128::from(days)
+            );
         }
         assert_eq!(civil_from_days(20_780), (2026, 11, 23));
     }
