@@ -480,15 +480,7 @@ fn each_answer_of_a_batch_is_the_decision_of_its_request_alone() {
         "\"payments-bot\"",
     ];
     let body = format!(" [\n{}\t]\r\n", elements.join(" ,\n"));
-    let (status, answer) = request(
-        server.decide,
-        "POST",
-        "/v1/decide/batch",
-        &[],
-        body.as_bytes(),
-    );
-    assert_eq!(status, 200, "{answer}");
-    let mut answers: Vec<serde_json::Value> = serde_json::from_str(&answer).expect("array");
+    let mut answers = server.decide_batch(&body);
     let mut ids = std::collections::HashSet::new();
     for answer in &mut answers {
         let id = answer["decision_id"].take();

@@ -230,6 +230,50 @@ routing_key = "R0UTING-KEY"
 }
 
 #[test]
+fn a_batch_delivers_each_configured_alert_and_counts_the_others() {
+    // Only `webhook://audit` is configured: the batch's denies are delivered there, in order,
+    // with their own facts; every other target is counted once per alert.
+    let receiver = Receiver::start(|_| Reply::ok());
+    let bundles = policy_with_alerts();
+    let server = serve_with_alerts(&bundles, &webhook_alerts(&receiver, ""));
+    let charge = r#"{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":5}}"#;
+    let body = format!(
+        r#"[{charge},{{"agent":"payments-bot","tool":"shell/rm","session":"s-1"}},{charge},
+        {{"agent":"payments-bot","tool":"shell/ls","session":"s-2"}},{charge}]"#
+    );
+    let answers = server.decide_batch(&body);
+    let denied: Vec<&serde_json::Value> = answers
+        .iter()
+        .filter(|decision| decision["effect"] == "deny")
+        .collect();
+    assert_eq!(denied.len(), 2, "{answers:?}");
+
+    let got = receiver.take(2);
+    assert_eq!(tools(&got), ["shell/rm", "shell/ls"]);
+    for (alert, decision) in got.iter().zip(&denied) {
+        let facts = &alert.body;
+        assert_eq!(facts["alert"], "webhook://audit");
+        assert_eq!(facts["decision_id"], decision["decision_id"]);
+        assert_eq!(facts["reason_code"], "MANDATORY_DENY");
+        assert_eq!(facts["rule"], decision["rule"]["id"]);
+    }
+    assert_eq!(got[0].body["session"], "s-1");
+    assert_eq!(got[1].body["session"], "s-2");
+    let text = metrics(&server);
+    for sample in [
+        r#"faramesh_alerts_unconfigured_total{target="slack://#nobody"} 3"#,
+        r#"faramesh_alerts_unconfigured_total{target="slack://#security"} 2"#,
+        r#"faramesh_alerts_unconfigured_total{target="email://security@example.com"} 2"#,
+    ] {
+        assert!(has_sample(&text, sample), "no `{sample}`:\n{text}");
+    }
+    wait_sample(
+        &server,
+        r#"faramesh_alerts_delivered_total{scheme="webhook"} 2"#,
+    );
+}
+
+#[test]
 fn a_failing_receiver_gets_the_alert_once_it_recovers() {
     // 500, then 429 asking for a second's wait, then accepted.
     let answered = Arc::new(AtomicUsize::new(0));

@@ -174,6 +174,19 @@ impl Server {
         serde_json::from_str(&answer).expect("decision JSON")
     }
 
+    /// `POST /v1/decide/batch`, answered 200: its decisions.
+    pub fn decide_batch(&self, body: &str) -> Vec<serde_json::Value> {
+        let (status, answer) = request(
+            self.decide,
+            "POST",
+            "/v1/decide/batch",
+            &[],
+            body.as_bytes(),
+        );
+        assert_eq!(status, 200, "{answer}");
+        serde_json::from_str(&answer).expect("an array of decisions")
+    }
+
     /// `GET /v1/status`.
     pub fn status(&self) -> serde_json::Value {
         let (status, answer) = request(self.decide, "GET", "/v1/status", &[], b"");

@@ -74,9 +74,9 @@ impl AlertMetrics {
         self.dropped.with_label_values(&[reason]).inc_by(count);
     }
 
-    /// Counts an alert for a target that is not configured.
-    pub fn unconfigured(&self, target: &str) {
-        self.unconfigured.with_label_values(&[target]).inc();
+    /// Counts `count` alerts for a target that is not configured.
+    pub fn unconfigured(&self, target: &str, count: u64) {
+        self.unconfigured.with_label_values(&[target]).inc_by(count);
     }
 
     /// Sets the queue's length.

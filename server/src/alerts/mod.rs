@@ -33,24 +33,55 @@ use queue::Queue;
 /// The alerts raised by the decisions of one answer, handed to [`Alerts::send`] once their
 /// decisions are final (their records written).
 #[derive(Debug, Default)]
-pub(crate) struct Raised(Vec<(String, Arc<Facts>)>);
+pub(crate) struct Raised {
+    /// The service's alerts, when the answer was started with them ([`Alerts::raised`]): an
+    /// alert for a target they do not configure is then only counted, without its facts.
+    alerts: Option<Alerts>,
+    /// Alerts with the facts of their decision, in order: for configured targets, or for every
+    /// target when `alerts` is not known.
+    facts: Vec<(String, Arc<Facts>)>,
+    /// Alerts for targets with no configuration, counted by target.
+    unconfigured: Vec<(String, u64)>,
+}
 
 impl Raised {
-    /// Adds the alerts of one decision; nothing (and no allocation) when it has none.
+    /// Adds the alerts of one decision; nothing (and no allocation) when it has none, or only
+    /// targets already counted as not configured.
     pub fn add(&mut self, request: &Request, decision: &Decision<'_>, decision_id: DecisionId) {
-        let mut targets = decision.alerts().peekable();
-        if targets.peek().is_none() {
-            return;
-        }
-        let facts = Arc::new(Facts::of(request, decision, decision_id));
-        for target in targets {
-            self.0.push((target.to_owned(), facts.clone()));
+        let mut facts = None;
+        for target in decision.alerts() {
+            let configured = self
+                .alerts
+                .as_ref()
+                .is_none_or(|alerts| alerts.shared.targets.contains_key(target));
+            if !configured {
+                self.count_unconfigured(target, 1);
+                continue;
+            }
+            let facts =
+                facts.get_or_insert_with(|| Arc::new(Facts::of(request, decision, decision_id)));
+            self.facts.push((target.to_owned(), facts.clone()));
         }
     }
 
     /// Adds the alerts of `other`, after these.
     pub fn append(&mut self, mut other: Raised) {
-        self.0.append(&mut other.0);
+        self.facts.append(&mut other.facts);
+        for (target, count) in other.unconfigured {
+            self.count_unconfigured(&target, count);
+        }
+    }
+
+    /// Counts `count` alerts for `target`, which has no configuration.
+    fn count_unconfigured(&mut self, target: &str, count: u64) {
+        match self
+            .unconfigured
+            .iter_mut()
+            .find(|(seen, _)| seen == target)
+        {
+            Some((_, total)) => *total += count,
+            None => self.unconfigured.push((target.to_owned(), count)),
+        }
     }
 }
 
@@ -78,14 +109,23 @@ impl Alerts {
         Ok((Alerts { shared }, delivery))
     }
 
+    /// An empty [`Raised`] that knows the configured targets, so the decisions added to it
+    /// build facts only for alerts that will be delivered.
+    pub fn raised(&self) -> Raised {
+        Raised {
+            alerts: Some(self.clone()),
+            ..Raised::default()
+        }
+    }
+
     /// Queues the `raised` alerts for delivery. Alerts for targets that are not configured
     /// are counted (and each such target logged once).
     pub fn send(&self, raised: Raised) {
-        if raised.0.is_empty() {
+        if raised.facts.is_empty() && raised.unconfigured.is_empty() {
             return;
         }
         let shared = &self.shared;
-        for (name, facts) in raised.0 {
+        for (name, facts) in raised.facts {
             match shared.targets.get(&name) {
                 Some(target) => {
                     let job = Job {
@@ -96,8 +136,11 @@ impl Alerts {
                         shared.metrics.dropped("queue_full", 1);
                     }
                 }
-                None => shared.unconfigured(&name),
+                None => shared.unconfigured(&name, 1),
             }
+        }
+        for (name, count) in raised.unconfigured {
+            shared.unconfigured(&name, count);
         }
         shared.metrics.queued(shared.queue.len());
     }
@@ -134,14 +177,17 @@ struct Shared {
 }
 
 impl Shared {
-    /// Counts an alert for a target with no configuration; logs the target the first time.
-    fn unconfigured(&self, name: &str) {
-        self.metrics.unconfigured(name);
-        let first = self
-            .reported
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(name.to_owned());
+    /// Counts `count` alerts for a target with no configuration; logs the target the first
+    /// time.
+    fn unconfigured(&self, name: &str, count: u64) {
+        self.metrics.unconfigured(name, count);
+        let first = {
+            let mut reported = self
+                .reported
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            !reported.contains(name) && reported.insert(name.to_owned())
+        };
         if first {
             eprintln!(
                 "faramesh serve: alert target `{name}` has no entry in [alerts.targets]; its \

@@ -43,7 +43,7 @@ impl Facts {
     pub fn of(request: &Request, decision: &Decision<'_>, decision_id: DecisionId) -> Facts {
         Facts {
             decision_id: decision_id.to_string(),
-            time: decision.time.to_string(),
+            time: decision.time.rfc3339().as_str().to_owned(),
             agent: request.agent().to_owned(),
             session: request.session().to_owned(),
             tool: request.tool().to_owned(),
