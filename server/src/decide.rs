@@ -29,14 +29,16 @@ const NO_BUNDLE: &str = "no verified bundle is active";
 /// The bytes a decision's answer takes, about: room reserved for each in an answer.
 const ANSWER_BYTES: usize = 512;
 
-/// A batch body larger than this does not keep its buffers for the thread's next batch, so one
-/// huge batch does not hold its memory for the life of the service.
-const KEEP_BATCH_BUFFERS: usize = 1024 * 1024;
+/// A body larger than this does not keep its buffers for the thread's next request or batch,
+/// so one huge body does not hold its memory for the life of the service.
+const KEEP_BUFFERS: usize = 1024 * 1024;
 
 thread_local! {
     /// This thread's batch buffers: a batch is read and decided without waiting in between,
     /// so one per thread is enough.
     static BATCH: RefCell<Batch> = RefCell::new(Batch::default());
+    /// This thread's buffers for single requests, kept the same way.
+    static REQUEST: RefCell<Request> = RefCell::new(Request::default());
 }
 
 /// Decides requests with the active bundle.
@@ -87,11 +89,15 @@ impl Decider {
 
     /// Answers one request body: always a decision (`INVALID_REQUEST` for bad JSON).
     pub async fn decide(&self, body: &[u8]) -> String {
-        let mut request = Request::default();
+        // Taken across the waits, as a batch's buffers are.
+        let mut request = REQUEST.take();
         request.parse_bytes_into(body);
         let queued = self
             .decide_in_order(std::slice::from_ref(&request), false)
             .await;
+        if body.len() <= KEEP_BUFFERS {
+            REQUEST.set(request);
+        }
         self.answer(queued).await
     }
 
@@ -104,7 +110,7 @@ impl Decider {
             Ok(requests) => Ok(self.decide_in_order(requests, true).await),
             Err(error) => Err(error),
         };
-        if body.len() <= KEEP_BATCH_BUFFERS {
+        if body.len() <= KEEP_BUFFERS {
             BATCH.set(batch);
         }
         Ok(self.answer(queued?).await)
@@ -115,7 +121,7 @@ impl Decider {
     async fn decide_in_order(&self, requests: &[Request], array: bool) -> Queued {
         let logging = self.log.is_some();
         let claims = self.approvals.check_all(requests).await;
-        let mut out = Writer::new(array, requests.len(), logging);
+        let mut out = Writer::new(array, requests.len(), logging, self.alerts.raised());
         let mut settlements = Vec::with_capacity(1);
         let first = self.ids.take(requests.len() as u64);
         let written = match self.bundles.active() {
@@ -211,7 +217,9 @@ impl Decided {
         id: DecisionId,
         (approval, change): (Option<String>, Option<Record>),
     ) -> Decided {
-        let mut out = Writer::new(false, 1, logging);
+        // The shared-state path decides without the service's alerts at hand: every alert
+        // keeps its facts here, and the unconfigured ones are told apart when sent.
+        let mut out = Writer::new(false, 1, logging, Raised::default());
         out.decision(request, decision, id, approval.as_deref(), change);
         Decided(out)
     }
@@ -230,14 +238,14 @@ struct Writer {
 }
 
 impl Writer {
-    /// An empty writer with room for `decisions`.
-    fn new(array: bool, decisions: usize, logging: bool) -> Writer {
+    /// An empty writer with room for `decisions`, raising alerts into `raised`.
+    fn new(array: bool, decisions: usize, logging: bool, raised: Raised) -> Writer {
         Writer {
             answer: Answer::new(array, decisions),
             if_unwritten: logging.then(|| Answer::new(array, decisions)),
             records: Vec::new(),
             tally: DecisionTally::default(),
-            raised: Raised::default(),
+            raised,
             count: 0,
         }
     }
