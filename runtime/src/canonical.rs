@@ -29,9 +29,25 @@ pub fn write_display(out: &mut String, value: impl std::fmt::Display) {
     out.push('"');
 }
 
+/// Appends `n` in decimal (a JSON number), without `core::fmt`.
+pub(crate) fn write_u32(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+}
+
 /// Appends `text` escaped for the inside of a JSON string literal. Runs of characters that need
 /// no escape are copied whole: every escaped character is ASCII, so runs end on char boundaries.
-fn write_escaped(out: &mut String, text: &str) {
+pub(crate) fn write_escaped(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut run = 0;
     loop {

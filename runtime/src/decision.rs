@@ -1,8 +1,8 @@
 //! Decisions (§8): what the evaluator returns, borrowing from the policy, and its JSON form.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
-use crate::canonical::{write_display, write_string};
+use crate::canonical::{write_display, write_escaped, write_string, write_u32};
 use crate::eval::ConditionError;
 use crate::ir::{self, Effect};
 use crate::time::Timestamp;
@@ -180,14 +180,25 @@ pub enum Reason<'e> {
     StateUnavailable(&'static str),
 }
 
+impl<'e> Reason<'e> {
+    /// The text as it is, for every reason but a condition error (whose text its `Display`
+    /// makes).
+    fn text(&self) -> Option<&'e str> {
+        match *self {
+            Reason::Rule(text) => Some(text),
+            Reason::InvalidRequest(text)
+            | Reason::LogWrite(text)
+            | Reason::StateUnavailable(text) => Some(text),
+            Reason::Condition(_) => None,
+        }
+    }
+}
+
 impl fmt::Display for Reason<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::Rule(text)
-            | Reason::InvalidRequest(text)
-            | Reason::LogWrite(text)
-            | Reason::StateUnavailable(text) => f.write_str(text),
             Reason::Condition(error) => write!(f, "{error}"),
+            _ => f.write_str(self.text().unwrap_or_default()),
         }
     }
 }
@@ -304,24 +315,29 @@ impl<'e> Decision<'e> {
         match &self.rule {
             None => out.push_str("null"),
             Some(rule) => {
-                out.push_str("{\"id\":");
-                write_display(out, rule);
-                out.push_str(",\"file\":");
+                // The id as `RuleRef`'s `Display` writes it, `<agent>/<n>`.
+                out.push_str("{\"id\":\"");
+                write_escaped(out, rule.agent);
+                out.push('/');
+                write_u32(out, rule.n);
+                out.push_str("\",\"file\":");
                 match rule.file {
                     Some(file) => write_string(out, file),
                     None => out.push_str("null"),
                 }
-                let _ = write!(
-                    out,
-                    ",\"line\":{},\"column\":{}}}",
-                    OptNum(rule.line),
-                    OptNum(rule.column)
-                );
+                out.push_str(",\"line\":");
+                write_optional_u32(out, rule.line);
+                out.push_str(",\"column\":");
+                write_optional_u32(out, rule.column);
+                out.push('}');
             }
         }
         out.push_str(",\"reason\":");
-        match &self.reason {
-            Some(reason) => write_display(out, reason),
+        match self.reason {
+            Some(reason) => match reason.text() {
+                Some(text) => write_string(out, text),
+                None => write_display(out, reason),
+            },
             None => out.push_str("null"),
         }
         out.push_str(",\"notify\":");
@@ -339,14 +355,11 @@ impl<'e> Decision<'e> {
     }
 }
 
-struct OptNum(Option<u32>);
-
-impl fmt::Display for OptNum {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(n) => write!(f, "{n}"),
-            None => f.write_str("null"),
-        }
+/// Appends `n`, or `null`.
+fn write_optional_u32(out: &mut String, n: Option<u32>) {
+    match n {
+        Some(n) => write_u32(out, n),
+        None => out.push_str("null"),
     }
 }
 
@@ -361,4 +374,76 @@ fn write_list<'a>(out: &mut String, key: &str, items: impl Iterator<Item = &'a s
         write_string(out, item);
     }
     out.push(']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `deny` by `rule` for `reason`, with no lists.
+    fn decision<'e>(rule: Option<RuleRef<'e>>, reason: Option<Reason<'e>>) -> Decision<'e> {
+        Decision {
+            effect: Effect::Deny,
+            reason_code: ReasonCode::RuleDeny,
+            rule,
+            reason,
+            notify: None,
+            warnings: &[],
+            policy: "sha256:00",
+            time: Timestamp::default(),
+            agent: None,
+            redact: &[],
+            credentials: &[],
+            alerts: &[],
+        }
+    }
+
+    /// A JSON string literal of `text`, as `serde_json` writes it.
+    fn literal(text: &str) -> String {
+        serde_json::to_string(text).unwrap_or_default()
+    }
+
+    #[test]
+    fn rule_and_reason_are_written_as_their_display_text() {
+        let number = |n: Option<u32>| n.map_or("null".to_owned(), |n| n.to_string());
+        let condition = crate::eval::ConditionError::unreadable("host", "url", "a number");
+        let rules = [
+            ("payments-bot", 0, Some("governance.fms"), Some(61), Some(5)),
+            ("a\"b\\c\n\u{1}é", u32::MAX, None, None, None),
+            ("x", 10, Some("dir/\"q\".fms"), Some(1), None),
+        ];
+        let reasons = [
+            None,
+            Some(Reason::Rule("large charge \"needs\" a human\t")),
+            Some(Reason::InvalidRequest("the request is not valid JSON")),
+            Some(Reason::LogWrite(LOG_WRITE_FAILED)),
+            Some(Reason::StateUnavailable(STATE_UNAVAILABLE)),
+            Some(Reason::Condition(condition)),
+        ];
+        for (agent, n, file, line, column) in rules {
+            let rule = RuleRef {
+                agent,
+                n,
+                file,
+                line,
+                column,
+            };
+            for reason in reasons {
+                let written = decision(Some(rule), reason).to_json();
+                let expected = format!(
+                    r#"{{"effect":"deny","reason_code":"RULE_DENY","rule":{{"id":{},"file":{},"line":{},"column":{}}},"reason":{},"notify":null,"redact":[],"credentials":[],"alerts":[],"warnings":[],"policy":"sha256:00"}}"#,
+                    literal(&rule.to_string()),
+                    file.map_or("null".to_owned(), literal),
+                    number(line),
+                    number(column),
+                    reason.map_or("null".to_owned(), |reason| literal(&reason.to_string())),
+                );
+                assert_eq!(written, expected);
+            }
+        }
+        assert_eq!(
+            decision(None, None).to_json(),
+            r#"{"effect":"deny","reason_code":"RULE_DENY","rule":null,"reason":null,"notify":null,"redact":[],"credentials":[],"alerts":[],"warnings":[],"policy":"sha256:00"}"#
+        );
+    }
 }
