@@ -149,9 +149,10 @@ impl Decider {
                     let ids = std::iter::successors(Some(first), |id| Some(id.successor()))
                         .take(requests.len())
                         .collect();
-                    let (decided, settled) = shared
-                        .decide(&active, requests, &claims, ids, logging)
-                        .await;
+                    // Boxed: the store's large future would otherwise make every decision's
+                    // future as large, in-process ones included.
+                    let (decided, settled) =
+                        Box::pin(shared.decide(&active, requests, &claims, ids, logging)).await;
                     settlements = settled;
                     for done in decided {
                         out.append(done.0);

@@ -104,7 +104,9 @@ pub(crate) async fn decision(service: Arc<Service>, request: Request<Incoming>) 
                 )
             }
         }
-        (&Method::GET, "/v1/status") => service.status().await,
+        // Boxed: asking the state store (a Redis `PING`) takes a large future, which would
+        // otherwise make every decision's future as large, and each move of it a copy.
+        (&Method::GET, "/v1/status") => Box::pin(service.status()).await,
         (&Method::GET, "/metrics") => http::with_type(
             StatusCode::OK,
             Bytes::from(service.metrics.render()),
