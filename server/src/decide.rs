@@ -132,10 +132,14 @@ impl Decider {
                     let mut store = Backend::memory(store);
                     settlement.ttl_ms = evaluator.approval_ttl_ms();
                     let mut id = first;
+                    // One clock reading for the whole answer: a batch is decided at one
+                    // instant.
+                    let now = Timestamp::now();
                     for (index, request) in requests.iter().enumerate() {
                         let claim = claims.get(index).and_then(Option::as_ref);
                         let check = approvals::check(claim);
-                        let decision = evaluator.decide_with(&mut *store, request, check);
+                        let decision =
+                            evaluator.decide_with_clock(&mut *store, request, check, now);
                         let (approval, change) = settlement.settle(request, &decision, claim, id);
                         out.decision(request, &decision, id, approval.as_deref(), change);
                         id = id.successor();
