@@ -14,7 +14,7 @@
 use serde::de::{Deserializer as _, Error as _, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::json::skip_whitespace;
+use crate::json::{Input, skip_whitespace};
 use crate::request::Request;
 
 /// The most requests a batch holds.
@@ -79,6 +79,7 @@ impl Batch {
             return None;
         }
         pos = skip_whitespace(body, pos + 1);
+        let input = Input::new(body);
         if body.get(pos) == Some(&b']') {
             pos += 1;
         } else {
@@ -86,7 +87,7 @@ impl Batch {
                 if self.len == MAX_BATCH {
                     return None;
                 }
-                pos = self.next_request().parse_value_at(body, pos)?;
+                pos = self.next_request().parse_value_at(input, pos)?;
                 pos = skip_whitespace(body, pos);
                 match body.get(pos) {
                     Some(b',') => pos += 1,

@@ -100,12 +100,18 @@ pub enum JsonKind<'a> {
 impl JsonDoc {
     /// Parses `text`, replacing this document's content and reusing its buffers.
     pub fn parse_into(&mut self, text: &str) -> Result<(), JsonError> {
-        self.parse_bytes_into(text.as_bytes())
+        self.parse_whole(Input::text(text))
     }
 
     /// Parses UTF-8 bytes (invalid UTF-8 is an error), replacing this document's content.
     pub fn parse_bytes_into(&mut self, bytes: &[u8]) -> Result<(), JsonError> {
-        let end = skip_whitespace(bytes, self.parse_value_at(bytes, 0)?);
+        self.parse_whole(Input::new(bytes))
+    }
+
+    /// Parses `input`, which must hold one value and nothing else but whitespace.
+    fn parse_whole(&mut self, input: Input<'_>) -> Result<(), JsonError> {
+        let bytes = input.bytes;
+        let end = skip_whitespace(bytes, self.parse_value_at(input, 0)?);
         if end != bytes.len() {
             return Err(JsonError {
                 offset: end,
@@ -120,14 +126,15 @@ impl JsonDoc {
     /// is the caller's (a batch reads its elements this way). Error offsets are in `bytes`.
     pub(crate) fn parse_value_at(
         &mut self,
-        bytes: &[u8],
+        input: Input<'_>,
         start: usize,
     ) -> Result<usize, JsonError> {
         self.nodes.clear();
         self.text.clear();
         let mut parser = Parser {
-            bytes,
-            pos: skip_whitespace(bytes, start),
+            bytes: input.bytes,
+            utf8: input.utf8,
+            pos: skip_whitespace(input.bytes, start),
             doc: self,
         };
         parser.value(0)?;
@@ -413,8 +420,42 @@ pub(crate) fn skip_whitespace(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// The bytes a parse reads, checked for UTF-8 once as a whole: a batch's elements are parsed
+/// from one body, and checking the body once is cheaper than checking each string's runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Input<'t> {
+    bytes: &'t [u8],
+    /// The bytes as text, when all of them are UTF-8.
+    utf8: Option<&'t str>,
+}
+
+impl<'t> Input<'t> {
+    /// `bytes`, checked for UTF-8.
+    pub(crate) fn new(bytes: &'t [u8]) -> Input<'t> {
+        Input {
+            bytes,
+            utf8: std::str::from_utf8(bytes).ok(),
+        }
+    }
+
+    /// `text`, which is UTF-8.
+    fn text(text: &'t str) -> Input<'t> {
+        Input {
+            bytes: text.as_bytes(),
+            utf8: Some(text),
+        }
+    }
+
+    /// The bytes.
+    pub(crate) fn bytes(self) -> &'t [u8] {
+        self.bytes
+    }
+}
+
 struct Parser<'t, 'd> {
     bytes: &'t [u8],
+    /// `bytes` as text, when they are all UTF-8: runs are then sliced, not checked again.
+    utf8: Option<&'t str>,
     pos: usize,
     doc: &'d mut JsonDoc,
 }
@@ -550,12 +591,17 @@ impl Parser<'_, '_> {
         loop {
             let run_start = self.pos;
             self.pos = plain_run_end(self.bytes, self.pos);
-            let run = std::str::from_utf8(&self.bytes[run_start..self.pos]).map_err(|error| {
-                JsonError {
-                    offset: run_start + error.valid_up_to(),
-                    message: INVALID_UTF8,
-                }
-            })?;
+            // A run starts after a quote or an escape and ends before an ASCII byte, so on
+            // char boundaries: slicing checked text never fails.
+            let run = match self.utf8.and_then(|text| text.get(run_start..self.pos)) {
+                Some(run) => run,
+                None => std::str::from_utf8(&self.bytes[run_start..self.pos]).map_err(|error| {
+                    JsonError {
+                        offset: run_start + error.valid_up_to(),
+                        message: INVALID_UTF8,
+                    }
+                })?,
+            };
             self.doc.text.push_str(run);
             match self.bytes.get(self.pos) {
                 None => return Err(self.err("unterminated string")),
@@ -808,6 +854,29 @@ mod tests {
         assert!(JsonDoc::parse(&nested).is_ok());
         let inner = format!("{{\"a\":{}}}", object(50, Some(3)));
         assert!(JsonDoc::parse(&inner).is_err());
+    }
+
+    #[test]
+    fn text_checked_once_reads_as_text_checked_per_run() {
+        let texts = [
+            r#"{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":120}}"#,
+            r#"{"k\u00e9y":"café 😀\n\"q\"","é":["😀","\ud83d\ude00x"]}"#,
+            "\"\u{10ffff}\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\"",
+            r#"["","\t","a\u0000b"]"#,
+        ];
+        for text in texts {
+            let bytes = text.as_bytes();
+            let mut checked_once = JsonDoc::default();
+            let mut checked_per_run = JsonDoc::default();
+            let unchecked = Input { bytes, utf8: None };
+            assert_eq!(
+                checked_once.parse_value_at(Input::new(bytes), 0),
+                checked_per_run.parse_value_at(unchecked, 0),
+                "{text}"
+            );
+            assert!(checked_once.root().is_some(), "{text}");
+            assert_eq!(checked_once, checked_per_run, "{text}");
+        }
     }
 
     #[test]

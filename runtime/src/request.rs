@@ -71,9 +71,9 @@ impl Request {
     /// in [`Request::parse_bytes_into`]. `None` when the value is not strict JSON: then this
     /// request is unspecified, and the caller must find where the value ends, and read its
     /// text with [`Request::parse_into`] to learn why it is invalid.
-    pub(crate) fn parse_value_at(&mut self, bytes: &[u8], start: usize) -> Option<usize> {
-        let end = self.doc.parse_value_at(bytes, start).ok()?;
-        if end - json::skip_whitespace(bytes, start) > MAX_REQUEST_BYTES {
+    pub(crate) fn parse_value_at(&mut self, input: json::Input<'_>, start: usize) -> Option<usize> {
+        let end = self.doc.parse_value_at(input, start).ok()?;
+        if end - json::skip_whitespace(input.bytes(), start) > MAX_REQUEST_BYTES {
             self.set_too_large();
         } else {
             self.read(Ok(()));
