@@ -128,8 +128,8 @@ impl Decider {
                     let mut id = first;
                     for (index, request) in requests.iter().enumerate() {
                         let claim = claims.get(index).and_then(Option::as_ref);
-                        let check = approvals::check(claim);
-                        let decision = evaluator.decide_with(&mut *store, request, check);
+                        let decision =
+                            approvals::decide(&mut evaluator, &mut *store, request, claim);
                         let (approval, change) = settlement.settle(request, &decision, claim, id);
                         out.decision(request, &decision, id, approval.as_deref(), change);
                         id = id.successor();
@@ -182,8 +182,9 @@ impl Decider {
             Some(written) => written.await.unwrap_or(false),
             None => true,
         };
+        let mut unstored = Vec::new();
         for settlement in settlements {
-            self.approvals.finish(settlement, written).await;
+            unstored.extend(self.approvals.finish(settlement, written).await);
         }
         self.metrics.decisions(out.tally);
         if !written {
@@ -193,7 +194,16 @@ impl Decider {
         // Only once the decisions are final: a failed log write turns them into denials
         // without alerts. Queuing never waits.
         self.alerts.send(out.raised);
-        out.answer.finish()
+        let mut answer = out.answer.finish();
+        for approval in unstored {
+            // Rare (the store failed after the decision): the answer names no approval.
+            answer = answer.replacen(
+                &format!("\"approval\":{approval}}}"),
+                "\"approval\":null}",
+                1,
+            );
+        }
+        answer
     }
 }
 

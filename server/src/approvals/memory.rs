@@ -9,7 +9,7 @@ use fpl_runtime::{Decimal, Timestamp};
 use tokio::sync::watch;
 
 use super::{
-    Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, StoreFuture,
+    Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, StoreFuture, Stored,
 };
 
 /// Approvals kept in this process (the default store).
@@ -43,18 +43,18 @@ impl MemoryStore {
 }
 
 impl ApprovalStore for MemoryStore {
-    fn insert(&self, approval: Approval) -> StoreFuture<'_, ()> {
+    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<()>> {
         self.locked().insert(approval.id.clone(), approval);
         self.changed();
-        Box::pin(std::future::ready(()))
+        Box::pin(std::future::ready(Ok(())))
     }
 
-    fn get<'a>(&'a self, id: &'a str, now: Timestamp) -> StoreFuture<'a, Option<Approval>> {
+    fn get<'a>(&'a self, id: &'a str, now: Timestamp) -> StoreFuture<'a, Stored<Option<Approval>>> {
         let found = self.locked().get(id).map(|approval| at(approval, now));
-        Box::pin(std::future::ready(found))
+        Box::pin(std::future::ready(Ok(found)))
     }
 
-    fn list(&self, state: Option<State>, now: Timestamp) -> StoreFuture<'_, Vec<Approval>> {
+    fn list(&self, state: Option<State>, now: Timestamp) -> StoreFuture<'_, Stored<Vec<Approval>>> {
         let mut found: Vec<Approval> = self
             .locked()
             .values()
@@ -62,7 +62,7 @@ impl ApprovalStore for MemoryStore {
             .filter(|approval| state.is_none_or(|state| approval.state == state))
             .collect();
         found.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
-        Box::pin(std::future::ready(found))
+        Box::pin(std::future::ready(Ok(found)))
     }
 
     fn resolve<'a>(
@@ -72,7 +72,7 @@ impl ApprovalStore for MemoryStore {
         approver: &'a str,
         comment: Option<&'a str>,
         now: Timestamp,
-    ) -> StoreFuture<'a, Result<Approval, ResolveError>> {
+    ) -> StoreFuture<'a, Stored<Result<Approval, ResolveError>>> {
         let resolved = match self.locked().get_mut(id) {
             None => Err(ResolveError::NotFound(id.to_owned())),
             Some(approval) => approval
@@ -82,7 +82,7 @@ impl ApprovalStore for MemoryStore {
         if resolved.is_ok() {
             self.changed();
         }
-        Box::pin(std::future::ready(resolved))
+        Box::pin(std::future::ready(Ok(resolved)))
     }
 
     fn claim<'a>(
@@ -90,7 +90,7 @@ impl ApprovalStore for MemoryStore {
         id: &'a str,
         binding: &'a Binding,
         now: Timestamp,
-    ) -> StoreFuture<'a, Claim> {
+    ) -> StoreFuture<'a, Stored<Claim>> {
         let claim = match self.locked().get_mut(id) {
             None => Claim::Invalid,
             Some(approval) => approval.claim(binding, now),
@@ -98,18 +98,18 @@ impl ApprovalStore for MemoryStore {
         if matches!(claim, Claim::Approved(_)) {
             self.changed();
         }
-        Box::pin(std::future::ready(claim))
+        Box::pin(std::future::ready(Ok(claim)))
     }
 
-    fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+    fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Stored<()>> {
         if let Some(approval) = self.locked().get_mut(id) {
             approval.release();
         }
         self.changed();
-        Box::pin(std::future::ready(()))
+        Box::pin(std::future::ready(Ok(())))
     }
 
-    fn expire(&self, now: Timestamp, keep: Duration) -> StoreFuture<'_, Vec<Approval>> {
+    fn expire(&self, now: Timestamp, keep: Duration) -> StoreFuture<'_, Stored<Vec<Approval>>> {
         let mut expired = Vec::new();
         let forget_before = Timestamp::from_unix(
             now.unix()
@@ -124,7 +124,7 @@ impl ApprovalStore for MemoryStore {
         if !expired.is_empty() {
             self.changed();
         }
-        Box::pin(std::future::ready(expired))
+        Box::pin(std::future::ready(Ok(expired)))
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {

@@ -6,12 +6,12 @@
 //! `fpl:{agent}:h:<session>`) so one Redis Cluster slot holds an agent and both scripts touch
 //! one slot. Every write renews the keys' expiry ([`STATE_TTL`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fpl_runtime::state::HISTORY_LEN;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::OnceCell;
 
+use super::connection::{Redis, Unreachable};
 use super::snapshot::{Snapshot, Unreadable, VERSION};
 
 /// How long state lives after its agent's last write: longer than the longest rate-limit
@@ -66,12 +66,9 @@ return 1
 /// Why the store could not answer.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
-    /// No answer within the timeout.
-    #[error("no answer within {0:?}")]
-    Timeout(Duration),
-    /// Redis answered with an error or the connection failed.
+    /// Redis did not answer.
     #[error(transparent)]
-    Redis(#[from] redis::RedisError),
+    Unreachable(#[from] Unreachable),
     /// The store holds a value this service did not write.
     #[error(transparent)]
     Unreadable(#[from] Unreadable),
@@ -81,73 +78,35 @@ pub(crate) enum StoreError {
 }
 
 /// A Redis state store.
+#[derive(Debug)]
 pub(crate) struct RedisStore {
-    client: redis::Client,
-    /// Connected on first use, so the service starts (and denies) while Redis is down.
-    connection: OnceCell<ConnectionManager>,
-    timeout: Duration,
+    redis: Arc<Redis>,
     load: redis::Script,
     commit: redis::Script,
 }
 
-impl std::fmt::Debug for RedisStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStore")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
-}
-
 impl RedisStore {
-    /// A store at `url` (`redis://HOST:PORT/DB`) whose every call gives up after `timeout`.
-    pub fn open(url: &str, timeout: Duration) -> Result<RedisStore, redis::RedisError> {
+    /// A store in `redis`.
+    pub fn new(redis: Arc<Redis>) -> RedisStore {
         let commit = COMMIT
             .replace("VERSION", VERSION)
             .replace("HISTORY_LEN", &HISTORY_LEN.to_string());
-        Ok(RedisStore {
-            client: redis::Client::open(url)?,
-            connection: OnceCell::new(),
-            timeout,
+        RedisStore {
+            redis,
             load: redis::Script::new(LOAD),
             commit: redis::Script::new(&commit),
-        })
-    }
-
-    /// The connection, made on first use; the manager reconnects by itself after a failure.
-    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        let connect = || async {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(self.timeout)
-                .set_response_timeout(self.timeout)
-                .set_number_of_retries(1);
-            ConnectionManager::new_with_config(self.client.clone(), config).await
-        };
-        let manager = self.within(async { Ok(self.connection.get_or_try_init(connect).await?) });
-        Ok(manager.await?.clone())
-    }
-
-    /// `call`, or [`StoreError::Timeout`] when it takes longer than the timeout.
-    async fn within<T>(
-        &self,
-        call: impl Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .unwrap_or(Err(StoreError::Timeout(self.timeout)))
+        }
     }
 
     /// Reads `agent`'s state with `sessions`.
     pub async fn load(&self, agent: &str, sessions: &[&str]) -> Result<Snapshot, StoreError> {
-        let mut connection = self.connection().await?;
         let mut invocation = self.load.key(agent_key(agent));
         for session in sessions {
             invocation
                 .key(session_key(agent, session))
                 .key(history_key(agent, session));
         }
-        let reply: Vec<String> = self
-            .within(async { Ok(invocation.invoke_async(&mut connection).await?) })
-            .await?;
+        let reply: Vec<String> = self.redis.invoke(&invocation).await?;
         let mut reply = reply.into_iter();
         let fields_len = reply
             .next()
@@ -179,7 +138,6 @@ impl RedisStore {
     /// Writes back what `snapshot`'s decisions changed, if the agent is still at the version
     /// read; `Ok(false)`: another decision changed it first, and nothing was written.
     pub async fn commit(&self, agent: &str, snapshot: &Snapshot) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
         let writes = snapshot.writes();
         let mut invocation = self.commit.key(agent_key(agent));
         invocation
@@ -199,20 +157,13 @@ impl RedisStore {
                 invocation.arg(entry);
             }
         }
-        let written: i64 = self
-            .within(async { Ok(invocation.invoke_async(&mut connection).await?) })
-            .await?;
+        let written: i64 = self.redis.invoke(&invocation).await?;
         Ok(written == 1)
     }
 
     /// Whether Redis answers `PING` within the timeout.
     pub async fn reachable(&self) -> Result<(), StoreError> {
-        let mut connection = self.connection().await?;
-        self.within(async {
-            let _: String = redis::cmd("PING").query_async(&mut connection).await?;
-            Ok(())
-        })
-        .await
+        Ok(self.redis.ping().await?)
     }
 }
 

@@ -252,9 +252,8 @@ impl Shared {
     /// Answers every job `STATE_UNAVAILABLE`.
     fn unavailable(&self, jobs: Vec<Job>, error: &StoreError) {
         self.metrics.state_error(match error {
-            StoreError::Timeout(_) => "timeout",
+            StoreError::Unreachable(unreachable) => unreachable.kind(),
             StoreError::Unreadable(_) | StoreError::Shape => "unreadable",
-            StoreError::Redis(_) => "error",
         });
         if self.healthy.swap(false, Ordering::Relaxed) {
             eprintln!("faramesh serve: the state store is unavailable: {error}");
@@ -291,8 +290,7 @@ impl Shared {
         let mut evaluator = active.evaluator();
         // Decided on empty state only for what does not depend on state (the redactions);
         // its effect is replaced, and nothing it counted is kept.
-        let decision = evaluator
-            .decide_with(&mut MemoryStore::new(), request, approvals::check(None))
+        let decision = approvals::decide(&mut evaluator, &mut MemoryStore::new(), request, None)
             .state_unavailable(self.on_unavailable);
         let settlement = Settlement::new(std::slice::from_ref(&claim));
         let done = Decided::of(request, &decision, logging, id, (None, None));
@@ -313,7 +311,7 @@ fn decide_one<S: fpl_runtime::state::StateStore>(
     let mut settlement = Settlement::new(std::slice::from_ref(claim));
     settlement.ttl_ms = evaluator.approval_ttl_ms();
     let claim = claim.as_ref();
-    let decision = evaluator.decide_with(store, request, approvals::check(claim));
+    let decision = approvals::decide(evaluator, store, request, claim);
     let settled = settlement.settle(request, &decision, claim, id);
     let done = Decided::of(request, &decision, logging, id, settled);
     (done, settlement)
