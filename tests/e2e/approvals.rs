@@ -37,7 +37,7 @@ fn short_lived() -> String {
 }
 
 /// A charge of `amount` by principal `u-17` (a clerk) in session `s-1`.
-fn charge(amount: u64) -> Value {
+pub(crate) fn charge(amount: u64) -> Value {
     json!({
         "agent": "payments-bot",
         "tool": "stripe/charge",
@@ -48,19 +48,19 @@ fn charge(amount: u64) -> Value {
 }
 
 /// `request` naming approval `id`.
-fn with_approval(mut request: Value, id: &str) -> Value {
+pub(crate) fn with_approval(mut request: Value, id: &str) -> Value {
     request["approval"] = json!(id);
     request
 }
 
 /// `faramesh serve` with an admin listener, once its bundle is active.
-fn serve(bundles: &Bundles, args: &[&str]) -> Server {
+pub(crate) fn serve(bundles: &Bundles, args: &[&str]) -> Server {
     let server = Server::with_admin(bundles.dir.path(), args);
     server.wait_status("ready", |status| status["ready"] == true);
     server
 }
 
-fn bundles() -> Bundles {
+pub(crate) fn bundles() -> Bundles {
     Bundles::build(&[
         (POLICY, "a.fmb", "key"),
         (&short_lived(), "short.fmb", "key"),
@@ -68,7 +68,7 @@ fn bundles() -> Bundles {
 }
 
 /// A request to the admin listener with the token: the status and the JSON answer.
-fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value) {
+pub(crate) fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let auth = format!("Bearer {TOKEN}");
     let body = if body.is_null() {
         String::new()
@@ -87,30 +87,30 @@ fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value
 }
 
 /// Resolves approval `id` as `approver`.
-fn resolve(server: &Server, id: &str, decision: &str, approver: &str) -> (u16, Value) {
+pub(crate) fn resolve(server: &Server, id: &str, decision: &str, approver: &str) -> (u16, Value) {
     let body = json!({"decision": decision, "approver": approver, "comment": "checked"});
     admin(server, "POST", &format!("/v1/approvals/{id}"), &body)
 }
 
 /// Decides `request`.
-fn decide(server: &Server, request: &Value) -> Value {
+pub(crate) fn decide(server: &Server, request: &Value) -> Value {
     server.decide(&request.to_string())
 }
 
 /// Decides a charge of 900 that must be deferred; its approval.
-fn deferred(server: &Server) -> Value {
+pub(crate) fn deferred(server: &Server) -> Value {
     let decision = decide(server, &charge(900));
     assert_eq!(decision["effect"], "defer", "{decision}");
     assert_eq!(decision["reason_code"], "RULE_DEFER");
     decision["approval"].clone()
 }
 
-fn id_of(approval: &Value) -> String {
+pub(crate) fn id_of(approval: &Value) -> String {
     approval["id"].as_str().expect("an approval id").to_owned()
 }
 
 /// Every record of the decision log, parsed.
-fn records(bundles: &Bundles) -> Vec<Value> {
+pub(crate) fn records(bundles: &Bundles) -> Vec<Value> {
     std::fs::read_to_string(bundles.path("log"))
         .expect("the log")
         .lines()
@@ -119,7 +119,7 @@ fn records(bundles: &Bundles) -> Vec<Value> {
 }
 
 /// The states that the log records for approval `id`, in order.
-fn logged_states(bundles: &Bundles, id: &str) -> Vec<String> {
+pub(crate) fn logged_states(bundles: &Bundles, id: &str) -> Vec<String> {
     records(bundles)
         .iter()
         .filter(|record| record["event"] == "approval" && record["approval"]["id"] == id)
@@ -505,14 +505,38 @@ fn concurrent_calls_and_a_batch_use_an_approval_once() {
     let id = id_of(&deferred(&server));
     resolve(&server, &id, "approve", "lead");
     let call = with_approval(charge(900), &id).to_string();
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
-    let threads: Vec<_> = (0..8)
-        .map(|_| {
-            let (barrier, call, addr) = (barrier.clone(), call.clone(), server.decide);
+    assert_used_once(&[server.decide], &call, 8);
+
+    // In a batch, too, only the first of two calls naming one approval uses it.
+    let second = id_of(&deferred(&server));
+    resolve(&server, &second, "approve", "lead");
+    let call = with_approval(charge(900), &second);
+    let (status, answer) = request(
+        server.decide,
+        "POST",
+        "/v1/decide/batch",
+        &[],
+        json!([call, call]).to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answers: Value = serde_json::from_str(&answer).expect("JSON");
+    assert_eq!(answers[0]["reason_code"], "APPROVED", "{answers}");
+    assert_eq!(answers[1]["effect"], "defer", "{answers}");
+    assert_eq!(answers[1]["warnings"], json!(["APPROVAL_INVALID"]));
+}
+
+/// Sends `call` (naming an approved approval) `count` times at once, spread over `servers`:
+/// exactly one is permitted, the others are deferred with `APPROVAL_INVALID`.
+pub(crate) fn assert_used_once(servers: &[SocketAddr], call: &str, count: usize) {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(count));
+    let threads: Vec<_> = (0..count)
+        .map(|index| {
+            let (barrier, call) = (barrier.clone(), call.to_owned());
+            let address = servers[index % servers.len()];
             std::thread::spawn(move || {
                 barrier.wait();
-                let (status, answer) = request(addr, "POST", "/v1/decide", &[], call.as_bytes());
-                assert_eq!(status, 200);
+                let (status, answer) = request(address, "POST", "/v1/decide", &[], call.as_bytes());
+                assert_eq!(status, 200, "{answer}");
                 serde_json::from_str::<Value>(&answer).expect("decision JSON")
             })
         })
@@ -534,21 +558,4 @@ fn concurrent_calls_and_a_batch_use_an_approval_once() {
                 && decision["warnings"] == json!(["APPROVAL_INVALID"])),
         "{decisions:?}"
     );
-
-    // In a batch, too, only the first of two calls naming one approval uses it.
-    let second = id_of(&deferred(&server));
-    resolve(&server, &second, "approve", "lead");
-    let call = with_approval(charge(900), &second);
-    let (status, answer) = request(
-        server.decide,
-        "POST",
-        "/v1/decide/batch",
-        &[],
-        json!([call, call]).to_string().as_bytes(),
-    );
-    assert_eq!(status, 200, "{answer}");
-    let answers: Value = serde_json::from_str(&answer).expect("JSON");
-    assert_eq!(answers[0]["reason_code"], "APPROVED", "{answers}");
-    assert_eq!(answers[1]["effect"], "defer", "{answers}");
-    assert_eq!(answers[1]["warnings"], json!(["APPROVAL_INVALID"]));
 }
