@@ -34,7 +34,7 @@ pub struct Config {
     pub limits: Limits,
     /// Where the decisions' alerts are delivered, and how.
     pub alerts: AlertsConfig,
-    /// Where rate-limit windows, budgets and histories live.
+    /// Where rate-limit windows, budgets, histories and approvals live.
     pub state: StateConfig,
 }
 

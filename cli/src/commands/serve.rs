@@ -62,12 +62,12 @@ pub struct ServeArgs {
     /// the current directory, when there is one).
     #[arg(long, value_name = "FILE")]
     pub alerts: Option<PathBuf>,
-    /// Keep rate-limit windows, budgets and histories in Redis (`redis://HOST:PORT/DB`), shared
-    /// by every replica naming it; default: in this process.
+    /// Keep rate-limit windows, budgets, histories and approvals in Redis
+    /// (`redis://HOST:PORT/DB`), shared by every replica naming it; default: in this process.
     #[arg(long, value_name = "URL")]
     pub state: Option<String>,
-    /// Milliseconds one call to the state store may take; then the decision is
-    /// `STATE_UNAVAILABLE`.
+    /// Milliseconds one call to the state store (or its approvals) may take; then the decision
+    /// is `STATE_UNAVAILABLE`.
     #[arg(long, value_name = "MS", default_value_t = 500, requires = "state")]
     pub state_timeout: u64,
     /// The effect of a decision the state store could not count.
