@@ -23,7 +23,7 @@ use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
 use crate::metrics::Metrics;
 use crate::routes::{self, Service};
-use crate::state::{Backend, StateError};
+use crate::state::{StateError, Stores};
 
 /// The addresses the service listens on.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +69,7 @@ pub enum ServeError {
 pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
     let metrics = Metrics::new()?;
     let ids = DecisionIds::new()?;
-    let stores = Backend::open(&config.state, metrics.clone())?;
+    let stores = Stores::open(&config.state, metrics.clone())?;
     let (log, log_thread) = match &config.log {
         Some(path) => {
             let (writer, thread) =

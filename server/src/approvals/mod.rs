@@ -262,6 +262,12 @@ impl Approval {
         }
     }
 
+    /// This approval as it is at `now`.
+    pub fn at(mut self, now: Timestamp) -> Approval {
+        self.state = self.state_at(now);
+        self
+    }
+
     /// Approves or denies it at `now` (the state machine's resolution step).
     pub fn resolve(
         &mut self,

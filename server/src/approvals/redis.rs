@@ -64,11 +64,13 @@ local function at(key, now)
   end
   return state
 end
+-- Redis keeps the writes a failing script made: the write that fails on a malformed approval
+-- (no id or created) goes first, so nothing is half changed.
 local function move(key, from, to)
   local id = redis.call('HGET', key, 'id')
-  redis.call('HSET', key, 'state', to)
-  redis.call('ZREM', index[from], id)
   redis.call('ZADD', index[to], redis.call('HGET', key, 'created'), id)
+  redis.call('ZREM', index[from], id)
+  redis.call('HSET', key, 'state', to)
   return id
 end
 ";
@@ -132,7 +134,8 @@ local ids = redis.call('ZRANGEBYSCORE', due, '-inf', ARGV[1], 'LIMIT', 0, ARGV[3
 for _, id in ipairs(ids) do
   local key = KEYS[1] .. id
   redis.call('ZREM', due, id)
-  if redis.call('HGET', key, 'state') == 'pending' then
+  if redis.call('HGET', key, 'state') == 'pending' and redis.call('HEXISTS', key, 'created') == 1
+  then
     move(key, 'pending', 'expired')
     redis.call('ZADD', ended, redis.call('HGET', key, 'expires'), id)
     out[#out + 1] = redis.call('HGETALL', key)
@@ -294,7 +297,7 @@ impl RedisApprovals {
         if fields.is_empty() {
             return Ok(None);
         }
-        Ok(Some(decode(&key, fields)?.at(now)))
+        Ok(Some(decode(fields)?.at(now)))
     }
 
     async fn list(&self, state: Option<State>, now: Timestamp) -> Stored<Vec<Approval>> {
@@ -314,7 +317,7 @@ impl RedisApprovals {
         let replies: Vec<Vec<String>> = self.redis.invoke(&invocation).await?;
         let mut found = Vec::with_capacity(replies.len());
         for reply in replies {
-            let approval = decode_pairs(PREFIX, reply)?.at(now);
+            let approval = decode_pairs(reply)?.at(now);
             if state.is_none_or(|state| approval.state == state) {
                 found.push(approval);
             }
@@ -348,7 +351,7 @@ impl RedisApprovals {
         Ok(match status.as_str() {
             "ok" => {
                 self.changed();
-                Ok(decode_pairs(&key, reply)?)
+                Ok(decode_pairs(reply)?)
             }
             "missing" => Err(ResolveError::NotFound(id.to_owned())),
             "self" => Err(ResolveError::SelfApproval(approver.to_owned())),
@@ -376,7 +379,7 @@ impl RedisApprovals {
         if status == "invalid" {
             return Ok(Claim::Invalid);
         }
-        let approval = decode_pairs(&key, reply)?;
+        let approval = decode_pairs(reply)?;
         Ok(match status.as_str() {
             "approved" => {
                 self.changed();
@@ -407,7 +410,7 @@ impl RedisApprovals {
         let replies: Vec<Vec<String>> = self.redis.invoke(&invocation).await?;
         let expired = replies
             .into_iter()
-            .map(|reply| decode_pairs(PREFIX, reply))
+            .map(decode_pairs)
             .collect::<Stored<Vec<_>>>()?;
         if !expired.is_empty() {
             self.changed();
@@ -423,6 +426,8 @@ impl RedisApprovals {
         let changes = Arc::clone(&self.changes);
         let polling = Arc::clone(&self.polling);
         tokio::spawn(async move {
+            // The first read wakes every waiter (a waiter checks again and waits on): a change
+            // made between a waiter's subscribing and that read is not missed.
             let mut seen: Option<u64> = None;
             let mut ticks = tokio::time::interval(POLL);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -438,7 +443,7 @@ impl RedisApprovals {
                 let Ok(count) = read_changes(&redis).await else {
                     continue;
                 };
-                if seen.is_some_and(|seen| seen != count) {
+                if seen != Some(count) {
                     changes.send_modify(|count| *count = count.wrapping_add(1));
                 }
                 seen = Some(count);
@@ -499,14 +504,6 @@ impl ApprovalStore for RedisApprovals {
     }
 }
 
-impl Approval {
-    /// This approval as it is at `now`.
-    fn at(mut self, now: Timestamp) -> Approval {
-        self.state = self.state_at(now);
-        self
-    }
-}
-
 /// The counter every change bumps (0 before the first).
 async fn read_changes(redis: &Redis) -> Result<u64, Unreachable> {
     let mut connection = redis.connection().await?;
@@ -545,20 +542,18 @@ fn status(key: &str, reply: &mut Vec<String>) -> Stored<String> {
 }
 
 /// An approval from its hash as `field, value, …`.
-fn decode_pairs(key: &str, pairs: Vec<String>) -> Stored<Approval> {
-    if !pairs.len().is_multiple_of(2) {
-        return Err(malformed(key, &"an odd number of hash fields"));
-    }
+fn decode_pairs(pairs: Vec<String>) -> Stored<Approval> {
     let mut fields = HashMap::with_capacity(pairs.len() / 2);
     let mut pairs = pairs.into_iter();
     while let (Some(name), Some(value)) = (pairs.next(), pairs.next()) {
         fields.insert(name, value);
     }
-    decode(key, fields)
+    decode(fields)
 }
 
 /// An approval from its hash's fields.
-fn decode(key: &str, mut fields: HashMap<String, String>) -> Stored<Approval> {
+fn decode(mut fields: HashMap<String, String>) -> Stored<Approval> {
+    let key = &approval_key(fields.get("id").map_or("?", String::as_str));
     let body = fields
         .get("body")
         .ok_or_else(|| malformed(key, &"no `body`"))?;

@@ -172,6 +172,38 @@ async fn the_redis_store_applies_each_step_atomically() {
 }
 
 #[tokio::test]
+async fn a_malformed_approval_in_redis_is_an_error_never_a_claim() {
+    let redis = redis_support::RedisServer::start();
+    let connection = crate::state::Redis::open(&redis.url(), Duration::from_secs(5));
+    let connection = std::sync::Arc::new(connection.unwrap_or_else(|error| panic!("{error}")));
+    let store = RedisApprovals::new(connection.clone());
+    let mut raw = connection.connection().await.expect("connected");
+    let _: i64 = ::redis::cmd("HSET")
+        .arg("fpl:{approvals}:a:bad")
+        .arg(&["id", "bad", "state", "approved", "body", "{not json"][..])
+        .arg("binding")
+        .arg(serde_json::to_string(&binding("900")).expect("JSON"))
+        .query_async(&mut raw)
+        .await
+        .expect("written");
+    let read = store.get("bad", at(1_010)).await;
+    assert!(
+        matches!(&read, Err(StoreError::Malformed { key, .. }) if key == "fpl:{approvals}:a:bad"),
+        "{read:?}"
+    );
+    // The claim script fails before it changes anything.
+    let claimed = store.claim("bad", &binding("900"), at(1_010)).await;
+    assert!(claimed.is_err(), "{claimed:?}");
+    let state: String = ::redis::cmd("HGET")
+        .arg("fpl:{approvals}:a:bad")
+        .arg("state")
+        .query_async(&mut raw)
+        .await
+        .expect("read");
+    assert_eq!(state, "approved");
+}
+
+#[tokio::test]
 async fn the_redis_store_fails_when_redis_is_down_and_recovers() {
     let mut redis = redis_support::RedisServer::start();
     let connection = crate::state::Redis::open(&redis.url(), Duration::from_millis(500));

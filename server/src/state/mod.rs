@@ -89,7 +89,7 @@ pub(crate) struct StateStatus {
     pub error: Option<String>,
 }
 
-impl Backend {
+impl Stores {
     /// The stores `config` names.
     pub fn open(config: &StateConfig, metrics: Metrics) -> Result<Stores, StateError> {
         let Some(url) = &config.redis else {
@@ -113,7 +113,9 @@ impl Backend {
             approvals: Arc::new(RedisApprovals::new(redis)),
         })
     }
+}
 
+impl Backend {
     /// The in-process store, locked (after the evaluator, never before).
     pub fn memory(store: &Mutex<MemoryStore>) -> MutexGuard<'_, MemoryStore> {
         store
