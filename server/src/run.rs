@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::admin::{self, Admin};
 use crate::alerts::{Alerts, Delivery};
-use crate::approvals::{Approvals, MemoryStore};
+use crate::approvals::{Approvals, MemoryStore, Quota};
 use crate::bundles::Bundles;
 use crate::config::Config;
 use crate::decide::Decider;
@@ -91,8 +91,9 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
             config.replay,
             metrics.clone(),
         );
-        let store = Arc::new(MemoryStore::new());
-        let approvals = Arc::new(Approvals::new(store, log.clone(), metrics.clone()));
+        let store = Arc::new(MemoryStore::new(config.approvals.total));
+        let quota = Quota::new(config.approvals);
+        let approvals = Arc::new(Approvals::new(store, quota, log.clone(), metrics.clone()));
         let (alerts, delivery) = Alerts::start(&config.alerts, metrics.registry())
             .map_err(|error| std::io::Error::other(error.to_string()))?;
         let service = Arc::new(Service {

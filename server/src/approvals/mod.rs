@@ -9,6 +9,7 @@
 
 mod http;
 mod memory;
+mod quota;
 mod service;
 
 use std::fmt;
@@ -22,6 +23,8 @@ use tokio::sync::watch;
 
 pub(crate) use http::answer;
 pub(crate) use memory::MemoryStore;
+pub use quota::ApprovalLimits;
+pub(crate) use quota::Quota;
 pub(crate) use service::{Approvals, Settlement, check};
 
 /// The state of an approval.

@@ -11,6 +11,7 @@ use fpl_runtime::log::{self, ApprovalEvent, Record};
 use fpl_runtime::{ApprovalCheck, Decimal, Decision, ReasonCode, Request, Timestamp};
 use tokio::sync::watch;
 
+use super::quota::{Place, Quota};
 use super::{Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, new_id};
 use crate::ids::DecisionId;
 use crate::log_writer::LogWriter;
@@ -29,6 +30,8 @@ pub(crate) struct Approvals {
     store: Arc<dyn ApprovalStore>,
     log: Option<LogWriter>,
     metrics: Metrics,
+    /// The bound on approvals created.
+    quota: Arc<Quota>,
     /// Turns true when the service stops, so long polls answer at once instead of holding up
     /// the graceful shutdown.
     stopping: watch::Sender<bool>,
@@ -46,10 +49,11 @@ pub(crate) enum AnswerError {
 }
 
 impl Approvals {
-    /// Approvals kept in `store`, their changes recorded in `log` when there is one and
-    /// counted in `metrics`.
+    /// Approvals kept in `store`, created within `quota`, their changes recorded in `log` when
+    /// there is one and counted in `metrics`.
     pub fn new(
         store: Arc<dyn ApprovalStore>,
+        quota: Arc<Quota>,
         log: Option<LogWriter>,
         metrics: Metrics,
     ) -> Approvals {
@@ -57,8 +61,14 @@ impl Approvals {
             store,
             log,
             metrics,
+            quota,
             stopping: watch::Sender::new(false),
         }
+    }
+
+    /// The bound on approvals created, for the settlements of answers.
+    pub fn quota(&self) -> &Arc<Quota> {
+        &self.quota
     }
 
     /// What each request's `approval` is worth for it, one per request; empty when no request
@@ -81,7 +91,7 @@ impl Approvals {
     /// Ends an answer: once its records are `written`, keeps the approvals it created and gives
     /// back the approved ones it took but did not use; when they were not written (the answer
     /// became `LOG_WRITE_FAILED`), it created and used none.
-    pub async fn finish(&self, settlement: Settlement, written: bool) {
+    pub async fn finish(&self, mut settlement: Settlement, written: bool) {
         for id in &settlement.claimed {
             if !written || !settlement.used.contains(id) {
                 self.store.release(id).await;
@@ -92,10 +102,14 @@ impl Approvals {
                 .approvals(State::Used.as_str(), settlement.used.len() as u64);
             self.metrics
                 .approvals(State::Pending.as_str(), settlement.created.len() as u64);
-            for approval in settlement.created {
+            self.metrics.approvals_refused(settlement.refused);
+            // Kept: they count until their approvals expire.
+            settlement.places.clear();
+            for approval in std::mem::take(&mut settlement.created) {
                 self.store.insert(approval).await;
             }
         }
+        // Dropping the settlement gives back the places of approvals not kept.
     }
 
     /// The approval `id`, after recording any expiry that is due.
@@ -205,14 +219,28 @@ impl Approvals {
 }
 
 /// What the approvals of one answer leave to do once its records are written: approvals
-/// created, and approved ones taken (claimed) and used.
-#[derive(Debug, Default)]
+/// created (and the places they took in the quota), approved ones taken (claimed) and used,
+/// and how many deferred calls the quota left without one.
+#[derive(Debug)]
 pub(crate) struct Settlement {
     created: Vec<Approval>,
+    places: Vec<Place>,
+    refused: u64,
     claimed: Vec<String>,
     used: Vec<String>,
+    quota: Arc<Quota>,
     /// The active policy's `approval_ttl`.
     pub ttl_ms: Option<u64>,
+}
+
+impl Drop for Settlement {
+    /// Gives back the places of approvals never kept: their answer was not written, or was
+    /// decided again (a conflict in the shared state) or not at all.
+    fn drop(&mut self) {
+        for place in self.places.drain(..) {
+            self.quota.give_back(place);
+        }
+    }
 }
 
 /// A request's approval, as checked before deciding it.
@@ -229,9 +257,13 @@ pub(crate) fn check(claim: Checked<'_>) -> ApprovalCheck {
 }
 
 impl Settlement {
-    /// A settlement for an answer whose requests' approvals were checked as `claims`.
-    pub fn new(claims: &[Option<Claim>]) -> Settlement {
+    /// A settlement for an answer whose requests' approvals were checked as `claims`, creating
+    /// approvals within `quota`.
+    pub fn new(claims: &[Option<Claim>], quota: &Arc<Quota>) -> Settlement {
         Settlement {
+            created: Vec::new(),
+            places: Vec::new(),
+            refused: 0,
             claimed: claims
                 .iter()
                 .filter_map(|claim| match claim {
@@ -239,7 +271,9 @@ impl Settlement {
                     _ => None,
                 })
                 .collect(),
-            ..Settlement::default()
+            used: Vec::new(),
+            quota: Arc::clone(quota),
+            ttl_ms: None,
         }
     }
 
@@ -276,16 +310,26 @@ impl Settlement {
         (serde_json::to_string(&approval).ok(), change)
     }
 
-    /// A new pending approval for a deferred call; none when the random source fails (the call
-    /// stays deferred, without an approval to name).
-    fn create(&self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
+    /// A new pending approval for a deferred call; none when its agent or the service is at
+    /// the quota's bound, or the random source fails (the call stays deferred, without an
+    /// approval to name).
+    fn create(&mut self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
         let created = decision.time.max(Timestamp::now());
         let ttl = self.ttl_ms.unwrap_or(DEFAULT_TTL_MS);
         let expires = Timestamp::from_unix(created.unix().saturating_add(
             Decimal::from_millionths(i128::from(ttl).saturating_mul(1_000)),
         ));
+        let Some(place) = self.quota.take(request.agent(), created, expires) else {
+            self.refused += 1;
+            return None;
+        };
+        let Ok(id) = new_id() else {
+            self.quota.give_back(place);
+            return None;
+        };
+        self.places.push(place);
         Some(Approval {
-            id: new_id().ok()?,
+            id,
             state: State::Pending,
             binding: binding(request),
             rule: decision.rule.map(|rule| rule.to_string()),

@@ -157,7 +157,7 @@ fn ids_are_128_random_bits() {
 
 #[tokio::test]
 async fn the_memory_store_applies_each_step_atomically() {
-    let store = MemoryStore::new();
+    let store = MemoryStore::new(100);
     let mut changes = store.subscribe();
     store.insert(approval("a")).await;
     store.insert(approval("b")).await;
@@ -216,11 +216,47 @@ async fn the_memory_store_applies_each_step_atomically() {
     assert!(store.list(None, at(10_000)).await.is_empty());
 }
 
+#[tokio::test]
+async fn the_memory_store_expires_only_what_is_due_and_keeps_a_bounded_number_of_ended() {
+    let store = MemoryStore::new(2);
+    for (id, expires) in [("a", 1_100), ("b", 1_200), ("c", 1_300), ("d", 1_400)] {
+        let mut pending = approval(id);
+        pending.expires = at(expires);
+        store.insert(pending).await;
+    }
+    let keep = Duration::from_secs(3600);
+    assert!(store.expire(at(1_099), keep).await.is_empty());
+    let expired = store.expire(at(1_250), keep).await;
+    let ids: Vec<&str> = expired.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    // "c" is denied: a third ended approval, so the one that ended first ("a") is forgotten.
+    let denied = store
+        .resolve("c", Resolution::Deny, "lead", None, at(1_260))
+        .await;
+    assert_eq!(denied.map(|a| a.state), Ok(State::Denied));
+    assert_eq!(store.get("a", at(1_260)).await.map(|a| a.id), None);
+    let listed = store.list(None, at(1_260)).await;
+    let ids: Vec<(&str, State)> = listed.iter().map(|a| (a.id.as_str(), a.state)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("b", State::Expired),
+            ("c", State::Denied),
+            ("d", State::Pending)
+        ]
+    );
+    // A denied approval no longer expires; "d" still does, once.
+    let expired = store.expire(at(1_400), keep).await;
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired.first().map(|a| a.id.as_str()), Some("d"));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_long_poll_ends_when_the_service_stops() {
-    let store = std::sync::Arc::new(MemoryStore::new());
+    let store = std::sync::Arc::new(MemoryStore::new(100));
     let metrics = crate::metrics::Metrics::new().unwrap_or_else(|error| panic!("{error}"));
-    let approvals = std::sync::Arc::new(Approvals::new(store.clone(), None, metrics));
+    let quota = Quota::new(ApprovalLimits::default());
+    let approvals = std::sync::Arc::new(Approvals::new(store.clone(), quota, None, metrics));
     let mut open = approval("a");
     open.expires = Timestamp::from_unix_seconds(Timestamp::now().unix_floor() + 3600);
     store.insert(open).await;
