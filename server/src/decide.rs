@@ -121,7 +121,7 @@ impl Decider {
         let written = match self.bundles.active() {
             Some(active) => match &self.state {
                 Backend::Memory(store) => {
-                    let mut settlement = Settlement::new(&claims);
+                    let mut settlement = Settlement::new(&claims, self.approvals.quota());
                     let mut evaluator = active.evaluator();
                     let mut store = Backend::memory(store);
                     settlement.ttl_ms = evaluator.approval_ttl_ms();
@@ -144,7 +144,14 @@ impl Decider {
                         .take(requests.len())
                         .collect();
                     let (decided, settled) = shared
-                        .decide(&active, requests, &claims, ids, logging)
+                        .decide(
+                            &active,
+                            requests,
+                            &claims,
+                            ids,
+                            logging,
+                            self.approvals.quota(),
+                        )
                         .await;
                     settlements = settled;
                     for done in decided {

@@ -26,6 +26,7 @@ mod source;
 mod state;
 
 pub use alerts::{AlertsConfig, AlertsConfigError};
+pub use approvals::ApprovalLimits;
 pub use config::{AdminConfig, Config, Limits};
 pub use run::{Bound, ServeError, serve};
 pub use source::{BundleSource, SourceError};

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::admin::{self, Admin};
 use crate::alerts::{Alerts, Delivery};
-use crate::approvals::Approvals;
+use crate::approvals::{Approvals, Quota};
 use crate::bundles::Bundles;
 use crate::config::Config;
 use crate::decide::Decider;
@@ -69,7 +69,7 @@ pub enum ServeError {
 pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
     let metrics = Metrics::new()?;
     let ids = DecisionIds::new()?;
-    let stores = Stores::open(&config.state, metrics.clone())?;
+    let stores = Stores::open(&config.state, config.approvals.total, metrics.clone())?;
     let (log, log_thread) = match &config.log {
         Some(path) => {
             let (writer, thread) =
@@ -93,6 +93,7 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
         );
         let approvals = Arc::new(Approvals::new(
             stores.approvals,
+            Quota::new(config.approvals),
             log.clone(),
             metrics.clone(),
             config.state.on_unavailable(),

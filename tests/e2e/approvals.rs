@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use crate::serve_support::{Bundles, Server, TOKEN, request};
 
 /// Charges under 500 are permitted, larger ones deferred; interns are never let charge, and a
-/// charge is limited to 2 a day. Approvals last a minute.
+/// charge is limited to 2 a day. Another agent's charges are all deferred. Approvals last a
+/// minute.
 const POLICY: &str = r#"runtime {
   approval_ttl = 60s
 }
@@ -27,6 +28,14 @@ agent payments-bot {
     deny! stripe/charge when principal.role == "intern" reason: "interns never charge"
     permit stripe/charge when amount < 500
     defer stripe/charge reason: "large charge" notify: "finance"
+  }
+}
+
+agent refunds-bot {
+  default deny
+
+  rules {
+    defer stripe/charge reason: "every charge"
   }
 }
 "#;
@@ -297,6 +306,77 @@ fn an_unresolved_approval_expires_and_is_then_ignored() {
     assert_eq!(logged_states(&bundles, &id), ["pending", "expired"]);
     drop(server);
     bundles.ok(&["audit", "verify", "log"]);
+}
+
+#[test]
+fn an_agent_past_its_approval_bound_is_deferred_without_an_approval() {
+    let bundles = bundles();
+    let server = serve(
+        &bundles,
+        &[
+            "--bundle",
+            "a.fmb",
+            "--max-approvals-per-agent",
+            "2",
+            "--log",
+            "log",
+        ],
+    );
+    let first = id_of(&deferred(&server));
+    let second = id_of(&deferred(&server));
+    assert_ne!(first, second);
+    // The third is still deferred (it never runs unapproved), but gets no approval to wait on.
+    let third = decide(&server, &charge(900));
+    assert_eq!(third["effect"], "defer", "{third}");
+    assert_eq!(third["approval"], Value::Null, "{third}");
+    // Other agents are not held up by it.
+    let mut other = charge(900);
+    other["agent"] = json!("refunds-bot");
+    let other = decide(&server, &other);
+    assert_eq!(other["effect"], "defer", "{other}");
+    assert!(other["approval"]["id"].is_string(), "{other}");
+    let (_, metrics) = request(server.decide, "GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("faramesh_approvals_refused_total 1"),
+        "{metrics}"
+    );
+    // Resolving an approval does not free its place before it expires: the bound is per
+    // `approval_ttl` window.
+    let (status, _) = resolve(&server, &first, "deny", "lead");
+    assert_eq!(status, 200);
+    assert_eq!(decide(&server, &charge(900))["approval"], Value::Null);
+    let (_, pending) = admin(&server, "GET", "/v1/approvals?state=pending", &Value::Null);
+    let pending: Vec<&str> = pending["approvals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|approval| approval["agent"] == "payments-bot")
+        .filter_map(|approval| approval["id"].as_str())
+        .collect();
+    assert_eq!(pending, [second.as_str()]);
+    drop(server);
+    bundles.ok(&["audit", "verify", "log"]);
+}
+
+#[test]
+fn approvals_past_their_expiry_free_their_agents_places() {
+    let bundles = bundles();
+    let server = serve(
+        &bundles,
+        &["--bundle", "short.fmb", "--max-approvals-per-agent", "1"],
+    );
+    let first = id_of(&deferred(&server));
+    assert_eq!(decide(&server, &charge(900))["approval"], Value::Null);
+    // Waits (long poll) until the 300 ms approval has expired.
+    let (_, expired) = admin(
+        &server,
+        "GET",
+        &format!("/v1/approvals/{first}?wait=30s"),
+        &Value::Null,
+    );
+    assert_eq!(expired["state"], "expired");
+    let next = id_of(&deferred(&server));
+    assert_ne!(next, first);
 }
 
 #[test]

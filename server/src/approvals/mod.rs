@@ -10,6 +10,7 @@
 
 mod http;
 mod memory;
+mod quota;
 mod redis;
 mod service;
 
@@ -26,6 +27,8 @@ use tokio::sync::watch;
 use crate::state::Unreachable;
 pub(crate) use http::answer;
 pub(crate) use memory::MemoryStore;
+pub use quota::ApprovalLimits;
+pub(crate) use quota::Quota;
 pub(crate) use redis::RedisApprovals;
 pub(crate) use service::{Approvals, Settlement, decide};
 

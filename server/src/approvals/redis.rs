@@ -6,7 +6,8 @@
 //! Keys all carry the hash tag `{approvals}`: `fpl:{approvals}:a:<id>` (a hash per approval),
 //! one sorted set per state by creation time (`fpl:{approvals}:pending`, …: `list` reads the
 //! states asked for, never the keyspace), `fpl:{approvals}:due` (pending ones by expiry),
-//! `fpl:{approvals}:ended` (ended ones by the time they ended, to forget them after `keep`)
+//! `fpl:{approvals}:ended` (ended ones by the time they ended, to forget them after `keep`, or
+//! the oldest first once more than the bound are kept)
 //! and `fpl:{approvals}:changes` (a counter every change bumps). On Redis Cluster one hash tag
 //! puts them in one slot, which a script needs (all its keys in one slot) to change an approval
 //! and its indexes together, and which `list` and `expire` need since they span every agent.
@@ -127,7 +128,8 @@ redis.call('INCR', changes)
 return 1
 ";
 
-/// ARGV: now, forget what ended before this, the most to mark or forget.
+/// ARGV: now, forget what ended before this, the most to mark or forget, the most ended
+/// approvals to keep.
 const EXPIRE: &str = r"
 local out = {}
 local ids = redis.call('ZRANGEBYSCORE', due, '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
@@ -141,12 +143,16 @@ for _, id in ipairs(ids) do
     out[#out + 1] = redis.call('HGETALL', key)
   end
 end
-local gone = redis.call('ZRANGEBYSCORE', ended, '-inf', '(' .. ARGV[2], 'LIMIT', 0, ARGV[3])
-for _, id in ipairs(gone) do
-  redis.call('DEL', KEYS[1] .. id)
-  for _, name in pairs(index) do redis.call('ZREM', name, id) end
-  redis.call('ZREM', ended, id)
+local function forget(ids)
+  for _, id in ipairs(ids) do
+    redis.call('DEL', KEYS[1] .. id)
+    for _, name in pairs(index) do redis.call('ZREM', name, id) end
+    redis.call('ZREM', ended, id)
+  end
 end
+forget(redis.call('ZRANGEBYSCORE', ended, '-inf', '(' .. ARGV[2], 'LIMIT', 0, ARGV[3]))
+local over = math.min(redis.call('ZCARD', ended) - tonumber(ARGV[4]), tonumber(ARGV[3]))
+if over > 0 then forget(redis.call('ZRANGE', ended, 0, over - 1)) end
 if #out > 0 then redis.call('INCR', changes) end
 return out
 ";
@@ -199,11 +205,13 @@ pub(crate) struct RedisApprovals {
     changes: Arc<watch::Sender<u64>>,
     /// Whether the poller runs; held while subscribing so a poller never stops unseen.
     polling: Arc<Mutex<bool>>,
+    /// How many ended approvals are kept at most (each sweep forgets the oldest beyond it).
+    max_ended: usize,
 }
 
 impl RedisApprovals {
-    /// Approvals kept in `redis`.
-    pub fn new(redis: Arc<Redis>) -> RedisApprovals {
+    /// Approvals kept in `redis`, with at most about `max_ended` ended ones.
+    pub fn new(redis: Arc<Redis>, max_ended: usize) -> RedisApprovals {
         let script = |body: &str| redis::Script::new(&format!("{PRELUDE}{body}"));
         RedisApprovals {
             redis,
@@ -217,6 +225,7 @@ impl RedisApprovals {
             },
             changes: Arc::new(watch::Sender::new(0)),
             polling: Arc::new(Mutex::new(false)),
+            max_ended,
         }
     }
 
@@ -406,7 +415,8 @@ impl RedisApprovals {
         invocation
             .arg(now.unix_micros())
             .arg(now.unix_micros().saturating_sub(keep))
-            .arg(EXPIRE_BATCH);
+            .arg(EXPIRE_BATCH)
+            .arg(self.max_ended);
         let replies: Vec<Vec<String>> = self.redis.invoke(&invocation).await?;
         let expired = replies
             .into_iter()

@@ -12,6 +12,7 @@ use fpl_runtime::state::{MemoryStore, StateStore};
 use fpl_runtime::{ApprovalCheck, Decimal, Decision, Evaluator, ReasonCode, Request, Timestamp};
 use tokio::sync::watch;
 
+use super::quota::{Place, Quota};
 use super::{
     Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, StoreError, new_id,
 };
@@ -32,6 +33,8 @@ pub(crate) struct Approvals {
     store: Arc<dyn ApprovalStore>,
     log: Option<LogWriter>,
     metrics: Metrics,
+    /// The bound on approvals created.
+    quota: Arc<Quota>,
     /// The effect of a request whose approval the store could not check.
     on_unavailable: Effect,
     /// Turns true when the service stops, so long polls answer at once instead of holding up
@@ -54,11 +57,12 @@ pub(crate) enum AnswerError {
 }
 
 impl Approvals {
-    /// Approvals kept in `store`, their changes recorded in `log` when there is one and
-    /// counted in `metrics`; a request whose approval the store cannot check is decided
-    /// `on_unavailable` (`deny` or `defer`), `STATE_UNAVAILABLE`.
+    /// Approvals kept in `store`, created within `quota`, their changes recorded in `log` when
+    /// there is one and counted in `metrics`; a request whose approval the store cannot check
+    /// is decided `on_unavailable` (`deny` or `defer`), `STATE_UNAVAILABLE`.
     pub fn new(
         store: Arc<dyn ApprovalStore>,
+        quota: Arc<Quota>,
         log: Option<LogWriter>,
         metrics: Metrics,
         on_unavailable: Effect,
@@ -67,9 +71,15 @@ impl Approvals {
             store,
             log,
             metrics,
+            quota,
             on_unavailable,
             stopping: watch::Sender::new(false),
         }
+    }
+
+    /// The bound on approvals created, for the settlements of answers.
+    pub fn quota(&self) -> &Arc<Quota> {
+        &self.quota
     }
 
     /// `result`, counting a store failure in `faramesh_state_errors_total`.
@@ -105,7 +115,7 @@ impl Approvals {
     /// became `LOG_WRITE_FAILED`), it created and used none. Returns the `approval` objects
     /// (JSON, as in the answer) of approvals the store could not keep: the answer shows
     /// `"approval": null` for those, so it never names an approval that does not exist.
-    pub async fn finish(&self, settlement: Settlement, written: bool) -> Vec<String> {
+    pub async fn finish(&self, mut settlement: Settlement, written: bool) -> Vec<String> {
         for id in &settlement.claimed {
             if !written || !settlement.used.contains(id) {
                 // A release that fails leaves the approval used: the call was not permitted,
@@ -117,8 +127,12 @@ impl Approvals {
         if written {
             self.metrics
                 .approvals(State::Used.as_str(), settlement.used.len() as u64);
+            self.metrics.approvals_refused(settlement.refused);
+            // Kept: they count until their approvals expire (also one the store failed to
+            // keep, which errs on the side of fewer approvals).
+            settlement.places.clear();
             let mut stored = 0;
-            for approval in settlement.created {
+            for approval in std::mem::take(&mut settlement.created) {
                 let text = serde_json::to_string(&approval);
                 match self.counted(self.store.insert(approval).await) {
                     Ok(()) => stored += 1,
@@ -127,6 +141,7 @@ impl Approvals {
             }
             self.metrics.approvals(State::Pending.as_str(), stored);
         }
+        // Dropping the settlement gives back the places of approvals not kept.
         unstored
     }
 
@@ -247,14 +262,28 @@ impl Approvals {
 }
 
 /// What the approvals of one answer leave to do once its records are written: approvals
-/// created, and approved ones taken (claimed) and used.
-#[derive(Debug, Default)]
+/// created (and the places they took in the quota), approved ones taken (claimed) and used,
+/// and how many deferred calls the quota left without one.
+#[derive(Debug)]
 pub(crate) struct Settlement {
     created: Vec<Approval>,
+    places: Vec<Place>,
+    refused: u64,
     claimed: Vec<String>,
     used: Vec<String>,
+    quota: Arc<Quota>,
     /// The active policy's `approval_ttl`.
     pub ttl_ms: Option<u64>,
+}
+
+impl Drop for Settlement {
+    /// Gives back the places of approvals never kept: their answer was not written, or was
+    /// decided again (a conflict in the shared state) or not at all.
+    fn drop(&mut self) {
+        for place in self.places.drain(..) {
+            self.quota.give_back(place);
+        }
+    }
 }
 
 /// A request's approval, as checked before deciding it.
@@ -284,9 +313,13 @@ pub(crate) fn decide<'e, S: StateStore + ?Sized>(
 }
 
 impl Settlement {
-    /// A settlement for an answer whose requests' approvals were checked as `claims`.
-    pub fn new(claims: &[Option<Claim>]) -> Settlement {
+    /// A settlement for an answer whose requests' approvals were checked as `claims`, creating
+    /// approvals within `quota`.
+    pub fn new(claims: &[Option<Claim>], quota: &Arc<Quota>) -> Settlement {
         Settlement {
+            created: Vec::new(),
+            places: Vec::new(),
+            refused: 0,
             claimed: claims
                 .iter()
                 .filter_map(|claim| match claim {
@@ -294,7 +327,9 @@ impl Settlement {
                     _ => None,
                 })
                 .collect(),
-            ..Settlement::default()
+            used: Vec::new(),
+            quota: Arc::clone(quota),
+            ttl_ms: None,
         }
     }
 
@@ -333,16 +368,26 @@ impl Settlement {
         (serde_json::to_string(&approval).ok(), change)
     }
 
-    /// A new pending approval for a deferred call; none when the random source fails (the call
-    /// stays deferred, without an approval to name).
-    fn create(&self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
+    /// A new pending approval for a deferred call; none when its agent or the service is at
+    /// the quota's bound, or the random source fails (the call stays deferred, without an
+    /// approval to name).
+    fn create(&mut self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
         let created = decision.time.max(Timestamp::now());
         let ttl = self.ttl_ms.unwrap_or(DEFAULT_TTL_MS);
         let expires = Timestamp::from_unix(created.unix().saturating_add(
             Decimal::from_millionths(i128::from(ttl).saturating_mul(1_000)),
         ));
+        let Some(place) = self.quota.take(request.agent(), created, expires) else {
+            self.refused += 1;
+            return None;
+        };
+        let Ok(id) = new_id() else {
+            self.quota.give_back(place);
+            return None;
+        };
+        self.places.push(place);
         Some(Approval {
-            id: new_id().ok()?,
+            id,
             state: State::Pending,
             binding: binding(request),
             rule: decision.rule.map(|rule| rule.to_string()),

@@ -160,7 +160,7 @@ fn ids_are_128_random_bits() {
 
 #[tokio::test]
 async fn the_memory_store_applies_each_step_atomically() {
-    each_step_is_atomic(&MemoryStore::new()).await;
+    each_step_is_atomic(&MemoryStore::new(100)).await;
 }
 
 #[tokio::test]
@@ -168,7 +168,7 @@ async fn the_redis_store_applies_each_step_atomically() {
     let redis = redis_support::RedisServer::start();
     let connection = crate::state::Redis::open(&redis.url(), Duration::from_secs(5));
     let connection = connection.unwrap_or_else(|error| panic!("{error}"));
-    each_step_is_atomic(&RedisApprovals::new(std::sync::Arc::new(connection))).await;
+    each_step_is_atomic(&RedisApprovals::new(std::sync::Arc::new(connection), 100)).await;
 }
 
 #[tokio::test]
@@ -176,7 +176,7 @@ async fn a_malformed_approval_in_redis_is_an_error_never_a_claim() {
     let redis = redis_support::RedisServer::start();
     let connection = crate::state::Redis::open(&redis.url(), Duration::from_secs(5));
     let connection = std::sync::Arc::new(connection.unwrap_or_else(|error| panic!("{error}")));
-    let store = RedisApprovals::new(connection.clone());
+    let store = RedisApprovals::new(connection.clone(), 100);
     let mut raw = connection.connection().await.expect("connected");
     let _: i64 = ::redis::cmd("HSET")
         .arg("fpl:{approvals}:a:bad")
@@ -208,7 +208,7 @@ async fn the_redis_store_fails_when_redis_is_down_and_recovers() {
     let mut redis = redis_support::RedisServer::start();
     let connection = crate::state::Redis::open(&redis.url(), Duration::from_millis(500));
     let connection = connection.unwrap_or_else(|error| panic!("{error}"));
-    let store = RedisApprovals::new(std::sync::Arc::new(connection));
+    let store = RedisApprovals::new(std::sync::Arc::new(connection), 100);
     store.insert(approval("a")).await.expect("stored");
     redis.kill();
     let failed = store.claim("a", &binding("900"), at(1_010)).await;
@@ -345,12 +345,72 @@ async fn each_step_is_atomic(store: &dyn ApprovalStore) {
     assert!(store.get("a", at(10_000)).await.expect("read").is_none());
 }
 
+#[tokio::test]
+async fn the_memory_store_expires_only_what_is_due_and_keeps_a_bounded_number_of_ended() {
+    expires_only_what_is_due_and_keeps_a_bounded_number_of_ended(&MemoryStore::new(2)).await;
+}
+
+#[tokio::test]
+async fn the_redis_store_expires_only_what_is_due_and_keeps_a_bounded_number_of_ended() {
+    let redis = redis_support::RedisServer::start();
+    let connection = crate::state::Redis::open(&redis.url(), Duration::from_secs(5));
+    let connection = connection.unwrap_or_else(|error| panic!("{error}"));
+    let store = RedisApprovals::new(std::sync::Arc::new(connection), 2);
+    expires_only_what_is_due_and_keeps_a_bounded_number_of_ended(&store).await;
+}
+
+/// On an empty `store` that keeps 2 ended approvals.
+async fn expires_only_what_is_due_and_keeps_a_bounded_number_of_ended(store: &dyn ApprovalStore) {
+    for (id, expires) in [("a", 1_100), ("b", 1_200), ("c", 1_300), ("d", 1_400)] {
+        let mut pending = approval(id);
+        pending.expires = at(expires);
+        store.insert(pending).await.expect("stored");
+    }
+    let keep = Duration::from_secs(3600);
+    assert!(
+        store
+            .expire(at(1_099), keep)
+            .await
+            .expect("swept")
+            .is_empty()
+    );
+    let expired = store.expire(at(1_250), keep).await.expect("swept");
+    let ids: Vec<&str> = expired.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    // "c" is denied: a third ended approval, so the one that ended first ("a") is forgotten.
+    let denied = store
+        .resolve("c", Resolution::Deny, "lead", None, at(1_260))
+        .await
+        .expect("answered");
+    assert_eq!(denied.map(|a| a.state), Ok(State::Denied));
+    // The Redis store forgets beyond its bound when it sweeps (nothing else is due now).
+    let swept = store.expire(at(1_260), keep).await.expect("swept");
+    assert!(swept.is_empty());
+    let forgotten = store.get("a", at(1_260)).await.expect("read");
+    assert_eq!(forgotten.map(|a| a.id), None);
+    let listed = store.list(None, at(1_260)).await.expect("listed");
+    let ids: Vec<(&str, State)> = listed.iter().map(|a| (a.id.as_str(), a.state)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("b", State::Expired),
+            ("c", State::Denied),
+            ("d", State::Pending)
+        ]
+    );
+    // A denied approval no longer expires; "d" still does, once.
+    let expired = store.expire(at(1_400), keep).await.expect("swept");
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired.first().map(|a| a.id.as_str()), Some("d"));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_long_poll_ends_when_the_service_stops() {
-    let store = std::sync::Arc::new(MemoryStore::new());
+    let store = std::sync::Arc::new(MemoryStore::new(100));
     let metrics = crate::metrics::Metrics::new().unwrap_or_else(|error| panic!("{error}"));
     let approvals = std::sync::Arc::new(Approvals::new(
         store.clone(),
+        Quota::new(ApprovalLimits::default()),
         None,
         metrics,
         fpl_runtime::ir::Effect::Deny,

@@ -90,12 +90,16 @@ pub(crate) struct StateStatus {
 }
 
 impl Stores {
-    /// The stores `config` names.
-    pub fn open(config: &StateConfig, metrics: Metrics) -> Result<Stores, StateError> {
+    /// The stores `config` names; the approval store keeps at most `max_ended` ended approvals.
+    pub fn open(
+        config: &StateConfig,
+        max_ended: usize,
+        metrics: Metrics,
+    ) -> Result<Stores, StateError> {
         let Some(url) = &config.redis else {
             return Ok(Stores {
                 state: Backend::Memory(Mutex::new(MemoryStore::new())),
-                approvals: Arc::new(approvals::MemoryStore::new()),
+                approvals: Arc::new(approvals::MemoryStore::new(max_ended)),
             });
         };
         let redis = Redis::open(url, config.timeout).map_err(|source| StateError {
@@ -110,7 +114,7 @@ impl Stores {
                 config.on_unavailable(),
                 metrics,
             ))),
-            approvals: Arc::new(RedisApprovals::new(redis)),
+            approvals: Arc::new(RedisApprovals::new(redis, max_ended)),
         })
     }
 }

@@ -14,7 +14,7 @@ use fpl_runtime::state::MemoryStore;
 use tokio::sync::oneshot;
 
 use super::redis::{RedisStore, StoreError};
-use crate::approvals::{self, Claim, Settlement};
+use crate::approvals::{self, Claim, Quota, Settlement};
 use crate::bundles::Active;
 use crate::decide::Decided;
 use crate::ids::DecisionId;
@@ -32,6 +32,8 @@ struct Job {
     /// Its approval, as checked.
     claim: Option<Claim>,
     logging: bool,
+    /// The bound on approvals created.
+    quota: Arc<Quota>,
     reply: oneshot::Sender<(Decided, Settlement)>,
 }
 
@@ -94,6 +96,7 @@ impl Shared {
         claims: &[Option<Claim>],
         ids: Vec<DecisionId>,
         logging: bool,
+        quota: &Arc<Quota>,
     ) -> (Vec<Decided>, Vec<Settlement>) {
         let mut waiting = Vec::with_capacity(requests.len());
         for (index, (request, id)) in requests.iter().zip(ids).enumerate() {
@@ -109,6 +112,7 @@ impl Shared {
                     &claim,
                     id,
                     logging,
+                    quota,
                 );
                 waiting.push(Err(done));
                 continue;
@@ -120,6 +124,7 @@ impl Shared {
                 id,
                 claim: claim.clone(),
                 logging,
+                quota: Arc::clone(quota),
                 reply,
             };
             self.submit(agent, job);
@@ -132,7 +137,7 @@ impl Shared {
                 Err(done) => done,
                 Ok((answer, claim, id)) => match answer.await {
                     Ok(done) => done,
-                    Err(_) => self.unavailable_one(active, request, claim, id, logging),
+                    Err(_) => self.unavailable_one(active, request, claim, id, logging, quota),
                 },
             };
             decided.push(done);
@@ -224,6 +229,7 @@ impl Shared {
                         &job.claim,
                         id,
                         job.logging,
+                        &job.quota,
                     )
                 })
                 .collect();
@@ -264,8 +270,14 @@ impl Shared {
     /// Answers every job `STATE_UNAVAILABLE`.
     fn unavailable_all(&self, jobs: Vec<Job>) {
         for job in jobs {
-            let done =
-                self.unavailable_one(&job.active, &job.request, job.claim, job.id, job.logging);
+            let done = self.unavailable_one(
+                &job.active,
+                &job.request,
+                job.claim,
+                job.id,
+                job.logging,
+                &job.quota,
+            );
             let _ = job.reply.send(done);
         }
     }
@@ -286,13 +298,14 @@ impl Shared {
         claim: Option<Claim>,
         id: DecisionId,
         logging: bool,
+        quota: &Arc<Quota>,
     ) -> (Decided, Settlement) {
         let mut evaluator = active.evaluator();
         // Decided on empty state only for what does not depend on state (the redactions);
         // its effect is replaced, and nothing it counted is kept.
         let decision = approvals::decide(&mut evaluator, &mut MemoryStore::new(), request, None)
             .state_unavailable(self.on_unavailable);
-        let settlement = Settlement::new(std::slice::from_ref(&claim));
+        let settlement = Settlement::new(std::slice::from_ref(&claim), quota);
         let done = Decided::of(request, &decision, logging, id, (None, None));
         (done, settlement)
     }
@@ -307,8 +320,9 @@ fn decide_one<S: fpl_runtime::state::StateStore>(
     claim: &Option<Claim>,
     id: DecisionId,
     logging: bool,
+    quota: &Arc<Quota>,
 ) -> (Decided, Settlement) {
-    let mut settlement = Settlement::new(std::slice::from_ref(claim));
+    let mut settlement = Settlement::new(std::slice::from_ref(claim), quota);
     settlement.ttl_ms = evaluator.approval_ttl_ms();
     let claim = claim.as_ref();
     let decision = approvals::decide(evaluator, store, request, claim);
