@@ -12,29 +12,45 @@ use crate::approvals::{
 use crate::redis_support::RedisServer;
 use crate::serve_support::{Bundles, Server, TOKEN, request};
 
-/// `count` replicas with admin listeners sharing `redis`, replica `i` logging to `log-i`.
-fn replicas(bundles: &Bundles, redis: &RedisServer, count: usize, extra: &[&str]) -> Vec<Server> {
+/// `count` replicas of `bundle` with admin listeners sharing `redis`, replica `i` logging to
+/// `log-i`, with `extra` arguments.
+fn replicas(
+    bundles: &Bundles,
+    redis: &RedisServer,
+    (bundle, count): (&str, usize),
+    extra: &[&str],
+) -> Vec<Server> {
     let url = redis.url();
     (0..count)
         .map(|index| {
             let log = format!("log-{index}");
-            let mut args = vec!["--bundle", "a.fmb", "--log", &log, "--state", &url];
+            let mut args = vec!["--bundle", bundle, "--log", &log, "--state", &url];
             args.extend_from_slice(extra);
             serve(bundles, &args)
         })
         .collect()
 }
 
-/// The states that the logs of `replicas` replicas record for approval `id`, each log's in
-/// order, the logs one after another; every log verifies.
+/// The states that the logs of `replicas` stopped replicas record for approval `id`, each
+/// log's in order, the logs one after another; every log verifies.
 fn logged_states(bundles: &Bundles, replicas: usize, id: &str) -> Vec<String> {
+    for index in 0..replicas {
+        bundles.ok(&["audit", "verify", &format!("log-{index}")]);
+    }
+    states_so_far(bundles, replicas, id)
+}
+
+/// [`logged_states`] while the replicas may still be writing (the logs are not verified).
+fn states_so_far(bundles: &Bundles, replicas: usize, id: &str) -> Vec<String> {
     let mut states = Vec::new();
     for index in 0..replicas {
         let log = format!("log-{index}");
-        bundles.ok(&["audit", "verify", &log]);
         let text = std::fs::read_to_string(bundles.path(&log)).expect("the log");
         for line in text.lines() {
-            let record: Value = serde_json::from_str(line).expect("a JSON record");
+            // A line being written is skipped; a stopped replica's log verified first.
+            let Ok(record) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
             if record["event"] == "approval" && record["approval"]["id"] == id {
                 states.push(
                     record["approval"]["state"]
@@ -83,7 +99,7 @@ fn long_poll(server: &Server, id: &str) -> std::thread::JoinHandle<Value> {
 fn replicas_sharing_redis_share_approvals_and_use_each_once() {
     let bundles = bundles();
     let redis = RedisServer::start();
-    let servers = replicas(&bundles, &redis, 3, &[]);
+    let servers = replicas(&bundles, &redis, ("a.fmb", 3), &[]);
     let (a, b, c) = (&servers[0], &servers[1], &servers[2]);
 
     // Deferred on A, pending on B.
@@ -144,7 +160,7 @@ fn replicas_sharing_redis_share_approvals_and_use_each_once() {
 fn with_redis_gone_a_call_naming_an_approval_is_never_permitted_and_admin_answers_503() {
     let bundles = bundles();
     let mut redis = RedisServer::start();
-    let servers = replicas(&bundles, &redis, 2, &["--state-timeout", "300"]);
+    let servers = replicas(&bundles, &redis, ("a.fmb", 2), &["--state-timeout", "300"]);
     let (a, b) = (&servers[0], &servers[1]);
     let id = id_of(&deferred(a));
     let (status, _) = resolve(b, &id, "approve", "lead");
@@ -194,7 +210,7 @@ fn with_redis_gone_a_deferred_call_names_no_approval_and_the_error_is_counted() 
     // approval needs Redis.
     let bundles = Bundles::build(&[("agent helper {\n  default defer\n}\n", "a.fmb", "key")]);
     let mut redis = RedisServer::start();
-    let servers = replicas(&bundles, &redis, 1, &["--state-timeout", "300"]);
+    let servers = replicas(&bundles, &redis, ("a.fmb", 1), &["--state-timeout", "300"]);
     let call = json!({"agent": "helper", "tool": "shell/run", "args": {}});
     let stored = decide(&servers[0], &call);
     assert_eq!(stored["approval"]["state"], "pending", "{stored}");
@@ -217,7 +233,7 @@ fn with_redis_gone_a_call_naming_an_approval_is_deferred_when_so_configured() {
     let servers = replicas(
         &bundles,
         &redis,
-        1,
+        ("a.fmb", 1),
         &["--state-timeout", "300", "--on-state-unavailable", "defer"],
     );
     let id = id_of(&deferred(&servers[0]));
@@ -231,4 +247,39 @@ fn with_redis_gone_a_call_naming_an_approval_is_deferred_when_so_configured() {
         "{decision}"
     );
     assert_eq!(decision["approval"], Value::Null);
+}
+
+#[test]
+fn an_approval_nobody_resolves_expires_once_across_replicas() {
+    let bundles = bundles();
+    let redis = RedisServer::start();
+    let servers = replicas(&bundles, &redis, ("short.fmb", 3), &[]);
+    let id = id_of(&deferred(&servers[0]));
+    // A long poll on another replica ends when the approval expires.
+    let expired = long_poll(&servers[1], &id).join().expect("the long poll");
+    assert_eq!(expired["state"], "expired", "{expired}");
+    for server in &servers {
+        assert_eq!(listed(server, "expired"), [id.as_str()]);
+        assert!(listed(server, "pending").is_empty());
+        let (status, _) = resolve(server, &id, "approve", "lead");
+        assert_eq!(status, 409);
+    }
+    let ignored = decide(&servers[2], &with_approval(charge(900), &id));
+    assert_eq!(
+        ignored["warnings"],
+        json!(["APPROVAL_INVALID"]),
+        "{ignored}"
+    );
+    // Every replica sweeps; the expiry is recorded once, by the replica that marked it (which
+    // may still be writing it when the others already show the approval expired).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut states = states_so_far(&bundles, 3, &id);
+    while !states.iter().any(|state| state == "expired") {
+        assert!(std::time::Instant::now() < deadline, "{states:?}");
+        states = states_so_far(&bundles, 3, &id);
+    }
+    drop(servers);
+    let mut states = logged_states(&bundles, 3, &id);
+    states.sort();
+    assert_eq!(states, ["expired", "pending"]);
 }

@@ -166,17 +166,28 @@ async fn the_memory_store_applies_each_step_atomically() {
 #[tokio::test]
 async fn the_redis_store_applies_each_step_atomically() {
     let redis = redis_support::RedisServer::start();
-    let connection = crate::state::Redis::open(&redis.url(), Duration::from_secs(5));
-    let connection = connection.unwrap_or_else(|error| panic!("{error}"));
-    each_step_is_atomic(&RedisApprovals::new(std::sync::Arc::new(connection), 100)).await;
+    let (store, _) = redis_store(&redis, Duration::from_secs(5), 100);
+    each_step_is_atomic(&store).await;
+}
+
+/// An approval store in `redis` keeping `max_ended` ended approvals, and its connection.
+fn redis_store(
+    redis: &redis_support::RedisServer,
+    timeout: Duration,
+    max_ended: usize,
+) -> (RedisApprovals, std::sync::Arc<crate::state::Redis>) {
+    let connection = crate::state::Redis::open(&redis.url(), timeout);
+    let connection = std::sync::Arc::new(connection.unwrap_or_else(|error| panic!("{error}")));
+    (
+        RedisApprovals::new(connection.clone(), max_ended),
+        connection,
+    )
 }
 
 #[tokio::test]
 async fn a_malformed_approval_in_redis_is_an_error_never_a_claim() {
     let redis = redis_support::RedisServer::start();
-    let connection = crate::state::Redis::open(&redis.url(), Duration::from_secs(5));
-    let connection = std::sync::Arc::new(connection.unwrap_or_else(|error| panic!("{error}")));
-    let store = RedisApprovals::new(connection.clone(), 100);
+    let (store, connection) = redis_store(&redis, Duration::from_secs(5), 100);
     let mut raw = connection.connection().await.expect("connected");
     let _: i64 = ::redis::cmd("HSET")
         .arg("fpl:{approvals}:a:bad")
@@ -206,9 +217,7 @@ async fn a_malformed_approval_in_redis_is_an_error_never_a_claim() {
 #[tokio::test]
 async fn the_redis_store_fails_when_redis_is_down_and_recovers() {
     let mut redis = redis_support::RedisServer::start();
-    let connection = crate::state::Redis::open(&redis.url(), Duration::from_millis(500));
-    let connection = connection.unwrap_or_else(|error| panic!("{error}"));
-    let store = RedisApprovals::new(std::sync::Arc::new(connection), 100);
+    let (store, _) = redis_store(&redis, Duration::from_millis(500), 100);
     store.insert(approval("a")).await.expect("stored");
     redis.kill();
     let failed = store.claim("a", &binding("900"), at(1_010)).await;
@@ -353,9 +362,7 @@ async fn the_memory_store_expires_only_what_is_due_and_keeps_a_bounded_number_of
 #[tokio::test]
 async fn the_redis_store_expires_only_what_is_due_and_keeps_a_bounded_number_of_ended() {
     let redis = redis_support::RedisServer::start();
-    let connection = crate::state::Redis::open(&redis.url(), Duration::from_secs(5));
-    let connection = connection.unwrap_or_else(|error| panic!("{error}"));
-    let store = RedisApprovals::new(std::sync::Arc::new(connection), 2);
+    let (store, _) = redis_store(&redis, Duration::from_secs(5), 2);
     expires_only_what_is_due_and_keeps_a_bounded_number_of_ended(&store).await;
 }
 
