@@ -2,6 +2,7 @@
 //! (the default), apart from the bundles so a swap keeps them, or in Redis, shared by every
 //! replica that names the same Redis.
 
+mod cache;
 mod redis;
 mod shared;
 mod snapshot;
