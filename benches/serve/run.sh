@@ -10,7 +10,8 @@
 #                                 the highest decision rate (wrk, 8 connections), then `oha`
 #                                 sending a steady 80 % of it for 20 s, open loop (each latency
 #                                 counts from when its request was due), the charge of
-#                                 request.json
+#                                 request.json; then `GET /livez` at the same rate, which
+#                                 decides nothing: the latency the tool and host add anyway
 #   benches/serve/run.sh --open-loop --rate 10000 [--state redis]
 #                                 the same at a given rate (issue 16's target: 10,000/s with
 #                                 the state in Redis)
@@ -98,6 +99,8 @@ if [[ -n "$open_loop" ]]; then
   fi
   taskset -c 1 oha --no-tui -z 20s -c 64 -q "$rate" --latency-correction \
     -m POST -H 'Content-Type: application/json' -D "$here/request.json" "$url/v1/decide"
+  echo "== GET /livez, open loop at $rate/s for 20 s, 64 connections: the floor of tool and host"
+  taskset -c 1 oha --no-tui -z 20s -c 64 -q "$rate" --latency-correction "$url/livez"
   exit 0
 fi
 
