@@ -2,6 +2,7 @@
 //! process (the default), apart from the bundles so a swap keeps them, or in Redis, shared by
 //! every replica that names the same Redis (one connection for both stores).
 
+mod cache;
 mod connection;
 mod redis;
 mod shared;

@@ -1,6 +1,8 @@
 //! The Redis store: one agent's state read by one script and written back by another that
 //! first checks the agent's version (optimistic concurrency), so replicas sharing a Redis
-//! decide as one evaluator deciding the same requests one at a time.
+//! decide as one evaluator deciding the same requests one at a time. Each write sets a new
+//! random version, so a replica can decide on a snapshot it kept (`super::cache`) and learn
+//! from the write, or from a check of the version, whether it was still current.
 //!
 //! Keys put the agent in a hash tag (`fpl:{agent}`, `fpl:{agent}:s:<session>`,
 //! `fpl:{agent}:h:<session>`) so one Redis Cluster slot holds an agent and both scripts touch
@@ -34,15 +36,15 @@ end
 return out
 ";
 
-/// Writes back if the agent's version is still ARGV[1]: ARGV[2] is the expiry in seconds,
-/// then `n, field, value…` of the agent hash, then per session `value, n, entry…`.
+/// Writes back if the agent's version is still ARGV[1], as ARGV[2]: ARGV[3] is the expiry in
+/// seconds, then `n, field, value…` of the agent hash, then per session `value, n, entry…`.
+/// Versions are compared as text: random 63-bit tokens do not survive Lua's numbers.
 const COMMIT: &str = r"
-local version = tonumber(redis.call('HGET', KEYS[1], 'VERSION') or '0')
-if version ~= tonumber(ARGV[1]) then return 0 end
-local ttl = tonumber(ARGV[2])
-local i = 4
-redis.call('HINCRBY', KEYS[1], 'VERSION', 1)
-for j = 1, tonumber(ARGV[3]) do
+if (redis.call('HGET', KEYS[1], 'VERSION') or '0') ~= ARGV[1] then return 0 end
+local ttl = tonumber(ARGV[3])
+local i = 5
+redis.call('HSET', KEYS[1], 'VERSION', ARGV[2])
+for j = 1, tonumber(ARGV[4]) do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
@@ -63,6 +65,12 @@ end
 return 1
 ";
 
+/// Whether the agent's version is still ARGV[1].
+const CHECK: &str = r"
+if (redis.call('HGET', KEYS[1], 'VERSION') or '0') == ARGV[1] then return 1 end
+return 0
+";
+
 /// Why the store could not answer.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
@@ -75,6 +83,9 @@ pub(crate) enum StoreError {
     /// The load script answered something other than its array.
     #[error("unexpected answer from the load script")]
     Shape,
+    /// No new version could be drawn.
+    #[error("the random source failed: {0}")]
+    Random(String),
 }
 
 /// A Redis state store.
@@ -83,6 +94,7 @@ pub(crate) struct RedisStore {
     redis: Arc<Redis>,
     load: redis::Script,
     commit: redis::Script,
+    check: redis::Script,
 }
 
 impl RedisStore {
@@ -95,6 +107,7 @@ impl RedisStore {
             redis,
             load: redis::Script::new(LOAD),
             commit: redis::Script::new(&commit),
+            check: redis::Script::new(&CHECK.replace("VERSION", VERSION)),
         }
     }
 
@@ -136,12 +149,19 @@ impl RedisStore {
     }
 
     /// Writes back what `snapshot`'s decisions changed, if the agent is still at the version
-    /// read; `Ok(false)`: another decision changed it first, and nothing was written.
-    pub async fn commit(&self, agent: &str, snapshot: &Snapshot) -> Result<bool, StoreError> {
+    /// read: the new version, or `None` when another decision changed it first and nothing
+    /// was written.
+    pub async fn commit(
+        &self,
+        agent: &str,
+        snapshot: &Snapshot,
+    ) -> Result<Option<i64>, StoreError> {
+        let version = new_version()?;
         let writes = snapshot.writes();
         let mut invocation = self.commit.key(agent_key(agent));
         invocation
             .arg(snapshot.version())
+            .arg(version)
             .arg(STATE_TTL.as_secs())
             .arg(writes.fields.len());
         for (name, value) in &writes.fields {
@@ -158,13 +178,28 @@ impl RedisStore {
             }
         }
         let written: i64 = self.redis.invoke(&invocation).await?;
-        Ok(written == 1)
+        Ok((written == 1).then_some(version))
+    }
+
+    /// Whether `agent` is still at `snapshot`'s version: its decisions were made on current
+    /// state.
+    pub async fn check(&self, agent: &str, snapshot: &Snapshot) -> Result<bool, StoreError> {
+        let mut invocation = self.check.key(agent_key(agent));
+        invocation.arg(snapshot.version());
+        let current: i64 = self.redis.invoke(&invocation).await?;
+        Ok(current == 1)
     }
 
     /// Whether Redis answers `PING` within the timeout.
     pub async fn reachable(&self) -> Result<(), StoreError> {
         Ok(self.redis.ping().await?)
     }
+}
+
+/// A new version token: 63 random bits, never 0 (the version of an agent with no state).
+fn new_version() -> Result<i64, StoreError> {
+    let bits = getrandom::u64().map_err(|error| StoreError::Random(error.to_string()))?;
+    Ok(i64::try_from(bits >> 1).unwrap_or(i64::MAX).max(1))
 }
 
 /// The agent's hash: version, day, rate-limit windows and budget days.

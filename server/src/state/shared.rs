@@ -1,8 +1,10 @@
 //! Deciding with state shared in Redis. Decisions of one agent are grouped: while one group's
 //! state is read, decided and written back, the next requests for that agent queue up and go
 //! together in the next group — one read and one write per group, however many requests it
-//! holds. A write succeeds only if the agent's version is unchanged; otherwise the group is
-//! decided again on fresh state, so no replica ever counts against stale counts.
+//! holds, and no read when the snapshot of the agent's last group is kept (`super::cache`). A
+//! write succeeds only if the agent's version is unchanged (a group that changed nothing checks
+//! the version of a kept snapshot); otherwise the group is decided again on fresh state, so no
+//! replica ever decides on stale state.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +15,7 @@ use fpl_runtime::ir::Effect;
 use fpl_runtime::state::MemoryStore;
 use tokio::sync::oneshot;
 
+use super::cache::SnapshotCache;
 use super::redis::{RedisStore, StoreError};
 use crate::approvals::{self, Claim, Quota, Settlement};
 use crate::bundles::Active;
@@ -40,6 +43,8 @@ struct Job {
 /// State shared through Redis, with the queues of the agents being decided.
 pub(crate) struct Shared {
     store: RedisStore,
+    /// Each agent's snapshot as this replica last read or wrote it.
+    cache: SnapshotCache,
     /// Per agent being decided, the requests waiting for its next group. An agent is present
     /// exactly while a task decides its groups.
     queues: Mutex<HashMap<String, Vec<Job>>>,
@@ -80,6 +85,7 @@ impl Shared {
     pub fn new(store: RedisStore, on_unavailable: Effect, metrics: Metrics) -> Shared {
         Shared {
             store,
+            cache: SnapshotCache::default(),
             queues: Mutex::new(HashMap::new()),
             on_unavailable,
             healthy: AtomicBool::new(true),
@@ -212,10 +218,15 @@ impl Shared {
                 sessions.push(job.request.session());
             }
         }
+        let mut kept = self.cache.take(agent, &sessions);
         for _ in 0..ATTEMPTS {
-            let mut snapshot = match self.store.load(agent, &sessions).await {
-                Ok(snapshot) => snapshot,
-                Err(error) => return self.unavailable(jobs, &error),
+            let was_kept = kept.is_some();
+            let mut snapshot = match kept.take() {
+                Some(snapshot) => snapshot,
+                None => match self.store.load(agent, &sessions).await {
+                    Ok(snapshot) => snapshot,
+                    Err(error) => return self.unavailable(jobs, &error),
+                },
             };
             let decided: Vec<_> = jobs
                 .iter()
@@ -233,21 +244,30 @@ impl Shared {
                     )
                 })
                 .collect();
-            let written = if snapshot.changed() {
+            let current = if snapshot.changed() {
                 self.store.commit(agent, &snapshot).await
+            } else if was_kept {
+                let version = snapshot.version();
+                let current = self.store.check(agent, &snapshot).await;
+                current.map(|current| current.then_some(version))
             } else {
-                Ok(true)
+                Ok(Some(snapshot.version()))
             };
-            match written {
-                Ok(true) => {
+            match current {
+                Ok(Some(version)) => {
                     self.recovered();
+                    snapshot.committed(version);
+                    self.cache.keep(agent, snapshot);
                     for (job, done) in jobs.into_iter().zip(decided) {
                         // The requester may be gone (client disconnected): nothing to answer.
                         let _ = job.reply.send(done);
                     }
                     return;
                 }
-                Ok(false) => self.metrics.state_error("conflict"),
+                Ok(None) => {
+                    self.metrics.state_error("conflict");
+                    self.cache.contended(agent);
+                }
                 Err(error) => return self.unavailable(jobs, &error),
             }
         }
@@ -260,6 +280,7 @@ impl Shared {
         self.metrics.state_error(match error {
             StoreError::Unreachable(unreachable) => unreachable.kind(),
             StoreError::Unreadable(_) | StoreError::Shape => "unreadable",
+            StoreError::Random(_) => "error",
         });
         if self.healthy.swap(false, Ordering::Relaxed) {
             eprintln!("faramesh serve: the state store is unavailable: {error}");
