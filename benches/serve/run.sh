@@ -10,14 +10,18 @@
 #                                 the highest decision rate (wrk, 8 connections), then `oha`
 #                                 sending a steady 80 % of it for 20 s, open loop (each latency
 #                                 counts from when its request was due), the charge of
-#                                 request.json
+#                                 request.json; then `GET /livez` at the same rate, which
+#                                 decides nothing: the latency the tool and host add anyway
+#   benches/serve/run.sh --open-loop --rate 10000 [--state redis]
+#                                 the same at a given rate (issue 16's target: 10,000/s with
+#                                 the state in Redis)
 # `oha` is built from crates.io when missing, with Debian's OpenSSL (libssl-dev, pkg-config):
 # its default rustls build compiles aws-lc, which takes far longer.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 command -v wrk >/dev/null || { echo "run.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
-if [[ "${1:-}" == "--open-loop" ]] && ! command -v oha >/dev/null; then
+if [[ " $* " == *" --open-loop "* ]] && ! command -v oha >/dev/null; then
   echo "run.sh: installing oha (cargo install, several minutes)"
   # Build in cargo's own temporary directory, not the project's target directory.
   env -u CARGO_TARGET_DIR cargo install oha --locked --no-default-features --features native-tls
@@ -45,25 +49,35 @@ git -c user.name=bench -c user.email=bench@localhost commit -qm policy
 log=()
 state=()
 open_loop=""
-case "${1:-}" in
-  --log) log=(--log "$work/decisions.log") ;;
-  --open-loop) open_loop=1 ;;
-  --state)
-    [[ "${2:-}" == "redis" ]] || { echo "run.sh: --state takes redis" >&2; exit 2; }
-    command -v redis-server >/dev/null || { echo "run.sh: needs redis-server" >&2; exit 2; }
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    taskset -c 0 redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
-      --daemonize no >redis.log 2>&1 &
-    redis=$!
-    for _ in $(seq 100); do
-      redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
-      sleep 0.1
-    done
-    state=(--state "redis://127.0.0.1:$port/0")
-    ;;
-  "") ;;
-  *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
-esac
+rate=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --log) log=(--log "$work/decisions.log") ;;
+    --open-loop) open_loop=1 ;;
+    --rate)
+      [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "run.sh: --rate takes requests per second" >&2; exit 2; }
+      rate=$2
+      shift
+      ;;
+    --state)
+      [[ "${2:-}" == "redis" ]] || { echo "run.sh: --state takes redis" >&2; exit 2; }
+      shift
+      command -v redis-server >/dev/null || { echo "run.sh: needs redis-server" >&2; exit 2; }
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      taskset -c 0 redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+        --daemonize no >redis.log 2>&1 &
+      redis=$!
+      for _ in $(seq 100); do
+        redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
+        sleep 0.1
+      done
+      state=(--state "redis://127.0.0.1:$port/0")
+      ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ -z "$rate" || -n "$open_loop" ]] || { echo "run.sh: --rate needs --open-loop" >&2; exit 2; }
 taskset -c 0 "$bin" serve --bundle policy.fmb --trust key.ed25519.pub --addr 127.0.0.1:0 \
   --poll 0 "${log[@]}" "${state[@]}" >listening.txt &
 server=$!
@@ -75,12 +89,18 @@ url=$(sed -n 's/^decide //p' listening.txt)
 [[ -n "$url" ]] || { echo "run.sh: the server did not start" >&2; exit 1; }
 
 if [[ -n "$open_loop" ]]; then
-  echo "== POST /v1/decide, 8 connections, closed loop: the highest rate"
-  taskset -c 1 wrk -t1 -c8 -d10s --latency -s "$here/decide.lua" "$url" | tee wrk.txt
-  rate=$(awk '/^Requests\/sec:/ { printf "%d", $2 * 0.8 }' wrk.txt)
-  echo "== POST /v1/decide, open loop at $rate/s (80 %) for 20 s, 64 connections"
+  if [[ -z "$rate" ]]; then
+    echo "== POST /v1/decide, 8 connections, closed loop: the highest rate"
+    taskset -c 1 wrk -t1 -c8 -d10s --latency -s "$here/decide.lua" "$url" | tee wrk.txt
+    rate=$(awk '/^Requests\/sec:/ { printf "%d", $2 * 0.8 }' wrk.txt)
+    echo "== POST /v1/decide, open loop at $rate/s (80 %) for 20 s, 64 connections"
+  else
+    echo "== POST /v1/decide, open loop at $rate/s for 20 s, 64 connections"
+  fi
   taskset -c 1 oha --no-tui -z 20s -c 64 -q "$rate" --latency-correction \
     -m POST -H 'Content-Type: application/json' -D "$here/request.json" "$url/v1/decide"
+  echo "== GET /livez, open loop at $rate/s for 20 s, 64 connections: the floor of tool and host"
+  taskset -c 1 oha --no-tui -z 20s -c 64 -q "$rate" --latency-correction "$url/livez"
   exit 0
 fi
 

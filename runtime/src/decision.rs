@@ -7,8 +7,9 @@ use crate::eval::ConditionError;
 use crate::ir::{self, Effect};
 use crate::time::Timestamp;
 
-/// Why a decision came out as it did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Why a decision came out as it did (serialised as printed: `RULE_PERMIT`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ReasonCode {
     /// A rule permitted.
     RulePermit,

@@ -75,7 +75,9 @@ pub struct DecisionLog {
 /// owned, so a record can be made while the evaluator is borrowed and written later (a group
 /// commit writes many with one write and one `fsync`). A decision service also records each
 /// change of an approval's state (§17) in the same chain, with [`Record::approval_event`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A record serialises (serde) so a decision service can keep the record an approval was
+/// created from in a store shared by its replicas.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     time: String,
     agent: String,
@@ -89,12 +91,14 @@ pub struct Record {
 }
 
 /// What a record is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Entry {
     /// A decision: its effect and reason code.
     Decision {
-        effect: &'static str,
-        reason_code: &'static str,
+        #[serde(deserialize_with = "effect_name")]
+        effect: Name,
+        #[serde(deserialize_with = "reason_code_name")]
+        reason_code: Name,
     },
     /// A change of an approval's state.
     Approval(ApprovalEvent),
@@ -102,16 +106,47 @@ enum Entry {
 
 /// A change of an approval's state (§17), recorded as `"event": "approval"` with an `approval`
 /// object in place of a decision's `effect` and `reason_code`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ApprovalEvent {
     /// The approval's id.
     pub id: String,
-    /// The state it entered: `pending` (created), `approved`, `denied`, `expired` or `used`.
-    pub state: &'static str,
+    /// The state it entered: one of [`APPROVAL_STATES`].
+    #[serde(deserialize_with = "approval_state_name")]
+    pub state: Name,
     /// Who approved or denied it.
     pub approver: Option<String>,
     /// The approver's comment.
     pub comment: Option<String>,
+}
+
+/// A name from a fixed set (an effect, a reason code, an approval state). An alias, so serde's
+/// derive reads it with the functions below instead of borrowing it from the input.
+type Name = &'static str;
+
+/// The states an approval enters: `pending` (created), `approved`, `denied`, `expired`, `used`.
+pub const APPROVAL_STATES: [&str; 5] = ["pending", "approved", "denied", "expired", "used"];
+
+/// An effect's name read back as the `&'static str` [`Effect::as_str`] gives.
+fn effect_name<'de, D: serde::Deserializer<'de>>(reader: D) -> Result<&'static str, D::Error> {
+    <Effect as serde::Deserialize>::deserialize(reader).map(Effect::as_str)
+}
+
+/// A reason code read back as the `&'static str` [`ReasonCode::as_str`] gives.
+fn reason_code_name<'de, D: serde::Deserializer<'de>>(reader: D) -> Result<&'static str, D::Error> {
+    <ReasonCode as serde::Deserialize>::deserialize(reader).map(ReasonCode::as_str)
+}
+
+/// An approval state read back as one of [`APPROVAL_STATES`].
+fn approval_state_name<'de, D: serde::Deserializer<'de>>(
+    reader: D,
+) -> Result<&'static str, D::Error> {
+    let name = <String as serde::Deserialize>::deserialize(reader)?;
+    APPROVAL_STATES
+        .into_iter()
+        .find(|state| *state == name)
+        .ok_or_else(|| {
+            serde::de::Error::invalid_value(serde::de::Unexpected::Str(&name), &"an approval state")
+        })
 }
 
 impl Record {

@@ -365,3 +365,35 @@ fn a_failed_group_write_denies_with_log_write_failed_keeping_the_rule() {
     );
     assert_eq!(failed.credentials().count(), 0);
 }
+
+#[test]
+fn a_record_and_its_approval_events_come_back_from_json_unchanged() {
+    let mut ev = evaluator(policy());
+    let request = Request::parse(&req(
+        "pb",
+        "stripe/charge",
+        r#"{"amount":900,"card_number":"4111-SECRET"}"#,
+    ));
+    let decision = ev.decide(&request);
+    let record = log::Record::of(&request, &decision);
+    let event = record.approval_event(
+        decision.time,
+        log::ApprovalEvent {
+            id: "a1".into(),
+            state: "approved",
+            approver: Some("lead".into()),
+            comment: None,
+        },
+        Some("d1".into()),
+    );
+    for original in [record, event] {
+        let text = serde_json::to_string(&original).expect("serialises");
+        assert!(!text.contains("4111-SECRET"), "{text}");
+        let back: log::Record = serde_json::from_str(&text).expect("deserialises");
+        assert_eq!(back, original);
+    }
+    let unknown = r#"{"time":"t","agent":"a","session":"","tool":"t","args_digest":"d",
+        "entry":{"Decision":{"effect":"allow","reason_code":"RULE_PERMIT"}},
+        "rule":null,"policy":null,"decision_id":null}"#;
+    assert!(serde_json::from_str::<log::Record>(unknown).is_err());
+}

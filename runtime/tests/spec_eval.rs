@@ -1387,58 +1387,16 @@ fn large_policies_use_the_index_and_keep_source_order() {
     );
 }
 
-/// An evaluator whose agent `a` permits everything, `api/*` once a minute.
-fn one_call_a_minute() -> fpl_runtime::Evaluator {
-    evaluator(policy(
-        Agent::new("a")
-            .rate_limit("api/*", 1, Window::Minute)
-            .rule(Rule::permit("*")),
-    ))
-}
-
-/// A decision service reads its clock once for a batch: `decide_with_clock` decides at the
-/// reading it is given (which picks the rate-limit window), unless the request's `time` is the
-/// decision time.
-#[test]
-fn decide_with_clock_decides_at_the_reading_given() {
-    use fpl_runtime::state::MemoryStore;
-    use fpl_runtime::{ApprovalCheck, Request, Timestamp};
-    let mut evaluator = one_call_a_minute();
-    // The evaluator's own clock is never read here.
-    evaluator.set_clock(|| Timestamp::from_unix_seconds(0));
-    let mut store = MemoryStore::new();
-    let without_time = Request::parse(r#"{"agent":"a","tool":"api/x"}"#);
-    let with_time = Request::parse(&at("a", "api/x", "2026-01-01T00:00:10Z", ""));
-    let reading = Timestamp::from_unix_seconds(1_767_225_600);
-    let next_minute = Timestamp::from_unix_seconds(1_767_225_660);
-    let mut decide = |evaluator: &mut fpl_runtime::Evaluator, request: &Request, clock| {
-        let decision = evaluator.decide_with_clock(&mut store, request, ApprovalCheck::None, clock);
-        (decision.time, decision.reason_code.as_str())
-    };
-    assert_eq!(
-        decide(&mut evaluator, &without_time, reading),
-        (reading, "RULE_PERMIT")
-    );
-    assert_eq!(
-        decide(&mut evaluator, &without_time, reading),
-        (reading, "RATE_EXCEEDED")
-    );
-    assert_eq!(
-        decide(&mut evaluator, &without_time, next_minute),
-        (next_minute, "RULE_PERMIT")
-    );
-    let requested = with_time.time().expect("a time");
-    assert_eq!(decide(&mut evaluator, &with_time, reading).0, requested);
-    evaluator.ignore_request_time();
-    assert_eq!(decide(&mut evaluator, &with_time, reading).0, reading);
-}
-
 /// A decision service decides at its own clock (§17): with `ignore_request_time`, a request's
 /// `time` (still validated) no longer picks the rate-limit window, so a client cannot reset
 /// a limit by claiming another minute.
 #[test]
 fn ignoring_request_time_decides_at_the_clock() {
-    let mut evaluator = one_call_a_minute();
+    let mut evaluator = evaluator(policy(
+        Agent::new("a")
+            .rate_limit("api/*", 1, Window::Minute)
+            .rule(Rule::permit("*")),
+    ));
     evaluator.set_clock(|| fpl_runtime::Timestamp::from_unix_seconds(1_767_225_600));
     evaluator.ignore_request_time();
     check(

@@ -1,5 +1,5 @@
 //! What a decision service serves and how: listeners, bundle source, trust, log, limits,
-//! alert targets.
+//! alert targets, state, approval limits.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use fpl_runtime::bundle::TrustedKey;
 
 use crate::alerts::AlertsConfig;
+use crate::approvals::ApprovalLimits;
 use crate::source::BundleSource;
 use crate::state::StateConfig;
 
@@ -34,8 +35,10 @@ pub struct Config {
     pub limits: Limits,
     /// Where the decisions' alerts are delivered, and how.
     pub alerts: AlertsConfig,
-    /// Where rate-limit windows, budgets and histories live.
+    /// Where rate-limit windows, budgets, histories and approvals live.
     pub state: StateConfig,
+    /// How many unexpired approvals the service creates, per agent and in all.
+    pub approvals: ApprovalLimits,
 }
 
 /// The admin listener: reload now, approvals next; every request needs the bearer token.

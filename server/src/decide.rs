@@ -127,19 +127,15 @@ impl Decider {
         let written = match self.bundles.active() {
             Some(active) => match &self.state {
                 Backend::Memory(store) => {
-                    let mut settlement = Settlement::new(&claims);
+                    let mut settlement = Settlement::new(&claims, self.approvals.quota());
                     let mut evaluator = active.evaluator();
                     let mut store = Backend::memory(store);
                     settlement.ttl_ms = evaluator.approval_ttl_ms();
                     let mut id = first;
-                    // One clock reading for the whole answer: a batch is decided at one
-                    // instant.
-                    let now = Timestamp::now();
                     for (index, request) in requests.iter().enumerate() {
                         let claim = claims.get(index).and_then(Option::as_ref);
-                        let check = approvals::check(claim);
                         let decision =
-                            evaluator.decide_with_clock(&mut *store, request, check, now);
+                            approvals::decide(&mut evaluator, &mut *store, request, claim);
                         let (approval, change) = settlement.settle(request, &decision, claim, id);
                         out.decision(request, &decision, id, approval.as_deref(), change);
                         id = id.successor();
@@ -155,8 +151,15 @@ impl Decider {
                         .collect();
                     // Boxed: the store's large future would otherwise make every decision's
                     // future as large, in-process ones included.
-                    let (decided, settled) =
-                        Box::pin(shared.decide(&active, requests, &claims, ids, logging)).await;
+                    let (decided, settled) = Box::pin(shared.decide(
+                        &active,
+                        requests,
+                        &claims,
+                        ids,
+                        logging,
+                        self.approvals.quota(),
+                    ))
+                    .await;
                     settlements = settled;
                     for done in decided {
                         out.append(done.0);
@@ -193,8 +196,9 @@ impl Decider {
             Some(written) => written.await.unwrap_or(false),
             None => true,
         };
+        let mut unstored = Vec::new();
         for settlement in settlements {
-            self.approvals.finish(settlement, written).await;
+            unstored.extend(self.approvals.finish(settlement, written).await);
         }
         self.metrics.decisions(out.tally);
         if !written {
@@ -204,7 +208,16 @@ impl Decider {
         // Only once the decisions are final: a failed log write turns them into denials
         // without alerts. Queuing never waits.
         self.alerts.send(out.raised);
-        out.answer.finish()
+        let mut answer = out.answer.finish();
+        for approval in unstored {
+            // Rare (the store failed after the decision): the answer names no approval.
+            answer = answer.replacen(
+                &format!("\"approval\":{approval}}}"),
+                "\"approval\":null}",
+                1,
+            );
+        }
+        answer
     }
 }
 

@@ -5,8 +5,8 @@
 //!
 //! Layout: [`Config`] says what to serve; [`serve`] runs the listeners until SIGTERM. Inside,
 //! `bundles` owns the active bundle and reloads, `decide` answers decisions, `approvals` keeps
-//! the approvals of deferred decisions, `state` keeps limits, budgets and histories (in process
-//! or in Redis), `log_writer` is the group-committing log writer, `routes` and `admin` map HTTP
+//! the approvals of deferred decisions, `state` keeps limits, budgets and histories and opens
+//! the store of approvals (both in process, or both in Redis), `log_writer` is the group-committing log writer, `routes` and `admin` map HTTP
 //! requests onto them, `http` runs connections with their limits, `metrics` keeps the
 //! Prometheus registry, and `alerts` delivers the decisions' alerts in the background.
 
@@ -26,6 +26,7 @@ mod source;
 mod state;
 
 pub use alerts::{AlertsConfig, AlertsConfigError};
+pub use approvals::ApprovalLimits;
 pub use config::{AdminConfig, Config, Limits};
 pub use run::{Bound, ServeError, serve};
 pub use source::{BundleSource, SourceError};

@@ -44,6 +44,7 @@ pub(crate) struct Metrics {
     log_failures: IntCounter,
     state_errors: IntCounterVec,
     approvals: IntCounterVec,
+    approvals_refused: IntCounter,
 }
 
 impl Metrics {
@@ -92,6 +93,11 @@ impl Metrics {
             ),
             &["state"],
         )?;
+        let approvals_refused = IntCounter::new(
+            "faramesh_approvals_refused_total",
+            "Deferred calls answered without an approval: their agent, or the service, had as \
+             many unexpired approvals as it may",
+        )?;
         registry.register(Box::new(decisions.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(reloads.clone()))?;
@@ -107,6 +113,7 @@ impl Metrics {
         registry.register(Box::new(log_failures.clone()))?;
         registry.register(Box::new(state_errors.clone()))?;
         registry.register(Box::new(approvals.clone()))?;
+        registry.register(Box::new(approvals_refused.clone()))?;
         Ok(Metrics {
             registry,
             decisions,
@@ -116,6 +123,7 @@ impl Metrics {
             log_failures,
             state_errors,
             approvals,
+            approvals_refused,
         })
     }
 
@@ -161,6 +169,11 @@ impl Metrics {
         if count > 0 {
             self.approvals.with_label_values(&[state]).inc_by(count);
         }
+    }
+
+    /// Counts deferred calls left without an approval by the approval limits.
+    pub fn approvals_refused(&self, count: u64) {
+        self.approvals_refused.inc_by(count);
     }
 
     /// The registry, for metrics kept elsewhere (the alerts').

@@ -31,7 +31,7 @@ pub(crate) struct Service {
 struct Status {
     ready: bool,
     bundle: BundleStatus,
-    /// Where rate-limit counters, budgets and histories live: `memory` or `redis`.
+    /// Where rate-limit counters, budgets, histories and approvals live: `memory` or `redis`.
     state_backend: &'static str,
     /// Whether that store answers.
     state: StateStatus,

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::admin::{self, Admin};
 use crate::alerts::{Alerts, Delivery};
-use crate::approvals::{Approvals, MemoryStore};
+use crate::approvals::{Approvals, Quota};
 use crate::bundles::Bundles;
 use crate::config::Config;
 use crate::decide::Decider;
@@ -23,7 +23,7 @@ use crate::ids::DecisionIds;
 use crate::log_writer::LogWriter;
 use crate::metrics::Metrics;
 use crate::routes::{self, Service};
-use crate::state::{Backend, StateError};
+use crate::state::{StateError, Stores};
 
 /// The addresses the service listens on.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +69,7 @@ pub enum ServeError {
 pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
     let metrics = Metrics::new()?;
     let ids = DecisionIds::new()?;
-    let state = Backend::open(&config.state, metrics.clone())?;
+    let stores = Stores::open(&config.state, config.approvals.total, metrics.clone())?;
     let (log, log_thread) = match &config.log {
         Some(path) => {
             let (writer, thread) =
@@ -91,12 +91,25 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
             config.replay,
             metrics.clone(),
         );
-        let store = Arc::new(MemoryStore::new());
-        let approvals = Arc::new(Approvals::new(store, log.clone(), metrics.clone()));
+        let approvals = Arc::new(Approvals::new(
+            stores.approvals,
+            Quota::new(config.approvals),
+            log.clone(),
+            metrics.clone(),
+            config.state.on_unavailable(),
+        ));
         let (alerts, delivery) = Alerts::start(&config.alerts, metrics.registry())
             .map_err(|error| std::io::Error::other(error.to_string()))?;
         let service = Arc::new(Service {
-            decider: Decider::new(bundles, state, approvals, log, metrics.clone(), ids, alerts),
+            decider: Decider::new(
+                bundles,
+                stores.state,
+                approvals,
+                log,
+                metrics.clone(),
+                ids,
+                alerts,
+            ),
             metrics,
             limits: config.limits,
             log: config.log.as_ref().map(|path| path.display().to_string()),

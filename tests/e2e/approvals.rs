@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use crate::serve_support::{Bundles, Server, TOKEN, request};
 
 /// Charges under 500 are permitted, larger ones deferred; interns are never let charge, and a
-/// charge is limited to 2 a day. Approvals last a minute.
+/// charge is limited to 2 a day. Another agent's charges are all deferred. Approvals last a
+/// minute.
 const POLICY: &str = r#"runtime {
   approval_ttl = 60s
 }
@@ -29,6 +30,14 @@ agent payments-bot {
     defer stripe/charge reason: "large charge" notify: "finance"
   }
 }
+
+agent refunds-bot {
+  default deny
+
+  rules {
+    defer stripe/charge reason: "every charge"
+  }
+}
 "#;
 
 /// The same policy with approvals that last 300 ms.
@@ -37,7 +46,7 @@ fn short_lived() -> String {
 }
 
 /// A charge of `amount` by principal `u-17` (a clerk) in session `s-1`.
-fn charge(amount: u64) -> Value {
+pub(crate) fn charge(amount: u64) -> Value {
     json!({
         "agent": "payments-bot",
         "tool": "stripe/charge",
@@ -48,19 +57,19 @@ fn charge(amount: u64) -> Value {
 }
 
 /// `request` naming approval `id`.
-fn with_approval(mut request: Value, id: &str) -> Value {
+pub(crate) fn with_approval(mut request: Value, id: &str) -> Value {
     request["approval"] = json!(id);
     request
 }
 
 /// `faramesh serve` with an admin listener, once its bundle is active.
-fn serve(bundles: &Bundles, args: &[&str]) -> Server {
+pub(crate) fn serve(bundles: &Bundles, args: &[&str]) -> Server {
     let server = Server::with_admin(bundles.dir.path(), args);
     server.wait_status("ready", |status| status["ready"] == true);
     server
 }
 
-fn bundles() -> Bundles {
+pub(crate) fn bundles() -> Bundles {
     Bundles::build(&[
         (POLICY, "a.fmb", "key"),
         (&short_lived(), "short.fmb", "key"),
@@ -68,7 +77,7 @@ fn bundles() -> Bundles {
 }
 
 /// A request to the admin listener with the token: the status and the JSON answer.
-fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value) {
+pub(crate) fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let auth = format!("Bearer {TOKEN}");
     let body = if body.is_null() {
         String::new()
@@ -87,30 +96,30 @@ fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value
 }
 
 /// Resolves approval `id` as `approver`.
-fn resolve(server: &Server, id: &str, decision: &str, approver: &str) -> (u16, Value) {
+pub(crate) fn resolve(server: &Server, id: &str, decision: &str, approver: &str) -> (u16, Value) {
     let body = json!({"decision": decision, "approver": approver, "comment": "checked"});
     admin(server, "POST", &format!("/v1/approvals/{id}"), &body)
 }
 
 /// Decides `request`.
-fn decide(server: &Server, request: &Value) -> Value {
+pub(crate) fn decide(server: &Server, request: &Value) -> Value {
     server.decide(&request.to_string())
 }
 
 /// Decides a charge of 900 that must be deferred; its approval.
-fn deferred(server: &Server) -> Value {
+pub(crate) fn deferred(server: &Server) -> Value {
     let decision = decide(server, &charge(900));
     assert_eq!(decision["effect"], "defer", "{decision}");
     assert_eq!(decision["reason_code"], "RULE_DEFER");
     decision["approval"].clone()
 }
 
-fn id_of(approval: &Value) -> String {
+pub(crate) fn id_of(approval: &Value) -> String {
     approval["id"].as_str().expect("an approval id").to_owned()
 }
 
 /// Every record of the decision log, parsed.
-fn records(bundles: &Bundles) -> Vec<Value> {
+pub(crate) fn records(bundles: &Bundles) -> Vec<Value> {
     std::fs::read_to_string(bundles.path("log"))
         .expect("the log")
         .lines()
@@ -119,7 +128,7 @@ fn records(bundles: &Bundles) -> Vec<Value> {
 }
 
 /// The states that the log records for approval `id`, in order.
-fn logged_states(bundles: &Bundles, id: &str) -> Vec<String> {
+pub(crate) fn logged_states(bundles: &Bundles, id: &str) -> Vec<String> {
     records(bundles)
         .iter()
         .filter(|record| record["event"] == "approval" && record["approval"]["id"] == id)
@@ -297,6 +306,77 @@ fn an_unresolved_approval_expires_and_is_then_ignored() {
     assert_eq!(logged_states(&bundles, &id), ["pending", "expired"]);
     drop(server);
     bundles.ok(&["audit", "verify", "log"]);
+}
+
+#[test]
+fn an_agent_past_its_approval_bound_is_deferred_without_an_approval() {
+    let bundles = bundles();
+    let server = serve(
+        &bundles,
+        &[
+            "--bundle",
+            "a.fmb",
+            "--max-approvals-per-agent",
+            "2",
+            "--log",
+            "log",
+        ],
+    );
+    let first = id_of(&deferred(&server));
+    let second = id_of(&deferred(&server));
+    assert_ne!(first, second);
+    // The third is still deferred (it never runs unapproved), but gets no approval to wait on.
+    let third = decide(&server, &charge(900));
+    assert_eq!(third["effect"], "defer", "{third}");
+    assert_eq!(third["approval"], Value::Null, "{third}");
+    // Other agents are not held up by it.
+    let mut other = charge(900);
+    other["agent"] = json!("refunds-bot");
+    let other = decide(&server, &other);
+    assert_eq!(other["effect"], "defer", "{other}");
+    assert!(other["approval"]["id"].is_string(), "{other}");
+    let (_, metrics) = request(server.decide, "GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("faramesh_approvals_refused_total 1"),
+        "{metrics}"
+    );
+    // Resolving an approval does not free its place before it expires: the bound is per
+    // `approval_ttl` window.
+    let (status, _) = resolve(&server, &first, "deny", "lead");
+    assert_eq!(status, 200);
+    assert_eq!(decide(&server, &charge(900))["approval"], Value::Null);
+    let (_, pending) = admin(&server, "GET", "/v1/approvals?state=pending", &Value::Null);
+    let pending: Vec<&str> = pending["approvals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|approval| approval["agent"] == "payments-bot")
+        .filter_map(|approval| approval["id"].as_str())
+        .collect();
+    assert_eq!(pending, [second.as_str()]);
+    drop(server);
+    bundles.ok(&["audit", "verify", "log"]);
+}
+
+#[test]
+fn approvals_past_their_expiry_free_their_agents_places() {
+    let bundles = bundles();
+    let server = serve(
+        &bundles,
+        &["--bundle", "short.fmb", "--max-approvals-per-agent", "1"],
+    );
+    let first = id_of(&deferred(&server));
+    assert_eq!(decide(&server, &charge(900))["approval"], Value::Null);
+    // Waits (long poll) until the 300 ms approval has expired.
+    let (_, expired) = admin(
+        &server,
+        "GET",
+        &format!("/v1/approvals/{first}?wait=30s"),
+        &Value::Null,
+    );
+    assert_eq!(expired["state"], "expired");
+    let next = id_of(&deferred(&server));
+    assert_ne!(next, first);
 }
 
 #[test]
@@ -505,14 +585,38 @@ fn concurrent_calls_and_a_batch_use_an_approval_once() {
     let id = id_of(&deferred(&server));
     resolve(&server, &id, "approve", "lead");
     let call = with_approval(charge(900), &id).to_string();
-    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
-    let threads: Vec<_> = (0..8)
-        .map(|_| {
-            let (barrier, call, addr) = (barrier.clone(), call.clone(), server.decide);
+    assert_used_once(&[server.decide], &call, 8);
+
+    // In a batch, too, only the first of two calls naming one approval uses it.
+    let second = id_of(&deferred(&server));
+    resolve(&server, &second, "approve", "lead");
+    let call = with_approval(charge(900), &second);
+    let (status, answer) = request(
+        server.decide,
+        "POST",
+        "/v1/decide/batch",
+        &[],
+        json!([call, call]).to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answers: Value = serde_json::from_str(&answer).expect("JSON");
+    assert_eq!(answers[0]["reason_code"], "APPROVED", "{answers}");
+    assert_eq!(answers[1]["effect"], "defer", "{answers}");
+    assert_eq!(answers[1]["warnings"], json!(["APPROVAL_INVALID"]));
+}
+
+/// Sends `call` (naming an approved approval) `count` times at once, spread over `servers`:
+/// exactly one is permitted, the others are deferred with `APPROVAL_INVALID`.
+pub(crate) fn assert_used_once(servers: &[SocketAddr], call: &str, count: usize) {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(count));
+    let threads: Vec<_> = (0..count)
+        .map(|index| {
+            let (barrier, call) = (barrier.clone(), call.to_owned());
+            let address = servers[index % servers.len()];
             std::thread::spawn(move || {
                 barrier.wait();
-                let (status, answer) = request(addr, "POST", "/v1/decide", &[], call.as_bytes());
-                assert_eq!(status, 200);
+                let (status, answer) = request(address, "POST", "/v1/decide", &[], call.as_bytes());
+                assert_eq!(status, 200, "{answer}");
                 serde_json::from_str::<Value>(&answer).expect("decision JSON")
             })
         })
@@ -534,21 +638,4 @@ fn concurrent_calls_and_a_batch_use_an_approval_once() {
                 && decision["warnings"] == json!(["APPROVAL_INVALID"])),
         "{decisions:?}"
     );
-
-    // In a batch, too, only the first of two calls naming one approval uses it.
-    let second = id_of(&deferred(&server));
-    resolve(&server, &second, "approve", "lead");
-    let call = with_approval(charge(900), &second);
-    let (status, answer) = request(
-        server.decide,
-        "POST",
-        "/v1/decide/batch",
-        &[],
-        json!([call, call]).to_string().as_bytes(),
-    );
-    assert_eq!(status, 200, "{answer}");
-    let answers: Value = serde_json::from_str(&answer).expect("JSON");
-    assert_eq!(answers[0]["reason_code"], "APPROVED", "{answers}");
-    assert_eq!(answers[1]["effect"], "defer", "{answers}");
-    assert_eq!(answers[1]["warnings"], json!(["APPROVAL_INVALID"]));
 }

@@ -6,6 +6,7 @@
 mod action;
 mod alert_support;
 mod approvals;
+mod approvals_redis;
 mod audit;
 mod bundle;
 mod check;

@@ -167,6 +167,31 @@ fn three_replicas_sharing_redis_never_exceed_a_rate_limit_or_a_session_budget() 
 }
 
 #[test]
+fn a_replica_never_decides_on_a_snapshot_another_replica_made_stale() {
+    let bundles = Bundles::new();
+    bundles.add(LIMITED, "limited.fmb", "key");
+    let redis = RedisServer::start();
+    let servers = replicas(&bundles, "limited.fmb", &redis);
+    // One at a time, alternating: each replica's last snapshot of the agent is stale by the
+    // other's charge, so every group must learn the counts from Redis, not from memory.
+    let outcomes: Vec<(String, String)> = (0..30)
+        .map(|i| outcome(&servers[i % 2].decide(&charge("c"))))
+        .collect();
+    let permit = ("permit".to_owned(), "RULE_PERMIT".to_owned());
+    let denied = ("deny".to_owned(), "RATE_EXCEEDED".to_owned());
+    let expected: Vec<(String, String)> = (0..30)
+        .map(|i| {
+            if i < 20 {
+                permit.clone()
+            } else {
+                denied.clone()
+            }
+        })
+        .collect();
+    assert_eq!(outcomes, expected);
+}
+
+#[test]
 fn redis_killed_mid_run_denies_state_unavailable_and_the_service_recovers_when_it_is_back() {
     let bundles = Bundles::new();
     bundles.add(LIMITED, "limited.fmb", "key");

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use fpl_registry::manifest::{MANIFEST, MAX_MANIFEST_SIZE};
 use fpl_server::{
-    AdminConfig, AlertsConfig, AlertsConfigError, BundleSource, Config, Limits, StateConfig,
+    AdminConfig, AlertsConfig, AlertsConfigError, ApprovalLimits, BundleSource, Config, Limits,
+    StateConfig,
 };
 
 /// The environment variable holding the admin token when `--admin-token-file` is not given.
@@ -62,17 +63,25 @@ pub struct ServeArgs {
     /// the current directory, when there is one).
     #[arg(long, value_name = "FILE")]
     pub alerts: Option<PathBuf>,
-    /// Keep rate-limit windows, budgets and histories in Redis (`redis://HOST:PORT/DB`), shared
-    /// by every replica naming it; default: in this process.
+    /// Keep rate-limit windows, budgets, histories and approvals in Redis
+    /// (`redis://HOST:PORT/DB`), shared by every replica naming it; default: in this process.
     #[arg(long, value_name = "URL")]
     pub state: Option<String>,
-    /// Milliseconds one call to the state store may take; then the decision is
-    /// `STATE_UNAVAILABLE`.
+    /// Milliseconds one call to the state store (or its approvals) may take; then the decision
+    /// is `STATE_UNAVAILABLE`.
     #[arg(long, value_name = "MS", default_value_t = 500, requires = "state")]
     pub state_timeout: u64,
     /// The effect of a decision the state store could not count.
     #[arg(long, value_enum, default_value_t = OnStateUnavailable::Deny, requires = "state")]
     pub on_state_unavailable: OnStateUnavailable,
+    /// The most approvals one agent may have that are not past their expiry; a `defer` past it
+    /// is answered without an approval.
+    #[arg(long, value_name = "N", default_value_t = ApprovalLimits::default().per_agent)]
+    pub max_approvals_per_agent: usize,
+    /// The most approvals not past their expiry for all agents together (also how many ended
+    /// ones are kept for `approvals show`).
+    #[arg(long, value_name = "N", default_value_t = ApprovalLimits::default().total)]
+    pub max_approvals: usize,
 }
 
 /// The effect of a `STATE_UNAVAILABLE` decision.
@@ -142,6 +151,10 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             redis: args.state.clone(),
             timeout: Duration::from_millis(args.state_timeout.max(1)),
             defer_when_unavailable: args.on_state_unavailable == OnStateUnavailable::Defer,
+        },
+        approvals: ApprovalLimits {
+            per_agent: args.max_approvals_per_agent,
+            total: args.max_approvals,
         },
     };
     let served = fpl_server::serve(config, |bound| {

@@ -191,15 +191,9 @@ impl Evaluator {
 
     /// The decision time of `request`.
     fn now(&self, request: &Request) -> Timestamp {
-        self.time_of(request, self.clock)
-    }
-
-    /// The decision time of `request`, reading `clock` only when the request's `time` is not
-    /// the decision time.
-    fn time_of(&self, request: &Request, clock: impl FnOnce() -> Timestamp) -> Timestamp {
         match request.time() {
             Some(time) if self.request_time => time,
-            _ => clock(),
+            _ => (self.clock)(),
         }
     }
 
@@ -252,21 +246,7 @@ impl Evaluator {
         request: &Request,
         approval: ApprovalCheck,
     ) -> Decision<'_> {
-        let clock = (self.clock)();
-        self.decide_with_clock(store, request, approval, clock)
-    }
-
-    /// [`Evaluator::decide_with`] at the clock reading `clock` instead of the clock's own: a
-    /// decision service reads its clock once for a whole batch (a request's `time` still
-    /// decides when requests' times are used).
-    pub fn decide_with_clock<S: StateStore + ?Sized>(
-        &mut self,
-        store: &mut S,
-        request: &Request,
-        approval: ApprovalCheck,
-        clock: Timestamp,
-    ) -> Decision<'_> {
-        let now = self.time_of(request, || clock);
+        let now = self.now(request);
         decide_at(
             &self.policy,
             &mut self.buffers,

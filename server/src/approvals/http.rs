@@ -9,7 +9,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::service::AnswerError;
-use super::{Approval, Resolution, ResolveError, State};
+use super::{Approval, Resolution, ResolveError, State, StoreError};
 use crate::http::{self, Body};
 use crate::routes::Service;
 
@@ -66,8 +66,10 @@ pub(crate) async fn answer(
                     ));
                 }
             };
-            let list = approvals.list(state).await;
-            to_json(service, &List { approvals: &list })
+            match approvals.list(state).await {
+                Ok(list) => to_json(service, &List { approvals: &list }),
+                Err(error) => unavailable(service, &error),
+            }
         }
         (Method::GET, Some(id)) => {
             let wait = match param(&query, "wait").map(parse_wait) {
@@ -80,15 +82,18 @@ pub(crate) async fn answer(
                     ));
                 }
             };
+            // Only a pending approval is waited on: once resolved or expired it is answered
+            // at once, so a poll that arrives after the change does not wait for another.
             let found = match approvals.get(&id).await {
-                Some(approval) if !wait.is_zero() => {
-                    approvals.wait(&id, approval.state, wait).await
+                Ok(Some(approval)) if !wait.is_zero() && approval.state == State::Pending => {
+                    approvals.wait(&id, State::Pending, wait).await
                 }
                 found => found,
             };
             match found {
-                Some(approval) => to_json(service, &approval),
-                None => not_found(service, &id),
+                Ok(Some(approval)) => to_json(service, &approval),
+                Ok(None) => not_found(service, &id),
+                Err(error) => unavailable(service, &error),
             }
         }
         (Method::POST, Some(id)) => resolve(service, request, &id).await,
@@ -133,11 +138,16 @@ async fn resolve(service: &Service, request: Request<Incoming>, id: &str) -> Res
                 AnswerError::Refused(ResolveError::NotFound(_)) => StatusCode::NOT_FOUND,
                 AnswerError::Refused(ResolveError::Conflict { .. }) => StatusCode::CONFLICT,
                 AnswerError::Refused(ResolveError::SelfApproval(_)) => StatusCode::FORBIDDEN,
-                AnswerError::Unlogged(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AnswerError::Unlogged(_) | AnswerError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
             service.error(status, &error.to_string())
         }
     }
+}
+
+/// 503: the approval store failed; nothing was changed that the answer does not say.
+fn unavailable(service: &Service, error: &StoreError) -> Response<Body> {
+    service.error(StatusCode::SERVICE_UNAVAILABLE, &error.to_string())
 }
 
 fn not_found(service: &Service, id: &str) -> Response<Body> {

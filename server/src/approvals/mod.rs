@@ -4,11 +4,14 @@
 //!
 //! [`Approval`] holds the state machine: `pending` → `approved` | `denied` | `expired`, and
 //! `approved` → `used`; the first resolution wins. [`ApprovalStore`] is where approvals live
-//! (in the process: [`MemoryStore`]); [`Approvals`] ties a store to the decision log, so every
-//! change of state is a record; `http` answers the admin endpoints.
+//! (in the process: [`MemoryStore`]; in Redis, shared by replicas: [`RedisApprovals`]);
+//! [`Approvals`] ties a store to the decision log, so every change of state is a record;
+//! `http` answers the admin endpoints.
 
 mod http;
 mod memory;
+mod quota;
+mod redis;
 mod service;
 
 use std::fmt;
@@ -16,13 +19,18 @@ use std::future::Future;
 use std::pin::Pin;
 
 use fpl_runtime::Timestamp;
+use fpl_runtime::ir::Effect;
 use fpl_runtime::log::Record;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use crate::state::Unreachable;
 pub(crate) use http::answer;
 pub(crate) use memory::MemoryStore;
-pub(crate) use service::{Approvals, Settlement, check};
+pub use quota::ApprovalLimits;
+pub(crate) use quota::Quota;
+pub(crate) use redis::RedisApprovals;
+pub(crate) use service::{Approvals, Settlement, decide};
 
 /// The state of an approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,7 +90,7 @@ pub(crate) enum Resolution {
 }
 
 /// The call an approval is bound to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Binding {
     /// The request's `agent`.
     pub agent: String,
@@ -162,23 +170,56 @@ pub(crate) enum Claim {
     Denied(Approval),
     /// Unknown, expired, used, or bound to another call.
     Invalid,
+    /// The store could not be asked (never a store's answer): the request is decided with this
+    /// effect and `STATE_UNAVAILABLE`, never permitted.
+    Unavailable(Effect),
 }
+
+/// Why a store could not do what it was asked; nothing changed, or the change is unknown.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    /// The store did not answer (Redis down, or slower than `--state-timeout`).
+    #[error("the approval store is unavailable: {0}")]
+    Unreachable(#[from] Unreachable),
+    /// The store holds a value this service did not write.
+    #[error("the approval store holds a malformed value at `{key}`: {problem}")]
+    Malformed {
+        /// Where.
+        key: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl StoreError {
+    /// The `kind` label of `faramesh_state_errors_total`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::Unreachable(unreachable) => unreachable.kind(),
+            StoreError::Malformed { .. } => "unreadable",
+        }
+    }
+}
+
+/// What a store operation returns.
+pub(crate) type Stored<T> = Result<T, StoreError>;
 
 /// A boxed future of a store operation, so stores can be chosen at run time.
 pub(crate) type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Where approvals live. Every operation is one atomic step, so replicas sharing a store never
 /// resolve or use an approval twice. A store applies expiry itself: an approval past `expires`
-/// is never pending, whether or not [`ApprovalStore::expire`] has run.
+/// is never pending, whether or not [`ApprovalStore::expire`] has run. An operation that fails
+/// ([`StoreError`]) changed nothing, or (a timeout) may have; callers fail closed either way.
 pub(crate) trait ApprovalStore: Send + Sync + fmt::Debug {
     /// Keeps a new approval.
-    fn insert(&self, approval: Approval) -> StoreFuture<'_, ()>;
+    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<()>>;
 
     /// The approval `id` as it is at `now`.
-    fn get<'a>(&'a self, id: &'a str, now: Timestamp) -> StoreFuture<'a, Option<Approval>>;
+    fn get<'a>(&'a self, id: &'a str, now: Timestamp) -> StoreFuture<'a, Stored<Option<Approval>>>;
 
     /// The approvals in `state` (every one when `None`) at `now`, oldest first.
-    fn list(&self, state: Option<State>, now: Timestamp) -> StoreFuture<'_, Vec<Approval>>;
+    fn list(&self, state: Option<State>, now: Timestamp) -> StoreFuture<'_, Stored<Vec<Approval>>>;
 
     /// Approves or denies a pending approval: the first resolution wins.
     fn resolve<'a>(
@@ -188,7 +229,7 @@ pub(crate) trait ApprovalStore: Send + Sync + fmt::Debug {
         approver: &'a str,
         comment: Option<&'a str>,
         now: Timestamp,
-    ) -> StoreFuture<'a, Result<Approval, ResolveError>>;
+    ) -> StoreFuture<'a, Stored<Result<Approval, ResolveError>>>;
 
     /// What approval `id` is worth for the call `binding`; an approved one is taken (`used`).
     fn claim<'a>(
@@ -196,15 +237,19 @@ pub(crate) trait ApprovalStore: Send + Sync + fmt::Debug {
         id: &'a str,
         binding: &'a Binding,
         now: Timestamp,
-    ) -> StoreFuture<'a, Claim>;
+    ) -> StoreFuture<'a, Stored<Claim>>;
 
     /// Gives back an approval [`ApprovalStore::claim`] took whose call was not permitted after
     /// all (the policy now denies, a limit is reached, the log could not be written).
-    fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
+    fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Stored<()>>;
 
     /// Marks every pending approval past its expiry `expired` and returns them; forgets
     /// approvals whose life ended more than `keep` ago.
-    fn expire(&self, now: Timestamp, keep: std::time::Duration) -> StoreFuture<'_, Vec<Approval>>;
+    fn expire(
+        &self,
+        now: Timestamp,
+        keep: std::time::Duration,
+    ) -> StoreFuture<'_, Stored<Vec<Approval>>>;
 
     /// Changes whenever any approval changes state, for long polls.
     fn subscribe(&self) -> watch::Receiver<u64>;
@@ -218,6 +263,12 @@ impl Approval {
         } else {
             self.state
         }
+    }
+
+    /// This approval as it is at `now`.
+    pub fn at(mut self, now: Timestamp) -> Approval {
+        self.state = self.state_at(now);
+        self
     }
 
     /// Approves or denies it at `now` (the state machine's resolution step).
@@ -310,7 +361,7 @@ fn rfc3339_or_null<S: serde::Serializer>(
 pub(crate) fn new_id() -> std::io::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|error| std::io::Error::other(error.to_string()))?;
-    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(format!("{:032x}", u128::from_be_bytes(bytes)))
 }
 
 #[cfg(test)]

@@ -8,10 +8,14 @@ use std::time::Duration;
 
 use fpl_runtime::ir::Effect;
 use fpl_runtime::log::{self, ApprovalEvent, Record};
-use fpl_runtime::{ApprovalCheck, Decimal, Decision, ReasonCode, Request, Timestamp};
+use fpl_runtime::state::{MemoryStore, StateStore};
+use fpl_runtime::{ApprovalCheck, Decimal, Decision, Evaluator, ReasonCode, Request, Timestamp};
 use tokio::sync::watch;
 
-use super::{Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, new_id};
+use super::quota::{Place, Quota};
+use super::{
+    Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, StoreError, new_id,
+};
 use crate::ids::DecisionId;
 use crate::log_writer::LogWriter;
 use crate::metrics::Metrics;
@@ -29,6 +33,10 @@ pub(crate) struct Approvals {
     store: Arc<dyn ApprovalStore>,
     log: Option<LogWriter>,
     metrics: Metrics,
+    /// The bound on approvals created.
+    quota: Arc<Quota>,
+    /// The effect of a request whose approval the store could not check.
+    on_unavailable: Effect,
     /// Turns true when the service stops, so long polls answer at once instead of holding up
     /// the graceful shutdown.
     stopping: watch::Sender<bool>,
@@ -43,22 +51,43 @@ pub(crate) enum AnswerError {
     /// Taken, but its record could not be written.
     #[error("approval `{0}` was resolved, but the decision log could not be written")]
     Unlogged(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Approvals {
-    /// Approvals kept in `store`, their changes recorded in `log` when there is one and
-    /// counted in `metrics`.
+    /// Approvals kept in `store`, created within `quota`, their changes recorded in `log` when
+    /// there is one and counted in `metrics`; a request whose approval the store cannot check
+    /// is decided `on_unavailable` (`deny` or `defer`), `STATE_UNAVAILABLE`.
     pub fn new(
         store: Arc<dyn ApprovalStore>,
+        quota: Arc<Quota>,
         log: Option<LogWriter>,
         metrics: Metrics,
+        on_unavailable: Effect,
     ) -> Approvals {
         Approvals {
             store,
             log,
             metrics,
+            quota,
+            on_unavailable,
             stopping: watch::Sender::new(false),
         }
+    }
+
+    /// The bound on approvals created, for the settlements of answers.
+    pub fn quota(&self) -> &Arc<Quota> {
+        &self.quota
+    }
+
+    /// `result`, counting a store failure in `faramesh_state_errors_total`.
+    fn counted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(error) = &result {
+            self.metrics.state_error(error.kind());
+        }
+        result
     }
 
     /// What each request's `approval` is worth for it, one per request; empty when no request
@@ -72,7 +101,10 @@ impl Approvals {
         for request in requests {
             claims.push(match request.approval() {
                 None => None,
-                Some(id) => Some(self.store.claim(id, &binding(request), now).await),
+                Some(id) => Some(
+                    self.counted(self.store.claim(id, &binding(request), now).await)
+                        .unwrap_or(Claim::Unavailable(self.on_unavailable)),
+                ),
             });
         }
         claims
@@ -80,46 +112,68 @@ impl Approvals {
 
     /// Ends an answer: once its records are `written`, keeps the approvals it created and gives
     /// back the approved ones it took but did not use; when they were not written (the answer
-    /// became `LOG_WRITE_FAILED`), it created and used none.
-    pub async fn finish(&self, settlement: Settlement, written: bool) {
+    /// became `LOG_WRITE_FAILED`), it created and used none. Returns the `approval` objects
+    /// (JSON, as in the answer) of approvals the store could not keep: the answer shows
+    /// `"approval": null` for those, so it never names an approval that does not exist.
+    pub async fn finish(&self, mut settlement: Settlement, written: bool) -> Vec<String> {
         for id in &settlement.claimed {
             if !written || !settlement.used.contains(id) {
-                self.store.release(id).await;
+                // A release that fails leaves the approval used: the call was not permitted,
+                // and the approver must approve a new one (fails closed).
+                let _ = self.counted(self.store.release(id).await);
             }
         }
+        let mut unstored = Vec::new();
         if written {
             self.metrics
                 .approvals(State::Used.as_str(), settlement.used.len() as u64);
-            self.metrics
-                .approvals(State::Pending.as_str(), settlement.created.len() as u64);
-            for approval in settlement.created {
-                self.store.insert(approval).await;
+            self.metrics.approvals_refused(settlement.refused);
+            // Kept: they count until their approvals expire (also one the store failed to
+            // keep, which errs on the side of fewer approvals).
+            settlement.places.clear();
+            let mut stored = 0;
+            for approval in std::mem::take(&mut settlement.created) {
+                let text = serde_json::to_string(&approval);
+                match self.counted(self.store.insert(approval).await) {
+                    Ok(()) => stored += 1,
+                    Err(_) => unstored.extend(text),
+                }
             }
+            self.metrics.approvals(State::Pending.as_str(), stored);
         }
+        // Dropping the settlement gives back the places of approvals not kept.
+        unstored
     }
 
     /// The approval `id`, after recording any expiry that is due.
-    pub async fn get(&self, id: &str) -> Option<Approval> {
-        self.expire_due().await;
-        self.store.get(id, Timestamp::now()).await
+    pub async fn get(&self, id: &str) -> Result<Option<Approval>, StoreError> {
+        self.expire_due().await?;
+        self.counted(self.store.get(id, Timestamp::now()).await)
     }
 
     /// The approvals in `state` (all when `None`), oldest first.
-    pub async fn list(&self, state: Option<State>) -> Vec<Approval> {
-        self.expire_due().await;
-        self.store.list(state, Timestamp::now()).await
+    pub async fn list(&self, state: Option<State>) -> Result<Vec<Approval>, StoreError> {
+        self.expire_due().await?;
+        self.counted(self.store.list(state, Timestamp::now()).await)
     }
 
     /// The approval `id` once its state differs from `seen`, or at the end of `wait`.
-    pub async fn wait(&self, id: &str, seen: State, wait: Duration) -> Option<Approval> {
+    pub async fn wait(
+        &self,
+        id: &str,
+        seen: State,
+        wait: Duration,
+    ) -> Result<Option<Approval>, StoreError> {
         let deadline = tokio::time::Instant::now() + wait;
         let mut changes = self.store.subscribe();
         let mut stopping = self.stopping.subscribe();
         loop {
-            let approval = self.get(id).await?;
+            let Some(approval) = self.get(id).await? else {
+                return Ok(None);
+            };
             let stopped = *stopping.borrow_and_update();
             if approval.state != seen || stopped || tokio::time::Instant::now() >= deadline {
-                return Some(approval);
+                return Ok(Some(approval));
             }
             // A pending approval changes by itself when it expires.
             let until = match approval.state {
@@ -129,7 +183,7 @@ impl Approvals {
             tokio::select! {
                 changed = changes.changed() => {
                     if changed.is_err() {
-                        return Some(approval);
+                        return Ok(Some(approval));
                     }
                 }
                 () = tokio::time::sleep_until(until) => {}
@@ -146,12 +200,13 @@ impl Approvals {
         approver: &str,
         comment: Option<&str>,
     ) -> Result<Approval, AnswerError> {
-        self.expire_due().await;
+        self.expire_due().await?;
         let now = Timestamp::now();
-        let approval = self
-            .store
-            .resolve(id, resolution, approver, comment, now)
-            .await?;
+        let approval = self.counted(
+            self.store
+                .resolve(id, resolution, approver, comment, now)
+                .await,
+        )??;
         self.metrics.approvals(approval.state.as_str(), 1);
         let record = event(&approval, now, None);
         if !self.write(vec![record]).await {
@@ -161,9 +216,9 @@ impl Approvals {
     }
 
     /// Marks pending approvals past their expiry `expired` and records that.
-    pub async fn expire_due(&self) {
+    pub async fn expire_due(&self) -> Result<(), StoreError> {
         let now = Timestamp::now();
-        let expired = self.store.expire(now, KEEP).await;
+        let expired = self.counted(self.store.expire(now, KEEP).await)?;
         if !expired.is_empty() {
             self.metrics
                 .approvals(State::Expired.as_str(), expired.len() as u64);
@@ -173,6 +228,7 @@ impl Approvals {
                 .collect();
             self.write(records).await;
         }
+        Ok(())
     }
 
     /// Expires approvals in the background every [`SWEEP`] until `stop` turns true, then ends
@@ -190,7 +246,8 @@ impl Approvals {
                         return;
                     }
                 }
-                approvals.expire_due().await;
+                // A failure is counted; the next sweep tries again.
+                let _ = approvals.expire_due().await;
             }
         });
     }
@@ -205,33 +262,64 @@ impl Approvals {
 }
 
 /// What the approvals of one answer leave to do once its records are written: approvals
-/// created, and approved ones taken (claimed) and used.
-#[derive(Debug, Default)]
+/// created (and the places they took in the quota), approved ones taken (claimed) and used,
+/// and how many deferred calls the quota left without one.
+#[derive(Debug)]
 pub(crate) struct Settlement {
     created: Vec<Approval>,
+    places: Vec<Place>,
+    refused: u64,
     claimed: Vec<String>,
     used: Vec<String>,
+    quota: Arc<Quota>,
     /// The active policy's `approval_ttl`.
     pub ttl_ms: Option<u64>,
+}
+
+impl Drop for Settlement {
+    /// Gives back the places of approvals never kept: their answer was not written, or was
+    /// decided again (a conflict in the shared state) or not at all.
+    fn drop(&mut self) {
+        for place in self.places.drain(..) {
+            self.quota.give_back(place);
+        }
+    }
 }
 
 /// A request's approval, as checked before deciding it.
 pub(crate) type Checked<'a> = Option<&'a Claim>;
 
-/// What the evaluator is told about a checked approval.
-pub(crate) fn check(claim: Checked<'_>) -> ApprovalCheck {
-    match claim {
+/// Decides `request` with `store` and its approval as checked. When the approval could not be
+/// checked (the store failed), the decision is `STATE_UNAVAILABLE`: decided on empty state
+/// only for what does not depend on it (the redactions), nothing counted in `store`.
+pub(crate) fn decide<'e, S: StateStore + ?Sized>(
+    evaluator: &'e mut Evaluator,
+    store: &mut S,
+    request: &Request,
+    claim: Checked<'_>,
+) -> Decision<'e> {
+    let check = match claim {
         None | Some(Claim::Pending(_)) => ApprovalCheck::None,
         Some(Claim::Approved(_)) => ApprovalCheck::Approved,
         Some(Claim::Denied(_)) => ApprovalCheck::Denied,
         Some(Claim::Invalid) => ApprovalCheck::Invalid,
-    }
+        Some(Claim::Unavailable(effect)) => {
+            return evaluator
+                .decide_with(&mut MemoryStore::new(), request, ApprovalCheck::None)
+                .state_unavailable(*effect);
+        }
+    };
+    evaluator.decide_with(store, request, check)
 }
 
 impl Settlement {
-    /// A settlement for an answer whose requests' approvals were checked as `claims`.
-    pub fn new(claims: &[Option<Claim>]) -> Settlement {
+    /// A settlement for an answer whose requests' approvals were checked as `claims`, creating
+    /// approvals within `quota`.
+    pub fn new(claims: &[Option<Claim>], quota: &Arc<Quota>) -> Settlement {
         Settlement {
+            created: Vec::new(),
+            places: Vec::new(),
+            refused: 0,
             claimed: claims
                 .iter()
                 .filter_map(|claim| match claim {
@@ -239,7 +327,9 @@ impl Settlement {
                     _ => None,
                 })
                 .collect(),
-            ..Settlement::default()
+            used: Vec::new(),
+            quota: Arc::clone(quota),
+            ttl_ms: None,
         }
     }
 
@@ -259,6 +349,8 @@ impl Settlement {
                 let used = event(approval, decision.time, Some(&decision_id.to_string()));
                 (approval.clone(), Some(used))
             }
+            // The store failed: no approval to show, and none to create.
+            (_, _, Some(Claim::Unavailable(_))) => return (None, None),
             (Effect::Defer, _, Some(Claim::Pending(approval)))
             | (Effect::Deny, ReasonCode::ApprovalDenied, Some(Claim::Denied(approval))) => {
                 (approval.clone(), None)
@@ -276,16 +368,26 @@ impl Settlement {
         (serde_json::to_string(&approval).ok(), change)
     }
 
-    /// A new pending approval for a deferred call; none when the random source fails (the call
-    /// stays deferred, without an approval to name).
-    fn create(&self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
+    /// A new pending approval for a deferred call; none when its agent or the service is at
+    /// the quota's bound, or the random source fails (the call stays deferred, without an
+    /// approval to name).
+    fn create(&mut self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
         let created = decision.time.max(Timestamp::now());
         let ttl = self.ttl_ms.unwrap_or(DEFAULT_TTL_MS);
         let expires = Timestamp::from_unix(created.unix().saturating_add(
             Decimal::from_millionths(i128::from(ttl).saturating_mul(1_000)),
         ));
+        let Some(place) = self.quota.take(request.agent(), created, expires) else {
+            self.refused += 1;
+            return None;
+        };
+        let Ok(id) = new_id() else {
+            self.quota.give_back(place);
+            return None;
+        };
+        self.places.push(place);
         Some(Approval {
-            id: new_id().ok()?,
+            id,
             state: State::Pending,
             binding: binding(request),
             rule: decision.rule.map(|rule| rule.to_string()),

@@ -7,6 +7,9 @@ use fpl_runtime::{ReasonCode, Request, Timestamp};
 
 use super::*;
 
+#[path = "../../../tests/e2e/redis_support.rs"]
+mod redis_support;
+
 const CREATED: Timestamp = Timestamp::from_unix_seconds(1_000);
 const EXPIRES: Timestamp = Timestamp::from_unix_seconds(1_300);
 
@@ -157,73 +160,271 @@ fn ids_are_128_random_bits() {
 
 #[tokio::test]
 async fn the_memory_store_applies_each_step_atomically() {
-    let store = MemoryStore::new();
+    each_step_is_atomic(&MemoryStore::new(100)).await;
+}
+
+#[tokio::test]
+async fn the_redis_store_applies_each_step_atomically() {
+    let redis = redis_support::RedisServer::start();
+    let (store, _) = redis_store(&redis, Duration::from_secs(5), 100);
+    each_step_is_atomic(&store).await;
+}
+
+/// An approval store in `redis` keeping `max_ended` ended approvals, and its connection.
+fn redis_store(
+    redis: &redis_support::RedisServer,
+    timeout: Duration,
+    max_ended: usize,
+) -> (RedisApprovals, std::sync::Arc<crate::state::Redis>) {
+    let connection = crate::state::Redis::open(&redis.url(), timeout);
+    let connection = std::sync::Arc::new(connection.unwrap_or_else(|error| panic!("{error}")));
+    (
+        RedisApprovals::new(connection.clone(), max_ended),
+        connection,
+    )
+}
+
+#[tokio::test]
+async fn a_malformed_approval_in_redis_is_an_error_never_a_claim() {
+    let redis = redis_support::RedisServer::start();
+    let (store, connection) = redis_store(&redis, Duration::from_secs(5), 100);
+    let mut raw = connection.connection().await.expect("connected");
+    let _: i64 = ::redis::cmd("HSET")
+        .arg("fpl:{approvals}:a:bad")
+        .arg(&["id", "bad", "state", "approved", "body", "{not json"][..])
+        .arg("binding")
+        .arg(serde_json::to_string(&binding("900")).expect("JSON"))
+        .query_async(&mut raw)
+        .await
+        .expect("written");
+    let read = store.get("bad", at(1_010)).await;
+    assert!(
+        matches!(&read, Err(StoreError::Malformed { key, .. }) if key == "fpl:{approvals}:a:bad"),
+        "{read:?}"
+    );
+    // The claim script fails before it changes anything.
+    let claimed = store.claim("bad", &binding("900"), at(1_010)).await;
+    assert!(claimed.is_err(), "{claimed:?}");
+    let state: String = ::redis::cmd("HGET")
+        .arg("fpl:{approvals}:a:bad")
+        .arg("state")
+        .query_async(&mut raw)
+        .await
+        .expect("read");
+    assert_eq!(state, "approved");
+}
+
+#[tokio::test]
+async fn the_redis_store_fails_when_redis_is_down_and_recovers() {
+    let mut redis = redis_support::RedisServer::start();
+    let (store, _) = redis_store(&redis, Duration::from_millis(500), 100);
+    store.insert(approval("a")).await.expect("stored");
+    redis.kill();
+    let failed = store.claim("a", &binding("900"), at(1_010)).await;
+    assert!(
+        matches!(failed, Err(StoreError::Unreachable(_))),
+        "{failed:?}"
+    );
+    assert!(store.list(None, at(1_010)).await.is_err());
+    redis.restart();
+    // The restarted Redis is empty: the approval is gone, and the store answers again.
+    let mut answered = store.get("a", at(1_010)).await;
+    for _ in 0..50 {
+        if answered.is_ok() {
+            break;
+        }
+        // The connection manager reconnects on the next calls after a failure.
+        answered = store.get("a", at(1_010)).await;
+    }
+    assert!(matches!(answered, Ok(None)), "{answered:?}");
+}
+
+/// The steps every store must take atomically, on an empty `store`.
+async fn each_step_is_atomic(store: &dyn ApprovalStore) {
     let mut changes = store.subscribe();
-    store.insert(approval("a")).await;
-    store.insert(approval("b")).await;
+    store.insert(approval("a")).await.expect("stored");
+    store.insert(approval("b")).await.expect("stored");
     assert!(changes.has_changed().unwrap_or(false));
     changes.mark_unchanged();
 
     let listed = store.list(Some(State::Pending), at(1_010)).await;
+    let listed = listed.expect("listed");
     let ids: Vec<&str> = listed.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["a", "b"]);
+    // What the store gives back is what it was given.
+    let shown = store.get("b", at(1_010)).await.expect("read");
+    let shown = shown.expect("found");
+    assert_eq!(shown.binding, binding("900"));
+    assert_eq!(shown.record, approval("b").record);
+    assert_eq!(
+        (shown.created, shown.expires, shown.principal.as_deref()),
+        (CREATED, EXPIRES, Some("u-17"))
+    );
 
     let resolved = store
-        .resolve("a", Resolution::Approve, "lead", None, at(1_010))
-        .await;
-    assert_eq!(resolved.map(|a| a.state), Ok(State::Approved));
+        .resolve("a", Resolution::Approve, "lead", Some("ok"), at(1_010))
+        .await
+        .expect("answered");
+    let resolved = resolved.expect("resolved");
+    assert_eq!(resolved.state, State::Approved);
+    assert_eq!(
+        (resolved.approver.as_deref(), resolved.comment.as_deref()),
+        (Some("lead"), Some("ok"))
+    );
+    assert_eq!(resolved.resolved, Some(at(1_010)));
     assert!(changes.has_changed().unwrap_or(false));
     let again = store
         .resolve("a", Resolution::Deny, "lead", None, at(1_011))
-        .await;
-    assert!(matches!(again, Err(ResolveError::Conflict { .. })));
+        .await
+        .expect("answered");
+    assert_eq!(
+        again.err(),
+        Some(ResolveError::Conflict {
+            id: "a".into(),
+            state: State::Approved
+        })
+    );
     let missing = store
         .resolve("zz", Resolution::Deny, "lead", None, at(1_011))
-        .await;
+        .await
+        .expect("answered");
     assert_eq!(missing.err(), Some(ResolveError::NotFound("zz".into())));
-
-    // Reads show expiry before the sweep records it; the sweep expires each one once.
-    let shown = store.get("b", EXPIRES).await.map(|a| a.state);
-    assert_eq!(shown, Some(State::Expired));
-    let expired = store.expire(EXPIRES, Duration::from_secs(3600)).await;
-    assert_eq!(expired.len(), 1);
-    assert!(
-        store
-            .expire(EXPIRES, Duration::from_secs(3600))
-            .await
-            .is_empty()
+    let by_principal = store
+        .resolve("b", Resolution::Approve, "u-17", None, at(1_011))
+        .await
+        .expect("answered");
+    assert_eq!(
+        by_principal.err(),
+        Some(ResolveError::SelfApproval("u-17".into()))
     );
 
-    // Claims: taken once; given back when unused.
-    let claim = store.claim("a", &binding("900"), at(1_020)).await;
-    assert!(matches!(claim, Claim::Approved(_)));
+    // Reads show expiry before the sweep records it; the sweep expires each one once.
+    let shown = store.get("b", EXPIRES).await.expect("read");
+    assert_eq!(shown.map(|a| a.state), Some(State::Expired));
+    let listed = store.list(Some(State::Expired), EXPIRES).await;
+    assert_eq!(listed.expect("listed").len(), 1);
+    let late = store
+        .resolve("b", Resolution::Approve, "lead", None, EXPIRES)
+        .await
+        .expect("answered");
     assert!(matches!(
-        store.claim("a", &binding("900"), at(1_020)).await,
-        Claim::Invalid
+        late,
+        Err(ResolveError::Conflict {
+            state: State::Expired,
+            ..
+        })
     ));
-    store.release("a").await;
-    assert!(matches!(
-        store.claim("a", &binding("900"), at(1_020)).await,
-        Claim::Approved(_)
-    ));
-    assert!(matches!(
-        store.claim("nope", &binding("900"), at(1_020)).await,
-        Claim::Invalid
-    ));
+    let expired = store.expire(EXPIRES, Duration::from_secs(3600)).await;
+    let expired = expired.expect("expired");
+    assert_eq!(expired.len(), 1);
+    assert_eq!(
+        (expired[0].id.as_str(), expired[0].state),
+        ("b", State::Expired)
+    );
+    let again = store.expire(EXPIRES, Duration::from_secs(3600)).await;
+    assert!(again.expect("expired").is_empty());
+
+    // Claims: taken once; given back when unused; bound to the call.
+    let claim = |id: &'static str, amount: &'static str| async move {
+        store
+            .claim(id, &binding(amount), at(1_020))
+            .await
+            .expect("claimed")
+    };
+    assert!(matches!(claim("a", "901").await, Claim::Invalid));
+    assert!(matches!(claim("a", "900").await, Claim::Approved(_)));
+    assert!(matches!(claim("a", "900").await, Claim::Invalid));
+    let used = store.list(Some(State::Used), at(1_020)).await;
+    assert_eq!(used.expect("listed").len(), 1);
+    store.release("a").await.expect("released");
+    assert!(matches!(claim("a", "900").await, Claim::Approved(_)));
+    assert!(matches!(claim("nope", "900").await, Claim::Invalid));
+    assert!(matches!(claim("b", "900").await, Claim::Invalid));
 
     // Ended approvals are forgotten after `keep`; "a" (used) ended when it was approved.
-    store.expire(at(10_000), Duration::from_secs(60)).await;
-    assert!(store.list(None, at(10_000)).await.is_empty());
+    let forgotten = store.expire(at(10_000), Duration::from_secs(60)).await;
+    assert!(forgotten.expect("swept").is_empty());
+    assert!(
+        store
+            .list(None, at(10_000))
+            .await
+            .expect("listed")
+            .is_empty()
+    );
+    assert!(store.get("a", at(10_000)).await.expect("read").is_none());
+}
+
+#[tokio::test]
+async fn the_memory_store_expires_only_what_is_due_and_keeps_a_bounded_number_of_ended() {
+    expires_only_what_is_due_and_keeps_a_bounded_number_of_ended(&MemoryStore::new(2)).await;
+}
+
+#[tokio::test]
+async fn the_redis_store_expires_only_what_is_due_and_keeps_a_bounded_number_of_ended() {
+    let redis = redis_support::RedisServer::start();
+    let (store, _) = redis_store(&redis, Duration::from_secs(5), 2);
+    expires_only_what_is_due_and_keeps_a_bounded_number_of_ended(&store).await;
+}
+
+/// On an empty `store` that keeps 2 ended approvals.
+async fn expires_only_what_is_due_and_keeps_a_bounded_number_of_ended(store: &dyn ApprovalStore) {
+    for (id, expires) in [("a", 1_100), ("b", 1_200), ("c", 1_300), ("d", 1_400)] {
+        let mut pending = approval(id);
+        pending.expires = at(expires);
+        store.insert(pending).await.expect("stored");
+    }
+    let keep = Duration::from_secs(3600);
+    assert!(
+        store
+            .expire(at(1_099), keep)
+            .await
+            .expect("swept")
+            .is_empty()
+    );
+    let expired = store.expire(at(1_250), keep).await.expect("swept");
+    let ids: Vec<&str> = expired.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    // "c" is denied: a third ended approval, so the one that ended first ("a") is forgotten.
+    let denied = store
+        .resolve("c", Resolution::Deny, "lead", None, at(1_260))
+        .await
+        .expect("answered");
+    assert_eq!(denied.map(|a| a.state), Ok(State::Denied));
+    // The Redis store forgets beyond its bound when it sweeps (nothing else is due now).
+    let swept = store.expire(at(1_260), keep).await.expect("swept");
+    assert!(swept.is_empty());
+    let forgotten = store.get("a", at(1_260)).await.expect("read");
+    assert_eq!(forgotten.map(|a| a.id), None);
+    let listed = store.list(None, at(1_260)).await.expect("listed");
+    let ids: Vec<(&str, State)> = listed.iter().map(|a| (a.id.as_str(), a.state)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("b", State::Expired),
+            ("c", State::Denied),
+            ("d", State::Pending)
+        ]
+    );
+    // A denied approval no longer expires; "d" still does, once.
+    let expired = store.expire(at(1_400), keep).await.expect("swept");
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired.first().map(|a| a.id.as_str()), Some("d"));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_long_poll_ends_when_the_service_stops() {
-    let store = std::sync::Arc::new(MemoryStore::new());
+    let store = std::sync::Arc::new(MemoryStore::new(100));
     let metrics = crate::metrics::Metrics::new().unwrap_or_else(|error| panic!("{error}"));
-    let approvals = std::sync::Arc::new(Approvals::new(store.clone(), None, metrics));
+    let approvals = std::sync::Arc::new(Approvals::new(
+        store.clone(),
+        Quota::new(ApprovalLimits::default()),
+        None,
+        metrics,
+        fpl_runtime::ir::Effect::Deny,
+    ));
     let mut open = approval("a");
     open.expires = Timestamp::from_unix_seconds(Timestamp::now().unix_floor() + 3600);
-    store.insert(open).await;
+    store.insert(open).await.expect("stored");
     let (stop, stopped) = watch::channel(false);
     approvals.spawn_expiry(stopped);
     let start = tokio::time::Instant::now();
@@ -237,7 +438,8 @@ async fn a_long_poll_ends_when_the_service_stops() {
     });
     tokio::task::yield_now().await;
     let _ = stop.send(true);
-    let approval = waiting.await.ok().flatten().map(|approval| approval.state);
+    let approval = waiting.await.ok().and_then(Result::ok).flatten();
+    let approval = approval.map(|approval| approval.state);
     assert_eq!(approval, Some(State::Pending));
     // On tokio's paused clock: the poll ended when the service stopped, not after its wait.
     assert!(start.elapsed() < Duration::from_secs(60));

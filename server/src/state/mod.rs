@@ -1,7 +1,9 @@
-//! Where the service keeps rate-limit windows, budgets and histories (§17): in this process
-//! (the default), apart from the bundles so a swap keeps them, or in Redis, shared by every
-//! replica that names the same Redis.
+//! Where the service keeps rate-limit windows, budgets, histories and approvals (§17): in this
+//! process (the default), apart from the bundles so a swap keeps them, or in Redis, shared by
+//! every replica that names the same Redis (one connection for both stores).
 
+mod cache;
+mod connection;
 mod redis;
 mod shared;
 mod snapshot;
@@ -13,7 +15,9 @@ use fpl_runtime::ir::Effect;
 use fpl_runtime::state::MemoryStore;
 use serde::Serialize;
 
+use crate::approvals::{self, ApprovalStore, RedisApprovals};
 use crate::metrics::Metrics;
+pub(crate) use connection::{Redis, Unreachable};
 pub(crate) use shared::Shared;
 
 /// Where state lives and what happens when it cannot be reached.
@@ -25,6 +29,17 @@ pub struct StateConfig {
     pub timeout: Duration,
     /// `defer` instead of `deny` when the store cannot be reached.
     pub defer_when_unavailable: bool,
+}
+
+impl StateConfig {
+    /// The effect of a decision the store could not count or check.
+    pub(crate) fn on_unavailable(&self) -> Effect {
+        if self.defer_when_unavailable {
+            Effect::Defer
+        } else {
+            Effect::Deny
+        }
+    }
 }
 
 impl Default for StateConfig {
@@ -54,6 +69,16 @@ pub(crate) enum Backend {
     Redis(Arc<Shared>),
 }
 
+/// Where the service keeps its state and its approvals: both in this process, or both in the
+/// same Redis.
+#[derive(Debug)]
+pub(crate) struct Stores {
+    /// Limits, budgets and histories.
+    pub state: Backend,
+    /// Approvals.
+    pub approvals: Arc<dyn ApprovalStore>,
+}
+
 /// What `/v1/status` shows about the state.
 #[derive(Debug, Serialize)]
 pub(crate) struct StateStatus {
@@ -65,28 +90,37 @@ pub(crate) struct StateStatus {
     pub error: Option<String>,
 }
 
-impl Backend {
-    /// The backend `config` names.
-    pub fn open(config: &StateConfig, metrics: Metrics) -> Result<Backend, StateError> {
+impl Stores {
+    /// The stores `config` names; the approval store keeps at most `max_ended` ended approvals.
+    pub fn open(
+        config: &StateConfig,
+        max_ended: usize,
+        metrics: Metrics,
+    ) -> Result<Stores, StateError> {
         let Some(url) = &config.redis else {
-            return Ok(Backend::Memory(Mutex::new(MemoryStore::new())));
+            return Ok(Stores {
+                state: Backend::Memory(Mutex::new(MemoryStore::new())),
+                approvals: Arc::new(approvals::MemoryStore::new(max_ended)),
+            });
         };
-        let store = redis::RedisStore::open(url, config.timeout).map_err(|source| StateError {
+        let redis = Redis::open(url, config.timeout).map_err(|source| StateError {
             url: url.clone(),
             source,
         })?;
-        let on_unavailable = if config.defer_when_unavailable {
-            Effect::Defer
-        } else {
-            Effect::Deny
-        };
-        Ok(Backend::Redis(Arc::new(Shared::new(
-            store,
-            on_unavailable,
-            metrics,
-        ))))
+        let redis = Arc::new(redis);
+        let store = redis::RedisStore::new(Arc::clone(&redis));
+        Ok(Stores {
+            state: Backend::Redis(Arc::new(Shared::new(
+                store,
+                config.on_unavailable(),
+                metrics,
+            ))),
+            approvals: Arc::new(RedisApprovals::new(redis, max_ended)),
+        })
     }
+}
 
+impl Backend {
     /// The in-process store, locked (after the evaluator, never before).
     pub fn memory(store: &Mutex<MemoryStore>) -> MutexGuard<'_, MemoryStore> {
         store

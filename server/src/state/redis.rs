@@ -1,17 +1,19 @@
 //! The Redis store: one agent's state read by one script and written back by another that
 //! first checks the agent's version (optimistic concurrency), so replicas sharing a Redis
-//! decide as one evaluator deciding the same requests one at a time.
+//! decide as one evaluator deciding the same requests one at a time. Each write sets a new
+//! random version, so a replica can decide on a snapshot it kept (`super::cache`) and learn
+//! from the write, or from a check of the version, whether it was still current.
 //!
 //! Keys put the agent in a hash tag (`fpl:{agent}`, `fpl:{agent}:s:<session>`,
 //! `fpl:{agent}:h:<session>`) so one Redis Cluster slot holds an agent and both scripts touch
 //! one slot. Every write renews the keys' expiry ([`STATE_TTL`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use fpl_runtime::state::HISTORY_LEN;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::sync::OnceCell;
 
+use super::connection::{Redis, Unreachable};
 use super::snapshot::{Snapshot, Unreadable, VERSION};
 
 /// How long state lives after its agent's last write: longer than the longest rate-limit
@@ -34,15 +36,15 @@ end
 return out
 ";
 
-/// Writes back if the agent's version is still ARGV[1]: ARGV[2] is the expiry in seconds,
-/// then `n, field, value…` of the agent hash, then per session `value, n, entry…`.
+/// Writes back if the agent's version is still ARGV[1], as ARGV[2]: ARGV[3] is the expiry in
+/// seconds, then `n, field, value…` of the agent hash, then per session `value, n, entry…`.
+/// Versions are compared as text: random 63-bit tokens do not survive Lua's numbers.
 const COMMIT: &str = r"
-local version = tonumber(redis.call('HGET', KEYS[1], 'VERSION') or '0')
-if version ~= tonumber(ARGV[1]) then return 0 end
-local ttl = tonumber(ARGV[2])
-local i = 4
-redis.call('HINCRBY', KEYS[1], 'VERSION', 1)
-for j = 1, tonumber(ARGV[3]) do
+if (redis.call('HGET', KEYS[1], 'VERSION') or '0') ~= ARGV[1] then return 0 end
+local ttl = tonumber(ARGV[3])
+local i = 5
+redis.call('HSET', KEYS[1], 'VERSION', ARGV[2])
+for j = 1, tonumber(ARGV[4]) do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
@@ -63,91 +65,61 @@ end
 return 1
 ";
 
+/// Whether the agent's version is still ARGV[1].
+const CHECK: &str = r"
+if (redis.call('HGET', KEYS[1], 'VERSION') or '0') == ARGV[1] then return 1 end
+return 0
+";
+
 /// Why the store could not answer.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
-    /// No answer within the timeout.
-    #[error("no answer within {0:?}")]
-    Timeout(Duration),
-    /// Redis answered with an error or the connection failed.
+    /// Redis did not answer.
     #[error(transparent)]
-    Redis(#[from] redis::RedisError),
+    Unreachable(#[from] Unreachable),
     /// The store holds a value this service did not write.
     #[error(transparent)]
     Unreadable(#[from] Unreadable),
     /// The load script answered something other than its array.
     #[error("unexpected answer from the load script")]
     Shape,
+    /// No new version could be drawn.
+    #[error("the random source failed: {0}")]
+    Random(String),
 }
 
 /// A Redis state store.
+#[derive(Debug)]
 pub(crate) struct RedisStore {
-    client: redis::Client,
-    /// Connected on first use, so the service starts (and denies) while Redis is down.
-    connection: OnceCell<ConnectionManager>,
-    timeout: Duration,
+    redis: Arc<Redis>,
     load: redis::Script,
     commit: redis::Script,
-}
-
-impl std::fmt::Debug for RedisStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStore")
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
+    check: redis::Script,
 }
 
 impl RedisStore {
-    /// A store at `url` (`redis://HOST:PORT/DB`) whose every call gives up after `timeout`.
-    pub fn open(url: &str, timeout: Duration) -> Result<RedisStore, redis::RedisError> {
+    /// A store in `redis`.
+    pub fn new(redis: Arc<Redis>) -> RedisStore {
         let commit = COMMIT
             .replace("VERSION", VERSION)
             .replace("HISTORY_LEN", &HISTORY_LEN.to_string());
-        Ok(RedisStore {
-            client: redis::Client::open(url)?,
-            connection: OnceCell::new(),
-            timeout,
+        RedisStore {
+            redis,
             load: redis::Script::new(LOAD),
             commit: redis::Script::new(&commit),
-        })
-    }
-
-    /// The connection, made on first use; the manager reconnects by itself after a failure.
-    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        let connect = || async {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(self.timeout)
-                .set_response_timeout(self.timeout)
-                .set_number_of_retries(1);
-            ConnectionManager::new_with_config(self.client.clone(), config).await
-        };
-        let manager = self.within(async { Ok(self.connection.get_or_try_init(connect).await?) });
-        Ok(manager.await?.clone())
-    }
-
-    /// `call`, or [`StoreError::Timeout`] when it takes longer than the timeout.
-    async fn within<T>(
-        &self,
-        call: impl Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .unwrap_or(Err(StoreError::Timeout(self.timeout)))
+            check: redis::Script::new(&CHECK.replace("VERSION", VERSION)),
+        }
     }
 
     /// Reads `agent`'s state with `sessions`.
     pub async fn load(&self, agent: &str, sessions: &[&str]) -> Result<Snapshot, StoreError> {
-        let mut connection = self.connection().await?;
         let mut invocation = self.load.key(agent_key(agent));
         for session in sessions {
             invocation
                 .key(session_key(agent, session))
                 .key(history_key(agent, session));
         }
-        let reply: Vec<String> = self
-            .within(async { Ok(invocation.invoke_async(&mut connection).await?) })
-            .await?;
+        let reply: Vec<String> = self.redis.invoke(&invocation).await?;
         let mut reply = reply.into_iter();
         let fields_len = reply
             .next()
@@ -177,13 +149,19 @@ impl RedisStore {
     }
 
     /// Writes back what `snapshot`'s decisions changed, if the agent is still at the version
-    /// read; `Ok(false)`: another decision changed it first, and nothing was written.
-    pub async fn commit(&self, agent: &str, snapshot: &Snapshot) -> Result<bool, StoreError> {
-        let mut connection = self.connection().await?;
+    /// read: the new version, or `None` when another decision changed it first and nothing
+    /// was written.
+    pub async fn commit(
+        &self,
+        agent: &str,
+        snapshot: &Snapshot,
+    ) -> Result<Option<i64>, StoreError> {
+        let version = new_version()?;
         let writes = snapshot.writes();
         let mut invocation = self.commit.key(agent_key(agent));
         invocation
             .arg(snapshot.version())
+            .arg(version)
             .arg(STATE_TTL.as_secs())
             .arg(writes.fields.len());
         for (name, value) in &writes.fields {
@@ -199,21 +177,29 @@ impl RedisStore {
                 invocation.arg(entry);
             }
         }
-        let written: i64 = self
-            .within(async { Ok(invocation.invoke_async(&mut connection).await?) })
-            .await?;
-        Ok(written == 1)
+        let written: i64 = self.redis.invoke(&invocation).await?;
+        Ok((written == 1).then_some(version))
+    }
+
+    /// Whether `agent` is still at `snapshot`'s version: its decisions were made on current
+    /// state.
+    pub async fn check(&self, agent: &str, snapshot: &Snapshot) -> Result<bool, StoreError> {
+        let mut invocation = self.check.key(agent_key(agent));
+        invocation.arg(snapshot.version());
+        let current: i64 = self.redis.invoke(&invocation).await?;
+        Ok(current == 1)
     }
 
     /// Whether Redis answers `PING` within the timeout.
     pub async fn reachable(&self) -> Result<(), StoreError> {
-        let mut connection = self.connection().await?;
-        self.within(async {
-            let _: String = redis::cmd("PING").query_async(&mut connection).await?;
-            Ok(())
-        })
-        .await
+        Ok(self.redis.ping().await?)
     }
+}
+
+/// A new version token: 63 random bits, never 0 (the version of an agent with no state).
+fn new_version() -> Result<i64, StoreError> {
+    let bits = getrandom::u64().map_err(|error| StoreError::Random(error.to_string()))?;
+    Ok(i64::try_from(bits >> 1).unwrap_or(i64::MAX).max(1))
 }
 
 /// The agent's hash: version, day, rate-limit windows and budget days.

@@ -1,8 +1,10 @@
 //! Deciding with state shared in Redis. Decisions of one agent are grouped: while one group's
 //! state is read, decided and written back, the next requests for that agent queue up and go
 //! together in the next group — one read and one write per group, however many requests it
-//! holds. A write succeeds only if the agent's version is unchanged; otherwise the group is
-//! decided again on fresh state, so no replica ever counts against stale counts.
+//! holds, and no read when the snapshot of the agent's last group is kept (`super::cache`). A
+//! write succeeds only if the agent's version is unchanged (a group that changed nothing checks
+//! the version of a kept snapshot); otherwise the group is decided again on fresh state, so no
+//! replica ever decides on stale state.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,8 +15,9 @@ use fpl_runtime::ir::Effect;
 use fpl_runtime::state::MemoryStore;
 use tokio::sync::oneshot;
 
+use super::cache::SnapshotCache;
 use super::redis::{RedisStore, StoreError};
-use crate::approvals::{self, Claim, Settlement};
+use crate::approvals::{self, Claim, Quota, Settlement};
 use crate::bundles::Active;
 use crate::decide::Decided;
 use crate::ids::DecisionId;
@@ -32,12 +35,16 @@ struct Job {
     /// Its approval, as checked.
     claim: Option<Claim>,
     logging: bool,
+    /// The bound on approvals created.
+    quota: Arc<Quota>,
     reply: oneshot::Sender<(Decided, Settlement)>,
 }
 
 /// State shared through Redis, with the queues of the agents being decided.
 pub(crate) struct Shared {
     store: RedisStore,
+    /// Each agent's snapshot as this replica last read or wrote it.
+    cache: SnapshotCache,
     /// Per agent being decided, the requests waiting for its next group. An agent is present
     /// exactly while a task decides its groups.
     queues: Mutex<HashMap<String, Vec<Job>>>,
@@ -78,6 +85,7 @@ impl Shared {
     pub fn new(store: RedisStore, on_unavailable: Effect, metrics: Metrics) -> Shared {
         Shared {
             store,
+            cache: SnapshotCache::default(),
             queues: Mutex::new(HashMap::new()),
             on_unavailable,
             healthy: AtomicBool::new(true),
@@ -94,6 +102,7 @@ impl Shared {
         claims: &[Option<Claim>],
         ids: Vec<DecisionId>,
         logging: bool,
+        quota: &Arc<Quota>,
     ) -> (Vec<Decided>, Vec<Settlement>) {
         let mut waiting = Vec::with_capacity(requests.len());
         for (index, (request, id)) in requests.iter().zip(ids).enumerate() {
@@ -109,6 +118,7 @@ impl Shared {
                     &claim,
                     id,
                     logging,
+                    quota,
                 );
                 waiting.push(Err(done));
                 continue;
@@ -120,6 +130,7 @@ impl Shared {
                 id,
                 claim: claim.clone(),
                 logging,
+                quota: Arc::clone(quota),
                 reply,
             };
             self.submit(agent, job);
@@ -132,7 +143,7 @@ impl Shared {
                 Err(done) => done,
                 Ok((answer, claim, id)) => match answer.await {
                     Ok(done) => done,
-                    Err(_) => self.unavailable_one(active, request, claim, id, logging),
+                    Err(_) => self.unavailable_one(active, request, claim, id, logging, quota),
                 },
             };
             decided.push(done);
@@ -207,10 +218,15 @@ impl Shared {
                 sessions.push(job.request.session());
             }
         }
+        let mut kept = self.cache.take(agent, &sessions);
         for _ in 0..ATTEMPTS {
-            let mut snapshot = match self.store.load(agent, &sessions).await {
-                Ok(snapshot) => snapshot,
-                Err(error) => return self.unavailable(jobs, &error),
+            let was_kept = kept.is_some();
+            let mut snapshot = match kept.take() {
+                Some(snapshot) => snapshot,
+                None => match self.store.load(agent, &sessions).await {
+                    Ok(snapshot) => snapshot,
+                    Err(error) => return self.unavailable(jobs, &error),
+                },
             };
             let decided: Vec<_> = jobs
                 .iter()
@@ -224,24 +240,34 @@ impl Shared {
                         &job.claim,
                         id,
                         job.logging,
+                        &job.quota,
                     )
                 })
                 .collect();
-            let written = if snapshot.changed() {
+            let current = if snapshot.changed() {
                 self.store.commit(agent, &snapshot).await
+            } else if was_kept {
+                let version = snapshot.version();
+                let current = self.store.check(agent, &snapshot).await;
+                current.map(|current| current.then_some(version))
             } else {
-                Ok(true)
+                Ok(Some(snapshot.version()))
             };
-            match written {
-                Ok(true) => {
+            match current {
+                Ok(Some(version)) => {
                     self.recovered();
+                    snapshot.committed(version);
+                    self.cache.keep(agent, snapshot);
                     for (job, done) in jobs.into_iter().zip(decided) {
                         // The requester may be gone (client disconnected): nothing to answer.
                         let _ = job.reply.send(done);
                     }
                     return;
                 }
-                Ok(false) => self.metrics.state_error("conflict"),
+                Ok(None) => {
+                    self.metrics.state_error("conflict");
+                    self.cache.contended(agent);
+                }
                 Err(error) => return self.unavailable(jobs, &error),
             }
         }
@@ -252,9 +278,9 @@ impl Shared {
     /// Answers every job `STATE_UNAVAILABLE`.
     fn unavailable(&self, jobs: Vec<Job>, error: &StoreError) {
         self.metrics.state_error(match error {
-            StoreError::Timeout(_) => "timeout",
+            StoreError::Unreachable(unreachable) => unreachable.kind(),
             StoreError::Unreadable(_) | StoreError::Shape => "unreadable",
-            StoreError::Redis(_) => "error",
+            StoreError::Random(_) => "error",
         });
         if self.healthy.swap(false, Ordering::Relaxed) {
             eprintln!("faramesh serve: the state store is unavailable: {error}");
@@ -265,8 +291,14 @@ impl Shared {
     /// Answers every job `STATE_UNAVAILABLE`.
     fn unavailable_all(&self, jobs: Vec<Job>) {
         for job in jobs {
-            let done =
-                self.unavailable_one(&job.active, &job.request, job.claim, job.id, job.logging);
+            let done = self.unavailable_one(
+                &job.active,
+                &job.request,
+                job.claim,
+                job.id,
+                job.logging,
+                &job.quota,
+            );
             let _ = job.reply.send(done);
         }
     }
@@ -287,14 +319,14 @@ impl Shared {
         claim: Option<Claim>,
         id: DecisionId,
         logging: bool,
+        quota: &Arc<Quota>,
     ) -> (Decided, Settlement) {
         let mut evaluator = active.evaluator();
         // Decided on empty state only for what does not depend on state (the redactions);
         // its effect is replaced, and nothing it counted is kept.
-        let decision = evaluator
-            .decide_with(&mut MemoryStore::new(), request, approvals::check(None))
+        let decision = approvals::decide(&mut evaluator, &mut MemoryStore::new(), request, None)
             .state_unavailable(self.on_unavailable);
-        let settlement = Settlement::new(std::slice::from_ref(&claim));
+        let settlement = Settlement::new(std::slice::from_ref(&claim), quota);
         let done = Decided::of(request, &decision, logging, id, (None, None));
         (done, settlement)
     }
@@ -309,11 +341,12 @@ fn decide_one<S: fpl_runtime::state::StateStore>(
     claim: &Option<Claim>,
     id: DecisionId,
     logging: bool,
+    quota: &Arc<Quota>,
 ) -> (Decided, Settlement) {
-    let mut settlement = Settlement::new(std::slice::from_ref(claim));
+    let mut settlement = Settlement::new(std::slice::from_ref(claim), quota);
     settlement.ttl_ms = evaluator.approval_ttl_ms();
     let claim = claim.as_ref();
-    let decision = evaluator.decide_with(store, request, approvals::check(claim));
+    let decision = approvals::decide(evaluator, store, request, claim);
     let settled = settlement.settle(request, &decision, claim, id);
     let done = Decided::of(request, &decision, logging, id, settled);
     (done, settlement)

@@ -9,7 +9,7 @@ use fpl_runtime::ir::Effect;
 use fpl_runtime::state::{AgentState, Change, DayState, RateKey, RateState, StateStore};
 use fpl_runtime::{Decimal, Timestamp};
 
-/// The field of the agent's version, bumped by every write.
+/// The field of the agent's version: a random token, new with every write.
 pub(crate) const VERSION: &str = "v";
 /// The field of the agent's UTC day.
 const DAY: &str = "d";
@@ -106,6 +106,24 @@ impl Snapshot {
     /// The version read: a write succeeds only while the store still holds it.
     pub fn version(&self) -> i64 {
         self.version
+    }
+
+    /// Whether it holds every one of `sessions`.
+    pub fn covers(&self, sessions: &[&str]) -> bool {
+        sessions
+            .iter()
+            .all(|session| self.loaded.iter().any(|(loaded, _)| loaded == session))
+    }
+
+    /// It as the store holds it once its writes were made at `version`: nothing changed since.
+    pub fn committed(&mut self, version: i64) {
+        self.version = version;
+        for (id, recorded) in &mut self.loaded {
+            if let Some(session) = self.state.session(id) {
+                *recorded = session.history.recorded();
+            }
+        }
+        self.touched = Touched::default();
     }
 
     /// Whether the decisions changed anything.

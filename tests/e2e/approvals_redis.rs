@@ -1,0 +1,285 @@
+//! Approvals shared by `faramesh serve` replicas through a real `redis-server` (SPEC §17):
+//! created on one replica, listed and resolved on another, used once on any, resolved once
+//! across all; long polls wake on every replica; with Redis gone, a call naming an approval is
+//! never permitted and the admin endpoints answer 503, until Redis is back.
+
+use serde_json::{Value, json};
+
+use crate::approvals::{
+    admin, assert_used_once, bundles, charge, decide, deferred, id_of, resolve, serve,
+    with_approval,
+};
+use crate::redis_support::RedisServer;
+use crate::serve_support::{Bundles, Server, TOKEN, request};
+
+/// `count` replicas of `bundle` with admin listeners sharing `redis`, replica `i` logging to
+/// `log-i`, with `extra` arguments.
+fn replicas(
+    bundles: &Bundles,
+    redis: &RedisServer,
+    (bundle, count): (&str, usize),
+    extra: &[&str],
+) -> Vec<Server> {
+    let url = redis.url();
+    (0..count)
+        .map(|index| {
+            let log = format!("log-{index}");
+            let mut args = vec!["--bundle", bundle, "--log", &log, "--state", &url];
+            args.extend_from_slice(extra);
+            serve(bundles, &args)
+        })
+        .collect()
+}
+
+/// The states that the logs of `replicas` stopped replicas record for approval `id`, each
+/// log's in order, the logs one after another; every log verifies.
+fn logged_states(bundles: &Bundles, replicas: usize, id: &str) -> Vec<String> {
+    for index in 0..replicas {
+        bundles.ok(&["audit", "verify", &format!("log-{index}")]);
+    }
+    states_so_far(bundles, replicas, id)
+}
+
+/// [`logged_states`] while the replicas may still be writing (the logs are not verified).
+fn states_so_far(bundles: &Bundles, replicas: usize, id: &str) -> Vec<String> {
+    let mut states = Vec::new();
+    for index in 0..replicas {
+        let log = format!("log-{index}");
+        let text = std::fs::read_to_string(bundles.path(&log)).expect("the log");
+        for line in text.lines() {
+            // A line being written is skipped; a stopped replica's log verified first.
+            let Ok(record) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            if record["event"] == "approval" && record["approval"]["id"] == id {
+                states.push(
+                    record["approval"]["state"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    states
+}
+
+/// The ids of the approvals `server` lists in `state`.
+fn listed(server: &Server, state: &str) -> Vec<String> {
+    let (status, listed) = admin(
+        server,
+        "GET",
+        &format!("/v1/approvals?state={state}"),
+        &Value::Null,
+    );
+    assert_eq!(status, 200, "{listed}");
+    listed["approvals"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(id_of)
+        .collect()
+}
+
+/// A long poll of approval `id` on `server`'s admin listener, in a thread: its JSON answer.
+fn long_poll(server: &Server, id: &str) -> std::thread::JoinHandle<Value> {
+    let (admin_addr, path) = (
+        server.admin.expect("an admin listener"),
+        format!("/v1/approvals/{id}?wait=30s"),
+    );
+    std::thread::spawn(move || {
+        let auth = format!("Bearer {TOKEN}");
+        let (status, answer) = request(admin_addr, "GET", &path, &[("Authorization", &auth)], b"");
+        assert_eq!(status, 200, "{answer}");
+        serde_json::from_str(&answer).expect("JSON")
+    })
+}
+
+#[test]
+fn replicas_sharing_redis_share_approvals_and_use_each_once() {
+    let bundles = bundles();
+    let redis = RedisServer::start();
+    let servers = replicas(&bundles, &redis, ("a.fmb", 3), &[]);
+    let (a, b, c) = (&servers[0], &servers[1], &servers[2]);
+
+    // Deferred on A, pending on B.
+    let approval = deferred(a);
+    let id = id_of(&approval);
+    assert_eq!(approval["state"], "pending");
+    assert_eq!(listed(b, "pending"), [id.as_str()]);
+    let (status, shown) = admin(c, "GET", &format!("/v1/approvals/{id}"), &Value::Null);
+    assert_eq!((status, shown["state"].clone()), (200, json!("pending")));
+
+    // A long poll on A wakes when B resolves; a second resolution on A is a conflict.
+    let poll = long_poll(a, &id);
+    let (status, approved) = resolve(b, &id, "approve", "lead");
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["state"], "approved");
+    assert_eq!(poll.join().expect("the long poll")["state"], "approved");
+    let (status, conflict) = resolve(a, &id, "deny", "someone-else");
+    assert_eq!(status, 409, "{conflict}");
+    assert_eq!(listed(c, "approved"), [id.as_str()]);
+
+    // Permitted once on C; the same call re-sent to A is deferred again.
+    let permitted = decide(c, &with_approval(charge(900), &id));
+    assert_eq!(
+        (
+            permitted["effect"].clone(),
+            permitted["reason_code"].clone()
+        ),
+        (json!("permit"), json!("APPROVED")),
+        "{permitted}"
+    );
+    assert_eq!(permitted["approval"]["state"], "used");
+    let again = decide(a, &with_approval(charge(900), &id));
+    assert_eq!(again["effect"], "defer", "{again}");
+    assert_eq!(again["warnings"], json!(["APPROVAL_INVALID"]));
+    assert_eq!(listed(b, "used"), [id.as_str()]);
+
+    // Many re-sends of one approved call, spread over the replicas at once: one permit.
+    let second = id_of(&deferred(b));
+    let (status, _) = resolve(c, &second, "approve", "lead");
+    assert_eq!(status, 200);
+    let call = with_approval(charge(900), &second).to_string();
+    let addresses: Vec<_> = servers.iter().map(|server| server.decide).collect();
+    assert_used_once(&addresses, &call, 24);
+
+    // Every change is logged once, by the replica that made it: A created the first
+    // approval, B approved it, C used it; the second was used on whichever replica won.
+    drop(servers);
+    assert_eq!(
+        logged_states(&bundles, 3, &id),
+        ["pending", "approved", "used"]
+    );
+    let mut second = logged_states(&bundles, 3, &second);
+    second.sort();
+    assert_eq!(second, ["approved", "pending", "used"]);
+}
+
+#[test]
+fn with_redis_gone_a_call_naming_an_approval_is_never_permitted_and_admin_answers_503() {
+    let bundles = bundles();
+    let mut redis = RedisServer::start();
+    let servers = replicas(&bundles, &redis, ("a.fmb", 2), &["--state-timeout", "300"]);
+    let (a, b) = (&servers[0], &servers[1]);
+    let id = id_of(&deferred(a));
+    let (status, _) = resolve(b, &id, "approve", "lead");
+    assert_eq!(status, 200);
+
+    redis.kill();
+    let denied = decide(b, &with_approval(charge(900), &id));
+    assert_eq!(
+        (denied["effect"].clone(), denied["reason_code"].clone()),
+        (json!("deny"), json!("STATE_UNAVAILABLE")),
+        "{denied}"
+    );
+    assert_eq!(denied["approval"], Value::Null);
+    let (status, answer) = admin(a, "GET", "/v1/approvals?state=pending", &Value::Null);
+    assert_eq!(status, 503, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("approval store")),
+        "{answer}"
+    );
+    let (status, _) = resolve(a, &id, "deny", "lead");
+    assert_eq!(status, 503);
+
+    // Back (empty): the replicas recover by themselves; the old approval is gone.
+    redis.restart();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let fresh = loop {
+        let decision = decide(a, &charge(900));
+        if !decision["approval"].is_null() {
+            break decision["approval"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "{decision}");
+    };
+    assert_eq!(listed(b, "pending"), [id_of(&fresh)]);
+    let unknown = decide(b, &with_approval(charge(900), &id));
+    assert_eq!(
+        unknown["warnings"],
+        json!(["APPROVAL_INVALID"]),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn with_redis_gone_a_deferred_call_names_no_approval_and_the_error_is_counted() {
+    // An agent without limits or budgets is decided without the state store: only its
+    // approval needs Redis.
+    let bundles = Bundles::build(&[("agent helper {\n  default defer\n}\n", "a.fmb", "key")]);
+    let mut redis = RedisServer::start();
+    let servers = replicas(&bundles, &redis, ("a.fmb", 1), &["--state-timeout", "300"]);
+    let call = json!({"agent": "helper", "tool": "shell/run", "args": {}});
+    let stored = decide(&servers[0], &call);
+    assert_eq!(stored["approval"]["state"], "pending", "{stored}");
+    redis.kill();
+    let unstored = decide(&servers[0], &call);
+    assert_eq!(unstored["effect"], "defer", "{unstored}");
+    assert_eq!(unstored["approval"], Value::Null, "{unstored}");
+    let (_, metrics) = request(servers[0].decide, "GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("faramesh_state_errors_total{kind=\"error\"}")
+            || metrics.contains("faramesh_state_errors_total{kind=\"timeout\"}"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn with_redis_gone_a_call_naming_an_approval_is_deferred_when_so_configured() {
+    let bundles = bundles();
+    let mut redis = RedisServer::start();
+    let servers = replicas(
+        &bundles,
+        &redis,
+        ("a.fmb", 1),
+        &["--state-timeout", "300", "--on-state-unavailable", "defer"],
+    );
+    let id = id_of(&deferred(&servers[0]));
+    let (status, _) = resolve(&servers[0], &id, "approve", "lead");
+    assert_eq!(status, 200);
+    redis.kill();
+    let decision = decide(&servers[0], &with_approval(charge(900), &id));
+    assert_eq!(
+        (decision["effect"].clone(), decision["reason_code"].clone()),
+        (json!("defer"), json!("STATE_UNAVAILABLE")),
+        "{decision}"
+    );
+    assert_eq!(decision["approval"], Value::Null);
+}
+
+#[test]
+fn an_approval_nobody_resolves_expires_once_across_replicas() {
+    let bundles = bundles();
+    let redis = RedisServer::start();
+    let servers = replicas(&bundles, &redis, ("short.fmb", 3), &[]);
+    let id = id_of(&deferred(&servers[0]));
+    // A long poll on another replica ends when the approval expires.
+    let expired = long_poll(&servers[1], &id).join().expect("the long poll");
+    assert_eq!(expired["state"], "expired", "{expired}");
+    for server in &servers {
+        assert_eq!(listed(server, "expired"), [id.as_str()]);
+        assert!(listed(server, "pending").is_empty());
+        let (status, _) = resolve(server, &id, "approve", "lead");
+        assert_eq!(status, 409);
+    }
+    let ignored = decide(&servers[2], &with_approval(charge(900), &id));
+    assert_eq!(
+        ignored["warnings"],
+        json!(["APPROVAL_INVALID"]),
+        "{ignored}"
+    );
+    // Every replica sweeps; the expiry is recorded once, by the replica that marked it (which
+    // may still be writing it when the others already show the approval expired).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut states = states_so_far(&bundles, 3, &id);
+    while !states.iter().any(|state| state == "expired") {
+        assert!(std::time::Instant::now() < deadline, "{states:?}");
+        states = states_so_far(&bundles, 3, &id);
+    }
+    drop(servers);
+    let mut states = logged_states(&bundles, 3, &id);
+    states.sort();
+    assert_eq!(states, ["expired", "pending"]);
+}
