@@ -198,7 +198,9 @@ impl Decider {
         };
         let mut unstored = Vec::new();
         for settlement in settlements {
-            unstored.extend(self.approvals.finish(settlement, written).await);
+            // Boxed, as the Redis path is: keeping approvals (in Redis, too) takes a 2 KB future
+            // that every decision's future would otherwise carry and hyper copy.
+            unstored.extend(Box::pin(self.approvals.finish(settlement, written)).await);
         }
         self.metrics.decisions(out.tally);
         if !written {
