@@ -1,5 +1,6 @@
 -- wrk script: POST /v1/decide, rotating four requests of the payments bot (a permitted charge
--- (soon rate-limited), a deferred large charge, a mandatory deny, a default deny).
+-- (soon rate-limited), a deferred large charge, a mandatory deny, and an `http/get` without
+-- `args.host`, which the `host:` rule therefore does not match: a default deny).
 local bodies = {
   '{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":120,"currency":"usd"},"session":"s-42"}',
   '{"agent":"payments-bot","tool":"stripe/charge","args":{"amount":900,"currency":"usd"},"session":"s-42"}',
