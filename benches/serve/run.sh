@@ -7,27 +7,25 @@
 #                                 decisions with the state in a redis-server (Debian package, on
 #                                 core 0 beside the server: the server side gets one core)
 #   benches/serve/run.sh --open-loop
-#                                 the highest decision rate (wrk, 8 connections), then `oha`
-#                                 sending a steady 80 % of it for 20 s, open loop (each latency
-#                                 counts from when its request was due), the charge of
-#                                 request.json; then `GET /livez` at the same rate, which
-#                                 decides nothing: the latency the tool and host add anyway
+#                                 the highest decision rate (wrk, 8 connections), then
+#                                 `openloop` (benches/openloop) sending a steady 80 % of it for
+#                                 20 s, open loop (each latency counts from when its request was
+#                                 due), the charge of request.json; then `GET /livez` at the
+#                                 same rate, which decides nothing: the latency the tool and host
+#                                 add anyway
 #   benches/serve/run.sh --open-loop --rate 10000 [--state redis]
 #                                 the same at a given rate (issue 16's target: 10,000/s with
 #                                 the state in Redis)
-# `oha` is built from crates.io when missing, with Debian's OpenSSL (libssl-dev, pkg-config):
-# its default rustls build compiles aws-lc, which takes far longer.
+# `openloop` is this workspace's own generator: `oha` (tokio and hyper) added a p99 of 24 ms at
+# 76,000/s to a route that decides nothing, which hid what the server does.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 command -v wrk >/dev/null || { echo "run.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
-if [[ " $* " == *" --open-loop "* ]] && ! command -v oha >/dev/null; then
-  echo "run.sh: installing oha (cargo install, several minutes)"
-  # Build in cargo's own temporary directory, not the project's target directory.
-  env -u CARGO_TARGET_DIR cargo install oha --locked --no-default-features --features native-tls
-fi
-cargo build --quiet --release --locked -p faramesh-cli --manifest-path "$root/Cargo.toml"
+cargo build --quiet --release --locked -p faramesh-cli -p fpl-openloop \
+  --manifest-path "$root/Cargo.toml"
 bin="${CARGO_TARGET_DIR:-$root/target}/release/faramesh"
+openloop="${CARGO_TARGET_DIR:-$root/target}/release/openloop"
 
 work=$(mktemp -d)
 server=""
@@ -97,10 +95,11 @@ if [[ -n "$open_loop" ]]; then
   else
     echo "== POST /v1/decide, open loop at $rate/s for 20 s, 64 connections"
   fi
-  taskset -c 1 oha --no-tui -z 20s -c 64 -q "$rate" --latency-correction \
-    -m POST -H 'Content-Type: application/json' -D "$here/request.json" "$url/v1/decide"
+  taskset -c 1 "$openloop" --addr "${url#http://}" --path /v1/decide \
+    --body "$here/request.json" --rate "$rate" --seconds 20 --connections 64
   echo "== GET /livez, open loop at $rate/s for 20 s, 64 connections: the floor of tool and host"
-  taskset -c 1 oha --no-tui -z 20s -c 64 -q "$rate" --latency-correction "$url/livez"
+  taskset -c 1 "$openloop" --addr "${url#http://}" --path /livez --rate "$rate" --seconds 20 \
+    --connections 64
   exit 0
 fi
 
