@@ -82,13 +82,10 @@ pub(crate) async fn answer(
                     ));
                 }
             };
-            // Only a pending approval is waited on: once resolved or expired it is answered
-            // at once, so a poll that arrives after the change does not wait for another.
-            let found = match approvals.get(&id).await {
-                Ok(Some(approval)) if !wait.is_zero() && approval.state == State::Pending => {
-                    approvals.wait(&id, State::Pending, wait).await
-                }
-                found => found,
+            let found = if wait.is_zero() {
+                approvals.get(&id).await
+            } else {
+                approvals.wait_while_pending(&id, wait).await
             };
             match found {
                 Ok(Some(approval)) => to_json(service, &approval),

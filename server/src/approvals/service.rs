@@ -157,11 +157,11 @@ impl Approvals {
         self.counted(self.store.list(state, Timestamp::now()).await)
     }
 
-    /// The approval `id` once its state differs from `seen`, or at the end of `wait`.
-    pub async fn wait(
+    /// The approval `id` once it is no longer pending (at once if it is not), or as it is at
+    /// the end of `wait`: a poll that arrives just after a change does not wait for another.
+    pub async fn wait_while_pending(
         &self,
         id: &str,
-        seen: State,
         wait: Duration,
     ) -> Result<Option<Approval>, StoreError> {
         let deadline = tokio::time::Instant::now() + wait;
@@ -172,14 +172,14 @@ impl Approvals {
                 return Ok(None);
             };
             let stopped = *stopping.borrow_and_update();
-            if approval.state != seen || stopped || tokio::time::Instant::now() >= deadline {
+            if approval.state != State::Pending
+                || stopped
+                || tokio::time::Instant::now() >= deadline
+            {
                 return Ok(Some(approval));
             }
             // A pending approval changes by itself when it expires.
-            let until = match approval.state {
-                State::Pending => deadline.min(instant_of(approval.expires)),
-                _ => deadline,
-            };
+            let until = deadline.min(instant_of(approval.expires));
             tokio::select! {
                 changed = changes.changed() => {
                     if changed.is_err() {

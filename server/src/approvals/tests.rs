@@ -432,7 +432,7 @@ async fn a_long_poll_ends_when_the_service_stops() {
         let approvals = approvals.clone();
         async move {
             approvals
-                .wait("a", State::Pending, Duration::from_secs(60))
+                .wait_while_pending("a", Duration::from_secs(60))
                 .await
         }
     });
