@@ -25,6 +25,11 @@ mod run;
 mod source;
 mod state;
 
+/// A real `redis-server` for the unit tests of the shared-state paths.
+#[cfg(test)]
+#[path = "../../tests/e2e/redis_support.rs"]
+mod redis_support;
+
 pub use alerts::{AlertsConfig, AlertsConfigError};
 pub use approvals::ApprovalLimits;
 pub use config::{AdminConfig, Config, Limits};

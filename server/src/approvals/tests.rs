@@ -6,9 +6,7 @@ use fpl_runtime::log::Record;
 use fpl_runtime::{ReasonCode, Request, Timestamp};
 
 use super::*;
-
-#[path = "../../../tests/e2e/redis_support.rs"]
-mod redis_support;
+use crate::redis_support;
 
 const CREATED: Timestamp = Timestamp::from_unix_seconds(1_000);
 const EXPIRES: Timestamp = Timestamp::from_unix_seconds(1_300);
