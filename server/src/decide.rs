@@ -3,12 +3,15 @@
 //! held, so a batch is never split across a swap; its records are queued for the log before the
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
 //! until they are written. A `defer` creates an approval and a request naming an approval is
-//! decided with it (`crate::approvals`); their records follow the decision's. State (limits,
-//! budgets, histories) lives in [`Backend`], apart from the bundles, so a swap keeps it.
-//! Decisions are written straight into the answer's text; their alerts are queued for delivery
-//! once the records are written, never awaited.
+//! decided with it (`crate::approvals`); their records follow the decision's. A created approval
+//! is stored once the records are written: the answer remembers where each one's JSON sits, and
+//! shows `null` there instead when the store did not keep it. State (limits, budgets,
+//! histories) lives in [`Backend`], apart from the bundles, so a swap keeps it. Decisions are
+//! written straight into the answer's text; their alerts are queued for delivery once the
+//! records are written, never awaited.
 
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::Arc;
 
 use fpl_runtime::batch::{Batch, BatchError};
@@ -16,7 +19,7 @@ use fpl_runtime::log::Record;
 use fpl_runtime::{Decision, ReasonCode, Request, Timestamp};
 
 use crate::alerts::{Alerts, Raised};
-use crate::approvals::{self, Approvals, Settlement};
+use crate::approvals::{self, Approvals, Settled, Settlement, Unkept};
 use crate::bundles::Bundles;
 use crate::ids::{DecisionId, DecisionIds};
 use crate::log_writer::{LogWriter, Written};
@@ -136,8 +139,8 @@ impl Decider {
                         let claim = claims.get(index).and_then(Option::as_ref);
                         let decision =
                             approvals::decide(&mut evaluator, &mut *store, request, claim);
-                        let (approval, change) = settlement.settle(request, &decision, claim, id);
-                        out.decision(request, &decision, id, approval.as_deref(), change);
+                        let settled = settlement.settle(request, &decision, claim, id);
+                        out.decision(request, &decision, id, settled);
                         id = id.successor();
                     }
                     settlements.push(settlement);
@@ -196,11 +199,12 @@ impl Decider {
             Some(written) => written.await.unwrap_or(false),
             None => true,
         };
-        let mut unstored = Vec::new();
+        // In the order the answer shows their approvals.
+        let mut unkept = Unkept::default();
         for settlement in settlements {
             // Boxed, as the Redis path is: keeping approvals (in Redis, too) takes a 2 KB future
             // that every decision's future would otherwise carry and hyper copy.
-            unstored.extend(Box::pin(self.approvals.finish(settlement, written)).await);
+            unkept.append(Box::pin(self.approvals.finish(settlement, written)).await);
         }
         self.metrics.decisions(out.tally);
         if !written {
@@ -210,16 +214,9 @@ impl Decider {
         // Only once the decisions are final: a failed log write turns them into denials
         // without alerts. Queuing never waits.
         self.alerts.send(out.raised);
-        let mut answer = out.answer.finish();
-        for approval in unstored {
-            // Rare (the store failed after the decision): the answer names no approval.
-            answer = answer.replacen(
-                &format!("\"approval\":{approval}}}"),
-                "\"approval\":null}",
-                1,
-            );
-        }
-        answer
+        let mut answer = out.answer;
+        answer.withdraw(&unkept);
+        answer.finish()
     }
 }
 
@@ -228,19 +225,19 @@ impl Decider {
 pub(crate) struct Decided(Writer);
 
 impl Decided {
-    /// `decision` of `request`, named `id`, with its approval (JSON) and that approval's change
-    /// as settled; with its records when `logging`.
+    /// `decision` of `request`, named `id`, with its approval as `settled`; with its records
+    /// when `logging`.
     pub fn of(
         request: &Request,
         decision: &Decision<'_>,
         logging: bool,
         id: DecisionId,
-        (approval, change): (Option<String>, Option<Record>),
+        settled: Settled,
     ) -> Decided {
         // The shared-state path decides without the service's alerts at hand: every alert
         // keeps its facts here, and the unconfigured ones are told apart when sent.
         let mut out = Writer::new(false, 1, logging, Raised::default());
-        out.decision(request, decision, id, approval.as_deref(), change);
+        out.decision(request, decision, id, settled);
         Decided(out)
     }
 }
@@ -270,26 +267,25 @@ impl Writer {
         }
     }
 
-    /// Adds `decision` of `request`, named `id`, with its approval (JSON) and that approval's
-    /// change record.
+    /// Adds `decision` of `request`, named `id`, with its approval and that approval's change
+    /// record as `settled`.
     fn decision(
         &mut self,
         request: &Request,
         decision: &Decision<'_>,
         id: DecisionId,
-        approval: Option<&str>,
-        change: Option<Record>,
+        settled: Settled,
     ) {
         self.count += 1;
         self.tally
             .count(decision.effect.as_str(), decision.reason_code.as_str());
         self.raised.add(request, decision, id);
-        self.answer.decision(decision, id, approval);
+        self.answer.decision(decision, id, &settled);
         if let Some(if_unwritten) = &mut self.if_unwritten {
-            if_unwritten.decision(&decision.log_write_failed(), id, None);
+            if_unwritten.decision(&decision.log_write_failed(), id, &Settled::default());
             self.records
                 .push(Record::of(request, decision).with_decision_id(id.to_string()));
-            self.records.extend(change);
+            self.records.extend(settled.change);
         }
     }
 
@@ -311,9 +307,9 @@ impl Writer {
         self.count += other.count;
         self.tally.merge(other.tally);
         self.raised.append(other.raised);
-        self.answer.push(&other.answer.finish());
+        self.answer.append(other.answer);
         if let (Some(mine), Some(theirs)) = (&mut self.if_unwritten, other.if_unwritten) {
-            mine.push(&theirs.finish());
+            mine.append(theirs);
         }
         self.records.extend(other.records);
     }
@@ -329,6 +325,9 @@ impl Writer {
 struct Answer {
     text: String,
     array: bool,
+    /// Where the JSON of each approval its decisions created sits in `text`, in the order
+    /// created: shown only if the store keeps it.
+    created: Vec<Range<usize>>,
 }
 
 impl Answer {
@@ -338,14 +337,21 @@ impl Answer {
         if array {
             text.push('[');
         }
-        Answer { text, array }
+        Answer {
+            text,
+            array,
+            created: Vec::new(),
+        }
     }
 
-    /// Appends a decision with its `approval` (JSON), if any.
-    fn decision(&mut self, decision: &Decision<'_>, id: DecisionId, approval: Option<&str>) {
+    /// Appends a decision with its approval as `settled`.
+    fn decision(&mut self, decision: &Decision<'_>, id: DecisionId, settled: &Settled) {
         self.separate();
         decision.write_json(&mut self.text);
-        write_id_and_approval(&mut self.text, id, approval);
+        let at = write_id_and_approval(&mut self.text, id, settled.approval.as_deref());
+        if settled.created {
+            self.created.push(at);
+        }
     }
 
     /// Appends the decision while no verified bundle is active (§17): `deny`, `INVALID_BUNDLE`.
@@ -363,10 +369,28 @@ impl Answer {
         write_id_and_approval(&mut self.text, id, None);
     }
 
-    /// Appends a decision already written (with its id and approval).
-    fn push(&mut self, decision: &str) {
+    /// Appends `other`, one decision already written (with its id and approval).
+    fn append(&mut self, other: Answer) {
         self.separate();
-        self.text.push_str(decision);
+        let offset = self.text.len();
+        self.created.extend(
+            other
+                .created
+                .iter()
+                .map(|at| at.start + offset..at.end + offset),
+        );
+        self.text.push_str(&other.finish());
+    }
+
+    /// Shows `null` instead of each created approval the store did not keep (`unkept`).
+    fn withdraw(&mut self, unkept: &Unkept) {
+        debug_assert_eq!(unkept.created(), self.created.len());
+        // From the last, so the places of earlier ones stay where they are.
+        for &index in unkept.indices().iter().rev() {
+            if let Some(at) = self.created.get(index) {
+                self.text.replace_range(at.clone(), "null");
+            }
+        }
     }
 
     /// A comma before every element of an array but the first.
@@ -386,13 +410,19 @@ impl Answer {
 }
 
 /// Ends the decision just written to `out` with `decision_id` and `approval` (its JSON, or
-/// `null`).
-fn write_id_and_approval(out: &mut String, id: DecisionId, approval: Option<&str>) {
+/// `null`); where in `out` the approval was written.
+fn write_id_and_approval(out: &mut String, id: DecisionId, approval: Option<&str>) -> Range<usize> {
     // The decision's closing brace.
     out.pop();
     out.push_str(",\"decision_id\":\"");
     id.write_hex(out);
     out.push_str("\",\"approval\":");
+    let start = out.len();
     out.push_str(approval.unwrap_or("null"));
+    let end = out.len();
     out.push('}');
+    start..end
 }
+
+#[cfg(test)]
+mod tests;

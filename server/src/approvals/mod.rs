@@ -30,7 +30,7 @@ pub(crate) use memory::MemoryStore;
 pub use quota::ApprovalLimits;
 pub(crate) use quota::Quota;
 pub(crate) use redis::RedisApprovals;
-pub(crate) use service::{Approvals, Settlement, decide};
+pub(crate) use service::{Approvals, Settled, Settlement, Unkept, decide};
 
 /// The state of an approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

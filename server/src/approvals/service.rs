@@ -3,6 +3,7 @@
 //! stored once the records are written, resolved by approvers and expired in the background.
 //! Every change of state is a decision record (§17).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -112,10 +113,10 @@ impl Approvals {
 
     /// Ends an answer: once its records are `written`, keeps the approvals it created and gives
     /// back the approved ones it took but did not use; when they were not written (the answer
-    /// became `LOG_WRITE_FAILED`), it created and used none. Returns the `approval` objects
-    /// (JSON, as in the answer) of approvals the store could not keep: the answer shows
-    /// `"approval": null` for those, so it never names an approval that does not exist.
-    pub async fn finish(&self, mut settlement: Settlement, written: bool) -> Vec<String> {
+    /// became `LOG_WRITE_FAILED`), it created and used none. Returns the created approvals that
+    /// were not kept: the answer shows `"approval": null` for those, so it never names an
+    /// approval that does not exist.
+    pub async fn finish(&self, mut settlement: Settlement, written: bool) -> Unkept {
         for id in &settlement.claimed {
             if !written || !settlement.used.contains(id) {
                 // A release that fails leaves the approval used: the call was not permitted,
@@ -123,26 +124,38 @@ impl Approvals {
                 let _ = self.counted(self.store.release(id).await);
             }
         }
-        let mut unstored = Vec::new();
+        let unkept = self.keep_created(&mut settlement, written).await;
         if written {
             self.metrics
                 .approvals(State::Used.as_str(), settlement.used.len() as u64);
             self.metrics.approvals_refused(settlement.refused);
-            // Kept: they count until their approvals expire (also one the store failed to
-            // keep, which errs on the side of fewer approvals).
-            settlement.places.clear();
-            let mut stored = 0;
-            for approval in std::mem::take(&mut settlement.created) {
-                let text = serde_json::to_string(&approval);
-                match self.counted(self.store.insert(approval).await) {
-                    Ok(()) => stored += 1,
-                    Err(_) => unstored.extend(text),
-                }
-            }
-            self.metrics.approvals(State::Pending.as_str(), stored);
+            let stored = unkept.created - unkept.indices.len();
+            self.metrics
+                .approvals(State::Pending.as_str(), stored as u64);
         }
-        // Dropping the settlement gives back the places of approvals not kept.
-        unstored
+        unkept
+    }
+
+    /// Stores the approvals `settlement` created, in order, when their records were `written`;
+    /// those not kept give their places in the quota back. Which were not kept.
+    async fn keep_created(&self, settlement: &mut Settlement, written: bool) -> Unkept {
+        let mut unkept = Unkept {
+            created: settlement.created.len(),
+            indices: Vec::new(),
+        };
+        // One at a time off the front: if the answer is dropped meanwhile, the settlement still
+        // holds the approvals not yet stored, and gives their places back.
+        let mut index = 0;
+        while let Some((approval, place)) = settlement.created.pop_front() {
+            let kept = written && self.counted(self.store.insert(approval).await).is_ok();
+            // A kept approval counts until it expires.
+            if !kept {
+                settlement.quota.give_back(place);
+                unkept.indices.push(index);
+            }
+            index += 1;
+        }
+        unkept
     }
 
     /// The approval `id`, after recording any expiry that is due.
@@ -262,12 +275,11 @@ impl Approvals {
 }
 
 /// What the approvals of one answer leave to do once its records are written: approvals
-/// created (and the places they took in the quota), approved ones taken (claimed) and used,
-/// and how many deferred calls the quota left without one.
+/// created, in order, with the places they took in the quota; approved ones taken (claimed) and
+/// used; and how many deferred calls the quota left without one.
 #[derive(Debug)]
 pub(crate) struct Settlement {
-    created: Vec<Approval>,
-    places: Vec<Place>,
+    created: VecDeque<(Approval, Place)>,
     refused: u64,
     claimed: Vec<String>,
     used: Vec<String>,
@@ -277,12 +289,53 @@ pub(crate) struct Settlement {
 }
 
 impl Drop for Settlement {
-    /// Gives back the places of approvals never kept: their answer was not written, or was
-    /// decided again (a conflict in the shared state) or not at all.
+    /// Gives back the places of approvals never kept: their answer was decided again (a
+    /// conflict in the shared state) or dropped before they were stored.
     fn drop(&mut self) {
-        for place in self.places.drain(..) {
+        for (_, place) in self.created.drain(..) {
             self.quota.give_back(place);
         }
+    }
+}
+
+/// What settling a decision's approval leaves for its answer.
+#[derive(Debug, Default)]
+pub(crate) struct Settled {
+    /// The `approval` to show (JSON), if any.
+    pub approval: Option<String>,
+    /// Whether the decision created it: the answer then names it only if the store keeps it.
+    pub created: bool,
+    /// The record of the approval's change, to follow the decision's.
+    pub change: Option<Record>,
+}
+
+/// The approvals an answer created that the store did not keep, by their place in the order
+/// they were created, which is the order the answer shows them in.
+#[derive(Debug, Default)]
+pub(crate) struct Unkept {
+    /// How many approvals were created.
+    created: usize,
+    /// The places of those not kept, ascending.
+    indices: Vec<usize>,
+}
+
+impl Unkept {
+    /// Adds `other`'s, created after these.
+    pub fn append(&mut self, other: Unkept) {
+        let offset = self.created;
+        self.indices
+            .extend(other.indices.into_iter().map(|index| offset + index));
+        self.created += other.created;
+    }
+
+    /// How many approvals were created, kept or not.
+    pub fn created(&self) -> usize {
+        self.created
+    }
+
+    /// The places (in creation order) of the approvals not kept, ascending.
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
     }
 }
 
@@ -317,8 +370,7 @@ impl Settlement {
     /// approvals within `quota`.
     pub fn new(claims: &[Option<Claim>], quota: &Arc<Quota>) -> Settlement {
         Settlement {
-            created: Vec::new(),
-            places: Vec::new(),
+            created: VecDeque::new(),
             refused: 0,
             claimed: claims
                 .iter()
@@ -333,45 +385,52 @@ impl Settlement {
         }
     }
 
-    /// The `approval` of `decision`'s answer (JSON), creating or using one as §17 says, and
-    /// the record of that change, to follow the decision's record. Called while the evaluator
-    /// is held.
+    /// The `approval` of `decision`'s answer, creating or using one as §17 says, and the record
+    /// of that change. Called while the evaluator is held.
     pub fn settle(
         &mut self,
         request: &Request,
         decision: &Decision<'_>,
         claim: Checked<'_>,
         decision_id: DecisionId,
-    ) -> (Option<String>, Option<Record>) {
-        let (approval, change) = match (decision.effect, decision.reason_code, claim) {
+    ) -> Settled {
+        let shown = |approval: &Approval, change| Settled {
+            approval: serde_json::to_string(approval).ok(),
+            created: false,
+            change,
+        };
+        match (decision.effect, decision.reason_code, claim) {
             (Effect::Permit, ReasonCode::Approved, Some(Claim::Approved(approval))) => {
                 self.used.push(approval.id.clone());
                 let used = event(approval, decision.time, Some(&decision_id.to_string()));
-                (approval.clone(), Some(used))
+                shown(approval, Some(used))
             }
             // The store failed: no approval to show, and none to create.
-            (_, _, Some(Claim::Unavailable(_))) => return (None, None),
+            (_, _, Some(Claim::Unavailable(_))) => Settled::default(),
             (Effect::Defer, _, Some(Claim::Pending(approval)))
             | (Effect::Deny, ReasonCode::ApprovalDenied, Some(Claim::Denied(approval))) => {
-                (approval.clone(), None)
+                shown(approval, None)
             }
             (Effect::Defer, _, _) => {
-                let Some(approval) = self.create(request, decision) else {
-                    return (None, None);
+                let Some((approval, place)) = self.create(request, decision) else {
+                    return Settled::default();
                 };
                 let created = event(&approval, approval.created, Some(&decision_id.to_string()));
-                self.created.push(approval.clone());
-                (approval, Some(created))
+                let settled = Settled {
+                    created: true,
+                    ..shown(&approval, Some(created))
+                };
+                self.created.push_back((approval, place));
+                settled
             }
-            _ => return (None, None),
-        };
-        (serde_json::to_string(&approval).ok(), change)
+            _ => Settled::default(),
+        }
     }
 
-    /// A new pending approval for a deferred call; none when its agent or the service is at
-    /// the quota's bound, or the random source fails (the call stays deferred, without an
-    /// approval to name).
-    fn create(&mut self, request: &Request, decision: &Decision<'_>) -> Option<Approval> {
+    /// A new pending approval for a deferred call, with its place in the quota; none when its
+    /// agent or the service is at the quota's bound, or the random source fails (the call stays
+    /// deferred, without an approval to name).
+    fn create(&mut self, request: &Request, decision: &Decision<'_>) -> Option<(Approval, Place)> {
         let created = decision.time.max(Timestamp::now());
         let ttl = self.ttl_ms.unwrap_or(DEFAULT_TTL_MS);
         let expires = Timestamp::from_unix(created.unix().saturating_add(
@@ -385,8 +444,7 @@ impl Settlement {
             self.quota.give_back(place);
             return None;
         };
-        self.places.push(place);
-        Some(Approval {
+        let approval = Approval {
             id,
             state: State::Pending,
             binding: binding(request),
@@ -404,7 +462,8 @@ impl Settlement {
             comment: None,
             resolved: None,
             record: Record::of(request, decision),
-        })
+        };
+        Some((approval, place))
     }
 }
 

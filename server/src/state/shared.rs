@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 
 use super::cache::SnapshotCache;
 use super::redis::{RedisStore, StoreError};
-use crate::approvals::{self, Claim, Quota, Settlement};
+use crate::approvals::{self, Claim, Quota, Settled, Settlement};
 use crate::bundles::Active;
 use crate::decide::Decided;
 use crate::ids::DecisionId;
@@ -327,7 +327,7 @@ impl Shared {
         let decision = approvals::decide(&mut evaluator, &mut MemoryStore::new(), request, None)
             .state_unavailable(self.on_unavailable);
         let settlement = Settlement::new(std::slice::from_ref(&claim), quota);
-        let done = Decided::of(request, &decision, logging, id, (None, None));
+        let done = Decided::of(request, &decision, logging, id, Settled::default());
         (done, settlement)
     }
 }
