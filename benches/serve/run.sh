@@ -12,7 +12,9 @@
 #                                 20 s, open loop (each latency counts from when its request was
 #                                 due), the charge of request.json; then `GET /livez` at the
 #                                 same rate, which decides nothing: the latency the tool and host
-#                                 add anyway
+#                                 add anyway; then `hiccups` (benches/openloop) spinning on
+#                                 both cores for 10 s: how often, and how long, the kernel or
+#                                 the host takes a core away while both are busy
 #   benches/serve/run.sh --open-loop --rate 10000 [--state redis]
 #                                 the same at a given rate (issue 16's target: 10,000/s with
 #                                 the state in Redis)
@@ -26,6 +28,7 @@ cargo build --quiet --release --locked -p faramesh-cli -p fpl-openloop \
   --manifest-path "$root/Cargo.toml"
 bin="${CARGO_TARGET_DIR:-$root/target}/release/faramesh"
 openloop="${CARGO_TARGET_DIR:-$root/target}/release/openloop"
+hiccups="${CARGO_TARGET_DIR:-$root/target}/release/hiccups"
 
 work=$(mktemp -d)
 server=""
@@ -100,6 +103,12 @@ if [[ -n "$open_loop" ]]; then
   echo "== GET /livez, open loop at $rate/s for 20 s, 64 connections: the floor of tool and host"
   taskset -c 1 "$openloop" --addr "${url#http://}" --path /livez --rate "$rate" --seconds 20 \
     --connections 64
+  echo "== hiccups: both cores busy for 10 s (core 0 | core 1): the time taken from each"
+  taskset -c 0 "$hiccups" --seconds 10 >hiccups0.txt &
+  spinning=$!
+  taskset -c 1 "$hiccups" --seconds 10 >hiccups1.txt
+  wait "$spinning"
+  paste hiccups0.txt hiccups1.txt
   exit 0
 fi
 

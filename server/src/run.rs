@@ -81,9 +81,7 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
         }
         None => (None, None),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = runtime()?;
     let served = runtime.block_on(async {
         let bundles = Bundles::new(
             config.source.clone(),
@@ -122,6 +120,19 @@ pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeErro
         thread.join();
     }
     served
+}
+
+/// The runtime: a single thread when the process may use one core, where a worker thread
+/// beside the thread that accepts would only add hand-offs between them; a worker per core
+/// otherwise.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let mut builder = if cores == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder.enable_all().build()
 }
 
 /// Binds, serves and drains.

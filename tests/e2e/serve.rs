@@ -283,16 +283,49 @@ fn a_url_source_is_polled_with_its_etag() {
 
 #[test]
 fn hot_swaps_under_load_answer_from_a_whole_old_or_new_policy() {
-    const CLIENTS: usize = 64;
-    const SWAPS: usize = 50;
     let bundles = Bundles::new();
     bundles.install("a.fmb", "live.fmb");
-    let (digest_a, digest_b) = (bundles.digest("a.fmb"), bundles.digest("b.fmb"));
     let server = Server::with_admin(bundles.dir.path(), &["--bundle", "live.fmb", "--poll", "0"]);
+    swap_under_load(&server, &bundles, 64, 50);
+}
+
+#[test]
+fn on_one_core_the_service_swaps_under_load_logs_every_decision_and_drains() {
+    let bundles = Bundles::new();
+    bundles.install("a.fmb", "live.fmb");
+    let server = Server::start_on_one_core(
+        bundles.dir.path(),
+        &[
+            "--bundle",
+            "live.fmb",
+            "--poll",
+            "0",
+            "--log",
+            "decisions.log",
+            "--admin-addr",
+            "127.0.0.1:0",
+            "--admin-token-file",
+            "token",
+        ],
+    );
+    let ids = swap_under_load(&server, &bundles, 16, 10);
+    stop_and_verify_log(server, &bundles, &ids);
+}
+
+/// `clients` threads decide (a charge of 100) on `server`, serving `live.fmb`, while `swaps`
+/// reloads alternate policies B and A: every answer comes from a whole A (permit) or a whole B
+/// (deny), never an error, and both are seen. The decision ids of the answers.
+fn swap_under_load(
+    server: &Server,
+    bundles: &Bundles,
+    clients: usize,
+    swaps: usize,
+) -> Vec<String> {
+    let (digest_a, digest_b) = (bundles.digest("a.fmb"), bundles.digest("b.fmb"));
     server.wait_policy(&digest_a);
 
     let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..CLIENTS)
+    let threads: Vec<_> = (0..clients)
         .map(|_| {
             let stop = stop.clone();
             let addr = server.decide;
@@ -309,13 +342,14 @@ fn hot_swaps_under_load_answer_from_a_whole_old_or_new_policy() {
                         status,
                         decision["policy"].clone(),
                         decision["effect"].clone(),
+                        decision["decision_id"].as_str().map(str::to_owned),
                     ));
                 }
                 seen
             })
         })
         .collect();
-    for swap in 0..SWAPS {
+    for swap in 0..swaps {
         bundles.install(if swap % 2 == 0 { "b.fmb" } else { "a.fmb" }, "live.fmb");
         let (status, answer) = server.reload();
         assert_eq!(status, 200, "swap {swap}: {answer}");
@@ -323,9 +357,11 @@ fn hot_swaps_under_load_answer_from_a_whole_old_or_new_policy() {
     }
     stop.store(true, Ordering::Relaxed);
     let mut by_policy = [0usize; 2];
-    for client in clients {
-        for (status, policy, effect) in client.join().expect("client thread") {
+    let mut ids = Vec::new();
+    for thread in threads {
+        for (status, policy, effect, id) in thread.join().expect("client thread") {
             assert_eq!(status, 200);
+            ids.push(id.expect("a decision id"));
             // Policy A permits the charge, policy B denies it: never a mix, never an error.
             if policy == digest_a.as_str() {
                 assert_eq!(effect, "permit");
@@ -338,7 +374,8 @@ fn hot_swaps_under_load_answer_from_a_whole_old_or_new_policy() {
         }
     }
     assert!(by_policy[0] > 0 && by_policy[1] > 0, "{by_policy:?}");
-    assert_eq!(server.status()["bundle"]["reloads"], SWAPS as u64 + 1);
+    assert_eq!(server.status()["bundle"]["reloads"], swaps as u64 + 1);
+    ids
 }
 
 #[test]

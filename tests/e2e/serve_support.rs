@@ -127,11 +127,28 @@ impl Server {
 
     /// [`Server::start`] with these environment variables set for the server.
     pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(faramesh_e2e::binary())
+        let mut command = Command::new(faramesh_e2e::binary());
+        command.envs(env.iter().copied());
+        Server::spawn(command, dir, args)
+    }
+
+    /// [`Server::start`] on one core (`taskset`), where the service runs a single-threaded
+    /// runtime.
+    pub fn start_on_one_core(dir: &Path, args: &[&str]) -> Server {
+        let mut command = Command::new("taskset");
+        command
+            .args(["-c", &first_allowed_cpu()])
+            .arg(faramesh_e2e::binary());
+        Server::spawn(command, dir, args)
+    }
+
+    /// Runs `command serve --trust key.pub --addr 127.0.0.1:0 ARGS…` in `dir` and waits until
+    /// it prints its addresses.
+    fn spawn(mut command: Command, dir: &Path, args: &[&str]) -> Server {
+        let mut child = command
             .current_dir(dir)
             .args(["serve", "--trust", "key.pub", "--addr", "127.0.0.1:0"])
             .args(args)
-            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -341,4 +358,18 @@ impl Client {
             .expect("the server closes the connection");
         String::from_utf8_lossy(&rest).into_owned()
     }
+}
+
+/// The first CPU this process may run on (`Cpus_allowed_list` of `/proc/self/status`).
+fn first_allowed_cpu() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let list = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))
+        .expect("Cpus_allowed_list");
+    list.trim()
+        .split([',', '-'])
+        .next()
+        .expect("a CPU")
+        .to_owned()
 }

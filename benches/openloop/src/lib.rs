@@ -9,6 +9,7 @@
 //! within a couple of milliseconds (epoll's timeout is in whole milliseconds), so the tool adds
 //! microseconds, not milliseconds, to what it measures. Run it pinned to a core of its own.
 
+pub mod hiccups;
 mod response;
 
 use std::collections::VecDeque;
