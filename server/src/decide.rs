@@ -4,8 +4,10 @@
 //! evaluator is released, so the log's order is the order of decisions, and the answer waits
 //! until they are written. A `defer` creates an approval and a request naming an approval is
 //! decided with it (`crate::approvals`); their records follow the decision's. A created approval
-//! is stored once the records are written: the answer remembers where each one's JSON sits, and
-//! shows `null` there instead when the store did not keep it. State (limits, budgets,
+//! is stored in this process once the records are written; in a shared store (Redis), whose
+//! bounds hold for every replica, before they are written (its record is dropped when the store
+//! does not keep it, and it is withdrawn when the write fails). The answer remembers where each
+//! one's JSON sits, and shows `null` there instead when the store did not keep it. State (limits, budgets,
 //! histories) lives in [`Backend`], apart from the bundles, so a swap keeps it. Decisions are
 //! written straight into the answer's text; their alerts are queued for delivery once the
 //! records are written, never awaited.
@@ -167,6 +169,15 @@ impl Decider {
                     for done in decided {
                         out.append(done.0);
                     }
+                    // The shared store says whether it keeps each approval created (its bounds
+                    // hold for every replica) before the records are written, so the log never
+                    // records the creation of one it did not keep.
+                    let mut unkept = Unkept::default();
+                    for settlement in &mut settlements {
+                        let stored = self.approvals.store_created(settlement, true);
+                        unkept.append(Box::pin(stored).await);
+                    }
+                    out.withdraw(&unkept);
                     out.submit(self.log.as_ref())
                 }
             },
@@ -252,6 +263,9 @@ struct Writer {
     tally: DecisionTally,
     raised: Raised,
     count: u64,
+    /// Where the record of each approval its decisions created sits in `records`, in the order
+    /// created (when logging).
+    created_records: Vec<usize>,
 }
 
 impl Writer {
@@ -264,6 +278,7 @@ impl Writer {
             tally: DecisionTally::default(),
             raised,
             count: 0,
+            created_records: Vec::new(),
         }
     }
 
@@ -285,6 +300,9 @@ impl Writer {
             if_unwritten.decision(&decision.log_write_failed(), id, &Settled::default());
             self.records
                 .push(Record::of(request, decision).with_decision_id(id.to_string()));
+            if settled.created {
+                self.created_records.push(self.records.len());
+            }
             self.records.extend(settled.change);
         }
     }
@@ -311,7 +329,23 @@ impl Writer {
         if let (Some(mine), Some(theirs)) = (&mut self.if_unwritten, other.if_unwritten) {
             mine.append(theirs);
         }
+        let offset = self.records.len();
+        self.created_records
+            .extend(other.created_records.iter().map(|at| at + offset));
         self.records.extend(other.records);
+    }
+
+    /// Shows `null` instead of each created approval the store did not keep (`unkept`), and
+    /// drops the records of their creation; the approvals left are settled.
+    fn withdraw(&mut self, unkept: &Unkept) {
+        self.answer.withdraw(unkept);
+        let created = std::mem::take(&mut self.created_records);
+        // From the last, so the places of earlier ones stay where they are.
+        for &index in unkept.indices().iter().rev() {
+            if let Some(&at) = created.get(index) {
+                self.records.remove(at);
+            }
+        }
     }
 
     /// Queues the records for the log: the write to wait for.
@@ -382,12 +416,14 @@ impl Answer {
         self.text.push_str(&other.finish());
     }
 
-    /// Shows `null` instead of each created approval the store did not keep (`unkept`).
+    /// Shows `null` instead of each created approval the store did not keep (`unkept`); the
+    /// approvals left are settled.
     fn withdraw(&mut self, unkept: &Unkept) {
-        debug_assert_eq!(unkept.created(), self.created.len());
+        let created = std::mem::take(&mut self.created);
+        debug_assert_eq!(unkept.created(), created.len());
         // From the last, so the places of earlier ones stay where they are.
         for &index in unkept.indices().iter().rev() {
-            if let Some(at) = self.created.get(index) {
+            if let Some(at) = created.get(index) {
                 self.text.replace_range(at.clone(), "null");
             }
         }

@@ -69,7 +69,7 @@ pub enum ServeError {
 pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
     let metrics = Metrics::new()?;
     let ids = DecisionIds::new()?;
-    let stores = Stores::open(&config.state, config.approvals.total, metrics.clone())?;
+    let stores = Stores::open(&config.state, config.approvals, metrics.clone())?;
     let (log, log_thread) = match &config.log {
         Some(path) => {
             let (writer, thread) =

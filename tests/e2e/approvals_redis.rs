@@ -227,6 +227,60 @@ fn with_redis_gone_a_deferred_call_names_no_approval_and_the_error_is_counted() 
 }
 
 #[test]
+fn replicas_sharing_redis_bound_an_agents_approvals_together() {
+    let bundles = bundles();
+    let redis = RedisServer::start();
+    let servers = replicas(
+        &bundles,
+        &redis,
+        ("a.fmb", 3),
+        &["--max-approvals-per-agent", "2"],
+    );
+    let (a, b, c) = (&servers[0], &servers[1], &servers[2]);
+    let first = id_of(&deferred(a));
+    let second = id_of(&deferred(b));
+    assert_ne!(first, second);
+    // Each replica alone holds one of the agent's approvals, but together they hold two: the
+    // third is deferred without one, whichever replica decides it.
+    let third = decide(c, &charge(900));
+    assert_eq!(third["effect"], "defer", "{third}");
+    assert_eq!(third["approval"], Value::Null, "{third}");
+    assert_eq!(decide(a, &charge(900))["approval"], Value::Null);
+    // Other agents are not held up by it.
+    let mut other = charge(900);
+    other["agent"] = json!("refunds-bot");
+    let other = decide(c, &other);
+    assert!(other["approval"]["id"].is_string(), "{other}");
+    // Counted as refused by the bound, not as an error of the store.
+    let (_, metrics) = request(c.decide, "GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("faramesh_approvals_refused_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("faramesh_state_errors_total{"),
+        "{metrics}"
+    );
+    let mut pending = listed(b, "pending");
+    pending.sort();
+    let other = id_of(&other["approval"]);
+    let mut expected = vec![first, second, other.clone()];
+    expected.sort();
+    assert_eq!(pending, expected);
+    // C's log records the creation of the approval it kept, and of none it did not keep.
+    drop(servers);
+    bundles.ok(&["audit", "verify", "log-2"]);
+    let log = std::fs::read_to_string(bundles.path("log-2")).expect("C's log");
+    let created: Vec<String> = log
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("a record"))
+        .filter(|record| record["event"] == "approval" && record["approval"]["state"] == "pending")
+        .map(|record| id_of(&record["approval"]))
+        .collect();
+    assert_eq!(created, [other]);
+}
+
+#[test]
 fn with_redis_gone_a_call_naming_an_approval_is_deferred_when_so_configured() {
     let bundles = bundles();
     let mut redis = RedisServer::start();

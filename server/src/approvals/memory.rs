@@ -10,7 +10,8 @@ use fpl_runtime::{Decimal, Timestamp};
 use tokio::sync::watch;
 
 use super::{
-    Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, StoreFuture, Stored,
+    Approval, ApprovalStore, Binding, Claim, Inserted, Resolution, ResolveError, State,
+    StoreFuture, Stored,
 };
 
 /// Approvals kept in this process (the default store).
@@ -131,7 +132,8 @@ impl MemoryStore {
 }
 
 impl ApprovalStore for MemoryStore {
-    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<()>> {
+    /// Always keeps it: a store in one process is bounded by that process's [`super::Quota`].
+    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<Inserted>> {
         let mut kept = self.locked();
         let slot = Slot::of(&approval);
         let id = approval.id.clone();
@@ -141,7 +143,7 @@ impl ApprovalStore for MemoryStore {
         kept.index(slot, &id);
         drop(kept);
         self.changed();
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(std::future::ready(Ok(Inserted::Kept)))
     }
 
     fn get<'a>(&'a self, id: &'a str, now: Timestamp) -> StoreFuture<'a, Stored<Option<Approval>>> {
@@ -205,6 +207,16 @@ impl ApprovalStore for MemoryStore {
 
     fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Stored<()>> {
         self.locked().change(id, Approval::release);
+        self.changed();
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn withdraw<'a>(&'a self, id: &'a str, _agent: &'a str) -> StoreFuture<'a, Stored<()>> {
+        let mut kept = self.locked();
+        if let Some(old) = kept.approvals.remove(id) {
+            kept.unindex(Slot::of(&old), id);
+        }
+        drop(kept);
         self.changed();
         Box::pin(std::future::ready(Ok(())))
     }

@@ -204,6 +204,16 @@ impl StoreError {
 /// What a store operation returns.
 pub(crate) type Stored<T> = Result<T, StoreError>;
 
+/// What became of a new approval handed to a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    /// Kept.
+    Kept,
+    /// Not kept: its agent, or the service, already has as many live approvals as
+    /// [`ApprovalLimits`] allow, counted over every replica that shares the store.
+    AtBound,
+}
+
 /// A boxed future of a store operation, so stores can be chosen at run time.
 pub(crate) type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -212,8 +222,9 @@ pub(crate) type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>
 /// is never pending, whether or not [`ApprovalStore::expire`] has run. An operation that fails
 /// ([`StoreError`]) changed nothing, or (a timeout) may have; callers fail closed either way.
 pub(crate) trait ApprovalStore: Send + Sync + fmt::Debug {
-    /// Keeps a new approval.
-    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<()>>;
+    /// Keeps a new approval, unless a bound the store keeps for every replica sharing it is
+    /// reached.
+    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<Inserted>>;
 
     /// The approval `id` as it is at `now`.
     fn get<'a>(&'a self, id: &'a str, now: Timestamp) -> StoreFuture<'a, Stored<Option<Approval>>>;
@@ -242,6 +253,10 @@ pub(crate) trait ApprovalStore: Send + Sync + fmt::Debug {
     /// Gives back an approval [`ApprovalStore::claim`] took whose call was not permitted after
     /// all (the policy now denies, a limit is reached, the log could not be written).
     fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Stored<()>>;
+
+    /// Removes the approval `id` of `agent`, just kept, whose creation could not be recorded
+    /// (the decision log failed): as if it had never been kept, also under the bounds.
+    fn withdraw<'a>(&'a self, id: &'a str, agent: &'a str) -> StoreFuture<'a, Stored<()>>;
 
     /// Marks every pending approval past its expiry `expired` and returns them; forgets
     /// approvals whose life ended more than `keep` ago.

@@ -6,7 +6,8 @@
 //!
 //! An approval counts until its expiry even when it was resolved earlier, so the bound is a
 //! bound per `approval_ttl` window, like a rate limit, and needs no word from the store. Each
-//! replica counts what it created.
+//! replica counts what it created; a store that replicas share (Redis) holds the same bounds
+//! for all of them together when it stores an approval (`super::Inserted::AtBound`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};

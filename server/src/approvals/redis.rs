@@ -8,7 +8,11 @@
 //! states asked for, never the keyspace), `fpl:{approvals}:due` (pending ones by expiry),
 //! `fpl:{approvals}:ended` (ended ones by the time they ended, to forget them after `keep`, or
 //! the oldest first once more than the bound are kept)
-//! and `fpl:{approvals}:changes` (a counter every change bumps). On Redis Cluster one hash tag
+//! `fpl:{approvals}:changes` (a counter every change bumps), and the live approvals (created and
+//! not past their expiry) by expiry, `fpl:{approvals}:live` for all and
+//! `fpl:{approvals}:live:<agent>` for each agent: the bounds of [`ApprovalLimits`] hold for
+//! every replica together, besides each replica's own [`super::Quota`]. An agent's set expires
+//! with its last approval. On Redis Cluster one hash tag
 //! puts them in one slot, which a script needs (all its keys in one slot) to change an approval
 //! and its indexes together, and which `list` and `expire` need since they span every agent.
 //! Approvals are human-paced, so one slot holds them easily. `list` and `expire` reach
@@ -31,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::{
-    Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, StoreError,
-    StoreFuture, Stored,
+    Approval, ApprovalLimits, ApprovalStore, Binding, Claim, Inserted, Resolution, ResolveError,
+    State, StoreError, StoreFuture, Stored,
 };
 use crate::state::{Redis, Unreachable};
 
@@ -76,11 +80,34 @@ local function move(key, from, to)
 end
 ";
 
-/// ARGV: id, created, expires, then the hash's fields and values.
+/// KEYS after the shared ones: the live approvals of all agents and of this one. ARGV: id,
+/// created, expires (microseconds), the bound per agent and in all, then the hash's fields and
+/// values. 0 when a bound is reached, and nothing is written.
 const INSERT: &str = r"
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+local live, mine = KEYS[10], KEYS[11]
+redis.call('ZREMRANGEBYSCORE', live, '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', mine, '-inf', ARGV[2])
+if redis.call('ZCARD', mine) >= tonumber(ARGV[4]) or redis.call('ZCARD', live) >= tonumber(ARGV[5])
+then
+  return 0
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 redis.call('ZADD', index.pending, ARGV[2], ARGV[1])
 redis.call('ZADD', due, ARGV[3], ARGV[1])
+redis.call('ZADD', live, ARGV[3], ARGV[1])
+redis.call('ZADD', mine, ARGV[3], ARGV[1])
+local last = redis.call('ZRANGE', mine, -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', mine, math.floor(tonumber(last[2]) / 1000) + 1)
+redis.call('INCR', changes)
+return 1
+";
+
+/// KEYS after the shared ones: the live approvals of all agents and of the approval's. ARGV: id.
+const WITHDRAW: &str = r"
+local id = ARGV[1]
+redis.call('DEL', KEYS[1])
+for _, name in pairs(index) do redis.call('ZREM', name, id) end
+for _, name in ipairs({due, ended, KEYS[10], KEYS[11]}) do redis.call('ZREM', name, id) end
 redis.call('INCR', changes)
 return 1
 ";
@@ -192,6 +219,7 @@ struct Scripts {
     resolve: redis::Script,
     claim: redis::Script,
     release: redis::Script,
+    withdraw: redis::Script,
     expire: redis::Script,
     list: redis::Script,
 }
@@ -205,13 +233,15 @@ pub(crate) struct RedisApprovals {
     changes: Arc<watch::Sender<u64>>,
     /// Whether the poller runs; held while subscribing so a poller never stops unseen.
     polling: Arc<Mutex<bool>>,
+    /// The bounds on live approvals, for every replica together.
+    limits: ApprovalLimits,
     /// How many ended approvals are kept at most (each sweep forgets the oldest beyond it).
     max_ended: usize,
 }
 
 impl RedisApprovals {
-    /// Approvals kept in `redis`, with at most about `max_ended` ended ones.
-    pub fn new(redis: Arc<Redis>, max_ended: usize) -> RedisApprovals {
+    /// Approvals kept in `redis` within `limits`, with at most about `max_ended` ended ones.
+    pub fn new(redis: Arc<Redis>, limits: ApprovalLimits, max_ended: usize) -> RedisApprovals {
         let script = |body: &str| redis::Script::new(&format!("{PRELUDE}{body}"));
         RedisApprovals {
             redis,
@@ -220,11 +250,13 @@ impl RedisApprovals {
                 resolve: script(RESOLVE),
                 claim: script(CLAIM),
                 release: script(RELEASE),
+                withdraw: script(WITHDRAW),
                 expire: script(EXPIRE),
                 list: script(LIST),
             },
             changes: Arc::new(watch::Sender::new(0)),
             polling: Arc::new(Mutex::new(false)),
+            limits,
             max_ended,
         }
     }
@@ -248,7 +280,7 @@ impl RedisApprovals {
             .send_modify(|count| *count = count.wrapping_add(1));
     }
 
-    async fn insert(&self, approval: Approval) -> Stored<()> {
+    async fn insert(&self, approval: Approval) -> Stored<Inserted> {
         let key = approval_key(&approval.id);
         let body = Body {
             id: approval.id.clone(),
@@ -265,10 +297,12 @@ impl RedisApprovals {
         let binding =
             serde_json::to_string(&approval.binding).map_err(|error| malformed(&key, &error))?;
         let mut invocation = self.invocation(&self.scripts.insert, &key);
-        invocation
+        live_keys(&mut invocation, &approval.binding.agent)
             .arg(&approval.id)
             .arg(approval.created.unix_micros())
             .arg(approval.expires.unix_micros())
+            .arg(self.limits.per_agent)
+            .arg(self.limits.total)
             .arg("id")
             .arg(&approval.id)
             .arg("state")
@@ -284,9 +318,12 @@ impl RedisApprovals {
         if let Some(principal) = &approval.principal {
             invocation.arg("principal").arg(principal);
         }
-        let _: i64 = self.redis.invoke(&invocation).await?;
+        let kept: i64 = self.redis.invoke(&invocation).await?;
+        if kept == 0 {
+            return Ok(Inserted::AtBound);
+        }
         self.changed();
-        Ok(())
+        Ok(Inserted::Kept)
     }
 
     async fn get(&self, id: &str, now: Timestamp) -> Stored<Option<Approval>> {
@@ -409,6 +446,14 @@ impl RedisApprovals {
         Ok(())
     }
 
+    async fn withdraw(&self, id: &str, agent: &str) -> Stored<()> {
+        let mut invocation = self.invocation(&self.scripts.withdraw, &approval_key(id));
+        live_keys(&mut invocation, agent).arg(id);
+        let _: i64 = self.redis.invoke(&invocation).await?;
+        self.changed();
+        Ok(())
+    }
+
     async fn expire(&self, now: Timestamp, keep: Duration) -> Stored<Vec<Approval>> {
         let keep = i64::try_from(keep.as_micros()).unwrap_or(i64::MAX);
         let mut invocation = self.invocation(&self.scripts.expire, &approval_key(""));
@@ -463,7 +508,7 @@ impl RedisApprovals {
 }
 
 impl ApprovalStore for RedisApprovals {
-    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<()>> {
+    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<Inserted>> {
         Box::pin(self.insert(approval))
     }
 
@@ -499,6 +544,10 @@ impl ApprovalStore for RedisApprovals {
         Box::pin(self.release(id))
     }
 
+    fn withdraw<'a>(&'a self, id: &'a str, agent: &'a str) -> StoreFuture<'a, Stored<()>> {
+        Box::pin(self.withdraw(id, agent))
+    }
+
     fn expire(&self, now: Timestamp, keep: Duration) -> StoreFuture<'_, Stored<Vec<Approval>>> {
         Box::pin(self.expire(now, keep))
     }
@@ -532,6 +581,16 @@ fn locked(polling: &Mutex<bool>) -> std::sync::MutexGuard<'_, bool> {
     polling
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Adds the keys of the live approvals of all agents and of `agent` to `invocation`.
+fn live_keys<'i, 's>(
+    invocation: &'i mut redis::ScriptInvocation<'s>,
+    agent: &str,
+) -> &'i mut redis::ScriptInvocation<'s> {
+    invocation
+        .key(format!("{PREFIX}live"))
+        .key(format!("{PREFIX}live:{agent}"))
 }
 
 /// The hash of approval `id`.

@@ -15,7 +15,8 @@ use tokio::sync::watch;
 
 use super::quota::{Place, Quota};
 use super::{
-    Approval, ApprovalStore, Binding, Claim, Resolution, ResolveError, State, StoreError, new_id,
+    Approval, ApprovalStore, Binding, Claim, Inserted, Resolution, ResolveError, State, StoreError,
+    new_id,
 };
 use crate::ids::DecisionId;
 use crate::log_writer::LogWriter;
@@ -111,11 +112,12 @@ impl Approvals {
         claims
     }
 
-    /// Ends an answer: once its records are `written`, keeps the approvals it created and gives
-    /// back the approved ones it took but did not use; when they were not written (the answer
-    /// became `LOG_WRITE_FAILED`), it created and used none. Returns the created approvals that
-    /// were not kept: the answer shows `"approval": null` for those, so it never names an
-    /// approval that does not exist.
+    /// Ends an answer: once its records are `written`, keeps the approvals it created (unless
+    /// [`Approvals::store_created`] stored them before) and gives back the approved ones it
+    /// took but did not use; when they were not written (the answer became
+    /// `LOG_WRITE_FAILED`), it created and used none, and approvals stored before are
+    /// withdrawn. Returns the created approvals that were not kept: the answer shows
+    /// `"approval": null` for those, so it never names an approval that does not exist.
     pub async fn finish(&self, mut settlement: Settlement, written: bool) -> Unkept {
         for id in &settlement.claimed {
             if !written || !settlement.used.contains(id) {
@@ -124,21 +126,29 @@ impl Approvals {
                 let _ = self.counted(self.store.release(id).await);
             }
         }
-        let unkept = self.keep_created(&mut settlement, written).await;
+        let unkept = self.store_created(&mut settlement, written).await;
         if written {
             self.metrics
                 .approvals(State::Used.as_str(), settlement.used.len() as u64);
             self.metrics.approvals_refused(settlement.refused);
-            let stored = unkept.created - unkept.indices.len();
             self.metrics
-                .approvals(State::Pending.as_str(), stored as u64);
+                .approvals(State::Pending.as_str(), settlement.stored.len() as u64);
+            // Kept: each counts under the bounds until it expires.
+            settlement.stored.clear();
+        }
+        for (id, agent, place) in std::mem::take(&mut settlement.stored) {
+            // One the store cannot withdraw stays pending until it expires; no record names it.
+            let _ = self.counted(self.store.withdraw(&id, &agent).await);
+            settlement.quota.give_back(place);
         }
         unkept
     }
 
-    /// Stores the approvals `settlement` created, in order, when their records were `written`;
-    /// those not kept give their places in the quota back. Which were not kept.
-    async fn keep_created(&self, settlement: &mut Settlement, written: bool) -> Unkept {
+    /// Stores the approvals `settlement` created, in order, when `keep` (their records were
+    /// written, or are about to be and a shared store must first say whether it keeps them);
+    /// those not kept give their places in the quota back, and those the store refused at its
+    /// bound count as refused. Which were not kept.
+    pub async fn store_created(&self, settlement: &mut Settlement, keep: bool) -> Unkept {
         let mut unkept = Unkept {
             created: settlement.created.len(),
             indices: Vec::new(),
@@ -147,9 +157,19 @@ impl Approvals {
         // holds the approvals not yet stored, and gives their places back.
         let mut index = 0;
         while let Some((approval, place)) = settlement.created.pop_front() {
-            let kept = written && self.counted(self.store.insert(approval).await).is_ok();
-            // A kept approval counts until it expires.
-            if !kept {
+            let (id, agent) = (approval.id.clone(), approval.binding.agent.clone());
+            let kept = keep
+                && match self.counted(self.store.insert(approval).await) {
+                    Ok(Inserted::Kept) => true,
+                    Ok(Inserted::AtBound) => {
+                        settlement.refused += 1;
+                        false
+                    }
+                    Err(_) => false,
+                };
+            if kept {
+                settlement.stored.push((id, agent, place));
+            } else {
                 settlement.quota.give_back(place);
                 unkept.indices.push(index);
             }
@@ -275,11 +295,13 @@ impl Approvals {
 }
 
 /// What the approvals of one answer leave to do once its records are written: approvals
-/// created, in order, with the places they took in the quota; approved ones taken (claimed) and
-/// used; and how many deferred calls the quota left without one.
+/// created, in order, with the places they took in the quota, and those stored; approved ones
+/// taken (claimed) and used; and how many deferred calls the quota left without one.
 #[derive(Debug)]
 pub(crate) struct Settlement {
     created: VecDeque<(Approval, Place)>,
+    /// Approvals created and stored (id, agent, place): kept once their records are written.
+    stored: Vec<(String, String, Place)>,
     refused: u64,
     claimed: Vec<String>,
     used: Vec<String>,
@@ -371,6 +393,7 @@ impl Settlement {
     pub fn new(claims: &[Option<Claim>], quota: &Arc<Quota>) -> Settlement {
         Settlement {
             created: VecDeque::new(),
+            stored: Vec::new(),
             refused: 0,
             claimed: claims
                 .iter()

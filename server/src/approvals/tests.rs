@@ -168,16 +168,32 @@ async fn the_redis_store_applies_each_step_atomically() {
     each_step_is_atomic(&store).await;
 }
 
-/// An approval store in `redis` keeping `max_ended` ended approvals, and its connection.
+/// An approval store in `redis` keeping `max_ended` ended approvals (and up to 100 live ones),
+/// and its connection.
 fn redis_store(
     redis: &redis_support::RedisServer,
     timeout: Duration,
     max_ended: usize,
 ) -> (RedisApprovals, std::sync::Arc<crate::state::Redis>) {
+    let limits = ApprovalLimits {
+        per_agent: 100,
+        total: 100,
+    };
+    bounded_redis_store(redis, timeout, limits, max_ended)
+}
+
+/// An approval store in `redis` keeping at most `limits` live and `max_ended` ended approvals,
+/// and its connection.
+fn bounded_redis_store(
+    redis: &redis_support::RedisServer,
+    timeout: Duration,
+    limits: ApprovalLimits,
+    max_ended: usize,
+) -> (RedisApprovals, std::sync::Arc<crate::state::Redis>) {
     let connection = crate::state::Redis::open(&redis.url(), timeout);
     let connection = std::sync::Arc::new(connection.unwrap_or_else(|error| panic!("{error}")));
     (
-        RedisApprovals::new(connection.clone(), max_ended),
+        RedisApprovals::new(connection.clone(), limits, max_ended),
         connection,
     )
 }
@@ -210,6 +226,142 @@ async fn a_malformed_approval_in_redis_is_an_error_never_a_claim() {
         .await
         .expect("read");
     assert_eq!(state, "approved");
+}
+
+#[tokio::test]
+async fn replicas_sharing_redis_keep_its_approval_bounds_together() {
+    let redis = redis_support::RedisServer::start();
+    let limits = ApprovalLimits {
+        per_agent: 2,
+        total: 3,
+    };
+    let (one, connection) = bounded_redis_store(&redis, Duration::from_secs(5), limits, 100);
+    let (two, _) = bounded_redis_store(&redis, Duration::from_secs(5), limits, 100);
+    // Times from now: Redis expires the agents' counts by its own clock.
+    let now = Timestamp::now().unix_micros() / 1_000_000;
+    assert_eq!(
+        insert(&one, "a1", "a", (now, now + 300)).await,
+        Inserted::Kept
+    );
+    assert_eq!(
+        insert(&two, "a2", "a", (now, now + 300)).await,
+        Inserted::Kept
+    );
+    // A third approval of agent `a` is past its bound, whichever replica creates it, and
+    // nothing of it is written.
+    assert_eq!(
+        insert(&one, "a3", "a", (now + 10, now + 310)).await,
+        Inserted::AtBound
+    );
+    assert!(one.get("a3", at(now + 10)).await.expect("read").is_none());
+    // Agent `b` has a bound of its own, but three approvals in all fill the service.
+    assert_eq!(
+        insert(&two, "b1", "b", (now + 10, now + 200)).await,
+        Inserted::Kept
+    );
+    assert_eq!(
+        insert(&one, "c1", "c", (now + 20, now + 320)).await,
+        Inserted::AtBound
+    );
+    // Resolving an approval does not free its place; reaching its expiry does.
+    one.resolve("a1", Resolution::Approve, "lead", None, at(now + 100))
+        .await
+        .expect("answered")
+        .expect("approved");
+    assert_eq!(
+        insert(&two, "c1", "c", (now + 150, now + 450)).await,
+        Inserted::AtBound
+    );
+    assert_eq!(
+        insert(&two, "c1", "c", (now + 200, now + 500)).await,
+        Inserted::Kept
+    );
+    assert_eq!(
+        insert(&one, "a3", "a", (now + 250, now + 550)).await,
+        Inserted::AtBound
+    );
+    // `a1` and `a2` expire at now + 300: `a` may have two again, and the service holds three.
+    assert_eq!(
+        insert(&one, "a3", "a", (now + 300, now + 600)).await,
+        Inserted::Kept
+    );
+    assert_eq!(
+        insert(&two, "a4", "a", (now + 300, now + 600)).await,
+        Inserted::Kept
+    );
+    assert_eq!(
+        insert(&one, "b2", "b", (now + 300, now + 600)).await,
+        Inserted::AtBound
+    );
+    // An agent's count lives as long as its last live approval (in milliseconds).
+    let mut raw = connection.connection().await.expect("connected");
+    let expire_at: i64 = ::redis::cmd("PEXPIRETIME")
+        .arg("fpl:{approvals}:live:a")
+        .query_async(&mut raw)
+        .await
+        .expect("read");
+    assert_eq!(expire_at, (now + 600) * 1_000 + 1);
+}
+
+#[tokio::test]
+async fn a_withdrawn_approval_is_gone_and_frees_its_place_under_the_bounds() {
+    let redis = redis_support::RedisServer::start();
+    let limits = ApprovalLimits {
+        per_agent: 1,
+        total: 1,
+    };
+    let (store, _) = bounded_redis_store(&redis, Duration::from_secs(5), limits, 100);
+    let now = Timestamp::now().unix_micros() / 1_000_000;
+    assert_eq!(
+        insert(&store, "a1", "a", (now, now + 300)).await,
+        Inserted::Kept
+    );
+    assert_eq!(
+        insert(&store, "a2", "a", (now, now + 300)).await,
+        Inserted::AtBound
+    );
+    store.withdraw("a1", "a").await.expect("withdrawn");
+    assert!(store.get("a1", at(now)).await.expect("read").is_none());
+    assert!(store.list(None, at(now)).await.expect("listed").is_empty());
+    assert!(
+        store
+            .expire(at(now + 400), Duration::ZERO)
+            .await
+            .expect("swept")
+            .is_empty()
+    );
+    assert_eq!(
+        insert(&store, "a2", "a", (now, now + 300)).await,
+        Inserted::Kept
+    );
+
+    let memory = MemoryStore::new(100);
+    memory.insert(approval("a")).await.expect("stored");
+    memory
+        .withdraw("a", "payments-bot")
+        .await
+        .expect("withdrawn");
+    assert!(memory.get("a", CREATED).await.expect("read").is_none());
+    assert!(
+        memory
+            .expire(EXPIRES, Duration::ZERO)
+            .await
+            .expect("swept")
+            .is_empty()
+    );
+}
+
+/// Inserts the approval `id` of `agent`, created and expiring at those seconds, into `store`.
+async fn insert(
+    store: &RedisApprovals,
+    id: &str,
+    agent: &str,
+    (created, expires): (i64, i64),
+) -> Inserted {
+    let mut new = approval(id);
+    new.binding.agent = agent.into();
+    (new.created, new.expires) = (at(created), at(expires));
+    store.insert(new).await.expect("answered")
 }
 
 #[tokio::test]

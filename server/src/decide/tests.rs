@@ -18,8 +18,8 @@ use tokio::sync::watch;
 use super::*;
 use crate::alerts::{AlertsConfig, Delivery};
 use crate::approvals::{
-    Approval, ApprovalLimits, ApprovalStore, Binding, Claim, Quota, Resolution, ResolveError,
-    State, StoreError, StoreFuture, Stored,
+    Approval, ApprovalLimits, ApprovalStore, Binding, Claim, Inserted, Quota, Resolution,
+    ResolveError, State, StoreError, StoreFuture, Stored,
 };
 use crate::redis_support::RedisServer;
 use crate::source::BundleSource;
@@ -45,7 +45,7 @@ impl Flaky {
 }
 
 impl ApprovalStore for Flaky {
-    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<()>> {
+    fn insert(&self, approval: Approval) -> StoreFuture<'_, Stored<Inserted>> {
         let keep = self.inserts.lock().expect("script").pop_front();
         if keep.unwrap_or(true) {
             return self.kept.insert(approval);
@@ -84,6 +84,10 @@ impl ApprovalStore for Flaky {
 
     fn release<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Stored<()>> {
         self.kept.release(id)
+    }
+
+    fn withdraw<'a>(&'a self, id: &'a str, agent: &'a str) -> StoreFuture<'a, Stored<()>> {
+        self.kept.withdraw(id, agent)
     }
 
     fn expire(&self, now: Timestamp, keep: Duration) -> StoreFuture<'_, Stored<Vec<Approval>>> {
@@ -145,7 +149,8 @@ async fn decider(
         timeout: Duration::from_secs(5),
         ..StateConfig::default()
     };
-    let stores = Stores::open(&config, 100, metrics.clone()).expect("the state store");
+    let stores =
+        Stores::open(&config, ApprovalLimits::default(), metrics.clone()).expect("the state store");
     let approvals = Arc::new(Approvals::new(
         store,
         Quota::new(limits),

@@ -15,7 +15,7 @@ use fpl_runtime::ir::Effect;
 use fpl_runtime::state::MemoryStore;
 use serde::Serialize;
 
-use crate::approvals::{self, ApprovalStore, RedisApprovals};
+use crate::approvals::{self, ApprovalLimits, ApprovalStore, RedisApprovals};
 use crate::metrics::Metrics;
 pub(crate) use connection::{Redis, Unreachable};
 pub(crate) use shared::Shared;
@@ -91,16 +91,17 @@ pub(crate) struct StateStatus {
 }
 
 impl Stores {
-    /// The stores `config` names; the approval store keeps at most `max_ended` ended approvals.
+    /// The stores `config` names; the approval store keeps at most `limits.total` ended
+    /// approvals, and a shared one also bounds live approvals by `limits` for every replica.
     pub fn open(
         config: &StateConfig,
-        max_ended: usize,
+        limits: ApprovalLimits,
         metrics: Metrics,
     ) -> Result<Stores, StateError> {
         let Some(url) = &config.redis else {
             return Ok(Stores {
                 state: Backend::Memory(Mutex::new(MemoryStore::new())),
-                approvals: Arc::new(approvals::MemoryStore::new(max_ended)),
+                approvals: Arc::new(approvals::MemoryStore::new(limits.total)),
             });
         };
         let redis = Redis::open(url, config.timeout).map_err(|source| StateError {
@@ -115,7 +116,7 @@ impl Stores {
                 config.on_unavailable(),
                 metrics,
             ))),
-            approvals: Arc::new(RedisApprovals::new(redis, max_ended)),
+            approvals: Arc::new(RedisApprovals::new(redis, limits, limits.total)),
         })
     }
 }
