@@ -281,6 +281,50 @@ fn replicas_sharing_redis_bound_an_agents_approvals_together() {
 }
 
 #[test]
+fn a_deferred_call_whose_log_write_fails_is_denied_and_its_approval_withdrawn() {
+    let bundles = Bundles::build(&[("agent helper {\n  default defer\n}\n", "a.fmb", "key")]);
+    let redis = RedisServer::start();
+    let servers = replicas(&bundles, &redis, ("a.fmb", 1), &[]);
+    let url = redis.url();
+    // A replica whose decision log can grow to a few KiB only.
+    let full = Server::start_with_file_limit(
+        bundles.dir.path(),
+        &["--bundle", "a.fmb", "--log", "full.log", "--state", &url],
+        4,
+    );
+    full.wait_status("ready", |status| status["ready"] == true);
+    let mut answered = Vec::new();
+    let failed = (0..1000)
+        .map(|n| {
+            decide(
+                &full,
+                &json!({"agent": "helper", "tool": "t", "args": {"n": n}}),
+            )
+        })
+        .find(|decision| {
+            if decision["reason_code"] == "LOG_WRITE_FAILED" {
+                return true;
+            }
+            assert_eq!(decision["effect"], "defer", "{decision}");
+            answered.push(id_of(&decision["approval"]));
+            false
+        })
+        .expect("the log fills up");
+    assert!(!answered.is_empty());
+    assert_eq!(failed["effect"], "deny", "{failed}");
+    assert_eq!(failed["approval"], Value::Null, "{failed}");
+    // The approval stored for it in Redis was withdrawn: the other replica lists only those
+    // the full replica answered with.
+    let mut pending = listed(&servers[0], "pending");
+    pending.sort();
+    answered.sort();
+    assert_eq!(pending, answered);
+    // A log that failed stays failed: nothing more is permitted or deferred unrecorded.
+    let next = decide(&full, &json!({"agent": "helper", "tool": "t", "args": {}}));
+    assert_eq!(next["reason_code"], "LOG_WRITE_FAILED", "{next}");
+}
+
+#[test]
 fn with_redis_gone_a_call_naming_an_approval_is_deferred_when_so_configured() {
     let bundles = bundles();
     let mut redis = RedisServer::start();

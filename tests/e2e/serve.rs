@@ -426,6 +426,42 @@ fn the_decision_log_verifies_after_concurrent_clients_and_has_one_writer() {
     stop_and_verify_log(server, &bundles, &ids);
 }
 
+#[test]
+fn a_decision_whose_log_write_fails_is_denied_and_so_is_every_later_one() {
+    let bundles = Bundles::new();
+    // The decision log can grow to a few KiB only.
+    let server = Server::start_with_file_limit(
+        bundles.dir.path(),
+        &["--bundle", "a.fmb", "--log", "decisions.log"],
+        4,
+    );
+    server.wait_status("ready", |status| status["ready"] == true);
+    let mut permitted = 0;
+    let failed = (0..1000)
+        .map(|_| server.decide(CHARGE_100))
+        .find(|decision| {
+            permitted += usize::from(decision["effect"] == "permit");
+            decision["reason_code"] == "LOG_WRITE_FAILED"
+        })
+        .expect("the log fills up");
+    assert!(permitted > 0);
+    assert_eq!(failed["effect"], "deny", "{failed}");
+    let next = server.decide(CHARGE_100);
+    assert_eq!(
+        (next["effect"].clone(), next["reason_code"].clone()),
+        (
+            serde_json::json!("deny"),
+            serde_json::json!("LOG_WRITE_FAILED")
+        ),
+        "{next}"
+    );
+    let (_, metrics) = request(server.decide, "GET", "/metrics", &[], b"");
+    assert!(
+        metrics.contains("faramesh_decision_log_failures_total 2"),
+        "{metrics}"
+    );
+}
+
 /// Stops `server` with SIGTERM, then checks that its `decisions.log` verifies and holds exactly
 /// one record for each of `ids`.
 fn stop_and_verify_log(server: Server, bundles: &Bundles, ids: &[String]) {

@@ -142,6 +142,22 @@ impl Server {
         Server::spawn(command, dir, args)
     }
 
+    /// [`Server::start`] with the files it writes limited to about `kib` KiB (the shell's
+    /// `ulimit -f`, in 512- or 1024-byte blocks depending on the shell), and `SIGXFSZ` ignored:
+    /// a write past the limit fails (`EFBIG`) instead of ending the process.
+    pub fn start_with_file_limit(dir: &Path, args: &[&str], kib: u32) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .args([
+                "-c",
+                "trap '' XFSZ; ulimit -f \"$1\"; shift; exec \"$@\"",
+                "sh",
+            ])
+            .arg(kib.to_string())
+            .arg(faramesh_e2e::binary());
+        Server::spawn(command, dir, args)
+    }
+
     /// Runs `command serve --trust key.pub --addr 127.0.0.1:0 ARGS…` in `dir` and waits until
     /// it prints its addresses.
     fn spawn(mut command: Command, dir: &Path, args: &[&str]) -> Server {
