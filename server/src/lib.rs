@@ -9,6 +9,7 @@
 //! the store of approvals (both in process, or both in Redis), `log_writer` is the group-committing log writer, `routes` and `admin` map HTTP
 //! requests onto them, `http` runs connections with their limits, `metrics` keeps the
 //! Prometheus registry, and `alerts` delivers the decisions' alerts in the background.
+//! [`stored`] opens the readers of what the service keeps in Redis to the fuzz targets.
 
 mod admin;
 mod alerts;
@@ -24,6 +25,7 @@ mod routes;
 mod run;
 mod source;
 mod state;
+pub mod stored;
 
 /// A real `redis-server` for the unit tests of the shared-state paths.
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub(crate) use http::answer;
 pub(crate) use memory::MemoryStore;
 pub use quota::ApprovalLimits;
 pub(crate) use quota::Quota;
-pub(crate) use redis::RedisApprovals;
+pub(crate) use redis::{RedisApprovals, decode_pairs};
 pub(crate) use service::{Approvals, Settled, Settlement, Unkept, decide};
 
 /// The state of an approval.

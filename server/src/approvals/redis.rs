@@ -611,7 +611,7 @@ fn status(key: &str, reply: &mut Vec<String>) -> Stored<String> {
 }
 
 /// An approval from its hash as `field, value, …`.
-fn decode_pairs(pairs: Vec<String>) -> Stored<Approval> {
+pub(crate) fn decode_pairs(pairs: Vec<String>) -> Stored<Approval> {
     let mut fields = HashMap::with_capacity(pairs.len() / 2);
     let mut pairs = pairs.into_iter();
     while let (Some(name), Some(value)) = (pairs.next(), pairs.next()) {

@@ -19,6 +19,7 @@ use crate::approvals::{self, ApprovalLimits, ApprovalStore, RedisApprovals};
 use crate::metrics::Metrics;
 pub(crate) use connection::{Redis, Unreachable};
 pub(crate) use shared::Shared;
+pub(crate) use snapshot::Snapshot;
 
 /// Where state lives and what happens when it cannot be reached.
 #[derive(Debug, Clone)]
