@@ -180,7 +180,7 @@ impl Bundles {
                     error: error.to_string(),
                 });
                 self.metrics.reload("refused");
-                eprintln!(
+                report!(
                     "faramesh serve: `{}`: {error}; the last good bundle stays",
                     self.source
                 );

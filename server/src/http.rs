@@ -41,7 +41,7 @@ pub(crate) async fn serve_listener<H, F>(
             Ok((stream, _)) => stream,
             Err(error) => {
                 // Out of file descriptors and the like: keep serving the connections there are.
-                eprintln!("faramesh serve: accept failed: {error}");
+                report!("faramesh serve: accept failed: {error}");
                 tokio::task::yield_now().await;
                 continue;
             }
@@ -151,7 +151,7 @@ pub(crate) async fn drain(graceful: GracefulShutdown, grace: Duration) {
         .await
         .is_err()
     {
-        eprintln!(
+        report!(
             "faramesh serve: connections still open after {} s; closing them",
             grace.as_secs_f64()
         );

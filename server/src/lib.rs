@@ -11,6 +11,8 @@
 //! Prometheus registry, and `alerts` delivers the decisions' alerts in the background.
 //! [`stored`] opens the readers of what the service keeps in Redis to the fuzz targets.
 
+#[macro_use]
+mod report;
 mod admin;
 mod alerts;
 mod approvals;

@@ -81,7 +81,7 @@ fn write_groups(mut log: DecisionLog, receiver: &mpsc::Receiver<Job>) {
         let ok = match log.append_records(&records) {
             Ok(()) => true,
             Err(error) => {
-                eprintln!(
+                report!(
                     "faramesh serve: decision log `{}`: {error}",
                     log.path().display()
                 );

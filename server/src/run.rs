@@ -196,7 +196,7 @@ async fn run(
             _ = terminate.recv() => {}
             _ = interrupt.recv() => {}
         }
-        eprintln!("faramesh serve: stopping after the requests in flight");
+        report!("faramesh serve: stopping after the requests in flight");
         let _ = stop_sender.send(true);
     };
     tokio::join!(decisions, admins, signalled);

@@ -129,7 +129,7 @@ impl Server {
     pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(faramesh_e2e::binary());
         command.envs(env.iter().copied());
-        Server::spawn(command, dir, args)
+        Server::spawn(command, dir, args, Stdio::inherit())
     }
 
     /// [`Server::start`] on one core (`taskset`), where the service runs a single-threaded
@@ -139,13 +139,20 @@ impl Server {
         command
             .args(["-c", &first_allowed_cpu()])
             .arg(faramesh_e2e::binary());
-        Server::spawn(command, dir, args)
+        Server::spawn(command, dir, args, Stdio::inherit())
     }
 
     /// [`Server::start`] with the files it writes limited to about `kib` KiB (the shell's
     /// `ulimit -f`, in 512- or 1024-byte blocks depending on the shell), and `SIGXFSZ` ignored:
-    /// a write past the limit fails (`EFBIG`) instead of ending the process.
+    /// a write past the limit fails (`EFBIG`) instead of ending the process. Its stderr is the
+    /// file `stderr` in `dir`, already past the limit: nothing it reports can be written.
     pub fn start_with_file_limit(dir: &Path, args: &[&str], kib: u32) -> Server {
+        let path = dir.join("stderr");
+        std::fs::write(&path, vec![b'.'; 4096 * kib as usize]).expect("stderr file");
+        let stderr = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("stderr file");
         let mut command = Command::new("sh");
         command
             .args([
@@ -155,18 +162,18 @@ impl Server {
             ])
             .arg(kib.to_string())
             .arg(faramesh_e2e::binary());
-        Server::spawn(command, dir, args)
+        Server::spawn(command, dir, args, stderr.into())
     }
 
-    /// Runs `command serve --trust key.pub --addr 127.0.0.1:0 ARGS…` in `dir` and waits until
-    /// it prints its addresses.
-    fn spawn(mut command: Command, dir: &Path, args: &[&str]) -> Server {
+    /// Runs `command serve --trust key.pub --addr 127.0.0.1:0 ARGS…` in `dir`, its stderr to
+    /// `stderr`, and waits until it prints its addresses.
+    fn spawn(mut command: Command, dir: &Path, args: &[&str], stderr: Stdio) -> Server {
         let mut child = command
             .current_dir(dir)
             .args(["serve", "--trust", "key.pub", "--addr", "127.0.0.1:0"])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("faramesh serve starts");
         let stdout = child.stdout.take().expect("stdout");

@@ -165,7 +165,12 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             let _ = writeln!(stdout, "admin http://{admin}");
         }
         let _ = stdout.flush();
-        eprintln!("faramesh: serving decisions at http://{}", bound.decide);
+        // Never a panic once serving, also when stderr cannot be written.
+        let _ = writeln!(
+            std::io::stderr(),
+            "faramesh: serving decisions at http://{}",
+            bound.decide
+        );
     });
     match served {
         Ok(()) => ExitCode::SUCCESS,

@@ -65,7 +65,7 @@ impl Delivery {
         let left = self.shared.queue.len() + self.shared.in_flight.load(Ordering::Relaxed);
         if left > 0 {
             self.shared.metrics.dropped("shutdown", left as u64);
-            eprintln!(
+            report!(
                 "faramesh serve: {left} alert(s) not delivered within the drain time of {} s",
                 self.drain.as_secs_f64()
             );
@@ -113,7 +113,7 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, settings: &Settings,
             Outcome::Retry { why, retry_after } if attempt < settings.attempts => {
                 shared.metrics.retry(scheme);
                 let wait = settings.backoff.delay_after(attempt, jitter(), retry_after);
-                eprintln!(
+                report!(
                     "faramesh serve: alert to `{}` failed ({why}); trying again in {:.3} s",
                     target.name,
                     wait.as_secs_f64()
@@ -124,9 +124,10 @@ async fn deliver(shared: &Shared, client: &reqwest::Client, settings: &Settings,
             Outcome::Retry { why, .. } => format!("{why}, after {attempt} attempt(s)"),
         };
         shared.metrics.failed(scheme);
-        eprintln!(
+        report!(
             "faramesh serve: alert to `{}` for decision {} not delivered: {why}",
-            target.name, job.facts.decision_id
+            target.name,
+            job.facts.decision_id
         );
         return;
     }

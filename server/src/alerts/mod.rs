@@ -189,7 +189,7 @@ impl Shared {
             !reported.contains(name) && reported.insert(name.to_owned())
         };
         if first {
-            eprintln!(
+            report!(
                 "faramesh serve: alert target `{name}` has no entry in [alerts.targets]; its \
                  alerts are not delivered (counted in faramesh_alerts_unconfigured_total)"
             );

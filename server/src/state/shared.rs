@@ -283,7 +283,7 @@ impl Shared {
             StoreError::Random(_) => "error",
         });
         if self.healthy.swap(false, Ordering::Relaxed) {
-            eprintln!("faramesh serve: the state store is unavailable: {error}");
+            report!("faramesh serve: the state store is unavailable: {error}");
         }
         self.unavailable_all(jobs);
     }
@@ -306,7 +306,7 @@ impl Shared {
     /// Notes that the store answers again.
     fn recovered(&self) {
         if !self.healthy.swap(true, Ordering::Relaxed) {
-            eprintln!("faramesh serve: the state store is reachable again");
+            report!("faramesh serve: the state store is reachable again");
         }
     }
 

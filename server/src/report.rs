@@ -1,0 +1,11 @@
+//! Messages to the operator on standard error. A service outlives its stderr: a message that
+//! cannot be written (a full disk, a file past its size limit, a closed pipe) is dropped, where
+//! `eprintln!` would panic.
+
+/// Writes a line to standard error, like `eprintln!`, and goes on whether or not it was written.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
