@@ -15,8 +15,9 @@
 //! with its last approval. On Redis Cluster one hash tag
 //! puts them in one slot, which a script needs (all its keys in one slot) to change an approval
 //! and its indexes together, and which `list` and `expire` need since they span every agent.
-//! Approvals are human-paced, so one slot holds them easily. `list` and `expire` reach
-//! approvals through ids read from an index; their keys are in the same slot.
+//! Approvals are human-paced, so one slot holds them easily. `list` and `expire` read ids from an
+//! index first, then name those approvals' keys: every script declares each key it touches,
+//! as Redis Cluster asks.
 //!
 //! Long polls wait on a `watch` channel that this process bumps after its own changes, and that
 //! a background task bumps when it sees the counter in Redis change (another replica changed
@@ -156,42 +157,62 @@ return 1
 ";
 
 /// ARGV: now, forget what ended before this, the most to mark or forget, the most ended
-/// approvals to keep.
-const EXPIRE: &str = r"
-local out = {}
-local ids = redis.call('ZRANGEBYSCORE', due, '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-for _, id in ipairs(ids) do
-  local key = KEYS[1] .. id
-  redis.call('ZREM', due, id)
-  if redis.call('HGET', key, 'state') == 'pending' and redis.call('HEXISTS', key, 'created') == 1
-  then
-    move(key, 'pending', 'expired')
-    redis.call('ZADD', ended, redis.call('HGET', key, 'expires'), id)
-    out[#out + 1] = redis.call('HGETALL', key)
+/// approvals to keep. The ids of the pending approvals due, and of the ended ones to forget
+/// (those that ended before the cut, then the oldest beyond the bound), as two lists:
+/// [`EXPIRE`] then changes them with their keys declared.
+const DUE: &str = r"
+local limit = tonumber(ARGV[3])
+local expiring = redis.call('ZRANGEBYSCORE', due, '-inf', ARGV[1], 'LIMIT', 0, limit)
+local forgetting = redis.call('ZRANGEBYSCORE', ended, '-inf', '(' .. ARGV[2], 'LIMIT', 0, limit)
+local old = #forgetting
+local over = math.min(redis.call('ZCARD', ended) - old - tonumber(ARGV[4]), limit)
+if over > 0 then
+  for _, id in ipairs(redis.call('ZRANGE', ended, old, old + over - 1)) do
+    forgetting[#forgetting + 1] = id
   end
 end
-local function forget(ids)
-  for _, id in ipairs(ids) do
-    redis.call('DEL', KEYS[1] .. id)
+return {expiring, forgetting}
+";
+
+/// KEYS after the shared ones: the approval keys of the ids in ARGV. ARGV: now, how many ids
+/// to expire, then those ids, then the ids to forget. An id is expired only while it is still
+/// due and pending, and forgotten only while it has still ended: another replica may have
+/// changed it since [`DUE`] read it. The expired approvals' hashes.
+const EXPIRE: &str = r"
+local now = tonumber(ARGV[1])
+local expiring = tonumber(ARGV[2])
+local out = {}
+for i = 1, expiring do
+  local id, key = ARGV[2 + i], KEYS[9 + i]
+  local at = redis.call('ZSCORE', due, id)
+  if at and tonumber(at) <= now then
+    redis.call('ZREM', due, id)
+    if redis.call('HGET', key, 'state') == 'pending' and redis.call('HEXISTS', key, 'created') == 1
+    then
+      move(key, 'pending', 'expired')
+      redis.call('ZADD', ended, redis.call('HGET', key, 'expires'), id)
+      out[#out + 1] = redis.call('HGETALL', key)
+    end
+  end
+end
+for i = expiring + 1, #ARGV - 2 do
+  local id, key = ARGV[2 + i], KEYS[9 + i]
+  if redis.call('ZSCORE', ended, id) then
+    redis.call('DEL', key)
     for _, name in pairs(index) do redis.call('ZREM', name, id) end
     redis.call('ZREM', ended, id)
   end
 end
-forget(redis.call('ZRANGEBYSCORE', ended, '-inf', '(' .. ARGV[2], 'LIMIT', 0, ARGV[3]))
-local over = math.min(redis.call('ZCARD', ended) - tonumber(ARGV[4]), tonumber(ARGV[3]))
-if over > 0 then forget(redis.call('ZRANGE', ended, 0, over - 1)) end
 if #out > 0 then redis.call('INCR', changes) end
 return out
 ";
 
-/// ARGV: the states whose approvals to read.
+/// ARGV: the states whose approvals to read. Their ids, read at one instant; `list` then reads
+/// each approval's hash.
 const LIST: &str = r"
 local out = {}
 for i = 1, #ARGV do
-  for _, id in ipairs(redis.call('ZRANGE', index[ARGV[i]], 0, -1)) do
-    local fields = redis.call('HGETALL', KEYS[1] .. id)
-    if #fields > 0 then out[#out + 1] = fields end
-  end
+  for _, id in ipairs(redis.call('ZRANGE', index[ARGV[i]], 0, -1)) do out[#out + 1] = id end
 end
 return out
 ";
@@ -220,6 +241,7 @@ struct Scripts {
     claim: redis::Script,
     release: redis::Script,
     withdraw: redis::Script,
+    due: redis::Script,
     expire: redis::Script,
     list: redis::Script,
 }
@@ -251,6 +273,7 @@ impl RedisApprovals {
                 claim: script(CLAIM),
                 release: script(RELEASE),
                 withdraw: script(WITHDRAW),
+                due: script(DUE),
                 expire: script(EXPIRE),
                 list: script(LIST),
             },
@@ -272,6 +295,28 @@ impl RedisApprovals {
             .key(format!("{PREFIX}ended"))
             .key(changes_key());
         invocation
+    }
+
+    /// The hashes of the approvals `ids` (field, value, …; empty for one that is gone), read
+    /// in one round trip.
+    async fn hashes(&self, ids: &[String]) -> Stored<Vec<Vec<String>>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipeline = redis::pipe();
+        for id in ids {
+            pipeline.cmd("HGETALL").arg(approval_key(id));
+        }
+        let mut connection = self.redis.connection().await?;
+        self.redis
+            .within(async {
+                let hashes = pipeline
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(Unreachable::from)?;
+                Ok::<_, StoreError>(hashes)
+            })
+            .await
     }
 
     /// Tells this process's long polls that something changed.
@@ -360,9 +405,11 @@ impl RedisApprovals {
         for state in read {
             invocation.arg(state.as_str());
         }
-        let replies: Vec<Vec<String>> = self.redis.invoke(&invocation).await?;
+        let ids: Vec<String> = self.redis.invoke(&invocation).await?;
+        let replies = self.hashes(&ids).await?;
         let mut found = Vec::with_capacity(replies.len());
-        for reply in replies {
+        // One forgotten since its id was read has no fields left.
+        for reply in replies.into_iter().filter(|reply| !reply.is_empty()) {
             let approval = decode_pairs(reply)?.at(now);
             if state.is_none_or(|state| approval.state == state) {
                 found.push(approval);
@@ -456,12 +503,26 @@ impl RedisApprovals {
 
     async fn expire(&self, now: Timestamp, keep: Duration) -> Stored<Vec<Approval>> {
         let keep = i64::try_from(keep.as_micros()).unwrap_or(i64::MAX);
-        let mut invocation = self.invocation(&self.scripts.expire, &approval_key(""));
+        let mut invocation = self.invocation(&self.scripts.due, &approval_key(""));
         invocation
             .arg(now.unix_micros())
             .arg(now.unix_micros().saturating_sub(keep))
             .arg(EXPIRE_BATCH)
             .arg(self.max_ended);
+        let (expiring, forgetting): (Vec<String>, Vec<String>) =
+            self.redis.invoke(&invocation).await?;
+        if expiring.is_empty() && forgetting.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Every approval the script changes is a declared key, as Redis Cluster asks.
+        let mut invocation = self.invocation(&self.scripts.expire, &approval_key(""));
+        for id in expiring.iter().chain(&forgetting) {
+            invocation.key(approval_key(id));
+        }
+        invocation.arg(now.unix_micros()).arg(expiring.len());
+        for id in expiring.iter().chain(&forgetting) {
+            invocation.arg(id);
+        }
         let replies: Vec<Vec<String>> = self.redis.invoke(&invocation).await?;
         let expired = replies
             .into_iter()
