@@ -58,7 +58,8 @@ const STATES: [State; 5] = [
 
 /// Shared by every script: KEYS[1] is an approval's key (or the prefix of approval keys), then
 /// the index of each state, the due, ended and changes keys. `at` is the state at `now`: a
-/// pending approval past its expiry is expired.
+/// pending approval past its expiry is expired. `forget` deletes an approval and its entries in
+/// the indexes.
 const PRELUDE: &str = r"
 local index = {pending = KEYS[2], approved = KEYS[3], denied = KEYS[4], expired = KEYS[5],
   used = KEYS[6]}
@@ -78,6 +79,12 @@ local function move(key, from, to)
   redis.call('ZREM', index[from], id)
   redis.call('HSET', key, 'state', to)
   return id
+end
+local function forget(key, id)
+  redis.call('DEL', key)
+  for _, name in pairs(index) do redis.call('ZREM', name, id) end
+  redis.call('ZREM', due, id)
+  redis.call('ZREM', ended, id)
 end
 ";
 
@@ -105,10 +112,9 @@ return 1
 
 /// KEYS after the shared ones: the live approvals of all agents and of the approval's. ARGV: id.
 const WITHDRAW: &str = r"
-local id = ARGV[1]
-redis.call('DEL', KEYS[1])
-for _, name in pairs(index) do redis.call('ZREM', name, id) end
-for _, name in ipairs({due, ended, KEYS[10], KEYS[11]}) do redis.call('ZREM', name, id) end
+forget(KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[10], ARGV[1])
+redis.call('ZREM', KEYS[11], ARGV[1])
 redis.call('INCR', changes)
 return 1
 ";
@@ -197,11 +203,7 @@ for i = 1, expiring do
 end
 for i = expiring + 1, #ARGV - 2 do
   local id, key = ARGV[2 + i], KEYS[9 + i]
-  if redis.call('ZSCORE', ended, id) then
-    redis.call('DEL', key)
-    for _, name in pairs(index) do redis.call('ZREM', name, id) end
-    redis.call('ZREM', ended, id)
-  end
+  if redis.call('ZSCORE', ended, id) then forget(key, id) end
 end
 if #out > 0 then redis.call('INCR', changes) end
 return out
@@ -372,23 +374,11 @@ impl RedisApprovals {
     }
 
     async fn get(&self, id: &str, now: Timestamp) -> Stored<Option<Approval>> {
-        let key = approval_key(id);
-        let mut connection = self.redis.connection().await?;
-        let fields: HashMap<String, String> = self
-            .redis
-            .within(async {
-                let fields = redis::cmd("HGETALL")
-                    .arg(&key)
-                    .query_async(&mut connection)
-                    .await
-                    .map_err(Unreachable::from)?;
-                Ok::<_, StoreError>(fields)
-            })
-            .await?;
-        if fields.is_empty() {
-            return Ok(None);
+        let fields = self.hashes(&[id.to_owned()]).await?.pop();
+        match fields {
+            Some(fields) if !fields.is_empty() => Ok(Some(decode_pairs(fields)?.at(now))),
+            _ => Ok(None),
         }
-        Ok(Some(decode(fields)?.at(now)))
     }
 
     async fn list(&self, state: Option<State>, now: Timestamp) -> Stored<Vec<Approval>> {
