@@ -7,10 +7,10 @@
 //! is stored in this process once the records are written; in a shared store (Redis), whose
 //! bounds hold for every replica, before they are written (its record is dropped when the store
 //! does not keep it, and it is withdrawn when the write fails). The answer remembers where each
-//! one's JSON sits, and shows `null` there instead when the store did not keep it. State (limits, budgets,
-//! histories) lives in [`Backend`], apart from the bundles, so a swap keeps it. Decisions are
-//! written straight into the answer's text; their alerts are queued for delivery once the
-//! records are written, never awaited.
+//! one's JSON sits, and shows `null` there instead when the store did not keep it. State
+//! (limits, budgets, histories) lives in [`Backend`], apart from the bundles, so a swap keeps
+//! it. Decisions are written straight into the answer's text; their alerts are queued for
+//! delivery once the records are written, never awaited.
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -340,9 +340,9 @@ impl Writer {
     fn withdraw(&mut self, unkept: &Unkept) {
         self.answer.withdraw(unkept);
         let created = std::mem::take(&mut self.created_records);
-        // From the last, so the places of earlier ones stay where they are.
-        for &index in unkept.indices().iter().rev() {
-            if let Some(&at) = created.get(index) {
+        // Records, and where they sit, are kept only when logging.
+        if self.if_unwritten.is_some() {
+            for &at in unkept.last_first(&created) {
                 self.records.remove(at);
             }
         }
@@ -420,12 +420,8 @@ impl Answer {
     /// approvals left are settled.
     fn withdraw(&mut self, unkept: &Unkept) {
         let created = std::mem::take(&mut self.created);
-        debug_assert_eq!(unkept.created(), created.len());
-        // From the last, so the places of earlier ones stay where they are.
-        for &index in unkept.indices().iter().rev() {
-            if let Some(at) = created.get(index) {
-                self.text.replace_range(at.clone(), "null");
-            }
+        for at in unkept.last_first(&created) {
+            self.text.replace_range(at.clone(), "null");
         }
     }
 

@@ -6,9 +6,10 @@
 //! Layout: [`Config`] says what to serve; [`serve`] runs the listeners until SIGTERM. Inside,
 //! `bundles` owns the active bundle and reloads, `decide` answers decisions, `approvals` keeps
 //! the approvals of deferred decisions, `state` keeps limits, budgets and histories and opens
-//! the store of approvals (both in process, or both in Redis), `log_writer` is the group-committing log writer, `routes` and `admin` map HTTP
-//! requests onto them, `http` runs connections with their limits, `metrics` keeps the
-//! Prometheus registry, and `alerts` delivers the decisions' alerts in the background.
+//! the store of approvals (both in process, or both in Redis), `log_writer` is the
+//! group-committing log writer, `routes` and `admin` map HTTP requests onto them, `http` runs
+//! connections with their limits, `metrics` keeps the Prometheus registry, and `alerts`
+//! delivers the decisions' alerts in the background.
 //! [`stored`] opens the readers of what the service keeps in Redis to the fuzz targets.
 
 #[macro_use]

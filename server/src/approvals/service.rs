@@ -135,11 +135,13 @@ impl Approvals {
                 .approvals(State::Pending.as_str(), settlement.stored.len() as u64);
             // Kept: each counts under the bounds until it expires.
             settlement.stored.clear();
-        }
-        for (id, agent, place) in std::mem::take(&mut settlement.stored) {
-            // One the store cannot withdraw stays pending until it expires; no record names it.
-            let _ = self.counted(self.store.withdraw(&id, &agent).await);
-            settlement.quota.give_back(place);
+        } else {
+            for (id, agent, place) in std::mem::take(&mut settlement.stored) {
+                // One the store cannot withdraw stays pending until it expires; no record
+                // names it.
+                let _ = self.counted(self.store.withdraw(&id, &agent).await);
+                settlement.quota.give_back(place);
+            }
         }
         unkept
     }
@@ -350,14 +352,15 @@ impl Unkept {
         self.created += other.created;
     }
 
-    /// How many approvals were created, kept or not.
-    pub fn created(&self) -> usize {
-        self.created
-    }
-
-    /// The places (in creation order) of the approvals not kept, ascending.
-    pub fn indices(&self) -> &[usize] {
-        &self.indices
+    /// Of `created`, one entry per approval created in order (where each sits in an answer or
+    /// among its records), those of the approvals not kept, last first: removing or replacing
+    /// them in that order leaves the places of the earlier ones where they are.
+    pub fn last_first<'a, T>(&'a self, created: &'a [T]) -> impl Iterator<Item = &'a T> {
+        debug_assert_eq!(self.created, created.len());
+        self.indices
+            .iter()
+            .rev()
+            .filter_map(|&index| created.get(index))
     }
 }
 
