@@ -30,19 +30,25 @@ pub fn write_display(out: &mut String, value: impl std::fmt::Display) {
 }
 
 /// Appends `n` in decimal (a JSON number), without `core::fmt`.
-pub(crate) fn write_u32(out: &mut String, mut n: u32) {
+pub(crate) fn write_u32(out: &mut String, n: u32) {
     let mut digits = [0u8; 10];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
+    let digits = &mut digits[..decimal_width(n)];
+    fill_decimal(digits, n);
     // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    out.push_str(std::str::from_utf8(digits).unwrap_or_default());
+}
+
+/// How many decimal digits `n` has.
+pub(crate) fn decimal_width(n: u32) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+/// Fills `slots` with the last `slots.len()` decimal digits of `n`, zero-padded, as ASCII.
+pub(crate) fn fill_decimal(slots: &mut [u8], mut n: u32) {
+    for slot in slots.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
 }
 
 /// Appends `text` escaped for the inside of a JSON string literal. Runs of characters that need

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::canonical::{decimal_width, fill_decimal};
 use crate::decimal::Decimal;
 
 /// A point in time: microseconds since the Unix epoch (i64: ±292,000 years), read as exact
@@ -82,15 +83,15 @@ impl Timestamp {
         let civil = self.civil();
         text.year(civil.year);
         text.push(b'-');
-        text.two_digits(civil.month);
+        text.digits(civil.month, 2);
         text.push(b'-');
-        text.two_digits(civil.day);
+        text.digits(civil.day, 2);
         text.push(b'T');
-        text.two_digits(civil.hour);
+        text.digits(civil.hour, 2);
         text.push(b':');
-        text.two_digits(civil.minute);
+        text.digits(civil.minute, 2);
         text.push(b':');
-        text.two_digits(civil.second);
+        text.digits(civil.second, 2);
         let mut fraction = self.0.rem_euclid(MICROS) as u32;
         if fraction != 0 {
             let mut width = 6;
@@ -216,19 +217,10 @@ impl Rfc3339 {
         self.len += 1;
     }
 
-    /// `value` (below 100) as two digits.
-    fn two_digits(&mut self, value: u32) {
-        self.push(b'0' + (value / 10) as u8);
-        self.push(b'0' + (value % 10) as u8);
-    }
-
     /// The last `width` decimal digits of `value`, zero-padded.
-    fn digits(&mut self, mut value: u32, width: usize) {
+    fn digits(&mut self, value: u32, width: usize) {
         let end = self.len + width;
-        for slot in self.bytes[self.len..end].iter_mut().rev() {
-            *slot = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
+        fill_decimal(&mut self.bytes[self.len..end], value);
         self.len = end;
     }
 
@@ -239,13 +231,8 @@ impl Rfc3339 {
         }
         // |year| ≤ 290,308 for every i64 of microseconds.
         let magnitude = u32::try_from(year.unsigned_abs()).unwrap_or(u32::MAX);
-        let mut width = if year < 0 { 3 } else { 4 };
-        let mut rest = magnitude / 10u32.pow(width as u32);
-        while rest > 0 {
-            width += 1;
-            rest /= 10;
-        }
-        self.digits(magnitude, width);
+        let padded = if year < 0 { 3 } else { 4 };
+        self.digits(magnitude, decimal_width(magnitude).max(padded));
     }
 }
 
