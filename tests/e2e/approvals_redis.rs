@@ -31,6 +31,12 @@ fn replicas(
         .collect()
 }
 
+/// `a.fmb`: agent `helper` defers every call. It has no limits or budgets, so it is decided
+/// without the state store: only its approvals need Redis.
+fn helper_defers_everything() -> Bundles {
+    Bundles::build(&[("agent helper {\n  default defer\n}\n", "a.fmb", "key")])
+}
+
 /// The states that the logs of `replicas` stopped replicas record for approval `id`, each
 /// log's in order, the logs one after another; every log verifies.
 fn logged_states(bundles: &Bundles, replicas: usize, id: &str) -> Vec<String> {
@@ -206,9 +212,7 @@ fn with_redis_gone_a_call_naming_an_approval_is_never_permitted_and_admin_answer
 
 #[test]
 fn with_redis_gone_a_deferred_call_names_no_approval_and_the_error_is_counted() {
-    // An agent without limits or budgets is decided without the state store: only its
-    // approval needs Redis.
-    let bundles = Bundles::build(&[("agent helper {\n  default defer\n}\n", "a.fmb", "key")]);
+    let bundles = helper_defers_everything();
     let mut redis = RedisServer::start();
     let servers = replicas(&bundles, &redis, ("a.fmb", 1), &["--state-timeout", "300"]);
     let call = json!({"agent": "helper", "tool": "shell/run", "args": {}});
@@ -282,7 +286,7 @@ fn replicas_sharing_redis_bound_an_agents_approvals_together() {
 
 #[test]
 fn a_deferred_call_whose_log_write_fails_is_denied_and_its_approval_withdrawn() {
-    let bundles = Bundles::build(&[("agent helper {\n  default defer\n}\n", "a.fmb", "key")]);
+    let bundles = helper_defers_everything();
     let redis = RedisServer::start();
     let servers = replicas(&bundles, &redis, ("a.fmb", 1), &[]);
     let url = redis.url();
