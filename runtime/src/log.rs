@@ -670,7 +670,7 @@ pub struct RepairReport {
     pub bytes_removed: u64,
 }
 
-/// Cuts a torn last line off atomically (temp file, fsync, rename). Any other damage is
+/// Cuts a torn last line off atomically (`files::write_atomic_with`). Any other damage is
 /// refused with [`LogError::Broken`]: repair never hides tampering.
 pub fn repair(path: &Path) -> Result<RepairReport, LogError> {
     let mut file = File::open(path)?;
@@ -689,24 +689,10 @@ pub fn repair(path: &Path) -> Result<RepairReport, LogError> {
         }) => {}
         Some(problem) => return Err(LogError::Broken(problem)),
     }
-    let mut temp_name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    temp_name.push(".repair.tmp");
-    let temp = path.with_file_name(temp_name);
-    {
-        let mut out = File::create(&temp)?;
+    crate::files::write_atomic_with(path, |out| {
         file.seek(SeekFrom::Start(0))?;
-        std::io::copy(&mut (&file).take(chain.bytes), &mut out)?;
-        out.sync_all()?;
-    }
-    fs::rename(&temp, path)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Ok(dir) = File::open(dir)
-    {
-        let _ = dir.sync_all();
-    }
+        std::io::copy(&mut (&file).take(chain.bytes), out).map(drop)
+    })?;
     Ok(RepairReport {
         records: chain.records,
         bytes_removed: length - chain.bytes,

@@ -141,6 +141,43 @@ fn keygen_writes_a_private_key_only_its_owner_reads_and_prints_the_trust_line() 
     );
 }
 
+/// As in docs/serve.md: `keygen --out keys/…` and `bundle build -o dist/…` in a fresh project
+/// create the directories they write into, and a bundle is readable by others (the service may
+/// run as another user), with the permissions any new file gets.
+#[test]
+fn keys_and_bundles_are_written_into_directories_that_do_not_exist_yet() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = Env::new();
+    env.ok(&["keygen", "--out", "keys/bundle.ed25519"]);
+    assert!(env.read("keys/bundle.ed25519.pub").starts_with("ed25519-"));
+    env.ok(&[
+        "bundle",
+        "build",
+        "repo",
+        "--key",
+        "keys/bundle.ed25519",
+        "-o",
+        "dist/policy.fmb",
+    ]);
+    env.ok(&[
+        "bundle",
+        "verify",
+        "dist/policy.fmb",
+        "--trust",
+        "keys/bundle.ed25519.pub",
+    ]);
+    let mode = |name: &str| {
+        std::fs::metadata(env.path(name))
+            .expect("written")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    std::fs::File::create(env.path("plain")).expect("a plain new file");
+    assert_eq!(mode("dist/policy.fmb"), mode("plain"));
+    assert_eq!(mode("keys/bundle.ed25519"), 0o600);
+}
+
 #[test]
 fn a_bundle_holds_the_committed_policy_only_and_is_the_same_bytes_every_time() {
     let env = Env::new();

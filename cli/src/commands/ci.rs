@@ -293,7 +293,7 @@ fn print_stdout(text: &str) -> Result<(), CiError> {
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), CiError> {
-    super::write_atomically(path, text).map_err(|source| CiError::Write {
+    fpl_runtime::files::write_atomic(path, text.as_bytes()).map_err(|source| CiError::Write {
         path: path.to_path_buf(),
         source,
     })

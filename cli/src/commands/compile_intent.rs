@@ -162,12 +162,14 @@ fn compile(args: &CompileArgs) -> Result<ExitCode, CompileIntentError> {
         backtest(history, &validated, &mut stderr)?;
     }
     match &args.output {
-        Some(path) => super::write_atomically(path, &validated.text).map_err(|source| {
-            CompileIntentError::Write {
-                path: path.clone(),
-                source,
-            }
-        })?,
+        Some(path) => {
+            fpl_runtime::files::write_atomic(path, validated.text.as_bytes()).map_err(|source| {
+                CompileIntentError::Write {
+                    path: path.clone(),
+                    source,
+                }
+            })?
+        }
         None => {
             let mut stdout = std::io::stdout().lock();
             if let Err(error) = stdout

@@ -157,7 +157,7 @@ fn format_file(args: &FmtArgs, file: &ProjectFile, outcome: &mut Outcome) {
         }
         return;
     }
-    if let Err(error) = super::write_atomically(path, &new_text) {
+    if let Err(error) = fpl_runtime::files::write_atomic(path, new_text.as_bytes()) {
         outcome.error(&format!("{name}: cannot write: {error}"));
     }
 }

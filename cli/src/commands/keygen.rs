@@ -2,7 +2,7 @@
 //! `KEY` (mode 0600, written atomically, never over an existing file), the public key line to
 //! `KEY.pub` and to standard output, ready for `[trust] keys`.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -66,30 +66,17 @@ fn public_path(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Writes a new file atomically with `mode` (set before any byte is written), refusing to
+/// Writes a new file atomically with `mode` (`fpl_runtime::files::write_new`), refusing to
 /// replace one that appeared meanwhile.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeygenError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let write = |source| KeygenError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write)?;
-    file.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(write)?;
-    file.write_all(bytes).map_err(write)?;
-    file.as_file().sync_all().map_err(write)?;
-    file.persist_noclobber(path).map_err(|error| {
-        if error.error.kind() == std::io::ErrorKind::AlreadyExists {
+    fpl_runtime::files::write_new(path, bytes, mode).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
             KeygenError::Exists(path.to_path_buf())
         } else {
-            write(error.error)
+            KeygenError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
         }
-    })?;
-    Ok(())
+    })
 }

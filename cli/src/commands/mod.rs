@@ -31,6 +31,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use fpl_runtime::files::write_atomic;
+
 /// Exit code for usage and I/O errors (SPEC: 0 clean, 1 policy errors, 2 cannot run).
 pub const EXIT_USAGE: u8 = 2;
 
@@ -60,7 +62,7 @@ pub struct OutputError {
 /// Returns the exit code (2 when the file could not be written).
 pub fn print_or_write(output: Option<&Path>, text: &str) -> ExitCode {
     match output {
-        Some(path) => match write_atomically(path, text) {
+        Some(path) => match write_atomic(path, text.as_bytes()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(source) => fail(OutputError {
                 path: path.to_path_buf(),
@@ -72,28 +74,4 @@ pub fn print_or_write(output: Option<&Path>, text: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-/// Replaces (or creates) `path` with `text` through a temporary file in the same directory, so a
-/// reader never sees a half-written file and a crash leaves the old file intact. A symbolic link
-/// is kept: its target is replaced, with its permissions.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = match std::fs::canonicalize(path) {
-        Ok(target) => target,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(error) => return Err(error),
-    };
-    let path = target.as_path();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.as_file().sync_all()?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        file.as_file().set_permissions(metadata.permissions())?;
-    }
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
 }
