@@ -1,4 +1,6 @@
-//! Lowercase hex encoding of digests.
+//! Lowercase hex encoding of digests: the one hex writer of the workspace.
+
+use sha2::{Digest as _, Sha256};
 
 /// Appends the lowercase hex form of `bytes`.
 pub fn push_hex(out: &mut String, bytes: &[u8]) {
@@ -16,9 +18,13 @@ pub fn to_hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
 /// `sha256:` and the lowercase hex SHA-256 of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
     let mut out = String::with_capacity(71);
     out.push_str("sha256:");
     push_hex(&mut out, &Sha256::digest(bytes));

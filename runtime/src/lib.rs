@@ -14,7 +14,7 @@ mod decision;
 mod error;
 mod eval;
 pub mod files;
-mod hex;
+pub mod hex;
 mod host;
 pub mod ir;
 mod json;

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use fpl_runtime::hex::push_hex;
+
 /// Hands out decision ids.
 #[derive(Debug)]
 pub(crate) struct DecisionIds {
@@ -47,37 +49,18 @@ impl DecisionId {
         }
     }
 
-    /// Appends the id's 32 lowercase hex digits.
+    /// Appends the id's 32 lowercase hex digits: the prefix's 16, then the counter's.
     pub fn write_hex(self, out: &mut String) {
-        out.push_str(self.hex().as_str());
-    }
-
-    /// The id's 32 lowercase hex digits: the prefix's 16, then the counter's.
-    fn hex(self) -> Hex {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut hex = [0u8; 32];
-        for (index, word) in [self.prefix, self.counter].into_iter().enumerate() {
-            for (digit, slot) in hex[index * 16..(index + 1) * 16].iter_mut().enumerate() {
-                *slot = DIGITS[(word >> (60 - 4 * digit) & 0xf) as usize];
-            }
-        }
-        Hex(hex)
-    }
-}
-
-/// An id's hex digits, on the stack.
-struct Hex([u8; 32]);
-
-impl Hex {
-    fn as_str(&self) -> &str {
-        // Every byte is an ASCII hex digit.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        push_hex(out, &self.prefix.to_be_bytes());
+        push_hex(out, &self.counter.to_be_bytes());
     }
 }
 
 impl fmt::Display for DecisionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.hex().as_str())
+        let mut text = String::with_capacity(32);
+        self.write_hex(&mut text);
+        f.write_str(&text)
     }
 }
 
