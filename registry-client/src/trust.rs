@@ -2,9 +2,8 @@
 //! `faramesh.toml` and `trust { key … }` in the project's own policy files: never from the
 //! `public_key_b64` of a `.sig`, never from the registry's `keys.json`, never from an import.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::Signature;
+use fpl_runtime::base64;
 use fpl_syntax::ast::{self, AstNode};
 use serde::Deserialize;
 
@@ -91,10 +90,8 @@ impl DetachedSignature {
         if candidates.is_empty() {
             return Verdict::Untrusted;
         }
-        let Some(signature) = STANDARD
-            .decode(&self.value_b64)
-            .ok()
-            .and_then(|raw| Signature::from_slice(&raw).ok())
+        let Some(signature) =
+            base64::decode(&self.value_b64).and_then(|raw| Signature::from_slice(&raw).ok())
         else {
             return Verdict::Mismatch;
         };
@@ -118,8 +115,8 @@ mod tests {
         serde_json::json!({
             "key_id": key_id,
             "algorithm": "ed25519",
-            "value_b64": STANDARD.encode(key.sign(bytes).to_bytes()),
-            "public_key_b64": STANDARD.encode(shipped.verifying_key().to_bytes()),
+            "value_b64": base64::encode(&key.sign(bytes).to_bytes()),
+            "public_key_b64": base64::encode(&shipped.verifying_key().to_bytes()),
         })
         .to_string()
         .into_bytes()
@@ -128,7 +125,7 @@ mod tests {
     fn trusted(key: &SigningKey, id: &str) -> TrustedKey {
         TrustedKey::parse_entry(&format!(
             "{id}:{}",
-            STANDARD.encode(key.verifying_key().to_bytes())
+            base64::encode(&key.verifying_key().to_bytes())
         ))
         .expect("valid key")
     }
@@ -169,7 +166,7 @@ mod tests {
 
     #[test]
     fn keys_come_from_policy_trust_blocks() {
-        let key = STANDARD.encode(signing_key(4).verifying_key().to_bytes());
+        let key = base64::encode(&signing_key(4).verifying_key().to_bytes());
         let text = format!(
             "trust {{\n  key \"acme\" \"ed25519:{key}\"\n  key \"bad\" \"ed25519:AAAA\"\n}}\n"
         );
@@ -187,7 +184,7 @@ mod tests {
     #[test]
     fn unquoted_keys_in_policy_trust_blocks_are_trusted() {
         let unquoted = signing_key(5).verifying_key();
-        let encoded = STANDARD.encode(unquoted.to_bytes());
+        let encoded = base64::encode(&unquoted.to_bytes());
         let text = format!(
             "trust {{\n  key \"github.com/faramesh/faramesh-registry\" ed25519:{encoded}\n  key \"eq\" = ed25519:{encoded}\n  spiffe_federated \"spiffe://partner.example.com\" bundle_url = \"https://partner.example.com/bundle\"\n}}\n"
         );

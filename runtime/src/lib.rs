@@ -6,6 +6,7 @@
 //! borrows from the evaluator; the hot path allocates nothing. [`log`] keeps the hash-chained
 //! decision log of §8; [`bundle`] writes and verifies the signed bundles of §10.
 
+pub mod base64;
 pub mod batch;
 pub mod bundle;
 mod canonical;

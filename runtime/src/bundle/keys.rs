@@ -4,7 +4,7 @@
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-use super::base64;
+use crate::base64;
 
 /// The first line of a private signing key file; the second is the base64 of its 32-byte seed.
 pub const SIGNING_KEY_HEADER: &str = "FARAMESH ED25519 PRIVATE KEY";

@@ -3,7 +3,6 @@
 //! against trusted keys before reading anything else, then every digest and version, and
 //! [`crate::Evaluator::from_bundle`] loads only a [`VerifiedBundle`].
 
-mod base64;
 mod contents;
 mod error;
 mod format;

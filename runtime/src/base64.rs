@@ -1,10 +1,11 @@
-//! Standard base64 with padding (RFC 4648 §4), only for the key texts: strict on decoding (no
-//! whitespace, no missing or extra padding, no non-zero trailing bits), so one key has one text.
+//! Standard base64 with padding (RFC 4648 §4), for key texts and signatures: strict on decoding
+//! (no whitespace, no missing or extra padding, no non-zero trailing bits), so one key has one
+//! text. The one base64 of the workspace.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The base64 text of `bytes`.
-pub(crate) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -25,7 +26,7 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 }
 
 /// The bytes of a strict base64 text, or `None`.
-pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
+pub fn decode(text: &str) -> Option<Vec<u8>> {
     let text = text.as_bytes();
     if !text.len().is_multiple_of(4) {
         return None;
