@@ -4,16 +4,38 @@
 use std::process::ExitCode;
 
 use fpl_analyzer::SourceFile;
+use fpl_analyzer::form::FrontEndError;
 use fpl_registry::{ErrorKind, Failure, SiteFile};
+use fpl_syntax::TextRange;
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 
-/// One registry error, ready for miette.
+/// One error, ready for miette: a registry error, or a policy file whose imports cannot be
+/// read.
 #[derive(Debug, thiserror::Error)]
-#[error("{error}")]
+#[error("{message}")]
 struct Report {
-    error: fpl_registry::Error,
+    message: String,
     code: &'static str,
-    snippet: Option<(NamedSource<String>, SourceSpan)>,
+    help: Option<String>,
+    snippet: Option<Snippet>,
+}
+
+/// Where an error is shown: the file, the span and its label.
+#[derive(Debug)]
+struct Snippet {
+    source: NamedSource<String>,
+    span: SourceSpan,
+    label: &'static str,
+}
+
+impl Snippet {
+    fn new(file: &SourceFile, range: TextRange, label: &'static str) -> Snippet {
+        Snippet {
+            source: NamedSource::new(&file.path, file.text.clone()),
+            span: SourceSpan::new(usize::from(range.start()).into(), usize::from(range.len())),
+            label,
+        }
+    }
 }
 
 impl miette::Diagnostic for Report {
@@ -22,32 +44,32 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.error
-            .help()
+        self.help
+            .as_ref()
             .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.snippet
             .as_ref()
-            .map(|(source, _)| source as &dyn miette::SourceCode)
+            .map(|snippet| &snippet.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let (_, span) = self.snippet.as_ref()?;
+        let snippet = self.snippet.as_ref()?;
         Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some("imported here".to_string()), *span),
+            LabeledSpan::new_primary_with_span(Some(snippet.label.to_string()), snippet.span),
         )))
     }
 }
 
-fn report(error: fpl_registry::Error, snippet: Option<(NamedSource<String>, SourceSpan)>) {
-    let code = super::imports::code(error.kind()).as_str();
+fn report(error: fpl_registry::Error, snippet: Option<Snippet>) {
     eprintln!(
         "{:?}",
         miette::Report::new(Report {
-            error,
-            code,
+            message: error.to_string(),
+            code: super::imports::code(error.kind()).as_str(),
+            help: error.help(),
             snippet,
         })
     );
@@ -70,16 +92,13 @@ pub fn fail_all(failures: Vec<Failure>, files: &[SourceFile]) -> ExitCode {
         if failure.error.kind() == ErrorKind::ProjectFile {
             status = exit_status(&failure.error);
         }
-        let source = match failure.site.file {
-            SiteFile::Local(index) => files.get(index).map(|file| {
-                let range = failure.site.range;
-                let span =
-                    SourceSpan::new(usize::from(range.start()).into(), usize::from(range.len()));
-                (NamedSource::new(&file.path, file.text.clone()), span)
-            }),
+        let snippet = match failure.site.file {
+            SiteFile::Local(index) => files
+                .get(index)
+                .map(|file| Snippet::new(file, failure.site.range, "imported here")),
             SiteFile::Import(_) => None,
         };
-        report(failure.error, source);
+        report(failure.error, snippet);
     }
     eprintln!("faramesh: {count} import(s) failed; nothing was written");
     status
@@ -91,4 +110,23 @@ fn exit_status(error: &fpl_registry::Error) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Prints, for each YAML/JSON policy of `files` whose imports cannot be read (by index), why,
+/// and returns exit code 1: resolving without them would drop their imports from the lock.
+pub fn fail_unread(unread: &[(usize, FrontEndError)], files: &[SourceFile]) -> ExitCode {
+    for (index, error) in unread {
+        let file = &files[*index];
+        eprintln!(
+            "{:?}",
+            miette::Report::new(Report {
+                message: format!("the imports of `{}` cannot be read: {}", file.path, error.message),
+                code: error.code.as_str(),
+                help: Some("fix the document (`faramesh check` shows every mistake), then run the command again".to_string()),
+                snippet: Some(Snippet::new(file, error.range, "here")),
+            })
+        );
+    }
+    eprintln!("faramesh: nothing was written");
+    ExitCode::from(1)
 }
