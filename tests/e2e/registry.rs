@@ -795,3 +795,48 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// `diff` and `ci report` read each git revision with the imports its own `faramesh.lock` pins,
+/// as `check` and `bundle build` do: bumping an import is a change of decisions, and a head
+/// whose import is not locked fails the gate with `E0408`.
+#[test]
+fn diff_and_ci_report_read_each_revision_with_its_locked_imports() {
+    let env = Env::new();
+    env.ok(&["import", &stripe("1.0.0")]);
+    git_commit_all(&env.project, "stripe 1.0.0");
+    let bumped = env.policy().replace(&stripe("1.0.0"), &stripe("1.1.0"));
+    std::fs::write(env.project.join("governance.fms"), bumped).expect("policy");
+    env.ok(&["lock"]);
+    git_commit_all(&env.project, "stripe 1.1.0");
+
+    // 1.1.0 permits charges up to $500 (1.0.0: $100) and brings base-guard's deny! along.
+    let diff = env.faramesh(&["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert_eq!(diff.status.code(), Some(1), "{text}");
+    assert!(text.contains("stripe-payments"), "{text}");
+    assert!(text.contains("base-guard"), "{text}");
+    let report = |base: &str| -> serde_json::Value {
+        let output = env.faramesh(&[
+            "ci", "report", "--base", base, "--head", "HEAD", "--format", "json",
+        ]);
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{error}: {}", String::from_utf8_lossy(&output.stderr)))
+    };
+    let bump = report("HEAD~1");
+    assert_eq!(bump["counts"]["errors"], 0, "{bump}");
+    assert!(bump["counts"]["loosened"].as_u64() > Some(0), "{bump}");
+
+    // Back to 1.0.0 in the policy, but the lock still pins 1.1.0.
+    let unlocked = env.policy().replace(&stripe("1.1.0"), &stripe("1.0.0"));
+    std::fs::write(env.project.join("governance.fms"), unlocked).expect("policy");
+    git_commit_all(&env.project, "stripe 1.0.0, not locked");
+    let gate = report("HEAD~1");
+    assert!(gate["counts"]["errors"].as_u64() > Some(0), "{gate}");
+    let codes: Vec<&str> = gate["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|it| it["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"E0408"), "{gate}");
+}

@@ -13,7 +13,10 @@ use fpl_action::annotations::{self, Annotation};
 use fpl_action::changes::ChangedLines;
 use fpl_action::github::{self, CommentError, Context, EnvError, Posted};
 use fpl_action::report::{self, FailOn, Links, MarkdownOptions, Report, ReportError};
-use fpl_analyzer::Severity;
+
+use super::imports;
+use fpl_analyzer::project::{FileSource, Project};
+use fpl_analyzer::{Analysis, Severity};
 
 /// Arguments of `faramesh ci`.
 #[derive(Debug, clap::Args)]
@@ -153,11 +156,21 @@ impl GateArgs {
             decision_log: self.decision_log.clone(),
         }
     }
+
+    /// The report of `head` against `base`, each revision with the imports its own
+    /// `faramesh.lock` pins (from the cache, as `check` reads them), and the head's analysis.
+    fn report(&self, base: &str, head: &str) -> Result<(Report, Analysis), CiError> {
+        let add_imports = |project: &mut Project, source: &dyn FileSource, path: &Path| {
+            imports::add_imports_from(project, source, path, &self.path)
+                .map_err(report::ImportsError::from)
+        };
+        Ok(report::build(&self.options(base, head), &add_imports)?)
+    }
 }
 
 /// `ci report`: prints the report; `Ok(true)` when the gate fails.
 fn report_command(args: &ReportArgs) -> Result<bool, CiError> {
-    let (report, _) = report::build(&args.gate.options(&args.base, &args.head))?;
+    let (report, _) = args.gate.report(&args.base, &args.head)?;
     let text = match args.format {
         ReportFormat::Json => report.to_json(),
         ReportFormat::Markdown => report::markdown(
@@ -181,7 +194,7 @@ fn github_command(args: &GithubArgs) -> Result<bool, CiError> {
         return Err(CommentError::NoToken.into());
     }
     let pull = &context.pull_request;
-    let (report, head) = report::build(&args.gate.options(&pull.base_sha, &pull.head_sha))?;
+    let (report, head) = args.gate.report(&pull.base_sha, &pull.head_sha)?;
 
     let changed = ChangedLines::between(&args.gate.path, &pull.base_sha, &pull.head_sha)?;
     let selection = annotations::select(&all_annotations(&report), &|path, first, last| {

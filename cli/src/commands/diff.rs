@@ -1,15 +1,18 @@
 //! `faramesh diff OLD NEW`: the semantic diff of two policy versions, each a file, a directory
 //! or a git revision read from the repository's object database (not the work tree). Both are
-//! read by the project loader, so a revision's `faramesh.toml` counts as a directory's does; an
-//! argument that names both an existing path and a revision is refused as ambiguous.
+//! read by the project loader, so a revision's `faramesh.toml` counts as a directory's does, and
+//! each with the imports its own `faramesh.lock` pins (from the cache); an argument that names
+//! both an existing path and a revision is refused as ambiguous.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use fpl_analyzer::project::{GitTree, Project, ProjectError};
+use fpl_analyzer::project::{GitTree, ProjectError};
 use fpl_analyzer::smt::{DiffReport, SmtOptions, Witness, semantic_diff};
 use fpl_analyzer::{Analysis, CheckOptions, host::check_project};
+
+use super::imports::{self, LoadError};
 
 /// Arguments of `faramesh diff`.
 #[derive(Debug, clap::Args)]
@@ -43,7 +46,10 @@ pub enum DiffFormat {
 pub enum DiffError {
     /// Files or the revision could not be read.
     #[error(transparent)]
-    Load(#[from] ProjectError),
+    Files(#[from] ProjectError),
+    /// A version's files, `faramesh.toml`, `faramesh.lock` or imports could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
     /// An argument names neither a path nor a revision.
     #[error("`{spec}` is neither a file or directory nor a git revision ({message})")]
     NotFound {
@@ -84,6 +90,7 @@ pub fn run(args: &DiffArgs) -> ExitCode {
                 ExitCode::from(1)
             }
         }
+        Err(DiffError::Load(error)) => imports::fail(error),
         Err(error) => super::fail(error),
     }
 }
@@ -109,8 +116,14 @@ fn load_version(spec: &str) -> Result<Analysis, DiffError> {
     let here = Path::new(".");
     let project = match (Path::new(spec).exists(), GitTree::open(here, spec)) {
         (true, Ok(_)) => return Err(DiffError::Ambiguous(spec.to_string())),
-        (true, Err(_)) => Project::load(&[PathBuf::from(spec)])?,
-        (false, Ok(tree)) => Project::load_dir(&tree, &tree.prefix_of(here))?,
+        (true, Err(_)) => imports::load(&[PathBuf::from(spec)])?,
+        (false, Ok(tree)) => {
+            let dir = std::env::current_dir().map_err(|source| ProjectError::Io {
+                path: here.to_path_buf(),
+                source,
+            })?;
+            imports::load_from(&tree, &tree.prefix_of(here), &dir)?
+        }
         (false, Err(error)) => {
             let message = match error {
                 ProjectError::Git { message, .. } => message,

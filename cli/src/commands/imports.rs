@@ -1,17 +1,21 @@
-//! Imports for the commands that read a policy (`check`, `eval`, `test`): the imported
-//! artifacts come from `faramesh.lock` and the cache only, never from the network, and join the
-//! project through the loader's seam ([`Project::add_imports`]); an import that cannot be read
-//! so is a diagnostic at its `import` line.
+//! Imports for the commands that read a policy (`check`, `eval`, `test`, and `diff`, `ci` and
+//! bundles from a git revision): the imported artifacts come from `faramesh.lock` and the cache
+//! only, never from the network, and join the project through the loader's seam
+//! ([`Project::add_imports`]); an import that cannot be read so is a diagnostic at its `import`
+//! line.
 
 use std::path::{Path, PathBuf};
 
 use fpl_analyzer::form::{self, FrontEndError};
 use fpl_analyzer::project::{
-    ImportProblem, ImportSite, Imported, ImportedFile, Project, ProjectError,
+    Contents, EntryKind, FileSource, ImportProblem, ImportSite, Imported, ImportedFile, Project,
+    ProjectError,
 };
 use fpl_analyzer::{Code, SourceFile};
 use fpl_registry::cache::Cache;
 use fpl_registry::imports::ImportStatement;
+use fpl_registry::lockfile::{LOCKFILE, MAX_LOCKFILE_SIZE};
+use fpl_registry::manifest::{MANIFEST, MAX_MANIFEST_SIZE};
 use fpl_registry::progress::Silent;
 use fpl_registry::{ErrorKind, Fetch, LocalContent, LocalFile, Options, SiteFile, resolve};
 
@@ -24,13 +28,21 @@ pub enum LoadError {
     /// `faramesh.toml`, `faramesh.lock` or the cache could not be read.
     #[error(transparent)]
     Registry(#[from] fpl_registry::Error),
+    /// `faramesh.toml` or `faramesh.lock` of a git revision is too large or not UTF-8.
+    #[error("`{file}` is {problem}")]
+    ProjectFile {
+        /// The file, as its source shows it.
+        file: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
 }
 
 /// Prints a load error (registry errors with their `E04xx` code) and returns exit code 2.
 pub fn fail(error: LoadError) -> std::process::ExitCode {
     match error {
         LoadError::Registry(error) => super::registry_error::fail(error),
-        LoadError::Files(error) => super::fail(error),
+        error @ (LoadError::Files(_) | LoadError::ProjectFile { .. }) => super::fail(error),
     }
 }
 
@@ -42,6 +54,63 @@ pub fn load(paths: &[PathBuf]) -> Result<Project, LoadError> {
         project.add_imports(imported);
     }
     Ok(project)
+}
+
+/// Reads the policy that `path` of `source` names (a directory, or one file) with its imports,
+/// as [`load`] reads one on disk: `faramesh.toml` and `faramesh.lock` come from `source`, in the
+/// policy's directory, and the imported files from the cache. For a git revision (`diff`, `ci`,
+/// bundles), whose imports are those its own lockfile pins. `disk_dir` is where that directory
+/// is on disk, by which errors name those two files.
+pub fn load_from(
+    source: &dyn FileSource,
+    path: &Path,
+    disk_dir: &Path,
+) -> Result<Project, LoadError> {
+    let mut project = Project::load_path(source, path)?;
+    add_imports_from(&mut project, source, path, disk_dir)?;
+    Ok(project)
+}
+
+/// Adds to `project`, the policy that `path` of `source` names, its imports as [`load_from`]
+/// reads them.
+pub fn add_imports_from(
+    project: &mut Project,
+    source: &dyn FileSource,
+    path: &Path,
+    disk_dir: &Path,
+) -> Result<(), LoadError> {
+    let dir = match source.kind(path)? {
+        Some(EntryKind::Dir) => path,
+        _ => path.parent().unwrap_or(Path::new("")),
+    };
+    let manifest = project_file(source, &dir.join(MANIFEST), MAX_MANIFEST_SIZE)?;
+    let lock = project_file(source, &dir.join(LOCKFILE), MAX_LOCKFILE_SIZE)?;
+    let imported = imported(project, |files| {
+        fpl_registry::Project::from_texts(disk_dir, manifest.as_deref(), lock.as_deref(), files)
+    })?;
+    project.add_imports(imported);
+    Ok(())
+}
+
+/// The text of `path` in `source`, `None` when there is no such file.
+fn project_file(
+    source: &dyn FileSource,
+    path: &Path,
+    limit: u64,
+) -> Result<Option<String>, LoadError> {
+    let problem = |problem| LoadError::ProjectFile {
+        file: source.display(path),
+        problem,
+    };
+    if source.kind(path)?.is_none() {
+        return Ok(None);
+    }
+    match source.read(path, usize::try_from(limit).unwrap_or(usize::MAX))? {
+        Contents::Bytes(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| problem("not UTF-8")),
+        Contents::TooLarge => Err(problem("larger than the limit")),
+    }
 }
 
 /// The imports of the project's files, read offline; `registry_project` reads the project's

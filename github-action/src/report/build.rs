@@ -1,11 +1,12 @@
 //! Builds a [`Report`]: reads the base and head revisions of a policy directory from git with
-//! the project loader, checks the head through the host (SMT findings included), checks its
+//! the project loader (with the imports each revision's lockfile pins, through the caller's
+//! [`AddImports`]), checks the head through the host (SMT findings included), checks its
 //! formatting with `fpl-fmt`, runs its policy tests, and compares the two with the semantic diff.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fpl_analyzer::project::{GitTree, Project, ProjectError};
+use fpl_analyzer::project::{FileSource, GitTree, Project, ProjectError};
 use fpl_analyzer::smt::{self, DiffReport, SmtOptions};
 use fpl_analyzer::{Analysis, CheckOptions, Severity, host};
 
@@ -28,12 +29,24 @@ pub struct ReportOptions {
     pub decision_log: Option<PathBuf>,
 }
 
+/// Adds to a policy read from a revision (the policy that a path of `source` names) the imports
+/// that revision's `faramesh.lock` pins: the CLI passes its resolver, which reads them from the
+/// cache.
+pub type AddImports<'a> =
+    &'a dyn Fn(&mut Project, &dyn FileSource, &Path) -> Result<(), ImportsError>;
+
+/// Why a revision's imports could not be read.
+pub type ImportsError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why no report could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A revision or its files could not be read.
     #[error(transparent)]
     Load(#[from] ProjectError),
+    /// A revision's imports could not be read.
+    #[error(transparent)]
+    Imports(ImportsError),
     /// The analysis could not run.
     #[error("the semantic diff could not run: {0}")]
     Smt(#[from] smt::SmtError),
@@ -43,12 +56,16 @@ pub enum ReportError {
 }
 
 /// The report of `options.head` against `options.base`, and the head's analysis (for SARIF).
-pub fn build(options: &ReportOptions) -> Result<(Report, Analysis), ReportError> {
+pub fn build(
+    options: &ReportOptions,
+    add_imports: AddImports<'_>,
+) -> Result<(Report, Analysis), ReportError> {
     let head_tree = GitTree::open(&options.dir, &options.head)?;
     let prefix = head_tree.prefix_of(&options.dir);
-    let head_project = Project::load_dir(&head_tree, &prefix)?;
+    let mut head_project = Project::load_dir(&head_tree, &prefix)?;
+    add_imports(&mut head_project, &head_tree, &prefix).map_err(ReportError::Imports)?;
     let unformatted = unformatted(&head_project);
-    let tests = super::policy_tests::run(&head_tree, &prefix)?;
+    let tests = super::policy_tests::run(&head_tree, &prefix, add_imports)?;
     let mut head = host::check_project(head_project, &CheckOptions::default());
     let smt_options = SmtOptions {
         timeout: options.smt_timeout,
@@ -59,7 +76,10 @@ pub fn build(options: &ReportOptions) -> Result<(Report, Analysis), ReportError>
     }
     let base_tree = GitTree::open(&options.dir, &options.base)?;
     let base = match Project::load_dir(&base_tree, &prefix) {
-        Ok(project) => host::check_project(project, &CheckOptions::default()),
+        Ok(mut project) => {
+            add_imports(&mut project, &base_tree, &prefix).map_err(ReportError::Imports)?;
+            host::check_project(project, &CheckOptions::default())
+        }
         // A pull request that adds the first policy compares it with an empty one.
         Err(ProjectError::NoPolicyFiles(_)) => {
             host::check_policy(Vec::new(), &CheckOptions::default())

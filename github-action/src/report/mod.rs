@@ -11,7 +11,7 @@ mod policy_tests;
 use serde::Serialize;
 
 pub use self::backtest::{Backtest, BacktestError, Flip, FlipExample, backtest};
-pub use self::build::{ReportError, ReportOptions, build};
+pub use self::build::{AddImports, ImportsError, ReportError, ReportOptions, build};
 pub use self::markdown::{Links, MarkdownOptions, headline, markdown};
 pub use self::policy_tests::{PolicyTests, TestFailure};
 

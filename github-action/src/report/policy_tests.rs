@@ -8,6 +8,8 @@ use fpl_analyzer::project::{FileSource, Project, ProjectError};
 use fpl_analyzer::testing::{self, Outcome, TestFileError};
 use serde::Serialize;
 
+use super::build::AddImports;
+
 /// What the policy tests gave.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PolicyTests {
@@ -45,10 +47,16 @@ enum FileError {
     Runtime(#[from] fpl_runtime::LoadError),
     #[error(transparent)]
     Load(#[from] ProjectError),
+    #[error(transparent)]
+    Imports(super::build::ImportsError),
 }
 
 /// Runs every test file below `dir` of `source`.
-pub fn run(source: &dyn FileSource, dir: &Path) -> Result<PolicyTests, ProjectError> {
+pub fn run(
+    source: &dyn FileSource,
+    dir: &Path,
+    add_imports: AddImports<'_>,
+) -> Result<PolicyTests, ProjectError> {
     let mut tests = PolicyTests::default();
     for path in testing::find_test_files(source, dir)? {
         tests.files += 1;
@@ -62,7 +70,9 @@ pub fn run(source: &dyn FileSource, dir: &Path) -> Result<PolicyTests, ProjectEr
             actual: None,
         };
         let run = testing::run_file::<FileError>(source, &path, |policy| {
-            Ok(Project::load_path(source, policy)?)
+            let mut project = Project::load_path(source, policy)?;
+            add_imports(&mut project, source, policy).map_err(FileError::Imports)?;
+            Ok(project)
         });
         let run = match run {
             Ok(run) => run,

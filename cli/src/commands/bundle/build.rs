@@ -17,6 +17,7 @@ use fpl_runtime::{Decimal, Timestamp};
 
 use super::revision::{self, Revision, RevisionError};
 use crate::commands::check::{CheckSettings, analyse};
+use crate::commands::imports::LoadError;
 use crate::render::{Format, render};
 
 /// The largest private key file read.
@@ -77,9 +78,10 @@ pub fn run(args: &BuildArgs) -> ExitCode {
             );
             ExitCode::from(1)
         }
-        Err(BuildError::Project(error) | BuildError::Revision(RevisionError::Registry(error))) => {
-            super::super::registry_error::fail(error)
-        }
+        Err(
+            BuildError::Project(error)
+            | BuildError::Revision(RevisionError::Load(LoadError::Registry(error))),
+        ) => super::super::registry_error::fail(error),
         Err(error) => super::super::fail(error),
     }
 }
