@@ -11,6 +11,7 @@ mod audit;
 mod bundle;
 mod check;
 mod ci;
+mod closed_stdout;
 mod corpus;
 mod diff;
 mod egress;

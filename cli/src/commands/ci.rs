@@ -113,6 +113,8 @@ enum CiError {
     Comment(#[from] CommentError),
     #[error(transparent)]
     Changes(#[from] fpl_action::changes::ChangesError),
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
     #[error("cannot write `{path}`: {source}")]
     Write {
         path: PathBuf,
@@ -170,7 +172,7 @@ fn report_command(args: &ReportArgs) -> Result<bool, CiError> {
             },
         ),
     };
-    print_stdout(&text)?;
+    crate::stdout::print(&text)?;
     Ok(report.fails(args.gate.fail_on()))
 }
 
@@ -188,7 +190,7 @@ fn github_command(args: &GithubArgs) -> Result<bool, CiError> {
         changed.touches(path, first, last)
     });
     let commands: String = selection.shown.iter().map(Annotation::command).collect();
-    print_stdout(&commands)?;
+    crate::stdout::print(&commands)?;
 
     if let Some(path) = &args.sarif {
         write_file(path, &fpl_action::sarif::render(&head))?;
@@ -276,20 +278,6 @@ fn all_annotations(report: &Report) -> Vec<Annotation> {
         message: "the file is not formatted; run `faramesh fmt`".to_string(),
     }));
     all
-}
-
-fn print_stdout(text: &str) -> Result<(), CiError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(CiError::Write {
-            path: PathBuf::from("<stdout>"),
-            source: error,
-        }),
-        _ => Ok(()),
-    }
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), CiError> {

@@ -81,6 +81,8 @@ enum CompileIntentError {
     Usage(&'static str),
     #[error(transparent)]
     Model(#[from] intent::model::ModelError),
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
     #[error("cannot write `{path}`: {source}")]
     Write {
         path: PathBuf,
@@ -171,17 +173,7 @@ fn compile(args: &CompileArgs) -> Result<ExitCode, CompileIntentError> {
             })?
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(error) = stdout
-                .write_all(validated.text.as_bytes())
-                .and_then(|()| stdout.flush())
-                && error.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(CompileIntentError::Write {
-                    path: PathBuf::from("<stdout>"),
-                    source: error,
-                });
-            }
+            crate::stdout::print(&validated.text)?;
         }
     }
     Ok(ExitCode::SUCCESS)

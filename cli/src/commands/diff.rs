@@ -3,7 +3,6 @@
 //! read by the project loader, so a revision's `faramesh.toml` counts as a directory's does; an
 //! argument that names both an existing path and a revision is refused as ambiguous.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -70,12 +69,7 @@ pub enum DiffError {
 pub fn run(args: &DiffArgs) -> ExitCode {
     match diff(args) {
         Ok((report, output)) => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(error) = stdout
-                .write_all(output.as_bytes())
-                .and_then(|()| stdout.flush())
-                && error.kind() != std::io::ErrorKind::BrokenPipe
-            {
+            if let Err(error) = crate::stdout::print(&output) {
                 return super::fail(error);
             }
             if report.is_empty() {

@@ -85,9 +85,7 @@ pub fn run(args: &EvalArgs) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(EvalError::Write(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
+        Err(EvalError::Write(error)) if crate::stdout::closed(&error) => ExitCode::SUCCESS,
         Err(error) => super::fail(error),
     }
 }

@@ -33,10 +33,7 @@ enum KeygenError {
 /// Runs the command.
 pub fn run(args: &KeygenArgs) -> ExitCode {
     match keygen(&args.out) {
-        Ok(line) => {
-            println!("\"{line}\"");
-            ExitCode::SUCCESS
-        }
+        Ok(line) => super::print(&format!("\"{line}\"\n"), ExitCode::SUCCESS),
         Err(error) => super::fail(error),
     }
 }

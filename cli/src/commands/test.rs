@@ -28,6 +28,8 @@ enum TestError {
     Runtime(#[from] fpl_runtime::LoadError),
     #[error(transparent)]
     Files(#[from] ProjectError),
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
 }
 
 /// Runs the command.
@@ -99,7 +101,7 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
         }
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
-    print!("{out}");
+    crate::stdout::print(&out)?;
     Ok(failed == 0 && unusable == 0)
 }
 
