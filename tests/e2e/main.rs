@@ -25,6 +25,7 @@ mod line_ends;
 mod lsp;
 mod lsp_editors;
 mod lsp_framing;
+mod os_errors;
 mod policy_compile;
 mod project;
 mod redis_support;

@@ -58,12 +58,12 @@ pub struct TestCase {
 #[derive(Debug, thiserror::Error)]
 pub enum TestFileError {
     /// The file could not be read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The YAML is malformed or has unknown keys.
     #[error("{path}:{line}:{column}: {message}")]
@@ -103,14 +103,14 @@ pub fn read_test_file_in(source: &dyn FileSource, path: &Path) -> Result<TestFil
     let shown = source
         .disk_path(path)
         .unwrap_or_else(|| PathBuf::from(source.display(path)));
-    let io = |source| TestFileError::Io {
+    let io = |cause| TestFileError::Io {
         path: shown.clone(),
-        source,
+        cause,
     };
     let contents = source
         .read(path, fpl_syntax::MAX_FILE_SIZE)
         .map_err(|error| match error {
-            ProjectError::Io { source, .. } => io(source),
+            ProjectError::Io { cause, .. } => io(cause),
             other => TestFileError::Source(other),
         })?;
     let bytes = match contents {

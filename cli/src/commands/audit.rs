@@ -31,10 +31,10 @@ enum AuditCommand {
 
 /// An error naming the log it concerns.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot verify `{path}`: {source}")]
+#[error("cannot verify `{path}`: {cause}")]
 struct AuditError {
     path: PathBuf,
-    source: LogError,
+    cause: LogError,
 }
 
 /// Runs the command: 0 when the log verifies (after repair), 1 when it does not.
@@ -47,7 +47,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     let failed = |source| {
         super::fail(AuditError {
             path: file.clone(),
-            source,
+            cause: source,
         })
     };
     let (report, head_at) = match log::verify_anchored(file, expect_head.as_deref()) {

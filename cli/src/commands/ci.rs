@@ -115,10 +115,10 @@ enum CiError {
     Changes(#[from] fpl_action::changes::ChangesError),
     #[error(transparent)]
     Stdout(#[from] crate::stdout::StdoutError),
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("cannot start the HTTP client: {0}")]
     Runtime(std::io::Error),
@@ -283,7 +283,7 @@ fn all_annotations(report: &Report) -> Vec<Annotation> {
 fn write_file(path: &Path, text: &str) -> Result<(), CiError> {
     fpl_runtime::files::write_atomic(path, text.as_bytes()).map_err(|source| CiError::Write {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })
 }
 
@@ -296,6 +296,6 @@ fn append(path: &Path, text: &str) -> Result<(), CiError> {
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|source| CiError::Write {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })
 }

@@ -60,10 +60,10 @@ pub fn print(text: &str, status: ExitCode) -> ExitCode {
 
 /// A result file that could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write `{}`: {source}", path.display())]
+#[error("cannot write `{}`: {cause}", path.display())]
 pub struct OutputError {
     path: PathBuf,
-    source: std::io::Error,
+    cause: std::io::Error,
 }
 
 /// A command's result: printed to standard output, or with `output` written there atomically.
@@ -74,7 +74,7 @@ pub fn print_or_write(output: Option<&Path>, text: &str) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(source) => fail(OutputError {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             }),
         },
         None => print(text, ExitCode::SUCCESS),
