@@ -247,6 +247,12 @@ fn check_without_lock_or_cache_says_to_run_faramesh_lock() {
     env.add_import(&stripe("1.0.0"));
     let out = env.fails(&["check"], "E0408", "run `faramesh lock`");
     assert!(out.contains("governance.fms:1:8"), "{out}");
+    assert_eq!(
+        out.matches("help:").count(),
+        1,
+        "the help is said once: {out}"
+    );
+    assert!(out.contains("  help: run `faramesh lock`"), "{out}");
     env.ok(&["lock"]);
     env.clear_cache();
     env.fails(&["check"], "E0408", "is not in the cache");
