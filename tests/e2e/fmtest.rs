@@ -119,3 +119,29 @@ fn an_endless_policy_file_is_refused_at_16_mib() {
         assert!(text.len() < 4096, "{} bytes of output", text.len());
     }
 }
+
+#[test]
+fn an_endless_test_file_is_refused_by_name_and_an_endless_policy_under_test_is_e0006() {
+    let dir = project(GOOD);
+    faramesh()
+        .current_dir(dir.path())
+        .args(["test", "/dev/zero"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read `/dev/zero`: larger than 16 MiB",
+        ));
+    std::fs::write(
+        dir.path().join("bot.fmtest.yaml"),
+        format!("policy: /dev/zero\n{GOOD}"),
+    )
+    .expect("write tests");
+    faramesh()
+        .current_dir(dir.path())
+        .args(["test", "bot.fmtest.yaml"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("E0006"));
+}
