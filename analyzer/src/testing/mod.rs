@@ -92,6 +92,32 @@ pub enum TestFileError {
     Source(ProjectError),
 }
 
+/// A test file the YAML reader refused, at the place of the mistake, said once: the reader's
+/// message without its own ` at line … column …`, and for a key written twice, the place of
+/// the second one (the reader gives the start of the mapping).
+fn syntax_error(path: &Path, text: &str, error: &serde_norway::Error) -> TestFileError {
+    let (mut line, mut column) = error
+        .location()
+        .map_or((1, 1), |location| (location.line(), location.column()));
+    let message = error
+        .to_string()
+        .replacen(&format!(" at line {line} column {column}"), "", 1);
+    let duplicate = ["duplicate field `", "duplicate key `"]
+        .iter()
+        .find_map(|start| message.split_once(start))
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .and_then(|(key, _)| lines::duplicate_key(text, line, column, key));
+    if let Some(at) = duplicate {
+        (line, column) = at;
+    }
+    TestFileError::Syntax {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
+}
+
 /// Reads and validates a test file on disk (at most [`fpl_syntax::MAX_FILE_SIZE`] bytes).
 pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
     read_test_file_in(&Disk::new(PathBuf::new()), path)
@@ -124,15 +150,8 @@ pub fn read_test_file_in(source: &dyn FileSource, path: &Path) -> Result<TestFil
     };
     let text = String::from_utf8(bytes)
         .map_err(|error| io(std::io::Error::new(std::io::ErrorKind::InvalidData, error)))?;
-    let mut file: TestFile = serde_norway::from_str(&text).map_err(|error| {
-        let location = error.location();
-        TestFileError::Syntax {
-            path: shown.clone(),
-            line: location.as_ref().map_or(1, |l| l.line()),
-            column: location.as_ref().map_or(1, |l| l.column()),
-            message: error.to_string(),
-        }
-    })?;
+    let mut file: TestFile =
+        serde_norway::from_str(&text).map_err(|error| syntax_error(&shown, &text, &error))?;
     for case in &file.cases {
         let problem = match (
             &case.request,
