@@ -68,6 +68,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     };
     let original = files[index].text.clone();
     files[index].text = add_import(&original, &args.reference);
+    let added = registry_error::AddedImport::new(index, &original, &files[index].text);
     let manifest = match &args.registry {
         Some(url) => match with_registry(&args.project, &args.reference, url) {
             Ok(manifest) => Some(manifest),
@@ -79,6 +80,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         &args.project,
         &files,
         manifest.clone(),
+        Some(&added),
         options(args.offline, args.allow_unsigned),
     ) {
         Ok(locked) => locked,
