@@ -34,9 +34,10 @@ fn a_missing_or_unwritable_path_is_named_and_its_os_error_said_once() {
     )
     .expect("policy");
     std::fs::write(dir.path().join("file"), "not a directory").expect("file");
+    std::fs::create_dir(dir.path().join("adir")).expect("directory");
     let missing = "No such file or directory";
     let not_dir = "Not a directory";
-    let cases: [(&[&str], &str, &str); 8] = [
+    let cases: [(&[&str], &str, &str); 9] = [
         (&["check", "nothere"], "nothere", missing),
         (&["extract", "python", "nothere"], "nothere", missing),
         (&["test", "nothere"], "nothere", missing),
@@ -59,6 +60,11 @@ fn a_missing_or_unwritable_path_is_named_and_its_os_error_said_once() {
             ],
             "file/out",
             not_dir,
+        ),
+        (
+            &["import", "r.io/policies/a@1.0.0", "--file", "adir"],
+            "./adir",
+            "Is a directory",
         ),
     ];
     for (args, path, needle) in cases {

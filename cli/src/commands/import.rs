@@ -60,7 +60,12 @@ pub fn run(args: &ImportArgs) -> ExitCode {
             let text = match std::fs::read(&target) {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(error) => return super::fail(error),
+                Err(cause) => {
+                    return super::fail(fpl_analyzer::project::ProjectError::Io {
+                        path: target,
+                        cause,
+                    });
+                }
             };
             files.push(SourceFile::new(target.display().to_string(), text));
             files.len() - 1
