@@ -13,30 +13,21 @@ const PYTHON: &str =
     "import faramesh\n\n@faramesh.tool(name=\"t/x\", permit=True)\ndef x():\n    pass\n";
 const TESTS: &str = "cases:\n  - name: ok\n    request: { agent: bot, tool: t/x }\n    expect: { effect: permit }\n";
 
-/// Runs `faramesh args…` in `dir` with standard output a pipe whose reading end is closed before
-/// the command starts, so its first write fails with a broken pipe.
-fn run_closed(dir: &Path, args: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    std::process::Command::new(faramesh_e2e::binary())
+/// Runs `faramesh args…` in `dir`, its standard output read, or with `closed` a pipe whose
+/// reading end is closed before the command starts, so that its first write fails.
+fn run(dir: &Path, args: &[&str], closed: bool) -> Output {
+    let mut command = std::process::Command::new(faramesh_e2e::binary());
+    command
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .args(args)
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .output()
-        .expect("runs")
-}
-
-/// Runs `faramesh args…` in `dir` with standard output read.
-fn run_read(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(faramesh_e2e::binary())
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("runs")
+        .stdin(Stdio::null());
+    if closed {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        command.stdout(writer);
+    }
+    command.output().expect("runs")
 }
 
 #[test]
@@ -48,7 +39,7 @@ fn printing_commands_end_quietly_when_their_reader_is_gone() {
     std::fs::write(dir.path().join("deny.fpl"), DENY_POLICY).expect("changed policy");
     std::fs::write(dir.path().join("app.py"), PYTHON).expect("python");
     let request = r#"{"agent":"bot","tool":"t/x"}"#;
-    let logged = run_read(
+    let logged = run(
         dir.path(),
         &[
             "eval",
@@ -59,6 +50,7 @@ fn printing_commands_end_quietly_when_their_reader_is_gone() {
             "--log",
             "decisions.log",
         ],
+        false,
     );
     assert!(logged.status.success(), "{logged:?}");
     let commands: [&[&str]; 14] = [
@@ -78,9 +70,9 @@ fn printing_commands_end_quietly_when_their_reader_is_gone() {
         &["diff", "governance.fms", "deny.fpl"],
     ];
     for args in commands {
-        let read = run_read(dir.path(), args);
+        let read = run(dir.path(), args, false);
         assert!(!read.stdout.is_empty(), "{args:?} prints nothing: {read:?}");
-        let closed = run_closed(dir.path(), args);
+        let closed = run(dir.path(), args, true);
         let stderr = String::from_utf8_lossy(&closed.stderr);
         assert!(
             !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
