@@ -1,5 +1,6 @@
 //! Commands whose standard output is closed by its reader (`faramesh … | head`): each ends
-//! quietly with the exit code it has when its output is read, never with a panic.
+//! quietly with the exit code it has when its output is read, never with a panic; one that
+//! cannot be written for another reason (a full disk) is an error that says so.
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -84,4 +85,24 @@ fn printing_commands_end_quietly_when_their_reader_is_gone() {
             "{args:?} exits as when read: {stderr}"
         );
     }
+}
+
+#[test]
+fn a_full_stdout_is_an_error_that_says_so() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let output = std::process::Command::new(faramesh_e2e::binary())
+        .env("NO_COLOR", "1")
+        .args(["explain", "--all"])
+        .stdout(full)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write to standard output: No space left on device"),
+        "{stderr}"
+    );
 }
