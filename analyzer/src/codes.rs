@@ -71,6 +71,12 @@ impl Code {
         self.as_str()[1..].starts_with("04")
     }
 
+    /// Whether the code's examples are YAML/JSON policies (SPEC §11), to be read from a
+    /// `*.fpl.yaml` file, rather than FPL.
+    pub fn examples_are_yaml(self) -> bool {
+        matches!(self, Code::E0007 | Code::E0106)
+    }
+
     /// The code of a syntax error.
     pub fn from_syntax(code: fpl_syntax::ErrorCode) -> Code {
         use fpl_syntax::ErrorCode as E;

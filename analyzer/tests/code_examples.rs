@@ -24,11 +24,8 @@ const WITHOUT_EXAMPLES: &[(Code, &str)] = &[
     ),
 ];
 
-/// The codes whose examples are YAML/JSON policies (SPEC §11).
-const YAML_CODES: &[Code] = &[Code::E0007, Code::E0106];
-
 fn codes_of(code: Code, text: &str) -> Vec<Code> {
-    let path = if YAML_CODES.contains(&code) {
+    let path = if code.examples_are_yaml() {
         "example.fpl.yaml"
     } else {
         "example.fpl"

@@ -4,7 +4,7 @@
 
 use fpl_analyzer::compile::compile;
 use fpl_analyzer::host::{check_policy, check_project};
-use fpl_analyzer::project::{Imported, ImportedFile, Project};
+use fpl_analyzer::project::{ImportProblem, ImportSite, Imported, ImportedFile, Project};
 use fpl_analyzer::{Analysis, CheckOptions, Code, Origin, SourceFile};
 
 fn sources() -> Vec<SourceFile> {
@@ -87,4 +87,53 @@ fn imported_agents_of_the_same_name_are_duplicates() {
     let host = loaded(&sources);
     assert!(analysis.diagnostics.iter().any(|d| d.code == Code::E0201));
     assert_eq!(analysis.diagnostics, host.diagnostics);
+}
+
+/// A YAML policy's imports, read by [`fpl_analyzer::form::imports`], join the project through
+/// the same seam as FPL's: the imported agents join, a local agent still wins with `W0401`, and
+/// a problem with an import is at the YAML line and column of its `ref`.
+#[test]
+fn yaml_imports_join_like_fpl_ones_and_are_reported_at_their_ref() {
+    let yaml = "imports:\n  - { ref: r.io/policies/acme/x@1.0.0, as: x }\n  - ref: r.io/policies/acme/gone@9.9.9\nagents:\n  bot:\n    default: deny\n    rules:\n      - { effect: permit, tool: read }\n";
+    let imports = fpl_analyzer::form::imports(yaml).expect("imports read");
+    let gone = imports[1].reference.0.range;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("governance.fms.yaml"), yaml).expect("write policy");
+    let mut project = Project::load(&[dir.path().to_path_buf()]).expect("loads");
+    let imported = &sources()[1];
+    project.add_imports(Imported {
+        files: vec![ImportedFile {
+            reference: imports[0].reference.0.text.clone(),
+            path: imported.path.clone(),
+            bytes: imported.text.clone().into_bytes(),
+        }],
+        problems: vec![ImportProblem {
+            site: ImportSite::Local(0),
+            range: gone,
+            code: Code::E0403,
+            message: "version 9.9.9 of acme/gone is not in the catalog".to_string(),
+            help: None,
+        }],
+    });
+    let analysis = check_project(project, &CheckOptions::default());
+    let found: Vec<(Code, u32, u32)> = analysis
+        .diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let (start, _) = analysis.line_cols(diagnostic.span);
+            (diagnostic.code, start.line, start.column)
+        })
+        .collect();
+    assert!(found.contains(&(Code::E0403, 3, 10)), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|(code, line, _)| *code == Code::W0401 && *line == 5),
+        "the local `bot` wins, at its YAML line: {found:?}"
+    );
+    let agents = &analysis.policy.agents;
+    assert!(
+        agents.len() == 2 && analysis.policy.agent("helper").is_some(),
+        "the local `bot` and the imported `helper`: {agents:?}"
+    );
 }

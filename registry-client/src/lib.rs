@@ -21,6 +21,6 @@ pub mod trust;
 pub mod upload;
 
 pub use error::{Error, ErrorKind};
-pub use project::{LocalFile, Project, Site, SiteFile};
+pub use project::{LocalContent, LocalFile, Project, Site, SiteFile};
 pub use reference::{Kind, PUBLIC_REGISTRY, Package, Reference};
 pub use resolve::{Failure, Fetch, Options, Resolution, Resolved, resolve};

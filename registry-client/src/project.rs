@@ -6,18 +6,28 @@ use std::path::{Path, PathBuf};
 use fpl_syntax::TextRange;
 
 use crate::error::Error;
-use crate::imports::import_statements_of;
+use crate::imports::{ImportStatement, import_statements_of};
 use crate::lockfile::Lockfile;
 use crate::manifest::Manifest;
 use crate::trust::{TrustedKey, policy_keys};
 
 /// A policy file of the project, as the caller read it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LocalFile<'a> {
     /// Its path, for errors.
     pub path: &'a str,
-    /// Its text.
-    pub text: &'a str,
+    /// What resolution reads of it.
+    pub content: LocalContent<'a>,
+}
+
+/// What resolution reads of a policy file.
+#[derive(Debug, Clone)]
+pub enum LocalContent<'a> {
+    /// FPL text: its `trust` keys and `import` statements are read from it.
+    Fpl(&'a str),
+    /// A policy in another form (YAML/JSON, SPEC §11), which trusts no keys: the imports the
+    /// caller read from it, each at its range in the file.
+    Imports(Vec<ImportStatement>),
 }
 
 /// The file an import statement is written in.
@@ -92,17 +102,23 @@ impl Project {
         let mut trusted = manifest.trusted_keys()?;
         let mut imports = Vec::new();
         for (index, file) in files.iter().enumerate() {
-            // One parse serves the trusted keys and the imports.
-            let tree = fpl_syntax::parse(file.text).tree();
-            let (keys, problems) = policy_keys(&tree);
-            if let Some(problem) = problems.into_iter().next() {
-                return Err(Error::InvalidProjectFile {
-                    path: PathBuf::from(file.path),
-                    message: format!("trusted key: {problem}"),
-                });
-            }
-            trusted.extend(keys);
-            imports.extend(import_statements_of(&tree).into_iter().map(|statement| {
+            let statements = match &file.content {
+                LocalContent::Fpl(text) => {
+                    // One parse serves the trusted keys and the imports.
+                    let tree = fpl_syntax::parse(text).tree();
+                    let (keys, problems) = policy_keys(&tree);
+                    if let Some(problem) = problems.into_iter().next() {
+                        return Err(Error::InvalidProjectFile {
+                            path: PathBuf::from(file.path),
+                            message: format!("trusted key: {problem}"),
+                        });
+                    }
+                    trusted.extend(keys);
+                    import_statements_of(&tree)
+                }
+                LocalContent::Imports(statements) => statements.clone(),
+            };
+            imports.extend(statements.into_iter().map(|statement| {
                 let site = Site {
                     file: SiteFile::Local(index),
                     range: statement.range,
@@ -122,5 +138,49 @@ impl Project {
     /// Whether any project file imports anything.
     pub fn has_imports(&self) -> bool {
         !self.imports.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_read_by_the_caller_count_as_fpl_import_lines_do() {
+        let yaml_import = ImportStatement {
+            reference: "r.io/policies/a/y@1.0.0".to_string(),
+            range: TextRange::new(20.into(), 43.into()),
+        };
+        let files = [
+            LocalFile {
+                path: "a.fpl",
+                content: LocalContent::Fpl("import \"r.io/policies/a/x@1.0.0\"\n"),
+            },
+            LocalFile {
+                path: "b.fpl.yaml",
+                content: LocalContent::Imports(vec![yaml_import.clone()]),
+            },
+        ];
+        let project = Project::from_texts(Path::new("."), None, None, &files).expect("reads");
+        let found: Vec<(&SiteFile, TextRange, &str)> = project
+            .imports
+            .iter()
+            .map(|(site, reference)| (&site.file, site.range, reference.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    &SiteFile::Local(0),
+                    TextRange::new(7.into(), 32.into()),
+                    "r.io/policies/a/x@1.0.0"
+                ),
+                (
+                    &SiteFile::Local(1),
+                    yaml_import.range,
+                    "r.io/policies/a/y@1.0.0"
+                ),
+            ]
+        );
     }
 }

@@ -592,14 +592,14 @@ fn publish_puts_the_bundle_then_latest_on_an_http_server() {
     );
 }
 
-#[test]
-fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
+/// Publishes `faramesh/base` (an agent with a mandatory deny of `shell/*`) in a registry under
+/// the env's `registry` directory, which the repository's faramesh.toml names and trusts; returns
+/// the reference.
+fn base_registry(env: &Env) -> String {
     use fpl_testdata::registry::{FixtureRegistry, REGISTRY_ID};
-    let env = Env::new();
     let mut registry = FixtureRegistry::new(&env.path("registry"));
     let base = "agent base-guard {\n  default deny\n  deny! shell/*\n}\n";
     registry.publish("policies", "faramesh/base", "1.0.0", base);
-    let reference = format!("{REGISTRY_ID}/policies/faramesh/base@1.0.0");
     std::fs::write(
         env.repo.join("faramesh.toml"),
         format!(
@@ -609,6 +609,13 @@ fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
         ),
     )
     .expect("manifest");
+    format!("{REGISTRY_ID}/policies/faramesh/base@1.0.0")
+}
+
+#[test]
+fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
+    let env = Env::new();
+    let reference = base_registry(&env);
     env.ok_in(&env.repo, &["import", &reference]);
     git_commit_all(&env.repo, "import the base guard");
     // The registry is gone: the build reads the locked bytes from the cache, offline.
@@ -642,6 +649,24 @@ fn imports_come_from_the_lock_and_are_listed_with_their_pinned_digests() {
     );
     assert!(stderr.contains("no bundle was written"), "{stderr}");
     assert!(!env.path("b.fmb").exists());
+}
+
+#[test]
+fn a_yaml_policys_imports_are_locked_and_bundled() {
+    let env = Env::new();
+    let reference = base_registry(&env);
+    std::fs::remove_file(env.repo.join("governance.fms")).expect("remove the FPL policy");
+    let yaml = format!(
+        "imports:\n  - {{ ref: {reference} }}\nagents:\n  payments-bot:\n    default: deny\n"
+    );
+    std::fs::write(env.repo.join("governance.fms.yaml"), yaml).expect("policy");
+    env.ok_in(&env.repo, &["lock"]);
+    git_commit_all(&env.repo, "the policy as YAML, importing the base guard");
+    env.build("HEAD", "a.fmb");
+    let manifest = &env.inspect_json("a.fmb")["manifest"];
+    assert_eq!(manifest["imports"][0]["reference"], reference.as_str());
+    let shell = r#"{"agent":"base-guard","tool":"shell/exec"}"#;
+    assert_eq!(env.effect("a.fmb", shell), "deny");
 }
 
 #[test]

@@ -241,8 +241,22 @@ fn fmt_leaves_yaml_policies_alone() {
 
 #[test]
 fn the_documented_examples_check_clean() {
+    use fpl_testdata::registry::FixtureRegistry;
     let root = fpl_testdata::repository_dir();
     let dir = tempfile::tempdir().expect("temp dir");
+    // The registry that the `imports:` of docs/yaml.md name, with the entry they import.
+    let mut registry = FixtureRegistry::new(&dir.path().join("registry"));
+    let stripe = "agent stripe-payments {\n  default deny\n}\n";
+    registry.publish("policies", "faramesh/stripe", "1.0.0", stripe);
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&project).expect("project dir");
+    let manifest = format!(
+        "[registries.default]\nurl = \"{}\"\n\n[trust]\nkeys = [\"{}\"]\n",
+        registry.root().display(),
+        registry.trust_entry()
+    );
+    std::fs::write(project.join("faramesh.toml"), manifest).expect("manifest");
+    let mut names = Vec::new();
     for (doc, name) in [
         ("docs/yaml.md", "docs.fpl.yaml"),
         ("README.md", "readme.fpl.yaml"),
@@ -255,9 +269,20 @@ fn the_documented_examples_check_clean() {
             .filter_map(|block| block.split("```").next())
             .max_by_key(|block| block.len())
             .expect("a YAML example");
-        std::fs::write(dir.path().join(name), example).expect("write");
+        std::fs::write(project.join(name), example).expect("write");
+        names.push((doc, name));
+    }
+    let cache = dir.path().join("cache");
+    faramesh()
+        .current_dir(&project)
+        .env("XDG_CACHE_HOME", &cache)
+        .arg("lock")
+        .assert()
+        .success();
+    for (doc, name) in names {
         let output = faramesh()
-            .current_dir(dir.path())
+            .current_dir(&project)
+            .env("XDG_CACHE_HOME", &cache)
             .args(["check", "--format", "json", name])
             .output()
             .expect("runs");

@@ -13,6 +13,8 @@ use fpl_testdata::registry::{
     trust_entry,
 };
 
+mod yaml;
+
 const LOCAL: &str =
     "# the support desk\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n";
 const STRIPE_1_0: &str =

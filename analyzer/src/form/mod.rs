@@ -136,20 +136,31 @@ pub fn to_fpl_source(text: &str) -> Result<String, Vec<FrontEndError>> {
 
 /// Reads a YAML/JSON policy into its typed form.
 pub fn read_document(text: &str) -> Result<model::Document, FrontEndError> {
+    read(text)
+}
+
+/// The imports of a YAML/JSON policy (SPEC §9.2), in order, each with the range of its `ref`
+/// in the document: what import resolution reads of the file, as it reads the `import`
+/// statements of FPL. Only the `imports` key is read, so a mistake elsewhere in the document
+/// hides none of them; `Err` when the document is no YAML/JSON or `imports` is malformed.
+pub fn imports(text: &str) -> Result<Vec<model::Import>, FrontEndError> {
+    read::<model::Imports>(text).map(|document| document.imports)
+}
+
+/// Reads a YAML/JSON document as `T` (an empty document as `T::default()`).
+fn read<T: for<'de> serde::Deserialize<'de> + Default>(text: &str) -> Result<T, FrontEndError> {
     let root = yaml::read(text).map_err(|error| FrontEndError {
         code: Code::E0007,
         message: error.message,
         range: error.range,
     })?;
     let Some(root) = root else {
-        return Ok(model::Document::default());
+        return Ok(T::default());
     };
-    serde::Deserialize::deserialize(de::NodeDeserializer(&root)).map_err(|error: de::DeError| {
-        FrontEndError {
-            code: Code::E0106,
-            message: error.message,
-            range: error.range.unwrap_or(root.range),
-        }
+    T::deserialize(de::NodeDeserializer(&root)).map_err(|error: de::DeError| FrontEndError {
+        code: Code::E0106,
+        message: error.message,
+        range: error.range.unwrap_or(root.range),
     })
 }
 

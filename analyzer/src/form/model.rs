@@ -64,6 +64,16 @@ pub struct Document {
     pub agents: Named<Agent>,
 }
 
+/// The `imports` of a document read alone, the rest of it skipped: import resolution needs
+/// only them, and a mistake elsewhere in the document (reported by the analysis) must not
+/// hide them.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Imports {
+    /// Registry imports (SPEC §9.2), in order.
+    #[serde(default)]
+    pub imports: Vec<Import>,
+}
+
 /// An import.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

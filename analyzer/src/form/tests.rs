@@ -233,3 +233,46 @@ fn comments_are_carried_between_fpl_and_yaml() {
         "# payments\nagent bot {\n  default deny\n  # small charges\n  permit stripe/charge when (amount < $500)\n}\n"
     );
 }
+
+#[test]
+fn imports_are_read_at_their_refs_even_when_the_rest_has_mistakes() {
+    let text = "imports:\n  - { ref: r.io/policies/acme/x@1.0.0, as: x }\n  - ref: \"r.io/policies/acme/y@2.0.0\"\nagents:\n  bot:\n    whne: oops\n";
+    assert!(
+        super::read_document(text).is_err(),
+        "the document itself has a mistake"
+    );
+    let imports = super::imports(text).expect("the imports read");
+    let found: Vec<(&str, &str)> = imports
+        .iter()
+        .map(|import| {
+            let reference = &import.reference.0;
+            (reference.text.as_str(), &text[reference.range])
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("r.io/policies/acme/x@1.0.0", "r.io/policies/acme/x@1.0.0"),
+            (
+                "r.io/policies/acme/y@2.0.0",
+                "\"r.io/policies/acme/y@2.0.0\""
+            ),
+        ]
+    );
+    assert_eq!(
+        imports[0].alias.as_ref().map(|a| a.0.text.as_str()),
+        Some("x")
+    );
+}
+
+#[test]
+fn documents_without_readable_imports_say_why() {
+    assert!(super::imports("agents: {}\n").expect("reads").is_empty());
+    assert!(super::imports("").expect("reads").is_empty());
+    let wrong = super::imports("imports:\n  - { ref: r.io/policies/a/b@1.0.0, pin: yes }\n")
+        .expect_err("an unknown key");
+    assert_eq!(wrong.code, crate::Code::E0106);
+    assert!(wrong.message.contains("pin"), "{}", wrong.message);
+    let broken = super::imports("imports: [\n").expect_err("not YAML");
+    assert_eq!(broken.code, crate::Code::E0007);
+}

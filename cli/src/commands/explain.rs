@@ -47,13 +47,21 @@ pub fn reference() -> String {
             code.default_severity().as_str(),
             docs.summary
         ));
+        if let Some(note) = examples_note(code) {
+            out.push_str(&format!("\n{note}\n"));
+        }
+        let fence = if code.examples_are_yaml() {
+            "yaml"
+        } else {
+            "fpl"
+        };
         for (heading, example) in [
             ("This policy gets it:", docs.invalid),
             ("This one does not:", docs.valid),
         ] {
             if !example.is_empty() {
                 out.push_str(&format!(
-                    "\n{heading}\n\n```fpl\n{}\n```\n",
+                    "\n{heading}\n\n```{fence}\n{}\n```\n",
                     example.trim_end()
                 ));
             }
@@ -72,6 +80,9 @@ pub fn explanation(code: Code) -> String {
         code.default_severity().as_str(),
         docs.summary
     );
+    if let Some(note) = examples_note(code) {
+        out.push_str(&format!("\n{note}\n"));
+    }
     if !docs.invalid.is_empty() {
         out.push_str("\nThis policy gets it:\n\n");
         out.push_str(&indent(docs.invalid));
@@ -81,6 +92,25 @@ pub fn explanation(code: Code) -> String {
         out.push_str(&indent(docs.valid));
     }
     out
+}
+
+/// Where a code's examples must be put, or which command reports it, when that is not a
+/// `faramesh check` of an FPL file.
+fn examples_note(code: Code) -> Option<&'static str> {
+    if code.examples_are_yaml() {
+        Some(
+            "The examples are YAML policies: save one as `policy.fpl.yaml` and run `faramesh check`.",
+        )
+    } else if code.needs_registry() && code != Code::E0401 && !code.docs().invalid.is_empty() {
+        // E0401, a malformed reference, is reported by `check` without resolving anything.
+        Some(
+            "Reported when imports are resolved: by `faramesh lock` and `faramesh import`, and by \
+             `faramesh check` once `faramesh.lock` pins the import (before that, `check` reports \
+             `E0408`). The examples are run through `faramesh lock`, then `faramesh check`.",
+        )
+    } else {
+        None
+    }
 }
 
 fn indent(text: &str) -> String {

@@ -51,6 +51,12 @@ pub fn run(args: &ImportArgs) -> ExitCode {
             |file| PathBuf::from(&file.path),
         ),
     };
+    if fpl_analyzer::form::is_form_file(&target.to_string_lossy()) {
+        return super::fail(FormTarget {
+            path: target,
+            reference: args.reference.clone(),
+        });
+    }
     let index = match files
         .iter()
         .position(|file| Path::new(&file.path) == target)
@@ -112,6 +118,17 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// `faramesh import` adds FPL `import` lines; a YAML/JSON policy is edited by hand.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{}` is a YAML/JSON policy, to which `faramesh import` does not write: add `- {{ ref: {reference} }}` to its `imports:` list and run `faramesh lock`, or name an FPL file with `--file`",
+    path.display()
+)]
+struct FormTarget {
+    path: PathBuf,
+    reference: String,
 }
 
 /// The manifest with `url` recorded for the registry of `reference`.

@@ -5,13 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use fpl_analyzer::Code;
+use fpl_analyzer::form::{self, FrontEndError};
 use fpl_analyzer::project::{
     ImportProblem, ImportSite, Imported, ImportedFile, Project, ProjectError,
 };
+use fpl_analyzer::{Code, SourceFile};
 use fpl_registry::cache::Cache;
+use fpl_registry::imports::ImportStatement;
 use fpl_registry::progress::Silent;
-use fpl_registry::{ErrorKind, Fetch, LocalFile, Options, SiteFile, resolve};
+use fpl_registry::{ErrorKind, Fetch, LocalContent, LocalFile, Options, SiteFile, resolve};
 
 /// Why a policy could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -50,17 +52,15 @@ pub fn imported(
         &[LocalFile<'_>],
     ) -> Result<fpl_registry::Project, fpl_registry::Error>,
 ) -> Result<Imported, fpl_registry::Error> {
-    let files: Vec<LocalFile<'_>> = project
+    if !project
         .files()
         .iter()
-        .map(|file| LocalFile {
-            path: &file.source.path,
-            text: &file.source.text,
-        })
-        .collect();
-    if !files.iter().any(|file| file.text.contains("import")) {
+        .any(|file| file.source.text.contains("import"))
+    {
         return Ok(Imported::default());
     }
+    // A YAML/JSON policy whose imports cannot be read has a mistake its diagnostics show.
+    let (files, _unread) = local_files(project.files().iter().map(|file| &file.source));
     let registry_project = registry_project(&files)?;
     if !registry_project.has_imports() {
         return Ok(Imported::default());
@@ -95,6 +95,41 @@ pub fn imported(
         });
     }
     Ok(imported)
+}
+
+/// What import resolution reads of a project's files, in order: the text of FPL, the imports
+/// of a YAML/JSON policy (SPEC §11) at their `ref`s in it, so both forms import alike. A
+/// YAML/JSON policy whose imports cannot be read imports nothing here and is listed, by index,
+/// with the reason.
+pub fn local_files<'a>(
+    files: impl IntoIterator<Item = &'a SourceFile>,
+) -> (Vec<LocalFile<'a>>, Vec<(usize, FrontEndError)>) {
+    let mut local = Vec::new();
+    let mut unread = Vec::new();
+    for (index, file) in files.into_iter().enumerate() {
+        let content = if form::is_form_file(&file.path) {
+            let imports = form::imports(&file.text).unwrap_or_else(|error| {
+                unread.push((index, error));
+                Vec::new()
+            });
+            LocalContent::Imports(
+                imports
+                    .into_iter()
+                    .map(|import| ImportStatement {
+                        reference: import.reference.0.text,
+                        range: import.reference.0.range,
+                    })
+                    .collect(),
+            )
+        } else {
+            LocalContent::Fpl(&file.text)
+        };
+        local.push(LocalFile {
+            path: &file.path,
+            content,
+        });
+    }
+    (local, unread)
 }
 
 /// The diagnostic code of a registry error family.

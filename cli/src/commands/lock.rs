@@ -10,7 +10,7 @@ use fpl_analyzer::project::{self, ProjectError};
 use fpl_registry::cache::Cache;
 use fpl_registry::lockfile::Lockfile;
 use fpl_registry::manifest::Manifest;
-use fpl_registry::{Fetch, LocalFile, Options, Project, resolve};
+use fpl_registry::{Fetch, Options, Project, resolve};
 
 use super::registry_error;
 
@@ -97,13 +97,10 @@ pub fn resolve_project(
     added: Option<&registry_error::AddedImport>,
     options: Options,
 ) -> Result<Locked, ExitCode> {
-    let local: Vec<LocalFile<'_>> = files
-        .iter()
-        .map(|file| LocalFile {
-            path: &file.path,
-            text: &file.text,
-        })
-        .collect();
+    let (local, unread) = super::imports::local_files(files);
+    if !unread.is_empty() {
+        return Err(registry_error::fail_unread(&unread, files));
+    }
     let mut project = Project::load(root, &local).map_err(registry_error::fail)?;
     if let Some(manifest) = manifest {
         project.manifest = manifest;

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::process::ExitCode;
 
 use fpl_analyzer::SourceFile;
+use fpl_analyzer::form::FrontEndError;
 use fpl_registry::{ErrorKind, Failure, SiteFile};
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 
@@ -68,35 +69,33 @@ impl AddedImport {
     }
 }
 
-/// Where a registry error is shown.
-#[derive(Debug)]
-enum Site {
-    /// Nowhere in particular (a project file, the cache).
-    None,
-    /// At an `import` line of a policy file.
-    Frame(NamedSource<String>, SourceSpan),
-    /// At the reference given on the command line.
-    Argument,
+/// One error, ready for miette: a registry error, or a policy file whose imports cannot be
+/// read.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct Report {
+    message: String,
+    code: &'static str,
+    help: Option<String>,
+    snippet: Option<Snippet>,
 }
 
-impl Site {
-    /// What the message starts with: where the reference at fault was written, when no frame
-    /// shows it.
-    fn lead(&self) -> &'static str {
-        match self {
-            Site::Argument => "the reference on the command line: ",
-            Site::None | Site::Frame(..) => "",
+/// Where an error is shown: the file, the span and its label.
+#[derive(Debug)]
+struct Snippet {
+    source: NamedSource<String>,
+    span: SourceSpan,
+    label: &'static str,
+}
+
+impl Snippet {
+    fn new(path: &str, text: &str, range: Range<usize>, label: &'static str) -> Snippet {
+        Snippet {
+            source: NamedSource::new(path, text.to_owned()),
+            span: SourceSpan::new(range.start.into(), range.len()),
+            label,
         }
     }
-}
-
-/// One registry error, ready for miette.
-#[derive(Debug, thiserror::Error)]
-#[error("{}{error}", site.lead())]
-struct Report {
-    error: fpl_registry::Error,
-    code: &'static str,
-    site: Site,
 }
 
 impl miette::Diagnostic for Report {
@@ -105,31 +104,50 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.error
-            .help()
+        self.help
+            .as_ref()
             .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        match &self.site {
-            Site::Frame(source, _) => Some(source as &dyn miette::SourceCode),
-            Site::None | Site::Argument => None,
-        }
+        self.snippet
+            .as_ref()
+            .map(|snippet| &snippet.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let Site::Frame(_, span) = &self.site else {
-            return None;
-        };
+        let snippet = self.snippet.as_ref()?;
         Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(Some("imported here".to_string()), *span),
+            LabeledSpan::new_primary_with_span(Some(snippet.label.to_string()), snippet.span),
         )))
     }
 }
 
+/// Where a registry error is shown.
+enum Site {
+    /// Nowhere in particular (a project file, the cache).
+    None,
+    /// At an `import` line of a policy file.
+    Frame(Snippet),
+    /// At the reference given on the command line, which no frame can show.
+    Argument,
+}
+
 fn report(error: fpl_registry::Error, site: Site) {
-    let code = super::imports::code(error.kind()).as_str();
-    eprintln!("{:?}", miette::Report::new(Report { error, code, site }));
+    let (message, snippet) = match site {
+        Site::None => (error.to_string(), None),
+        Site::Frame(snippet) => (error.to_string(), Some(snippet)),
+        Site::Argument => (format!("the reference on the command line: {error}"), None),
+    };
+    eprintln!(
+        "{:?}",
+        miette::Report::new(Report {
+            message,
+            code: super::imports::code(error.kind()).as_str(),
+            help: error.help(),
+            snippet,
+        })
+    );
 }
 
 /// Prints an error and returns the exit code: 2 when a project file or the cache is at fault,
@@ -156,16 +174,15 @@ pub fn fail_all(
         }
         let site = match failure.site.file {
             SiteFile::Local(index) => files.get(index).map_or(Site::None, |file| {
-                let range = std::ops::Range::<usize>::from(failure.site.range);
+                let range = Range::<usize>::from(failure.site.range);
                 let (text, range) = match added.filter(|added| added.file == index) {
                     None => (&file.text, Some(range)),
                     Some(added) => (&added.on_disk, added.on_disk_range(range)),
                 };
                 match range {
-                    Some(range) => Site::Frame(
-                        NamedSource::new(&file.path, text.clone()),
-                        SourceSpan::new(range.start.into(), range.len()),
-                    ),
+                    Some(range) => {
+                        Site::Frame(Snippet::new(&file.path, text, range, "imported here"))
+                    }
                     None => Site::Argument,
                 }
             }),
@@ -183,6 +200,25 @@ fn exit_status(error: &fpl_registry::Error) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Prints, for each YAML/JSON policy of `files` whose imports cannot be read (by index), why,
+/// and returns exit code 1: resolving without them would drop their imports from the lock.
+pub fn fail_unread(unread: &[(usize, FrontEndError)], files: &[SourceFile]) -> ExitCode {
+    for (index, error) in unread {
+        let file = &files[*index];
+        eprintln!(
+            "{:?}",
+            miette::Report::new(Report {
+                message: format!("the imports of `{}` cannot be read: {}", file.path, error.message),
+                code: error.code.as_str(),
+                help: Some("fix the document (`faramesh check` shows every mistake), then run the command again".to_string()),
+                snippet: Some(Snippet::new(&file.path, &file.text, error.range.into(), "here")),
+            })
+        );
+    }
+    eprintln!("faramesh: nothing was written");
+    ExitCode::from(1)
 }
 
 #[cfg(test)]

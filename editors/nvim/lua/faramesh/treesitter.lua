@@ -10,9 +10,11 @@ function M.grammar_dir()
   if configured then
     return vim.fn.fnamemodify(configured, ':p'):gsub('/$', '')
   end
-  -- This file is <repository>/editors/nvim/lua/faramesh/treesitter.lua.
-  local source = debug.getinfo(1, 'S').source:sub(2)
-  return vim.fn.fnamemodify(source, ':p:h:h:h:h') .. '/tree-sitter-fpl'
+  -- This file is <repository>/editors/nvim/lua/faramesh/treesitter.lua, perhaps reached through
+  -- a symbolic link (a plain package links editors/nvim): the repository is where it points.
+  local source = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p')
+  local real = (vim.uv or vim.loop).fs_realpath(source) or source
+  return vim.fn.fnamemodify(real, ':h:h:h:h') .. '/tree-sitter-fpl'
 end
 
 --- Registers the parser with nvim-treesitter (both its `master` and `main` branches), so that
