@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 
 use fpl_runtime::Evaluator;
 use fpl_runtime::ir::CompiledPolicy;
+use fpl_syntax::LineIndex;
 use serde::Deserialize;
 
 pub use self::suite::{FileRun, Outcome, find_test_files, is_test_file, policy_path, run_file};
 use crate::project::{Contents, Disk, FileSource, ProjectError};
+use crate::source::LineCol;
 
 /// A parsed test file.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -94,7 +96,8 @@ pub enum TestFileError {
 
 /// A test file the YAML reader refused, at the place of the mistake, said once: the reader's
 /// message without its own ` at line … column …`, and for a key written twice, the place of
-/// the second one (the reader gives the start of the mapping).
+/// the second one, which the positioned reader of the YAML form finds (this reader gives the
+/// start of the mapping).
 fn syntax_error(path: &Path, text: &str, error: &serde_norway::Error) -> TestFileError {
     let (mut line, mut column) = error
         .location()
@@ -102,13 +105,13 @@ fn syntax_error(path: &Path, text: &str, error: &serde_norway::Error) -> TestFil
     let message = error
         .to_string()
         .replacen(&format!(" at line {line} column {column}"), "", 1);
-    let duplicate = ["duplicate field `", "duplicate key `"]
-        .iter()
-        .find_map(|start| message.split_once(start))
-        .and_then(|(_, rest)| rest.split_once('`'))
-        .and_then(|(key, _)| lines::duplicate_key(text, line, column, key));
-    if let Some(at) = duplicate {
-        (line, column) = at;
+    let duplicate = message.contains("duplicate field `") || message.contains("duplicate key `");
+    if duplicate
+        && let Err(refused) = crate::form::yaml::read(text)
+        && refused.message.starts_with("duplicate key")
+    {
+        let at = LineCol::of(&LineIndex::new(text), refused.range.start());
+        (line, column) = (at.line as usize, at.column as usize);
     }
     TestFileError::Syntax {
         path: path.to_path_buf(),
