@@ -3,6 +3,7 @@
 mod commands;
 mod progress;
 mod render;
+mod stdout;
 
 use std::process::ExitCode;
 

@@ -26,13 +26,17 @@ pub fn python_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>, ProjectError> 
                 found.extend(below);
             }
             kind => {
-                let problem = match kind {
-                    None => std::io::Error::from(std::io::ErrorKind::NotFound),
+                let cause = match kind {
+                    // The system's own words ("No such file or directory"), not the bare
+                    // "entity not found" of an error made from its kind.
+                    None => std::fs::metadata(path)
+                        .err()
+                        .unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)),
                     Some(_) => std::io::Error::other("not a file or a directory"),
                 };
                 return Err(ProjectError::Io {
                     path: path.clone(),
-                    source: problem,
+                    cause,
                 });
             }
         }

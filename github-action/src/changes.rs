@@ -7,7 +7,15 @@ use std::path::Path;
 /// Why the changed lines could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read the lines changed between the revisions: {}", .0.message())]
-pub struct ChangesError(#[from] git2::Error);
+pub struct ChangesError(git2::Error);
+
+/// By hand rather than `#[from]`: the message already shows git's message, so the git error is
+/// not also the `source()`, which would print it twice.
+impl From<git2::Error> for ChangesError {
+    fn from(error: git2::Error) -> Self {
+        ChangesError(error)
+    }
+}
 
 /// For each file of the head revision (path relative to the repository), the 1-based,
 /// inclusive ranges of lines added or changed since the base.

@@ -41,7 +41,7 @@ impl Cache {
             Some(base) => Ok(Cache::at(base.join("faramesh"))),
             None => Err(Error::Io {
                 path: PathBuf::from("$XDG_CACHE_HOME"),
-                source: std::io::Error::new(
+                cause: std::io::Error::new(
                     std::io::ErrorKind::NotFound,
                     "neither XDG_CACHE_HOME nor HOME is an absolute path",
                 ),
@@ -76,7 +76,7 @@ impl Cache {
                 });
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Cached::Miss),
-            Err(source) => return Err(Error::Io { path, source }),
+            Err(cause) => return Err(Error::Io { path, cause }),
         };
         let actual = sha256_hex(&bytes);
         Ok(if actual == sha256 {
@@ -92,7 +92,7 @@ impl Cache {
         match read_limited(&path, crate::trust::MAX_SIGNATURE_SIZE) {
             Ok(bytes) => Ok(bytes),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Io { path, source }),
+            Err(cause) => Err(Error::Io { path, cause }),
         }
     }
 
@@ -129,7 +129,7 @@ impl Cache {
         match read_limited(&path, crate::catalog::MAX_CATALOG_SIZE) {
             Ok(bytes) => Ok(bytes),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Io { path, source }),
+            Err(cause) => Err(Error::Io { path, cause }),
         }
     }
 }

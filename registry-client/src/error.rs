@@ -225,12 +225,12 @@ pub enum Error {
         message: String,
     },
     /// A project or cache file could not be read or written.
-    #[error("cannot access `{path}`: {source}")]
+    #[error("cannot access `{path}`: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -325,6 +325,6 @@ impl Error {
 
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
-        move |source| Error::Io { path, source }
+        move |cause| Error::Io { path, cause }
     }
 }

@@ -69,7 +69,7 @@ impl Lockfile {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return Err(invalid(format!("larger than {MAX_LOCKFILE_SIZE} bytes"))),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(Error::Io { path, source }),
+            Err(cause) => return Err(Error::Io { path, cause }),
         };
         let text = String::from_utf8(bytes).map_err(|_| invalid("not UTF-8".to_string()))?;
         Lockfile::parse(&text).map(Some).map_err(invalid)

@@ -56,7 +56,7 @@ impl Manifest {
                 });
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => return Err(Error::Io { path, source }),
+            Err(cause) => return Err(Error::Io { path, cause }),
         };
         Manifest::parse(path, &text)
     }

@@ -24,7 +24,7 @@ pub enum LoadError {
     },
     /// The binary encoding is malformed.
     #[error("malformed compiled policy: {0}")]
-    Decode(#[from] postcard::Error),
+    Decode(postcard::Error),
     /// The policy decoded but is not well formed.
     #[error(transparent)]
     Invalid(#[from] ValidationError),

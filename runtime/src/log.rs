@@ -30,7 +30,7 @@ pub const REDACTED: &str = "[REDACTED]";
 pub enum LogError {
     /// Reading or writing the file failed.
     #[error("decision log i/o: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The existing log does not verify.
     #[error("decision log does not verify: {0}")]
     Broken(LogProblem),
@@ -40,6 +40,14 @@ pub enum LogError {
     /// [`DecisionLog::open_exclusive`]: another process holds the log.
     #[error("the decision log is locked by another writer")]
     Locked,
+}
+
+/// By hand rather than `#[from]`: the message already shows the I/O error, so it is not also
+/// the error's `source()`, which would print it twice.
+impl From<std::io::Error> for LogError {
+    fn from(error: std::io::Error) -> Self {
+        LogError::Io(error)
+    }
 }
 
 /// Options for [`DecisionLog::open`].

@@ -54,7 +54,7 @@ pub(crate) enum ReloadError {
     Source(#[from] SourceError),
     /// The bundle was refused.
     #[error("bundle refused: {0}")]
-    Bundle(#[from] BundleError),
+    Bundle(BundleError),
     /// Loading stopped with a panic (a bug); nothing was swapped in.
     #[error("loading the bundle failed unexpectedly")]
     Panicked,
@@ -238,7 +238,7 @@ impl Bundles {
         .await;
         let (evaluator, mut info) = match loaded {
             Ok(Ok(loaded)) => loaded,
-            Ok(Err(error)) => return Err((error.into(), Some(version))),
+            Ok(Err(error)) => return Err((ReloadError::Bundle(error), Some(version))),
             Err(_) => return Err((ReloadError::Panicked, Some(version))),
         };
         info.policy = evaluator.policy_digest().to_owned();

@@ -38,44 +38,52 @@ pub struct Bound {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// A listener could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {cause}")]
     Bind {
         /// The address.
         addr: SocketAddr,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The decision log could not be opened (locked by another writer, or broken).
-    #[error("decision log `{path}`: {source}")]
+    #[error("decision log `{path}`: {cause}")]
     Log {
         /// The log.
         path: PathBuf,
         /// The cause.
-        source: LogError,
+        cause: LogError,
     },
     /// The async runtime, a signal handler or the random source could not be set up.
     #[error("cannot start the service: {0}")]
-    Setup(#[from] std::io::Error),
+    Setup(std::io::Error),
     /// The state store could not be set up.
     #[error(transparent)]
     State(#[from] StateError),
     /// The metrics could not be registered.
     #[error("cannot register the metrics: {0}")]
-    Metrics(#[from] prometheus::Error),
+    Metrics(prometheus::Error),
+}
+
+/// By hand rather than `#[from]`: the message already shows the I/O error, so it is not also
+/// the error's `source()`, which would print it twice.
+impl From<std::io::Error> for ServeError {
+    fn from(error: std::io::Error) -> Self {
+        ServeError::Setup(error)
+    }
 }
 
 /// Serves until SIGTERM or SIGINT; calls `bound` once both listeners listen. The first bundle
 /// is loaded after that, so `/readyz` answers 503 until it is active.
 pub fn serve(config: Config, bound: impl FnOnce(&Bound)) -> Result<(), ServeError> {
-    let metrics = Metrics::new()?;
+    let metrics = Metrics::new().map_err(ServeError::Metrics)?;
     let ids = DecisionIds::new()?;
     let stores = Stores::open(&config.state, config.approvals, metrics.clone())?;
     let (log, log_thread) = match &config.log {
         Some(path) => {
             let (writer, thread) =
-                LogWriter::start(path, config.log_sync).map_err(|source| ServeError::Log {
+                LogWriter::start(path, config.log_sync).map_err(|cause| ServeError::Log {
                     path: path.clone(),
-                    source,
+                    cause,
                 })?;
             (Some(writer), Some(thread))
         }
@@ -145,7 +153,7 @@ async fn run(
     let bind = |addr: SocketAddr| async move {
         TcpListener::bind(addr)
             .await
-            .map_err(|source| ServeError::Bind { addr, source })
+            .map_err(|cause| ServeError::Bind { addr, cause })
     };
     let decide_listener = bind(config.addr).await?;
     let admin_listener = match &config.admin {
@@ -155,7 +163,7 @@ async fn run(
     let local = |listener: &TcpListener, addr| {
         listener
             .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })
+            .map_err(|cause| ServeError::Bind { addr, cause })
     };
     let addresses = Bound {
         decide: local(&decide_listener, config.addr)?,

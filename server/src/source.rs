@@ -30,12 +30,12 @@ pub enum BundleSource {
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// Reading a file failed.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Larger than any bundle (or pointer file).
     #[error("`{0}` is larger than {1} bytes")]
@@ -135,7 +135,7 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or_else(|error| {
             Err(SourceError::Io {
                 path: PathBuf::new(),
-                source: std::io::Error::other(error),
+                cause: std::io::Error::other(error),
             })
         })
 }
@@ -152,9 +152,9 @@ fn by_digest(bytes: Vec<u8>, last: Option<&str>) -> Fetch {
 /// Reads at most `limit` bytes of a file.
 fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, SourceError> {
     fpl_runtime::files::read_limited(path, limit)
-        .map_err(|source| SourceError::Io {
+        .map_err(|cause| SourceError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?
         .ok_or_else(|| SourceError::TooLarge(path.display().to_string(), limit))
 }

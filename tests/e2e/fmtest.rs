@@ -33,13 +33,18 @@ fn duplicate_keys_and_empty_expectations_are_refused_with_their_place() {
     for (text, place, message) in [
         (
             "cases:\n  - name: a\n    request: { agent: bot, tool: t/x, tool: shell/exec }\n    expect: { effect: permit }\n",
-            "bot.fmtest.yaml:3",
+            "bot.fmtest.yaml:3:39:",
             "duplicate key `tool`",
         ),
         (
             "cases:\n  - name: a\n    request: { agent: bot, tool: t/x }\n    expect:\n      effect: permit\n      effect: deny\n",
-            "bot.fmtest.yaml:5",
+            "bot.fmtest.yaml:6:7:",
             "duplicate key `effect`",
+        ),
+        (
+            "cases:\n  - name: a\n    name: b\n    request: { agent: bot, tool: t/x }\n    expect: { effect: permit }\n",
+            "bot.fmtest.yaml:3:5:",
+            "duplicate field `name`",
         ),
         (
             "cases:\n  - name: a\n    request: { agent: bot, tool: t/x }\n    expect: {}\n",
@@ -54,7 +59,9 @@ fn duplicate_keys_and_empty_expectations_are_refused_with_their_place() {
             .assert()
             .code(2)
             .stderr(predicate::str::contains(place))
-            .stderr(predicate::str::contains(message));
+            .stderr(predicate::str::contains(message))
+            // The place is said once, in front.
+            .stderr(predicate::str::contains(" at line ").not());
     }
 }
 
@@ -118,4 +125,30 @@ fn an_endless_policy_file_is_refused_at_16_mib() {
         // The refused file is not quoted.
         assert!(text.len() < 4096, "{} bytes of output", text.len());
     }
+}
+
+#[test]
+fn an_endless_test_file_is_refused_by_name_and_an_endless_policy_under_test_is_e0006() {
+    let dir = project(GOOD);
+    faramesh()
+        .current_dir(dir.path())
+        .args(["test", "/dev/zero"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read `/dev/zero`: larger than 16 MiB",
+        ));
+    std::fs::write(
+        dir.path().join("bot.fmtest.yaml"),
+        format!("policy: /dev/zero\n{GOOD}"),
+    )
+    .expect("write tests");
+    faramesh()
+        .current_dir(dir.path())
+        .args(["test", "bot.fmtest.yaml"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("E0006"));
 }

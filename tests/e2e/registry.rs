@@ -249,6 +249,12 @@ fn check_without_lock_or_cache_says_to_run_faramesh_lock() {
     env.add_import(&stripe("1.0.0"));
     let out = env.fails(&["check"], "E0408", "run `faramesh lock`");
     assert!(out.contains("governance.fms:1:8"), "{out}");
+    assert_eq!(
+        out.matches("help:").count(),
+        1,
+        "the help is said once: {out}"
+    );
+    assert!(out.contains("  help: run `faramesh lock`"), "{out}");
     env.ok(&["lock"]);
     env.clear_cache();
     env.fails(&["check"], "E0408", "is not in the cache");
@@ -425,11 +431,17 @@ fn registry_list_search_and_info() {
 #[test]
 fn inexact_and_unknown_references_name_the_fix() {
     let env = Env::new();
-    env.fails(
+    let latest = env.fails(
         &["import", &stripe("latest")],
         "E0401",
         "write `github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0`",
     );
+    // The reference is in no file yet: no code frame of one, the command line is named.
+    assert!(
+        latest.contains("the reference on the command line"),
+        "{latest}"
+    );
+    assert!(!latest.contains("governance.fms"), "{latest}");
     env.fails(
         &["import", &stripe("1.0.0").replace("@1.0.0", "")],
         "E0401",
@@ -456,6 +468,20 @@ fn inexact_and_unknown_references_name_the_fix() {
         "E0402",
         "`git+file://` clone",
     );
+}
+
+#[test]
+fn import_frames_the_file_as_it_is_on_disk() {
+    let env = Env::new();
+    env.add_import(&stripe("9.9.9"));
+    let base = stripe("1.0.0").replace("stripe", "base");
+    let out = env.fails(&["import", &base], "E0403", "available: 1.0.0, 1.1.0");
+    // The failing import already in the file is shown where it is, in the file's own text,
+    // without the line the command would have added.
+    assert!(out.contains("governance.fms:1:8"), "{out}");
+    assert!(out.contains("# the support desk"), "{out}");
+    assert!(!out.contains("faramesh/base"), "{out}");
+    assert!(!out.contains("the reference on the command line"), "{out}");
 }
 
 #[test]

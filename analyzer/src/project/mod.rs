@@ -39,12 +39,12 @@ use crate::source::{FileId, SourceFile};
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
     /// A file or directory could not be read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Io {
         /// The path.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A git revision or an object of its tree could not be read.
     #[error("cannot read git revision `{revision}`: {message}")]
@@ -118,9 +118,9 @@ impl Project {
         };
         let as_given = Disk::new(PathBuf::new());
         for path in paths {
-            let metadata = std::fs::metadata(path).map_err(|source| ProjectError::Io {
+            let metadata = std::fs::metadata(path).map_err(|cause| ProjectError::Io {
                 path: path.clone(),
-                source,
+                cause,
             })?;
             if metadata.is_dir() {
                 project.add_directory(&Disk::new(path.clone()), Path::new(""), scope)?;

@@ -68,9 +68,9 @@ impl Disk {
 
     fn io(&self, path: &Path) -> impl Fn(std::io::Error) -> ProjectError {
         let path = self.full(path);
-        move |source| ProjectError::Io {
+        move |cause| ProjectError::Io {
             path: path.clone(),
-            source,
+            cause,
         }
     }
 }

@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 
 use fpl_runtime::Evaluator;
 use fpl_runtime::ir::CompiledPolicy;
+use fpl_syntax::LineIndex;
 use serde::Deserialize;
 
 pub use self::suite::{FileRun, Outcome, find_test_files, is_test_file, policy_path, run_file};
 use crate::project::{Contents, Disk, FileSource, ProjectError};
+use crate::source::LineCol;
 
 /// A parsed test file.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -58,12 +60,12 @@ pub struct TestCase {
 #[derive(Debug, thiserror::Error)]
 pub enum TestFileError {
     /// The file could not be read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The YAML is malformed or has unknown keys.
     #[error("{path}:{line}:{column}: {message}")]
@@ -92,6 +94,33 @@ pub enum TestFileError {
     Source(ProjectError),
 }
 
+/// A test file the YAML reader refused, at the place of the mistake, said once: the reader's
+/// message without its own ` at line … column …`, and for a key written twice, the place of
+/// the second one, which the positioned reader of the YAML form finds (this reader gives the
+/// start of the mapping).
+fn syntax_error(path: &Path, text: &str, error: &serde_norway::Error) -> TestFileError {
+    let (mut line, mut column) = error
+        .location()
+        .map_or((1, 1), |location| (location.line(), location.column()));
+    let message = error
+        .to_string()
+        .replacen(&format!(" at line {line} column {column}"), "", 1);
+    let duplicate = message.contains("duplicate field `") || message.contains("duplicate key `");
+    if duplicate
+        && let Err(refused) = crate::form::yaml::read(text)
+        && refused.message.starts_with("duplicate key")
+    {
+        let at = LineCol::of(&LineIndex::new(text), refused.range.start());
+        (line, column) = (at.line as usize, at.column as usize);
+    }
+    TestFileError::Syntax {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
+}
+
 /// Reads and validates a test file on disk (at most [`fpl_syntax::MAX_FILE_SIZE`] bytes).
 pub fn read_test_file(path: &Path) -> Result<TestFile, TestFileError> {
     read_test_file_in(&Disk::new(PathBuf::new()), path)
@@ -103,14 +132,14 @@ pub fn read_test_file_in(source: &dyn FileSource, path: &Path) -> Result<TestFil
     let shown = source
         .disk_path(path)
         .unwrap_or_else(|| PathBuf::from(source.display(path)));
-    let io = |source| TestFileError::Io {
+    let io = |cause| TestFileError::Io {
         path: shown.clone(),
-        source,
+        cause,
     };
     let contents = source
         .read(path, fpl_syntax::MAX_FILE_SIZE)
         .map_err(|error| match error {
-            ProjectError::Io { source, .. } => io(source),
+            ProjectError::Io { cause, .. } => io(cause),
             other => TestFileError::Source(other),
         })?;
     let bytes = match contents {
@@ -124,15 +153,8 @@ pub fn read_test_file_in(source: &dyn FileSource, path: &Path) -> Result<TestFil
     };
     let text = String::from_utf8(bytes)
         .map_err(|error| io(std::io::Error::new(std::io::ErrorKind::InvalidData, error)))?;
-    let mut file: TestFile = serde_norway::from_str(&text).map_err(|error| {
-        let location = error.location();
-        TestFileError::Syntax {
-            path: shown.clone(),
-            line: location.as_ref().map_or(1, |l| l.line()),
-            column: location.as_ref().map_or(1, |l| l.column()),
-            message: error.to_string(),
-        }
-    })?;
+    let mut file: TestFile =
+        serde_norway::from_str(&text).map_err(|error| syntax_error(&shown, &text, &error))?;
     for case in &file.cases {
         let problem = match (
             &case.request,

@@ -54,14 +54,14 @@ pub struct Report {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// A socket or the poller failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The server closed a connection.
     #[error("the server closed a connection")]
     Closed,
     /// The server's answer could not be read.
     #[error("an answer could not be read: {0}")]
-    Answer(#[from] FrameError),
+    Answer(FrameError),
     /// Requests were still unanswered long after the last was due.
     #[error("{0} requests unanswered 10 s after the last was due")]
     Unanswered(u64),
@@ -224,7 +224,7 @@ fn receive(connection: &mut Connection) -> Result<Option<u16>, LoadError> {
             Err(error) => return Err(error.into()),
         }
     }
-    match frame(&connection.inbox)? {
+    match frame(&connection.inbox).map_err(LoadError::Answer)? {
         None => Ok(None),
         Some(framed) => {
             connection.inbox.drain(..framed.len);

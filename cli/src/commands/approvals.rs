@@ -2,7 +2,6 @@
 //! deferred decisions (SPEC §17) on a decision service's admin listener, with the admin token
 //! that `faramesh serve` reads (`--admin-token-file FILE` or `FARAMESH_ADMIN_TOKEN`).
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -89,6 +88,8 @@ enum ApprovalsError {
     },
     #[error("{url}: the answer is not JSON: {why}")]
     NotJson { url: String, why: String },
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
 }
 
 /// Runs `faramesh approvals`.
@@ -111,8 +112,7 @@ fn execute(args: &ApprovalsArgs) -> Result<(), ApprovalsError> {
             }
         })?,
     };
-    let mut stdout = std::io::stdout().lock();
-    match &args.command {
+    let printed = match &args.command {
         ApprovalsCommand::List { state, json } => {
             let url = match state.as_str() {
                 "all" => base,
@@ -120,9 +120,9 @@ fn execute(args: &ApprovalsArgs) -> Result<(), ApprovalsError> {
             };
             let answer = admin.send(&url, |client| client.get(&url), REQUEST_TIMEOUT)?;
             if *json {
-                let _ = writeln!(stdout, "{}", pretty(&answer));
+                format!("{}\n", pretty(&answer))
             } else {
-                let _ = write!(stdout, "{}", table(&answer));
+                table(&answer)
             }
         }
         ApprovalsCommand::Show { id, wait } => {
@@ -135,7 +135,7 @@ fn execute(args: &ApprovalsArgs) -> Result<(), ApprovalsError> {
                 None => (format!("{base}/{id}"), REQUEST_TIMEOUT),
             };
             let answer = admin.send(&url, |client| client.get(&url), timeout)?;
-            let _ = writeln!(stdout, "{}", pretty(&answer));
+            format!("{}\n", pretty(&answer))
         }
         ApprovalsCommand::Approve(resolve) | ApprovalsCommand::Deny(resolve) => {
             let decision = match args.command {
@@ -155,10 +155,10 @@ fn execute(args: &ApprovalsArgs) -> Result<(), ApprovalsError> {
                     .body(body.to_string())
             };
             let answer = admin.send(&url, post, REQUEST_TIMEOUT)?;
-            let _ = writeln!(stdout, "{}", pretty(&answer));
+            format!("{}\n", pretty(&answer))
         }
-    }
-    Ok(())
+    };
+    Ok(crate::stdout::print(&printed)?)
 }
 
 /// A client of the admin listener.

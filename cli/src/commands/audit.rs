@@ -31,10 +31,10 @@ enum AuditCommand {
 
 /// An error naming the log it concerns.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot verify `{path}`: {source}")]
+#[error("cannot verify `{path}`: {cause}")]
 struct AuditError {
     path: PathBuf,
-    source: LogError,
+    cause: LogError,
 }
 
 /// Runs the command: 0 when the log verifies (after repair), 1 when it does not.
@@ -47,7 +47,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     let failed = |source| {
         super::fail(AuditError {
             path: file.clone(),
-            source,
+            cause: source,
         })
     };
     let (report, head_at) = match log::verify_anchored(file, expect_head.as_deref()) {
@@ -55,50 +55,50 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         Err(error) => return failed(error),
     };
     let Some(problem) = report.problem else {
-        println!(
-            "{}: {} records verified; head {}",
+        let verified = format!(
+            "{}: {} records verified; head {}\n",
             file.display(),
             report.records,
             report.last_hash
         );
         return match (expect_head, head_at) {
-            (None, _) => ExitCode::SUCCESS,
-            (Some(_), Some(at)) => {
-                println!(
-                    "expected head is record {at}; {} records follow it",
+            (None, _) => super::print(&verified, ExitCode::SUCCESS),
+            (Some(_), Some(at)) => super::print(
+                &format!(
+                    "{verified}expected head is record {at}; {} records follow it\n",
                     report.records - at
-                );
-                ExitCode::SUCCESS
-            }
-            (Some(head), None) => {
-                println!(
-                    "expected head {head} is not in the chain: records were cut off the end, or this is another log"
-                );
-                ExitCode::from(1)
-            }
+                ),
+                ExitCode::SUCCESS,
+            ),
+            (Some(head), None) => super::print(
+                &format!(
+                    "{verified}expected head {head} is not in the chain: records were cut off the end, or this is another log\n"
+                ),
+                ExitCode::from(1),
+            ),
         };
     };
     if *repair && problem.kind == ProblemKind::TornLastLine {
         return match log::repair(file) {
-            Ok(repaired) => {
-                println!(
-                    "{}: cut off a torn last line ({} bytes); {} records verified",
+            Ok(repaired) => super::print(
+                &format!(
+                    "{}: cut off a torn last line ({} bytes); {} records verified\n",
                     file.display(),
                     repaired.bytes_removed,
                     repaired.records
-                );
-                ExitCode::SUCCESS
-            }
+                ),
+                ExitCode::SUCCESS,
+            ),
             Err(error) => failed(error),
         };
     }
-    println!(
-        "{}: {problem} ({} records verified before it)",
+    let mut out = format!(
+        "{}: {problem} ({} records verified before it)\n",
         file.display(),
         report.records
     );
     if problem.kind == ProblemKind::TornLastLine {
-        println!("hint: run again with --repair to cut off the torn line");
+        out.push_str("hint: run again with --repair to cut off the torn line\n");
     }
-    ExitCode::from(1)
+    super::print(&out, ExitCode::from(1))
 }

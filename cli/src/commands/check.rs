@@ -1,6 +1,5 @@
 //! `faramesh check`: parse and check policies, print diagnostics, exit 1 on errors.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -112,12 +111,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
     let analysis = checked.analysis;
     let output = render::render(&analysis, args.format);
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
-        && error.kind() != std::io::ErrorKind::BrokenPipe
-    {
+    if let Err(error) = crate::stdout::print(&output) {
         return super::fail(error);
     }
     if analysis.has_errors() {

@@ -116,10 +116,12 @@ enum CiError {
     Comment(#[from] CommentError),
     #[error(transparent)]
     Changes(#[from] fpl_action::changes::ChangesError),
-    #[error("cannot write `{path}`: {source}")]
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
+    #[error("cannot write `{path}`: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("cannot start the HTTP client: {0}")]
     Runtime(std::io::Error),
@@ -183,7 +185,7 @@ fn report_command(args: &ReportArgs) -> Result<bool, CiError> {
             },
         ),
     };
-    print_stdout(&text)?;
+    crate::stdout::print(&text)?;
     Ok(report.fails(args.gate.fail_on()))
 }
 
@@ -201,7 +203,7 @@ fn github_command(args: &GithubArgs) -> Result<bool, CiError> {
         changed.touches(path, first, last)
     });
     let commands: String = selection.shown.iter().map(Annotation::command).collect();
-    print_stdout(&commands)?;
+    crate::stdout::print(&commands)?;
 
     if let Some(path) = &args.sarif {
         write_file(path, &fpl_action::sarif::render(&head))?;
@@ -291,24 +293,10 @@ fn all_annotations(report: &Report) -> Vec<Annotation> {
     all
 }
 
-fn print_stdout(text: &str) -> Result<(), CiError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(CiError::Write {
-            path: PathBuf::from("<stdout>"),
-            source: error,
-        }),
-        _ => Ok(()),
-    }
-}
-
 fn write_file(path: &Path, text: &str) -> Result<(), CiError> {
     fpl_runtime::files::write_atomic(path, text.as_bytes()).map_err(|source| CiError::Write {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })
 }
 
@@ -321,6 +309,6 @@ fn append(path: &Path, text: &str) -> Result<(), CiError> {
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|source| CiError::Write {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })
 }

@@ -61,19 +61,19 @@ pub struct CompileArgs {
 /// Why the command could not run.
 #[derive(Debug, thiserror::Error)]
 enum CompileIntentError {
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("`{path}` is larger than {} KiB", MAX_INTENT_SIZE / 1024)]
     TooLarge { path: PathBuf },
     #[error("`{path}` is not valid UTF-8 (line {line})")]
     NotUtf8 { path: PathBuf, line: usize },
-    #[error("invalid `[intent.tools]` in `{path}`: {source}")]
+    #[error("invalid `[intent.tools]` in `{path}`: {cause}")]
     Manifest {
         path: PathBuf,
-        source: VocabularyError,
+        cause: VocabularyError,
     },
     #[error(transparent)]
     Load(#[from] ProjectError),
@@ -81,10 +81,12 @@ enum CompileIntentError {
     Usage(&'static str),
     #[error(transparent)]
     Model(#[from] intent::model::ModelError),
-    #[error("cannot write `{path}`: {source}")]
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
+    #[error("cannot write `{path}`: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -166,22 +168,12 @@ fn compile(args: &CompileArgs) -> Result<ExitCode, CompileIntentError> {
             fpl_runtime::files::write_atomic(path, validated.text.as_bytes()).map_err(|source| {
                 CompileIntentError::Write {
                     path: path.clone(),
-                    source,
+                    cause: source,
                 }
             })?
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(error) = stdout
-                .write_all(validated.text.as_bytes())
-                .and_then(|()| stdout.flush())
-                && error.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(CompileIntentError::Write {
-                    path: PathBuf::from("<stdout>"),
-                    source: error,
-                });
-            }
+            crate::stdout::print(&validated.text)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -290,7 +282,7 @@ fn model(args: &CompileArgs) -> Result<Option<HttpModel>, CompileIntentError> {
 fn read_intent(path: &Path) -> Result<String, CompileIntentError> {
     let read_error = |source| CompileIntentError::Read {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
@@ -342,13 +334,13 @@ fn add_project(vocabulary: &mut Vocabulary, paths: &[PathBuf]) -> Result<(), Com
         let text =
             std::fs::read_to_string(&manifest).map_err(|source| CompileIntentError::Read {
                 path: manifest.clone(),
-                source,
+                cause: source,
             })?;
         vocabulary
             .add_manifest(&text)
             .map_err(|source| CompileIntentError::Manifest {
                 path: manifest.clone(),
-                source,
+                cause: source,
             })?;
     }
     let project = if !paths.is_empty() {
@@ -402,7 +394,7 @@ fn backtest(
 fn for_each_line(path: &Path, mut each: impl FnMut(usize, &str)) -> Result<(), CompileIntentError> {
     let read_error = |source| CompileIntentError::Read {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let mut reader = BufReader::new(std::fs::File::open(path).map_err(read_error)?);
     let mut line = Vec::new();

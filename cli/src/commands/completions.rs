@@ -13,6 +13,8 @@ pub struct CompletionsArgs {
 /// Runs the command for the CLI type `C`.
 pub fn run<C: clap::CommandFactory>(args: &CompletionsArgs) -> ExitCode {
     let mut command = C::command();
-    clap_complete::generate(args.shell, &mut command, "faramesh", &mut std::io::stdout());
-    ExitCode::SUCCESS
+    // Into memory first: `generate` panics when it cannot write (`| head` closing the pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "faramesh", &mut script);
+    super::print(&String::from_utf8_lossy(&script), ExitCode::SUCCESS)
 }

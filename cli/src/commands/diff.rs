@@ -4,7 +4,6 @@
 //! each with the imports its own `faramesh.lock` pins (from the cache); an argument that names
 //! both an existing path and a revision is refused as ambiguous.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -76,12 +75,7 @@ pub enum DiffError {
 pub fn run(args: &DiffArgs) -> ExitCode {
     match diff(args) {
         Ok((report, output)) => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(error) = stdout
-                .write_all(output.as_bytes())
-                .and_then(|()| stdout.flush())
-                && error.kind() != std::io::ErrorKind::BrokenPipe
-            {
+            if let Err(error) = crate::stdout::print(&output) {
                 return super::fail(error);
             }
             if report.is_empty() {

@@ -38,18 +38,26 @@ pub struct EvalArgs {
 /// Why `eval` stopped (exit 2); decisions already made were written.
 #[derive(Debug, thiserror::Error)]
 enum EvalError {
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot open the decision log `{path}`: {source}")]
+    #[error("cannot open the decision log `{path}`: {cause}")]
     Log {
         path: PathBuf,
-        source: fpl_runtime::log::LogError,
+        cause: fpl_runtime::log::LogError,
     },
     #[error("cannot write the decisions: {0}")]
-    Write(#[from] std::io::Error),
+    Write(std::io::Error),
+}
+
+/// By hand rather than `#[from]`: the message already shows the I/O error, so it is not also
+/// the error's `source()`, which would print it twice.
+impl From<std::io::Error> for EvalError {
+    fn from(error: std::io::Error) -> Self {
+        EvalError::Write(error)
+    }
 }
 
 /// Runs the command.
@@ -71,7 +79,7 @@ pub fn run(args: &EvalArgs) -> ExitCode {
     let mut log = match args.log.as_deref().map(|path| {
         DecisionLog::open(path, LogOptions::default()).map_err(|source| EvalError::Log {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })
     }) {
         None => None,
@@ -85,9 +93,7 @@ pub fn run(args: &EvalArgs) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(EvalError::Write(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
+        Err(EvalError::Write(error)) if crate::stdout::closed(&error) => ExitCode::SUCCESS,
         Err(error) => super::fail(error),
     }
 }
@@ -103,7 +109,7 @@ fn single(
         Some(path) => {
             let read = |source| EvalError::Read {
                 path: PathBuf::from(path),
-                source,
+                cause: source,
             };
             // One byte past the limit is enough to know the request is too large.
             std::fs::File::open(path)
@@ -134,7 +140,7 @@ fn stream(
 ) -> Result<(), EvalError> {
     let read_error = |source| EvalError::Read {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let input: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())

@@ -23,14 +23,12 @@ struct UnknownCode(String);
 /// Runs the command.
 pub fn run(args: &ExplainArgs) -> ExitCode {
     let Some(text) = &args.code else {
-        print!("{}", reference());
-        return ExitCode::SUCCESS;
+        return super::print(&reference(), ExitCode::SUCCESS);
     };
     let Some(code) = Code::parse(text.trim()) else {
         return super::fail(UnknownCode(text.clone()));
     };
-    print!("{}", explanation(code));
-    ExitCode::SUCCESS
+    super::print(&explanation(code), ExitCode::SUCCESS)
 }
 
 /// Every code as Markdown, each under an anchor named after the code in lowercase (`#e0201`),

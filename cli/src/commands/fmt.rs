@@ -7,7 +7,7 @@
 //! Policies in the YAML/JSON form (SPEC §11) are not FPL text: a directory's are passed over, and
 //! one named on the command line is an error that points to YAML/JSON formatters.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -185,13 +185,8 @@ fn format_stdin(args: &FmtArgs, outcome: &mut Outcome) {
 }
 
 fn print_stdout(text: &str, outcome: &mut Outcome) {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        && error.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        outcome.error(&format!("cannot write to standard output: {error}"));
+    if let Err(error) = crate::stdout::print(text) {
+        outcome.error(&error.to_string());
     }
 }
 

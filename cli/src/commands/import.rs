@@ -66,7 +66,12 @@ pub fn run(args: &ImportArgs) -> ExitCode {
             let text = match std::fs::read(&target) {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(error) => return super::fail(error),
+                Err(cause) => {
+                    return super::fail(fpl_analyzer::project::ProjectError::Io {
+                        path: target,
+                        cause,
+                    });
+                }
             };
             files.push(SourceFile::new(target.display().to_string(), text));
             files.len() - 1
@@ -74,6 +79,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     };
     let original = files[index].text.clone();
     files[index].text = add_import(&original, &args.reference);
+    let added = registry_error::AddedImport::new(index, &original, &files[index].text);
     let manifest = match &args.registry {
         Some(url) => match with_registry(&args.project, &args.reference, url) {
             Ok(manifest) => Some(manifest),
@@ -85,6 +91,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         &args.project,
         &files,
         manifest.clone(),
+        Some(&added),
         options(args.offline, args.allow_unsigned),
     ) {
         Ok(locked) => locked,

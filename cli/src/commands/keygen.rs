@@ -23,20 +23,17 @@ enum KeygenError {
     Exists(PathBuf),
     #[error("cannot read random bytes from the operating system: {0}")]
     Random(std::io::Error),
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
 /// Runs the command.
 pub fn run(args: &KeygenArgs) -> ExitCode {
     match keygen(&args.out) {
-        Ok(line) => {
-            println!("\"{line}\"");
-            ExitCode::SUCCESS
-        }
+        Ok(line) => super::print(&format!("\"{line}\"\n"), ExitCode::SUCCESS),
         Err(error) => super::fail(error),
     }
 }
@@ -70,12 +67,14 @@ fn public_path(out: &Path) -> PathBuf {
 /// replace one that appeared meanwhile.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeygenError> {
     fpl_runtime::files::write_new(path, bytes, mode).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
+        // Not when a file stands where the key's directory should be: creating that directory
+        // fails with the same kind of error.
+        if source.kind() == std::io::ErrorKind::AlreadyExists && path.symlink_metadata().is_ok() {
             KeygenError::Exists(path.to_path_buf())
         } else {
             KeygenError::Write {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             }
         }
     })

@@ -48,7 +48,7 @@ pub fn run(args: &LockArgs) -> ExitCode {
         Err(status) => return status,
     };
     let options = options(args.offline, args.allow_unsigned);
-    let locked = match resolve_project(&args.project, &files, None, options) {
+    let locked = match resolve_project(&args.project, &files, None, None, options) {
         Ok(locked) => locked,
         Err(status) => return status,
     };
@@ -89,11 +89,12 @@ pub fn project_files(root: &Path) -> Result<Vec<SourceFile>, ExitCode> {
 }
 
 /// Resolves the imports of `files` (with `manifest` instead of the one on disk, when given);
-/// prints the failures.
+/// prints the failures (`added`: the import `faramesh import` added to one of `files`).
 pub fn resolve_project(
     root: &Path,
     files: &[SourceFile],
     manifest: Option<Manifest>,
+    added: Option<&registry_error::AddedImport>,
     options: Options,
 ) -> Result<Locked, ExitCode> {
     let (local, unread) = super::imports::local_files(files);
@@ -108,7 +109,7 @@ pub fn resolve_project(
     let progress = crate::progress::for_stderr();
     let resolution = resolve(&project, &cache, options, progress.as_ref());
     if !resolution.failures.is_empty() {
-        return Err(registry_error::fail_all(resolution.failures, files));
+        return Err(registry_error::fail_all(resolution.failures, files, added));
     }
     let lock = resolution.lockfile();
     let changes = lock.changes_from(project.lock.as_ref().unwrap_or(&Lockfile::default()));

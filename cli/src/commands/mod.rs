@@ -27,7 +27,6 @@ pub mod schema;
 pub mod serve;
 pub mod test;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,12 +49,21 @@ pub fn fail(error: impl std::error::Error + Send + Sync + 'static) -> ExitCode {
 #[error(transparent)]
 struct OperationalError(Box<dyn std::error::Error + Send + Sync>);
 
+/// Prints `text` on standard output ([`crate::stdout::print`]) and returns `status`, or exit
+/// code 2 when standard output cannot be written.
+pub fn print(text: &str, status: ExitCode) -> ExitCode {
+    match crate::stdout::print(text) {
+        Ok(()) => status,
+        Err(error) => fail(error),
+    }
+}
+
 /// A result file that could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write `{}`: {source}", path.display())]
+#[error("cannot write `{}`: {cause}", path.display())]
 pub struct OutputError {
     path: PathBuf,
-    source: std::io::Error,
+    cause: std::io::Error,
 }
 
 /// A command's result: printed to standard output, or with `output` written there atomically.
@@ -66,12 +74,9 @@ pub fn print_or_write(output: Option<&Path>, text: &str) -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(source) => fail(OutputError {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             }),
         },
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            ExitCode::SUCCESS
-        }
+        None => print(text, ExitCode::SUCCESS),
     }
 }

@@ -5,7 +5,6 @@
 //! described here, field for field, by the types below; the end-to-end tests validate real
 //! decisions, requests and manifests against them.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use schemars::JsonSchema;
@@ -43,8 +42,7 @@ pub fn run(args: &SchemaArgs) -> ExitCode {
         Which::Fmtest => schemars::schema_for!(fpl_analyzer::testing::TestFile),
     };
     let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    let _ = writeln!(std::io::stdout(), "{text}");
-    ExitCode::SUCCESS
+    super::print(&format!("{text}\n"), ExitCode::SUCCESS)
 }
 
 /// A decision (SPEC §8). Every key is always present.

@@ -159,12 +159,12 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     };
     let served = fpl_server::serve(config, |bound| {
         use std::io::Write as _;
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "decide http://{}", bound.decide);
+        let mut listening = format!("decide http://{}\n", bound.decide);
         if let Some(admin) = bound.admin {
-            let _ = writeln!(stdout, "admin http://{admin}");
+            listening.push_str(&format!("admin http://{admin}\n"));
         }
-        let _ = stdout.flush();
+        // The service goes on when no one reads standard output.
+        let _ = crate::stdout::print(&listening);
         // Never a panic once serving, also when stderr cannot be written.
         let _ = writeln!(
             std::io::stderr(),

@@ -28,6 +28,8 @@ enum TestError {
     Runtime(#[from] fpl_runtime::LoadError),
     #[error(transparent)]
     Files(#[from] ProjectError),
+    #[error(transparent)]
+    Stdout(#[from] crate::stdout::StdoutError),
 }
 
 /// Runs the command.
@@ -99,7 +101,7 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
         }
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
-    print!("{out}");
+    crate::stdout::print(&out)?;
     Ok(failed == 0 && unusable == 0)
 }
 
@@ -114,10 +116,11 @@ fn load_policy(path: &Path) -> Result<Project, TestError> {
     Ok(super::imports::load(&[path.to_path_buf()])?)
 }
 
-/// `path` if it is a file, else every `*.fmtest.yaml` below it (in the directories the project
-/// loader searches), sorted.
+/// Every `*.fmtest.yaml` below `path` if it is a directory (in the directories the project
+/// loader searches), sorted; else `path` itself, a test file as given (a missing path or a
+/// device is then refused when it is read, as `check` refuses it).
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), TestError> {
-    if path.is_file() {
+    if !path.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
     }

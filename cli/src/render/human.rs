@@ -1,4 +1,5 @@
-//! Human output: miette code frames, one per diagnostic, and a summary line.
+//! Human output: miette code frames, one per diagnostic, with its help under the frame and its
+//! notes and fixes after that, and a summary line.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
@@ -36,6 +37,9 @@ pub(super) fn render(analysis: &Analysis) -> String {
         );
         if handler.render_report(&mut out, &frame).is_err() {
             let _ = writeln!(out, "{}: {}", diagnostic.code.as_str(), diagnostic.message);
+        }
+        for line in &frame.trailer {
+            let _ = writeln!(out, "  {line}");
         }
         out.push('\n');
     }
@@ -81,12 +85,14 @@ fn summary(analysis: &Analysis) -> String {
     )
 }
 
-/// One diagnostic as miette sees it.
+/// One diagnostic as miette sees it, and the lines printed after miette's frame.
 struct Frame<'a> {
     diagnostic: &'a Diagnostic,
     source: &'a NamedSource<String>,
     labels: Vec<LabeledSpan>,
-    help: Option<String>,
+    /// `note: …` and `fix: …` lines. Not in miette's help, which miette prints after its own
+    /// `help: ` (a note there read `help: note: …`, the help `help: help: …`).
+    trailer: Vec<String>,
 }
 
 impl<'a> Frame<'a> {
@@ -100,7 +106,7 @@ impl<'a> Frame<'a> {
             None,
             (usize::from(range.start()), usize::from(range.len())),
         )];
-        let mut notes: Vec<String> = diagnostic
+        let mut trailer: Vec<String> = diagnostic
             .notes
             .iter()
             .map(|note| format!("note: {note}"))
@@ -115,24 +121,20 @@ impl<'a> Frame<'a> {
             } else {
                 let (start, _) = analysis.line_cols(label.span);
                 let path = &analysis.file(label.span.file).source.path;
-                notes.push(format!(
+                trailer.push(format!(
                     "note: {}: {path}:{}:{}",
                     label.message, start.line, start.column
                 ));
             }
         }
-        if let Some(help) = &diagnostic.help {
-            notes.push(format!("help: {help}"));
-        }
         for fix in &diagnostic.fixes {
-            notes.push(format!("fix: {}", fix.title));
+            trailer.push(format!("fix: {}", fix.title));
         }
-        let help = (!notes.is_empty()).then(|| notes.join("\n"));
         Frame {
             diagnostic,
             source,
             labels,
-            help,
+            trailer,
         }
     }
 }
@@ -168,7 +170,8 @@ impl miette::Diagnostic for Frame<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.help
+        self.diagnostic
+            .help
             .as_ref()
             .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
     }

@@ -41,3 +41,14 @@ fn sarif() {
 fn github() {
     insta::assert_snapshot!(render(&analysis(), Format::Github));
 }
+
+/// A diagnostic with a help and a fix, alone: the help is said once, as `help:`.
+#[test]
+fn human_help() {
+    let sources = vec![SourceFile::new(
+        "policies/open.fpl",
+        "agent open {\n  default permit\n}\n",
+    )];
+    let analysis = check_policy(sources, &CheckOptions::default());
+    insta::assert_snapshot!(render(&analysis, Format::Human));
+}

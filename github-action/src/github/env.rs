@@ -44,12 +44,12 @@ pub enum EnvError {
     #[error("`{0}` is not set; `faramesh ci github` runs inside a GitHub Actions workflow")]
     Missing(&'static str),
     /// The event payload could not be read.
-    #[error("cannot read the event payload `{path}`: {source}")]
+    #[error("cannot read the event payload `{path}`: {cause}")]
     Event {
         /// `GITHUB_EVENT_PATH`.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The event payload is not a pull request's.
     #[error(
@@ -117,9 +117,9 @@ fn pull_request(path: &Path) -> Result<PullRequest, EnvError> {
     struct Commit {
         sha: String,
     }
-    let io = |source| EnvError::Event {
+    let io = |cause| EnvError::Event {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let bytes = match fpl_analyzer::project::read_capped(path, MAX_EVENT_BYTES).map_err(io)? {
         fpl_analyzer::project::Contents::Bytes(bytes) => bytes,

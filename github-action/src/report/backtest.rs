@@ -63,12 +63,12 @@ pub struct FlipExample {
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
     /// The log could not be read.
-    #[error("cannot read the decision log `{path}`: {source}")]
+    #[error("cannot read the decision log `{path}`: {cause}")]
     Read {
         /// The log.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A revision could not be compiled for the runtime.
     #[error("cannot compile the {side} revision for the backtest: {message}")]
@@ -89,9 +89,9 @@ pub fn backtest(base: &Analysis, head: &Analysis, log: &Path) -> Result<Backtest
         Evaluator::from_compiled(&compiled).map_err(|error| compile_error(error.to_string()))
     };
     let (mut before, mut after) = (evaluator(base, "base")?, evaluator(head, "head")?);
-    let read_error = |source| BacktestError::Read {
+    let read_error = |cause| BacktestError::Read {
         path: log.to_path_buf(),
-        source,
+        cause,
     };
     let file = std::fs::File::open(log).map_err(read_error)?;
     let mut lines = BoundedLines::new(file, MAX_REQUEST_BYTES);

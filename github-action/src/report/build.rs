@@ -49,7 +49,7 @@ pub enum ReportError {
     Imports(ImportsError),
     /// The analysis could not run.
     #[error("the semantic diff could not run: {0}")]
-    Smt(#[from] smt::SmtError),
+    Smt(smt::SmtError),
     /// The backtest could not run.
     #[error(transparent)]
     Backtest(#[from] super::BacktestError),
@@ -71,7 +71,7 @@ pub fn build(
         timeout: options.smt_timeout,
     };
     if !head.has_errors() {
-        let findings = smt::analyze_smt(&head, &smt_options)?;
+        let findings = smt::analyze_smt(&head, &smt_options).map_err(ReportError::Smt)?;
         head.add_diagnostics(findings.diagnostics);
     }
     let base_tree = GitTree::open(&options.dir, &options.base)?;
@@ -99,7 +99,7 @@ pub fn build(
         compared(
             &base,
             &head,
-            &smt::semantic_diff(&base, &head, &smt_options)?,
+            &smt::semantic_diff(&base, &head, &smt_options).map_err(ReportError::Smt)?,
         )
     };
     let backtest = match (&options.decision_log, &diff) {

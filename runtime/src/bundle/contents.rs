@@ -59,8 +59,9 @@ pub(crate) fn read(sections: &Sections<'_>) -> Result<Contents, BundleError> {
             manifest.policy.digest
         )));
     }
-    let compiled = CompiledPolicy::decode(sections.policy)?;
-    let policy = compile::load_with_digest(&compiled, manifest.policy.digest.clone())?;
+    let compiled = CompiledPolicy::decode(sections.policy).map_err(BundleError::Policy)?;
+    let policy = compile::load_with_digest(&compiled, manifest.policy.digest.clone())
+        .map_err(BundleError::Policy)?;
     Ok(Contents {
         manifest,
         compiled,

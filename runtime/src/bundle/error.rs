@@ -86,7 +86,7 @@ pub enum BundleError {
     },
     /// The compiled policy does not load.
     #[error("the compiled policy does not load: {0}")]
-    Policy(#[from] LoadError),
+    Policy(LoadError),
     /// A bundle cannot be written from these parts.
     #[error("cannot write the bundle: {0}")]
     Write(&'static str),

@@ -59,7 +59,8 @@ impl CompiledPolicy {
                 supported: FORMAT_VERSION,
             });
         }
-        let (compiled, tail): (CompiledPolicy, &[u8]) = postcard::take_from_bytes(body)?;
+        let (compiled, tail): (CompiledPolicy, &[u8]) =
+            postcard::take_from_bytes(body).map_err(LoadError::Decode)?;
         if !tail.is_empty() {
             return Err(LoadError::Decode(postcard::Error::DeserializeBadEncoding));
         }

@@ -105,7 +105,8 @@ impl Alerts {
             reported: Mutex::new(HashSet::new()),
             in_flight: AtomicUsize::new(0),
         });
-        let delivery = Delivery::start(shared.clone(), config.settings)?;
+        let delivery =
+            Delivery::start(shared.clone(), config.settings).map_err(StartError::Client)?;
         Ok((Alerts { shared }, delivery))
     }
 
@@ -154,7 +155,7 @@ pub(crate) enum StartError {
     Metrics(#[from] prometheus::Error),
     /// The HTTP client could not be built.
     #[error("cannot make the alert HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
+    Client(reqwest::Error),
 }
 
 /// One alert waiting for delivery: where to, and what happened.

@@ -180,7 +180,7 @@ pub(crate) enum Claim {
 pub(crate) enum StoreError {
     /// The store did not answer (Redis down, or slower than `--state-timeout`).
     #[error("the approval store is unavailable: {0}")]
-    Unreachable(#[from] Unreachable),
+    Unreachable(Unreachable),
     /// The store holds a value this service did not write.
     #[error("the approval store holds a malformed value at `{key}`: {problem}")]
     Malformed {
@@ -189,6 +189,14 @@ pub(crate) enum StoreError {
         /// What is wrong with it.
         problem: String,
     },
+}
+
+/// By hand rather than `#[from]`: the message already shows why the store is unreachable, so
+/// that is not also the error's `source()`, which would print it twice.
+impl From<Unreachable> for StoreError {
+    fn from(unreachable: Unreachable) -> Self {
+        StoreError::Unreachable(unreachable)
+    }
 }
 
 impl StoreError {

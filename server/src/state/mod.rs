@@ -55,10 +55,10 @@ impl Default for StateConfig {
 
 /// The `--state` URL could not be used.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot use the state store `{url}`: {source}")]
+#[error("cannot use the state store `{url}`: {cause}")]
 pub struct StateError {
     url: String,
-    source: ::redis::RedisError,
+    cause: ::redis::RedisError,
 }
 
 /// The state of every decision, for as long as the service runs.
@@ -105,9 +105,9 @@ impl Stores {
                 approvals: Arc::new(approvals::MemoryStore::new(limits.total)),
             });
         };
-        let redis = Redis::open(url, config.timeout).map_err(|source| StateError {
+        let redis = Redis::open(url, config.timeout).map_err(|cause| StateError {
             url: url.clone(),
-            source,
+            cause,
         })?;
         let redis = Arc::new(redis);
         let store = redis::RedisStore::new(Arc::clone(&redis));

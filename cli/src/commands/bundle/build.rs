@@ -68,8 +68,7 @@ enum BuildError {
 pub fn run(args: &BuildArgs) -> ExitCode {
     match build(args) {
         Ok(Built::Written(summary)) => {
-            println!("{summary}");
-            ExitCode::SUCCESS
+            crate::commands::print(&format!("{summary}\n"), ExitCode::SUCCESS)
         }
         Ok(Built::PolicyErrors(count)) => {
             eprintln!(

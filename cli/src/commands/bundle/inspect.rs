@@ -3,7 +3,6 @@
 //! unverified, with it the bundle is also verified as a runtime would.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,12 +83,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
         InspectFormat::Human => human(args, &bundle, &signature),
         InspectFormat::Json => json(args, &bundle, &signature),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
-        && error.kind() != std::io::ErrorKind::BrokenPipe
-    {
+    if let Err(error) = crate::stdout::print(&output) {
         return crate::commands::fail(error);
     }
     let refused = matches!(signature, Signature::Refused(_))

@@ -48,12 +48,12 @@ pub fn run(args: &BundleArgs) -> ExitCode {
 #[derive(Debug, thiserror::Error)]
 enum ReadError {
     /// Reading failed.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// Larger than any bundle.
     #[error("`{0}` is larger than {MAX_BUNDLE_BYTES} bytes, the largest bundle")]
@@ -65,7 +65,7 @@ fn read_bundle(path: &Path) -> Result<Vec<u8>, ReadError> {
     fpl_registry::files::read_limited(path, MAX_BUNDLE_BYTES)
         .map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?
         .ok_or_else(|| ReadError::TooLarge(path.to_path_buf()))
 }

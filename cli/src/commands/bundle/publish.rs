@@ -82,10 +82,10 @@ pub fn run(args: &PublishArgs) -> ExitCode {
         Destination::Git { url, branch } => git(url, branch, &name, &bytes),
     };
     match published {
-        Ok(where_) => {
-            println!("published {name} to {where_}");
-            ExitCode::SUCCESS
-        }
+        Ok(where_) => crate::commands::print(
+            &format!("published {name} to {where_}\n"),
+            ExitCode::SUCCESS,
+        ),
         Err(error) => crate::commands::fail(error),
     }
 }

@@ -12,20 +12,20 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
     /// A line that is not a key.
-    #[error("--trust `{value}`: {source}")]
+    #[error("--trust `{value}`: {cause}")]
     Key {
         /// The line.
         value: String,
         /// What is wrong.
-        source: KeyError,
+        cause: KeyError,
     },
     /// A key file that could not be read.
-    #[error("--trust `{path}`: cannot read it: {source}")]
+    #[error("--trust `{path}`: cannot read it: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A key file that is too large or holds no key.
     #[error("--trust `{path}`: {problem}")]
@@ -47,7 +47,7 @@ pub fn trusted_keys(values: &[String]) -> Result<Vec<TrustedKey>, TrustError> {
         } else {
             keys.push(parse_line(value).map_err(|source| TrustError::Key {
                 value: value.clone(),
-                source,
+                cause: source,
             })?);
         }
     }
@@ -72,7 +72,7 @@ fn file_keys(path: &Path) -> Result<Vec<TrustedKey>, TrustError> {
     let bytes = fpl_registry::files::read_limited(path, MAX_KEY_FILE)
         .map_err(|source| TrustError::Read {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?
         .ok_or_else(|| file_error(format!("larger than {MAX_KEY_FILE} bytes")))?;
     let text = String::from_utf8(bytes).map_err(|_| file_error("not UTF-8 text".to_owned()))?;

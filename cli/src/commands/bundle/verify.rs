@@ -19,14 +19,14 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     match super::load_verified(&args.file, &args.trust) {
         Ok(bundle) => {
             let manifest = bundle.manifest();
-            println!(
-                "{}: verified, signed by {}; commit {}, policy {}",
+            let line = format!(
+                "{}: verified, signed by {}; commit {}, policy {}\n",
                 args.file.display(),
                 bundle.key_id(),
                 manifest.commit,
                 manifest.policy.digest
             );
-            ExitCode::SUCCESS
+            crate::commands::print(&line, ExitCode::SUCCESS)
         }
         Err(code) => code,
     }

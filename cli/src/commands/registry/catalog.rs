@@ -136,8 +136,7 @@ pub fn info(args: &InfoArgs) -> ExitCode {
             );
         }
     }
-    print!("{out}");
-    ExitCode::SUCCESS
+    crate::commands::print(&out, ExitCode::SUCCESS)
 }
 
 fn print_entries(choice: &RegistryChoice, keep: impl Fn(Kind, &Entry) -> bool) -> ExitCode {
@@ -166,8 +165,7 @@ fn print_entries(choice: &RegistryChoice, keep: impl Fn(Kind, &Entry) -> bool) -
     if rows.is_empty() {
         eprintln!("faramesh: no entries");
     }
-    print!("{out}");
-    ExitCode::SUCCESS
+    crate::commands::print(&out, ExitCode::SUCCESS)
 }
 
 /// The configured registry for `registry_id` (or the one `--registry` names) and its catalog.

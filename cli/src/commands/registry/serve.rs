@@ -17,7 +17,8 @@ pub struct ServeArgs {
 /// Serves until the process is stopped; prints the base URL on stdout once listening.
 pub fn run(args: &ServeArgs) -> ExitCode {
     let served = fpl_registry::serve::serve(&args.dir, args.addr, |addr| {
-        println!("http://{addr}");
+        // The service goes on when no one reads standard output.
+        let _ = crate::stdout::print(&format!("http://{addr}\n"));
         eprintln!(
             "faramesh: serving `{}` at http://{addr}",
             args.dir.display()
