@@ -111,13 +111,7 @@ fn load_version(spec: &str) -> Result<Analysis, DiffError> {
     let project = match (Path::new(spec).exists(), GitTree::open(here, spec)) {
         (true, Ok(_)) => return Err(DiffError::Ambiguous(spec.to_string())),
         (true, Err(_)) => imports::load(&[PathBuf::from(spec)])?,
-        (false, Ok(tree)) => {
-            let dir = std::env::current_dir().map_err(|source| ProjectError::Io {
-                path: here.to_path_buf(),
-                source,
-            })?;
-            imports::load_from(&tree, &tree.prefix_of(here), &dir)?
-        }
+        (false, Ok(tree)) => imports::load_from(&tree, &tree.prefix_of(here), here)?,
         (false, Err(error)) => {
             let message = match error {
                 ProjectError::Git { message, .. } => message,
