@@ -11,7 +11,7 @@ mod audit;
 mod bundle;
 mod check;
 mod ci;
-mod closed_stdout;
+mod closed_output;
 mod corpus;
 mod diff;
 mod egress;

@@ -104,10 +104,10 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         },
     );
     for error in &checked.smt_internal_errors {
-        eprintln!("faramesh: {error}");
+        fpl_server::report!("faramesh: {error}");
     }
     if let Some(error) = &checked.smt_skipped {
-        eprintln!("faramesh: SMT analysis skipped: {error}");
+        fpl_server::report!("faramesh: SMT analysis skipped: {error}");
     }
     let analysis = checked.analysis;
     let output = render::render(&analysis, args.format);

@@ -265,8 +265,8 @@ fn github_command(args: &GithubArgs) -> Result<bool, CiError> {
             .build()
             .map_err(CiError::Runtime)?;
         match runtime.block_on(github::post_sticky(&context, &body))? {
-            Posted::Created(id) => eprintln!("faramesh: created the report comment {id}"),
-            Posted::Updated(id) => eprintln!("faramesh: updated the report comment {id}"),
+            Posted::Created(id) => fpl_server::report!("faramesh: created the report comment {id}"),
+            Posted::Updated(id) => fpl_server::report!("faramesh: updated the report comment {id}"),
         }
     }
     Ok(report.fails(args.gate.fail_on()))

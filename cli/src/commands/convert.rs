@@ -65,7 +65,7 @@ fn convert(args: &ConvertArgs) -> Result<Option<String>, ConvertError> {
     let project = Project::load(std::slice::from_ref(&args.file))?;
     let analysis = check_project(project, &CheckOptions::default());
     if analysis.has_errors() {
-        eprint!("{}", render::render(&analysis, Format::Human));
+        fpl_server::report!("{}", render::render(&analysis, Format::Human).trim_end());
         return Ok(None);
     }
     let source = &analysis.file(FileId(0)).source;

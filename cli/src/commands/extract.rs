@@ -62,11 +62,11 @@ fn python(args: &PythonArgs) -> ExitCode {
                 "{} problem(s) in the Python sources; no policy was written\n",
                 problems.len()
             ));
-            eprint!("{out}");
+            fpl_server::report!("{}", out.trim_end());
             return ExitCode::from(1);
         }
         Err(error @ ExtractError::NothingFound { .. }) => {
-            eprintln!("error: {error}");
+            fpl_server::report!("error: {error}");
             return ExitCode::from(1);
         }
     };

@@ -82,7 +82,7 @@ struct Outcome {
 
 impl Outcome {
     fn error(&mut self, message: &str) {
-        eprintln!("{message}");
+        fpl_server::report!("{message}");
         self.failed = true;
     }
 

@@ -111,7 +111,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         return registry_error::fail(error);
     }
     if files[index].text != original {
-        eprintln!(
+        fpl_server::report!(
             "faramesh: added `import \"{}\"` to {}",
             args.reference,
             target.display()

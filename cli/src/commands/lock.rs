@@ -53,7 +53,7 @@ pub fn run(args: &LockArgs) -> ExitCode {
         Err(status) => return status,
     };
     if !locked.project.has_imports() && locked.project.lock.is_none() {
-        eprintln!("faramesh: the policy imports nothing; no faramesh.lock written");
+        fpl_server::report!("faramesh: the policy imports nothing; no faramesh.lock written");
         return ExitCode::SUCCESS;
     }
     if let Err(error) = write_lock(&locked, args.locked) {
@@ -125,7 +125,7 @@ pub fn resolve_project(
 pub fn write_lock(locked: &Locked, frozen: bool) -> Result<(), fpl_registry::Error> {
     let missing = locked.project.lock.is_none();
     if locked.changes.is_empty() && !missing {
-        eprintln!(
+        fpl_server::report!(
             "faramesh: faramesh.lock is up to date ({} import(s))",
             locked.lock.imports().len()
         );
@@ -141,9 +141,9 @@ pub fn write_lock(locked: &Locked, frozen: bool) -> Result<(), fpl_registry::Err
     }
     locked.lock.save(&locked.project.root)?;
     for change in &locked.changes {
-        eprintln!("faramesh: {change}");
+        fpl_server::report!("faramesh: {change}");
     }
-    eprintln!(
+    fpl_server::report!(
         "faramesh: locked {} import(s) in faramesh.lock",
         locked.lock.imports().len()
     );

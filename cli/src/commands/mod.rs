@@ -37,7 +37,7 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Prints an operational error (I/O, bad arguments) with miette and returns exit code 2.
 pub fn fail(error: impl std::error::Error + Send + Sync + 'static) -> ExitCode {
-    eprintln!(
+    fpl_server::report!(
         "{:?}",
         miette::Report::new_boxed(Box::new(OperationalError(Box::new(error))))
     );

@@ -21,9 +21,9 @@ pub enum PolicyError {
 pub fn compile_paths(paths: &[PathBuf]) -> Result<CompiledPolicy, PolicyError> {
     let analysis = check_project(super::imports::load(paths)?, &CheckOptions::default());
     compile(&analysis).map_err(|fpl_analyzer::compile::CompileError::HasErrors(count)| {
-        eprint!(
+        fpl_server::report!(
             "{}",
-            crate::render::render(&analysis, crate::render::Format::Human)
+            crate::render::render(&analysis, crate::render::Format::Human).trim_end()
         );
         PolicyError::Invalid(count)
     })

@@ -139,7 +139,7 @@ fn report(error: fpl_registry::Error, site: Site) {
         Site::Frame(snippet) => (error.to_string(), Some(snippet)),
         Site::Argument => (format!("the reference on the command line: {error}"), None),
     };
-    eprintln!(
+    fpl_server::report!(
         "{:?}",
         miette::Report::new(Report {
             message,
@@ -190,7 +190,7 @@ pub fn fail_all(
         };
         report(failure.error, site);
     }
-    eprintln!("faramesh: {count} import(s) failed; nothing was written");
+    fpl_server::report!("faramesh: {count} import(s) failed; nothing was written");
     status
 }
 
@@ -207,7 +207,7 @@ fn exit_status(error: &fpl_registry::Error) -> ExitCode {
 pub fn fail_unread(unread: &[(usize, FrontEndError)], files: &[SourceFile]) -> ExitCode {
     for (index, error) in unread {
         let file = &files[*index];
-        eprintln!(
+        fpl_server::report!(
             "{:?}",
             miette::Report::new(Report {
                 message: format!("the imports of `{}` cannot be read: {}", file.path, error.message),
@@ -217,7 +217,7 @@ pub fn fail_unread(unread: &[(usize, FrontEndError)], files: &[SourceFile]) -> E
             })
         );
     }
-    eprintln!("faramesh: nothing was written");
+    fpl_server::report!("faramesh: nothing was written");
     ExitCode::from(1)
 }
 

@@ -199,7 +199,7 @@ fn alerts_config(file: Option<&Path>) -> Result<AlertsConfig, AlertsFileError> {
     let read = AlertsConfig::from_toml(path, &text, &|name| std::env::var(name).ok())?;
     match (read, file) {
         (Some(alerts), _) => {
-            eprintln!(
+            fpl_server::report!(
                 "faramesh: alert targets from {}: {}",
                 path.display(),
                 alerts.target_names().join(", ")

@@ -71,9 +71,9 @@ fn run_all(roots: &[PathBuf]) -> Result<bool, TestError> {
         failed += file_failed;
         match &run.outcome {
             Outcome::Invalid { analysis, errors } => {
-                eprint!(
+                fpl_server::report!(
                     "{}",
-                    crate::render::render(analysis, crate::render::Format::Human)
+                    crate::render::render(analysis, crate::render::Format::Human).trim_end()
                 );
                 let _ = writeln!(
                     out,

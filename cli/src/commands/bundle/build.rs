@@ -71,7 +71,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
             crate::commands::print(&format!("{summary}\n"), ExitCode::SUCCESS)
         }
         Ok(Built::PolicyErrors(count)) => {
-            eprintln!(
+            fpl_server::report!(
                 "error: the policy has {count} error(s) at revision `{}`; no bundle was written",
                 args.rev
             );
@@ -125,7 +125,7 @@ fn build(args: &BuildArgs) -> Result<Built, BuildError> {
     );
     let analysis = checked.analysis;
     if !analysis.diagnostics.is_empty() {
-        eprint!("{}", render(&analysis, Format::Human));
+        fpl_server::report!("{}", render(&analysis, Format::Human).trim_end());
     }
     let Ok(compiled) = compile(&analysis) else {
         return Ok(Built::PolicyErrors(error_count(&analysis)));
@@ -134,7 +134,7 @@ fn build(args: &BuildArgs) -> Result<Built, BuildError> {
         return Err(BuildError::SmtSkipped(reason));
     }
     for error in &checked.smt_internal_errors {
-        eprintln!("faramesh: {error}");
+        fpl_server::report!("faramesh: {error}");
     }
     if !checked.smt_internal_errors.is_empty() {
         return Err(BuildError::SmtInternal(checked.smt_internal_errors.len()));

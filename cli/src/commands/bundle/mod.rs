@@ -88,6 +88,6 @@ fn read_with_trust(path: &Path, trust: &[String]) -> Result<(Vec<u8>, Vec<Truste
 
 /// Prints why a bundle was refused (`error: FILE: why`) and returns exit code 1.
 fn refuse(path: &Path, error: &fpl_runtime::bundle::BundleError) -> ExitCode {
-    eprintln!("error: {}: {error}", path.display());
+    fpl_server::report!("error: {}: {error}", path.display());
     ExitCode::from(1)
 }

@@ -163,7 +163,7 @@ fn print_entries(choice: &RegistryChoice, keep: impl Fn(Kind, &Entry) -> bool) -
         let _ = writeln!(out, "{}", line.trim_end());
     }
     if rows.is_empty() {
-        eprintln!("faramesh: no entries");
+        fpl_server::report!("faramesh: no entries");
     }
     crate::commands::print(&out, ExitCode::SUCCESS)
 }

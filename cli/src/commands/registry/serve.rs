@@ -19,7 +19,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     let served = fpl_registry::serve::serve(&args.dir, args.addr, |addr| {
         // The service goes on when no one reads standard output.
         let _ = crate::stdout::print(&format!("http://{addr}\n"));
-        eprintln!(
+        fpl_server::report!(
             "faramesh: serving `{}` at http://{addr}",
             args.dir.display()
         );

@@ -1,6 +1,7 @@
-//! Commands whose standard output is closed by its reader (`faramesh … | head`): each ends
-//! quietly with the exit code it has when its output is read, never with a panic; one that
-//! cannot be written for another reason (a full disk) is an error that says so.
+//! Commands whose standard output or standard error is closed by its reader (`faramesh … |
+//! head`, `2>&1 | head`): each ends quietly with the exit code it has when its output is read,
+//! never with a panic; a standard output that cannot be written for another reason (a full
+//! disk) is an error that says so.
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -14,19 +15,31 @@ const PYTHON: &str =
     "import faramesh\n\n@faramesh.tool(name=\"t/x\", permit=True)\ndef x():\n    pass\n";
 const TESTS: &str = "cases:\n  - name: ok\n    request: { agent: bot, tool: t/x }\n    expect: { effect: permit }\n";
 
-/// Runs `faramesh args…` in `dir`, its standard output read, or with `closed` a pipe whose
-/// reading end is closed before the command starts, so that its first write fails.
-fn run(dir: &Path, args: &[&str], closed: bool) -> Output {
+/// Which output of a command is a pipe whose reading end is closed before the command starts,
+/// so that its first write there fails.
+#[derive(Clone, Copy, PartialEq)]
+enum Closed {
+    Neither,
+    Stdout,
+    Stderr,
+}
+
+/// Runs `faramesh args…` in `dir`, its outputs read but the one `closed` names.
+fn run(dir: &Path, args: &[&str], closed: Closed) -> Output {
     let mut command = std::process::Command::new(faramesh_e2e::binary());
     command
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .args(args)
         .stdin(Stdio::null());
-    if closed {
+    if closed != Closed::Neither {
         let (reader, writer) = std::io::pipe().expect("a pipe");
         drop(reader);
-        command.stdout(writer);
+        if closed == Closed::Stdout {
+            command.stdout(writer);
+        } else {
+            command.stderr(writer);
+        }
     }
     command.output().expect("runs")
 }
@@ -51,7 +64,7 @@ fn printing_commands_end_quietly_when_their_reader_is_gone() {
             "--log",
             "decisions.log",
         ],
-        false,
+        Closed::Neither,
     );
     assert!(logged.status.success(), "{logged:?}");
     let commands: [&[&str]; 14] = [
@@ -71,9 +84,9 @@ fn printing_commands_end_quietly_when_their_reader_is_gone() {
         &["diff", "governance.fms", "deny.fpl"],
     ];
     for args in commands {
-        let read = run(dir.path(), args, false);
+        let read = run(dir.path(), args, Closed::Neither);
         assert!(!read.stdout.is_empty(), "{args:?} prints nothing: {read:?}");
-        let closed = run(dir.path(), args, true);
+        let closed = run(dir.path(), args, Closed::Stdout);
         let stderr = String::from_utf8_lossy(&closed.stderr);
         assert!(
             !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
@@ -83,6 +96,35 @@ fn printing_commands_end_quietly_when_their_reader_is_gone() {
             closed.status.code(),
             read.status.code(),
             "{args:?} exits as when read: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn commands_that_report_on_standard_error_end_as_usual_when_it_is_closed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("bad.fpl"), BAD_POLICY).expect("bad policy");
+    let request = r#"{"agent":"bot","tool":"t/x"}"#;
+    let commands: [&[&str]; 7] = [
+        &["check", "missing.fpl"],
+        &["fmt", "missing.fpl"],
+        &["test", "missing.fmtest.yaml"],
+        &["eval", "--policy", "bad.fpl", "--request", request],
+        &["explain", "E9999"],
+        &["lock"],
+        &["convert", "bad.fpl", "--to", "yaml"],
+    ];
+    for args in commands {
+        let read = run(dir.path(), args, Closed::Neither);
+        assert!(
+            !read.stderr.is_empty(),
+            "{args:?} reports nothing: {read:?}"
+        );
+        let closed = run(dir.path(), args, Closed::Stderr);
+        assert_eq!(
+            closed.status.code(),
+            read.status.code(),
+            "{args:?} exits as when its standard error is read (101 is a panic)"
         );
     }
 }
