@@ -573,7 +573,9 @@ fn operators_resolve_approvals_with_the_cli() {
     let unreachable = cli(&["list"]);
     let message = flat(&unreachable.stderr);
     assert!(
-        message.contains("cannot reach the admin listener") && message.contains(&url),
+        message.contains("cannot reach the admin listener")
+            && message.contains(&url)
+            && message.contains("Connection refused"),
         "{message}"
     );
 }

@@ -589,6 +589,24 @@ fn a_model_endpoint_needs_a_model_name() {
 }
 
 #[test]
+fn an_unreachable_model_endpoint_is_named_with_the_reason() {
+    let dir = project(DOCS_EXAMPLE);
+    // A port just closed: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}/v1");
+    let output = compile(dir.path(), &["--model-endpoint", &url, "--model", "m"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = flat(&output.stderr);
+    assert!(
+        message.contains(&url) && message.contains("Connection refused"),
+        "{message}"
+    );
+}
+
+#[test]
 fn reports_quote_the_right_line_whatever_the_line_ends() {
     let dir = project("Allow refunds.\rDeny all shel commands.\r\nDeny payouts.\n");
     let output = compile(dir.path(), &[]);

@@ -106,15 +106,9 @@ impl HttpModel {
                 seconds: self.timeout.as_secs_f64().ceil() as u64,
             };
         }
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
         ModelError::Transport {
             url: self.url.clone(),
-            message,
+            message: fpl_registry::root_cause(error),
         }
     }
 }

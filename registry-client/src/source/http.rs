@@ -150,7 +150,10 @@ fn truncated(url: &str, received: usize, expected: u64) -> ReadError {
     ))
 }
 
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+/// The innermost cause of `error`, in its own words: what a person needs of a chain such as
+/// reqwest's `error sending request for url (…)` → `client error (Connect)` → `Connection
+/// refused (os error 111)`.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
     while let Some(next) = cause.source() {
         cause = next;
