@@ -24,4 +24,3 @@ pub use error::{Error, ErrorKind};
 pub use project::{LocalContent, LocalFile, Project, Site, SiteFile};
 pub use reference::{Kind, PUBLIC_REGISTRY, Package, Reference};
 pub use resolve::{Failure, Fetch, Options, Resolution, Resolved, resolve};
-pub use source::http::root_cause;

@@ -1,4 +1,5 @@
-//! Typed errors for loading a compiled policy.
+//! Typed errors for loading a compiled policy, and [`root_cause`], how every crate of the
+//! workspace names what is at the bottom of another library's error.
 
 /// Why compiled policy bytes or an IR value cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -116,4 +117,15 @@ pub enum ValidationKind {
     /// The source map's shape does not match the policy.
     #[error("source map does not match the policy")]
     SourceMapShape,
+}
+
+/// The innermost cause of `error`, in its own words: what a person needs of a chain such as
+/// reqwest's `error sending request for url (…)` → `client error (Connect)` → `Connection
+/// refused (os error 111)`.
+pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }

@@ -32,7 +32,7 @@ pub use decimal::{Decimal, DecimalError};
 pub use decision::{
     APPROVAL_INVALID, BUDGET_EXCEEDED, BUDGET_WARNING, Decision, Reason, ReasonCode, RuleRef,
 };
-pub use error::{LoadError, ValidationError, ValidationKind};
+pub use error::{LoadError, ValidationError, ValidationKind, root_cause};
 pub use eval::{ApprovalCheck, ConditionError, Evaluator};
 pub use host::{HostError, HostPattern, read_host, read_url_host};
 pub use json::{JsonDoc, JsonError, JsonKind, JsonRef, MAX_DEPTH, MAX_VALUES};

@@ -348,6 +348,40 @@ fn an_alert_is_given_up_after_its_attempts_or_at_a_refusal() {
 }
 
 #[test]
+fn an_unreachable_receiver_is_logged_with_the_reason_and_never_its_url() {
+    // A port just closed: nothing listens there. The path stands for a webhook's secret.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let bundles = policy_with_alerts();
+    let alerts = format!(
+        "[alerts]\nworkers = 1\nattempts = 1\n\n[alerts.targets.\"webhook://audit\"]\n\
+         url = \"http://127.0.0.1:{port}/hook-secret\"\n"
+    );
+    std::fs::write(bundles.path("alerts.toml"), alerts).expect("alerts file");
+    let log = bundles.path("serve.log");
+    let server = Server::start_logging_to(
+        bundles.dir.path(),
+        &["--bundle", "live.fmb", "--alerts", "alerts.toml"],
+        &log,
+    );
+    server.wait_status("ready", |status| status["ready"] == true);
+    deny(&server, "shell/rm");
+    wait_sample(
+        &server,
+        r#"faramesh_alerts_failed_total{scheme="webhook"} 1"#,
+    );
+    drop(server);
+    let text = std::fs::read_to_string(&log).expect("the server's log");
+    assert!(
+        text.contains("alert to `webhook://audit`") && text.contains("Connection refused"),
+        "{text}"
+    );
+    assert!(!text.contains("hook-secret"), "{text}");
+}
+
+#[test]
 fn a_receiver_that_hangs_never_holds_up_decisions() {
     let (gate, receiver, _bundles, server) = held_receiver("");
     let first = deny(&server, "shell/rm");

@@ -132,6 +132,12 @@ impl Server {
         Server::spawn(command, dir, args, Stdio::inherit())
     }
 
+    /// [`Server::start`] with its standard error written to the file `log`.
+    pub fn start_logging_to(dir: &Path, args: &[&str], log: &Path) -> Server {
+        let log = std::fs::File::create(log).expect("log file");
+        Server::spawn(Command::new(faramesh_e2e::binary()), dir, args, log.into())
+    }
+
     /// [`Server::start`] on one core (`taskset`), where the service runs a single-threaded
     /// runtime.
     pub fn start_on_one_core(dir: &Path, args: &[&str]) -> Server {

@@ -181,7 +181,7 @@ impl Admin {
             .send()
             .map_err(|error| ApprovalsError::Unreachable {
                 url: url.to_owned(),
-                why: fpl_registry::root_cause(&error),
+                why: fpl_runtime::root_cause(&error),
             })?;
         let status = response.status();
         let text = response.text().unwrap_or_default();

@@ -108,7 +108,7 @@ impl HttpModel {
         }
         ModelError::Transport {
             url: self.url.clone(),
-            message: fpl_registry::root_cause(error),
+            message: fpl_runtime::root_cause(error),
         }
     }
 }

@@ -5,6 +5,8 @@
 use std::io::Read as _;
 use std::time::Duration;
 
+use fpl_runtime::root_cause;
+
 use super::ReadError;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
@@ -148,15 +150,4 @@ fn truncated(url: &str, received: usize, expected: u64) -> ReadError {
     ReadError::Failed(format!(
         "the body of `{url}` is truncated: {received} of {expected} bytes arrived"
     ))
-}
-
-/// The innermost cause of `error`, in its own words: what a person needs of a chain such as
-/// reqwest's `error sending request for url (…)` → `client error (Connect)` → `Connection
-/// refused (os error 111)`.
-pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }

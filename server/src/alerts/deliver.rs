@@ -146,7 +146,7 @@ async fn post(client: &reqwest::Client, job: &Job, body: Bytes) -> Outcome {
         // The URL may hold a secret (Slack's does): never print it.
         Err(error) => {
             return Outcome::Retry {
-                why: error.without_url().to_string(),
+                why: fpl_runtime::root_cause(&error.without_url()),
                 retry_after: None,
             };
         }
