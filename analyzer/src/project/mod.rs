@@ -165,6 +165,12 @@ impl Project {
         &self.manifests
     }
 
+    /// Imports that could not be read ([`Project::add_imports`]), each at its `import`
+    /// statement; `span.file` is an index into [`Project::files`].
+    pub fn import_diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
     /// Mistakes in manifests; `span.file` is an index into [`Project::manifests`].
     pub fn manifest_diagnostics(&self) -> &[Diagnostic] {
         &self.manifest_diagnostics
