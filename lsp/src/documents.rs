@@ -225,17 +225,22 @@ impl Documents {
     }
 
     /// Files `files` of `project` (by index) with their diagnostics of imports that could not
-    /// be read, added to `imports`. They were found in the text on disk: an open document
-    /// whose text differs gets them at the next reload (when it is saved).
+    /// be read, added to `imports`, each in the project's own file ([`at_own_import`]). They
+    /// were found in the text on disk: an open document whose text differs gets them at the
+    /// next reload (when it is saved).
     fn keep_import_diagnostics(
         &self,
         project: &Project,
         files: &[Option<FileId>],
         imports: &mut HashMap<FileId, Vec<FplDiagnostic>>,
     ) {
+        let file_of = |index: FileId| files.get(index.0 as usize).copied().flatten();
         for diagnostic in project.import_diagnostics() {
+            let Some(mut diagnostic) = at_own_import(project, diagnostic) else {
+                continue;
+            };
             let index = diagnostic.span.file.0 as usize;
-            let Some(&Some(file)) = files.get(index) else {
+            let Some(file) = file_of(diagnostic.span.file) else {
                 continue;
             };
             let current = self
@@ -246,7 +251,10 @@ impl Documents {
                     **document.lines.text() == *project.files()[index].source.text
                 });
             if current {
-                let diagnostic = diagnostic.clone().map_files(|_| file);
+                diagnostic
+                    .labels
+                    .retain(|label| file_of(label.span.file).is_some());
+                let diagnostic = diagnostic.map_files(|index| file_of(index).unwrap_or(file));
                 imports.entry(file).or_default().push(diagnostic);
             }
         }
@@ -287,6 +295,34 @@ impl Documents {
         self.by_uri.insert(uri, document);
         Some(file)
     }
+}
+
+/// `diagnostic` of an import that could not be read, where the user can fix it: as it is in a
+/// file of the project's own; in an imported artifact (an import of an import), at the import
+/// of the project's own files that brings that artifact in, with the place in the artifact as
+/// a label. `None` when no such import is known.
+fn at_own_import(project: &Project, diagnostic: &FplDiagnostic) -> Option<FplDiagnostic> {
+    let mut span = diagnostic.span;
+    let mut artifact = None;
+    // Each step leaves one imported file; more steps than files would be a cycle.
+    for _ in 0..=project.files().len() {
+        let Origin::Import(reference) = &project.files().get(span.file.0 as usize)?.source.origin
+        else {
+            let Some(artifact) = artifact else {
+                return Some(diagnostic.clone());
+            };
+            let mut lifted = diagnostic.clone();
+            lifted.message = format!(
+                "{} (in `{artifact}`, which this import brings in)",
+                diagnostic.message
+            );
+            lifted.span = span;
+            return Some(lifted.with_label(diagnostic.span, "the import in the artifact"));
+        };
+        artifact.get_or_insert(reference);
+        span = project.imported_at(span.file)?;
+    }
+    None
 }
 
 /// `text` indexed for positions counted in `columns`.

@@ -157,14 +157,13 @@ pub fn imported(
             reference: resolved.locked.reference,
             path: resolved.path.display().to_string(),
             bytes: resolved.bytes,
+            site: import_site(resolved.site.file),
+            range: resolved.site.range,
         });
     }
     for failure in resolution.failures {
         imported.problems.push(ImportProblem {
-            site: match failure.site.file {
-                SiteFile::Local(index) => ImportSite::Local(index),
-                SiteFile::Import(reference) => ImportSite::Import(reference),
-            },
+            site: import_site(failure.site.file),
             range: failure.site.range,
             code: code(failure.error.kind()),
             message: failure.error.to_string(),
@@ -172,6 +171,14 @@ pub fn imported(
         });
     }
     Ok(imported)
+}
+
+/// The analyzer's name of the file an `import` statement is in.
+fn import_site(file: SiteFile) -> ImportSite {
+    match file {
+        SiteFile::Local(index) => ImportSite::Local(index),
+        SiteFile::Import(reference) => ImportSite::Import(reference),
+    }
 }
 
 /// What import resolution reads of a project's files, in order: the text of FPL, the imports

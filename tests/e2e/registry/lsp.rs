@@ -8,7 +8,7 @@ use fpl_testdata::lsp_client::Client;
 use serde_json::{Value, json};
 
 use super::yaml::write_yaml;
-use super::{Env, STRIPE_1_0, stripe, write_shadowing_policy};
+use super::{BASE, Env, STRIPE_1_0, STRIPE_1_1, stripe, walk, write_shadowing_policy};
 use crate::lsp_editors::{codes, notification, uri};
 
 /// `faramesh lsp` with the env's cache and the project as its workspace folder.
@@ -41,6 +41,14 @@ fn start(diagnostic: &Value) -> (u64, u64) {
         start["line"].as_u64().expect("line"),
         start["character"].as_u64().expect("character"),
     )
+}
+
+/// The zero-based line of the first `import` of `policy`.
+fn import_line(policy: &str) -> usize {
+    policy
+        .lines()
+        .position(|line| line.starts_with("import"))
+        .expect("import line")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,6 +85,46 @@ async fn an_import_missing_from_the_lock_is_published_until_faramesh_lock() {
         .diagnostics_until(&policy, |d| !codes(d).contains(&"E0408"))
         .await;
     assert_eq!(codes(&fixed), Vec::<&str>::new());
+    client.shutdown_and_exit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_problem_of_an_import_of_an_import_is_published_at_the_policy_s_import() {
+    let env = Env::new();
+    env.ok(&["import", &stripe("1.1.0")]);
+    let base = walk(&env.cache)
+        .into_iter()
+        .find(|path| std::fs::read_to_string(path).is_ok_and(|text| text == BASE))
+        .expect("faramesh/base is cached");
+    std::fs::remove_file(&base).expect("remove from the cache");
+    let check = env.fails(&["check"], "E0408", "not in the cache");
+    let mut client = server(&env).await;
+    let policy = uri(&env.project.join("governance.fms"));
+    let diagnostics = client.diagnostics_until(&policy, |d| !d.is_empty()).await;
+    assert_eq!(
+        codes(&diagnostics),
+        ["E0408"],
+        "as `faramesh check`: {check}"
+    );
+    let missing = with_code(&diagnostics, "E0408");
+    let line = import_line(&env.policy()) as u64;
+    assert_eq!(
+        start(missing),
+        (line, 7),
+        "at the policy's import of stripe"
+    );
+    let message = missing["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not in the cache"), "{message}");
+    assert!(message.contains(&stripe("1.1.0")), "{message}");
+    let related = &missing["relatedInformation"][0]["location"];
+    let in_artifact = related["uri"].as_str().unwrap_or_default();
+    let artifact = in_artifact.strip_prefix("file://").expect("a file URI");
+    assert_eq!(
+        std::fs::read_to_string(artifact).expect("stripe in the cache"),
+        STRIPE_1_1,
+        "the label is at the import in stripe 1.1.0"
+    );
+    assert_eq!(related["range"]["start"]["line"], 0);
     client.shutdown_and_exit().await;
 }
 
@@ -163,10 +211,7 @@ async fn the_language_server_opens_and_describes_locked_imports() {
     let uri = uri(&env.project.join("governance.fms"));
     let mut client = server(&env).await;
     client.open(&uri, &text).await;
-    let line = text
-        .lines()
-        .position(|line| line.starts_with("import"))
-        .expect("import line");
+    let line = import_line(&text);
     let at = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}});
     let hover = client.request("textDocument/hover", at.clone()).await;
     let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
