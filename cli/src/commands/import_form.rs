@@ -240,6 +240,20 @@ mod tests {
         assert_eq!(added(there).as_deref(), Some(there));
     }
 
+    proptest::proptest! {
+        /// Any text, however odd its YAML, gets an edit that reads back with the import, or
+        /// none; never a panic.
+        #[test]
+        fn any_document_is_edited_soundly_or_left_alone(
+            head in "(imports:|agents:|# c|- |  |\\{|\\[|\\]|\\}|, |ref: |r@1|'|\"|\n|é){0,24}",
+        ) {
+            if let Some(edited) = added(&head) {
+                let imports = fpl_analyzer::form::imports(&edited).expect("reads back");
+                proptest::prop_assert!(imports.iter().any(|import| import.reference.0.text == REF));
+            }
+        }
+    }
+
     #[test]
     fn what_cannot_be_edited_with_certainty_is_left_alone() {
         assert_eq!(added("{\"agents\": {}}\n"), None);
