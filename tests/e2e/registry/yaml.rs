@@ -169,4 +169,12 @@ fn import_adds_to_a_yaml_policy_and_replaces_another_version() {
         "{lock}"
     );
     env.ok(&["check"]);
+    // A version the registry does not have is refused as the command line's, as for FPL, and
+    // nothing is written.
+    let out = env.fails(
+        &["import", &stripe("9.9.9")],
+        "E0403",
+        "available: 1.0.0, 1.1.0",
+    );
+    assert!(out.contains("the reference on the command line"), "{out}");
 }
