@@ -1,5 +1,6 @@
-//! `faramesh import <REF>`: like `cargo add`. Adds `import "<REF>"` to a policy file (the file
-//! keeps its formatting; an import of another version of the same entry is replaced), resolves
+//! `faramesh import <REF>`: like `cargo add`. Adds `import "<REF>"` to a policy file, or the
+//! reference to the `imports:` list of a YAML policy (the file keeps its formatting; an import
+//! of another version of the same entry is replaced), resolves
 //! and verifies every import, and pins them in faramesh.lock. Nothing is written unless all
 //! of it succeeds.
 
@@ -12,6 +13,7 @@ use fpl_registry::manifest::Manifest;
 use fpl_registry::reference::parse_loose;
 use fpl_registry::{PUBLIC_REGISTRY, Package};
 
+use super::import_form::add_form_import;
 use super::lock::{options, project_files, resolve_project, write_lock};
 use super::registry_error;
 
@@ -51,12 +53,6 @@ pub fn run(args: &ImportArgs) -> ExitCode {
             |file| PathBuf::from(&file.path),
         ),
     };
-    if fpl_analyzer::form::is_form_file(&target.to_string_lossy()) {
-        return super::fail(FormTarget {
-            path: target,
-            reference: args.reference.clone(),
-        });
-    }
     let index = match files
         .iter()
         .position(|file| Path::new(&file.path) == target)
@@ -78,7 +74,20 @@ pub fn run(args: &ImportArgs) -> ExitCode {
         }
     };
     let original = files[index].text.clone();
-    files[index].text = add_import(&original, &args.reference);
+    files[index].text = if fpl_analyzer::form::is_form_file(&target.to_string_lossy()) {
+        let same_entry = |written: &str| same_entry(written, &args.reference);
+        match add_form_import(&original, &args.reference, same_entry) {
+            Some(text) => text,
+            None => {
+                return super::fail(FormTarget {
+                    path: target,
+                    reference: args.reference.clone(),
+                });
+            }
+        }
+    } else {
+        add_import(&original, &args.reference)
+    };
     let added = registry_error::AddedImport::new(index, &original, &files[index].text);
     let manifest = match &args.registry {
         Some(url) => match with_registry(&args.project, &args.reference, url) {
@@ -120,10 +129,11 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `faramesh import` adds FPL `import` lines; a YAML/JSON policy is edited by hand.
+/// A YAML/JSON policy `faramesh import` cannot edit with certainty: a JSON or flow-mapping
+/// document, or an `imports:` that is not a list; the user edits it.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "`{}` is a YAML/JSON policy, to which `faramesh import` does not write: add `- {{ ref: {reference} }}` to its `imports:` list and run `faramesh lock`, or name an FPL file with `--file`",
+    "`{}` is a YAML/JSON policy that `faramesh import` cannot edit safely (a JSON document, or an `imports:` that is not a list): add `- {{ ref: {reference} }}` to its `imports:` list and run `faramesh lock`, or name an FPL file with `--file`",
     path.display()
 )]
 struct FormTarget {
@@ -161,15 +171,13 @@ pub fn add_import(text: &str, reference: &str) -> String {
     if imports.iter().any(|import| import.reference == reference) {
         return text.to_string();
     }
-    let package = |text: &str| -> Option<Package> { parse_loose(text).ok().map(|(p, _)| p) };
     let quoted = format!(
         "\"{}\"",
         reference.replace('\\', "\\\\").replace('"', "\\\"")
     );
-    if let Some(wanted) = package(reference)
-        && let Some(same) = imports
-            .iter()
-            .find(|import| package(&import.reference).as_ref() == Some(&wanted))
+    if let Some(same) = imports
+        .iter()
+        .find(|import| same_entry(&import.reference, reference))
     {
         let range = std::ops::Range::<usize>::from(same.range);
         return format!("{}{quoted}{}", &text[..range.start], &text[range.end..]);
@@ -194,15 +202,21 @@ pub fn add_import(text: &str, reference: &str) -> String {
     format!("{before}{newline}{line}{separator}{rest}")
 }
 
+/// Whether `written` imports the same registry entry as `reference` (another version of it).
+fn same_entry(written: &str, reference: &str) -> bool {
+    let package = |text: &str| -> Option<Package> { parse_loose(text).ok().map(|(p, _)| p) };
+    package(reference).is_some_and(|wanted| package(written) == Some(wanted))
+}
+
 /// The offset after the line break that ends the line containing `offset`.
-fn line_end(text: &str, offset: usize) -> usize {
+pub(super) fn line_end(text: &str, offset: usize) -> usize {
     text[offset..]
         .find('\n')
         .map_or(text.len(), |at| offset + at + 1)
 }
 
 /// The offset after the file's leading comment lines (and the blank line after them).
-fn leading_comments_end(text: &str) -> usize {
+pub(super) fn leading_comments_end(text: &str) -> usize {
     let mut at = 0;
     let mut comments = false;
     for line in text.split_inclusive('\n') {

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod extract;
 pub mod fmt;
 pub mod import;
+mod import_form;
 mod imports;
 pub mod keygen;
 pub mod lock;

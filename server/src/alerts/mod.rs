@@ -154,7 +154,7 @@ pub(crate) enum StartError {
     #[error(transparent)]
     Metrics(#[from] prometheus::Error),
     /// The HTTP client could not be built.
-    #[error("cannot make the alert HTTP client: {0}")]
+    #[error("cannot make the alert HTTP client: {}", fpl_runtime::root_cause(.0))]
     Client(reqwest::Error),
 }
 

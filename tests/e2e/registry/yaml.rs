@@ -112,7 +112,7 @@ fn a_yaml_import_of_a_missing_version_is_reported_at_its_ref() {
 }
 
 #[test]
-fn lock_refuses_yaml_imports_it_cannot_read_and_import_leaves_yaml_alone() {
+fn lock_refuses_yaml_imports_it_cannot_read_and_import_leaves_json_alone() {
     let env = Env::new();
     env.ok(&["import", &stripe("1.0.0")]);
     let _ = std::fs::remove_file(env.project.join("governance.fms"));
@@ -124,11 +124,57 @@ fn lock_refuses_yaml_imports_it_cannot_read_and_import_leaves_yaml_alone() {
     // Locking without the import would drop it from faramesh.lock: nothing is written.
     let out = env.fails(&["lock"], "E0106", "unknown field `pin`");
     assert!(out.contains("policy.fpl.yaml:2:"), "{out}");
-    // `faramesh import` writes FPL lines, which a YAML file cannot hold.
-    write_yaml(&env, &stripe("1.0.0"));
+    // A JSON policy is not edited: the user adds the import.
+    let _ = std::fs::remove_file(env.project.join("policy.fpl.yaml"));
+    std::fs::write(
+        env.project.join("policy.fpl.json"),
+        "{\"agents\": {\"support-bot\": {\"default\": \"deny\"}}}\n",
+    )
+    .expect("JSON policy");
     env.fails(
         &["import", &stripe("1.1.0")],
         "YAML/JSON policy",
         "to its `imports:` list",
     );
+}
+
+#[test]
+fn import_adds_to_a_yaml_policy_and_replaces_another_version() {
+    let env = Env::new();
+    let _ = std::fs::remove_file(env.project.join("governance.fms"));
+    let policy = "# the support desk\nagents:\n  support-bot:\n    default: deny\n";
+    std::fs::write(env.project.join("policy.fpl.yaml"), policy).expect("YAML policy");
+    env.ok(&["import", &stripe("1.0.0")]);
+    let read = || std::fs::read_to_string(env.project.join("policy.fpl.yaml")).expect("policy");
+    assert_eq!(
+        read(),
+        format!(
+            "# the support desk\nimports:\n  - {{ ref: \"{}\" }}\nagents:\n  support-bot:\n    default: deny\n",
+            stripe("1.0.0")
+        )
+    );
+    assert!(env.lock().contains(&stripe("1.0.0")));
+    let charge = r#"{"agent":"stripe-payments","tool":"stripe/charge","args":{"amount":50}}"#;
+    assert_eq!(decide(&env, charge)["effect"], "permit");
+    // Another version of the same entry replaces it, and the lock follows.
+    env.ok(&["import", &stripe("1.1.0")]);
+    let text = read();
+    assert!(
+        text.contains(&stripe("1.1.0")) && !text.contains(&stripe("1.0.0")),
+        "{text}"
+    );
+    let lock = env.lock();
+    assert!(
+        lock.contains(&stripe("1.1.0")) && !lock.contains(&stripe("1.0.0")),
+        "{lock}"
+    );
+    env.ok(&["check"]);
+    // A version the registry does not have is refused as the command line's, as for FPL, and
+    // nothing is written.
+    let out = env.fails(
+        &["import", &stripe("9.9.9")],
+        "E0403",
+        "available: 1.0.0, 1.1.0",
+    );
+    assert!(out.contains("the reference on the command line"), "{out}");
 }
