@@ -5,7 +5,8 @@
 use fpl_analyzer::compile::compile;
 use fpl_analyzer::host::{check_policy, check_project};
 use fpl_analyzer::project::{ImportProblem, ImportSite, Imported, ImportedFile, Project};
-use fpl_analyzer::{Analysis, CheckOptions, Code, Origin, SourceFile};
+use fpl_analyzer::{Analysis, CheckOptions, Code, FileId, Origin, SourceFile, Span};
+use fpl_syntax::TextRange;
 
 fn sources() -> Vec<SourceFile> {
     vec![
@@ -31,10 +32,13 @@ fn loaded(sources: &[SourceFile]) -> Analysis {
             Origin::Local => {
                 std::fs::write(dir.path().join(&source.path), &source.text).expect("write policy")
             }
+            // Where it is imported does not change the analysis.
             Origin::Import(reference) => imported.files.push(ImportedFile {
                 reference: reference.clone(),
                 path: source.path.clone(),
                 bytes: source.text.clone().into_bytes(),
+                site: ImportSite::Local(0),
+                range: TextRange::default(),
             }),
         }
     }
@@ -106,6 +110,8 @@ fn yaml_imports_join_like_fpl_ones_and_are_reported_at_their_ref() {
             reference: imports[0].reference.0.text.clone(),
             path: imported.path.clone(),
             bytes: imported.text.clone().into_bytes(),
+            site: ImportSite::Local(0),
+            range: imports[0].reference.0.range,
         }],
         problems: vec![ImportProblem {
             site: ImportSite::Local(0),
@@ -115,6 +121,20 @@ fn yaml_imports_join_like_fpl_ones_and_are_reported_at_their_ref() {
             help: None,
         }],
     });
+    let at = Span {
+        file: FileId(0),
+        range: imports[0].reference.0.range,
+    };
+    assert_eq!(
+        project.imported_at(FileId(1)),
+        Some(at),
+        "imported at its `ref`"
+    );
+    assert_eq!(
+        project.imported_at(FileId(0)),
+        None,
+        "the project's own file"
+    );
     let analysis = check_project(project, &CheckOptions::default());
     let found: Vec<(Code, u32, u32)> = analysis
         .diagnostics

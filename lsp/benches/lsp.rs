@@ -46,7 +46,11 @@ fn open(runtime: &tokio::runtime::Runtime, text: &str) -> Client {
     runtime.block_on(async {
         let (client_side, server_side) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_side);
-        tokio::spawn(fpl_lsp::serve(server_read, server_write));
+        tokio::spawn(fpl_lsp::serve(
+            server_read,
+            server_write,
+            fpl_lsp::ImportResolver::default(),
+        ));
         let (read, write) = tokio::io::split(client_side);
         let mut client = Client::connect(read, write);
         client.initialize(None).await;

@@ -305,10 +305,14 @@ pub(crate) fn inlay_hint(lines: &DocumentLines, hint: Hint) -> InlayHint {
     }
 }
 
-/// Analyzer edits as a workspace edit.
-pub(crate) fn workspace_edit(ctx: &Ctx, edits: &[fpl_analyzer::TextEdit]) -> WorkspaceEdit {
+/// Analyzer edits as a workspace edit; `None` when one would change an imported artifact, which
+/// is read-only (the rest alone would leave the policy half changed).
+pub(crate) fn workspace_edit(ctx: &Ctx, edits: &[fpl_analyzer::TextEdit]) -> Option<WorkspaceEdit> {
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for edit in edits {
+        if ctx.files.get(edit.file).is_some_and(|view| view.imported) {
+            return None;
+        }
         if let Some(location) = ctx.location(edit.file, edit.range) {
             changes
                 .entry(location.uri)
@@ -316,22 +320,22 @@ pub(crate) fn workspace_edit(ctx: &Ctx, edits: &[fpl_analyzer::TextEdit]) -> Wor
                 .push(TextEdit::new(location.range, edit.replacement.clone()));
         }
     }
-    WorkspaceEdit {
+    Some(WorkspaceEdit {
         changes: Some(changes),
         ..WorkspaceEdit::default()
-    }
+    })
 }
 
-/// A code action.
-pub(crate) fn code_action(ctx: &Ctx, assist: Assist) -> CodeActionOrCommand {
+/// A code action; `None` when it would change an imported artifact.
+pub(crate) fn code_action(ctx: &Ctx, assist: Assist) -> Option<CodeActionOrCommand> {
     let kind = match assist.kind {
         AssistKind::Fix => CodeActionKind::QUICKFIX,
         AssistKind::Refactor => CodeActionKind::REFACTOR_REWRITE,
     };
-    CodeActionOrCommand::CodeAction(CodeAction {
+    Some(CodeActionOrCommand::CodeAction(CodeAction {
         title: assist.title,
         kind: Some(kind),
-        edit: Some(workspace_edit(ctx, &assist.edits)),
+        edit: Some(workspace_edit(ctx, &assist.edits)?),
         ..CodeAction::default()
-    })
+    }))
 }

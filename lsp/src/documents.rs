@@ -1,19 +1,21 @@
 //! The document store: every file the server knows (open in the editor or part of a workspace
 //! policy) under the URI the client uses for it, the workspace folders and their policies, and
-//! loading those policies with the project loader. Files are matched by identity (their
-//! canonical path), never by spelling, so a workspace opened through a symlink keeps the
-//! client's URIs.
+//! loading those policies with the project loader and their imports with the
+//! [`ImportResolver`]. Files are matched by identity (their canonical path), never by spelling,
+//! so a workspace opened through a symlink keeps the client's URIs. An imported artifact is
+//! known by the URI of its file in the cache, the one go to definition on its `import` opens.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fpl_analyzer::host::Change;
-use fpl_analyzer::project::Project;
-use fpl_analyzer::{FileId, SourceFile};
+use fpl_analyzer::project::{Project, ProjectFile};
+use fpl_analyzer::{Diagnostic as FplDiagnostic, FileId, Origin, SourceFile};
 use fpl_syntax::ColumnUnit;
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
+use crate::ImportResolver;
 use crate::client_support::ClientSupport;
 use crate::convert;
 use crate::lines::DocumentLines;
@@ -30,6 +32,9 @@ pub(crate) struct Document {
     /// The file's canonical path on disk, when it has one: two URIs naming the same file
     /// (through a symlink) have the same identity.
     pub(crate) identity: Option<PathBuf>,
+    /// An artifact a workspace policy imports, from the cache: part of the policy's analysis,
+    /// but read-only, and its diagnostics are not published (they are the publisher's).
+    pub(crate) imported: bool,
 }
 
 /// Every document, the workspace folders and the policies they hold.
@@ -46,6 +51,10 @@ pub(crate) struct Documents {
     manifests: HashSet<Uri>,
     /// What the client supports (set by `initialize`).
     pub(crate) support: ClientSupport,
+    /// Reads each policy's imports.
+    resolver: ImportResolver,
+    /// Each folder's last failure to read its policy's imports, told once.
+    failures: HashMap<PathBuf, String>,
 }
 
 /// What a reload of the workspace changed: the host's change, and what to publish.
@@ -59,9 +68,21 @@ pub(crate) struct Reload {
     pub(crate) forgotten: Vec<Uri>,
     /// Each manifest's diagnostics (empty for a manifest whose mistakes are fixed).
     pub(crate) manifests: Vec<(Uri, Vec<Diagnostic>)>,
+    /// The imports that could not be read, by the file of their `import` statement.
+    pub(crate) imports: HashMap<FileId, Vec<FplDiagnostic>>,
+    /// New failures to read a folder's imports, to tell the user.
+    pub(crate) failures: Vec<String>,
 }
 
 impl Documents {
+    /// No documents yet; policies' imports are read with `resolver`.
+    pub(crate) fn new(resolver: ImportResolver) -> Self {
+        Documents {
+            resolver,
+            ..Documents::default()
+        }
+    }
+
     /// `text` indexed for the columns the client and the server agreed on.
     pub(crate) fn lines(&self, text: &str) -> Arc<DocumentLines> {
         indexed(text, self.support.columns)
@@ -96,34 +117,38 @@ impl Documents {
         }
     }
 
-    /// Reads every workspace folder's policy again, as `faramesh check` reads it. Open
-    /// documents keep the editor's text; closed files that no policy holds any more are
-    /// forgotten; an open file that left every policy is checked on its own.
+    /// Reads every workspace folder's policy again, with its imports, as `faramesh check`
+    /// reads it. Open documents keep the editor's text; closed files that no policy holds any
+    /// more are forgotten; an open file that left every policy is checked on its own. A folder
+    /// whose imports cannot be read at all is analysed without them, and the failure told.
     pub(crate) fn reload(&mut self) -> Reload {
         let mut reload = Reload::default();
         let mut projects = Vec::new();
         let mut manifests = HashMap::new();
+        let mut failures = HashMap::new();
         for folder in self.folders.clone() {
             // A folder that cannot be read (gone, or without policy files) holds no policy.
-            let Ok(project) = Project::load(std::slice::from_ref(&folder)) else {
+            let Ok(mut project) = Project::load(std::slice::from_ref(&folder)) else {
                 continue;
             };
-            let group: Vec<FileId> = project
+            if let Err(error) = self.resolver.resolve(&mut project) {
+                let mut message = format!(
+                    "faramesh: the imports of {} could not be read, so its policy is checked \
+                     without them: {error}",
+                    folder.display()
+                );
+                if let Some(help) = error.help() {
+                    message.push_str(&format!(" (help: {help})"));
+                }
+                failures.insert(folder.clone(), message);
+            }
+            let files: Vec<Option<FileId>> = project
                 .files()
                 .iter()
-                .filter_map(|file| {
-                    let path = file.disk_path.as_ref()?;
-                    let source = SourceFile {
-                        path: path
-                            .strip_prefix(&folder)
-                            .unwrap_or(path)
-                            .display()
-                            .to_string(),
-                        ..file.source.clone()
-                    };
-                    self.add_project_file(path, source, &mut reload.change)
-                })
+                .map(|file| self.add_policy_file(&folder, file, &mut reload.change))
                 .collect();
+            self.keep_import_diagnostics(&project, &files, &mut reload.imports);
+            let group: Vec<FileId> = files.into_iter().flatten().collect();
             if let Some(first) = group.first().and_then(|file| self.uris.get(file)) {
                 reload.publish.push(first.clone());
             }
@@ -133,24 +158,28 @@ impl Documents {
             manifests.extend(manifest_diagnostics(&project, self.support.columns));
         }
         let in_policy: HashSet<FileId> = projects.iter().flatten().copied().collect();
-        let mut left: Vec<(Uri, FileId, bool)> = self
+        let mut left: Vec<(Uri, FileId, bool, bool)> = self
             .by_uri
             .iter_mut()
             .filter(|(_, document)| !in_policy.contains(&document.file))
             .map(|(uri, document)| {
                 document.in_project = false;
-                (uri.clone(), document.file, document.open)
+                let imported = std::mem::take(&mut document.imported);
+                (uri.clone(), document.file, document.open, imported)
             })
             .collect();
-        left.sort_by_key(|(_, file, _)| *file);
-        for (uri, file, open) in left {
+        left.sort_by_key(|(_, file, _, _)| *file);
+        for (uri, file, open, imported) in left {
             if open {
                 reload.publish.push(uri);
             } else {
                 self.by_uri.remove(&uri);
                 self.uris.remove(&file);
                 reload.change.remove_file(file);
-                reload.forgotten.push(uri);
+                // An imported artifact's diagnostics were never published.
+                if !imported {
+                    reload.forgotten.push(uri);
+                }
             }
         }
         for uri in std::mem::take(&mut self.manifests) {
@@ -159,25 +188,94 @@ impl Documents {
             }
         }
         self.manifests = manifests.keys().cloned().collect();
+        for (folder, message) in &failures {
+            if self.failures.get(folder) != Some(message) {
+                reload.failures.push(message.clone());
+            }
+        }
+        self.failures = failures;
         reload.manifests.extend(manifests);
         reload.change.set_policies(projects.clone());
         self.projects = projects;
         reload
     }
 
-    /// Adds or refreshes the project file at `path` (the folder's spelling); an open document
-    /// of the same file keeps the editor's text.
+    /// Adds or refreshes `file` of the policy of `folder`: a file of the folder by its path
+    /// there, an imported artifact by its path in the cache.
+    fn add_policy_file(
+        &mut self,
+        folder: &Path,
+        file: &ProjectFile,
+        change: &mut Change,
+    ) -> Option<FileId> {
+        if let Origin::Import(_) = file.source.origin {
+            let path = PathBuf::from(&file.source.path);
+            return self.add_project_file(&path, file.source.clone(), true, change);
+        }
+        let path = file.disk_path.as_ref()?;
+        let source = SourceFile {
+            path: path
+                .strip_prefix(folder)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            ..file.source.clone()
+        };
+        self.add_project_file(path, source, false, change)
+    }
+
+    /// Files `files` of `project` (by index) with their diagnostics of imports that could not
+    /// be read, added to `imports`, each in the project's own file ([`at_own_import`]). They
+    /// were found in the text on disk: an open document whose text differs gets them at the
+    /// next reload (when it is saved).
+    fn keep_import_diagnostics(
+        &self,
+        project: &Project,
+        files: &[Option<FileId>],
+        imports: &mut HashMap<FileId, Vec<FplDiagnostic>>,
+    ) {
+        let file_of = |index: FileId| files.get(index.0 as usize).copied().flatten();
+        for diagnostic in project.import_diagnostics() {
+            let Some(mut diagnostic) = at_own_import(project, diagnostic) else {
+                continue;
+            };
+            let index = diagnostic.span.file.0 as usize;
+            let Some(file) = file_of(diagnostic.span.file) else {
+                continue;
+            };
+            let current = self
+                .uris
+                .get(&file)
+                .and_then(|uri| self.by_uri.get(uri))
+                .is_some_and(|document| {
+                    **document.lines.text() == *project.files()[index].source.text
+                });
+            if current {
+                diagnostic
+                    .labels
+                    .retain(|label| file_of(label.span.file).is_some());
+                let diagnostic = diagnostic.map_files(|index| file_of(index).unwrap_or(file));
+                imports.entry(file).or_default().push(diagnostic);
+            }
+        }
+    }
+
+    /// Adds or refreshes the project file at `path` (the folder's spelling, or an imported
+    /// artifact's in the cache); an open document of the same file keeps the editor's text,
+    /// unless it is `imported` (read-only: the artifact's text stands).
     fn add_project_file(
         &mut self,
         path: &Path,
         source: SourceFile,
+        imported: bool,
         change: &mut Change,
     ) -> Option<FileId> {
         let uri = Uri::from_file_path(path)?;
         let known = self.known_as(&uri);
         if let Some(document) = known.as_ref().and_then(|known| self.by_uri.get_mut(known)) {
             document.in_project = true;
-            if !document.open {
+            document.imported = imported;
+            if !document.open || imported {
                 document.lines = indexed(source.text.as_str(), self.support.columns);
                 change.set_file(document.file, source);
             }
@@ -191,11 +289,40 @@ impl Documents {
             open: false,
             in_project: true,
             identity: path.canonicalize().ok(),
+            imported,
         };
         change.set_file(file, source);
         self.by_uri.insert(uri, document);
         Some(file)
     }
+}
+
+/// `diagnostic` of an import that could not be read, where the user can fix it: as it is in a
+/// file of the project's own; in an imported artifact (an import of an import), at the import
+/// of the project's own files that brings that artifact in, with the place in the artifact as
+/// a label. `None` when no such import is known.
+fn at_own_import(project: &Project, diagnostic: &FplDiagnostic) -> Option<FplDiagnostic> {
+    let mut span = diagnostic.span;
+    let mut artifact = None;
+    // Each step leaves one imported file; more steps than files would be a cycle.
+    for _ in 0..=project.files().len() {
+        let Origin::Import(reference) = &project.files().get(span.file.0 as usize)?.source.origin
+        else {
+            let Some(artifact) = artifact else {
+                return Some(diagnostic.clone());
+            };
+            let mut lifted = diagnostic.clone();
+            lifted.message = format!(
+                "{} (in `{artifact}`, which this import brings in)",
+                diagnostic.message
+            );
+            lifted.span = span;
+            return Some(lifted.with_label(diagnostic.span, "the import in the artifact"));
+        };
+        artifact.get_or_insert(reference);
+        span = project.imported_at(span.file)?;
+    }
+    None
 }
 
 /// `text` indexed for positions counted in `columns`.
@@ -223,6 +350,7 @@ fn manifest_diagnostics(project: &Project, columns: ColumnUnit) -> Vec<(Uri, Vec
             uri: uri.clone(),
             lines: indexed(manifest.source.text.as_str(), columns),
             version: None,
+            imported: false,
         };
         let views = FileViews::of([(file, view)]);
         let diagnostics = convert::diagnostics_of(&views, file, project.manifest_diagnostics());

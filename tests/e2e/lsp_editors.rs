@@ -13,7 +13,7 @@ fn server() -> Client {
 }
 
 /// The `file://` URI of `path`.
-fn uri(path: &Path) -> String {
+pub(crate) fn uri(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
@@ -28,7 +28,7 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
-fn codes(diagnostics: &[Value]) -> Vec<&str> {
+pub(crate) fn codes(diagnostics: &[Value]) -> Vec<&str> {
     diagnostics
         .iter()
         .filter_map(|d| d["code"].as_str())
@@ -230,7 +230,7 @@ async fn workspace_folders_can_be_added_and_removed() {
 }
 
 /// The next notification `method`, from the kept messages or from the server.
-async fn notification(client: &mut Client, method: &str) -> Value {
+pub(crate) async fn notification(client: &mut Client, method: &str) -> Value {
     loop {
         let message = match client.notifications.pop_front() {
             Some(message) => message,

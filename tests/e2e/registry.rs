@@ -13,6 +13,7 @@ use fpl_testdata::registry::{
     trust_entry,
 };
 
+mod lsp;
 mod yaml;
 
 const LOCAL: &str =
@@ -137,6 +138,18 @@ impl Env {
     }
 }
 
+/// A policy that imports stripe 1.0.0 and has its own `stripe-payments` agent, on line 3.
+fn write_shadowing_policy(env: &Env) {
+    std::fs::write(
+        env.project.join("governance.fms"),
+        format!(
+            "import \"{}\"\n\nagent stripe-payments {{\n  default deny\n}}\n",
+            stripe("1.0.0")
+        ),
+    )
+    .expect("policy");
+}
+
 fn decide(env: &Env, request: &str) -> serde_json::Value {
     let out = env.ok(&["eval", "--policy", ".", "--request", request]);
     serde_json::from_str(out.trim()).expect("decision JSON")
@@ -221,14 +234,7 @@ fn transitive_imports_are_locked_and_join_the_policy() {
 #[test]
 fn a_local_agent_replaces_an_imported_one_with_w0401() {
     let env = Env::new();
-    std::fs::write(
-        env.project.join("governance.fms"),
-        format!(
-            "import \"{}\"\n\nagent stripe-payments {{\n  default deny\n}}\n",
-            stripe("1.0.0")
-        ),
-    )
-    .expect("policy");
+    write_shadowing_policy(&env);
     env.ok(&["lock"]);
     let out = env.ok(&["check"]);
     assert!(out.contains("W0401"), "{out}");
@@ -704,54 +710,6 @@ fn the_docs_examples_of_import_codes_hold() {
             }
         }
     }
-}
-
-#[tokio::test]
-async fn the_language_server_opens_and_describes_locked_imports() {
-    use fpl_testdata::lsp_client::Client;
-    use serde_json::json;
-    let env = Env::new();
-    env.ok(&["import", &stripe("1.0.0")]);
-    let text = env.policy();
-    let uri = format!("file://{}", env.project.join("governance.fms").display());
-    let mut client = Client::spawn_with_env(
-        faramesh_e2e::binary(),
-        &["lsp"],
-        &[("XDG_CACHE_HOME", &env.cache)],
-    );
-    client.initialize(None).await;
-    client.open(&uri, &text).await;
-    let line = text
-        .lines()
-        .position(|line| line.starts_with("import"))
-        .expect("import line");
-    let at = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 20}});
-    let hover = client.request("textDocument/hover", at.clone()).await;
-    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
-    assert!(
-        markdown.contains("**faramesh/stripe** `1.0.0`"),
-        "{markdown}"
-    );
-    assert!(
-        markdown.contains("The faramesh/stripe policies entry"),
-        "{markdown}"
-    );
-    assert!(
-        markdown.contains("signed by `faramesh-ed25519-2026`"),
-        "{markdown}"
-    );
-    let definition = client.request("textDocument/definition", at).await;
-    let target = definition["uri"].as_str().unwrap_or_default();
-    let path = target.strip_prefix("file://").expect("a file URI");
-    assert!(
-        path.starts_with(&env.cache.display().to_string()),
-        "{target}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(path).expect("cached file"),
-        STRIPE_1_0
-    );
-    client.shutdown_and_exit().await;
 }
 
 /// `faramesh registry serve` on a free port, stopped when dropped.

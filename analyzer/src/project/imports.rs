@@ -29,6 +29,10 @@ pub struct ImportedFile {
     pub path: String,
     /// Its bytes.
     pub bytes: Vec<u8>,
+    /// The file of the `import` statement that first imports it.
+    pub site: ImportSite,
+    /// The reference string's range in that file.
+    pub range: TextRange,
 }
 
 /// The file an `import` statement is written in.
@@ -57,31 +61,37 @@ pub struct ImportProblem {
 
 impl Project {
     /// Adds the imported artifacts after the project's own files (their agents join the
-    /// policy, SPEC §9.2) and reports each problem at its `import` statement. A problem in a
-    /// file the project does not hold is dropped: its artifact could not be read either, and
-    /// that is reported where it is imported.
+    /// policy, SPEC §9.2), remembers where each is imported ([`Project::imported_at`]) and
+    /// reports each problem at its `import` statement. A problem in a file the project does not
+    /// hold is dropped: its artifact could not be read either, and that is reported where it is
+    /// imported.
     pub fn add_imports(&mut self, imported: Imported) {
         let local = self.files.len();
         let mut file_of: HashMap<String, FileId> = HashMap::new();
+        for (index, file) in imported.files.iter().enumerate() {
+            file_of.insert(file.reference.clone(), FileId((local + index) as u32));
+        }
+        let span_of = |site: &ImportSite, range: TextRange| {
+            let file = match site {
+                ImportSite::Local(index) if *index < local => FileId(*index as u32),
+                ImportSite::Local(_) => return None,
+                ImportSite::Import(reference) => *file_of.get(reference)?,
+            };
+            Some(Span { file, range })
+        };
         for file in imported.files {
-            file_of.insert(file.reference.clone(), FileId(self.files.len() as u32));
+            if let Some(span) = span_of(&file.site, file.range) {
+                self.imported_at
+                    .insert(FileId(self.files.len() as u32), span);
+            }
             self.files.push(ProjectFile {
                 source: SourceFile::from_bytes(file.path, &file.bytes).imported_as(file.reference),
                 disk_path: None,
             });
         }
         for problem in imported.problems {
-            let file = match &problem.site {
-                ImportSite::Local(index) if *index < local => FileId(*index as u32),
-                ImportSite::Local(_) => continue,
-                ImportSite::Import(reference) => match file_of.get(reference) {
-                    Some(file) => *file,
-                    None => continue,
-                },
-            };
-            let span = Span {
-                file,
-                range: problem.range,
+            let Some(span) = span_of(&problem.site, problem.range) else {
+                continue;
             };
             let mut diagnostic = Diagnostic::new(problem.code, span, problem.message);
             if let Some(help) = problem.help {

@@ -23,6 +23,7 @@ mod imports;
 mod manifest;
 mod source;
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
@@ -80,6 +81,8 @@ pub struct Project {
     diagnostics: Vec<Diagnostic>,
     /// On [`Project::manifests`] by index.
     manifest_diagnostics: Vec<Diagnostic>,
+    /// Where each imported file (by index) is first imported.
+    imported_at: HashMap<FileId, Span>,
     root: Option<PathBuf>,
 }
 
@@ -163,6 +166,19 @@ impl Project {
     /// The manifests that [`Project::manifest_diagnostics`] point into.
     pub fn manifests(&self) -> &[ProjectFile] {
         &self.manifests
+    }
+
+    /// Imports that could not be read ([`Project::add_imports`]), each at its `import`
+    /// statement; `span.file` is an index into [`Project::files`].
+    pub fn import_diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The `import` statement that first imports the imported file `file` (an index into
+    /// [`Project::files`]): in a file of the project, or in another imported file; `None` for
+    /// a file of the project's own.
+    pub fn imported_at(&self, file: FileId) -> Option<Span> {
+        self.imported_at.get(&file).copied()
     }
 
     /// Mistakes in manifests; `span.file` is an index into [`Project::manifests`].

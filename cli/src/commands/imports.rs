@@ -49,11 +49,19 @@ pub fn fail(error: LoadError) -> std::process::ExitCode {
 /// Reads the project that `paths` name, with its imports from the lockfile and the cache.
 pub fn load(paths: &[PathBuf]) -> Result<Project, LoadError> {
     let mut project = Project::load(paths)?;
+    add_imports(&mut project)?;
+    Ok(project)
+}
+
+/// Adds to `project`, a policy read from disk, its imports as [`load`] reads them: with the
+/// `faramesh.toml` and `faramesh.lock` of its root, from the cache. Also the language server's
+/// import resolver.
+pub fn add_imports(project: &mut Project) -> Result<(), fpl_registry::Error> {
     if let Some(root) = project.root().map(Path::to_path_buf) {
-        let imported = imported(&project, |files| fpl_registry::Project::load(&root, files))?;
+        let imported = imported(project, |files| fpl_registry::Project::load(&root, files))?;
         project.add_imports(imported);
     }
-    Ok(project)
+    Ok(())
 }
 
 /// Reads the policy that `path` of `source` names (a directory, or one file) with its imports,
@@ -149,14 +157,13 @@ pub fn imported(
             reference: resolved.locked.reference,
             path: resolved.path.display().to_string(),
             bytes: resolved.bytes,
+            site: import_site(resolved.site.file),
+            range: resolved.site.range,
         });
     }
     for failure in resolution.failures {
         imported.problems.push(ImportProblem {
-            site: match failure.site.file {
-                SiteFile::Local(index) => ImportSite::Local(index),
-                SiteFile::Import(reference) => ImportSite::Import(reference),
-            },
+            site: import_site(failure.site.file),
             range: failure.site.range,
             code: code(failure.error.kind()),
             message: failure.error.to_string(),
@@ -164,6 +171,14 @@ pub fn imported(
         });
     }
     Ok(imported)
+}
+
+/// The analyzer's name of the file an `import` statement is in.
+fn import_site(file: SiteFile) -> ImportSite {
+    match file {
+        SiteFile::Local(index) => ImportSite::Local(index),
+        SiteFile::Import(reference) => ImportSite::Import(reference),
+    }
 }
 
 /// What import resolution reads of a project's files, in order: the text of FPL, the imports

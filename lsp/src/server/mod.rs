@@ -19,6 +19,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::ImportResolver;
 use notifications::{text_document, workspace};
 use requests::{edits, hover, navigation, symbols, tokens};
 pub(crate) use state::{Ctx, FileView, FileViews};
@@ -39,12 +40,13 @@ impl std::fmt::Debug for Backend {
 }
 
 impl Backend {
-    /// A server that talks to `client` and sets `shut_down` when asked to shut down.
-    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Self {
+    /// A server that talks to `client`, reads workspace policies' imports with `imports` and
+    /// sets `shut_down` when asked to shut down.
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>, imports: ImportResolver) -> Self {
         Backend {
             client,
             shut_down,
-            shared: Arc::new(state::Shared::new()),
+            shared: Arc::new(state::Shared::new(imports)),
             semantic: Mutex::default(),
         }
     }

@@ -47,16 +47,21 @@ impl Backend {
     /// same with new SMT findings. Until those arrive, the last findings, moved with the edits,
     /// stand in for them. A layer computed on a snapshot that a newer change has overtaken is
     /// dropped: that change publishes its own. A file is published only when its diagnostics
-    /// changed.
+    /// changed. An imported artifact's diagnostics are never published: they are not the
+    /// user's to fix (its problems are reported at the `import`).
     pub(super) async fn publish(&self, uri: Uri) {
         let Some(ctx) = self.shared.context(&uri) else {
             return;
         };
+        if ctx.files.get(ctx.file).is_some_and(|view| view.imported) {
+            return;
+        }
         let generation = ctx.generation;
-        let smt = self.shared.current_smt(ctx.file);
+        let mut kept = self.shared.current_smt(ctx.file);
+        kept.extend(self.shared.current_imports(ctx.file));
         let syntax = run_blocking(move || {
             let mut diagnostics = ctx.snapshot.syntax_diagnostics(ctx.file)?;
-            diagnostics.extend(smt);
+            diagnostics.extend(kept);
             let version = ctx.files.get(ctx.file).and_then(|view| view.version);
             Ok((convert::diagnostics(&ctx, &diagnostics), version))
         })
@@ -76,8 +81,9 @@ impl Backend {
         let semantic = run_blocking(move || {
             let mut out = Vec::new();
             for file in ctx.snapshot.policy_files(ctx.file)? {
-                let diagnostics = ctx.snapshot.diagnostics(file)?;
-                if let Some(view) = ctx.files.get(file) {
+                let mut diagnostics = ctx.snapshot.diagnostics(file)?;
+                if let Some(view) = ctx.files.get(file).filter(|view| !view.imported) {
+                    diagnostics.extend(shared.current_imports(file));
                     let smt = shared.current_smt(file);
                     out.push((
                         Published {

@@ -11,6 +11,7 @@ use fpl_analyzer::host::{AnalysisHost, Change, Snapshot};
 use fpl_analyzer::{Diagnostic as FplDiagnostic, FileId};
 use tower_lsp_server::ls_types::{Diagnostic, Location, Uri};
 
+use crate::ImportResolver;
 use crate::documents::Documents;
 use crate::lines::DocumentLines;
 
@@ -20,6 +21,8 @@ pub(crate) struct FileView {
     pub(crate) uri: Uri,
     pub(crate) lines: Arc<DocumentLines>,
     pub(crate) version: Option<i32>,
+    /// An imported artifact from the cache: read-only, and its diagnostics are not published.
+    pub(crate) imported: bool,
 }
 
 /// Every file the server knows, by id, at the moment a snapshot was taken.
@@ -73,6 +76,9 @@ pub(super) struct Shared {
     /// The last SMT findings of each file, moved along with every edit since they were
     /// computed: published (and their fixes offered) until the next run replaces them.
     smt: Mutex<HashMap<FileId, Vec<FplDiagnostic>>>,
+    /// The imports of each file that could not be read, from the last reload, moved along with
+    /// every edit since.
+    imports: Mutex<HashMap<FileId, Vec<FplDiagnostic>>>,
     /// The diagnostics each file has in the client, with the document version they were sent
     /// for: a file whose diagnostics and version are unchanged is not published again.
     published: Mutex<HashMap<Uri, Sent>>,
@@ -88,13 +94,15 @@ pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    /// Empty state: no documents, no analysis.
-    pub(super) fn new() -> Self {
+    /// Empty state: no documents, no analysis; workspace policies' imports are read with
+    /// `imports`.
+    pub(super) fn new(imports: ImportResolver) -> Self {
         Shared {
             host: Mutex::new(AnalysisHost::default()),
-            documents: Mutex::new(Documents::default()),
+            documents: Mutex::new(Documents::new(imports)),
             generation: AtomicU64::new(0),
             smt: Mutex::default(),
+            imports: Mutex::default(),
             published: Mutex::default(),
             solver: tokio::sync::Mutex::new(()),
         }
@@ -135,15 +143,29 @@ impl Shared {
         lock(&self.smt).get(&file).cloned().unwrap_or_default()
     }
 
-    /// Moves the kept SMT findings over an edit of `file` (`None`: its whole text replaced).
-    pub(super) fn move_smt(&self, file: FileId, edit: Option<(fpl_syntax::TextRange, usize)>) {
-        for findings in lock(&self.smt).values_mut() {
-            match edit {
-                Some((range, inserted)) => {
-                    let inserted = fpl_syntax::TextSize::from(inserted as u32);
-                    moved::move_with_edit(findings, file, range, inserted);
+    /// Replaces every file's diagnostics of imports that could not be read.
+    pub(super) fn set_imports(&self, imports: HashMap<FileId, Vec<FplDiagnostic>>) {
+        *lock(&self.imports) = imports;
+    }
+
+    /// The diagnostics of `file`'s imports that could not be read, where they are in its
+    /// current text.
+    pub(super) fn current_imports(&self, file: FileId) -> Vec<FplDiagnostic> {
+        lock(&self.imports).get(&file).cloned().unwrap_or_default()
+    }
+
+    /// Moves the kept SMT findings and import diagnostics over an edit of `file` (`None`: its
+    /// whole text replaced).
+    pub(super) fn move_kept(&self, file: FileId, edit: Option<(fpl_syntax::TextRange, usize)>) {
+        for kept in [&self.smt, &self.imports] {
+            for findings in lock(kept).values_mut() {
+                match edit {
+                    Some((range, inserted)) => {
+                        let inserted = fpl_syntax::TextSize::from(inserted as u32);
+                        moved::move_with_edit(findings, file, range, inserted);
+                    }
+                    None => moved::forget_file(findings, file),
                 }
-                None => moved::forget_file(findings, file),
             }
         }
     }
@@ -181,6 +203,7 @@ impl Shared {
                     uri: uri.clone(),
                     lines: doc.lines.clone(),
                     version: doc.version,
+                    imported: doc.imported,
                 };
                 (doc.file, view)
             })

@@ -13,7 +13,7 @@ fn yaml_policy(reference: &str) -> String {
 }
 
 /// The project's policy replaced by [`yaml_policy`] in `policy.fpl.yaml`.
-fn write_yaml(env: &Env, reference: &str) {
+pub(super) fn write_yaml(env: &Env, reference: &str) {
     let _ = std::fs::remove_file(env.project.join("governance.fms"));
     std::fs::write(env.project.join("policy.fpl.yaml"), yaml_policy(reference))
         .expect("YAML policy");

@@ -1,6 +1,7 @@
 //! Documents opened, edited and closed in the editor. The analysis host holds the one copy of
 //! every document's text: after each change the server's line index is rebuilt from it, so
-//! the two cannot diverge.
+//! the two cannot diverge. An imported artifact opened from the cache (go to definition on its
+//! `import`) is read-only: it keeps the artifact's text, and edits to it are refused.
 
 use fpl_analyzer::SourceFile;
 use fpl_analyzer::host::Change;
@@ -36,8 +37,13 @@ pub(in crate::server) async fn did_open(backend: &Backend, params: DidOpenTextDo
         let file = known
             .as_ref()
             .map_or_else(|| documents.new_file(&uri), |doc| doc.file);
-        let lines = documents.lines(&text);
         let in_project = known.as_ref().is_some_and(|doc| doc.in_project);
+        let imported = known.as_ref().is_some_and(|doc| doc.imported);
+        let lines = match &known {
+            // The artifact's text stands (the cache holds it by digest).
+            Some(doc) if doc.imported => doc.lines.clone(),
+            _ => documents.lines(&text),
+        };
         let identity = known
             .and_then(|doc| doc.identity)
             .or_else(|| identity_of(&uri));
@@ -50,14 +56,17 @@ pub(in crate::server) async fn did_open(backend: &Backend, params: DidOpenTextDo
                 open: true,
                 in_project,
                 identity,
+                imported,
             },
         );
-        let mut change = Change::default();
-        change.set_file(file, SourceFile::new(path_of(&uri), text));
-        if !in_project {
-            change.set_policies(documents.projects.clone());
+        if !imported {
+            let mut change = Change::default();
+            change.set_file(file, SourceFile::new(path_of(&uri), text));
+            if !in_project {
+                change.set_policies(documents.projects.clone());
+            }
+            backend.shared.apply(change);
         }
-        backend.shared.apply(change);
         respelled
     };
     if let Some(old) = respelled {
@@ -78,6 +87,13 @@ pub(in crate::server) async fn did_change(backend: &Backend, params: DidChangeTe
         let Some(document) = documents.by_uri.get_mut(&uri) else {
             return;
         };
+        if document.imported {
+            break 'apply Some(format!(
+                "faramesh: ignored a change to {}: it is an artifact the policy imports, read \
+                 from the cache, and read-only",
+                uri.as_str()
+            ));
+        }
         if let Some(current) = document.version.filter(|&current| version <= current) {
             // An old or repeated change: applying it would make the server's text and the
             // editor's diverge. The client is told; the document stays as it is.
@@ -113,7 +129,7 @@ pub(in crate::server) async fn did_change(backend: &Backend, params: DidChangeTe
                     uri.as_str()
                 ));
             }
-            backend.shared.move_smt(document.file, edit);
+            backend.shared.move_kept(document.file, edit);
         }
         None
     };
@@ -142,7 +158,10 @@ pub(in crate::server) async fn did_close(backend: &Backend, params: DidCloseText
         document.version = None;
         let file = document.file;
         let mut change = Change::default();
-        let removed = if document.in_project {
+        let removed = if document.imported {
+            // The artifact's text stands: the editor never changed it.
+            false
+        } else if document.in_project {
             if let Some(path) = uri.to_file_path()
                 && let Ok(bytes) = std::fs::read(&path)
             {

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use tower_lsp_server::ls_types::{
     DidChangeWatchedFilesParams, DidChangeWatchedFilesRegistrationOptions,
-    DidChangeWorkspaceFoldersParams, FileSystemWatcher, GlobPattern, Registration, WorkspaceFolder,
+    DidChangeWorkspaceFoldersParams, FileSystemWatcher, GlobPattern, MessageType, Registration,
+    WorkspaceFolder,
 };
 
 use crate::server::Backend;
@@ -20,7 +21,7 @@ pub(in crate::server) fn paths(folders: &[WorkspaceFolder]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The registration of file watchers for manifests and policy files.
+/// The registration of file watchers for manifests, lockfiles and policy files.
 pub(in crate::server) fn watchers() -> Registration {
     let watch = |glob: &str| FileSystemWatcher {
         glob_pattern: GlobPattern::String(glob.to_string()),
@@ -29,6 +30,7 @@ pub(in crate::server) fn watchers() -> Registration {
     let options = DidChangeWatchedFilesRegistrationOptions {
         watchers: vec![
             watch("**/faramesh.toml"),
+            watch("**/faramesh.lock"),
             watch("**/*.fpl"),
             watch("**/*.fms"),
             watch("**/*.fpl.yaml"),
@@ -45,15 +47,30 @@ pub(in crate::server) fn watchers() -> Registration {
     }
 }
 
-/// Reads the workspace folders' policies again and publishes what changed: each policy,
-/// the manifests' mistakes, and empty diagnostics for files the server forgot.
+/// Reads the workspace folders' policies again and publishes what changed: each policy (with
+/// its imports that could not be read), the manifests' mistakes, and empty diagnostics for
+/// files the server forgot. A new failure to read a folder's imports at all is shown to the
+/// user (and logged).
 pub(in crate::server) async fn reload(backend: &Backend) {
     let reload = {
         let mut documents = lock(&backend.shared.documents);
         let mut reload = documents.reload();
         backend.shared.apply(std::mem::take(&mut reload.change));
+        backend
+            .shared
+            .set_imports(std::mem::take(&mut reload.imports));
         reload
     };
+    for message in reload.failures {
+        backend
+            .client
+            .log_message(MessageType::WARNING, message.clone())
+            .await;
+        backend
+            .client
+            .show_message(MessageType::WARNING, message)
+            .await;
+    }
     for uri in reload.forgotten {
         send(&backend.client, &backend.shared, uri, Vec::new(), None).await;
     }

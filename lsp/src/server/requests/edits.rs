@@ -31,7 +31,7 @@ pub(in crate::server) async fn code_action(
             Ok(Some(
                 assists
                     .into_iter()
-                    .map(|assist| convert::code_action(ctx, assist))
+                    .filter_map(|assist| convert::code_action(ctx, assist))
                     .collect(),
             ))
         })
@@ -68,11 +68,18 @@ pub(in crate::server) async fn range_formatting(
     edits_or_message(backend, formatted).await
 }
 
-/// Formatter edits as LSP edits, or why the file cannot be formatted.
+/// Formatter edits as LSP edits, or why the file cannot be formatted (an imported artifact
+/// is read-only).
 fn text_edits(
     ctx: &Ctx,
     edits: std::result::Result<Vec<fpl_fmt::TextEdit>, fpl_fmt::FormatError>,
 ) -> std::result::Result<Vec<TextEdit>, String> {
+    if ctx.files.get(ctx.file).is_some_and(|view| view.imported) {
+        return Err(
+            "faramesh: not formatted: the file is an artifact the policy imports, read-only"
+                .to_string(),
+        );
+    }
     match edits {
         Ok(edits) => Ok(edits
             .into_iter()

@@ -93,7 +93,7 @@ pub(in crate::server) async fn rename(
             let Some(edits) = ctx.snapshot.rename(ctx.file, offset, &new_name)? else {
                 return Ok(None);
             };
-            Ok(Some(convert::workspace_edit(ctx, &edits)))
+            Ok(convert::workspace_edit(ctx, &edits))
         })
         .await
 }
