@@ -1,10 +1,10 @@
 //! The YAML/JSON form of a policy (SPEC §11): `*.fpl.yaml`, `*.fpl.json`, `governance.fms.yaml`.
 //!
 //! The front end reads a document with positions ([`yaml`]), into typed data ([`model`], by
-//! serde through [`de`]), and writes it as FPL text with a [`PositionMap`] ([`fpl`]). The
+//! serde through `de`), and writes it as FPL text with a [`PositionMap`] (`fpl`). The
 //! analysis host parses that text like any FPL file and maps every range it reports back into
 //! the document, so YAML/JSON policies go through the one semantic pipeline and their
-//! diagnostics point at the YAML line and column. [`write`] goes the other way, for
+//! diagnostics point at the YAML line and column. [`mod@write`] goes the other way, for
 //! `faramesh convert`.
 //!
 //! ```

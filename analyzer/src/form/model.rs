@@ -1,4 +1,4 @@
-//! The YAML/JSON form of a policy (SPEC §11) as typed data: what [`super::read`] accepts and
+//! The YAML/JSON form of a policy (SPEC §11) as typed data: what [`super::read_document`] accepts and
 //! what `faramesh schema policy` prints (generated from these types with `schemars`). Every
 //! leaf is a [`Scalar`] that keeps its text, quoting and position, so the front end can turn the
 //! document into FPL with each piece mapped back to where it was written.

@@ -2,11 +2,11 @@
 //! that never or always hold, duplicate rules, stricter rules shadowed in part, and the semantic
 //! diff of two policy versions.
 //!
-//! Rules are projected to position-free values ([`input`]), encoded by [`encode`] into
-//! solver-independent [`term`]s, and checked one group of overlapping rules at a time, one file
-//! per finding kind ([`checks`]). A question is answered by concrete sample points when one
-//! settles it, else through the [`solver::Solver`] trait; z3 lives only in [`solver`], and the
-//! solver is handed to the analysis by a [`solver::Backend`]. A result is proved (unsat),
+//! Rules are projected to position-free values (`input`), encoded by `encode` into
+//! solver-independent `term`s, and checked one group of overlapping rules at a time, one file
+//! per finding kind (`checks`). A question is answered by concrete sample points when one
+//! settles it, else through the `solver::Solver` trait; z3 lives only in `solver`, and the
+//! solver is handed to the analysis by a `solver::Backend`. A result is proved (unsat),
 //! refuted with a witness, or unknown (reported as `S0306`, never taken as a pass). Every
 //! witness is a typed request ([`Witness`]) replayed through `fpl-runtime` before it is shown.
 

@@ -1,4 +1,4 @@
-//! GitHub: the environment of a workflow run ([`env`]) and the sticky pull-request comment
+//! GitHub: the environment of a workflow run ([`mod@env`]) and the sticky pull-request comment
 //! ([`comment`]), written through octocrab.
 
 pub mod comment;
