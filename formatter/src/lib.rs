@@ -26,7 +26,7 @@ mod verify;
 pub use edits::minimal_edits;
 pub use error::FormatError;
 pub use fpl_syntax::{SyntaxError, TextRange, TextSize};
-pub use printer::LINE_WIDTH;
+pub use printer::{LINE_WIDTH, LineEnd};
 pub use range::{TextEdit, format_range};
 
 use fpl_syntax::SyntaxNode;

@@ -41,7 +41,8 @@ impl LineEnd {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    /// The characters that end a line.
+    pub fn as_str(self) -> &'static str {
         match self {
             LineEnd::Lf => "\n",
             LineEnd::CrLf => "\r\n",

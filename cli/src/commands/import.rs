@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use fpl_analyzer::SourceFile;
+use fpl_fmt::LineEnd;
 use fpl_registry::imports::import_statements;
 use fpl_registry::manifest::Manifest;
 use fpl_registry::reference::parse_loose;
@@ -121,9 +122,9 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     }
     if files[index].text != original {
         fpl_server::report!(
-            "faramesh: added `import \"{}\"` to {}",
-            args.reference,
-            target.display()
+            "faramesh: {} now imports `{}`",
+            target.display(),
+            args.reference
         );
     }
     ExitCode::SUCCESS
@@ -133,7 +134,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
 /// document, or an `imports:` that is not a list; the user edits it.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "`{}` is a YAML/JSON policy that `faramesh import` cannot edit safely (a JSON document, or an `imports:` that is not a list): add `- {{ ref: {reference} }}` to its `imports:` list and run `faramesh lock`, or name an FPL file with `--file`",
+    "`{}` is a YAML/JSON policy that `faramesh import` cannot edit safely (a JSON document, or an `imports:` that is not a list): add the entry to its imports list by hand (YAML `- {{ ref: {reference} }}`, JSON `{{\"ref\": \"{reference}\"}}`) and run `faramesh lock`, or name an FPL file with `--file`",
     path.display()
 )]
 struct FormTarget {
@@ -182,14 +183,19 @@ pub fn add_import(text: &str, reference: &str) -> String {
         let range = std::ops::Range::<usize>::from(same.range);
         return format!("{}{quoted}{}", &text[..range.start], &text[range.end..]);
     }
-    let line = format!("import {quoted}\n");
+    let nl = LineEnd::of(text).as_str();
+    let line = format!("import {quoted}{nl}");
     let at = match imports.last() {
         Some(last) => line_end(text, usize::from(last.range.end())),
         None => leading_comments_end(text),
     };
     let rest = &text[at..];
-    let separator = if imports.is_empty() && !rest.trim().is_empty() && !rest.starts_with('\n') {
-        "\n"
+    let separator = if imports.is_empty()
+        && !rest.trim().is_empty()
+        && !rest.starts_with('\n')
+        && !rest.starts_with("\r\n")
+    {
+        nl
     } else {
         ""
     };
@@ -197,7 +203,7 @@ pub fn add_import(text: &str, reference: &str) -> String {
     let newline = if before.is_empty() || before.ends_with('\n') {
         ""
     } else {
-        "\n"
+        nl
     };
     format!("{before}{newline}{line}{separator}{rest}")
 }
@@ -262,6 +268,18 @@ mod tests {
         assert_eq!(
             add_import("", REF),
             "import \"r.io/policies/acme/x@1.1.0\"\n"
+        );
+    }
+
+    #[test]
+    fn a_crlf_file_gets_a_crlf_line() {
+        assert_eq!(
+            add_import("# header\r\n\r\nagent a {}\r\n", REF),
+            "# header\r\n\r\nimport \"r.io/policies/acme/x@1.1.0\"\r\n\r\nagent a {}\r\n"
+        );
+        assert_eq!(
+            add_import("agent a {}\r\n", REF),
+            "import \"r.io/policies/acme/x@1.1.0\"\r\n\r\nagent a {}\r\n"
         );
     }
 

@@ -8,6 +8,7 @@ use fpl_analyzer::form::{
     self,
     yaml::{self, Node, NodeKind},
 };
+use fpl_fmt::LineEnd;
 
 use super::import::{leading_comments_end, line_end};
 
@@ -22,8 +23,9 @@ pub fn add_form_import(
 ) -> Option<String> {
     let quoted = serde_json::to_string(reference).ok()?;
     let entry = format!("{{ ref: {quoted} }}");
+    let nl = LineEnd::of(text).as_str();
     let edited = match yaml::read(text).ok()? {
-        None => insert_list(text, &entry),
+        None => insert_list(text, &entry, nl),
         Some(root) => {
             let NodeKind::Map(entries) = &root.kind else {
                 return None;
@@ -35,9 +37,10 @@ pub fn add_form_import(
                 .iter()
                 .find(|(key, _)| scalar(key) == Some("imports"))
             {
-                None => insert_list(text, &entry),
+                None => insert_list(text, &entry, nl),
                 Some((key, value)) => {
-                    edit_list(text, key, value, reference, &quoted, &entry, &same_entry)?
+                    let list = List { key, value, nl };
+                    list.edit(text, reference, &quoted, &entry, &same_entry)?
                 }
             }
         }
@@ -49,76 +52,97 @@ pub fn add_form_import(
         .then_some(edited)
 }
 
-/// A new `imports:` list of `entry` after the leading comments.
-fn insert_list(text: &str, entry: &str) -> String {
-    let at = leading_comments_end(text);
+/// A new `imports:` list of `entry` after the leading comments and a `---` that starts the
+/// document; lines end with `nl`.
+fn insert_list(text: &str, entry: &str, nl: &str) -> String {
+    let mut at = leading_comments_end(text);
+    let next = &text[at..];
+    let marker = next.split_inclusive('\n').next().unwrap_or("");
+    if marker.trim_end() == "---" {
+        at += marker.len();
+    }
     let newline = if at == 0 || text[..at].ends_with('\n') {
         ""
     } else {
-        "\n"
+        nl
     };
     format!(
-        "{}{newline}imports:\n  - {entry}\n{}",
+        "{}{newline}imports:{nl}  - {entry}{nl}{}",
         &text[..at],
         &text[at..]
     )
 }
 
-/// `text` with the `imports:` list `value` (under `key`) holding `reference`.
-fn edit_list(
-    text: &str,
-    key: &Node,
-    value: &Node,
-    reference: &str,
-    quoted: &str,
-    entry: &str,
-    same_entry: &impl Fn(&str) -> bool,
-) -> Option<String> {
-    let items = match &value.kind {
-        NodeKind::Seq(items) => items,
-        // `imports:` with nothing after it.
-        NodeKind::Scalar(scalar) if scalar.text.is_empty() && !scalar.quoted => {
-            let at = line_end(text, usize::from(key.range.end()));
-            let indent = " ".repeat(column(text, usize::from(key.range.start())) + 2);
-            let newline = if text[..at].ends_with('\n') { "" } else { "\n" };
-            return Some(format!(
-                "{}{newline}{indent}- {entry}\n{}",
-                &text[..at],
-                &text[at..]
-            ));
-        }
-        _ => return None,
-    };
-    for item in items {
-        let Some(written) = item_reference(item) else {
-            continue;
+/// The `imports:` entry of a document: its key, its value, and the file's line end.
+struct List<'a> {
+    key: &'a Node,
+    value: &'a Node,
+    nl: &'a str,
+}
+
+impl List<'_> {
+    /// `text` with this list holding `reference`.
+    fn edit(
+        &self,
+        text: &str,
+        reference: &str,
+        quoted: &str,
+        entry: &str,
+        same_entry: &impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        let nl = self.nl;
+        let items = match &self.value.kind {
+            NodeKind::Seq(items) => items,
+            // `imports:` with nothing after it.
+            NodeKind::Scalar(scalar) if scalar.text.is_empty() && !scalar.quoted => {
+                let at = line_end(text, usize::from(self.key.range.end()));
+                let indent = " ".repeat(column(text, usize::from(self.key.range.start())) + 2);
+                let newline = if text[..at].ends_with('\n') { "" } else { nl };
+                return Some(inserted(
+                    text,
+                    at,
+                    &format!("{newline}{indent}- {entry}{nl}"),
+                ));
+            }
+            _ => return None,
         };
-        let wanted = scalar(written)?;
-        if wanted == reference {
-            return Some(text.to_string());
+        for item in items {
+            let Some(written) = item_reference(item) else {
+                continue;
+            };
+            let wanted = scalar(written)?;
+            if wanted == reference {
+                return Some(text.to_string());
+            }
+            if same_entry(wanted) {
+                return Some(replaced(text, written.range, quoted));
+            }
         }
-        if same_entry(wanted) {
-            return Some(replaced(text, written.range, quoted));
+        let start = usize::from(self.value.range.start());
+        if text[start..].starts_with('[') {
+            return Some(match items.last() {
+                // Items one to a line get the new one on a line of its own, indented as they are.
+                Some(last) if text[start..usize::from(last.range.start())].contains('\n') => {
+                    let at = content_end(text, last);
+                    let indent = line_indent(text, usize::from(last.range.start()));
+                    inserted(text, at, &format!(",{nl}{indent}{entry}"))
+                }
+                Some(last) => inserted(text, content_end(text, last), &format!(", {entry}")),
+                None => inserted(text, start + 1, entry),
+            });
         }
+        let first = items.first()?;
+        let first_start = usize::from(first.range.start());
+        let line_start = text[..first_start].rfind('\n').map_or(0, |at| at + 1);
+        let prefix = &text[line_start..first_start];
+        if prefix.trim_start_matches(' ').trim_end_matches(' ') != "-" {
+            return None;
+        }
+        let last = items.last()?;
+        let at = line_end(text, content_end(text, last));
+        let newline = if text[..at].ends_with('\n') { "" } else { nl };
+        Some(inserted(text, at, &format!("{newline}{prefix}{entry}{nl}")))
     }
-    let start = usize::from(value.range.start());
-    if text[start..].starts_with('[') {
-        return Some(match items.last() {
-            Some(last) => inserted(text, content_end(text, last), &format!(", {entry}")),
-            None => inserted(text, start + 1, entry),
-        });
-    }
-    let first = items.first()?;
-    let first_start = usize::from(first.range.start());
-    let line_start = text[..first_start].rfind('\n').map_or(0, |at| at + 1);
-    let prefix = &text[line_start..first_start];
-    if prefix.trim_start_matches(' ').trim_end_matches(' ') != "-" {
-        return None;
-    }
-    let last = items.last()?;
-    let at = line_end(text, content_end(text, last));
-    let newline = if text[..at].ends_with('\n') { "" } else { "\n" };
-    Some(inserted(text, at, &format!("{newline}{prefix}{entry}\n")))
 }
 
 /// The `ref` value of an `imports:` item written as a mapping.
@@ -156,6 +180,13 @@ fn scalar(node: &Node) -> Option<&str> {
 /// The 0-based column (bytes) of `offset` in its line.
 fn column(text: &str, offset: usize) -> usize {
     offset - text[..offset].rfind('\n').map_or(0, |at| at + 1)
+}
+
+/// The spaces that indent the line `offset` is on.
+fn line_indent(text: &str, offset: usize) -> &str {
+    let start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+    let line = &text[start..offset];
+    &line[..line.len() - line.trim_start_matches(' ').len()]
 }
 
 fn replaced(text: &str, range: fpl_syntax::TextRange, with: &str) -> String {
@@ -252,6 +283,42 @@ mod tests {
                 proptest::prop_assert!(imports.iter().any(|import| import.reference.0.text == REF));
             }
         }
+    }
+
+    #[test]
+    fn a_document_start_marker_stays_first() {
+        assert_eq!(
+            added("# the desk\n---\nagents: {}\n").as_deref(),
+            Some(
+                "# the desk\n---\nimports:\n  - { ref: \"r.io/policies/acme/x@1.1.0\" }\nagents: {}\n"
+            )
+        );
+    }
+
+    #[test]
+    fn a_flow_list_of_one_item_a_line_gets_a_line_for_the_new_one() {
+        assert_eq!(
+            added("imports: [\n    { ref: r.io/policies/a/b@1.0.0 },\n]\n").as_deref(),
+            Some(
+                "imports: [\n    { ref: r.io/policies/a/b@1.0.0 },\n    { ref: \"r.io/policies/acme/x@1.1.0\" },\n]\n"
+            )
+        );
+    }
+
+    #[test]
+    fn crlf_files_get_crlf_lines() {
+        assert_eq!(
+            added("agents:\r\n  bot: {}\r\n").as_deref(),
+            Some(
+                "imports:\r\n  - { ref: \"r.io/policies/acme/x@1.1.0\" }\r\nagents:\r\n  bot: {}\r\n"
+            )
+        );
+        assert_eq!(
+            added("imports:\r\n  - { ref: r.io/policies/a/b@1.0.0 }\r\n").as_deref(),
+            Some(
+                "imports:\r\n  - { ref: r.io/policies/a/b@1.0.0 }\r\n  - { ref: \"r.io/policies/acme/x@1.1.0\" }\r\n"
+            )
+        );
     }
 
     #[test]

@@ -134,7 +134,7 @@ fn lock_refuses_yaml_imports_it_cannot_read_and_import_leaves_json_alone() {
     env.fails(
         &["import", &stripe("1.1.0")],
         "YAML/JSON policy",
-        "to its `imports:` list",
+        &format!("JSON `{{\"ref\": \"{}\"}}`", stripe("1.1.0")),
     );
 }
 
