@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use fpl_analyzer::Code;
+use fpl_analyzer::{Code, Severity};
 
 /// Arguments of `faramesh explain`.
 #[derive(Debug, clap::Args)]
@@ -98,19 +98,23 @@ pub fn explanation(code: Code) -> String {
 /// `faramesh check` of an FPL file.
 fn examples_note(code: Code) -> Option<&'static str> {
     if code.examples_are_yaml() {
-        Some(
+        return Some(
             "The examples are YAML policies: save one as `policy.fpl.yaml` and run `faramesh check`.",
-        )
-    } else if code.needs_registry() && code != Code::E0401 && !code.docs().invalid.is_empty() {
-        // E0401, a malformed reference, is reported by `check` without resolving anything.
-        Some(
-            "Reported when imports are resolved: by `faramesh lock` and `faramesh import`, and by \
-             `faramesh check` once `faramesh.lock` pins the import (before that, `check` reports \
-             `E0408`). The examples are run through `faramesh lock`, then `faramesh check`.",
-        )
-    } else {
-        None
+        );
     }
+    // E0401, a malformed reference, is reported by `check` without resolving anything.
+    if !code.needs_registry() || code == Code::E0401 || code.docs().invalid.is_empty() {
+        return None;
+    }
+    Some(if code.default_severity() == Severity::Warning {
+        "Reported by `faramesh check` and the language server once `faramesh.lock` pins the \
+         import (before that, `check` reports `E0408`). The examples are run through \
+         `faramesh lock`, then `faramesh check`."
+    } else {
+        "Reported when imports are resolved, by `faramesh lock` and `faramesh import`; for an \
+         import `faramesh.lock` does not pin, `faramesh check` reports `E0408` instead. The \
+         examples are run through `faramesh lock`."
+    })
 }
 
 fn indent(text: &str) -> String {
