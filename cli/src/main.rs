@@ -48,7 +48,7 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// List, show, approve and deny the approvals of a decision service's deferred calls.
     Approvals(commands::approvals::ApprovalsArgs),
-    /// Make an Ed25519 key for signing bundles; prints its public key line for `[trust]`.
+    /// Make an Ed25519 key for signing bundles and registry artifacts; prints its public key line for `[trust]`.
     Keygen(commands::keygen::KeygenArgs),
     /// Compare two versions of a policy (files, directories or git revisions) by their decisions.
     Diff(commands::diff::DiffArgs),

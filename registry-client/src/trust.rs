@@ -5,7 +5,7 @@
 use ed25519_dalek::Signature;
 use fpl_runtime::base64;
 use fpl_syntax::ast::{self, AstNode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The largest `.sig` accepted, in bytes.
 pub const MAX_SIGNATURE_SIZE: u64 = 64 * 1024;
@@ -41,7 +41,7 @@ pub fn policy_keys(tree: &ast::SourceFile) -> (Vec<TrustedKey>, Vec<String>) {
 }
 
 /// A detached signature: `{key_id, algorithm, value_b64, public_key_b64}`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct DetachedSignature {
     /// The signer's key id.
     pub key_id: String,
@@ -67,6 +67,26 @@ pub enum Verdict {
 }
 
 impl DetachedSignature {
+    /// The signature of `bytes` by `key`, under the key's id (`ed25519-…`, as `faramesh keygen`
+    /// prints it in the key's trust line).
+    pub fn sign(bytes: &[u8], key: &fpl_runtime::bundle::SigningKey) -> DetachedSignature {
+        use ed25519_dalek::Signer as _;
+        DetachedSignature {
+            key_id: fpl_runtime::bundle::TrustedKey::of(key).id,
+            algorithm: "ed25519".to_string(),
+            value_b64: base64::encode(&key.sign(bytes).to_bytes()),
+            public_key_b64: Some(base64::encode(key.verifying_key().as_bytes())),
+        }
+    }
+
+    /// The `.sig` file's text: one JSON object and a line end.
+    pub fn to_text(&self) -> String {
+        // Four strings: serializing cannot fail.
+        let mut text = serde_json::to_string(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
     /// Parses a `.sig` file.
     pub fn parse(bytes: &[u8]) -> Result<DetachedSignature, String> {
         let signature: DetachedSignature =

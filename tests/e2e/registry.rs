@@ -824,3 +824,60 @@ fn diff_and_ci_report_read_each_revision_with_its_locked_imports() {
         .collect();
     assert!(codes.contains(&"E0408"), "{gate}");
 }
+
+/// A registry one runs: an artifact signed by `faramesh registry sign` with a key from
+/// `faramesh keygen` verifies against that key's trust line, and one changed after signing is
+/// refused.
+#[test]
+fn artifacts_signed_by_registry_sign_verify_with_the_keygen_trust_line() {
+    let env = Env::new();
+    let registry = env.project.with_file_name("acme-registry");
+    let artifact = registry.join("catalog/artifacts/policies/acme/crm/1.0.0/policy.fpl");
+    std::fs::create_dir_all(artifact.parent().expect("a directory")).expect("artifact dir");
+    std::fs::write(
+        &artifact,
+        "agent crm-bot {\n  default deny\n  permit crm/read\n}\n",
+    )
+    .expect("artifact");
+    let catalog = serde_json::json!({
+        "registry_id": "git.example.com/acme/registry",
+        "policies": [{
+            "name": "acme/crm",
+            "latest_version": "1.0.0",
+            "description": "CRM reads",
+            "versions": {"1.0.0": "artifacts/policies/acme/crm/1.0.0/policy.fpl"},
+        }],
+        "frameworks": [], "providers": [], "packs": [],
+    });
+    std::fs::write(registry.join("catalog/catalog.json"), catalog.to_string()).expect("catalog");
+    let trust_line = env.ok(&["keygen", "--out", "../publisher.ed25519"]);
+    let signed = env.ok(&[
+        "registry",
+        "sign",
+        artifact.to_str().expect("UTF-8"),
+        "--key",
+        "../publisher.ed25519",
+    ]);
+    assert!(signed.starts_with("signed "), "{signed}");
+    std::fs::write(
+        env.project.join("faramesh.toml"),
+        format!(
+            "[registries.acme]\nid = \"git.example.com/acme/registry\"\nurl = \"{}\"\n\n[trust]\nkeys = [{}]\n",
+            registry.display(),
+            trust_line.trim()
+        ),
+    )
+    .expect("manifest");
+    env.ok(&[
+        "import",
+        "git.example.com/acme/registry/policies/acme/crm@1.0.0",
+    ]);
+    let read = decide(&env, r#"{"agent":"crm-bot","tool":"crm/read"}"#);
+    assert_eq!(read["effect"], "permit", "{read}");
+
+    // The artifact changed after it was signed: refused, nothing written.
+    std::fs::write(&artifact, "agent crm-bot {\n  default permit\n}\n").expect("changed artifact");
+    env.clear_cache();
+    let _ = std::fs::remove_file(env.project.join("faramesh.lock"));
+    env.fails(&["lock"], "E0406", "signature");
+}

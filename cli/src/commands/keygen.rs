@@ -1,12 +1,13 @@
-//! `faramesh keygen --out KEY`: a new Ed25519 signing key for bundles. The private key goes to
-//! `KEY` (mode 0600, written atomically, never over an existing file), the public key line to
-//! `KEY.pub` and to standard output, ready for `[trust] keys`.
+//! `faramesh keygen --out KEY`: a new Ed25519 signing key for bundles and registry artifacts.
+//! The private key goes to `KEY` (mode 0600, written atomically, never over an existing file),
+//! the public key line to `KEY.pub` and to standard output, ready for `[trust] keys`. Also the
+//! reader of such key files for the commands that sign.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use fpl_runtime::bundle::{SigningKey, TrustedKey, signing_key_text};
+use fpl_runtime::bundle::{KeyError, SigningKey, TrustedKey, parse_signing_key, signing_key_text};
 
 /// Arguments of `faramesh keygen`.
 #[derive(Debug, clap::Args)]
@@ -28,6 +29,31 @@ enum KeygenError {
         path: PathBuf,
         cause: std::io::Error,
     },
+}
+
+/// The most bytes a signing key file may hold.
+const MAX_KEY_FILE: u64 = 4096;
+
+/// A signing key file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the signing key `{}`: {message}", path.display())]
+pub struct KeyFileError {
+    path: PathBuf,
+    message: String,
+}
+
+/// Reads the private key `keygen` wrote to `path`.
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, KeyFileError> {
+    let error = |message: String| KeyFileError {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes = fpl_registry::files::read_limited(path, MAX_KEY_FILE)
+        .map_err(|cause| error(cause.to_string()))?
+        .ok_or_else(|| error(format!("larger than {MAX_KEY_FILE} bytes")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| error(KeyError::NotASigningKey("not UTF-8").to_string()))?;
+    parse_signing_key(&text).map_err(|problem| error(problem.to_string()))
 }
 
 /// Runs the command.

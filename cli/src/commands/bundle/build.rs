@@ -4,24 +4,21 @@
 //! it was built on.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use fpl_analyzer::{Analysis, Origin, Severity, compile::compile};
 use fpl_runtime::bundle::{
-    AnalysisSummary, BUNDLE_FORMAT_VERSION, BundleError, ImportDigest, KeyError, Manifest,
-    PolicyInfo, SigningKey, SourceDigest, TrustedKey, parse_signing_key, sha256_digest,
-    write_bundle,
+    AnalysisSummary, BUNDLE_FORMAT_VERSION, BundleError, ImportDigest, Manifest, PolicyInfo,
+    SigningKey, SourceDigest, TrustedKey, sha256_digest, write_bundle,
 };
 use fpl_runtime::{Decimal, Timestamp};
 
 use super::revision::{self, Revision, RevisionError};
 use crate::commands::check::{CheckSettings, analyse};
 use crate::commands::imports::LoadError;
+use crate::commands::keygen::{KeyFileError, read_signing_key};
 use crate::render::{Format, render};
-
-/// The largest private key file read.
-const MAX_KEY_FILE: u64 = 4096;
 
 /// Arguments of `faramesh bundle build`.
 #[derive(Debug, clap::Args)]
@@ -49,8 +46,8 @@ pub struct BuildArgs {
 enum BuildError {
     #[error(transparent)]
     Revision(#[from] RevisionError),
-    #[error("cannot read the signing key `{path}`: {message}")]
-    Key { path: PathBuf, message: String },
+    #[error(transparent)]
+    Key(#[from] KeyFileError),
     #[error(transparent)]
     Project(#[from] fpl_registry::Error),
     #[error("the SMT analysis could not run ({0}); no bundle without every check")]
@@ -175,20 +172,7 @@ fn signing_key(args: &BuildArgs) -> Result<Option<SigningKey>, BuildError> {
             None => return Ok(None),
         },
     };
-    read_signing_key(&path).map(Some)
-}
-
-fn read_signing_key(path: &Path) -> Result<SigningKey, BuildError> {
-    let error = |message: String| BuildError::Key {
-        path: path.to_path_buf(),
-        message,
-    };
-    let bytes = fpl_registry::files::read_limited(path, MAX_KEY_FILE)
-        .map_err(|source| error(source.to_string()))?
-        .ok_or_else(|| error(format!("larger than {MAX_KEY_FILE} bytes")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| error(KeyError::NotASigningKey("not UTF-8").to_string()))?;
-    parse_signing_key(&text).map_err(|problem| error(problem.to_string()))
+    Ok(Some(read_signing_key(&path)?))
 }
 
 fn error_count(analysis: &Analysis) -> usize {

@@ -1,8 +1,9 @@
-//! `faramesh registry`: list, search and describe a registry's catalog, and serve a registry
-//! directory over HTTP.
+//! `faramesh registry`: list, search and describe a registry's catalog, serve a registry
+//! directory over HTTP, and sign the artifacts of a registry one runs.
 
 mod catalog;
 mod serve;
+mod sign;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,8 @@ enum RegistryCommand {
     Info(catalog::InfoArgs),
     /// Serve a registry directory over HTTP (for internal mirrors).
     Serve(serve::ServeArgs),
+    /// Sign artifacts of a registry with a key from `faramesh keygen` (writes `<ARTIFACT>.sig`).
+    Sign(sign::SignArgs),
 }
 
 /// Runs the command.
@@ -32,5 +35,6 @@ pub fn run(args: &RegistryArgs) -> ExitCode {
         RegistryCommand::Search(args) => catalog::search(args),
         RegistryCommand::Info(args) => catalog::info(args),
         RegistryCommand::Serve(args) => serve::run(args),
+        RegistryCommand::Sign(args) => sign::run(args),
     }
 }
