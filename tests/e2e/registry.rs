@@ -881,3 +881,91 @@ fn artifacts_signed_by_registry_sign_verify_with_the_keygen_trust_line() {
     let _ = std::fs::remove_file(env.project.join("faramesh.lock"));
     env.fails(&["lock"], "E0406", "signature");
 }
+
+/// `registry publish` adds a version to a registry one runs, checked, signed and listed, so a
+/// project imports it; a published version is never replaced, and a file with errors is not
+/// published.
+#[test]
+fn registry_publish_adds_a_version_projects_import() {
+    let env = Env::new();
+    let trust_line = env.ok(&["keygen", "--out", "../publisher.ed25519"]);
+    std::fs::write(
+        env.project.join("faramesh.toml"),
+        format!(
+            "[registries.default]\nurl = \"{}\"\n\n[trust]\nkeys = [\"{}\", {}]\n",
+            env.registry.root().display(),
+            env.registry.trust_entry(),
+            trust_line.trim()
+        ),
+    )
+    .expect("manifest");
+    std::fs::write(
+        env.project.join("../crm.fpl"),
+        "agent crm-bot {\n  default deny\n  permit crm/read\n}\n",
+    )
+    .expect("the file to publish");
+    let crm = format!("{REGISTRY_ID}/policies/acme/crm@1.0.0");
+    let root = env.registry.root().display().to_string();
+    let publish = |file: &str| {
+        env.faramesh(&[
+            "registry",
+            "publish",
+            &root,
+            &crm,
+            "--file",
+            file,
+            "--key",
+            "../publisher.ed25519",
+            "--description",
+            "CRM reads",
+        ])
+    };
+    let published = publish("../crm.fpl");
+    assert!(published.status.success(), "{published:?}");
+    assert!(
+        String::from_utf8_lossy(&published.stdout).starts_with(&format!("published {crm}")),
+        "{published:?}"
+    );
+    env.ok(&["import", &crm]);
+    let read = decide(&env, r#"{"agent":"crm-bot","tool":"crm/read"}"#);
+    assert_eq!(read["effect"], "permit", "{read}");
+    let listed = env.ok(&["registry", "info", &crm.replace("@1.0.0", "")]);
+    assert!(
+        listed.contains("CRM reads") && listed.contains("1.0.0"),
+        "{listed}"
+    );
+
+    // Never again, and never a file with errors: the catalog stays as it is.
+    let catalog = env.registry.root().join("catalog/catalog.json");
+    let before = std::fs::read(&catalog).expect("catalog");
+    let again = publish("../crm.fpl");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        squash(&String::from_utf8_lossy(&again.stderr)).contains(&squash("already published")),
+        "{again:?}"
+    );
+    std::fs::write(
+        env.project.join("../broken.fpl"),
+        "agent crm-bot {\n  permit\n}\n",
+    )
+    .expect("a file with errors");
+    let crm_2 = crm.replace("1.0.0", "2.0.0");
+    let broken = env.faramesh(&[
+        "registry",
+        "publish",
+        &root,
+        &crm_2,
+        "--file",
+        "../broken.fpl",
+        "--key",
+        "../publisher.ed25519",
+    ]);
+    assert_eq!(broken.status.code(), Some(1), "{broken:?}");
+    assert_eq!(std::fs::read(&catalog).expect("catalog"), before);
+    assert!(
+        !env.registry
+            .root()
+            .join("catalog/artifacts/policies/acme/crm/2.0.0")
+            .exists()
+    );
+}

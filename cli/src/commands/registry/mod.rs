@@ -1,10 +1,12 @@
 //! `faramesh registry`: list, search and describe a registry's catalog, serve a registry
-//! directory over HTTP, and sign the artifacts of a registry one runs.
+//! directory over HTTP, and publish into and sign the artifacts of a registry one runs.
 
 mod catalog;
+mod publish;
 mod serve;
 mod sign;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `faramesh registry`.
@@ -26,6 +28,8 @@ enum RegistryCommand {
     Serve(serve::ServeArgs),
     /// Sign artifacts of a registry with a key from `faramesh keygen` (writes `<ARTIFACT>.sig`).
     Sign(sign::SignArgs),
+    /// Add a version of a policy or framework to a registry directory: checked, signed, listed.
+    Publish(publish::PublishArgs),
 }
 
 /// Runs the command.
@@ -36,5 +40,25 @@ pub fn run(args: &RegistryArgs) -> ExitCode {
         RegistryCommand::Info(args) => catalog::info(args),
         RegistryCommand::Serve(args) => serve::run(args),
         RegistryCommand::Sign(args) => sign::run(args),
+        RegistryCommand::Publish(args) => publish::run(args),
     }
+}
+
+/// A file a registry command could not read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read `{}`: {why}", path.display())]
+struct ReadError {
+    path: PathBuf,
+    why: String,
+}
+
+/// The bytes of `path`, at most `limit` of them.
+fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    fpl_registry::files::read_limited(path, limit)
+        .map_err(|cause| cause.to_string())
+        .and_then(|read| read.ok_or_else(|| format!("larger than {limit} bytes")))
+        .map_err(|why| ReadError {
+            path: path.to_path_buf(),
+            why,
+        })
 }

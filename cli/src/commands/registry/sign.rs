@@ -28,8 +28,8 @@ pub struct SignArgs {
 enum SignError {
     #[error(transparent)]
     Key(#[from] KeyFileError),
-    #[error("cannot read `{}`: {cause}", path.display())]
-    Read { path: PathBuf, cause: String },
+    #[error(transparent)]
+    Read(#[from] super::ReadError),
     #[error("cannot write `{}`: {cause}", path.display())]
     Write {
         path: PathBuf,
@@ -57,14 +57,7 @@ pub fn run(args: &SignArgs) -> ExitCode {
 /// Writes the signature of `artifact` beside it; the line to print.
 fn sign(artifact: &Path, key: &SigningKey) -> Result<String, SignError> {
     // No artifact the registry client would read is larger than a provider binary may be.
-    let limit = size_limit(Kind::Providers);
-    let bytes = fpl_registry::files::read_limited(artifact, limit)
-        .map_err(|cause| cause.to_string())
-        .and_then(|read| read.ok_or_else(|| format!("larger than {limit} bytes")))
-        .map_err(|cause| SignError::Read {
-            path: artifact.to_path_buf(),
-            cause,
-        })?;
+    let bytes = super::read(artifact, size_limit(Kind::Providers))?;
     let signature = DetachedSignature::sign(&bytes, key);
     let mut path = artifact.as_os_str().to_owned();
     path.push(".sig");
