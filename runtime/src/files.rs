@@ -68,6 +68,7 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     })?;
     // A hard link never replaces a file: it fails with `AlreadyExists` when one is there.
     std::fs::hard_link(&staged.path, path)?;
+    std::fs::remove_file(&staged.path)?;
     staged.committed(path)
 }
 
@@ -123,14 +124,10 @@ impl Staged {
         Ok(staged)
     }
 
-    /// The staged file now lives at `target`: its own name is dropped and the directory
-    /// flushed, so the new name survives a crash.
+    /// The staged file now lives at `target`, under its name only: the directory is flushed,
+    /// so the new name survives a crash.
     fn committed(mut self, target: &Path) -> std::io::Result<()> {
         self.committed = true;
-        match std::fs::remove_file(&self.path) {
-            Err(error) if error.kind() != ErrorKind::NotFound => return Err(error),
-            _ => {}
-        }
         File::open(directory_of(target))?.sync_all()
     }
 }
