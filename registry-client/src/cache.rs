@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::files::{read_limited, sha256_hex, write_atomic};
+use crate::trust::signature_path;
 
 /// The cache directory.
 #[derive(Debug, Clone)]
@@ -132,12 +133,6 @@ impl Cache {
             Err(cause) => Err(Error::Io { path, cause }),
         }
     }
-}
-
-fn signature_path(artifact: &Path) -> PathBuf {
-    let mut name = artifact.as_os_str().to_owned();
-    name.push(".sig");
-    PathBuf::from(name)
 }
 
 #[cfg(test)]

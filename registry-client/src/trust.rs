@@ -2,6 +2,8 @@
 //! `faramesh.toml` and `trust { key … }` in the project's own policy files: never from the
 //! `public_key_b64` of a `.sig`, never from the registry's `keys.json`, never from an import.
 
+use std::path::{Path, PathBuf};
+
 use ed25519_dalek::Signature;
 use fpl_runtime::base64;
 use fpl_syntax::ast::{self, AstNode};
@@ -38,6 +40,13 @@ pub fn policy_keys(tree: &ast::SourceFile) -> (Vec<TrustedKey>, Vec<String>) {
         }
     }
     (keys, problems)
+}
+
+/// Where the detached signature of the file at `artifact` is: beside it, `<artifact>.sig`.
+pub fn signature_path(artifact: &Path) -> PathBuf {
+    let mut name = artifact.as_os_str().to_owned();
+    name.push(".sig");
+    PathBuf::from(name)
 }
 
 /// A detached signature: `{key_id, algorithm, value_b64, public_key_b64}`.

@@ -2,8 +2,9 @@
 //! framework profile to a registry one runs, as `cargo publish` adds a crate: the file checked,
 //! copied into the public layout (`catalog/artifacts/<kind>/<name>/<version>/policy.fpl`),
 //! signed (`.sig`, [`DetachedSignature`]), and listed in `catalog/catalog.json` (started by
-//! the first publish into an empty directory). A published version is never replaced. The artifact and its signature are new files written first; the
-//! catalog, rewritten atomically last, is what makes the version visible.
+//! the first publish into an empty directory). A published version is never replaced. The
+//! artifact and its signature are new files written first; the catalog, rewritten atomically
+//! last, is what makes the version visible.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 use fpl_analyzer::{CheckOptions, SourceFile, host::check_policy};
 use fpl_registry::catalog::{Catalog, MAX_CATALOG_SIZE};
 use fpl_registry::reference::{Kind, Reference, compare_versions};
+use fpl_registry::registry_path::RegistryPath;
 use fpl_registry::trust::DetachedSignature;
 use serde_json::{Value, json};
 
@@ -94,7 +96,16 @@ fn publish(args: &PublishArgs) -> Result<String, PublishError> {
             ));
         }
     };
-    let catalog_path = args.registry.join("catalog/catalog.json");
+    // Checked as every reader of the registry checks it: no reference makes a path that
+    // leaves the registry or that resolution would refuse.
+    let artifact = RegistryPath::artifact(&format!(
+        "artifacts/{}/{}/{}/{file_name}",
+        reference.package.kind.as_str(),
+        reference.package.name,
+        reference.version
+    ))
+    .map_err(|why| reference_error(format!("it makes no registry path: {why}")))?;
+    let catalog_path = args.registry.join(RegistryPath::catalog().as_str());
     // The first publish into an empty directory starts its catalog.
     let catalog_bytes = if catalog_path.exists() {
         read(&catalog_path, MAX_CATALOG_SIZE)?
@@ -135,20 +146,13 @@ fn publish(args: &PublishArgs) -> Result<String, PublishError> {
         });
     }
 
-    let relative = format!(
-        "artifacts/{}/{}/{}/{file_name}",
-        reference.package.kind.as_str(),
-        reference.package.name,
-        reference.version
-    );
-    let artifact = args.registry.join("catalog").join(&relative);
     let signature = DetachedSignature::sign(&bytes, &key);
-    let mut sig = artifact.as_os_str().to_owned();
-    sig.push(".sig");
-    write_new(&artifact, &bytes)?;
-    write_new(Path::new(&sig), signature.to_text().as_bytes())?;
+    write_new(&args.registry.join(artifact.as_str()), &bytes)?;
+    let sig = args.registry.join(artifact.signature().as_str());
+    write_new(&sig, signature.to_text().as_bytes())?;
+    let relative = artifact.in_catalog();
     let listed =
-        listed(&catalog_bytes, &reference, &relative, &args.description).map_err(|why| {
+        listed(&catalog_bytes, &reference, relative, &args.description).map_err(|why| {
             ReadError {
                 path: catalog_path.clone(),
                 why,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use fpl_registry::Kind;
 use fpl_registry::resolve::size_limit;
-use fpl_registry::trust::DetachedSignature;
+use fpl_registry::trust::{DetachedSignature, signature_path};
 use fpl_runtime::bundle::SigningKey;
 
 use crate::commands::keygen::{KeyFileError, read_signing_key};
@@ -59,9 +59,7 @@ fn sign(artifact: &Path, key: &SigningKey) -> Result<String, SignError> {
     // No artifact the registry client would read is larger than a provider binary may be.
     let bytes = super::read(artifact, size_limit(Kind::Providers))?;
     let signature = DetachedSignature::sign(&bytes, key);
-    let mut path = artifact.as_os_str().to_owned();
-    path.push(".sig");
-    let path = PathBuf::from(path);
+    let path = signature_path(artifact);
     fpl_runtime::files::write_atomic(&path, signature.to_text().as_bytes()).map_err(|cause| {
         SignError::Write {
             path: path.clone(),
