@@ -282,7 +282,7 @@ codes! {
         valid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
     }
     E0402 "unknown-registry" Error {
-        summary: "No `[registries.*]` table of faramesh.toml serves the import's registry (`default` serves `github.com/faramesh/faramesh-registry`; others say `id = \"…\"`), or its `url` cannot be used: `git+https://` and `git+ssh://` are not supported (use an `https://` base URL, a `git+file://` clone or a directory).",
+        summary: "No `[registries.*]` table of faramesh.toml serves the import's registry (`default` serves `github.com/faramesh/faramesh-registry`; others say `id = \"…\"`), or its `url` cannot be used: an unknown scheme, or `git+ssh://` (use an `https://` base URL, a `git+https://` or `git+file://` repository, or a directory).",
         invalid: "import \"git.example.com/acme/registry/policies/acme/crm@1.0.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
         valid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
     }
@@ -292,7 +292,7 @@ codes! {
         valid: "import \"github.com/faramesh/faramesh-registry/policies/faramesh/stripe@1.1.0\"\n\nagent support-bot {\n  default deny\n  permit tickets/read\n}\n",
     }
     E0404 "registry-unavailable" Error {
-        summary: "The registry could not be read: a connection error, a timeout, an HTTP error status, a body cut short or larger than its limit, `--offline` for a network registry, or a git commit pinned in faramesh.lock that no branch or tag contains any more (force-pushed away).",
+        summary: "The registry could not be read: a connection error, a timeout, an HTTP error status, a body cut short or larger than its limit, a failed `git fetch` of a `git+https://` registry, `--offline` for a network registry, or a git commit pinned in faramesh.lock that no branch or tag contains any more (force-pushed away).",
         invalid: "",
         valid: "",
     }

@@ -266,12 +266,12 @@ impl Error {
         Some(match self {
             Error::InvalidReference { help, .. } => help.clone(),
             Error::UnknownRegistry { registry, .. } if registry == crate::PUBLIC_REGISTRY => {
-                "add `[registries.default]` with `url = \"…\"` (an https base URL, a `git+file://` repository or a local directory) to faramesh.toml, or run `faramesh import <REF> --registry <URL>`".to_string()
+                "add `[registries.default]` with `url = \"…\"` (an https base URL, a `git+https://` or `git+file://` repository, or a local directory) to faramesh.toml, or run `faramesh import <REF> --registry <URL>`".to_string()
             }
             Error::UnknownRegistry { registry, .. } => format!(
                 "add a `[registries.<name>]` table with `id = \"{registry}\"` and `url = \"…\"` to faramesh.toml"
             ),
-            Error::UnsupportedSource { .. } => "use an `https://` base URL that serves the registry's files (a mirror made with `faramesh registry serve`, or the repository's raw file host), a `git+file://` clone, or a local directory".to_string(),
+            Error::UnsupportedSource { .. } => "use an `https://` base URL that serves the registry's files (a mirror made with `faramesh registry serve`, or the repository's raw file host), a `git+https://` or `git+file://` repository, or a local directory".to_string(),
             Error::NotInCatalog { suggestion: Some(name), .. } => {
                 format!("did you mean `{name}`? `faramesh registry search` lists the catalog")
             }

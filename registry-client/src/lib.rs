@@ -1,5 +1,5 @@
 //! FPL import resolution (SPEC §9): registries in the public Faramesh layout read from a
-//! directory, a git repository or an HTTP(S) server; Ed25519 signatures checked against the
+//! directory, a git repository (local, or fetched by `git` from a server) or an HTTP(S) server; Ed25519 signatures checked against the
 //! project's trusted keys only; `faramesh.lock`; a content-addressed cache; and a small HTTP
 //! server for registry mirrors; and the HTTP upload of `faramesh bundle publish`.
 

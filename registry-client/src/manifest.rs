@@ -34,7 +34,7 @@ pub struct RegistryConfig {
     pub name: String,
     /// The registry id its references start with (`default`: the public registry).
     pub id: String,
-    /// An `https://` base URL, a `git+file://` repository or a local directory.
+    /// An `https://` base URL, a `git+https://` or `git+file://` repository or a local directory.
     pub url: String,
     /// The time limit of one request (`timeout`, in seconds).
     pub timeout: Duration,

@@ -32,7 +32,8 @@ pub const MAX_PROVIDER_SIZE: u64 = 256 * 1024 * 1024;
 pub enum Fetch {
     /// Nothing: the lockfile and the cache only (`check`, `eval`, `test`).
     Never,
-    /// Local directories and `git+file://` repositories, not the network (`--offline`).
+    /// Local directories and `git+file://` repositories, not the network (`--offline`;
+    /// `git+https://` registries included).
     Offline,
     /// Every source.
     Online,
@@ -147,7 +148,7 @@ pub fn read_catalog(
     fetch: Fetch,
     progress: &dyn Progress,
 ) -> Result<Catalog, Error> {
-    let source = Source::open(&registry.url, &registry.name, root, registry.timeout)?;
+    let source = Source::open(&registry.url, &registry.name, root, cache, registry.timeout)?;
     let from_cache = fetch == Fetch::Never || (fetch == Fetch::Offline && source.is_network());
     if from_cache {
         let bytes = cache
@@ -341,8 +342,13 @@ impl Resolver<'_> {
                             reference: id.to_string(),
                             registry: id.to_string(),
                         })?;
-                let source =
-                    Source::open(&config.url, &config.name, &project.root, config.timeout)?;
+                let source = Source::open(
+                    &config.url,
+                    &config.name,
+                    &project.root,
+                    self.cache,
+                    config.timeout,
+                )?;
                 Ok(vacant.insert(OpenRegistry {
                     config,
                     source,

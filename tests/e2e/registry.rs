@@ -13,6 +13,7 @@ use fpl_testdata::registry::{
     trust_entry,
 };
 
+mod git_server;
 mod lsp;
 mod yaml;
 
@@ -65,17 +66,28 @@ impl Env {
     }
 
     fn faramesh(&self, args: &[&str]) -> Output {
+        self.faramesh_with(args, &[])
+    }
+
+    /// Runs `faramesh` in the project with the variables `vars` set too.
+    fn faramesh_with(&self, args: &[&str], vars: &[(&str, &Path)]) -> Output {
         faramesh_e2e::faramesh()
             .current_dir(&self.project)
             .env("NO_COLOR", "1")
             .env("XDG_CACHE_HOME", &self.cache)
+            .envs(vars.iter().copied())
             .args(args)
             .output()
             .expect("runs")
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let output = self.faramesh(args);
+        self.ok_with(args, &[])
+    }
+
+    /// [`Env::ok`] with the variables `vars` set too.
+    fn ok_with(&self, args: &[&str], vars: &[(&str, &Path)]) -> String {
+        let output = self.faramesh_with(args, vars);
         assert!(
             output.status.success(),
             "{args:?} failed:\n{}{}",
@@ -328,14 +340,7 @@ fn git_registries_are_pinned_to_the_locked_commit() {
         env.lock()
     );
     // The branch moves on; the lock stays on its commit, also when the cache is empty.
-    let mut registry = FixtureRegistry::new(&repo);
-    registry.publish(
-        "policies",
-        "faramesh/stripe",
-        "1.0.0",
-        "agent moved {\n  default deny\n}\n",
-    );
-    git_commit_all(&repo, "second");
+    move_branch(&repo);
     env.clear_cache();
     let lock = env.lock();
     env.ok(&["lock"]);
@@ -468,11 +473,11 @@ fn inexact_and_unknown_references_name_the_fix() {
         "E0402",
         "no registry is configured for `git.example.com/acme`",
     );
-    env.manifest("git+https://example.com/registry.git", "");
+    env.manifest("git+ssh://git@example.com/registry.git", "");
     env.fails(
         &["import", &stripe("1.0.0")],
         "E0402",
-        "`git+file://` clone",
+        "a git registry URL is `git+https://…`",
     );
 }
 
@@ -758,6 +763,19 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Commits a changed stripe 1.0.0 to the registry's git repository at `repo`: the branch moves
+/// on from the commit a lock pinned.
+fn move_branch(repo: &Path) {
+    let mut registry = FixtureRegistry::new(repo);
+    registry.publish(
+        "policies",
+        "faramesh/stripe",
+        "1.0.0",
+        "agent moved {\n  default deny\n}\n",
+    );
+    git_commit_all(repo, "second");
 }
 
 /// `text` without whitespace and miette's frame characters, so wrapped messages compare.

@@ -1,5 +1,6 @@
-//! A registry in a git repository on this machine (`git+file://`), read straight from its object
-//! database at one commit: `HEAD` when resolving, the commit pinned in the lockfile afterwards.
+//! A registry in a git repository on this machine (`git+file://`, or the mirror of a
+//! `git+https://` one), read straight from its object database at one commit: the tip when
+//! resolving, the commit pinned in the lockfile afterwards.
 //! A pinned commit must still be reachable from a branch or tag: a commit that was force-pushed
 //! away is an error, even while its objects linger until the next `git gc`.
 
@@ -14,6 +15,8 @@ use crate::registry_path::RegistryPath;
 #[derive(Debug)]
 pub struct GitSource {
     path: PathBuf,
+    /// The reference resolution starts from: `HEAD`, or the remote's `HEAD` in a mirror.
+    tip: &'static str,
 }
 
 /// A repository at one commit.
@@ -28,19 +31,25 @@ const SYMLINK_MODE: i32 = 0o120000;
 impl GitSource {
     /// The repository at `path` (a work tree or a bare repository).
     pub fn new(path: &Path) -> GitSource {
+        GitSource::with_tip(path, "HEAD")
+    }
+
+    /// The repository at `path`, resolving new imports at the commit `tip` names.
+    pub fn with_tip(path: &Path, tip: &'static str) -> GitSource {
         GitSource {
             path: path.to_path_buf(),
+            tip,
         }
     }
 
-    /// Opens the repository at `commit`, or at `HEAD` when none is pinned.
+    /// Opens the repository at `commit`, or at its tip when none is pinned.
     pub fn snapshot(&self, commit: Option<&str>) -> Result<GitSnapshot, SnapshotError> {
         let failed = |error: git2::Error| SnapshotError::Failed(error.message().to_string());
         let repo = Repository::open(&self.path).map_err(failed)?;
         let commit = match commit {
             None => repo
-                .head()
-                .and_then(|head| head.peel_to_commit())
+                .revparse_single(self.tip)
+                .and_then(|tip| tip.peel_to_commit())
                 .map_err(failed)?
                 .id(),
             Some(text) => {

@@ -1,14 +1,16 @@
-//! Where a registry's files come from: a local directory, a git repository (`git+file://`,
-//! read at one pinned commit) or an HTTP(S) base URL. Every read takes a checked
+//! Where a registry's files come from: a local directory, a git repository (`git+file://`, or
+//! `git+https://` fetched into a mirror; read at one pinned commit) or an HTTP(S) base URL. Every read takes a checked
 //! [`RegistryPath`] and a size limit.
 
 pub(crate) mod dir;
 mod git;
+mod git_remote;
 pub(crate) mod http;
 
 use std::path::Path;
 use std::time::Duration;
 
+use crate::cache::Cache;
 use crate::error::Error;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
@@ -20,6 +22,8 @@ pub enum Source {
     Dir(dir::DirSource),
     /// A git repository on this machine.
     Git(git::GitSource),
+    /// A git repository on a server, mirrored in the cache.
+    RemoteGit(git_remote::RemoteGitSource),
     /// An HTTP(S) server serving the layout under a base URL.
     Http(http::HttpSource),
 }
@@ -55,9 +59,15 @@ pub enum SnapshotError {
 }
 
 impl Source {
-    /// Opens the source at `url` (relative directories are relative to `root`). `name` is the
-    /// registry's name in `faramesh.toml`, for errors.
-    pub fn open(url: &str, name: &str, root: &Path, timeout: Duration) -> Result<Source, Error> {
+    /// Opens the source at `url` (relative directories are relative to `root`; git servers are
+    /// mirrored in `cache`). `name` is the registry's name in `faramesh.toml`, for errors.
+    pub fn open(
+        url: &str,
+        name: &str,
+        root: &Path,
+        cache: &Cache,
+        timeout: Duration,
+    ) -> Result<Source, Error> {
         let unsupported = |why: &str| Error::UnsupportedSource {
             name: name.to_string(),
             url: url.to_string(),
@@ -74,9 +84,16 @@ impl Source {
             }
             return Ok(Source::Git(git::GitSource::new(Path::new(path))));
         }
+        if let Some(remote) = url.strip_prefix("git+")
+            && (remote.starts_with("https://") || remote.starts_with("http://"))
+        {
+            return Ok(Source::RemoteGit(git_remote::RemoteGitSource::new(
+                remote, cache, timeout,
+            )));
+        }
         if url.starts_with("git+") {
             return Err(unsupported(
-                "git over the network is not supported by this build (its git library has no HTTPS or SSH transport)",
+                "a git registry URL is `git+https://…` (or `git+http://…`) or `git+file:///…`",
             ));
         }
         if let Some(path) = url.strip_prefix("file://") {
@@ -90,14 +107,16 @@ impl Source {
 
     /// Whether reading it uses the network (refused under `--offline`).
     pub fn is_network(&self) -> bool {
-        matches!(self, Source::Http(_))
+        matches!(self, Source::Http(_) | Source::RemoteGit(_))
     }
 
-    /// The files as they are now (git: at `HEAD`), or at the pinned git `commit`.
+    /// The files as they are now (git: at `HEAD`, fetched first from a server), or at the
+    /// pinned git `commit`.
     pub fn snapshot(&self, commit: Option<&str>) -> Result<Snapshot<'_>, SnapshotError> {
         match self {
             Source::Dir(dir) => Ok(Snapshot::Dir(dir)),
             Source::Git(git) => git.snapshot(commit).map(Snapshot::Git),
+            Source::RemoteGit(remote) => remote.snapshot(commit).map(Snapshot::Git),
             Source::Http(http) => Ok(Snapshot::Http(http)),
         }
     }

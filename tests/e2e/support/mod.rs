@@ -77,12 +77,24 @@ pub fn eval_stdin(policy: &Path, input: impl Into<Vec<u8>>) -> Vec<(String, Stri
 /// One HTTP/1.1 request as a test's server reads it.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
+    /// The method (`POST`).
+    pub method: String,
     /// The request target (`/v1/chat/completions`).
     pub path: String,
     /// The headers, names lowercased.
     pub headers: Vec<(String, String)>,
-    /// The body, by its `Content-Length`.
+    /// The body, by its `Content-Length` or its chunks.
     pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The value of the header `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// Reads one request from `reader`; `None` when the connection closed or broke first.
@@ -91,7 +103,9 @@ pub fn read_http_request(reader: &mut impl BufRead) -> Option<HttpRequest> {
     if reader.read_line(&mut request_line).ok()? == 0 {
         return None;
     }
-    let path = request_line.split(' ').nth(1)?.to_owned();
+    let mut parts = request_line.split(' ');
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
     let mut headers = Vec::new();
     loop {
         let mut line = String::new();
@@ -103,16 +117,42 @@ pub fn read_http_request(reader: &mut impl BufRead) -> Option<HttpRequest> {
         let (name, value) = line.split_once(':')?;
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
     }
-    let length: usize = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .and_then(|(_, value)| value.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
+    let value = |wanted: &str| {
+        headers
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, value)| value.as_str())
+    };
+    let body = if value("transfer-encoding").is_some_and(|value| value.contains("chunked")) {
+        read_chunks(reader)?
+    } else {
+        let length: usize = value("content-length")
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).ok()?;
+        body
+    };
     Some(HttpRequest {
+        method,
         path,
         headers,
         body,
     })
+}
+
+/// A body sent in chunks (`Transfer-Encoding: chunked`), without trailers.
+fn read_chunks(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size).ok()?;
+        let size = usize::from_str_radix(size.trim(), 16).ok()?;
+        let mut chunk = vec![0; size + 2];
+        reader.read_exact(&mut chunk).ok()?;
+        if size == 0 {
+            return Some(body);
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
 }
