@@ -130,11 +130,11 @@ pub fn run(args: &ImportArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// A YAML/JSON policy `faramesh import` cannot edit with certainty: a JSON or flow-mapping
-/// document, or an `imports:` that is not a list; the user edits it.
+/// A YAML/JSON policy `faramesh import` cannot edit with certainty (an `imports` that is not a
+/// list); the user edits it.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "`{}` is a YAML/JSON policy that `faramesh import` cannot edit safely (a JSON document, or an `imports:` that is not a list): add the entry to its imports list by hand (YAML `- {{ ref: {reference} }}`, JSON `{{\"ref\": \"{reference}\"}}`) and run `faramesh lock`, or name an FPL file with `--file`",
+    "`{}` is a YAML/JSON policy that `faramesh import` cannot edit safely (its `imports` is not a list of `{{ ref: … }}` entries): add the entry to its imports list by hand (YAML `- {{ ref: {reference} }}`, JSON `{{\"ref\": \"{reference}\"}}`) and run `faramesh lock`, or name an FPL file with `--file`",
     path.display()
 )]
 struct FormTarget {

@@ -1,8 +1,8 @@
-//! `faramesh import` into a YAML policy (SPEC §11): the reference joins the document's
-//! `imports:` list where a person would write it, and the rest of the file stays as it was.
+//! `faramesh import` into a YAML or JSON policy (SPEC §11): the reference joins the document's
+//! `imports` list where a person would write it, and the rest of the file stays as it was.
 //! The document is read by the form's positioned reader; what cannot be edited so with
-//! certainty (a JSON or flow-mapping document, an `imports:` that is not a list) is left to the
-//! user, and an edit is kept only when the edited document reads back with the import in it.
+//! certainty (an `imports` that is not a list) is left to the user, and an edit is kept only
+//! when the edited document reads back with the import in it (and a JSON file stays JSON).
 
 use fpl_analyzer::form::{
     self,
@@ -22,21 +22,25 @@ pub fn add_form_import(
     same_entry: impl Fn(&str) -> bool,
 ) -> Option<String> {
     let quoted = serde_json::to_string(reference).ok()?;
-    let entry = format!("{{ ref: {quoted} }}");
     let nl = LineEnd::of(text).as_str();
     let edited = match yaml::read(text).ok()? {
-        None => insert_list(text, &entry, nl),
+        None => insert_list(text, &format!("{{ ref: {quoted} }}"), nl),
         Some(root) => {
             let NodeKind::Map(entries) = &root.kind else {
                 return None;
             };
-            if text[root.range].starts_with('{') {
-                return None;
-            }
+            // A document that is one `{ … }` mapping (JSON, or YAML written so) gets JSON.
+            let flow = text[root.range].starts_with('{');
+            let entry = if flow {
+                format!("{{\"ref\": {quoted}}}")
+            } else {
+                format!("{{ ref: {quoted} }}")
+            };
             match entries
                 .iter()
                 .find(|(key, _)| scalar(key) == Some("imports"))
             {
+                None if flow => insert_first_field(text, &root, entries, &entry, nl),
                 None => insert_list(text, &entry, nl),
                 Some((key, value)) => {
                     let list = List { key, value, nl };
@@ -45,11 +49,42 @@ pub fn add_form_import(
             }
         }
     };
+    if is_json(text) && !is_json(&edited) {
+        return None;
+    }
     let imports = form::imports(&edited).ok()?;
     imports
         .iter()
         .any(|import| import.reference.0.text == reference)
         .then_some(edited)
+}
+
+/// Whether `text` is a JSON document.
+fn is_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// A `{ … }` document with `"imports": [entry]` as its first field: on a line of its own when
+/// the fields are one to a line, else inline.
+fn insert_first_field(
+    text: &str,
+    root: &Node,
+    fields: &[(Node, Node)],
+    entry: &str,
+    nl: &str,
+) -> String {
+    let open = usize::from(root.range.start()) + 1;
+    let field = format!("\"imports\": [{entry}]");
+    let Some((first, _)) = fields.first() else {
+        return inserted(text, open, &field);
+    };
+    let first = usize::from(first.range.start());
+    if text[open..first].contains('\n') {
+        let indent = line_indent(text, first);
+        inserted(text, open, &format!("{nl}{indent}{field},"))
+    } else {
+        inserted(text, first, &format!("{field}, "))
+    }
 }
 
 /// A new `imports:` list of `entry` after the leading comments and a `---` that starts the
@@ -276,9 +311,12 @@ mod tests {
         /// none; never a panic.
         #[test]
         fn any_document_is_edited_soundly_or_left_alone(
-            head in "(imports:|agents:|# c|- |  |\\{|\\[|\\]|\\}|, |ref: |r@1|'|\"|\n|é){0,24}",
+            head in "(imports:|agents:|# c|- |  |\\{|\\[|\\]|\\}|, |ref: |r@1|'|\"|\"imports\": |\n|é){0,24}",
         ) {
             if let Some(edited) = added(&head) {
+                if super::is_json(&head) {
+                    proptest::prop_assert!(super::is_json(&edited), "{edited}");
+                }
                 let imports = fpl_analyzer::form::imports(&edited).expect("reads back");
                 proptest::prop_assert!(imports.iter().any(|import| import.reference.0.text == REF));
             }
@@ -322,8 +360,39 @@ mod tests {
     }
 
     #[test]
+    fn a_json_document_gets_a_json_field_or_item() {
+        let pretty = "{\n  \"agents\": {\n    \"bot\": {}\n  }\n}\n";
+        assert_eq!(
+            added(pretty).as_deref(),
+            Some(
+                "{\n  \"imports\": [{\"ref\": \"r.io/policies/acme/x@1.1.0\"}],\n  \"agents\": {\n    \"bot\": {}\n  }\n}\n"
+            )
+        );
+        assert_eq!(
+            added("{\"agents\": {}}").as_deref(),
+            Some("{\"imports\": [{\"ref\": \"r.io/policies/acme/x@1.1.0\"}], \"agents\": {}}")
+        );
+        assert_eq!(
+            added("{}\n").as_deref(),
+            Some("{\"imports\": [{\"ref\": \"r.io/policies/acme/x@1.1.0\"}]}\n")
+        );
+        let listed = "{\n  \"imports\": [\n    {\"ref\": \"r.io/policies/a/b@1.0.0\"}\n  ],\n  \"agents\": {}\n}\n";
+        assert_eq!(
+            added(listed).as_deref(),
+            Some(
+                "{\n  \"imports\": [\n    {\"ref\": \"r.io/policies/a/b@1.0.0\"},\n    {\"ref\": \"r.io/policies/acme/x@1.1.0\"}\n  ],\n  \"agents\": {}\n}\n"
+            )
+        );
+        assert_eq!(
+            added("{\"imports\": [{\"ref\": \"r.io/policies/acme/x@1.0.0\", \"as\": \"x\"}]}")
+                .as_deref(),
+            Some("{\"imports\": [{\"ref\": \"r.io/policies/acme/x@1.1.0\", \"as\": \"x\"}]}")
+        );
+    }
+
+    #[test]
     fn what_cannot_be_edited_with_certainty_is_left_alone() {
-        assert_eq!(added("{\"agents\": {}}\n"), None);
+        assert_eq!(added("{\"imports\": \"r.io/policies/a/b@1.0.0\"}\n"), None);
         assert_eq!(added("imports: r.io/policies/a/b@1.0.0\n"), None);
         assert_eq!(added("imports:\n  - r.io/policies/a/b@1.0.0\n"), None);
         assert_eq!(added("agents: [unclosed\n"), None);

@@ -112,7 +112,7 @@ fn a_yaml_import_of_a_missing_version_is_reported_at_its_ref() {
 }
 
 #[test]
-fn lock_refuses_yaml_imports_it_cannot_read_and_import_leaves_json_alone() {
+fn lock_refuses_yaml_imports_it_cannot_read() {
     let env = Env::new();
     env.ok(&["import", &stripe("1.0.0")]);
     let _ = std::fs::remove_file(env.project.join("governance.fms"));
@@ -124,13 +124,37 @@ fn lock_refuses_yaml_imports_it_cannot_read_and_import_leaves_json_alone() {
     // Locking without the import would drop it from faramesh.lock: nothing is written.
     let out = env.fails(&["lock"], "E0106", "unknown field `pin`");
     assert!(out.contains("policy.fpl.yaml:2:"), "{out}");
-    // A JSON policy is not edited: the user adds the import.
-    let _ = std::fs::remove_file(env.project.join("policy.fpl.yaml"));
+}
+
+#[test]
+fn import_adds_to_a_json_policy_and_it_stays_json() {
+    let env = Env::new();
+    let _ = std::fs::remove_file(env.project.join("governance.fms"));
+    let path = env.project.join("policy.fpl.json");
     std::fs::write(
-        env.project.join("policy.fpl.json"),
-        "{\"agents\": {\"support-bot\": {\"default\": \"deny\"}}}\n",
+        &path,
+        "{\n  \"agents\": {\n    \"support-bot\": {\"default\": \"deny\"}\n  }\n}\n",
     )
     .expect("JSON policy");
+    env.ok(&["import", &stripe("1.0.0")]);
+    let read = || std::fs::read_to_string(&path).expect("policy");
+    assert_eq!(
+        read(),
+        format!(
+            "{{\n  \"imports\": [{{\"ref\": \"{}\"}}],\n  \"agents\": {{\n    \"support-bot\": {{\"default\": \"deny\"}}\n  }}\n}}\n",
+            stripe("1.0.0")
+        )
+    );
+    let charge = r#"{"agent":"stripe-payments","tool":"stripe/charge","args":{"amount":50}}"#;
+    assert_eq!(decide(&env, charge)["effect"], "permit");
+    // Another version replaces it; the file is still JSON, and checks with its lock.
+    env.ok(&["import", &stripe("1.1.0")]);
+    let text = read();
+    let json: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+    assert_eq!(json["imports"][0]["ref"], stripe("1.1.0"), "{text}");
+    env.ok(&["check"]);
+    // An `imports` that is not a list is left to the user, who is shown the JSON to add.
+    std::fs::write(&path, format!("{{\"imports\": \"{}\"}}\n", stripe("1.0.0"))).expect("JSON");
     env.fails(
         &["import", &stripe("1.1.0")],
         "YAML/JSON policy",
