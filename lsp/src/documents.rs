@@ -19,6 +19,7 @@ use crate::ImportResolver;
 use crate::client_support::ClientSupport;
 use crate::convert;
 use crate::lines::DocumentLines;
+use crate::overlay::Overlay;
 use crate::server::{FileView, FileViews};
 
 /// One file the server knows: open in the editor, or part of a workspace policy.
@@ -118,17 +119,28 @@ impl Documents {
     }
 
     /// Reads every workspace folder's policy again, with its imports, as `faramesh check`
-    /// reads it. Open documents keep the editor's text; closed files that no policy holds any
-    /// more are forgotten; an open file that left every policy is checked on its own. A folder
-    /// whose imports cannot be read at all is analysed without them, and the failure told.
+    /// reads it, but open documents as the editor has them: the imports resolved are those
+    /// typed, saved or not. Closed files that no policy holds any more are forgotten; an open
+    /// file that left every policy is checked on its own. A folder whose imports cannot be read
+    /// at all is analysed without them, and the failure told.
     pub(crate) fn reload(&mut self) -> Reload {
         let mut reload = Reload::default();
         let mut projects = Vec::new();
         let mut manifests = HashMap::new();
         let mut failures = HashMap::new();
+        let open: HashMap<PathBuf, Arc<str>> = self
+            .by_uri
+            .values()
+            .filter(|document| document.open && !document.imported)
+            .filter_map(|document| {
+                let identity = document.identity.clone()?;
+                Some((identity, document.lines.text().clone()))
+            })
+            .collect();
         for folder in self.folders.clone() {
             // A folder that cannot be read (gone, or without policy files) holds no policy.
-            let Ok(mut project) = Project::load(std::slice::from_ref(&folder)) else {
+            let Ok(mut project) = Project::load_dir(&Overlay::new(&folder, &open), Path::new(""))
+            else {
                 continue;
             };
             if let Err(error) = self.resolver.resolve(&mut project) {
@@ -225,9 +237,8 @@ impl Documents {
     }
 
     /// Files `files` of `project` (by index) with their diagnostics of imports that could not
-    /// be read, added to `imports`, each in the project's own file ([`at_own_import`]). They
-    /// were found in the text on disk: an open document whose text differs gets them at the
-    /// next reload (when it is saved).
+    /// be read, added to `imports`, each in the project's own file ([`at_own_import`]), when
+    /// the text they were found in is still the document's.
     fn keep_import_diagnostics(
         &self,
         project: &Project,

@@ -10,6 +10,7 @@ pub mod framing;
 mod imports;
 pub mod lines;
 pub mod message;
+mod overlay;
 mod resolver;
 mod server;
 mod transport;

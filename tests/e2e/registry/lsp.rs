@@ -153,6 +153,48 @@ async fn an_import_problem_moves_with_unsaved_edits() {
     client.shutdown_and_exit().await;
 }
 
+/// Replaces the whole text of the open document `uri` (unsaved), at `version`.
+async fn type_text(client: &mut Client, uri: &str, version: i32, text: &str) {
+    let edit = json!({
+        "textDocument": {"uri": uri, "version": version},
+        "contentChanges": [{"text": text}],
+    });
+    client.notify("textDocument/didChange", edit).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_typed_and_not_saved_are_read_as_typed() {
+    let env = Env::new();
+    // On disk the shadowing policy imports stripe, locked: W0401 on the local agent.
+    write_shadowing_policy(&env);
+    env.ok(&["lock"]);
+    let on_disk = env.policy();
+    let mut client = server(&env).await;
+    let policy = uri(&env.project.join("governance.fms"));
+    client.open(&policy, &on_disk).await;
+    client
+        .diagnostics_until(&policy, |d| codes(d) == ["W0401"])
+        .await;
+    // The import deleted, unsaved: the imported agent is gone, and W0401 with it.
+    let without: String = on_disk
+        .lines()
+        .filter(|line| !line.starts_with("import"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    type_text(&mut client, &policy, 2, &without).await;
+    client.diagnostics_until(&policy, <[Value]>::is_empty).await;
+    // A version faramesh.lock does not pin, typed: E0408 at once, where it is typed.
+    let typed = format!("import \"{}\"\n{without}", stripe("1.1.0"));
+    type_text(&mut client, &policy, 3, &typed).await;
+    let diagnostics = client
+        .diagnostics_until(&policy, |d| codes(d).contains(&"E0408"))
+        .await;
+    assert_eq!(start(with_code(&diagnostics, "E0408")), (0, 7));
+    // Nothing was saved: the file on disk is as it was.
+    assert_eq!(env.policy(), on_disk);
+    client.shutdown_and_exit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unlocked_yaml_import_is_published_at_its_ref() {
     let env = Env::new();

@@ -1,7 +1,8 @@
 //! Documents opened, edited and closed in the editor. The analysis host holds the one copy of
 //! every document's text: after each change the server's line index is rebuilt from it, so
 //! the two cannot diverge. An imported artifact opened from the cache (go to definition on its
-//! `import`) is read-only: it keeps the artifact's text, and edits to it are refused.
+//! `import`) is read-only: it keeps the artifact's text, and edits to it are refused. An edit of
+//! a workspace policy's imports reads its imports again, from the editor's text.
 
 use fpl_analyzer::SourceFile;
 use fpl_analyzer::host::Change;
@@ -10,7 +11,9 @@ use tower_lsp_server::ls_types::{
     MessageType, Uri,
 };
 
+use super::workspace::reload;
 use crate::documents::{Document, identity_of, indexed};
+use crate::overlay::import_lines;
 use crate::server::Backend;
 use crate::server::publish::send;
 use crate::server::state::lock;
@@ -81,12 +84,14 @@ pub(in crate::server) async fn did_open(backend: &Backend, params: DidOpenTextDo
 pub(in crate::server) async fn did_change(backend: &Backend, params: DidChangeTextDocumentParams) {
     let uri = params.text_document.uri;
     let version = params.text_document.version;
+    let mut imports_edited = false;
     let refused = 'apply: {
         let mut documents = lock(&backend.shared.documents);
         let columns = documents.support.columns;
         let Some(document) = documents.by_uri.get_mut(&uri) else {
             return;
         };
+        let before = document.lines.clone();
         if document.imported {
             break 'apply Some(format!(
                 "faramesh: ignored a change to {}: it is an artifact the policy imports, read \
@@ -131,6 +136,8 @@ pub(in crate::server) async fn did_change(backend: &Backend, params: DidChangeTe
             }
             backend.shared.move_kept(document.file, edit);
         }
+        imports_edited = document.in_project
+            && import_lines(before.text()) != import_lines(document.lines.text());
         None
     };
     match refused {
@@ -139,6 +146,11 @@ pub(in crate::server) async fn did_change(backend: &Backend, params: DidChangeTe
                 .client
                 .log_message(MessageType::ERROR, message)
                 .await
+        }
+        // An edit of the imports reads the policy's imports again, from the editor's text.
+        None if imports_edited => {
+            reload(backend).await;
+            backend.publish(uri).await
         }
         None => backend.publish(uri).await,
     }
