@@ -87,6 +87,11 @@ impl Source {
         if let Some(remote) = url.strip_prefix("git+")
             && (remote.starts_with("https://") || remote.starts_with("http://"))
         {
+            // The URL goes to the git command as one argument; nothing in it may read as
+            // another line of git's credential or transport protocols.
+            if remote.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(unsupported("it contains whitespace or a control character"));
+            }
             return Ok(Source::RemoteGit(git_remote::RemoteGitSource::new(
                 remote, cache, timeout,
             )));

@@ -232,4 +232,10 @@ fn unreachable_hanging_and_unsupported_git_servers_are_errors() {
     // Transports other than the URL's own are never run.
     env.manifest("git+ext::sh -c touch% /tmp/pwned", "");
     env.fails(&["import", &stripe("1.0.0")], "E0402", "`git+https://…`");
+    env.manifest("git+https://example.com/r.git\\nhost=attacker.example", "");
+    env.fails(
+        &["import", &stripe("1.0.0")],
+        "E0402",
+        "whitespace or a control character",
+    );
 }
