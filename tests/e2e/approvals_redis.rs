@@ -9,14 +9,32 @@ use crate::approvals::{
     admin, assert_used_once, bundles, charge, decide, deferred, id_of, resolve, serve,
     with_approval,
 };
-use crate::redis_support::RedisServer;
+use crate::redis_support::{RedisCluster, RedisServer};
 use crate::serve_support::{Bundles, Server, TOKEN, request};
 
-/// `count` replicas of `bundle` with admin listeners sharing `redis`, replica `i` logging to
-/// `log-i`, with `extra` arguments.
+/// What the service's `--state` can name: one server or a cluster.
+trait Redis {
+    /// The `--state` URL.
+    fn url(&self) -> String;
+}
+
+impl Redis for RedisServer {
+    fn url(&self) -> String {
+        RedisServer::url(self)
+    }
+}
+
+impl Redis for RedisCluster {
+    fn url(&self) -> String {
+        RedisCluster::url(self)
+    }
+}
+
+/// `count` replicas of `bundle` with admin listeners sharing `redis` (a server or a cluster),
+/// replica `i` logging to `log-i`, with `extra` arguments.
 fn replicas(
     bundles: &Bundles,
-    redis: &RedisServer,
+    redis: &impl Redis,
     (bundle, count): (&str, usize),
     extra: &[&str],
 ) -> Vec<Server> {
@@ -103,9 +121,19 @@ fn long_poll(server: &Server, id: &str) -> std::thread::JoinHandle<Value> {
 
 #[test]
 fn replicas_sharing_redis_share_approvals_and_use_each_once() {
+    share_approvals_and_use_each_once(&RedisServer::start());
+}
+
+#[test]
+fn replicas_sharing_a_redis_cluster_share_approvals_and_use_each_once() {
+    share_approvals_and_use_each_once(&RedisCluster::start());
+}
+
+/// Three replicas sharing `redis`: an approval created on one is resolved on another, used
+/// once on a third, and logged once by each replica that changed it.
+fn share_approvals_and_use_each_once(redis: &impl Redis) {
     let bundles = bundles();
-    let redis = RedisServer::start();
-    let servers = replicas(&bundles, &redis, ("a.fmb", 3), &[]);
+    let servers = replicas(&bundles, redis, ("a.fmb", 3), &[]);
     let (a, b, c) = (&servers[0], &servers[1], &servers[2]);
 
     // Deferred on A, pending on B.

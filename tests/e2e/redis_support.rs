@@ -1,6 +1,7 @@
 //! A real `redis-server` (Debian's, installed by `scripts/setup`) for the decision service's
 //! shared-state tests: started on a free 127.0.0.1 port in a temp dir, without persistence,
-//! killed when dropped, and restartable on the same port to test recovery.
+//! killed when dropped, and restartable on the same port to test recovery; and a three-node
+//! Redis Cluster of them, made with `redis-cli --cluster create`.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -11,11 +12,18 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
+    /// Arguments beyond the port and no persistence.
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts `redis-server` on a free port and waits until it accepts connections.
     pub fn start() -> RedisServer {
+        RedisServer::start_with(&[])
+    }
+
+    /// [`RedisServer::start`] with the arguments `extra` too.
+    fn start_with(extra: &[&str]) -> RedisServer {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
@@ -24,6 +32,7 @@ impl RedisServer {
             child: None,
             port,
             dir: tempfile::tempdir().expect("temp dir"),
+            extra: extra.iter().map(|arg| arg.to_string()).collect(),
         };
         server.restart();
         server
@@ -50,6 +59,7 @@ impl RedisServer {
             .current_dir(self.dir.path())
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -71,6 +81,75 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Three `redis-server`s made one Redis Cluster (each node holds a third of the slots, no
+/// replicas), killed when dropped.
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    /// Starts three cluster nodes, joins them, and waits until the cluster serves every slot.
+    pub fn start() -> RedisCluster {
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|_| RedisServer::start_with(&["--cluster-enabled", "yes"]))
+            .collect();
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs (installed with redis-server)");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        let cluster = RedisCluster { nodes };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !cluster
+            .nodes
+            .iter()
+            .all(|node| cli(node.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+        {
+            assert!(Instant::now() < deadline, "the cluster never became ok");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        cluster
+    }
+
+    /// The URL of the first node: the service finds the others from it.
+    pub fn url(&self) -> String {
+        self.nodes[0].url()
+    }
+
+    /// How many keys each node holds.
+    pub fn keys_per_node(&self) -> Vec<u64> {
+        self.nodes
+            .iter()
+            .map(|node| {
+                cli(node.port, &["DBSIZE"])
+                    .trim()
+                    .parse()
+                    .expect("DBSIZE is a number")
+            })
+            .collect()
+    }
+}
+
+/// `redis-cli -p PORT ARGS…`'s output.
+fn cli(port: u16, args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli runs");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Sends `PING` over RESP and returns the server's line.

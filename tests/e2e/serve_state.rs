@@ -1,6 +1,7 @@
 //! `faramesh serve` state (§17): limits, budgets and histories survive a bundle swap, and
-//! replicas sharing a real `redis-server` never exceed a limit or a budget together, deny with
-//! `STATE_UNAVAILABLE` while Redis is gone, and recover by themselves when it is back.
+//! replicas sharing a real `redis-server` (or a three-node Redis Cluster) never exceed a limit
+//! or a budget together, deny with `STATE_UNAVAILABLE` while Redis is gone, and recover by
+//! themselves when it is back.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::redis_support::RedisServer;
+use crate::redis_support::{RedisCluster, RedisServer};
 use crate::serve_support::{Bundles, Client, Server, request};
 
 /// 20 charges a minute; a session may spend $100.
@@ -78,15 +79,15 @@ fn fire(
     answers
 }
 
-/// Three replicas of `bundle` sharing `redis`, deciding at each request's `time`, once ready.
-fn replicas(bundles: &Bundles, bundle: &str, redis: &RedisServer) -> Vec<Server> {
-    let url = redis.url();
+/// Three replicas of `bundle` sharing the Redis at `url`, deciding at each request's `time`,
+/// once ready.
+fn replicas(bundles: &Bundles, bundle: &str, url: &str) -> Vec<Server> {
     let servers: Vec<Server> = (0..3)
         .map(|_| {
             Server::start(
                 bundles.dir.path(),
                 &[
-                    "--bundle", bundle, "--replay", "--poll", "0", "--state", &url,
+                    "--bundle", bundle, "--replay", "--poll", "0", "--state", url,
                 ],
             )
         })
@@ -112,10 +113,58 @@ fn until_effect(server: &Server, body: &str, effect: &str) -> Value {
 
 #[test]
 fn three_replicas_sharing_redis_never_exceed_a_rate_limit_or_a_session_budget() {
+    let redis = RedisServer::start();
+    never_exceed_a_rate_limit_or_a_session_budget(&redis.url());
+}
+
+#[test]
+fn three_replicas_sharing_a_redis_cluster_never_exceed_limits_of_agents_on_any_node() {
+    let cluster = RedisCluster::start();
+    never_exceed_a_rate_limit_or_a_session_budget(&cluster.url());
+    // Agents whose state sits in slots of different nodes: each gets exactly its limit.
+    let agents = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
+    let policy: String = agents
+        .iter()
+        .map(|agent| {
+            format!("agent {agent} {{\n  default deny\n  rate_limit t/x: 5 per minute\n  permit t/x\n}}\n")
+        })
+        .collect();
+    let bundles = Bundles::new();
+    bundles.add(&policy, "agents.fmb", "key");
+    let servers = replicas(&bundles, "agents.fmb", &cluster.url());
+    let addresses: Vec<SocketAddr> = servers.iter().map(|s| s.decide).collect();
+    let bodies: Vec<String> = (0..120)
+        .map(|i| {
+            format!(
+                r#"{{"agent":"{}","tool":"t/x","args":{{}},"time":"{TIME}"}}"#,
+                agents[i % agents.len()]
+            )
+        })
+        .collect();
+    let mut permits: HashMap<usize, usize> = HashMap::new();
+    for (index, decision) in fire(&addresses, bodies, 12) {
+        let (effect, code) = outcome(&decision);
+        if effect == "permit" {
+            *permits.entry(index % agents.len()).or_default() += 1;
+        } else {
+            assert_eq!(code, "RATE_EXCEEDED", "{decision}");
+        }
+    }
+    assert_eq!(permits.len(), agents.len(), "{permits:?}");
+    assert!(permits.values().all(|&count| count == 5), "{permits:?}");
+    let keys = cluster.keys_per_node();
+    assert!(
+        keys.iter().filter(|&&count| count > 0).count() >= 2,
+        "the agents' state sits on one node only: {keys:?}"
+    );
+}
+
+/// Three replicas sharing the Redis at `url`: 300 charges and 300 refunds, decided as one
+/// evaluator would, one at a time.
+fn never_exceed_a_rate_limit_or_a_session_budget(url: &str) {
     let bundles = Bundles::new();
     bundles.add(LIMITED, "limited.fmb", "key");
-    let redis = RedisServer::start();
-    let servers = replicas(&bundles, "limited.fmb", &redis);
+    let servers = replicas(&bundles, "limited.fmb", url);
     let addresses: Vec<SocketAddr> = servers.iter().map(|s| s.decide).collect();
     // 300 charges (session "c") and 300 refunds of $7 in three sessions, interleaved.
     let bodies: Vec<String> = (0..600)
@@ -171,7 +220,7 @@ fn a_replica_never_decides_on_a_snapshot_another_replica_made_stale() {
     let bundles = Bundles::new();
     bundles.add(LIMITED, "limited.fmb", "key");
     let redis = RedisServer::start();
-    let servers = replicas(&bundles, "limited.fmb", &redis);
+    let servers = replicas(&bundles, "limited.fmb", &redis.url());
     // One at a time, alternating: each replica's last snapshot of the agent is stale by the
     // other's charge, so every group must learn the counts from Redis, not from memory.
     let outcomes: Vec<(String, String)> = (0..30)
@@ -196,7 +245,7 @@ fn redis_killed_mid_run_denies_state_unavailable_and_the_service_recovers_when_i
     let bundles = Bundles::new();
     bundles.add(LIMITED, "limited.fmb", "key");
     let mut redis = RedisServer::start();
-    let servers = replicas(&bundles, "limited.fmb", &redis);
+    let servers = replicas(&bundles, "limited.fmb", &redis.url());
     let addresses: Vec<SocketAddr> = servers.iter().map(|s| s.decide).collect();
     let answers = fire(&addresses, vec![charge("c"); 600], 60);
     let mut tally: HashMap<(String, String), usize> = HashMap::new();

@@ -64,7 +64,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub alerts: Option<PathBuf>,
     /// Keep rate-limit windows, budgets, histories and approvals in Redis
-    /// (`redis://HOST:PORT/DB`), shared by every replica naming it; default: in this process.
+    /// (`redis://HOST:PORT/DB`: one server, or any node of a Redis Cluster), shared by every
+    /// replica naming it; default: in this process.
     #[arg(long, value_name = "URL")]
     pub state: Option<String>,
     /// Milliseconds one call to the state store (or its approvals) may take; then the decision

@@ -1,11 +1,16 @@
 //! One connection to Redis for everything the service keeps there (limits, budgets, histories
 //! and approvals): connected on first use, so the service starts (and denies) while Redis is
 //! down; reconnected by its connection manager after a failure; every call bounded by the
-//! store's timeout (`--state-timeout`).
+//! store's timeout (`--state-timeout`). A URL that names a node of a Redis Cluster gets the
+//! cluster client, which finds the other nodes and sends each call to the node of its keys'
+//! slot (every script's keys share one hash tag, so one slot).
 
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::{Cmd, Pipeline, RedisFuture, Value};
 use tokio::sync::OnceCell;
 
 /// Redis did not answer a call.
@@ -29,11 +34,48 @@ impl Unreachable {
     }
 }
 
-/// A Redis server, shared by the stores that keep their data in it.
+/// A Redis server or cluster, shared by the stores that keep their data in it.
 pub(crate) struct Redis {
     client: redis::Client,
-    connection: OnceCell<ConnectionManager>,
+    connection: OnceCell<Connection>,
     timeout: Duration,
+}
+
+/// A connection to one Redis server, or to a Redis Cluster.
+#[derive(Clone)]
+pub(crate) enum Connection {
+    /// One server, reconnected by its manager.
+    Server(ConnectionManager),
+    /// A cluster: each call goes to the node that holds its keys.
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Connection::Server(server) => server.req_packed_command(cmd),
+            Connection::Cluster(cluster) => cluster.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Connection::Server(server) => server.req_packed_commands(pipeline, offset, count),
+            Connection::Cluster(cluster) => cluster.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Server(server) => server.get_db(),
+            Connection::Cluster(cluster) => cluster.get_db(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Redis {
@@ -54,19 +96,35 @@ impl Redis {
         })
     }
 
-    /// The connection, made on first use; the manager reconnects by itself after a failure.
-    pub async fn connection(&self) -> Result<ConnectionManager, Unreachable> {
-        let connect = || async {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(self.timeout)
-                .set_response_timeout(self.timeout)
-                .set_number_of_retries(1);
-            ConnectionManager::new_with_config(self.client.clone(), config).await
-        };
-        let manager = self.within(async {
-            Ok::<_, Unreachable>(self.connection.get_or_try_init(connect).await?)
+    /// The connection, made on first use: to the cluster when the server at the URL is a
+    /// cluster node, else to that server; either reconnects by itself after a failure.
+    pub async fn connection(&self) -> Result<Connection, Unreachable> {
+        let connection = self.within(async {
+            Ok::<_, Unreachable>(self.connection.get_or_try_init(|| self.connect()).await?)
         });
-        Ok(manager.await?.clone())
+        Ok(connection.await?.clone())
+    }
+
+    async fn connect(&self) -> Result<Connection, redis::RedisError> {
+        let mut probe = self.client.get_multiplexed_async_connection().await?;
+        let info: String = redis::cmd("INFO")
+            .arg("cluster")
+            .query_async(&mut probe)
+            .await?;
+        if info.lines().any(|line| line.trim() == "cluster_enabled:1") {
+            let cluster = ClusterClient::builder(vec![self.client.get_connection_info().clone()])
+                .connection_timeout(self.timeout)
+                .response_timeout(self.timeout)
+                .retries(1)
+                .build()?;
+            return Ok(Connection::Cluster(cluster.get_async_connection().await?));
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(self.timeout)
+            .set_response_timeout(self.timeout)
+            .set_number_of_retries(1);
+        let manager = ConnectionManager::new_with_config(self.client.clone(), config).await?;
+        Ok(Connection::Server(manager))
     }
 
     /// `call`, or [`Unreachable::Timeout`] when it takes longer than the timeout.
@@ -97,5 +155,59 @@ impl Redis {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redis_support::{RedisCluster, RedisServer};
+
+    /// Writes and reads back one key under each of `tags` through `redis`.
+    async fn round_trip(redis: &Redis, tags: &[String]) {
+        let mut connection = redis.connection().await.expect("connected");
+        for tag in tags {
+            let key = format!("fpl:{{{tag}}}");
+            let () = redis::cmd("SET")
+                .arg(&key)
+                .arg(tag)
+                .query_async(&mut connection)
+                .await
+                .expect("SET");
+            let read: String = redis::cmd("GET")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .expect("GET");
+            assert_eq!(&read, tag);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cluster_node_gets_the_cluster_client_and_every_slot_answers() {
+        let cluster = RedisCluster::start();
+        let redis = Redis::open(&cluster.url(), Duration::from_secs(5)).expect("URL");
+        assert!(matches!(
+            redis.connection().await.expect("connected"),
+            Connection::Cluster(_)
+        ));
+        let tags: Vec<String> = (0..12).map(|index| format!("agent-{index}")).collect();
+        round_trip(&redis, &tags).await;
+        let keys = cluster.keys_per_node();
+        assert!(
+            keys.iter().all(|&count| count > 0),
+            "twelve agents, three nodes: {keys:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_single_server_gets_the_connection_manager() {
+        let server = RedisServer::start();
+        let redis = Redis::open(&server.url(), Duration::from_secs(5)).expect("URL");
+        assert!(matches!(
+            redis.connection().await.expect("connected"),
+            Connection::Server(_)
+        ));
+        round_trip(&redis, &["one".to_string()]).await;
     }
 }
