@@ -1,15 +1,16 @@
 //! The admin listener: apart from the decision listener so an agent cannot reach it, and every
-//! request must carry `Authorization: Bearer <token>` (401 otherwise). It carries reload, the
-//! status and approvals (resolving deferred decisions, `crate::approvals`).
+//! request must carry `Authorization: Bearer <token>` (401 otherwise): the admin token, or an
+//! approver's own token (`crate::approvers`), which opens the approvals only. It carries reload,
+//! the status and approvals (resolving deferred decisions, `crate::approvals`).
 
 use std::sync::Arc;
 
 use hyper::body::Incoming;
 use hyper::header::AUTHORIZATION;
 use hyper::{Method, Request, Response, StatusCode};
-use sha2::{Digest as _, Sha256};
 
-use crate::approvals;
+use crate::approvals::{self, Resolver};
+use crate::approvers::{Approvers, digest, same};
 use crate::http::{self, Body};
 use crate::routes::Service;
 
@@ -19,51 +20,71 @@ pub(crate) struct Admin {
     pub service: Arc<Service>,
     /// SHA-256 of the token: compared in constant time whatever the length of the guess.
     token_digest: [u8; 32],
+    /// The named approvers, each with a token of their own.
+    approvers: Approvers,
+}
+
+/// Whose token a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Caller {
+    /// The admin token.
+    Admin,
+    /// An approver's token.
+    Approver(String),
 }
 
 impl Admin {
-    /// An admin over `service` that accepts `token`.
-    pub fn new(service: Arc<Service>, token: &str) -> Admin {
+    /// An admin over `service` that accepts `token`, and the approvers' tokens.
+    pub fn new(service: Arc<Service>, token: &str, approvers: Approvers) -> Admin {
         Admin {
             service,
-            token_digest: Sha256::digest(token.as_bytes()).into(),
+            token_digest: digest(token.as_bytes()),
+            approvers,
         }
     }
 
-    /// Whether the request carries the token.
-    fn authorized(&self, request: &Request<Incoming>) -> bool {
-        let Some(given) = request
+    /// Whose token the request carries, if any.
+    fn caller(&self, request: &Request<Incoming>) -> Option<Caller> {
+        let given = request
             .headers()
             .get(AUTHORIZATION)
-            .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))
-        else {
-            return false;
-        };
-        let given: [u8; 32] = Sha256::digest(given).into();
-        given
-            .iter()
-            .zip(&self.token_digest)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+            .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))?;
+        let given = digest(given);
+        let approver = self.approvers.named(&given);
+        if same(&given, &self.token_digest) {
+            return Some(Caller::Admin);
+        }
+        approver.map(|name| Caller::Approver(name.to_owned()))
     }
 }
 
 /// Answers one request on the admin listener.
 pub(crate) async fn answer(admin: Arc<Admin>, request: Request<Incoming>) -> Response<Body> {
     let service = &admin.service;
-    if !admin.authorized(&request) {
+    let Some(caller) = admin.caller(&request) else {
         let mut response = service.error(StatusCode::UNAUTHORIZED, "a bearer token is required");
         response.headers_mut().insert(
             hyper::header::WWW_AUTHENTICATE,
             hyper::header::HeaderValue::from_static("Bearer"),
         );
         return response;
-    }
+    };
     if request.uri().path().starts_with("/v1/approvals") {
-        if let Some(response) = approvals::answer(service, request).await {
+        let resolver = match &caller {
+            Caller::Approver(name) => Resolver::Named(name),
+            Caller::Admin if admin.approvers.is_empty() => Resolver::Declared,
+            Caller::Admin => Resolver::NotAnApprover,
+        };
+        if let Some(response) = approvals::answer(service, request, resolver).await {
             return response;
         }
         return service.error(StatusCode::NOT_FOUND, "no such endpoint");
+    }
+    if caller != Caller::Admin {
+        return service.error(
+            StatusCode::FORBIDDEN,
+            "an approver's token opens /v1/approvals only; this needs the admin token",
+        );
     }
     match (request.method(), request.uri().path()) {
         (&Method::POST, "/v1/admin/reload") => match service.decider.bundles.reload(false).await {

@@ -9,6 +9,7 @@ use fpl_runtime::bundle::TrustedKey;
 
 use crate::alerts::AlertsConfig;
 use crate::approvals::ApprovalLimits;
+use crate::approvers::Approvers;
 use crate::source::BundleSource;
 use crate::state::StateConfig;
 
@@ -48,6 +49,8 @@ pub struct AdminConfig {
     pub addr: SocketAddr,
     /// The bearer token every admin request must carry.
     pub token: String,
+    /// The named approvers: with any, only their own tokens resolve approvals.
+    pub approvers: Approvers,
 }
 
 impl std::fmt::Debug for AdminConfig {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for AdminConfig {
         f.debug_struct("AdminConfig")
             .field("addr", &self.addr)
             .field("token", &"[REDACTED]")
+            .field("approvers", &self.approvers)
             .finish()
     }
 }
@@ -79,4 +83,15 @@ impl Default for Limits {
             shutdown_grace: Duration::from_secs(30),
         }
     }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`: where a mistake in
+/// a configuration file is reported.
+pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }

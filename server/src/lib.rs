@@ -17,6 +17,7 @@ mod report;
 mod admin;
 mod alerts;
 mod approvals;
+mod approvers;
 mod bundles;
 mod config;
 mod decide;
@@ -37,6 +38,7 @@ mod redis_support;
 
 pub use alerts::{AlertsConfig, AlertsConfigError};
 pub use approvals::ApprovalLimits;
+pub use approvers::{Approvers, ApproversError};
 pub use config::{AdminConfig, Config, Limits};
 pub use run::{Bound, ServeError, serve};
 pub use source::{BundleSource, SourceError};

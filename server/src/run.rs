@@ -157,7 +157,7 @@ async fn run(
     };
     let decide_listener = bind(config.addr).await?;
     let admin_listener = match &config.admin {
-        Some(admin) => Some((bind(admin.addr).await?, admin.token.clone())),
+        Some(admin) => Some((bind(admin.addr).await?, admin.clone())),
         None => None,
     };
     let local = |listener: &TcpListener, addr| {
@@ -193,8 +193,12 @@ async fn run(
         )
     };
     let admins = async {
-        if let Some((listener, token)) = admin_listener {
-            let admin = Arc::new(Admin::new(service.clone(), &token));
+        if let Some((listener, admin_config)) = admin_listener {
+            let admin = Arc::new(Admin::new(
+                service.clone(),
+                &admin_config.token,
+                admin_config.approvers,
+            ));
             let handler = move |request| admin::answer(admin.clone(), request);
             http::serve_listener(listener, handler, config.limits, &graceful, stop.clone()).await;
         }

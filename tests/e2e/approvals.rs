@@ -78,7 +78,12 @@ pub(crate) fn bundles() -> Bundles {
 
 /// A request to the admin listener with the token: the status and the JSON answer.
 pub(crate) fn admin(server: &Server, method: &str, path: &str, body: &Value) -> (u16, Value) {
-    let auth = format!("Bearer {TOKEN}");
+    admin_as(server, TOKEN, method, path, body)
+}
+
+/// [`admin`] with the bearer token `token`.
+fn admin_as(server: &Server, token: &str, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
     let body = if body.is_null() {
         String::new()
     } else {
@@ -473,6 +478,112 @@ fn an_approval_never_turns_a_deny_into_a_permit_and_limits_still_apply() {
     assert_eq!(shown["state"], "approved");
 }
 
+/// `approvers.toml` naming `lead@example.com` (token `lead-token`) and `u-17` (token
+/// `u17-token`), the principal of [`charge`].
+fn write_approvers(bundles: &Bundles) {
+    let digest = |token: &str| fpl_runtime::hex::sha256_digest(token.as_bytes());
+    std::fs::write(
+        bundles.path("approvers.toml"),
+        format!(
+            "[approvers]\n\"lead@example.com\" = \"{}\"\n\"u-17\" = \"{}\"\n",
+            digest("lead-token"),
+            digest("u17-token")
+        ),
+    )
+    .expect("approvers file");
+}
+
+#[test]
+fn named_approvers_resolve_with_their_own_tokens_and_never_their_own_calls() {
+    let bundles = bundles();
+    write_approvers(&bundles);
+    let server = serve(
+        &bundles,
+        &["--bundle", "a.fmb", "--approvers", "approvers.toml"],
+    );
+    let id = id_of(&deferred(&server));
+    let path = format!("/v1/approvals/{id}");
+    let approve = |token: &str, body: Value| admin_as(&server, token, "POST", &path, &body);
+    // The admin token reads approvals but no longer resolves them.
+    let (status, refused) = approve(TOKEN, json!({"decision": "approve", "approver": "lead"}));
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("--approvers"))
+    );
+    assert_eq!(admin(&server, "GET", &path, &Value::Null).0, 200);
+    // u-17 holds a token, but it is u-17's own call: whatever name is typed.
+    let (status, refused) = approve("u17-token", json!({"decision": "approve"}));
+    assert_eq!(status, 403, "{refused}");
+    let (status, refused) = approve(
+        "u17-token",
+        json!({"decision": "approve", "approver": "lead@example.com"}),
+    );
+    assert_eq!(status, 403, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("`u-17`'s"))
+    );
+    // An approver's token opens the approvals only, and an unknown token nothing.
+    let (status, _) = admin_as(
+        &server,
+        "lead-token",
+        "POST",
+        "/v1/admin/reload",
+        &Value::Null,
+    );
+    assert_eq!(status, 403);
+    let (status, _) = admin_as(&server, "guess", "GET", "/v1/approvals", &Value::Null);
+    assert_eq!(status, 401);
+    // The lead approves with the lead's token, and is recorded by the token's name.
+    let (status, approved) = approve("lead-token", json!({"decision": "approve"}));
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["approver"], "lead@example.com");
+    let permitted = decide(&server, &with_approval(charge(900), &id));
+    assert_eq!(permitted["reason_code"], "APPROVED", "{permitted}");
+    // With the CLI, the token says who: no --approver needed.
+    let second = id_of(&deferred(&server));
+    std::fs::write(bundles.path("lead.token"), "lead-token\n").expect("token file");
+    let url = format!("http://{}", server.admin.expect("admin"));
+    let output = faramesh_e2e::faramesh()
+        .current_dir(bundles.dir.path())
+        .env_remove("FARAMESH_ADMIN_TOKEN")
+        .args(["approvals", "deny", &second, "--server", &url])
+        .args(["--admin-token-file", "lead.token"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let denied: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(denied["approver"], "lead@example.com");
+    // A mistake in the file stops the service at start, at its line.
+    std::fs::write(
+        bundles.path("approvers.toml"),
+        "[approvers]\nlead = \"sha256:00\"\n",
+    )
+    .expect("approvers file");
+    let output = faramesh_e2e::faramesh()
+        .current_dir(bundles.dir.path())
+        .env("FARAMESH_ADMIN_TOKEN", TOKEN)
+        .args(["serve", "--bundle", "a.fmb", "--trust", "key.pub"])
+        .args([
+            "--admin-addr",
+            "127.0.0.1:0",
+            "--approvers",
+            "approvers.toml",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("approvers.toml:2:8"), "{stderr}");
+}
+
 #[test]
 fn operators_resolve_approvals_with_the_cli() {
     let bundles = bundles();
@@ -554,7 +665,7 @@ fn operators_resolve_approvals_with_the_cli() {
         .output()
         .expect("runs");
     assert!(
-        flat(&unauthorized.stderr).contains("admin token was refused (401)"),
+        flat(&unauthorized.stderr).contains("the token was refused (401)"),
         "{}",
         text(&unauthorized.stderr)
     );

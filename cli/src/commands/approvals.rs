@@ -1,6 +1,7 @@
 //! `faramesh approvals list|show|approve|deny --server URL`: operators resolve the approvals of
 //! deferred decisions (SPEC §17) on a decision service's admin listener, with the admin token
-//! that `faramesh serve` reads (`--admin-token-file FILE` or `FARAMESH_ADMIN_TOKEN`).
+//! that `faramesh serve` reads, or their own approver token when the service names its
+//! approvers (`--admin-token-file FILE` or `FARAMESH_ADMIN_TOKEN`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +24,8 @@ pub struct ApprovalsArgs {
     /// The admin listener of `faramesh serve` (its `--admin-addr`), e.g. `http://127.0.0.1:8182`.
     #[arg(long, global = true, value_name = "URL")]
     server: Option<String>,
-    /// A file holding the admin bearer token (its first line); else `FARAMESH_ADMIN_TOKEN`.
+    /// A file holding the bearer token (its first line): the admin token, or your own when the
+    /// service names its approvers (`faramesh serve --approvers`); else `FARAMESH_ADMIN_TOKEN`.
     #[arg(long, global = true, value_name = "FILE")]
     admin_token_file: Option<PathBuf>,
 }
@@ -58,9 +60,10 @@ enum ApprovalsCommand {
 struct Resolve {
     /// The approval's id.
     id: String,
-    /// Who decides (never the principal whose call it is).
+    /// Who decides (never the principal whose call it is); with an approver's own token, the
+    /// token says who, and this may be left out.
     #[arg(long)]
-    approver: String,
+    approver: Option<String>,
     /// Why, for the decision log.
     #[arg(long)]
     comment: Option<String>,
@@ -76,7 +79,7 @@ enum ApprovalsError {
     #[error("cannot reach the admin listener at {url}: {why}")]
     Unreachable { url: String, why: String },
     #[error(
-        "{url}: the admin token was refused (401); check --admin-token-file or \
+        "{url}: the token was refused (401); check --admin-token-file or \
          FARAMESH_ADMIN_TOKEN"
     )]
     Unauthorized { url: String },

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use fpl_registry::manifest::{MANIFEST, MAX_MANIFEST_SIZE};
 use fpl_server::{
-    AdminConfig, AlertsConfig, AlertsConfigError, ApprovalLimits, BundleSource, Config, Limits,
-    StateConfig,
+    AdminConfig, AlertsConfig, AlertsConfigError, ApprovalLimits, Approvers, ApproversError,
+    BundleSource, Config, Limits, StateConfig,
 };
 
 /// The environment variable holding the admin token when `--admin-token-file` is not given.
@@ -36,6 +36,11 @@ pub struct ServeArgs {
     /// A file holding the admin bearer token (its first line).
     #[arg(long, value_name = "FILE", requires = "admin_addr")]
     pub admin_token_file: Option<PathBuf>,
+    /// Name the approvers: a TOML file whose `[approvers]` table maps each name to the SHA-256
+    /// of that approver's own token (`"sha256:<hex>"`); then only those tokens resolve
+    /// approvals, each as its name.
+    #[arg(long, value_name = "FILE", requires = "admin_addr")]
+    pub approvers: Option<PathBuf>,
     /// Check the source for a new bundle every so many seconds (file digest, URL ETag); 0: only
     /// on SIGHUP and admin reload.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
@@ -121,12 +126,9 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         Ok(trusted) => trusted,
         Err(error) => return super::fail(error),
     };
-    let admin = match args
-        .admin_addr
-        .map(|addr| admin_token(args.admin_token_file.as_deref()).map(|token| (addr, token)))
-    {
+    let admin = match args.admin_addr.map(|addr| admin_config(args, addr)) {
         None => None,
-        Some(Ok((addr, token))) => Some(AdminConfig { addr, token }),
+        Some(Ok(admin)) => Some(admin),
         Some(Err(error)) => return super::fail(error),
     };
     let alerts = match alerts_config(args.alerts.as_deref()) {
@@ -212,6 +214,46 @@ fn alerts_config(file: Option<&Path>) -> Result<AlertsConfig, AlertsFileError> {
         }),
         (None, None) => Ok(AlertsConfig::default()),
     }
+}
+
+/// Why the admin listener could not be set up.
+#[derive(Debug, thiserror::Error)]
+enum AdminError {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("cannot read the approvers file `{path}`: {why}")]
+    ApproversFile { path: PathBuf, why: String },
+    #[error(transparent)]
+    Approvers(#[from] ApproversError),
+}
+
+/// The admin listener at `addr`: its token and, with `--approvers`, the named approvers.
+fn admin_config(args: &ServeArgs, addr: SocketAddr) -> Result<AdminConfig, AdminError> {
+    let token = admin_token(args.admin_token_file.as_deref())?;
+    let approvers = match &args.approvers {
+        None => Approvers::default(),
+        Some(path) => {
+            let why = |why: String| AdminError::ApproversFile {
+                path: path.clone(),
+                why,
+            };
+            let bytes = fpl_registry::files::read_limited(path, MAX_MANIFEST_SIZE)
+                .map_err(|error| why(error.to_string()))?
+                .ok_or_else(|| why(format!("larger than {MAX_MANIFEST_SIZE} bytes")))?;
+            let text = String::from_utf8(bytes).map_err(|_| why("not UTF-8 text".to_owned()))?;
+            let approvers = Approvers::from_toml(path, &text)?;
+            fpl_server::report!(
+                "faramesh: approvals are resolved by the approvers of {}",
+                path.display()
+            );
+            approvers
+        }
+    };
+    Ok(AdminConfig {
+        addr,
+        token,
+        approvers,
+    })
 }
 
 /// The admin token: the first line of `file` (`--admin-token-file`), else

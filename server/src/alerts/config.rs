@@ -454,13 +454,11 @@ impl Reader<'_> {
 
     /// An error at the start of `span` (the file's start when unknown).
     fn error(&self, span: Span, message: impl Into<String>) -> Error {
-        let start = span.map_or(0, |span| span.start);
-        let before = self.text.get(..start).unwrap_or(self.text);
-        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        let (line, column) = crate::config::position(self.text, span.map_or(0, |span| span.start));
         AlertsConfigError {
             path: self.path.to_path_buf(),
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
+            line,
+            column,
             message: message.into(),
         }
     }

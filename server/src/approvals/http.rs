@@ -1,6 +1,7 @@
-//! The approval endpoints of the admin listener (so only holders of the admin token, never
-//! agents, resolve approvals): `GET /v1/approvals?state=S`, `GET /v1/approvals/{id}?wait=30s`
-//! (a long poll) and `POST /v1/approvals/{id}` with `{"decision", "approver", "comment"}`.
+//! The approval endpoints of the admin listener (so only holders of the admin token or of an
+//! approver's token, never agents, resolve approvals): `GET /v1/approvals?state=S`,
+//! `GET /v1/approvals/{id}?wait=30s` (a long poll) and `POST /v1/approvals/{id}` with
+//! `{"decision", "approver", "comment"}` (`approver` is the token's name with `--approvers`).
 
 use std::time::Duration;
 
@@ -21,9 +22,21 @@ const MAX_WAIT: Duration = Duration::from_secs(60);
 #[serde(deny_unknown_fields)]
 struct Answer {
     decision: Decision,
-    approver: String,
+    #[serde(default)]
+    approver: Option<String>,
     #[serde(default)]
     comment: Option<String>,
+}
+
+/// Who resolves an approval on a request, by the token it carries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Resolver<'a> {
+    /// The admin token, on a service that names no approvers: the body says who.
+    Declared,
+    /// This approver's own token.
+    Named(&'a str),
+    /// The admin token on a service that names its approvers: it reads, but does not resolve.
+    NotAnApprover,
 }
 
 /// `approve` or `deny`.
@@ -44,6 +57,7 @@ struct List<'a> {
 pub(crate) async fn answer(
     service: &Service,
     request: Request<Incoming>,
+    resolver: Resolver<'_>,
 ) -> Option<Response<Body>> {
     let path = request.uri().path();
     let id = match path.strip_prefix("/v1/approvals") {
@@ -93,13 +107,18 @@ pub(crate) async fn answer(
                 Err(error) => unavailable(service, &error),
             }
         }
-        (Method::POST, Some(id)) => resolve(service, request, &id).await,
+        (Method::POST, Some(id)) => resolve(service, request, &id, resolver).await,
         _ => service.error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
     })
 }
 
 /// `POST /v1/approvals/{id}`.
-async fn resolve(service: &Service, request: Request<Incoming>, id: &str) -> Response<Body> {
+async fn resolve(
+    service: &Service,
+    request: Request<Incoming>,
+    id: &str,
+    resolver: Resolver<'_>,
+) -> Response<Body> {
     let body = match http::read_body(request, &service.limits).await {
         Ok(body) => body,
         Err(error) => return service.error(error.status(), &error.message(&service.limits)),
@@ -116,9 +135,26 @@ async fn resolve(service: &Service, request: Request<Incoming>, id: &str) -> Res
             );
         }
     };
-    if answer.approver.trim().is_empty() {
-        return service.error(StatusCode::BAD_REQUEST, "`approver` must not be empty");
-    }
+    let approver = match (resolver, answer.approver.as_deref()) {
+        (Resolver::NotAnApprover, _) => {
+            return service.error(
+                StatusCode::FORBIDDEN,
+                "this service names its approvers (--approvers): resolve with an approver's \
+                 own token, not the admin token",
+            );
+        }
+        (Resolver::Named(name), Some(declared)) if declared != name => {
+            return service.error(
+                StatusCode::FORBIDDEN,
+                &format!("the token is `{name}`'s, so `approver` cannot be `{declared}`"),
+            );
+        }
+        (Resolver::Named(name), _) => name,
+        (Resolver::Declared, Some(declared)) if !declared.trim().is_empty() => declared,
+        (Resolver::Declared, _) => {
+            return service.error(StatusCode::BAD_REQUEST, "`approver` must not be empty");
+        }
+    };
     let resolution = match answer.decision {
         Decision::Approve => Resolution::Approve,
         Decision::Deny => Resolution::Deny,
@@ -126,7 +162,7 @@ async fn resolve(service: &Service, request: Request<Incoming>, id: &str) -> Res
     let resolved = service
         .decider
         .approvals
-        .resolve(id, resolution, &answer.approver, answer.comment.as_deref())
+        .resolve(id, resolution, approver, answer.comment.as_deref())
         .await;
     match resolved {
         Ok(approval) => to_json(service, &approval),

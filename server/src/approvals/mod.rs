@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::state::Unreachable;
-pub(crate) use http::answer;
+pub(crate) use http::{Resolver, answer};
 pub(crate) use memory::MemoryStore;
 pub use quota::ApprovalLimits;
 pub(crate) use quota::Quota;
