@@ -190,8 +190,18 @@ async fn imports_typed_and_not_saved_are_read_as_typed() {
         .diagnostics_until(&policy, |d| codes(d).contains(&"E0408"))
         .await;
     assert_eq!(start(with_code(&diagnostics, "E0408")), (0, 7));
-    // Nothing was saved: the file on disk is as it was.
+    // Nothing was saved: the file on disk is as it was, and closing the document brings its
+    // imports back (W0401 again, no E0408).
     assert_eq!(env.policy(), on_disk);
+    client
+        .notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": policy}}),
+        )
+        .await;
+    client
+        .diagnostics_until(&policy, |d| codes(d) == ["W0401"])
+        .await;
     client.shutdown_and_exit().await;
 }
 

@@ -156,10 +156,11 @@ pub(in crate::server) async fn did_change(backend: &Backend, params: DidChangeTe
     }
 }
 
-/// A document was closed: a workspace file goes back to its text on disk, any other file is
-/// forgotten and its diagnostics cleared.
+/// A document was closed: a workspace file goes back to its text on disk (and its imports to
+/// the file's), any other file is forgotten and its diagnostics cleared.
 pub(in crate::server) async fn did_close(backend: &Backend, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
+    let mut imports_reverted = false;
     let removed = {
         let mut documents = lock(&backend.shared.documents);
         let columns = documents.support.columns;
@@ -178,6 +179,8 @@ pub(in crate::server) async fn did_close(backend: &Backend, params: DidCloseText
                 && let Ok(bytes) = std::fs::read(&path)
             {
                 let source = SourceFile::from_bytes(path.display().to_string(), &bytes);
+                imports_reverted =
+                    import_lines(document.lines.text()) != import_lines(&source.text);
                 document.lines = indexed(source.text.as_str(), columns);
                 change.set_file(file, source);
             }
@@ -194,6 +197,10 @@ pub(in crate::server) async fn did_close(backend: &Backend, params: DidCloseText
     if removed {
         send(&backend.client, &backend.shared, uri, Vec::new(), None).await;
     } else {
+        // Closed unsaved, its imports are the file's again.
+        if imports_reverted {
+            reload(backend).await;
+        }
         backend.publish(uri).await;
     }
 }
