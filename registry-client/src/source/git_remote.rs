@@ -3,8 +3,10 @@
 //! bare mirror in the cache (`git/<sha256 of the URL>`), so the user's git credentials and proxy
 //! settings apply as for `git fetch`, like cargo's `net.git-fetch-with-cli`; the files are then
 //! read from the mirror like any `git+file://` repository. Only the URL's own transport may run
-//! (`GIT_ALLOW_PROTOCOL`), git never prompts, a fetch that makes no progress for the registry's
-//! timeout is stopped, and so is one that downloads more than [`MAX_FETCH_SIZE`] bytes.
+//! (`GIT_ALLOW_PROTOCOL`), git never prompts, an HTTP request that stalls for the registry's
+//! timeout fails (git's `http.lowSpeedTime`), a fetch that brings nothing for
+//! [`STALL_TIMEOUTS`] timeouts is stopped, and so is one that downloads more than
+//! [`MAX_FETCH_SIZE`] bytes.
 
 use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
@@ -21,6 +23,10 @@ use crate::files::sha256_hex;
 
 /// The most one fetch may download (the packs written into the mirror).
 pub const MAX_FETCH_SIZE: u64 = 512 << 20;
+
+/// A fetch whose packs do not grow for this many registry timeouts is stopped: each request
+/// is bounded by git itself, this bounds a fetch of many slow requests, or a stuck helper.
+const STALL_TIMEOUTS: u32 = 10;
 
 /// How much of git's error output an error keeps.
 const MAX_GIT_MESSAGE: u64 = 64 << 10;
@@ -127,6 +133,12 @@ impl RemoteGitSource {
             .arg(&self.mirror)
             // Every download stays one pack, so the size of the pack directory is what came.
             .args(["-c", "fetch.unpackLimit=1", "-c", "transfer.unpackLimit=1"])
+            // A request that moves less than a byte a second for the timeout fails.
+            .args(["-c", "http.lowSpeedLimit=1", "-c"])
+            .arg(format!(
+                "http.lowSpeedTime={}",
+                self.timeout.as_secs_f64().ceil().max(1.0)
+            ))
             .args([
                 "fetch",
                 "--quiet",
@@ -195,13 +207,14 @@ impl RemoteGitSource {
             if let Some(status) = ended {
                 return git.finish(status.success(), "git fetch");
             }
+            let stall = self.timeout * STALL_TIMEOUTS;
             if now != size {
                 (size, progressed) = (now, Instant::now());
-            } else if progressed.elapsed() > self.timeout {
+            } else if progressed.elapsed() > stall {
                 git.stop();
                 return Err(format!(
-                    "`{}` did not answer within {:?}; the fetch was stopped",
-                    self.url, self.timeout
+                    "`{}` sent nothing for {stall:?}; the fetch was stopped",
+                    self.url
                 ));
             }
             std::thread::sleep(POLL);

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use fpl_testdata::registry::{git_commit_all, git_force_push_new_history};
 
@@ -25,6 +26,11 @@ struct GitServer {
 impl GitServer {
     /// Serves `root` on a free port until the test process ends.
     fn start(root: &Path) -> GitServer {
+        GitServer::start_slow(root, Duration::ZERO)
+    }
+
+    /// [`GitServer::start`], each answer sent `delay` after its request.
+    fn start_slow(root: &Path, delay: Duration) -> GitServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let requests = Arc::new(AtomicUsize::new(0));
@@ -33,7 +39,10 @@ impl GitServer {
             for stream in listener.incoming().flatten() {
                 counter.fetch_add(1, Ordering::SeqCst);
                 let root = root.clone();
-                std::thread::spawn(move || answer(stream, &root));
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    answer(stream, &root);
+                });
             }
         });
         GitServer { url, requests }
@@ -220,11 +229,18 @@ fn unreachable_hanging_and_unsupported_git_servers_are_errors() {
         drop(held);
     });
     env.manifest(&format!("git+http://{addr}/registry.git"), "timeout = 1");
-    env.fails(
-        &["import", &stripe("1.0.0")],
-        "E0404",
-        "did not answer within 1s; the fetch was stopped",
+    env.fails(&["import", &stripe("1.0.0")], "E0404", "Operation too slow");
+    // A slow server whose every answer comes within the timeout is waited for, however long
+    // the fetch takes in all (several requests of 0.7 s, timeout 1 s).
+    let repo = env.registry.root().to_path_buf();
+    git_commit_all(&repo, "first");
+    let slow = GitServer::start_slow(
+        repo.parent().expect("registry parent"),
+        Duration::from_millis(700),
     );
+    env.manifest(&format!("git+{}/registry/.git", slow.url), "timeout = 1");
+    env.ok(&["import", &stripe("1.0.0")]);
+    assert!(slow.requests() >= 2, "{} requests", slow.requests());
     // A repository that does not exist on a real git server.
     let served = served_registry(&env);
     env.manifest(&served.url.replace("/registry/", "/missing/"), "");
