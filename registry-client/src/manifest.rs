@@ -40,6 +40,28 @@ pub struct RegistryConfig {
     pub timeout: Duration,
 }
 
+impl RegistryConfig {
+    /// The URL as messages and `faramesh.lock` show it: without its credentials
+    /// ([`redact_url`]).
+    pub fn shown_url(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+/// `url` with the user and password of its authority (`https://user:token@host/…`) replaced by
+/// `***`, so a token in a registry URL reaches neither messages nor the committed lockfile.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    match authority.rfind('@') {
+        Some(at) => format!("{}***{}", &url[..scheme_end], &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 impl Manifest {
     /// Reads `<root>/faramesh.toml`; a missing file is an empty manifest.
     pub fn load(root: &Path) -> Result<Manifest, Error> {
@@ -231,6 +253,25 @@ mod tests {
         Manifest {
             path: PathBuf::from("faramesh.toml"),
             document: text.parse().expect("toml"),
+        }
+    }
+
+    #[test]
+    fn credentials_in_urls_are_never_shown() {
+        assert_eq!(
+            redact_url("git+https://user:s3cret@git.example.com/r.git"),
+            "git+https://***@git.example.com/r.git"
+        );
+        assert_eq!(
+            redact_url("https://TOKEN@mirror.example.com/a@b"),
+            "https://***@mirror.example.com/a@b"
+        );
+        for plain in [
+            "https://mirror.example.com/a@b",
+            "../registry",
+            "git+file:///srv/r",
+        ] {
+            assert_eq!(redact_url(plain), plain);
         }
     }
 

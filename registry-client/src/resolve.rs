@@ -155,11 +155,11 @@ pub fn read_catalog(
             .catalog(&registry.url)?
             .ok_or_else(|| Error::Unavailable {
                 reference: None,
-                registry: registry.url.clone(),
+                registry: registry.shown_url(),
                 what: "the catalog".to_string(),
                 message: "it is not in the cache and `--offline` was given".to_string(),
             })?;
-        return parse_catalog(&registry.url, &bytes);
+        return parse_catalog(&registry.shown_url(), &bytes);
     }
     let open = OpenRegistry {
         config: registry.clone(),
@@ -182,7 +182,7 @@ impl OpenRegistry {
         cache: &Cache,
         progress: &dyn Progress,
     ) -> Result<(Option<String>, Catalog), Error> {
-        let url = &self.config.url;
+        let url = &self.config.shown_url();
         let unavailable = |message: String| Error::Unavailable {
             reference: None,
             registry: url.clone(),
@@ -212,7 +212,7 @@ impl OpenRegistry {
             Err(ReadError::Failed(message)) => return Err(unavailable(message)),
         };
         let catalog = parse_catalog(url, &bytes)?;
-        cache.store_catalog(url, &bytes)?;
+        cache.store_catalog(&self.config.url, &bytes)?;
         Ok((snapshot.commit(), catalog))
     }
 }
@@ -267,7 +267,7 @@ impl Resolver<'_> {
         }
         matches!(
             self.project.manifest.registry_for(&reference.package.registry),
-            Ok(Some(config)) if config.url == entry.source
+            Ok(Some(config)) if config.shown_url() == entry.source
         )
     }
 
@@ -368,13 +368,13 @@ impl Resolver<'_> {
         if offline && registry.source.is_network() {
             return Err(Error::Offline {
                 reference: id.to_string(),
-                registry: registry.config.url.clone(),
+                registry: registry.config.shown_url(),
             });
         }
         let head = registry.read_head(cache, progress)?;
         if head.1.registry_id != id {
             return Err(Error::InvalidCatalog {
-                registry: registry.config.url.clone(),
+                registry: registry.config.shown_url(),
                 message: format!("its `registry_id` is `{}`, not `{id}`", head.1.registry_id),
             });
         }
@@ -391,7 +391,7 @@ impl Resolver<'_> {
         let package = &reference.package;
         let (commit, catalog) = self.head(&package.registry)?;
         let registry = self.registry(&package.registry)?;
-        let url = registry.config.url.clone();
+        let url = registry.config.shown_url();
         let Some(entry) = catalog.find(package) else {
             let names = catalog
                 .entries(package.kind)
@@ -506,7 +506,7 @@ impl Resolver<'_> {
         let offline = self.options.fetch != Fetch::Online;
         let progress = self.progress;
         let registry = self.registry(&reference.package.registry)?;
-        let url = registry.config.url.clone();
+        let url = registry.config.shown_url();
         if offline && registry.source.is_network() {
             return Err(Error::Offline {
                 reference: text,
@@ -617,7 +617,7 @@ impl Resolver<'_> {
             .get(&reference.package.registry)
             .map_or_else(
                 || "the cache".to_string(),
-                |r| format!("`{}`", r.config.url),
+                |r| format!("`{}`", r.config.shown_url()),
             )
     }
 }

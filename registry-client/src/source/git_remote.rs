@@ -20,6 +20,7 @@ use super::SnapshotError;
 use super::git::{GitSnapshot, GitSource};
 use crate::cache::Cache;
 use crate::files::sha256_hex;
+use crate::manifest::redact_url;
 
 /// The most one fetch may download (the packs written into the mirror).
 pub const MAX_FETCH_SIZE: u64 = 512 << 20;
@@ -63,6 +64,8 @@ const REPOSITORY_VARIABLES: &[&str] = &[
 pub struct RemoteGitSource {
     /// The URL git fetches (without `git+`).
     url: String,
+    /// The URL as messages show it, without credentials.
+    shown: String,
     /// The transport `GIT_ALLOW_PROTOCOL` permits: `https` or `http`.
     protocol: &'static str,
     mirror: PathBuf,
@@ -82,6 +85,7 @@ impl RemoteGitSource {
         };
         RemoteGitSource {
             url: url.to_string(),
+            shown: redact_url(url),
             protocol,
             mirror: cache.root().join("git").join(sha256_hex(url.as_bytes())),
             timeout,
@@ -190,8 +194,9 @@ impl RemoteGitSource {
             // A mirror that cannot be removed is fetched again and refused again.
             let _ = std::fs::remove_dir_all(&self.mirror);
             Err(format!(
-                "`{}` sent more than {} bytes; the fetch was stopped",
-                self.url, self.max_fetch
+                "`{}` sent more than {}; the fetch was stopped",
+                self.shown,
+                in_units(self.max_fetch)
             ))
         };
         loop {
@@ -214,7 +219,7 @@ impl RemoteGitSource {
                 git.stop();
                 return Err(format!(
                     "`{}` sent nothing for {stall:?}; the fetch was stopped",
-                    self.url
+                    self.shown
                 ));
             }
             std::thread::sleep(POLL);
@@ -289,6 +294,15 @@ impl Running {
     }
 }
 
+/// `bytes` in MiB when it is whole MiB, else in bytes.
+fn in_units(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// The bytes of the files directly in `directory` (0 when it cannot be read).
 fn directory_size(directory: &Path) -> u64 {
     std::fs::read_dir(directory)
@@ -348,6 +362,7 @@ mod tests {
             .expect("commit");
         RemoteGitSource {
             url: format!("file://{}", work.display()),
+            shown: format!("file://{}", work.display()),
             protocol: "file",
             mirror: dir.join("cache/git/mirror"),
             timeout: Duration::from_secs(30),

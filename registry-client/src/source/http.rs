@@ -8,6 +8,7 @@ use std::time::Duration;
 use fpl_runtime::root_cause;
 
 use super::ReadError;
+use crate::manifest::redact_url;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
 
@@ -35,6 +36,11 @@ impl HttpSource {
         format!("{}/{path}", self.base)
     }
 
+    /// The URL of a registry file as messages show it, without credentials.
+    fn shown(&self, path: &RegistryPath) -> String {
+        redact_url(&self.url(path))
+    }
+
     /// Downloads `path`; `Ok(None)` on 404.
     pub fn read(
         &self,
@@ -42,10 +48,10 @@ impl HttpSource {
         limit: u64,
         progress: &dyn Progress,
     ) -> Result<Option<Vec<u8>>, ReadError> {
-        let url = self.url(path);
+        let (request, url) = (self.url(path), self.shown(path));
         let mut response = self
             .client
-            .get(&url)
+            .get(&request)
             .send()
             .map_err(|error| ReadError::Failed(self.describe(&url, &error)))?;
         let status = response.status();

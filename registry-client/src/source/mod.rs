@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::cache::Cache;
 use crate::error::Error;
+use crate::manifest::redact_url;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
 
@@ -70,7 +71,7 @@ impl Source {
     ) -> Result<Source, Error> {
         let unsupported = |why: &str| Error::UnsupportedSource {
             name: name.to_string(),
-            url: url.to_string(),
+            url: redact_url(url),
             why: why.to_string(),
         };
         if url.starts_with("https://") || url.starts_with("http://") {

@@ -245,6 +245,17 @@ fn unreachable_hanging_and_unsupported_git_servers_are_errors() {
     let served = served_registry(&env);
     env.manifest(&served.url.replace("/registry/", "/missing/"), "");
     env.fails(&["import", &stripe("1.0.0")], "E0404", "`git fetch` failed");
+    // Credentials in the URL reach neither a message nor the lockfile.
+    let with_password = served.url.replace("http://", "http://user:s3cret@");
+    env.manifest(&with_password.replace("/registry/", "/missing/"), "");
+    let out = env.fails(&["import", &stripe("1.0.0")], "E0404", "***@");
+    assert!(!out.contains("s3cret"), "{out}");
+    env.manifest(&with_password, "");
+    env.ok(&["lock"]);
+    let lock = env.lock();
+    assert!(lock.contains("git+http://***@127.0.0.1:"), "{lock}");
+    assert!(!lock.contains("s3cret"), "{lock}");
+    env.ok(&["lock", "--locked"]);
     // Transports other than the URL's own are never run.
     env.manifest("git+ext::sh -c touch% /tmp/pwned", "");
     env.fails(&["import", &stripe("1.0.0")], "E0402", "`git+https://…`");
