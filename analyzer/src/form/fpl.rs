@@ -28,7 +28,7 @@ pub fn to_fpl(document: &Document) -> Result<(String, PositionMap), Vec<FormErro
         out.string(&import.reference.0);
         if let Some(alias) = &import.alias {
             out.glue(" as ");
-            out.value(&alias.0);
+            out.label(&alias.0);
         }
         out.glue("\n");
     }

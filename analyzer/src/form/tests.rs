@@ -8,7 +8,7 @@ use super::write::{Format, write};
 use crate::analysis::Analysis;
 use crate::compile::compile;
 use crate::host::check_policy;
-use crate::{CheckOptions, FileId, SourceFile};
+use crate::{CheckOptions, Code, FileId, SourceFile};
 
 fn check(path: &str, text: &str) -> Analysis {
     check_policy(vec![SourceFile::new(path, text)], &CheckOptions::default())
@@ -263,6 +263,26 @@ fn imports_are_read_at_their_refs_even_when_the_rest_has_mistakes() {
         imports[0].alias.as_ref().map(|a| a.0.text.as_str()),
         Some("x")
     );
+}
+
+#[test]
+fn a_quoted_alias_is_an_alias_and_one_that_is_no_name_is_an_error_at_it() {
+    let quoted = r#"{"imports": [{"ref": "r.io/policies/acme/crm@1.0.0", "as": "crm"}], "agents": {"bot": {"default": "deny"}}}"#;
+    let analysis = check("p.fpl.json", quoted);
+    assert!(
+        analysis.diagnostics.iter().all(|d| d.code != Code::E0101),
+        "{:?}",
+        analysis.diagnostics
+    );
+    let spaced = quoted.replace("\"as\": \"crm\"", "\"as\": \"c r m\"");
+    let analysis = check("p.fpl.json", &spaced);
+    let error = analysis
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::E0101)
+        .expect("an alias that is no name is an error");
+    let at = usize::from(error.span.range.start());
+    assert!(spaced[at..].starts_with("\"c r m\""), "{error:?}");
 }
 
 #[test]
