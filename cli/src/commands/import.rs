@@ -134,7 +134,7 @@ pub fn run(args: &ImportArgs) -> ExitCode {
 /// list); the user edits it.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "`{}` is a YAML/JSON policy that `faramesh import` cannot edit safely (its `imports` is not a list of `{{ ref: … }}` entries): add the entry to its imports list by hand (YAML `- {{ ref: {reference} }}`, JSON `{{\"ref\": \"{reference}\"}}`) and run `faramesh lock`, or name an FPL file with `--file`",
+    "`{}` is a YAML/JSON policy that `faramesh import` cannot edit safely (it is not one mapping, it has more than one `imports`, or its `imports` is not a plain list of `{{ ref: … }}` entries): add the entry to its imports list by hand (YAML `- {{ ref: {reference} }}`, JSON `{{\"ref\": \"{reference}\"}}`) and run `faramesh lock`, or name an FPL file with `--file`",
     path.display()
 )]
 struct FormTarget {

@@ -217,11 +217,11 @@ fn column(text: &str, offset: usize) -> usize {
     offset - text[..offset].rfind('\n').map_or(0, |at| at + 1)
 }
 
-/// The spaces that indent the line `offset` is on.
+/// The spaces and tabs that indent the line `offset` is on.
 fn line_indent(text: &str, offset: usize) -> &str {
     let start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
     let line = &text[start..offset];
-    &line[..line.len() - line.trim_start_matches(' ').len()]
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }
 
 fn replaced(text: &str, range: fpl_syntax::TextRange, with: &str) -> String {
@@ -371,6 +371,12 @@ mod tests {
         assert_eq!(
             added("{\"agents\": {}}").as_deref(),
             Some("{\"imports\": [{\"ref\": \"r.io/policies/acme/x@1.1.0\"}], \"agents\": {}}")
+        );
+        assert_eq!(
+            added("{\n\t\"agents\": {}\n}\n").as_deref(),
+            Some(
+                "{\n\t\"imports\": [{\"ref\": \"r.io/policies/acme/x@1.1.0\"}],\n\t\"agents\": {}\n}\n"
+            )
         );
         assert_eq!(
             added("{}\n").as_deref(),

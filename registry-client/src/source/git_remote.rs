@@ -29,6 +29,15 @@ pub const MAX_FETCH_SIZE: u64 = 512 << 20;
 /// is bounded by git itself, this bounds a fetch of many slow requests, or a stuck helper.
 const STALL_TIMEOUTS: u32 = 10;
 
+/// What git says of a repository whose objects are damaged.
+const DAMAGED: &[&str] = &[
+    "bad object",
+    "did not send all necessary objects",
+    "corrupt",
+    "missing blob",
+    "missing tree",
+];
+
 /// How much of git's error output an error keeps.
 const MAX_GIT_MESSAGE: u64 = 64 << 10;
 
@@ -54,6 +63,7 @@ const REPOSITORY_VARIABLES: &[&str] = &[
     "GIT_NO_REPLACE_OBJECTS",
     "GIT_OBJECT_DIRECTORY",
     "GIT_PREFIX",
+    "GIT_QUARANTINE_PATH",
     "GIT_REPLACE_REF_BASE",
     "GIT_SHALLOW_FILE",
     "GIT_WORK_TREE",
@@ -123,6 +133,28 @@ impl RemoteGitSource {
             .map_err(|error| format!("cannot create `{}`: {error}", lock_path.display()))?;
         lock.lock()
             .map_err(|error| format!("cannot lock `{}`: {error}", lock_path.display()))?;
+        match self.fetch_into_mirror() {
+            // A mirror whose objects are damaged (a disk fault, a stopped `git gc`) is made anew
+            // once, rather than refused on every run.
+            Err(message) if DAMAGED.iter().any(|sign| message.contains(sign)) => {
+                std::fs::remove_dir_all(&self.mirror).map_err(|error| {
+                    format!(
+                        "{message}; the mirror `{}` could not be removed: {error}",
+                        self.mirror.display()
+                    )
+                })?;
+                self.fetch_into_mirror()
+            }
+            Err(message) if message.contains("couldn't find remote ref HEAD") => Err(format!(
+                "`{}` has no commits, or its HEAD names a branch that does not exist",
+                self.shown
+            )),
+            fetched => fetched,
+        }
+    }
+
+    /// Fetches into the mirror, made first when there is none (the lock held).
+    fn fetch_into_mirror(&self) -> Result<(), String> {
         if !self.mirror.join("HEAD").is_file() {
             let mut init = self.git();
             init.args(["init", "--quiet", "--bare", "--"])
@@ -382,6 +414,54 @@ mod tests {
             .expect("present");
         assert_eq!(bytes.len(), 4096);
         assert!(source.mirror.join("HEAD").is_file());
+    }
+
+    /// Another run's source of the same repository and mirror.
+    fn again(source: &RemoteGitSource) -> RemoteGitSource {
+        RemoteGitSource {
+            url: source.url.clone(),
+            shown: source.shown.clone(),
+            protocol: source.protocol,
+            mirror: source.mirror.clone(),
+            timeout: source.timeout,
+            max_fetch: source.max_fetch,
+            fetched: OnceLock::new(),
+        }
+    }
+
+    #[test]
+    fn a_damaged_mirror_is_made_anew() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let source = remote(dir.path(), 4096, 1 << 20);
+        source.snapshot(None).expect("fetched");
+        let packs = source.mirror.join("objects/pack");
+        for entry in std::fs::read_dir(&packs).expect("packs") {
+            std::fs::remove_file(entry.expect("entry").path()).expect("removed");
+        }
+        let next = again(&source);
+        let snapshot = next.snapshot(None).expect("fetched into a new mirror");
+        let read = snapshot.read(&RegistryPath::catalog(), 1 << 20);
+        assert_eq!(read.expect("read").map(|bytes| bytes.len()), Some(4096));
+    }
+
+    #[test]
+    fn an_empty_repository_is_named_so() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let source = remote(dir.path(), 16, 1 << 20);
+        let empty = dir.path().join("empty.git");
+        git2::Repository::init_bare(&empty).expect("empty repository");
+        let source = RemoteGitSource {
+            url: format!("file://{}", empty.display()),
+            shown: "the empty one".to_owned(),
+            ..again(&source)
+        };
+        let Err(SnapshotError::Failed(message)) = source.snapshot(None) else {
+            panic!("an empty repository was read");
+        };
+        assert_eq!(
+            message,
+            "`the empty one` has no commits, or its HEAD names a branch that does not exist"
+        );
     }
 
     #[test]
