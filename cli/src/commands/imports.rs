@@ -129,10 +129,12 @@ pub fn imported(
         &[LocalFile<'_>],
     ) -> Result<fpl_registry::Project, fpl_registry::Error>,
 ) -> Result<Imported, fpl_registry::Error> {
+    // FPL spells `import` as it is; a YAML/JSON key may be escaped (`"\u0069mports"`), so
+    // those files are always read.
     if !project
         .files()
         .iter()
-        .any(|file| file.source.text.contains("import"))
+        .any(|file| file.source.text.contains("import") || form::is_form_file(&file.source.path))
     {
         return Ok(Imported::default());
     }

@@ -153,6 +153,16 @@ fn import_adds_to_a_json_policy_and_it_stays_json() {
     let json: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
     assert_eq!(json["imports"][0]["ref"], stripe("1.1.0"), "{text}");
     env.ok(&["check"]);
+    // A key written with an escape is the same key: the import is read, not dropped.
+    std::fs::write(
+        &path,
+        format!(
+            "{{\"\\u0069mports\": [{{\"ref\": \"{}\"}}], \"agents\": {{}}}}\n",
+            stripe("1.1.0")
+        ),
+    )
+    .expect("JSON");
+    assert_eq!(decide(&env, charge)["effect"], "permit");
     // An `imports` that is not a list is left to the user, who is shown the JSON to add.
     std::fs::write(&path, format!("{{\"imports\": \"{}\"}}\n", stripe("1.0.0"))).expect("JSON");
     env.fails(
