@@ -1,7 +1,9 @@
-//! Fuzzes the `[alerts]` reader of `faramesh serve` (`fpl_server::AlertsConfig::from_toml`,
-//! `faramesh.toml` or `--alerts FILE`): never a panic; text that is not TOML (as `toml_edit`
-//! reads it) is always an error; every error is at a line and column inside the text; every
-//! accepted target is `scheme://name` with a scheme alerts know.
+//! Fuzzes the TOML readers of `faramesh serve`: the `[alerts]` reader
+//! (`fpl_server::AlertsConfig::from_toml`, `faramesh.toml` or `--alerts FILE`) and the
+//! approvers reader (`fpl_server::Approvers::from_toml`, `--approvers FILE`): never a panic;
+//! text that is not TOML (as `toml_edit` reads it) is always an error; every error is at a line
+//! and column inside the text; every accepted target is `scheme://name` with a scheme alerts
+//! know, and accepted approvers are at least one.
 #![no_main]
 
 use std::path::Path;
@@ -18,6 +20,20 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let is_toml = toml_edit::Document::parse(text).is_ok();
+    let inside = |line: usize, column: usize| {
+        let lines: Vec<&str> = text.split('\n').collect();
+        line >= 1
+            && line <= lines.len()
+            && column >= 1
+            && column <= lines[line - 1].chars().count() + 1
+    };
+    match fpl_server::Approvers::from_toml(Path::new("a.toml"), text) {
+        Ok(approvers) => {
+            assert!(is_toml, "accepted approvers from text that is not TOML");
+            assert!(!approvers.is_empty(), "accepted a file naming no approver");
+        }
+        Err(error) => assert!(inside(error.line, error.column), "{error}"),
+    }
     match fpl_server::AlertsConfig::from_toml(Path::new("f.toml"), text, &env) {
         Ok(config) => {
             assert!(is_toml, "accepted text that is not TOML");
@@ -29,11 +45,6 @@ fuzz_target!(|data: &[u8]| {
                 );
             }
         }
-        Err(error) => {
-            let lines: Vec<&str> = text.split('\n').collect();
-            assert!(error.line >= 1 && error.line <= lines.len(), "{error}");
-            let width = lines[error.line - 1].chars().count();
-            assert!(error.column >= 1 && error.column <= width + 1, "{error}");
-        }
+        Err(error) => assert!(inside(error.line, error.column), "{error}"),
     }
 });

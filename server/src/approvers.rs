@@ -113,6 +113,11 @@ impl Approvers {
         self.named.is_empty()
     }
 
+    /// The approver whose token is `token`, if any.
+    pub fn name_of(&self, token: &str) -> Option<&str> {
+        self.named(&digest(token.as_bytes()))
+    }
+
     /// The approver whose token has SHA-256 `digest`. Every digest is compared in full, so the
     /// time taken says nothing about which one, or how much of one, matched.
     pub(crate) fn named(&self, digest: &[u8; 32]) -> Option<&str> {

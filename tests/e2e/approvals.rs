@@ -561,27 +561,35 @@ fn named_approvers_resolve_with_their_own_tokens_and_never_their_own_calls() {
     );
     let denied: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(denied["approver"], "lead@example.com");
-    // A mistake in the file stops the service at start, at its line.
-    std::fs::write(
-        bundles.path("approvers.toml"),
-        "[approvers]\nlead = \"sha256:00\"\n",
-    )
-    .expect("approvers file");
-    let output = faramesh_e2e::faramesh()
-        .current_dir(bundles.dir.path())
-        .env("FARAMESH_ADMIN_TOKEN", TOKEN)
-        .args(["serve", "--bundle", "a.fmb", "--trust", "key.pub"])
-        .args([
-            "--admin-addr",
-            "127.0.0.1:0",
-            "--approvers",
-            "approvers.toml",
-        ])
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("approvers.toml:2:8"), "{stderr}");
+    // A mistake in the file, or an approver given the admin token, stops the service at
+    // start and says where.
+    let refused = |file: String, needle: &str| {
+        std::fs::write(bundles.path("approvers.toml"), file).expect("approvers file");
+        let output = faramesh_e2e::faramesh()
+            .current_dir(bundles.dir.path())
+            .env("FARAMESH_ADMIN_TOKEN", TOKEN)
+            .args(["serve", "--bundle", "a.fmb", "--trust", "key.pub"])
+            .args([
+                "--admin-addr",
+                "127.0.0.1:0",
+                "--approvers",
+                "approvers.toml",
+            ])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+    };
+    refused(
+        "[approvers]\nlead = \"sha256:00\"\n".to_owned(),
+        "approvers.toml:2:8",
+    );
+    let admins = fpl_runtime::hex::sha256_digest(TOKEN.as_bytes());
+    refused(
+        format!("[approvers]\nlead = \"{admins}\"\n"),
+        "has the admin token",
+    );
 }
 
 #[test]

@@ -225,6 +225,8 @@ enum AdminError {
     ApproversFile { path: PathBuf, why: String },
     #[error(transparent)]
     Approvers(#[from] ApproversError),
+    #[error("`{path}`: approver `{name}` has the admin token as their token: give them their own")]
+    AdminTokenShared { path: PathBuf, name: String },
 }
 
 /// The admin listener at `addr`: its token and, with `--approvers`, the named approvers.
@@ -242,6 +244,12 @@ fn admin_config(args: &ServeArgs, addr: SocketAddr) -> Result<AdminConfig, Admin
                 .ok_or_else(|| why(format!("larger than {MAX_MANIFEST_SIZE} bytes")))?;
             let text = String::from_utf8(bytes).map_err(|_| why("not UTF-8 text".to_owned()))?;
             let approvers = Approvers::from_toml(path, &text)?;
+            if let Some(name) = approvers.name_of(&token) {
+                return Err(AdminError::AdminTokenShared {
+                    path: path.clone(),
+                    name: name.to_owned(),
+                });
+            }
             fpl_server::report!(
                 "faramesh: approvals are resolved by the approvers of {}",
                 path.display()
