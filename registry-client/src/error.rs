@@ -280,7 +280,7 @@ impl Error {
             }
             Error::VersionNotInCatalog { help, .. } => help.clone(),
             Error::Unavailable { .. } => {
-                "check the registry URL and the network, then run `faramesh lock` again".to_string()
+                "check the registry URL and the network, then run the command again".to_string()
             }
             Error::Offline { .. } => {
                 "run `faramesh lock` without `--offline` once to fill the cache".to_string()

@@ -47,5 +47,5 @@ pub mod json_limits {
 
 /// Canonical JSON (RFC 8785) helpers shared with the toolchain.
 pub mod canonical_json {
-    pub use crate::canonical::{compare_keys, to_canonical_string, write_string};
+    pub use crate::canonical::{compare_keys, to_canonical_string, write_json, write_string};
 }

@@ -48,7 +48,11 @@ impl Admin {
         let given = request
             .headers()
             .get(AUTHORIZATION)
-            .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))?;
+            .map(|value| value.as_bytes())
+            .and_then(|value| value.split_at_checked(7))
+            // The scheme is case-insensitive (RFC 7235 §2.1).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case(b"Bearer "))
+            .map(|(_, token)| token)?;
         let given = digest(given);
         let approver = self.approvers.named(&given);
         if same(&given, &self.token_digest) {
@@ -62,7 +66,12 @@ impl Admin {
 pub(crate) async fn answer(admin: Arc<Admin>, request: Request<Incoming>) -> Response<Body> {
     let service = &admin.service;
     let Some(caller) = admin.caller(&request) else {
-        let mut response = service.error(StatusCode::UNAUTHORIZED, "a bearer token is required");
+        let message = if request.headers().contains_key(AUTHORIZATION) {
+            "the bearer token was refused"
+        } else {
+            "a bearer token is required"
+        };
+        let mut response = service.error(StatusCode::UNAUTHORIZED, message);
         response.headers_mut().insert(
             hyper::header::WWW_AUTHENTICATE,
             hyper::header::HeaderValue::from_static("Bearer"),

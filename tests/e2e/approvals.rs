@@ -397,6 +397,14 @@ fn the_principal_of_the_call_cannot_approve_it() {
             .is_some_and(|e| e.contains("u-17") && e.contains("cannot approve")),
         "{refused}"
     );
+    // Nor under another case, nor when the id is a number.
+    let (status, refused) = resolve(&server, &id, "approve", "U-17");
+    assert_eq!(status, 403, "{refused}");
+    let mut numbered = charge(900);
+    numbered["principal"] = json!({"id": 17});
+    let by_number = id_of(&decide(&server, &numbered)["approval"]);
+    let (status, refused) = resolve(&server, &by_number, "approve", "17");
+    assert_eq!(status, 403, "{refused}");
     let (_, shown) = admin(&server, "GET", &format!("/v1/approvals/{id}"), &Value::Null);
     assert_eq!(shown["state"], "pending");
     // Bad answers are refused with what is wrong.

@@ -277,7 +277,11 @@ pub(crate) fn admin_token(file: Option<&Path>) -> Result<String, TokenError> {
                 .map_err(|error| why(error.to_string()))?
                 .ok_or_else(|| why(format!("larger than {MAX_TOKEN_FILE} bytes")))?;
             let text = String::from_utf8(bytes).map_err(|_| why("not UTF-8 text".to_owned()))?;
-            text.lines().next().unwrap_or("").trim().to_owned()
+            let token = text.lines().next().unwrap_or("").trim().to_owned();
+            if token.is_empty() {
+                return Err(why("its first line, the token, is empty".to_owned()));
+            }
+            token
         }
         None => std::env::var(TOKEN_VARIABLE).unwrap_or_default(),
     };

@@ -152,7 +152,11 @@ async fn resolve(
         (Resolver::Named(name), _) => name,
         (Resolver::Declared, Some(declared)) if !declared.trim().is_empty() => declared,
         (Resolver::Declared, _) => {
-            return service.error(StatusCode::BAD_REQUEST, "`approver` must not be empty");
+            return service.error(
+                StatusCode::BAD_REQUEST,
+                "`approver` is required: this service names no approvers, so say who approves \
+                 (`faramesh approvals … --approver NAME`)",
+            );
         }
     };
     let resolution = match answer.decision {

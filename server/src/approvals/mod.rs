@@ -309,7 +309,7 @@ impl Approval {
                 state,
             });
         }
-        if self.principal.as_deref() == Some(approver) {
+        if self.principal.as_deref().map(person) == Some(person(approver)) {
             return Err(ResolveError::SelfApproval(approver.to_owned()));
         }
         self.state = match resolution {
@@ -389,3 +389,10 @@ pub(crate) fn new_id() -> std::io::Result<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// A principal id or an approver's name as the "approver is not the principal" rule compares
+/// them: trimmed and lowercased, so `U-17` cannot approve the call of `u-17`. Erring on the side
+/// of refusing: two people whose ids differ only in case are one here.
+pub(crate) fn person(name: &str) -> String {
+    name.trim().to_lowercase()
+}

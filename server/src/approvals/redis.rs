@@ -37,7 +37,7 @@ use tokio::sync::watch;
 
 use super::{
     Approval, ApprovalLimits, ApprovalStore, Binding, Claim, Inserted, Resolution, ResolveError,
-    State, StoreError, StoreFuture, Stored,
+    State, StoreError, StoreFuture, Stored, person,
 };
 use crate::state::{Redis, Unreachable};
 
@@ -119,14 +119,16 @@ redis.call('INCR', changes)
 return 1
 ";
 
-/// ARGV: the state to enter, approver, comment, whether there is a comment (`1`), now.
+/// ARGV: the state to enter, approver, comment, whether there is a comment (`1`), now, the
+/// approver as a person (`person`, compared with the principal's).
 const RESOLVE: &str = r"
 local key = KEYS[1]
 if redis.call('EXISTS', key) == 0 then return {'missing'} end
 local now = tonumber(ARGV[5])
 local state = at(key, now)
 if state ~= 'pending' then return {'conflict', state} end
-if redis.call('HGET', key, 'principal') == ARGV[2] then return {'self'} end
+local principal = redis.call('HGET', key, 'principal_person') or redis.call('HGET', key, 'principal')
+if principal == ARGV[6] then return {'self'} end
 local id = move(key, 'pending', ARGV[1])
 redis.call('HSET', key, 'approver', ARGV[2], 'resolved', ARGV[5])
 if ARGV[4] == '1' then redis.call('HSET', key, 'comment', ARGV[3]) end
@@ -364,6 +366,7 @@ impl RedisApprovals {
             .arg(body);
         if let Some(principal) = &approval.principal {
             invocation.arg("principal").arg(principal);
+            invocation.arg("principal_person").arg(person(principal));
         }
         let kept: i64 = self.redis.invoke(&invocation).await?;
         if kept == 0 {
@@ -428,7 +431,8 @@ impl RedisApprovals {
             .arg(approver)
             .arg(comment.unwrap_or(""))
             .arg(if comment.is_some() { "1" } else { "0" })
-            .arg(now.unix_micros());
+            .arg(now.unix_micros())
+            .arg(person(approver));
         let mut reply: Vec<String> = self.redis.invoke(&invocation).await?;
         let status = status(&key, &mut reply)?;
         Ok(match status.as_str() {

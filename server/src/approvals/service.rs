@@ -482,8 +482,7 @@ impl Settlement {
             principal: request
                 .principal()
                 .and_then(|principal| principal.get("id"))
-                .and_then(|id| id.as_str())
-                .map(str::to_owned),
+                .and_then(principal_id),
             approver: None,
             comment: None,
             resolved: None,
@@ -523,4 +522,19 @@ fn instant_of(time: Timestamp) -> tokio::time::Instant {
         .unix_micros()
         .saturating_sub(Timestamp::now().unix_micros());
     tokio::time::Instant::now() + Duration::from_micros(u64::try_from(micros).unwrap_or(0))
+}
+
+/// A `principal.id` as the text an approver's name is compared with: a string as it is, any
+/// other value as its canonical JSON (`17`, `true`), so no id escapes the comparison by its
+/// type; `null` is no id.
+fn principal_id(id: fpl_runtime::JsonRef<'_>) -> Option<String> {
+    match id.kind() {
+        fpl_runtime::JsonKind::Null => None,
+        fpl_runtime::JsonKind::String(text) => Some(text.to_owned()),
+        _ => {
+            let mut text = String::new();
+            fpl_runtime::canonical_json::write_json(&mut text, id, &mut Vec::new(), &|_| None);
+            Some(text)
+        }
+    }
 }

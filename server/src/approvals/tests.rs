@@ -68,10 +68,12 @@ fn the_first_resolution_wins() {
 #[test]
 fn the_principal_cannot_resolve_its_own_call() {
     let mut pending = approval("a");
-    assert_eq!(
-        pending.resolve(Resolution::Approve, "u-17", None, at(1_010)),
-        Err(ResolveError::SelfApproval("u-17".into()))
-    );
+    for spelling in ["u-17", "U-17 "] {
+        assert_eq!(
+            pending.resolve(Resolution::Approve, spelling, None, at(1_010)),
+            Err(ResolveError::SelfApproval(spelling.into()))
+        );
+    }
     assert_eq!(pending.state, State::Pending);
 }
 
@@ -439,14 +441,16 @@ async fn each_step_is_atomic(store: &dyn ApprovalStore) {
         .await
         .expect("answered");
     assert_eq!(missing.err(), Some(ResolveError::NotFound("zz".into())));
-    let by_principal = store
-        .resolve("b", Resolution::Approve, "u-17", None, at(1_011))
-        .await
-        .expect("answered");
-    assert_eq!(
-        by_principal.err(),
-        Some(ResolveError::SelfApproval("u-17".into()))
-    );
+    for spelling in ["u-17", " U-17"] {
+        let by_principal = store
+            .resolve("b", Resolution::Approve, spelling, None, at(1_011))
+            .await
+            .expect("answered");
+        assert_eq!(
+            by_principal.err(),
+            Some(ResolveError::SelfApproval(spelling.into()))
+        );
+    }
 
     // Reads show expiry before the sweep records it; the sweep expires each one once.
     let shown = store.get("b", EXPIRES).await.expect("read");

@@ -22,6 +22,12 @@ pub(crate) enum Unreachable {
     /// Redis answered with an error or the connection failed.
     #[error(transparent)]
     Redis(#[from] redis::RedisError),
+    /// The cluster does not serve every slot (a node is down or slots are unassigned).
+    #[error("the Redis Cluster does not serve every slot (cluster_state is not ok)")]
+    ClusterDown,
+    /// The URL names a database other than 0 on a cluster, which has only database 0.
+    #[error("a Redis Cluster has only database 0: name it as redis://HOST:PORT/0")]
+    ClusterDatabase,
 }
 
 impl Unreachable {
@@ -29,7 +35,9 @@ impl Unreachable {
     pub fn kind(&self) -> &'static str {
         match self {
             Unreachable::Timeout(_) => "timeout",
-            Unreachable::Redis(_) => "error",
+            Unreachable::Redis(_) | Unreachable::ClusterDown | Unreachable::ClusterDatabase => {
+                "error"
+            }
         }
     }
 }
@@ -99,19 +107,25 @@ impl Redis {
     /// The connection, made on first use: to the cluster when the server at the URL is a
     /// cluster node, else to that server; either reconnects by itself after a failure.
     pub async fn connection(&self) -> Result<Connection, Unreachable> {
-        let connection = self.within(async {
-            Ok::<_, Unreachable>(self.connection.get_or_try_init(|| self.connect()).await?)
-        });
+        let connection = self.within(self.connection.get_or_try_init(|| self.connect()));
         Ok(connection.await?.clone())
     }
 
-    async fn connect(&self) -> Result<Connection, redis::RedisError> {
-        let mut probe = self.client.get_multiplexed_async_connection().await?;
+    async fn connect(&self) -> Result<Connection, Unreachable> {
+        // The probe asks for database 0, which every server has: a cluster refuses any other.
+        let mut probe_info = self.client.get_connection_info().clone();
+        probe_info.redis.db = 0;
+        let mut probe = redis::Client::open(probe_info)?
+            .get_multiplexed_async_connection()
+            .await?;
         let info: String = redis::cmd("INFO")
             .arg("cluster")
             .query_async(&mut probe)
             .await?;
         if info.lines().any(|line| line.trim() == "cluster_enabled:1") {
+            if self.client.get_connection_info().redis.db != 0 {
+                return Err(Unreachable::ClusterDatabase);
+            }
             let cluster = ClusterClient::builder(vec![self.client.get_connection_info().clone()])
                 .connection_timeout(self.timeout)
                 .response_timeout(self.timeout)
@@ -147,10 +161,21 @@ impl Redis {
             .await
     }
 
-    /// Whether Redis answers `PING` within the timeout.
+    /// Whether Redis answers `PING` within the timeout; a cluster, whether it serves every slot
+    /// (`cluster_state:ok`), since with a node down some agents' state cannot be reached.
     pub async fn ping(&self) -> Result<(), Unreachable> {
         let mut connection = self.connection().await?;
         self.within(async {
+            if let Connection::Cluster(_) = connection {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query_async(&mut connection)
+                    .await?;
+                if !info.lines().any(|line| line.trim() == "cluster_state:ok") {
+                    return Err(Unreachable::ClusterDown);
+                }
+                return Ok(());
+            }
             let _: String = redis::cmd("PING").query_async(&mut connection).await?;
             Ok(())
         })
@@ -191,6 +216,10 @@ mod tests {
             redis.connection().await.expect("connected"),
             Connection::Cluster(_)
         ));
+        redis
+            .ping()
+            .await
+            .expect("a cluster serving every slot answers");
         let tags: Vec<String> = (0..12).map(|index| format!("agent-{index}")).collect();
         round_trip(&redis, &tags).await;
         let keys = cluster.keys_per_node();
@@ -198,6 +227,16 @@ mod tests {
             keys.iter().all(|&count| count > 0),
             "twelve agents, three nodes: {keys:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_cluster_named_with_another_database_is_a_clear_error() {
+        let cluster = RedisCluster::start();
+        let url = cluster.url().replace("/0", "/1");
+        let redis = Redis::open(&url, Duration::from_secs(5)).expect("URL");
+        let error = redis.connection().await.err().expect("refused");
+        assert!(matches!(error, Unreachable::ClusterDatabase), "{error}");
+        assert!(redis.ping().await.is_err());
     }
 
     #[tokio::test]
