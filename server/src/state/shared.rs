@@ -6,8 +6,7 @@
 //! the version of a kept snapshot); otherwise the group is decided again on fresh state, so no
 //! replica ever decides on stale state.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use fpl_runtime::Request;
@@ -50,8 +49,10 @@ pub(crate) struct Shared {
     queues: Mutex<HashMap<String, Vec<Job>>>,
     /// The effect of a decision the store could not count.
     on_unavailable: Effect,
-    /// Whether the last call to the store succeeded (a change is logged once).
-    healthy: AtomicBool,
+    /// The agents whose last call to the store failed. The first failure is logged, and the
+    /// store is logged reachable again once none is failing: with one node of a cluster down,
+    /// the agents on the others succeeding do not make the log flap.
+    failing: Mutex<HashSet<String>>,
     metrics: Metrics,
 }
 
@@ -88,7 +89,7 @@ impl Shared {
             cache: SnapshotCache::default(),
             queues: Mutex::new(HashMap::new()),
             on_unavailable,
-            healthy: AtomicBool::new(true),
+            failing: Mutex::new(HashSet::new()),
             metrics,
         }
     }
@@ -225,7 +226,7 @@ impl Shared {
                 Some(snapshot) => snapshot,
                 None => match self.store.load(agent, &sessions).await {
                     Ok(snapshot) => snapshot,
-                    Err(error) => return self.unavailable(jobs, &error),
+                    Err(error) => return self.unavailable(agent, jobs, &error),
                 },
             };
             let decided: Vec<_> = jobs
@@ -255,7 +256,7 @@ impl Shared {
             };
             match current {
                 Ok(Some(version)) => {
-                    self.recovered();
+                    self.recovered(agent);
                     snapshot.committed(version);
                     self.cache.keep(agent, snapshot);
                     for (job, done) in jobs.into_iter().zip(decided) {
@@ -268,22 +269,30 @@ impl Shared {
                     self.metrics.state_error("conflict");
                     self.cache.contended(agent);
                 }
-                Err(error) => return self.unavailable(jobs, &error),
+                Err(error) => return self.unavailable(agent, jobs, &error),
             }
         }
         self.metrics.state_error("contention");
         self.unavailable_all(jobs);
     }
 
-    /// Answers every job `STATE_UNAVAILABLE`.
-    fn unavailable(&self, jobs: Vec<Job>, error: &StoreError) {
+    /// Answers every job of `agent` `STATE_UNAVAILABLE`.
+    fn unavailable(&self, agent: &str, jobs: Vec<Job>, error: &StoreError) {
         self.metrics.state_error(match error {
             StoreError::Unreachable(unreachable) => unreachable.kind(),
             StoreError::Unreadable(_) | StoreError::Shape => "unreadable",
             StoreError::Random(_) => "error",
         });
-        if self.healthy.swap(false, Ordering::Relaxed) {
-            report!("faramesh serve: the state store is unavailable: {error}");
+        let first = {
+            let mut failing = self.failing();
+            let none_was = failing.is_empty();
+            failing.insert(agent.to_owned()) && none_was
+        };
+        if first {
+            report!(
+                "faramesh serve: the state store is unavailable (agent `{agent}` first): \
+                 {error}"
+            );
         }
         self.unavailable_all(jobs);
     }
@@ -303,11 +312,21 @@ impl Shared {
         }
     }
 
-    /// Notes that the store answers again.
-    fn recovered(&self) {
-        if !self.healthy.swap(true, Ordering::Relaxed) {
+    /// Notes that the store answers again for `agent`.
+    fn recovered(&self, agent: &str) {
+        let all = {
+            let mut failing = self.failing();
+            failing.remove(agent) && failing.is_empty()
+        };
+        if all {
             report!("faramesh serve: the state store is reachable again");
         }
+    }
+
+    fn failing(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.failing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// `request` answered `STATE_UNAVAILABLE` by `active`'s policy (its `redact` applies); its
