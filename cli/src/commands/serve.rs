@@ -235,14 +235,11 @@ fn admin_config(args: &ServeArgs, addr: SocketAddr) -> Result<AdminConfig, Admin
     let approvers = match &args.approvers {
         None => Approvers::default(),
         Some(path) => {
-            let why = |why: String| AdminError::ApproversFile {
-                path: path.clone(),
-                why,
-            };
-            let bytes = fpl_registry::files::read_limited(path, MAX_MANIFEST_SIZE)
-                .map_err(|error| why(error.to_string()))?
-                .ok_or_else(|| why(format!("larger than {MAX_MANIFEST_SIZE} bytes")))?;
-            let text = String::from_utf8(bytes).map_err(|_| why("not UTF-8 text".to_owned()))?;
+            let text =
+                read_text(path, MAX_MANIFEST_SIZE).map_err(|why| AdminError::ApproversFile {
+                    path: path.clone(),
+                    why,
+                })?;
             let approvers = Approvers::from_toml(path, &text)?;
             if let Some(name) = approvers.name_of(&token) {
                 return Err(AdminError::AdminTokenShared {
@@ -264,6 +261,14 @@ fn admin_config(args: &ServeArgs, addr: SocketAddr) -> Result<AdminConfig, Admin
     })
 }
 
+/// The UTF-8 text of the file at `path`, at most `limit` bytes; `Err` says why not.
+fn read_text(path: &Path, limit: u64) -> Result<String, String> {
+    let bytes = fpl_registry::files::read_limited(path, limit)
+        .map_err(|error| error.to_string())?
+        .ok_or_else(|| format!("larger than {limit} bytes"))?;
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+}
+
 /// The admin token: the first line of `file` (`--admin-token-file`), else
 /// `FARAMESH_ADMIN_TOKEN`. `faramesh approvals` reads it the same way.
 pub(crate) fn admin_token(file: Option<&Path>) -> Result<String, TokenError> {
@@ -273,10 +278,7 @@ pub(crate) fn admin_token(file: Option<&Path>) -> Result<String, TokenError> {
                 path: path.to_owned(),
                 why,
             };
-            let bytes = fpl_registry::files::read_limited(path, MAX_TOKEN_FILE)
-                .map_err(|error| why(error.to_string()))?
-                .ok_or_else(|| why(format!("larger than {MAX_TOKEN_FILE} bytes")))?;
-            let text = String::from_utf8(bytes).map_err(|_| why("not UTF-8 text".to_owned()))?;
+            let text = read_text(path, MAX_TOKEN_FILE).map_err(why)?;
             let token = text.lines().next().unwrap_or("").trim().to_owned();
             if token.is_empty() {
                 return Err(why("its first line, the token, is empty".to_owned()));
