@@ -419,6 +419,9 @@ fn the_principal_of_the_call_cannot_approve_it() {
     assert_eq!(status, 404);
     let (status, _) = admin(&server, "GET", "/v1/approvals?state=lost", &Value::Null);
     assert_eq!(status, 400);
+    let (status, all) = admin(&server, "GET", "/v1/approvals?state=all", &Value::Null);
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(all["approvals"].as_array().map(Vec::len), Some(2), "{all}");
     // Without the token, nothing.
     let (status, _) = request(
         server.admin.expect("admin"),

@@ -117,10 +117,7 @@ fn execute(args: &ApprovalsArgs) -> Result<(), ApprovalsError> {
     };
     let printed = match &args.command {
         ApprovalsCommand::List { state, json } => {
-            let url = match state.as_str() {
-                "all" => base,
-                state => format!("{base}?state={state}"),
-            };
+            let url = format!("{base}?state={state}");
             let answer = admin.send(&url, |client| client.get(&url), REQUEST_TIMEOUT)?;
             if *json {
                 format!("{}\n", pretty(&answer))

@@ -70,15 +70,17 @@ pub(crate) async fn answer(
     let approvals = &service.decider.approvals;
     Some(match (method, id) {
         (Method::GET, None) => {
-            let state = match param(&query, "state").map(State::parse) {
+            let state = match param(&query, "state").filter(|state| *state != "all") {
                 None => None,
-                Some(Some(state)) => Some(state),
-                Some(None) => {
-                    return Some(service.error(
-                        StatusCode::BAD_REQUEST,
-                        "`state` is one of pending, approved, denied, expired, used",
-                    ));
-                }
+                Some(state) => match State::parse(state) {
+                    Some(state) => Some(state),
+                    None => {
+                        return Some(service.error(
+                            StatusCode::BAD_REQUEST,
+                            "`state` is one of pending, approved, denied, expired, used, all",
+                        ));
+                    }
+                },
             };
             match approvals.list(state).await {
                 Ok(list) => to_json(service, &List { approvals: &list }),
