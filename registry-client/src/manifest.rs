@@ -48,18 +48,26 @@ impl RegistryConfig {
     }
 }
 
-/// `url` with the user and password of its authority (`https://user:token@host/…`) replaced by
-/// `***`, so a token in a registry URL reaches neither messages nor the committed lockfile.
+/// `url` with the user and password of its authority (`https://user:token@host/…`) and its
+/// query (`?token=…`) replaced by `***`, so a secret in a registry URL reaches neither messages
+/// nor the committed lockfile.
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
         return url.to_string();
     };
     let rest = &url[scheme_end..];
     let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
-    match authority.rfind('@') {
+    let mut shown = match authority.rfind('@') {
         Some(at) => format!("{}***{}", &url[..scheme_end], &rest[at..]),
         None => url.to_string(),
+    };
+    if let Some(query) = shown.find('?') {
+        let end = shown[query..]
+            .find('#')
+            .map_or(shown.len(), |at| query + at);
+        shown.replace_range(query + 1..end, "***");
     }
+    shown
 }
 
 impl Manifest {
@@ -265,6 +273,10 @@ mod tests {
         assert_eq!(
             redact_url("https://TOKEN@mirror.example.com/a@b"),
             "https://***@mirror.example.com/a@b"
+        );
+        assert_eq!(
+            redact_url("https://u:p@h.example/reg?token=s3cret#top"),
+            "https://***@h.example/reg?***#top"
         );
         for plain in [
             "https://mirror.example.com/a@b",

@@ -357,6 +357,25 @@ fn git_registries_are_pinned_to_the_locked_commit() {
 }
 
 #[test]
+fn a_registry_url_with_a_query_is_read_and_its_secrets_never_shown() {
+    let env = Env::new();
+    let server = Server::start(env.registry.root());
+    let url = format!(
+        "{}?token=s3cret",
+        server.url.replace("http://", "http://reader:s3cret@")
+    );
+    env.manifest(&url, "");
+    env.ok(&["import", &stripe("1.0.0")]);
+    let lock = env.lock();
+    assert!(lock.contains("?***"), "{lock}");
+    assert!(!lock.contains("s3cret"), "{lock}");
+    drop(server);
+    env.clear_cache();
+    let out = env.fails(&["lock"], "E0404", "?***");
+    assert!(!out.contains("s3cret"), "{out}");
+}
+
+#[test]
 fn registry_serve_serves_a_mirror_and_refuses_traversal() {
     let env = Env::new();
     let outside = env

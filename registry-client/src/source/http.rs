@@ -31,9 +31,12 @@ impl HttpSource {
         })
     }
 
-    /// The URL of a registry file.
+    /// The URL of a registry file: its path joins the base's path, before any query.
     fn url(&self, path: &RegistryPath) -> String {
-        format!("{}/{path}", self.base)
+        match self.base.split_once('?') {
+            Some((base, query)) => format!("{}/{path}?{query}", base.trim_end_matches('/')),
+            None => format!("{}/{path}", self.base),
+        }
     }
 
     /// The URL of a registry file as messages show it, without credentials.
