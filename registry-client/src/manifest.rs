@@ -42,32 +42,10 @@ pub struct RegistryConfig {
 
 impl RegistryConfig {
     /// The URL as messages and `faramesh.lock` show it: without its credentials
-    /// ([`redact_url`]).
+    /// ([`fpl_runtime::url_secrets::redact_url`]).
     pub fn shown_url(&self) -> String {
-        redact_url(&self.url)
+        fpl_runtime::url_secrets::redact_url(&self.url)
     }
-}
-
-/// `url` with the user and password of its authority (`https://user:token@host/…`) and its
-/// query (`?token=…`) replaced by `***`, so a secret in a registry URL reaches neither messages
-/// nor the committed lockfile.
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end..];
-    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
-    let mut shown = match authority.rfind('@') {
-        Some(at) => format!("{}***{}", &url[..scheme_end], &rest[at..]),
-        None => url.to_string(),
-    };
-    if let Some(query) = shown.find('?') {
-        let end = shown[query..]
-            .find('#')
-            .map_or(shown.len(), |at| query + at);
-        shown.replace_range(query + 1..end, "***");
-    }
-    shown
 }
 
 impl Manifest {
@@ -261,29 +239,6 @@ mod tests {
         Manifest {
             path: PathBuf::from("faramesh.toml"),
             document: text.parse().expect("toml"),
-        }
-    }
-
-    #[test]
-    fn credentials_in_urls_are_never_shown() {
-        assert_eq!(
-            redact_url("git+https://user:s3cret@git.example.com/r.git"),
-            "git+https://***@git.example.com/r.git"
-        );
-        assert_eq!(
-            redact_url("https://TOKEN@mirror.example.com/a@b"),
-            "https://***@mirror.example.com/a@b"
-        );
-        assert_eq!(
-            redact_url("https://u:p@h.example/reg?token=s3cret#top"),
-            "https://***@h.example/reg?***#top"
-        );
-        for plain in [
-            "https://mirror.example.com/a@b",
-            "../registry",
-            "git+file:///srv/r",
-        ] {
-            assert_eq!(redact_url(plain), plain);
         }
     }
 

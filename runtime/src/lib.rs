@@ -27,6 +27,7 @@ pub mod regex_source;
 mod request;
 pub mod state;
 mod time;
+pub mod url_secrets;
 
 pub use decimal::{Decimal, DecimalError};
 pub use decision::{

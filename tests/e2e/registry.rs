@@ -373,6 +373,17 @@ fn a_registry_url_with_a_query_is_read_and_its_secrets_never_shown() {
     env.clear_cache();
     let out = env.fails(&["lock"], "E0404", "?***");
     assert!(!out.contains("s3cret"), "{out}");
+    // A mistake beside the URL in faramesh.toml shows the file, but not its secrets.
+    env.manifest(&url, "timeout = 3 3");
+    let output = env.faramesh(&["check"]);
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !output.status.success() && shown.contains("E0409"),
+        "{shown}"
+    );
+    let masked = format!("http://{}@127.0.0.1", "*".repeat("reader:s3cret".len()));
+    assert!(shown.contains(&masked), "{shown}");
+    assert!(!shown.contains("s3cret"), "{shown}");
 }
 
 #[test]

@@ -399,7 +399,9 @@ fn read_manifest(
         Contents::Bytes(bytes) => match String::from_utf8(bytes) {
             Ok(text) => {
                 let read = manifest::policy_files(&text, FileId(0));
-                (SourceFile::new(display, text), read)
+                // Shown in diagnostics (CI logs): a registry URL's secrets are masked.
+                let shown = fpl_runtime::url_secrets::mask_url_secrets(&text);
+                (SourceFile::new(display, shown), read)
             }
             Err(error) => (
                 SourceFile::from_bytes(display, error.as_bytes()),

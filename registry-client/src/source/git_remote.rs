@@ -20,7 +20,7 @@ use super::SnapshotError;
 use super::git::{GitSnapshot, GitSource};
 use crate::cache::Cache;
 use crate::files::sha256_hex;
-use crate::manifest::redact_url;
+use fpl_runtime::url_secrets::redact_url;
 
 /// The most one fetch may download (the packs written into the mirror).
 pub const MAX_FETCH_SIZE: u64 = 512 << 20;

@@ -8,9 +8,9 @@ use std::time::Duration;
 use fpl_runtime::root_cause;
 
 use super::ReadError;
-use crate::manifest::redact_url;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
+use fpl_runtime::url_secrets::redact_url;
 
 /// An HTTP(S) registry.
 #[derive(Debug)]

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use crate::cache::Cache;
 use crate::error::Error;
-use crate::manifest::redact_url;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
+use fpl_runtime::url_secrets::redact_url;
 
 /// An opened registry source.
 #[derive(Debug)]
