@@ -66,10 +66,15 @@ impl Admin {
 pub(crate) async fn answer(admin: Arc<Admin>, request: Request<Incoming>) -> Response<Body> {
     let service = &admin.service;
     let Some(caller) = admin.caller(&request) else {
-        let message = if request.headers().contains_key(AUTHORIZATION) {
+        let bearer = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.as_bytes().get(..7))
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"Bearer "));
+        let message = if bearer {
             "the bearer token was refused"
         } else {
-            "a bearer token is required"
+            "a bearer token is required (`Authorization: Bearer TOKEN`)"
         };
         let mut response = service.error(StatusCode::UNAUTHORIZED, message);
         response.headers_mut().insert(

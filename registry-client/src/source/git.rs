@@ -50,7 +50,14 @@ impl GitSource {
             None => repo
                 .revparse_single(self.tip)
                 .and_then(|tip| tip.peel_to_commit())
-                .map_err(failed)?
+                .map_err(|error| match error.code() {
+                    ErrorCode::NotFound | ErrorCode::UnbornBranch => SnapshotError::Failed(
+                        "the repository has no commits, or its HEAD names a branch that does \
+                         not exist"
+                            .to_string(),
+                    ),
+                    _ => failed(error),
+                })?
                 .id(),
             Some(text) => {
                 let oid = Oid::from_str(text)

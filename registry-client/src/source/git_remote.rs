@@ -36,6 +36,10 @@ const DAMAGED: &[&str] = &[
     "corrupt",
     "missing blob",
     "missing tree",
+    "differ in contents",
+    "unable to rename temporary",
+    "not a git repository",
+    "unable to read",
 ];
 
 /// How much of git's error output an error keeps.
@@ -437,6 +441,27 @@ mod tests {
         let packs = source.mirror.join("objects/pack");
         for entry in std::fs::read_dir(&packs).expect("packs") {
             std::fs::remove_file(entry.expect("entry").path()).expect("removed");
+        }
+        let next = again(&source);
+        let snapshot = next.snapshot(None).expect("fetched into a new mirror");
+        let read = snapshot.read(&RegistryPath::catalog(), 1 << 20);
+        assert_eq!(read.expect("read").map(|bytes| bytes.len()), Some(4096));
+    }
+
+    #[test]
+    fn a_mirror_whose_files_are_garbage_is_made_anew() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let source = remote(dir.path(), 4096, 1 << 20);
+        source.snapshot(None).expect("fetched");
+        std::fs::write(source.mirror.join("HEAD"), "garbage").expect("HEAD");
+        for entry in std::fs::read_dir(source.mirror.join("objects/pack")).expect("packs") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|ext| ext == "pack") {
+                let writable = std::os::unix::fs::PermissionsExt::from_mode(0o644);
+                std::fs::set_permissions(&path, writable).expect("writable");
+                let file = std::fs::OpenOptions::new().write(true).open(&path);
+                file.and_then(|file| file.set_len(100)).expect("truncated");
+            }
         }
         let next = again(&source);
         let snapshot = next.snapshot(None).expect("fetched into a new mirror");

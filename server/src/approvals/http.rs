@@ -10,7 +10,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::service::AnswerError;
-use super::{Approval, Resolution, ResolveError, State, StoreError};
+use super::{Approval, Resolution, ResolveError, State, StoreError, person};
 use crate::http::{self, Body};
 use crate::routes::Service;
 
@@ -145,7 +145,7 @@ async fn resolve(
                  own token, not the admin token",
             );
         }
-        (Resolver::Named(name), Some(declared)) if declared != name => {
+        (Resolver::Named(name), Some(declared)) if person(declared) != person(name) => {
             return service.error(
                 StatusCode::FORBIDDEN,
                 &format!("the token is `{name}`'s, so `approver` cannot be `{declared}`"),

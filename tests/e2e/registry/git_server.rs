@@ -256,6 +256,11 @@ fn unreachable_hanging_and_unsupported_git_servers_are_errors() {
     assert!(lock.contains("git+http://***@127.0.0.1:"), "{lock}");
     assert!(!lock.contains("s3cret"), "{lock}");
     env.ok(&["lock", "--locked"]);
+    // An empty repository says so, on this machine as on a server.
+    let empty = env.project.parent().expect("temp dir").join("empty.git");
+    git2::Repository::init_bare(&empty).expect("empty repository");
+    env.manifest(&format!("git+file://{}", empty.display()), "");
+    env.fails(&["import", &stripe("1.0.0")], "E0404", "has no commits");
     // Transports other than the URL's own are never run.
     env.manifest("git+ext::sh -c touch% /tmp/pwned", "");
     env.fails(&["import", &stripe("1.0.0")], "E0402", "`git+https://…`");
