@@ -49,6 +49,51 @@ pub fn mask_url_secrets(text: &str) -> String {
     masked
 }
 
+/// The user and password written in a URL's authority (`scheme://user:password@host/…`),
+/// percent-decoded, and the URL without them; `None` when it names none.
+pub fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
+    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+        return (url.to_string(), None);
+    };
+    let rest = &url[scheme_end..];
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    let Some(at) = authority.rfind('@') else {
+        return (url.to_string(), None);
+    };
+    let (user, password) = authority[..at]
+        .split_once(':')
+        .unwrap_or((&authority[..at], ""));
+    let bare = format!("{}{}", &url[..scheme_end], &rest[at + 1..]);
+    (
+        bare,
+        Some((percent_decoded(user), percent_decoded(password))),
+    )
+}
+
+/// `text` with its `%XX` escapes decoded (an escape that is not one is kept as written).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = (bytes[index] == b'%')
+            .then(|| text.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                index += 3;
+            }
+            None => {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Overwrites the bytes of `range` (on character boundaries) with `*`.
 fn overwrite(text: &mut String, range: std::ops::Range<usize>) {
     let stars = "*".repeat(range.len());
@@ -80,6 +125,28 @@ mod tests {
         ] {
             assert_eq!(redact_url(plain), plain);
         }
+    }
+
+    #[test]
+    fn credentials_are_split_from_the_url_decoded() {
+        assert_eq!(
+            split_credentials("https://us%40er:p%3Aw%zz@h.example:8443/r.git?x=1"),
+            (
+                "https://h.example:8443/r.git?x=1".to_string(),
+                Some(("us@er".to_string(), "p:w%zz".to_string()))
+            )
+        );
+        assert_eq!(
+            split_credentials("https://TOKEN@h.example/r"),
+            (
+                "https://h.example/r".to_string(),
+                Some(("TOKEN".to_string(), String::new()))
+            )
+        );
+        assert_eq!(
+            split_credentials("https://h.example/a@b"),
+            ("https://h.example/a@b".to_string(), None)
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::SnapshotError;
 use super::git::{GitSnapshot, GitSource};
 use crate::cache::Cache;
 use crate::files::sha256_hex;
-use fpl_runtime::url_secrets::redact_url;
+use fpl_runtime::url_secrets::{redact_url, split_credentials};
 
 /// The most one fetch may download (the packs written into the mirror).
 pub const MAX_FETCH_SIZE: u64 = 512 << 20;
@@ -28,6 +28,10 @@ pub const MAX_FETCH_SIZE: u64 = 512 << 20;
 /// A fetch whose packs do not grow for this many registry timeouts is stopped: each request
 /// is bounded by git itself, this bounds a fetch of many slow requests, or a stuck helper.
 const STALL_TIMEOUTS: u32 = 10;
+
+/// A git credential helper (a shell snippet) answering `get` with the user and password from
+/// the environment, where other users cannot read them (unlike a command line).
+const CREDENTIAL_HELPER: &str = "!f() { test \"$1\" = get && printf 'username=%s\\npassword=%s\\n' \"$FARAMESH_GIT_USERNAME\" \"$FARAMESH_GIT_PASSWORD\"; }; f";
 
 /// What git says of a repository whose objects are damaged.
 const DAMAGED: &[&str] = &[
@@ -76,8 +80,12 @@ const REPOSITORY_VARIABLES: &[&str] = &[
 /// A git repository on a server, fetched into a mirror at most once per run.
 #[derive(Debug)]
 pub struct RemoteGitSource {
-    /// The URL git fetches (without `git+`).
+    /// The URL git fetches (without `git+`, and without credentials: they would be on git's
+    /// command line, which every local user can read).
     url: String,
+    /// The user and password the URL was written with, handed to git by a credential helper
+    /// for this URL's origin only, from the environment.
+    credentials: Option<(String, String)>,
     /// The URL as messages show it, without credentials.
     shown: String,
     /// The transport `GIT_ALLOW_PROTOCOL` permits: `https` or `http`.
@@ -97,8 +105,10 @@ impl RemoteGitSource {
         } else {
             "http"
         };
+        let (bare, credentials) = split_credentials(url);
         RemoteGitSource {
-            url: url.to_string(),
+            url: bare,
+            credentials,
             shown: redact_url(url),
             protocol,
             mirror: cache.root().join("git").join(sha256_hex(url.as_bytes())),
@@ -197,6 +207,16 @@ impl RemoteGitSource {
         let mut command = Command::new("git");
         for name in REPOSITORY_VARIABLES {
             command.env_remove(name);
+        }
+        if let Some((user, password)) = &self.credentials {
+            // Only this helper, and only for this origin: a redirect elsewhere gets nothing.
+            let origin = origin(&self.url);
+            command
+                .args(["-c", "credential.helper="])
+                .arg("-c")
+                .arg(format!("credential.{origin}.helper={CREDENTIAL_HELPER}"))
+                .env("FARAMESH_GIT_USERNAME", user)
+                .env("FARAMESH_GIT_PASSWORD", password);
         }
         command
             .env("GIT_ALLOW_PROTOCOL", self.protocol)
@@ -330,6 +350,15 @@ impl Running {
     }
 }
 
+/// `scheme://host[:port]` of `url`.
+fn origin(url: &str) -> &str {
+    let scheme_end = url.find("://").map_or(0, |at| at + 3);
+    let end = url[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| scheme_end + at);
+    &url[..end]
+}
+
 /// `bytes` in MiB when it is whole MiB, else in bytes.
 fn in_units(bytes: u64) -> String {
     if bytes.is_multiple_of(1 << 20) {
@@ -398,6 +427,7 @@ mod tests {
             .expect("commit");
         RemoteGitSource {
             url: format!("file://{}", work.display()),
+            credentials: None,
             shown: format!("file://{}", work.display()),
             protocol: "file",
             mirror: dir.join("cache/git/mirror"),
@@ -424,6 +454,7 @@ mod tests {
     fn again(source: &RemoteGitSource) -> RemoteGitSource {
         RemoteGitSource {
             url: source.url.clone(),
+            credentials: source.credentials.clone(),
             shown: source.shown.clone(),
             protocol: source.protocol,
             mirror: source.mirror.clone(),
@@ -431,6 +462,34 @@ mod tests {
             max_fetch: source.max_fetch,
             fetched: OnceLock::new(),
         }
+    }
+
+    #[test]
+    fn credentials_reach_git_through_the_environment_never_its_arguments() {
+        let cache = Cache::at("/nonexistent");
+        let url = "https://reader:s3cret@git.example.com:8443/r.git";
+        let source = RemoteGitSource::new(url, &cache, Duration::from_secs(1));
+        let git = source.git();
+        let arguments: Vec<String> = git
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            arguments.iter().all(|arg| !arg.contains("s3cret")),
+            "{arguments:?}"
+        );
+        assert!(
+            arguments
+                .iter()
+                .any(|arg| arg.starts_with("credential.https://git.example.com:8443.helper=!")),
+            "{arguments:?}"
+        );
+        assert_eq!(source.url, "https://git.example.com:8443/r.git");
+        let password = git
+            .get_envs()
+            .find(|(name, _)| *name == "FARAMESH_GIT_PASSWORD")
+            .and_then(|(_, value)| value);
+        assert_eq!(password, Some(std::ffi::OsStr::new("s3cret")));
     }
 
     #[test]

@@ -26,11 +26,19 @@ struct GitServer {
 impl GitServer {
     /// Serves `root` on a free port until the test process ends.
     fn start(root: &Path) -> GitServer {
-        GitServer::start_slow(root, Duration::ZERO)
+        GitServer::start_with(root, Duration::ZERO, None)
     }
 
     /// [`GitServer::start`], each answer sent `delay` after its request.
     fn start_slow(root: &Path, delay: Duration) -> GitServer {
+        GitServer::start_with(root, delay, None)
+    }
+
+    /// [`GitServer::start`], each answer `delay` late, and with `login` (`user:password`) every
+    /// request must carry it as HTTP Basic authentication (401 otherwise).
+    fn start_with(root: &Path, delay: Duration, login: Option<&str>) -> GitServer {
+        let expected =
+            login.map(|login| format!("Basic {}", fpl_runtime::base64::encode(login.as_bytes())));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let requests = Arc::new(AtomicUsize::new(0));
@@ -38,10 +46,10 @@ impl GitServer {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 counter.fetch_add(1, Ordering::SeqCst);
-                let root = root.clone();
+                let (root, expected) = (root.clone(), expected.clone());
                 std::thread::spawn(move || {
                     std::thread::sleep(delay);
-                    answer(stream, &root);
+                    answer(stream, &root, expected.as_deref());
                 });
             }
         });
@@ -53,12 +61,20 @@ impl GitServer {
     }
 }
 
-/// Answers one HTTP/1.1 request by running `git http-backend` as a CGI program.
-fn answer(stream: TcpStream, root: &Path) {
+/// Answers one HTTP/1.1 request by running `git http-backend` as a CGI program; a request
+/// without the `expected` authorization (when there is one) gets 401.
+fn answer(mut stream: TcpStream, root: &Path, expected: Option<&str>) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
     let Some(request) = read_http_request(&mut reader) else {
         return;
     };
+    if expected.is_some() && request.header("authorization") != expected {
+        // A client that went away only ends this connection.
+        let _ = stream.write_all(
+            b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        return;
+    }
     let (path, query) = request.path.split_once('?').unwrap_or((&request.path, ""));
     let mut cgi = Command::new("git");
     cgi.arg("http-backend")
@@ -116,7 +132,6 @@ fn answer(stream: TcpStream, root: &Path) {
             None => {}
         }
     }
-    let mut stream = stream;
     let head = format!(
         "HTTP/1.1 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n",
         content.len()
@@ -245,6 +260,19 @@ fn unreachable_hanging_and_unsupported_git_servers_are_errors() {
     let served = served_registry(&env);
     env.manifest(&served.url.replace("/registry/", "/missing/"), "");
     env.fails(&["import", &stripe("1.0.0")], "E0404", "`git fetch` failed");
+    // A server that asks for a login gets the one in the URL (through git's credential
+    // helper, never its command line), and without it refuses.
+    let login = GitServer::start_with(
+        served.repo.parent().expect("registry parent"),
+        Duration::ZERO,
+        Some("reader:s3 cret"),
+    );
+    let private = format!("git+{}/registry/.git", login.url);
+    env.manifest(&private.replace("http://", "http://reader:s3%20cret@"), "");
+    env.ok(&["lock"]);
+    env.manifest(&private, "");
+    env.clear_cache();
+    env.fails(&["lock"], "E0404", "`git fetch` failed");
     // Credentials in the URL reach neither a message nor the lockfile.
     let with_password = served.url.replace("http://", "http://user:s3cret@");
     env.manifest(&with_password.replace("/registry/", "/missing/"), "");
