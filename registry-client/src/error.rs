@@ -39,7 +39,10 @@ pub enum Error {
         help: String,
     },
     /// No `[registries.*]` entry serves this registry.
-    #[error("no registry is configured for `{registry}` (needed by `{reference}`)")]
+    #[error(
+        "no registry is configured for `{registry}`{}",
+        needed_by(reference, registry)
+    )]
     UnknownRegistry {
         /// The reference.
         reference: String,
@@ -279,11 +282,14 @@ impl Error {
                 "`faramesh registry list` shows what the registry offers".to_string()
             }
             Error::VersionNotInCatalog { help, .. } => help.clone(),
+            Error::Unavailable { message, .. } if message.contains("`--offline`") => {
+                "run the command once without `--offline`, to fill the cache".to_string()
+            }
             Error::Unavailable { .. } => {
                 "check the registry URL and the network, then run the command again".to_string()
             }
             Error::Offline { .. } => {
-                "run `faramesh lock` without `--offline` once to fill the cache".to_string()
+                "run the command once without `--offline`, to fill the cache".to_string()
             }
             Error::PinnedCommitGone { .. } => "review the registry's history; to pin its current commit, remove the import's entry from faramesh.lock and run `faramesh lock`".to_string(),
             Error::InvalidCatalog { .. } | Error::PathEscapes { .. } => {
@@ -326,5 +332,15 @@ impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |cause| Error::Io { path, cause }
+    }
+}
+
+/// ` (needed by `REFERENCE`)`, unless the reference is the registry itself (a registry
+/// command).
+fn needed_by(reference: &str, registry: &str) -> String {
+    if reference == registry {
+        String::new()
+    } else {
+        format!(" (needed by `{reference}`)")
     }
 }

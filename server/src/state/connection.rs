@@ -25,6 +25,9 @@ pub(crate) enum Unreachable {
     /// The cluster does not serve every slot (a node is down or slots are unassigned).
     #[error("the Redis Cluster does not serve every slot (cluster_state is not ok)")]
     ClusterDown,
+    /// A primary of the cluster is down: the agents in its slots cannot be decided.
+    #[error("the Redis Cluster primary {0} is down: agents in its slots are not decided")]
+    NodeDown(String),
     /// The URL names a database other than 0 on a cluster, which has only database 0.
     #[error("a Redis Cluster has only database 0: name it as redis://HOST:PORT/0")]
     ClusterDatabase,
@@ -35,9 +38,10 @@ impl Unreachable {
     pub fn kind(&self) -> &'static str {
         match self {
             Unreachable::Timeout(_) => "timeout",
-            Unreachable::Redis(_) | Unreachable::ClusterDown | Unreachable::ClusterDatabase => {
-                "error"
-            }
+            Unreachable::Redis(_)
+            | Unreachable::ClusterDown
+            | Unreachable::NodeDown(_)
+            | Unreachable::ClusterDatabase => "error",
         }
     }
 }
@@ -174,6 +178,15 @@ impl Redis {
                 if !info.lines().any(|line| line.trim() == "cluster_state:ok") {
                     return Err(Unreachable::ClusterDown);
                 }
+                // A cluster that serves what it can (`cluster-require-full-coverage no`) stays
+                // ok with a primary down; its agents are not.
+                let nodes: String = redis::cmd("CLUSTER")
+                    .arg("NODES")
+                    .query_async(&mut connection)
+                    .await?;
+                if let Some(node) = failed_primary(&nodes) {
+                    return Err(Unreachable::NodeDown(node.to_owned()));
+                }
                 return Ok(());
             }
             let _: String = redis::cmd("PING").query_async(&mut connection).await?;
@@ -181,6 +194,18 @@ impl Redis {
         })
         .await
     }
+}
+
+/// The address of a primary that `CLUSTER NODES` (one node per line: id, address, flags, …)
+/// flags as failed.
+fn failed_primary(nodes: &str) -> Option<&str> {
+    nodes.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let (_, address, flags) = (fields.next()?, fields.next()?, fields.next()?);
+        let flags: Vec<&str> = flags.split(',').collect();
+        (flags.contains(&"master") && flags.contains(&"fail"))
+            .then(|| address.split('@').next().unwrap_or(address))
+    })
 }
 
 #[cfg(test)]
@@ -237,6 +262,17 @@ mod tests {
         let error = redis.connection().await.err().expect("refused");
         assert!(matches!(error, Unreachable::ClusterDatabase), "{error}");
         assert!(redis.ping().await.is_err());
+    }
+
+    #[test]
+    fn a_failed_primary_is_found_in_cluster_nodes() {
+        let nodes = "a1 127.0.0.1:7001@17001 myself,master - 0 0 1 connected 0-5460\n\
+                     b2 127.0.0.1:7002@17002 master,fail - 1 0 2 disconnected 5461-10922\n\
+                     c3 127.0.0.1:7003@17003 slave,fail b2 0 0 2 disconnected\n";
+        assert_eq!(failed_primary(nodes), Some("127.0.0.1:7002"));
+        let healthy = "a1 127.0.0.1:7001@17001 myself,master - 0 0 1 connected 0-16383\n\
+                       b2 127.0.0.1:7002@17002 master,fail? - 1 0 2 connected\n";
+        assert_eq!(failed_primary(healthy), None);
     }
 
     #[tokio::test]
