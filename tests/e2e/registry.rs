@@ -386,6 +386,71 @@ fn a_registry_url_with_a_query_is_read_and_its_secrets_never_shown() {
     assert!(!shown.contains("s3cret"), "{shown}");
 }
 
+/// The requests a [`recording_server`] saw: each path and its `Authorization` header.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
+
+/// A server on 127.0.0.1 that answers every request with `answer(path)` (status line and
+/// headers) and records each request's `Authorization` header.
+fn recording_server(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> (u16, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let Some(request) = crate::support::read_http_request(&mut reader) else {
+                continue;
+            };
+            let auth = request.header("authorization").map(str::to_owned);
+            record
+                .lock()
+                .expect("lock")
+                .push((request.path.clone(), auth));
+            // A client that went away only ends this connection.
+            let _ = write!(
+                stream,
+                "{}Content-Length: 0\r\nConnection: close\r\n\r\n",
+                answer(&request.path)
+            );
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn a_registry_login_never_follows_a_redirect_to_another_origin() {
+    let env = Env::new();
+    // B redirects once more to itself, then has nothing; A sends everything to B by another
+    // host name.
+    let (b, seen_by_b) = recording_server(|path| {
+        if path.starts_with("/again") {
+            "HTTP/1.1 404 Not Found\r\n".to_owned()
+        } else {
+            format!("HTTP/1.1 302 Found\r\nLocation: /again{path}\r\n")
+        }
+    });
+    let (a, seen_by_a) = recording_server(move |path| {
+        format!("HTTP/1.1 302 Found\r\nLocation: http://localhost:{b}{path}\r\n")
+    });
+    let url = format!("http://reader:s3cret@127.0.0.1:{a}/");
+    env.fails(&["registry", "list", "--registry", &url], "E0404", "");
+    let seen_by_a = seen_by_a.lock().expect("lock").clone();
+    assert!(
+        seen_by_a.first().is_some_and(|(_, auth)| auth.is_some()),
+        "the registry's own origin gets the login: {seen_by_a:?}"
+    );
+    let seen_by_b = seen_by_b.lock().expect("lock").clone();
+    assert!(
+        seen_by_b.len() >= 2,
+        "both redirects were followed: {seen_by_b:?}"
+    );
+    assert!(
+        seen_by_b.iter().all(|(_, auth)| auth.is_none()),
+        "another origin got the login: {seen_by_b:?}"
+    );
+}
+
 #[test]
 fn registry_serve_serves_a_mirror_and_refuses_traversal() {
     let env = Env::new();

@@ -35,6 +35,8 @@ const CREDENTIAL_HELPER: &str = "!f() { test \"$1\" = get && printf 'username=%s
 
 /// What git says of a repository whose objects are damaged.
 const DAMAGED: &[&str] = &[
+    "bad config",
+    "File exists",
     "bad object",
     "did not send all necessary objects",
     "corrupt",
@@ -105,9 +107,16 @@ impl RemoteGitSource {
         } else {
             "http"
         };
-        let (bare, credentials) = split_credentials(url);
+        // A user alone is no secret: it stays in the URL, so the user's own credential helper
+        // is asked for the password, as `git fetch` would.
+        let (url_for_git, credentials) = match split_credentials(url) {
+            (bare, Some((user, password))) if !password.is_empty() => {
+                (bare, Some((user, password)))
+            }
+            _ => (url.to_string(), None),
+        };
         RemoteGitSource {
-            url: bare,
+            url: url_for_git,
             credentials,
             shown: redact_url(url),
             protocol,
@@ -151,7 +160,12 @@ impl RemoteGitSource {
             // A mirror whose objects are damaged (a disk fault, a stopped `git gc`) is made anew
             // once, rather than refused on every run.
             Err(message) if DAMAGED.iter().any(|sign| message.contains(sign)) => {
-                std::fs::remove_dir_all(&self.mirror).map_err(|error| {
+                let removed = if self.mirror.is_dir() {
+                    std::fs::remove_dir_all(&self.mirror)
+                } else {
+                    std::fs::remove_file(&self.mirror)
+                };
+                removed.map_err(|error| {
                     format!(
                         "{message}; the mirror `{}` could not be removed: {error}",
                         self.mirror.display()

@@ -10,12 +10,17 @@ use fpl_runtime::root_cause;
 use super::ReadError;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
-use fpl_runtime::url_secrets::redact_url;
+use fpl_runtime::url_secrets::{redact_url, split_credentials};
 
 /// An HTTP(S) registry.
 #[derive(Debug)]
 pub struct HttpSource {
+    /// The base URL without credentials or fragment.
     base: String,
+    /// The user and password the URL was written with: sent as an `Authorization` header,
+    /// which the client drops on a redirect to another origin (a userinfo in the URL itself
+    /// was sent on past a second redirect).
+    login: Option<(String, String)>,
     timeout: Duration,
     client: reqwest::blocking::Client,
 }
@@ -24,8 +29,12 @@ impl HttpSource {
     /// A registry under `base`; `timeout` limits connecting and each request.
     pub fn new(base: &str, timeout: Duration) -> Result<HttpSource, String> {
         let client = client(timeout)?;
+        // A fragment is never sent: it is not part of where the files are.
+        let base = base.split_once('#').map_or(base, |(base, _)| base);
+        let (base, login) = split_credentials(base);
         Ok(HttpSource {
             base: base.trim_end_matches('/').to_string(),
+            login,
             timeout,
             client,
         })
@@ -39,7 +48,7 @@ impl HttpSource {
         }
     }
 
-    /// The URL of a registry file as messages show it, without credentials.
+    /// The URL of a registry file as messages show it, without secrets (the query).
     fn shown(&self, path: &RegistryPath) -> String {
         redact_url(&self.url(path))
     }
@@ -52,11 +61,7 @@ impl HttpSource {
         progress: &dyn Progress,
     ) -> Result<Option<Vec<u8>>, ReadError> {
         let (request, url) = (self.url(path), self.shown(path));
-        let mut response = self
-            .client
-            .get(&request)
-            .send()
-            .map_err(|error| ReadError::Failed(self.describe(&url, &error)))?;
+        let mut response = self.follow(&request, &url)?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
             return Ok(None);
@@ -78,6 +83,51 @@ impl HttpSource {
             return Err(truncated(&url, body.len(), expected));
         }
         Ok(Some(body))
+    }
+
+    /// GETs `request`, following up to [`MAX_REDIRECTS`] redirects itself: the login goes only
+    /// to the registry's own origin, on every hop.
+    fn follow(&self, request: &str, url: &str) -> Result<reqwest::blocking::Response, ReadError> {
+        let failed = |message: String| ReadError::Failed(message);
+        let mut target = reqwest::Url::parse(request)
+            .map_err(|error| failed(format!("`{url}` is not a URL: {error}")))?;
+        let origin = target.origin();
+        for _ in 0..=MAX_REDIRECTS {
+            let mut get = self.client.get(target.clone());
+            if let Some((user, password)) = &self.login
+                && target.origin() == origin
+            {
+                get = get.basic_auth(user, Some(password));
+            }
+            let response = get
+                .send()
+                .map_err(|error| failed(self.describe(url, &error)))?;
+            if !response.status().is_redirection() {
+                return Ok(response);
+            }
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|location| location.to_str().ok())
+                .ok_or_else(|| {
+                    failed(format!(
+                        "`{url}` answered HTTP {} without a Location",
+                        response.status()
+                    ))
+                })?;
+            target = target.join(location).map_err(|error| {
+                failed(format!("`{url}` redirected to a bad Location: {error}"))
+            })?;
+            if !matches!(target.scheme(), "http" | "https") {
+                return Err(failed(format!(
+                    "`{url}` redirected to a `{}:` URL",
+                    target.scheme()
+                )));
+            }
+        }
+        Err(failed(format!(
+            "`{url}` redirected more than {MAX_REDIRECTS} times"
+        )))
     }
 
     fn body(
@@ -134,12 +184,18 @@ impl HttpSource {
     }
 }
 
-/// The HTTP client of the toolchain: rustls, `timeout` for connecting and for each request.
+/// The most redirects a registry read follows.
+const MAX_REDIRECTS: usize = 10;
+
+/// The HTTP client of the toolchain: rustls, `timeout` for connecting and for each request,
+/// and no redirect followed by itself: a registry read follows them in
+/// [`HttpSource::follow`], which keeps a login with its origin; an upload is not redirected.
 pub(crate) fn client(timeout: Duration) -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .connect_timeout(timeout)
         .timeout(timeout)
         .user_agent(concat!("faramesh/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|error| error.to_string())
 }

@@ -14,7 +14,7 @@ use crate::cache::Cache;
 use crate::error::Error;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
-use fpl_runtime::url_secrets::redact_url;
+use fpl_runtime::url_secrets::{redact_url, split_credentials};
 
 /// An opened registry source.
 #[derive(Debug)]
@@ -74,6 +74,8 @@ impl Source {
             url: redact_url(url),
             why: why.to_string(),
         };
+        // A scheme is case-insensitive (RFC 3986 §3.1).
+        let url = &lowercase_scheme(url);
         if url.starts_with("https://") || url.starts_with("http://") {
             return http::HttpSource::new(url, timeout)
                 .map(Source::Http)
@@ -92,6 +94,20 @@ impl Source {
             // another line of git's credential or transport protocols.
             if remote.chars().any(|c| c.is_control() || c.is_whitespace()) {
                 return Err(unsupported("it contains whitespace or a control character"));
+            }
+            let (_, credentials) = split_credentials(remote);
+            if credentials.is_some_and(|(user, password)| {
+                format!("{user}{password}").chars().any(char::is_control)
+            }) {
+                return Err(unsupported(
+                    "its user or password holds a control character (a `%0A`, say)",
+                ));
+            }
+            if remote.contains(['?', '#']) {
+                return Err(unsupported(
+                    "a git URL has no query or fragment (give a token as `user:token@`, or use \
+                     a git credential helper)",
+                ));
             }
             return Ok(Source::RemoteGit(git_remote::RemoteGitSource::new(
                 remote, cache, timeout,
@@ -149,5 +165,19 @@ impl Snapshot<'_> {
             Snapshot::Git(git) => git.read(path, limit),
             Snapshot::Http(http) => http.read(path, limit, progress),
         }
+    }
+}
+
+/// `url` with its scheme (before `://`) in lowercase.
+fn lowercase_scheme(url: &str) -> String {
+    match url.find("://") {
+        Some(end)
+            if url[..end]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            format!("{}{}", url[..end].to_ascii_lowercase(), &url[end..])
+        }
+        _ => url.to_string(),
     }
 }

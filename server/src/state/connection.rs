@@ -26,7 +26,9 @@ pub(crate) enum Unreachable {
     #[error("the Redis Cluster does not serve every slot (cluster_state is not ok)")]
     ClusterDown,
     /// A primary of the cluster is down: the agents in its slots cannot be decided.
-    #[error("the Redis Cluster primary {0} is down: agents in its slots are not decided")]
+    #[error(
+        "the Redis Cluster primary {0} is down: agents in its slots are answered STATE_UNAVAILABLE"
+    )]
     NodeDown(String),
     /// The URL names a database other than 0 on a cluster, which has only database 0.
     #[error("a Redis Cluster has only database 0: name it as redis://HOST:PORT/0")]
