@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest as _, Sha256};
 use toml_edit::{Document, Item};
 
+use crate::approvals::person;
 use crate::config::position;
 
 /// The approvers and the digests of their tokens.
@@ -98,6 +99,18 @@ impl Approvers {
                 return Err(error(
                     span,
                     format!("approvers `{other}` and `{name}` have the same token"),
+                ));
+            }
+            if let Some((other, _)) = named
+                .iter()
+                .find(|(known, _)| person(known) == person(name))
+            {
+                return Err(error(
+                    span,
+                    format!(
+                        "approvers `{other}` and `{name}` are one person to the rule that an \
+                         approver is not the call's principal (names compare without case)"
+                    ),
                 ));
             }
             named.push((name.to_owned(), digest));
@@ -184,6 +197,14 @@ mod tests {
             read("[approvers]\n")
                 .expect_err("refused")
                 .contains("names no approver")
+        );
+        let other = LEAD.replace("9f86", "0f86");
+        assert!(
+            read(&format!(
+                "[approvers]\nAlice = \"{LEAD}\"\nalice = \"{other}\"\n"
+            ))
+            .expect_err("refused")
+            .contains("are one person")
         );
         assert!(
             read("[approvers\n")

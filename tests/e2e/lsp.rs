@@ -434,6 +434,24 @@ async fn a_mistake_in_a_workspace_manifest_is_published_on_it() {
             .is_some_and(|message| message.contains("`missing.fpl`")),
         "{manifest:?}"
     );
+    // A client that opens the manifest too (as TOML) does not get it read as FPL: its own
+    // diagnostics stand, and the next publication is the FPL file's.
+    let toml = std::fs::read_to_string(dir.path().join("faramesh.toml")).expect("read");
+    let manifest_uri = format!("{root_uri}/faramesh.toml");
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": manifest_uri, "languageId": "toml", "version": 1, "text": toml}}),
+        )
+        .await;
+    // The server does not hold it as a document: it has no outline of it.
+    let symbols = client
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": manifest_uri}}),
+        )
+        .await;
+    assert_eq!(symbols, Value::Null, "the manifest was read as FPL");
 }
 
 /// The code actions offered at `position` in `URI`.

@@ -413,6 +413,8 @@ mod tests {
     use super::*;
     use crate::registry_path::RegistryPath;
 
+    const TIMEOUT: Duration = Duration::from_secs(1);
+
     /// A repository whose one commit holds `catalog/catalog.json` of `size` bytes that do not
     /// compress, served to the mirror over `file://` (the tests' stand-in for a server).
     fn remote(dir: &Path, size: usize, max_fetch: u64) -> RemoteGitSource {
@@ -482,7 +484,7 @@ mod tests {
     fn credentials_reach_git_through_the_environment_never_its_arguments() {
         let cache = Cache::at("/nonexistent");
         let url = "https://reader:s3cret@git.example.com:8443/r.git";
-        let source = RemoteGitSource::new(url, &cache, Duration::from_secs(1));
+        let source = RemoteGitSource::new(url, &cache, TIMEOUT);
         let git = source.git();
         let arguments: Vec<String> = git
             .get_args()
@@ -504,6 +506,23 @@ mod tests {
             .find(|(name, _)| *name == "FARAMESH_GIT_PASSWORD")
             .and_then(|(_, value)| value);
         assert_eq!(password, Some(std::ffi::OsStr::new("s3cret")));
+    }
+
+    #[test]
+    fn a_user_without_a_password_stays_in_the_url_for_the_user_s_own_helper() {
+        let cache = Cache::at("/nonexistent");
+        let source = RemoteGitSource::new("https://alice@h.example/r.git", &cache, TIMEOUT);
+        assert_eq!(source.url, "https://alice@h.example/r.git");
+        assert!(source.credentials.is_none());
+        let arguments: Vec<String> = source
+            .git()
+            .get_args()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            arguments.iter().all(|arg| !arg.contains("credential")),
+            "{arguments:?}"
+        );
     }
 
     #[test]

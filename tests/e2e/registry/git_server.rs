@@ -290,6 +290,20 @@ fn unreachable_hanging_and_unsupported_git_servers_are_errors() {
     env.manifest(&format!("git+file://{}", empty.display()), "");
     env.fails(&["import", &stripe("1.0.0")], "E0404", "has no commits");
     // Transports other than the URL's own are never run.
+    env.manifest("git+http://127.0.0.1:1/r.git?token=s3cret", "");
+    env.fails(
+        &["import", &stripe("1.0.0")],
+        "E0402",
+        "no query or fragment",
+    );
+    env.manifest(
+        "git+http://alice:pw%0Ausername=mallory@127.0.0.1:1/r.git",
+        "",
+    );
+    env.fails(&["import", &stripe("1.0.0")], "E0402", "control character");
+    // A scheme in capitals is the same scheme.
+    env.manifest(&format!("GIT+HTTP://127.0.0.1:{}/r.git", closed_port()), "");
+    env.fails(&["import", &stripe("1.0.0")], "E0404", "`git fetch` failed");
     env.manifest("git+ext::sh -c touch% /tmp/pwned", "");
     env.fails(&["import", &stripe("1.0.0")], "E0402", "`git+https://…`");
     env.manifest("git+https://example.com/r.git\\nhost=attacker.example", "");

@@ -27,6 +27,14 @@ fn path_of(uri: &Uri) -> String {
 /// A document was opened: the editor's text replaces the file's, under the client's URI.
 pub(in crate::server) async fn did_open(backend: &Backend, params: DidOpenTextDocumentParams) {
     let uri = params.text_document.uri;
+    // A client may send every file it opens (`faramesh.toml`, a README): only FPL documents
+    // and policy files are analysed; the others are not the server's.
+    let policy_file = uri
+        .to_file_path()
+        .is_some_and(|path| fpl_analyzer::project::is_policy_file(&path));
+    if params.text_document.language_id != "fpl" && !policy_file {
+        return;
+    }
     let text = params.text_document.text;
     let respelled = {
         let mut documents = lock(&backend.shared.documents);
