@@ -1,25 +1,53 @@
 //! What in a URL is secret (the user and password before `@`, the query), and the one way the
 //! toolchain keeps it out of what it prints and writes: [`redact_url`] for a URL shown on its
-//! own, [`mask_url_secrets`] for a file shown as it is (its offsets kept).
+//! own, [`mask_url_secrets`] for a file shown as it is (its offsets kept); and the login a URL
+//! carries ([`split_credentials`]) with the origin it is for ([`origin`]).
+
+use std::ops::Range;
+
+/// Where the parts of a URL that matter here are, as byte ranges into it.
+struct Parts {
+    /// Where the authority starts, after `scheme://`.
+    authority_start: usize,
+    /// Where the authority (`user:password@host:port`) ends.
+    authority_end: usize,
+    /// The user and password, before the `@`.
+    userinfo: Option<Range<usize>>,
+    /// The query, after the `?` and before any `#`.
+    query: Option<Range<usize>>,
+}
+
+/// The [`Parts`] of `url`; `None` when it has no `://`.
+fn parts(url: &str) -> Option<Parts> {
+    let authority_start = url.find("://")? + 3;
+    let authority_end = url[authority_start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| authority_start + at);
+    let userinfo = url[authority_start..authority_end]
+        .rfind('@')
+        .map(|at| authority_start..authority_start + at);
+    let query = url[authority_end..].find('?').map(|at| {
+        let start = authority_end + at + 1;
+        start..url[start..].find('#').map_or(url.len(), |end| start + end)
+    });
+    Some(Parts {
+        authority_start,
+        authority_end,
+        userinfo,
+        query,
+    })
+}
 
 /// `url` with the user and password of its authority (`https://user:token@host/…`) and its
 /// query (`?token=…`) replaced by `***`, so a secret in a registry URL reaches neither messages
 /// nor the committed lockfile.
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end..];
-    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
-    let mut shown = match authority.rfind('@') {
-        Some(at) => format!("{}***{}", &url[..scheme_end], &rest[at..]),
-        None => url.to_string(),
-    };
-    if let Some(query) = shown.find('?') {
-        let end = shown[query..]
-            .find('#')
-            .map_or(shown.len(), |at| query + at);
-        shown.replace_range(query + 1..end, "***");
+    let mut shown = url.to_string();
+    if let Some(parts) = parts(url) {
+        // The later range first, so the earlier one's offsets still hold.
+        for range in [parts.query, parts.userinfo].into_iter().flatten() {
+            shown.replace_range(range, "***");
+        }
     }
     shown
 }
@@ -31,18 +59,15 @@ pub fn mask_url_secrets(text: &str) -> String {
     let mut masked = text.to_string();
     let mut from = 0;
     while let Some(found) = text[from..].find("://") {
-        let start = from + found + 3;
-        let url_end = text[start..]
+        let start = from + found;
+        let url_end = text[start + 3..]
             .find(ends_url)
-            .map_or(text.len(), |at| start + at);
-        let url = &text[start..url_end];
-        let authority = url.find(['/', '?', '#']).unwrap_or(url.len());
-        if let Some(at) = url[..authority].rfind('@') {
-            overwrite(&mut masked, start..start + at);
-        }
-        if let Some(query) = url.find('?') {
-            let end = url[query..].find('#').map_or(url.len(), |at| query + at);
-            overwrite(&mut masked, start + query + 1..start + end);
+            .map_or(text.len(), |at| start + 3 + at);
+        if let Some(parts) = parts(&text[start..url_end]) {
+            for range in [parts.userinfo, parts.query].into_iter().flatten() {
+                let stars = "*".repeat(range.len());
+                masked.replace_range(start + range.start..start + range.end, &stars);
+            }
         }
         from = url_end;
     }
@@ -52,22 +77,34 @@ pub fn mask_url_secrets(text: &str) -> String {
 /// The user and password written in a URL's authority (`scheme://user:password@host/…`),
 /// percent-decoded, and the URL without them; `None` when it names none.
 pub fn split_credentials(url: &str) -> (String, Option<(String, String)>) {
-    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+    let Some(userinfo) = parts(url).and_then(|parts| parts.userinfo) else {
         return (url.to_string(), None);
     };
-    let rest = &url[scheme_end..];
-    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
-    let Some(at) = authority.rfind('@') else {
-        return (url.to_string(), None);
-    };
-    let (user, password) = authority[..at]
-        .split_once(':')
-        .unwrap_or((&authority[..at], ""));
-    let bare = format!("{}{}", &url[..scheme_end], &rest[at + 1..]);
+    let written = &url[userinfo.clone()];
+    let (user, password) = written.split_once(':').unwrap_or((written, ""));
+    // The URL without `user:password@`.
+    let bare = format!("{}{}", &url[..userinfo.start], &url[userinfo.end + 1..]);
     (
         bare,
         Some((percent_decoded(user), percent_decoded(password))),
     )
+}
+
+/// `scheme://host[:port]` of `url`, without any user or password: what a login is bound to.
+pub fn origin(url: &str) -> String {
+    match parts(url) {
+        Some(parts) => {
+            let host = parts
+                .userinfo
+                .map_or(parts.authority_start, |info| info.end + 1);
+            format!(
+                "{}{}",
+                &url[..parts.authority_start],
+                &url[host..parts.authority_end]
+            )
+        }
+        None => url.to_string(),
+    }
 }
 
 /// `text` with its `%XX` escapes decoded (an escape that is not one is kept as written).
@@ -92,12 +129,6 @@ fn percent_decoded(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Overwrites the bytes of `range` (on character boundaries) with `*`.
-fn overwrite(text: &mut String, range: std::ops::Range<usize>) {
-    let stars = "*".repeat(range.len());
-    text.replace_range(range, &stars);
 }
 
 #[cfg(test)]
@@ -147,6 +178,15 @@ mod tests {
             split_credentials("https://h.example/a@b"),
             ("https://h.example/a@b".to_string(), None)
         );
+    }
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port_without_a_login() {
+        assert_eq!(
+            origin("https://u:p@git.example.com:8443/r.git?x#y"),
+            "https://git.example.com:8443"
+        );
+        assert_eq!(origin("http://h.example"), "http://h.example");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::SnapshotError;
 use super::git::{GitSnapshot, GitSource};
 use crate::cache::Cache;
 use crate::files::sha256_hex;
-use fpl_runtime::url_secrets::{redact_url, split_credentials};
+use fpl_runtime::url_secrets::{origin, redact_url, split_credentials};
 
 /// The most one fetch may download (the packs written into the mirror).
 pub const MAX_FETCH_SIZE: u64 = 512 << 20;
@@ -100,22 +100,42 @@ pub struct RemoteGitSource {
 }
 
 impl RemoteGitSource {
-    /// The repository at `url` (`https://…` or `http://…`), mirrored under `cache`.
-    pub fn new(url: &str, cache: &Cache, timeout: Duration) -> RemoteGitSource {
+    /// The repository at `url` (`https://…` or `http://…`), mirrored under `cache`; `Err`
+    /// says why git cannot be given the URL.
+    pub fn new(url: &str, cache: &Cache, timeout: Duration) -> Result<RemoteGitSource, String> {
+        // The URL goes to the git command as one argument; nothing in it may read as another
+        // line of git's credential or transport protocols.
+        if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err("it contains whitespace or a control character".to_string());
+        }
+        if url.contains(['?', '#']) {
+            return Err(
+                "a git URL has no query or fragment (give a token as `user:token@`, or use a \
+                 git credential helper)"
+                    .to_string(),
+            );
+        }
+        let (bare, login) = split_credentials(url);
+        if login
+            .as_ref()
+            .is_some_and(|(user, password)| format!("{user}{password}").contains(char::is_control))
+        {
+            return Err(
+                "its user or password holds a control character (a `%0A`, say)".to_string(),
+            );
+        }
+        // A user alone is no secret: it stays in the URL, so the user's own credential helper
+        // is asked for the password, as `git fetch` would.
+        let (url_for_git, credentials) = match login {
+            Some((user, password)) if !password.is_empty() => (bare, Some((user, password))),
+            _ => (url.to_string(), None),
+        };
         let protocol = if url.starts_with("https://") {
             "https"
         } else {
             "http"
         };
-        // A user alone is no secret: it stays in the URL, so the user's own credential helper
-        // is asked for the password, as `git fetch` would.
-        let (url_for_git, credentials) = match split_credentials(url) {
-            (bare, Some((user, password))) if !password.is_empty() => {
-                (bare, Some((user, password)))
-            }
-            _ => (url.to_string(), None),
-        };
-        RemoteGitSource {
+        Ok(RemoteGitSource {
             url: url_for_git,
             credentials,
             shown: redact_url(url),
@@ -124,7 +144,7 @@ impl RemoteGitSource {
             timeout,
             max_fetch: MAX_FETCH_SIZE,
             fetched: OnceLock::new(),
-        }
+        })
     }
 
     /// Fetches (once) and opens the mirror at `commit`, or at the remote's `HEAD`.
@@ -160,12 +180,7 @@ impl RemoteGitSource {
             // A mirror whose objects are damaged (a disk fault, a stopped `git gc`) is made anew
             // once, rather than refused on every run.
             Err(message) if DAMAGED.iter().any(|sign| message.contains(sign)) => {
-                let removed = if self.mirror.is_dir() {
-                    std::fs::remove_dir_all(&self.mirror)
-                } else {
-                    std::fs::remove_file(&self.mirror)
-                };
-                removed.map_err(|error| {
+                self.remove_mirror().map_err(|error| {
                     format!(
                         "{message}; the mirror `{}` could not be removed: {error}",
                         self.mirror.display()
@@ -178,6 +193,15 @@ impl RemoteGitSource {
                 self.shown
             )),
             fetched => fetched,
+        }
+    }
+
+    /// Removes the mirror (a directory, or whatever file stands in its place).
+    fn remove_mirror(&self) -> std::io::Result<()> {
+        if self.mirror.is_dir() {
+            std::fs::remove_dir_all(&self.mirror)
+        } else {
+            std::fs::remove_file(&self.mirror)
         }
     }
 
@@ -260,9 +284,10 @@ impl RemoteGitSource {
         let mut git = Running::spawn(command)?;
         let start = directory_size(packs);
         let (mut size, mut progressed) = (start, Instant::now());
+        let stall = self.timeout * STALL_TIMEOUTS;
         let too_large = || {
             // A mirror that cannot be removed is fetched again and refused again.
-            let _ = std::fs::remove_dir_all(&self.mirror);
+            let _ = self.remove_mirror();
             Err(format!(
                 "`{}` sent more than {}; the fetch was stopped",
                 self.shown,
@@ -282,7 +307,6 @@ impl RemoteGitSource {
             if let Some(status) = ended {
                 return git.finish(status.success(), "git fetch");
             }
-            let stall = self.timeout * STALL_TIMEOUTS;
             if now != size {
                 (size, progressed) = (now, Instant::now());
             } else if progressed.elapsed() > stall {
@@ -362,15 +386,6 @@ impl Running {
         );
         let _ = self.child.wait();
     }
-}
-
-/// `scheme://host[:port]` of `url`.
-fn origin(url: &str) -> &str {
-    let scheme_end = url.find("://").map_or(0, |at| at + 3);
-    let end = url[scheme_end..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |at| scheme_end + at);
-    &url[..end]
 }
 
 /// `bytes` in MiB when it is whole MiB, else in bytes.
@@ -484,7 +499,7 @@ mod tests {
     fn credentials_reach_git_through_the_environment_never_its_arguments() {
         let cache = Cache::at("/nonexistent");
         let url = "https://reader:s3cret@git.example.com:8443/r.git";
-        let source = RemoteGitSource::new(url, &cache, TIMEOUT);
+        let source = RemoteGitSource::new(url, &cache, TIMEOUT).expect("a usable URL");
         let git = source.git();
         let arguments: Vec<String> = git
             .get_args()
@@ -511,7 +526,8 @@ mod tests {
     #[test]
     fn a_user_without_a_password_stays_in_the_url_for_the_user_s_own_helper() {
         let cache = Cache::at("/nonexistent");
-        let source = RemoteGitSource::new("https://alice@h.example/r.git", &cache, TIMEOUT);
+        let source = RemoteGitSource::new("https://alice@h.example/r.git", &cache, TIMEOUT)
+            .expect("a usable URL");
         assert_eq!(source.url, "https://alice@h.example/r.git");
         assert!(source.credentials.is_none());
         let arguments: Vec<String> = source

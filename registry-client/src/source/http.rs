@@ -17,9 +17,9 @@ use fpl_runtime::url_secrets::{redact_url, split_credentials};
 pub struct HttpSource {
     /// The base URL without credentials or fragment.
     base: String,
-    /// The user and password the URL was written with: sent as an `Authorization` header,
-    /// which the client drops on a redirect to another origin (a userinfo in the URL itself
-    /// was sent on past a second redirect).
+    /// The user and password the URL was written with: sent as an `Authorization` header to
+    /// the registry's own origin only ([`HttpSource::follow`]; a userinfo left in the URL was
+    /// sent on by reqwest past a second redirect).
     login: Option<(String, String)>,
     timeout: Duration,
     client: reqwest::blocking::Client,

@@ -14,7 +14,7 @@ use crate::cache::Cache;
 use crate::error::Error;
 use crate::progress::Progress;
 use crate::registry_path::RegistryPath;
-use fpl_runtime::url_secrets::{redact_url, split_credentials};
+use fpl_runtime::url_secrets::redact_url;
 
 /// An opened registry source.
 #[derive(Debug)]
@@ -90,28 +90,9 @@ impl Source {
         if let Some(remote) = url.strip_prefix("git+")
             && (remote.starts_with("https://") || remote.starts_with("http://"))
         {
-            // The URL goes to the git command as one argument; nothing in it may read as
-            // another line of git's credential or transport protocols.
-            if remote.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err(unsupported("it contains whitespace or a control character"));
-            }
-            let (_, credentials) = split_credentials(remote);
-            if credentials.is_some_and(|(user, password)| {
-                format!("{user}{password}").chars().any(char::is_control)
-            }) {
-                return Err(unsupported(
-                    "its user or password holds a control character (a `%0A`, say)",
-                ));
-            }
-            if remote.contains(['?', '#']) {
-                return Err(unsupported(
-                    "a git URL has no query or fragment (give a token as `user:token@`, or use \
-                     a git credential helper)",
-                ));
-            }
-            return Ok(Source::RemoteGit(git_remote::RemoteGitSource::new(
-                remote, cache, timeout,
-            )));
+            return git_remote::RemoteGitSource::new(remote, cache, timeout)
+                .map(Source::RemoteGit)
+                .map_err(|why| unsupported(&why));
         }
         if url.starts_with("git+") {
             return Err(unsupported(
