@@ -10,13 +10,13 @@
 //! ```
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 use toml_edit::{Document, Item};
 
 use crate::approvals::person;
-use crate::config::position;
+use crate::config::ConfigFileError;
 
 /// The approvers and the digests of their tokens.
 #[derive(Clone, Default)]
@@ -32,31 +32,14 @@ impl std::fmt::Debug for Approvers {
 }
 
 /// A mistake in the approvers file, at its place in the file.
-#[derive(Debug, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", path.display())]
-pub struct ApproversError {
-    /// The file.
-    pub path: PathBuf,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
+pub type ApproversError = ConfigFileError;
 
 impl Approvers {
     /// Reads `text`, the approvers file at `path`: one `[approvers]` table of name →
     /// `"sha256:<64 hex digits>"`, the digest of that approver's token.
     pub fn from_toml(path: &Path, text: &str) -> Result<Approvers, ApproversError> {
         let error = |span: Option<Range<usize>>, message: String| {
-            let (line, column) = position(text, span.map_or(0, |span| span.start));
-            ApproversError {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message,
-            }
+            ConfigFileError::at(path, text, span.map(|span| span.start), message)
         };
         let document =
             Document::parse(text).map_err(|e| error(e.span(), e.message().trim_end().into()))?;

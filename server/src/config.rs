@@ -2,7 +2,7 @@
 //! alert targets, state, approval limits.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use fpl_runtime::bundle::TrustedKey;
@@ -85,13 +85,37 @@ impl Default for Limits {
     }
 }
 
-/// The 1-based line and column (in characters) of byte `offset` of `text`: where a mistake in
-/// a configuration file is reported.
-pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
+/// A mistake in a configuration file of the service (`[alerts]`, `--approvers`), at its place
+/// in the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}:{column}: {message}", path.display())]
+pub struct ConfigFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ConfigFileError {
+    /// The mistake `message` in `text`, the file at `path`, at byte `offset` (the file's start
+    /// when the place is unknown).
+    pub(crate) fn at(
+        path: &Path,
+        text: &str,
+        offset: Option<usize>,
+        message: impl Into<String>,
+    ) -> ConfigFileError {
+        let before = text.get(..offset.unwrap_or(0)).unwrap_or(text);
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        ConfigFileError {
+            path: path.to_path_buf(),
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+            message: message.into(),
+        }
+    }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::ops::{Range, RangeInclusive};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -167,18 +167,7 @@ impl AlertsConfig {
 }
 
 /// A mistake in the alert configuration, at its place in the file.
-#[derive(Debug, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", path.display())]
-pub struct AlertsConfigError {
-    /// The file.
-    pub path: PathBuf,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub column: usize,
-    /// What is wrong.
-    pub message: String,
-}
+pub type AlertsConfigError = crate::config::ConfigFileError;
 
 /// Reads the tables of one file.
 struct Reader<'a> {
@@ -454,13 +443,7 @@ impl Reader<'_> {
 
     /// An error at the start of `span` (the file's start when unknown).
     fn error(&self, span: Span, message: impl Into<String>) -> Error {
-        let (line, column) = crate::config::position(self.text, span.map_or(0, |span| span.start));
-        AlertsConfigError {
-            path: self.path.to_path_buf(),
-            line,
-            column,
-            message: message.into(),
-        }
+        AlertsConfigError::at(self.path, self.text, span.map(|span| span.start), message)
     }
 }
 

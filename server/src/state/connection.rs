@@ -128,7 +128,7 @@ impl Redis {
             .arg("cluster")
             .query_async(&mut probe)
             .await?;
-        if info.lines().any(|line| line.trim() == "cluster_enabled:1") {
+        if reports(&info, "cluster_enabled:1") {
             if self.client.get_connection_info().redis.db != 0 {
                 return Err(Unreachable::ClusterDatabase);
             }
@@ -173,29 +173,38 @@ impl Redis {
         let mut connection = self.connection().await?;
         self.within(async {
             if let Connection::Cluster(_) = connection {
-                let info: String = redis::cmd("CLUSTER")
-                    .arg("INFO")
-                    .query_async(&mut connection)
-                    .await?;
-                if !info.lines().any(|line| line.trim() == "cluster_state:ok") {
-                    return Err(Unreachable::ClusterDown);
-                }
-                // A cluster that serves what it can (`cluster-require-full-coverage no`) stays
-                // ok with a primary down; its agents are not.
-                let nodes: String = redis::cmd("CLUSTER")
-                    .arg("NODES")
-                    .query_async(&mut connection)
-                    .await?;
-                if let Some(node) = failed_primary(&nodes) {
-                    return Err(Unreachable::NodeDown(node.to_owned()));
-                }
-                return Ok(());
+                return cluster_health(&mut connection).await;
             }
             let _: String = redis::cmd("PING").query_async(&mut connection).await?;
             Ok(())
         })
         .await
     }
+}
+
+/// Whether a cluster serves every agent: every slot (`cluster_state:ok`), and no primary
+/// marked failed (a cluster with `cluster-require-full-coverage no` stays ok without one).
+async fn cluster_health(connection: &mut Connection) -> Result<(), Unreachable> {
+    let info: String = redis::cmd("CLUSTER")
+        .arg("INFO")
+        .query_async(connection)
+        .await?;
+    if !reports(&info, "cluster_state:ok") {
+        return Err(Unreachable::ClusterDown);
+    }
+    let nodes: String = redis::cmd("CLUSTER")
+        .arg("NODES")
+        .query_async(connection)
+        .await?;
+    match failed_primary(&nodes) {
+        Some(node) => Err(Unreachable::NodeDown(node.to_owned())),
+        None => Ok(()),
+    }
+}
+
+/// Whether Redis's `INFO`-style answer has the line `field:value`.
+fn reports(info: &str, line: &str) -> bool {
+    info.lines().any(|candidate| candidate.trim() == line)
 }
 
 /// The address of a primary that `CLUSTER NODES` (one node per line: id, address, flags, …)
