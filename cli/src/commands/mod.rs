@@ -81,3 +81,15 @@ pub fn print_or_write(output: Option<&Path>, text: &str) -> ExitCode {
         None => print(text, ExitCode::SUCCESS),
     }
 }
+
+/// The bytes of the file at `path`, at most `limit` of them; `Err` says why not.
+pub(crate) fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    fpl_registry::files::read_limited(path, limit)
+        .map_err(|cause| cause.to_string())?
+        .ok_or_else(|| format!("larger than {limit} bytes"))
+}
+
+/// The UTF-8 text of the file at `path`, at most `limit` bytes; `Err` says why not.
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, String> {
+    String::from_utf8(read_capped(path, limit)?).map_err(|_| "not UTF-8 text".to_owned())
+}

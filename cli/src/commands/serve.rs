@@ -235,11 +235,12 @@ fn admin_config(args: &ServeArgs, addr: SocketAddr) -> Result<AdminConfig, Admin
     let approvers = match &args.approvers {
         None => Approvers::default(),
         Some(path) => {
-            let text =
-                read_text(path, MAX_MANIFEST_SIZE).map_err(|why| AdminError::ApproversFile {
+            let text = super::read_text(path, MAX_MANIFEST_SIZE).map_err(|why| {
+                AdminError::ApproversFile {
                     path: path.clone(),
                     why,
-                })?;
+                }
+            })?;
             let approvers = Approvers::from_toml(path, &text)?;
             if let Some(name) = approvers.name_of(&token) {
                 return Err(AdminError::AdminTokenShared {
@@ -261,14 +262,6 @@ fn admin_config(args: &ServeArgs, addr: SocketAddr) -> Result<AdminConfig, Admin
     })
 }
 
-/// The UTF-8 text of the file at `path`, at most `limit` bytes; `Err` says why not.
-fn read_text(path: &Path, limit: u64) -> Result<String, String> {
-    let bytes = fpl_registry::files::read_limited(path, limit)
-        .map_err(|error| error.to_string())?
-        .ok_or_else(|| format!("larger than {limit} bytes"))?;
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
-}
-
 /// The admin token: the first line of `file` (`--admin-token-file`), else
 /// `FARAMESH_ADMIN_TOKEN`. `faramesh approvals` reads it the same way.
 pub(crate) fn admin_token(file: Option<&Path>) -> Result<String, TokenError> {
@@ -278,7 +271,7 @@ pub(crate) fn admin_token(file: Option<&Path>) -> Result<String, TokenError> {
                 path: path.to_owned(),
                 why,
             };
-            let text = read_text(path, MAX_TOKEN_FILE).map_err(why)?;
+            let text = super::read_text(path, MAX_TOKEN_FILE).map_err(why)?;
             let token = text.lines().next().unwrap_or("").trim().to_owned();
             if token.is_empty() {
                 return Err(why("its first line, the token, is empty".to_owned()));

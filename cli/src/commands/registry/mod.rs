@@ -54,11 +54,8 @@ struct ReadError {
 
 /// The bytes of `path`, at most `limit` of them.
 fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    fpl_registry::files::read_limited(path, limit)
-        .map_err(|cause| cause.to_string())
-        .and_then(|read| read.ok_or_else(|| format!("larger than {limit} bytes")))
-        .map_err(|why| ReadError {
-            path: path.to_path_buf(),
-            why,
-        })
+    super::read_capped(path, limit).map_err(|why| ReadError {
+        path: path.to_path_buf(),
+        why,
+    })
 }
